@@ -1,0 +1,198 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  CALL_REASONS,
+  CALL_TYPES,
+  type CallEvent,
+  type CallLog,
+  type CallLogContact,
+  type CreateCallRequest,
+} from '../xassist-contract/xassist-contract.js';
+
+/** What a faithful xAssist would answer a malformed createCall with. */
+export class SimulatorValidationError extends Error {}
+
+/** An event as the other side adds it: any type, any extra fields; the id is assigned. */
+export type NewCallEvent = { type: string; contact?: Partial<CallLogContact> | null } & Record<
+  string,
+  unknown
+>;
+
+export interface SimulatorUser extends CallLogContact {
+  id: number;
+}
+
+/** The calls, tokens and people of one simulated xAssist domain. No HTTP here. */
+export class SimulatorState {
+  private readonly calls = new Map<string, CallLog>();
+  private readonly present = new Map<string, Set<string>>();
+  private readonly tokens = new Map<string, number>();
+  private nextCallDbId = 800;
+  private nextEventId = 600;
+  readonly createCallBodies: unknown[] = [];
+  /** Every token ever issued, so that tests can look for them where they must not be. */
+  readonly issuedTokens: string[] = [];
+
+  constructor(
+    private readonly users: SimulatorUser[],
+    private readonly tokenTtlMs: number,
+  ) {}
+
+  issueToken(now = Date.now()): string {
+    const token = randomBytes(24).toString('base64url');
+    this.tokens.set(token, now + this.tokenTtlMs);
+    this.issuedTokens.push(token);
+    return token;
+  }
+
+  isTokenValid(token: string, now = Date.now()): boolean {
+    const until = this.tokens.get(token);
+    return until !== undefined && until > now;
+  }
+
+  expireTokens(): number {
+    const count = this.tokens.size;
+    this.tokens.clear();
+    return count;
+  }
+
+  createCall(body: unknown): CallLog {
+    const request = validateCreateCall(body);
+    this.createCallBodies.push(body);
+    const creator = this.contactByDbId(request.creatorUser);
+    const log: CallLog = {
+      id: this.nextCallDbId++,
+      callId: randomUUID(),
+      anonymousJoinAllow: request.joinAnonymousAllowed,
+      callStatus: 'Planned',
+      callType: request.callType,
+      callReason: request.callReason,
+      title: request.callTitle,
+      callStart: null,
+      callEnd: null,
+      creatorContact: creator,
+      invitedContacts: request.invitedContacts.map((contact) => ({ ...contact })),
+      callEvents: [],
+    };
+    this.calls.set(log.callId, log);
+    this.present.set(log.callId, new Set());
+    this.addEvent(log.callId, { type: 'Created', contact: creator });
+    return log;
+  }
+
+  getCall(callId: string): CallLog | undefined {
+    return this.calls.get(callId);
+  }
+
+  listCalls(): CallLog[] {
+    return [...this.calls.values()];
+  }
+
+  /** Appends an event of any type, as the xAssist side would. */
+  addEvent(callId: string, event: NewCallEvent): CallEvent {
+    const log = this.requireCall(callId);
+    const stored: CallEvent = {
+      ...event,
+      type: event.type,
+      id: this.nextEventId++,
+      time: (event.time as string | undefined) ?? new Date().toISOString(),
+    };
+    log.callEvents.push(stored);
+    return stored;
+  }
+
+  join(callId: string, userId: string): CallEvent {
+    const log = this.requireCall(callId);
+    if (log.callStatus === 'Ended') throw new SimulatorValidationError(`call ${callId} has ended`);
+    const contact = this.participant(log, userId);
+    this.present.get(callId)!.add(userId);
+    if (log.callStatus === 'Planned') {
+      log.callStatus = 'Started';
+      log.callStart = new Date().toISOString();
+    }
+    return this.addEvent(callId, { type: 'Join', contact });
+  }
+
+  /** The last one to leave ends the call, as xAssist does. */
+  leave(callId: string, userId: string): CallEvent {
+    const log = this.requireCall(callId);
+    const contact = this.participant(log, userId);
+    const present = this.present.get(callId)!;
+    present.delete(userId);
+    const event = this.addEvent(callId, { type: 'Leave', contact });
+    if (present.size === 0 && log.callStatus === 'Started') this.end(callId);
+    return event;
+  }
+
+  end(callId: string): CallLog {
+    const log = this.requireCall(callId);
+    log.callStatus = 'Ended';
+    log.callEnd = new Date().toISOString();
+    this.present.get(callId)!.clear();
+    return log;
+  }
+
+  private requireCall(callId: string): CallLog {
+    const log = this.calls.get(callId);
+    if (!log) throw new SimulatorValidationError(`no call ${callId}`);
+    return log;
+  }
+
+  private participant(log: CallLog, userId: string): Partial<CallLogContact> {
+    const people = [log.creatorContact, ...(log.invitedContacts ?? [])];
+    const contact = people.find((person) => person?.userId === userId);
+    if (!contact)
+      throw new SimulatorValidationError(`${userId} is not invited to call ${log.callId}`);
+    return contact;
+  }
+
+  private contactByDbId(userDbId: number): CallLogContact {
+    const known = this.users.find((user) => user.userDbId === userDbId);
+    if (known) return { ...known };
+    return {
+      id: userDbId,
+      userDbId,
+      userId: `user${userDbId}`,
+      displayName: `User ${userDbId}`,
+      domain: '',
+      email: '',
+      phoneNumber: '',
+    };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks a createCall body field by field, as xAssist's own validation would. */
+export function validateCreateCall(body: unknown): CreateCallRequest {
+  if (!isObject(body)) throw new SimulatorValidationError('request body must be a JSON object');
+  const fail = (message: string): never => {
+    throw new SimulatorValidationError(message);
+  };
+  if (typeof body.callTitle !== 'string' || body.callTitle.trim() === '')
+    fail('callTitle must be a non-empty string');
+  if (!CALL_REASONS.includes(body.callReason as never))
+    fail(`callReason must be one of ${CALL_REASONS.join(', ')}`);
+  if (!CALL_TYPES.includes(body.callType as never))
+    fail(`callType must be one of ${CALL_TYPES.join(', ')}`);
+  if (!Number.isInteger(body.creatorUser)) fail('creatorUser must be a user database id');
+  if (typeof body.joinAnonymousAllowed !== 'boolean')
+    fail('joinAnonymousAllowed must be a boolean');
+  if (typeof body.informOthersDirectly !== 'boolean')
+    fail('informOthersDirectly must be a boolean');
+  if (!Array.isArray(body.invitedTeams)) fail('invitedTeams must be an array');
+  if (!Array.isArray(body.invitedContacts) || body.invitedContacts.length === 0) {
+    fail('invitedContacts must be a non-empty array');
+  }
+  for (const [index, contact] of (body.invitedContacts as unknown[]).entries()) {
+    if (
+      !isObject(contact) ||
+      !Number.isInteger(contact.userDbId) ||
+      typeof contact.userId !== 'string'
+    ) {
+      fail(`invitedContacts[${index}] must carry a userDbId and a userId`);
+    }
+  }
+  return body as unknown as CreateCallRequest;
+}

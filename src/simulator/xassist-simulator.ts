@@ -1,0 +1,355 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { XASSIST_PATHS, type LoginRequest } from '../xassist-contract/xassist-contract.js';
+import {
+  SimulatorState,
+  SimulatorValidationError,
+  type NewCallEvent,
+  type SimulatorUser,
+} from './simulator-state.js';
+
+export type FaultKind = 'status' | 'html' | 'slow' | 'malformed' | 'reset';
+
+/** A fault served instead of (or, for `slow`, before) the next `count` contract answers. */
+export interface Fault {
+  kind: FaultKind;
+  count: number;
+  /** HTTP status for `status` and `html` (default 503 and 502). */
+  status?: number;
+  /** Delay for `slow` (default 5000 ms). */
+  delayMs?: number;
+  /** Only requests whose path ends with this ('login', 'rtc/createCall', ...). */
+  path?: string;
+}
+
+export interface DemoScript {
+  expertJoinAfterMs: number;
+  technicianJoinAfterMs: number;
+  endAfterMs: number;
+}
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  domainTag?: string;
+  credentials?: { username: string; password: string };
+  connectorUser?: SimulatorUser;
+  users?: SimulatorUser[];
+  tokenTtlMs?: number;
+  /** When set, every new call plays itself out: expert joins, technician joins, call ends. */
+  demo?: DemoScript;
+}
+
+export interface SimulatorStats {
+  logins: number;
+  failedLogins: number;
+  requests: Record<string, number>;
+  /** getCallLogById requests per callId: how hard each call is being polled. */
+  pollsByCall: Record<string, number>;
+}
+
+const CONTROL_PREFIX = '/_sim/';
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * An HTTP implementation of ../shared/spec/xassist-api.md, with a control API under /_sim/
+ * that plays the people on the other side and injects faults.
+ */
+export class XAssistSimulator {
+  readonly state: SimulatorState;
+  readonly stats: SimulatorStats = { logins: 0, failedLogins: 0, requests: {}, pollsByCall: {} };
+  private readonly faults: Fault[] = [];
+  private readonly server: Server;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly options: Required<Omit<SimulatorOptions, 'demo' | 'port' | 'host'>> &
+    SimulatorOptions;
+
+  constructor(options: SimulatorOptions = {}) {
+    const connectorUser: SimulatorUser = options.connectorUser ?? {
+      id: 1,
+      userDbId: 1,
+      userId: 'broker',
+      displayName: 'Expert Call Broker',
+      domain: options.domainTag ?? 'demo',
+      email: 'broker@example.invalid',
+      phoneNumber: '',
+    };
+    this.options = {
+      domainTag: 'demo',
+      credentials: { username: 'broker', password: 'broker-password' },
+      users: [],
+      tokenTtlMs: 3_600_000,
+      ...options,
+      connectorUser,
+    };
+    this.state = new SimulatorState(
+      [connectorUser, ...this.options.users],
+      this.options.tokenTtlMs,
+    );
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 30_000;
+  }
+
+  get basePath(): string {
+    return `/${this.options.domainTag}/`;
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const { port, address } = this.server.address() as AddressInfo;
+    const host = address.includes(':') ? `[${address}]` : address;
+    return `http://${host}:${port}${this.basePath}`;
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  injectFault(fault: Fault): void {
+    this.faults.push({ ...fault });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  requestCount(path: string): number {
+    return this.stats.requests[path] ?? 0;
+  }
+
+  private takeFault(path: string): Fault | undefined {
+    const index = this.faults.findIndex((fault) => !fault.path || path.endsWith(fault.path));
+    if (index < 0) return undefined;
+    const fault = this.faults[index];
+    if (--fault.count <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://simulator');
+      const body = await readJson(req);
+      if (url.pathname.startsWith(CONTROL_PREFIX))
+        return this.control(req.method ?? 'GET', url, body, res);
+      if (!url.pathname.startsWith(this.basePath))
+        return json(res, 404, { message: `unknown domain in ${url.pathname}` });
+      const path = url.pathname.slice(this.basePath.length);
+      this.stats.requests[path] = (this.stats.requests[path] ?? 0) + 1;
+      const fault = this.takeFault(path);
+      if (fault && (await this.serveFault(fault, req, res))) return;
+      await this.contract(req.method ?? 'GET', path, url, body, req, res);
+    } catch (error) {
+      if (error instanceof BadJsonError)
+        return json(res, 400, { status: 400, error: 'Bad Request', message: error.message });
+      if (error instanceof SimulatorValidationError) {
+        return json(res, 400, { status: 400, error: 'Bad Request', message: error.message });
+      }
+      json(res, 500, { status: 500, error: 'Internal Server Error', message: String(error) });
+    }
+  }
+
+  /** Returns true when the fault replaced the answer. */
+  private async serveFault(
+    fault: Fault,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<boolean> {
+    switch (fault.kind) {
+      case 'status':
+        json(res, fault.status ?? 503, {
+          status: fault.status ?? 503,
+          error: 'Service Unavailable',
+          message: 'injected fault',
+        });
+        return true;
+      case 'html':
+        res.writeHead(fault.status ?? 502, { 'content-type': 'text/html' });
+        res.end(
+          '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>',
+        );
+        return true;
+      case 'malformed':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"callId": "truncated');
+        return true;
+      case 'reset':
+        req.socket.destroy();
+        return true;
+      case 'slow':
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            resolve();
+          }, fault.delayMs ?? 5000);
+          this.timers.add(timer);
+        });
+        return res.destroyed;
+    }
+  }
+
+  private async contract(
+    method: string,
+    path: string,
+    url: URL,
+    body: unknown,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (method === 'POST' && path === XASSIST_PATHS.login) return this.login(body, res);
+    const auth = req.headers.authorization ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    if (!this.state.isTokenValid(token)) {
+      return json(res, 401, {
+        status: 401,
+        error: 'Unauthorized',
+        message: 'Full authentication is required',
+      });
+    }
+    if (method === 'POST' && path === XASSIST_PATHS.createCall) {
+      const log = this.state.createCall(body);
+      this.playDemo(log.callId);
+      return json(res, 200, log);
+    }
+    if (method === 'GET' && path === XASSIST_PATHS.getCallLogById) {
+      const callId = url.searchParams.get('callId') ?? '';
+      this.stats.pollsByCall[callId] = (this.stats.pollsByCall[callId] ?? 0) + 1;
+      const log = this.state.getCall(callId);
+      if (!log)
+        return json(res, 404, { status: 404, error: 'Not Found', message: 'Call not found' });
+      return json(res, 200, log);
+    }
+    if (method === 'GET' && path === XASSIST_PATHS.getFilteredCallLogsV2) {
+      const size = Math.max(1, Number(url.searchParams.get('size') ?? 20) || 20);
+      const all = this.state.listCalls().reverse();
+      return json(res, 200, {
+        content: all.slice(0, size),
+        totalElements: all.length,
+        number: 0,
+        size,
+      });
+    }
+    json(res, 404, { status: 404, error: 'Not Found', message: `no route ${method} ${path}` });
+  }
+
+  private login(body: unknown, res: ServerResponse): void {
+    const request = (body ?? {}) as Partial<LoginRequest>;
+    const { username, password } = this.options.credentials;
+    if (
+      request.username !== username ||
+      request.password !== password ||
+      request.domain !== this.options.domainTag
+    ) {
+      this.stats.failedLogins++;
+      return json(res, 401, { status: 401, error: 'Unauthorized', message: 'Bad credentials' });
+    }
+    this.stats.logins++;
+    const user = this.options.connectorUser;
+    json(res, 200, {
+      token: this.state.issueToken(),
+      refreshToken: this.state.issueToken(),
+      refreshTokenValidUntil: Date.now() + 86_400_000,
+      userId: user.userId,
+      displayName: user.displayName,
+      domainTag: this.options.domainTag,
+      permissions: ['CALL_CREATE'],
+      user: { ...user },
+    });
+  }
+
+  private playDemo(callId: string): void {
+    const script = this.options.demo;
+    if (!script) return;
+    const log = this.state.getCall(callId)!;
+    const connector = this.options.connectorUser.userId;
+    const expert = log.invitedContacts?.find((contact) => contact.userId !== connector)?.userId;
+    const technician = log.creatorContact?.userId;
+    const at = (delayMs: number, step: () => void) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        try {
+          step();
+        } catch {
+          // The call may have ended or been driven elsewhere meanwhile; the demo just stops.
+        }
+      }, delayMs);
+      this.timers.add(timer);
+    };
+    const expertAt = script.expertJoinAfterMs;
+    const technicianAt = expertAt + script.technicianJoinAfterMs;
+    if (expert) at(expertAt, () => this.state.join(callId, expert));
+    if (technician) at(technicianAt, () => this.state.join(callId, technician));
+    at(technicianAt + script.endAfterMs, () => this.state.end(callId));
+  }
+
+  private control(method: string, url: URL, body: unknown, res: ServerResponse): void {
+    const parts = url.pathname.slice(CONTROL_PREFIX.length).split('/').filter(Boolean);
+    const input = (body ?? {}) as Record<string, unknown>;
+    const route = `${method} ${parts[0] ?? ''}${parts.length > 2 ? `/:id/${parts[2]}` : parts.length === 2 ? '/:id' : ''}`;
+    switch (route) {
+      case 'GET stats':
+        return json(res, 200, { ...this.stats, createCallBodies: this.state.createCallBodies });
+      case 'GET calls':
+        return json(res, 200, this.state.listCalls());
+      case 'GET calls/:id': {
+        const log = this.state.getCall(parts[1]);
+        return log ? json(res, 200, log) : json(res, 404, { message: 'no such call' });
+      }
+      case 'POST calls/:id/join':
+        return json(res, 200, this.state.join(parts[1], String(input.userId)));
+      case 'POST calls/:id/leave':
+        return json(res, 200, this.state.leave(parts[1], String(input.userId)));
+      case 'POST calls/:id/events':
+        if (typeof input.type !== 'string')
+          throw new SimulatorValidationError('type must be a string');
+        return json(res, 200, this.state.addEvent(parts[1], input as NewCallEvent));
+      case 'POST calls/:id/end':
+        return json(res, 200, this.state.end(parts[1]));
+      case 'POST tokens/expire':
+        return json(res, 200, { expired: this.state.expireTokens() });
+      case 'POST faults':
+        if (!['status', 'html', 'slow', 'malformed', 'reset'].includes(String(input.kind))) {
+          throw new SimulatorValidationError('kind must be status, html, slow, malformed or reset');
+        }
+        this.injectFault({ count: 1, ...(input as Partial<Fault>), kind: input.kind as FaultKind });
+        return json(res, 200, { faults: this.faults });
+      case 'DELETE faults':
+        this.clearFaults();
+        return json(res, 200, { faults: [] });
+      default:
+        return json(res, 404, { message: `no control route ${method} ${url.pathname}` });
+    }
+  }
+}
+
+class BadJsonError extends Error {}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BadJsonError('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new BadJsonError('request body is not valid JSON');
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}

@@ -1,0 +1,24 @@
+import type {
+  CallLog,
+  CallLogContact,
+  CreateCallRequest,
+  SpringPage,
+} from '../xassist-contract/xassist-contract.js';
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/**
+ * The broker's only door to xAssist. Callers see contract objects and typed errors
+ * (XAssistUnavailableError, XAssistRejectedError, XAssistAuthError), never HTTP.
+ * An abstract class so that it doubles as the DI token.
+ */
+export abstract class XAssistClient {
+  /** The connector's own user, as the login response describes it; logs in if needed. */
+  abstract connectorContact(): Promise<CallLogContact>;
+  /** Sent at most once once it may have reached xAssist: a timeout is not retried. */
+  abstract createCall(request: CreateCallRequest): Promise<CallLog>;
+  abstract getCallLogById(callId: string): Promise<CallLog>;
+  abstract getFilteredCallLogs(size: number): Promise<SpringPage<CallLog>>;
+  abstract circuitState(): CircuitState;
+  abstract close(): Promise<void>;
+}

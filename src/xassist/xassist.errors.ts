@@ -1,0 +1,45 @@
+/**
+ * What can go wrong when talking to xAssist. Messages never carry credentials or tokens:
+ * they are built from status codes and xAssist's own error text only.
+ */
+export abstract class XAssistError extends Error {
+  abstract readonly kind: 'unavailable' | 'rejected' | 'auth';
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, kind: this.kind, message: this.message };
+  }
+}
+
+/** xAssist could not be reached or answered garbage: a connection failure, timeout, 5xx, HTML or bad JSON. */
+export class XAssistUnavailableError extends XAssistError {
+  override name = 'XAssistUnavailableError';
+  readonly kind = 'unavailable';
+
+  constructor(
+    message: string,
+    /** False only when the request provably never left: safe to send again even if not idempotent. */
+    readonly mayHaveReachedXAssist: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** xAssist understood the request and refused it (a 4xx other than an expired token). */
+export class XAssistRejectedError extends XAssistError {
+  override name = 'XAssistRejectedError';
+  readonly kind = 'rejected';
+
+  constructor(
+    readonly status: number,
+    readonly xassistMessage: string,
+  ) {
+    super(`xAssist refused the request (${status}): ${xassistMessage}`);
+  }
+}
+
+/** xAssist refused the connector's own login. */
+export class XAssistAuthError extends XAssistError {
+  override name = 'XAssistAuthError';
+  readonly kind = 'auth';
+}

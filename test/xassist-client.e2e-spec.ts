@@ -1,0 +1,233 @@
+import type { XAssistConfig } from '../src/config/app-config.js';
+import { XAssistSimulator } from '../src/simulator/xassist-simulator.js';
+import { XAssistHttpClient, type XAssistRetryOptions } from '../src/xassist/xassist-http.client.js';
+import {
+  XAssistAuthError,
+  XAssistRejectedError,
+  XAssistUnavailableError,
+} from '../src/xassist/xassist.errors.js';
+import type { CreateCallRequest } from '../src/xassist-contract/xassist-contract.js';
+import { capturedLogger } from './support/log-capture.js';
+
+const PASSWORD = 'pa55-w0rd-that-must-never-be-logged';
+const TECHNICIAN = {
+  id: 12,
+  userDbId: 12,
+  userId: 'tom',
+  displayName: 'Tom',
+  domain: 'acme',
+  email: 't@x',
+  phoneNumber: '',
+};
+
+/** The contract tests: the real client against the real simulator over HTTP. */
+describe('XAssistHttpClient against the simulator', () => {
+  let simulator: XAssistSimulator;
+  let baseUrl: string;
+  const log = capturedLogger();
+  const clients: XAssistHttpClient[] = [];
+
+  function client(
+    overrides: Partial<XAssistConfig> = {},
+    retry: Partial<XAssistRetryOptions> = {},
+  ) {
+    const config: XAssistConfig = {
+      baseUrl,
+      username: 'connector',
+      password: PASSWORD,
+      domain: 'acme',
+      maxConnections: 8,
+      connectTimeoutMs: 1000,
+      requestTimeoutMs: 2000,
+      breakerThreshold: 5,
+      breakerHalfOpenAfterMs: 10_000,
+      ...overrides,
+    };
+    const created = new XAssistHttpClient(config, log.logger, { retryInitialDelayMs: 5, ...retry });
+    clients.push(created);
+    return created;
+  }
+
+  function callRequest(overrides: Partial<CreateCallRequest> = {}): CreateCallRequest {
+    return {
+      callTitle: 'Pump 7 vibration',
+      callReason: 'STANDARD',
+      callType: 'MESH',
+      invitedContacts: [
+        {
+          displayName: 'Erika',
+          domain: 'acme',
+          email: 'e@x',
+          phoneNumber: '',
+          userDbId: 8,
+          userId: 'erika',
+        },
+      ],
+      invitedTeams: [],
+      joinAnonymousAllowed: false,
+      informOthersDirectly: true,
+      creatorUser: 12,
+      plannedDateTime: null,
+      ...overrides,
+    };
+  }
+
+  beforeEach(async () => {
+    simulator = new XAssistSimulator({
+      domainTag: 'acme',
+      credentials: { username: 'connector', password: PASSWORD },
+      users: [TECHNICIAN],
+    });
+    baseUrl = await simulator.listen();
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await simulator.close();
+  });
+
+  afterAll(() => {
+    const secrets = [PASSWORD, ...simulator.state.issuedTokens];
+    const leaking = log.lines.filter((line) => secrets.some((secret) => line.includes(secret)));
+    expect(log.lines.length).toBeGreaterThan(0);
+    expect(leaking).toEqual([]);
+  });
+
+  it('logs in once and describes the connector from the login response', async () => {
+    const sut = client();
+    const contact = await sut.connectorContact();
+    await sut.connectorContact();
+    expect(contact).toMatchObject({ userId: 'broker', userDbId: 1, domain: 'acme' });
+    expect(simulator.stats.logins).toBe(1);
+  });
+
+  it('creates a call and reads it back by polling', async () => {
+    const sut = client();
+    const created = await sut.createCall(callRequest());
+    expect(created.callStatus).toBe('Planned');
+    expect(created.callEvents.map((e) => e.type)).toEqual(['Created']);
+    expect(simulator.state.createCallBodies).toEqual([callRequest()]);
+
+    simulator.state.join(created.callId, 'erika');
+    const polled = await sut.getCallLogById(created.callId);
+    expect(polled.callStatus).toBe('Started');
+    expect(polled.callEvents.map((e) => e.type)).toEqual(['Created', 'Join']);
+    expect(polled.callEvents[1].contact).toMatchObject({ userId: 'erika', userDbId: 8 });
+  });
+
+  it('keeps unknown event types and unknown fields', async () => {
+    const sut = client();
+    const { callId } = await sut.createCall(callRequest());
+    simulator.state.addEvent(callId, { type: 'ArMarkerPlaced', comment: 'valve', asset: { x: 1 } });
+    const polled = await sut.getCallLogById(callId);
+    expect(polled.callEvents[1]).toMatchObject({
+      type: 'ArMarkerPlaced',
+      comment: 'valve',
+      asset: { x: 1 },
+    });
+    expect(polled.invitedContacts?.[0]).toMatchObject({ userId: 'erika' });
+  });
+
+  it('answers 20 concurrent requests that meet an expired token with exactly one new login', async () => {
+    const sut = client({ maxConnections: 20 });
+    const { callId } = await sut.createCall(callRequest());
+    expect(simulator.stats.logins).toBe(1);
+    simulator.state.expireTokens();
+
+    const results = await Promise.all(Array.from({ length: 20 }, () => sut.getCallLogById(callId)));
+    expect(results.every((log) => log.callId === callId)).toBe(true);
+    expect(simulator.stats.logins).toBe(2);
+    expect(simulator.requestCount('rtc/getCallLogById')).toBe(40);
+  });
+
+  it('retries a GET after a 5xx and succeeds', async () => {
+    const sut = client();
+    const { callId } = await sut.createCall(callRequest());
+    simulator.injectFault({ kind: 'status', status: 503, count: 2, path: 'rtc/getCallLogById' });
+    await expect(sut.getCallLogById(callId)).resolves.toMatchObject({ callId });
+    expect(simulator.requestCount('rtc/getCallLogById')).toBe(3);
+  });
+
+  it('turns an HTML error page into XAssistUnavailableError', async () => {
+    const sut = client();
+    const { callId } = await sut.createCall(callRequest());
+    simulator.injectFault({ kind: 'html', count: 10, path: 'rtc/getCallLogById' });
+    const failure = sut.getCallLogById(callId);
+    await expect(failure).rejects.toBeInstanceOf(XAssistUnavailableError);
+    await expect(failure).rejects.toThrow(/HTML page \(502\)/);
+  });
+
+  it('turns malformed JSON into XAssistUnavailableError', async () => {
+    const sut = client();
+    const { callId } = await sut.createCall(callRequest());
+    simulator.injectFault({ kind: 'malformed', count: 10, path: 'rtc/getCallLogById' });
+    await expect(sut.getCallLogById(callId)).rejects.toThrow(/malformed JSON/);
+  });
+
+  it('never sends createCall twice once it may have reached xAssist', async () => {
+    const sut = client({ requestTimeoutMs: 200 });
+    await sut.connectorContact();
+    simulator.injectFault({ kind: 'slow', delayMs: 1500, count: 5, path: 'rtc/createCall' });
+    const failure = await sut.createCall(callRequest()).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(XAssistUnavailableError);
+    expect((failure as XAssistUnavailableError).mayHaveReachedXAssist).toBe(true);
+    expect(simulator.requestCount('rtc/createCall')).toBe(1);
+  });
+
+  it('never repeats createCall after a 5xx either', async () => {
+    const sut = client();
+    simulator.injectFault({ kind: 'status', status: 500, count: 5, path: 'rtc/createCall' });
+    await expect(sut.createCall(callRequest())).rejects.toBeInstanceOf(XAssistUnavailableError);
+    expect(simulator.requestCount('rtc/createCall')).toBe(1);
+  });
+
+  it('carries xAssist’s message when it refuses a request', async () => {
+    const sut = client();
+    const failure = sut.createCall(callRequest({ callReason: 'URGENT' as never }));
+    await expect(failure).rejects.toBeInstanceOf(XAssistRejectedError);
+    await expect(failure).rejects.toThrow(
+      /\(400\): callReason must be one of STANDARD, SERVICE_REQUEST/,
+    );
+  });
+
+  it('turns a refused login into XAssistAuthError without the password anywhere', async () => {
+    const sut = client({ password: `${PASSWORD}-wrong` });
+    const failure = await sut.getCallLogById('x').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(XAssistAuthError);
+    expect(JSON.stringify(failure)).not.toContain(PASSWORD);
+    expect(String((failure as Error).stack)).not.toContain(PASSWORD);
+    expect(simulator.stats.failedLogins).toBe(1);
+  });
+
+  it('reports a connection failure as unavailable and never reached', async () => {
+    await simulator.close();
+    const sut = client();
+    const failure = await sut.createCall(callRequest()).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(XAssistUnavailableError);
+    expect((failure as XAssistUnavailableError).mayHaveReachedXAssist).toBe(false);
+    simulator = new XAssistSimulator();
+    await simulator.listen();
+  });
+
+  it('opens the circuit after repeated failures and stops sending', async () => {
+    const sut = client(
+      { breakerThreshold: 3, breakerHalfOpenAfterMs: 60_000 },
+      { retryAttempts: 1 },
+    );
+    const { callId } = await sut.createCall(callRequest());
+    simulator.injectFault({ kind: 'status', count: 100, path: 'rtc/getCallLogById' });
+    for (let i = 0; i < 3; i++)
+      await expect(sut.getCallLogById(callId)).rejects.toThrow(XAssistUnavailableError);
+    expect(sut.circuitState()).toBe('open');
+    await expect(sut.getCallLogById(callId)).rejects.toThrow(/circuit is open/);
+    expect(simulator.requestCount('rtc/getCallLogById')).toBe(3);
+  });
+
+  it('lists call logs as a Spring page', async () => {
+    const sut = client();
+    await sut.createCall(callRequest());
+    const page = await sut.getFilteredCallLogs(10);
+    expect(page.totalElements).toBe(1);
+    expect(page.content[0].title).toBe('Pump 7 vibration');
+  });
+});

@@ -1,0 +1,107 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/**
+ * Migrations live in code (not files found at run time) so the compiled broker carries them.
+ * Only portable column types: the same migrations run on SQLite and PostgreSQL.
+ */
+const migrations: Record<string, Migration> = {
+  '2026-11-22-001-calls': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('calls')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('xassist_call_id', 'varchar(128)')
+        .addColumn('status', 'varchar(32)', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('reason', 'varchar(32)', (c) => c.notNull())
+        .addColumn('call_type', 'varchar(16)', (c) => c.notNull())
+        .addColumn('technician_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('technician_json', 'text', (c) => c.notNull())
+        .addColumn('experts_json', 'text', (c) => c.notNull())
+        .addColumn('joined_expert_id', 'varchar(128)')
+        .addColumn('failure_reason', 'text')
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('created_by', 'varchar(128)', (c) => c.notNull())
+        .addColumn('anonymous_join_allowed', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('ringing_at', 'varchar(32)')
+        .addColumn('expert_joined_at', 'varchar(32)')
+        .addColumn('connected_at', 'varchar(32)')
+        .addColumn('ended_at', 'varchar(32)')
+        .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('calls_status').on('calls').columns(['status']).execute();
+      await db.schema
+        .createIndex('calls_newest')
+        .on('calls')
+        .columns(['created_at', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('calls_technician')
+        .on('calls')
+        .columns(['technician_id', 'created_at'])
+        .execute();
+
+      await db.schema
+        .createTable('call_experts')
+        .addColumn('call_id', 'varchar(64)', (c) =>
+          c.notNull().references('calls.id').onDelete('cascade'),
+        )
+        .addColumn('expert_id', 'varchar(128)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('call_experts_pk', ['call_id', 'expert_id'])
+        .execute();
+      await db.schema
+        .createIndex('call_experts_expert')
+        .on('call_experts')
+        .columns(['expert_id'])
+        .execute();
+
+      await db.schema
+        .createTable('call_events')
+        .addColumn('call_id', 'varchar(64)', (c) =>
+          c.notNull().references('calls.id').onDelete('cascade'),
+        )
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('type', 'varchar(128)', (c) => c.notNull())
+        .addColumn('at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('status', 'varchar(32)', (c) => c.notNull())
+        .addColumn('xassist_json', 'text')
+        .addPrimaryKeyConstraint('call_events_pk', ['call_id', 'seq'])
+        .execute();
+
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('caller_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('key', 'varchar(255)', (c) => c.notNull())
+        .addColumn('body_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('call_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['caller_id', 'key'])
+        .execute();
+
+      await db.schema
+        .createTable('xassist_events_seen')
+        .addColumn('call_id', 'varchar(64)', (c) =>
+          c.notNull().references('calls.id').onDelete('cascade'),
+        )
+        .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('xassist_events_seen_pk', ['call_id', 'event_id'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of [
+        'xassist_events_seen',
+        'idempotency_keys',
+        'call_events',
+        'call_experts',
+        'calls',
+      ]) {
+        await db.schema.dropTable(table).execute();
+      }
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

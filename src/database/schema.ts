@@ -1,0 +1,58 @@
+/** Kysely's view of the tables; times are ISO-8601 UTC strings so they sort the same everywhere. */
+export interface CallsTable {
+  id: string;
+  xassist_call_id: string | null;
+  status: string;
+  title: string;
+  reason: string;
+  call_type: string;
+  technician_id: string;
+  technician_json: string;
+  experts_json: string;
+  joined_expert_id: string | null;
+  failure_reason: string | null;
+  seq: number;
+  created_by: string;
+  anonymous_join_allowed: number;
+  created_at: string;
+  ringing_at: string | null;
+  expert_joined_at: string | null;
+  connected_at: string | null;
+  ended_at: string | null;
+  updated_at: string;
+}
+
+export interface CallExpertsTable {
+  call_id: string;
+  expert_id: string;
+}
+
+export interface CallEventsTable {
+  call_id: string;
+  seq: number;
+  type: string;
+  at: string;
+  status: string;
+  xassist_json: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  caller_id: string;
+  key: string;
+  body_hash: string;
+  call_id: string;
+  created_at: string;
+}
+
+export interface XAssistEventsSeenTable {
+  call_id: string;
+  event_id: string;
+}
+
+export interface BrokerDatabase {
+  calls: CallsTable;
+  call_experts: CallExpertsTable;
+  call_events: CallEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  xassist_events_seen: XAssistEventsSeenTable;
+}

@@ -1,0 +1,37 @@
+/** The people of demo mode; the in-process simulator knows the same xAssist users. */
+export const DEMO_DIRECTORY = {
+  people: [
+    {
+      id: 'tom',
+      displayName: 'Tom Technician',
+      email: 'tom@demo.example',
+      roles: ['technician'],
+      xassist: { userId: 'tom', userDbId: 12, domain: 'demo', phoneNumber: '' },
+    },
+    {
+      id: 'tina',
+      displayName: 'Tina Technician',
+      email: 'tina@demo.example',
+      roles: ['technician'],
+      xassist: { userId: 'tina', userDbId: 13, domain: 'demo', phoneNumber: '' },
+    },
+    {
+      id: 'erika',
+      displayName: 'Erika Expert',
+      email: 'erika@demo.example',
+      roles: ['expert'],
+      skills: ['pumps'],
+      xassist: { userId: 'erika', userDbId: 8, domain: 'demo', phoneNumber: '' },
+    },
+    {
+      id: 'ed',
+      displayName: 'Ed Expert',
+      email: 'ed@demo.example',
+      roles: ['expert'],
+      skills: ['valves'],
+      xassist: { userId: 'ed', userDbId: 9, domain: 'demo', phoneNumber: '' },
+    },
+    { id: 'sam', displayName: 'Sam Supervisor', email: 'sam@demo.example', roles: ['supervisor'] },
+    { id: 'erp', displayName: 'ERP connector', roles: ['integration'] },
+  ],
+};

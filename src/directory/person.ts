@@ -1,0 +1,43 @@
+import type { CallLogContact } from '../xassist-contract/xassist-contract.js';
+
+export const ROLES = ['technician', 'expert', 'supervisor', 'integration'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface XAssistIdentity {
+  userId: string;
+  userDbId: number;
+  domain: string;
+  phoneNumber: string;
+}
+
+export interface Person {
+  id: string;
+  displayName: string;
+  email: string;
+  roles: Role[];
+  skills: string[];
+  xassist?: XAssistIdentity;
+}
+
+/** How a person appears inside a Call. */
+export interface PersonRef {
+  id: string;
+  displayName: string;
+}
+
+export function personRef(person: Person): PersonRef {
+  return { id: person.id, displayName: person.displayName };
+}
+
+/** How xAssist names this person in invitedContacts; undefined for people without an xAssist user. */
+export function xassistContactOf(person: Person): CallLogContact | undefined {
+  if (!person.xassist) return undefined;
+  return {
+    displayName: person.displayName,
+    domain: person.xassist.domain,
+    email: person.email,
+    phoneNumber: person.xassist.phoneNumber,
+    userDbId: person.xassist.userDbId,
+    userId: person.xassist.userId,
+  };
+}

@@ -1,0 +1,53 @@
+import { assertTransition, STATUS_TIMESTAMP, type CallStatus } from './call-lifecycle.js';
+import type { CallEventRecord, CallRecord } from './call.model.js';
+
+/**
+ * A change to one call being put together: transitions go through the state machine, and every
+ * status change and xAssist event becomes the next event in seq order. Nothing is written here.
+ */
+export class CallChange {
+  readonly call: CallRecord;
+  readonly events: CallEventRecord[] = [];
+  readonly seenXAssistEventIds: string[] = [];
+
+  constructor(
+    readonly before: CallRecord,
+    readonly at: string,
+  ) {
+    this.call = { ...before };
+  }
+
+  get isEmpty(): boolean {
+    return this.events.length === 0 && this.seenXAssistEventIds.length === 0;
+  }
+
+  transition(
+    to: CallStatus,
+    fields: Partial<Pick<CallRecord, 'joinedExpertId' | 'failureReason' | 'xassistCallId'>> = {},
+  ): void {
+    assertTransition(this.call.status, to);
+    Object.assign(this.call, fields);
+    this.call.status = to;
+    const stamp = STATUS_TIMESTAMP[to];
+    if (stamp) this.call[stamp] = this.at;
+    this.append(`status.${to}`, null);
+  }
+
+  recordXAssistEvent(event: Record<string, unknown> & { id: unknown; type: unknown }): void {
+    this.seenXAssistEventIds.push(String(event.id));
+    this.append(`xassist.${String(event.type)}`, event);
+  }
+
+  private append(type: string, xassist: Record<string, unknown> | null): void {
+    this.call.seq += 1;
+    this.call.updatedAt = this.at;
+    this.events.push({
+      callId: this.call.id,
+      seq: this.call.seq,
+      type,
+      at: this.at,
+      status: this.call.status,
+      xassist,
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { CallChange } from './call-change.js';
+import { CallRepository } from './call.repository.js';
+import { CallUpdatesBus } from './call-updates.bus.js';
+
+/** The one way a call changes: written atomically with its events, then published in seq order. */
+@Injectable()
+export class CallLedger {
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly calls: CallRepository,
+    private readonly bus: CallUpdatesBus,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Throws StaleCallError when someone else changed the call since `change.before` was read. */
+  async record(change: CallChange): Promise<void> {
+    if (change.isEmpty) return;
+    await this.calls.commit(
+      change.call,
+      change.before.seq,
+      change.events,
+      change.seenXAssistEventIds,
+    );
+    for (const event of change.events)
+      this.metrics.callEvents.inc({ kind: event.type.split('.')[0] });
+    if (change.events.length > 0) this.bus.publish({ call: change.call, events: change.events });
+  }
+}

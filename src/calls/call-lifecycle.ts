@@ -1,0 +1,77 @@
+/**
+ * The call lifecycle: every status and every allowed transition, in one place.
+ * `creating` is internal: the moment between our row and xAssist's answer.
+ */
+export const CALL_STATUSES = [
+  'creating',
+  'ringing',
+  'expert_joined',
+  'connected',
+  'ended',
+  'failed',
+  'unanswered',
+  'missed',
+  'cancelled',
+] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+const TRANSITIONS: Record<CallStatus, readonly CallStatus[]> = {
+  creating: ['ringing', 'failed', 'cancelled'],
+  ringing: ['expert_joined', 'ended', 'unanswered', 'cancelled'],
+  expert_joined: ['connected', 'ended', 'missed', 'cancelled'],
+  connected: ['ended'],
+  ended: [],
+  failed: [],
+  unanswered: [],
+  missed: [],
+  cancelled: [],
+};
+
+export const END_STATUSES: readonly CallStatus[] = CALL_STATUSES.filter(
+  (status) => TRANSITIONS[status].length === 0,
+);
+export const ACTIVE_STATUSES: readonly CallStatus[] = CALL_STATUSES.filter(
+  (status) => TRANSITIONS[status].length > 0,
+);
+/** Statuses in which the broker follows the call on xAssist. */
+export const FOLLOWED_STATUSES: readonly CallStatus[] = ['ringing', 'expert_joined', 'connected'];
+
+export class IllegalTransitionError extends Error {
+  override name = 'IllegalTransitionError';
+  constructor(
+    readonly from: CallStatus,
+    readonly to: CallStatus,
+  ) {
+    super(`a call cannot go from ${from} to ${to}`);
+  }
+}
+
+export function canTransition(from: CallStatus, to: CallStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function assertTransition(from: CallStatus, to: CallStatus): void {
+  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+}
+
+export function isEnded(status: CallStatus): boolean {
+  return END_STATUSES.includes(status);
+}
+
+export function isCancellable(status: CallStatus): boolean {
+  return canTransition(status, 'cancelled');
+}
+
+/** Which timestamp a status stamps when entered. */
+export const STATUS_TIMESTAMP: Partial<
+  Record<CallStatus, 'ringingAt' | 'expertJoinedAt' | 'connectedAt' | 'endedAt'>
+> = {
+  ringing: 'ringingAt',
+  expert_joined: 'expertJoinedAt',
+  connected: 'connectedAt',
+  ended: 'endedAt',
+  failed: 'endedAt',
+  unanswered: 'endedAt',
+  missed: 'endedAt',
+  cancelled: 'endedAt',
+};

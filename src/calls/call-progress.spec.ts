@@ -1,0 +1,150 @@
+import type { CallEvent, CallLog } from '../xassist-contract/xassist-contract.js';
+import { CallChange } from './call-change.js';
+import { IllegalTransitionError } from './call-lifecycle.js';
+import type { CallRecord } from './call.model.js';
+import { applyCallLog, applyDeadline } from './call-progress.js';
+
+const T0 = '2026-11-22T10:00:00.000Z';
+const timeouts = { expertAnswerMs: 60_000, technicianJoinMs: 30_000 };
+
+function ringingCall(overrides: Partial<CallRecord> = {}): CallRecord {
+  return {
+    id: 'c1',
+    xassistCallId: 'x1',
+    status: 'ringing',
+    title: 't',
+    reason: 'STANDARD',
+    callType: 'SFU',
+    technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'tom', xassistUserDbId: 12 },
+    experts: [
+      { id: 'erika', displayName: 'Erika', xassistUserId: 'erika', xassistUserDbId: 8 },
+      { id: 'ed', displayName: 'Ed', xassistUserId: 'ed', xassistUserDbId: 9 },
+    ],
+    joinedExpertId: null,
+    failureReason: null,
+    seq: 2,
+    createdBy: 'tom',
+    anonymousJoinAllowed: false,
+    createdAt: T0,
+    ringingAt: T0,
+    expertJoinedAt: null,
+    connectedAt: null,
+    endedAt: null,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+const created: CallEvent = { id: 1, type: 'Created', contact: { userDbId: 12, userId: 'tom' } };
+const join = (id: number, userDbId: number): CallEvent => ({
+  id,
+  type: 'Join',
+  contact: { userDbId },
+});
+const leave = (id: number, userDbId: number): CallEvent => ({
+  id,
+  type: 'Leave',
+  contact: { userDbId },
+});
+const log = (callEvents: CallEvent[], callStatus = 'Started'): CallLog => ({
+  id: 1,
+  callId: 'x1',
+  callStatus,
+  callEvents,
+});
+
+function apply(call: CallRecord, events: CallEvent[], seen: string[] = ['1'], callStatus?: string) {
+  const change = new CallChange(call, '2026-11-22T10:00:05.000Z');
+  applyCallLog(change, log(events, callStatus), new Set(seen));
+  return change;
+}
+
+describe('applyCallLog', () => {
+  it('records each new xAssist event once and moves to expert_joined on the first invited expert', () => {
+    const change = apply(ringingCall(), [created, join(2, 9), join(3, 8)]);
+    expect(change.events.map((e) => [e.seq, e.type, e.status])).toEqual([
+      [3, 'xassist.Join', 'ringing'],
+      [4, 'status.expert_joined', 'expert_joined'],
+      [5, 'xassist.Join', 'expert_joined'],
+    ]);
+    expect(change.call).toMatchObject({ status: 'expert_joined', joinedExpertId: 'ed', seq: 5 });
+    expect(change.seenXAssistEventIds).toEqual(['2', '3']);
+  });
+
+  it('ignores events already taken in', () => {
+    expect(apply(ringingCall(), [created, join(2, 8)], ['1', '2']).isEmpty).toBe(true);
+  });
+
+  it('connects when the technician joins after the expert', () => {
+    const call = ringingCall({
+      status: 'expert_joined',
+      joinedExpertId: 'erika',
+      expertJoinedAt: T0,
+    });
+    const change = apply(call, [created, join(2, 8), join(3, 12)], ['1', '2']);
+    expect(change.events.map((e) => e.type)).toEqual(['xassist.Join', 'status.connected']);
+    expect(change.call.connectedAt).toBe('2026-11-22T10:00:05.000Z');
+  });
+
+  it('goes through expert_joined to connected when the technician was there first', () => {
+    const change = apply(ringingCall(), [created, join(2, 12), join(3, 8)]);
+    expect(change.events.map((e) => e.type)).toEqual([
+      'xassist.Join',
+      'xassist.Join',
+      'status.expert_joined',
+      'status.connected',
+    ]);
+  });
+
+  it('keeps unknown event types', () => {
+    const change = apply(ringingCall(), [created, { id: 2, type: 'ScreenShared', comment: 'x' }]);
+    expect(change.events[0]).toMatchObject({
+      type: 'xassist.ScreenShared',
+      xassist: { comment: 'x' },
+    });
+    expect(change.call.status).toBe('ringing');
+  });
+
+  it('ends when xAssist says Ended, or when everyone has left', () => {
+    const connected = ringingCall({ status: 'connected', joinedExpertId: 'erika' });
+    expect(apply(connected, [created], ['1'], 'Ended').call.status).toBe('ended');
+    const left = apply(
+      connected,
+      [created, join(2, 8), join(3, 12), leave(4, 8), leave(5, 12)],
+      ['1', '2', '3'],
+    );
+    expect(left.events.map((e) => e.type)).toEqual([
+      'xassist.Leave',
+      'xassist.Leave',
+      'status.ended',
+    ]);
+  });
+
+  it('does not end a ringing call because the technician stepped out', () => {
+    expect(apply(ringingCall(), [created, join(2, 12), leave(3, 12)]).call.status).toBe('ringing');
+  });
+});
+
+describe('applyDeadline', () => {
+  const at = (ms: number) => Date.parse(T0) + ms;
+
+  it('makes a ringing call unanswered when no expert joined in time', () => {
+    const early = new CallChange(ringingCall(), T0);
+    applyDeadline(early, at(59_999), timeouts);
+    expect(early.isEmpty).toBe(true);
+    const late = new CallChange(ringingCall(), T0);
+    applyDeadline(late, at(60_000), timeouts);
+    expect(late.call.status).toBe('unanswered');
+  });
+
+  it('makes an expert_joined call missed when the technician did not join in time', () => {
+    const change = new CallChange(ringingCall({ status: 'expert_joined', expertJoinedAt: T0 }), T0);
+    applyDeadline(change, at(30_000), timeouts);
+    expect(change.events.map((e) => e.type)).toEqual(['status.missed']);
+  });
+
+  it('refuses transitions the lifecycle does not allow', () => {
+    const change = new CallChange(ringingCall({ status: 'ended' }), T0);
+    expect(() => change.transition('connected')).toThrow(IllegalTransitionError);
+  });
+});

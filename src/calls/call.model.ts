@@ -1,0 +1,96 @@
+import type { CallReason, CallType } from '../xassist-contract/xassist-contract.js';
+import type { PersonRef } from '../directory/person.js';
+import type { CallStatus } from './call-lifecycle.js';
+
+/** A person in a call, with the xAssist identity we match events against (never shown to clients). */
+export interface Participant extends PersonRef {
+  xassistUserId: string;
+  xassistUserDbId: number;
+}
+
+export interface CallRecord {
+  id: string;
+  xassistCallId: string | null;
+  status: CallStatus;
+  title: string;
+  reason: CallReason;
+  callType: CallType;
+  technician: Participant;
+  experts: Participant[];
+  joinedExpertId: string | null;
+  failureReason: string | null;
+  seq: number;
+  createdBy: string;
+  anonymousJoinAllowed: boolean;
+  createdAt: string;
+  ringingAt: string | null;
+  expertJoinedAt: string | null;
+  connectedAt: string | null;
+  endedAt: string | null;
+  updatedAt: string;
+}
+
+export interface CallEventRecord {
+  callId: string;
+  seq: number;
+  /** `status.<status>` or `xassist.<Type>`. */
+  type: string;
+  at: string;
+  status: CallStatus;
+  xassist: Record<string, unknown> | null;
+}
+
+/** The Call as the public contract shows it. */
+export interface CallView {
+  id: string;
+  xassistCallId: string | null;
+  status: CallStatus;
+  title: string;
+  reason: CallReason;
+  callType: CallType;
+  anonymousJoinAllowed: boolean;
+  technician: PersonRef;
+  experts: PersonRef[];
+  joinedExpertId: string | null;
+  failureReason: string | null;
+  seq: number;
+  createdAt: string;
+  ringingAt: string | null;
+  expertJoinedAt: string | null;
+  connectedAt: string | null;
+  endedAt: string | null;
+  updatedAt: string;
+}
+
+export type CallEventView = CallEventRecord;
+
+const ref = ({ id, displayName }: Participant): PersonRef => ({ id, displayName });
+
+export function toCallView(call: CallRecord): CallView {
+  return {
+    id: call.id,
+    xassistCallId: call.xassistCallId,
+    status: call.status,
+    title: call.title,
+    reason: call.reason,
+    callType: call.callType,
+    anonymousJoinAllowed: call.anonymousJoinAllowed,
+    technician: ref(call.technician),
+    experts: call.experts.map(ref),
+    joinedExpertId: call.joinedExpertId,
+    failureReason: call.failureReason,
+    seq: call.seq,
+    createdAt: call.createdAt,
+    ringingAt: call.ringingAt,
+    expertJoinedAt: call.expertJoinedAt,
+    connectedAt: call.connectedAt,
+    endedAt: call.endedAt,
+    updatedAt: call.updatedAt,
+  };
+}
+
+/** One committed batch: the call as it now is and the events that got it there, in seq order. */
+export interface CallUpdate {
+  call: CallRecord;
+  events: CallEventRecord[];
+}

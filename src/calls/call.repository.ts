@@ -1,0 +1,48 @@
+import type { CallStatus } from './call-lifecycle.js';
+import type { CallEventRecord, CallRecord } from './call.model.js';
+
+export interface IdempotencyClaim {
+  callerId: string;
+  key: string;
+  bodyHash: string;
+  /** Claims older than this are forgotten and the key may be used afresh. */
+  notBefore: string;
+}
+
+export type InsertOutcome =
+  { kind: 'inserted'; call: CallRecord } | { kind: 'existing'; callId: string; bodyHash: string };
+
+export interface CallListQuery {
+  statuses: readonly CallStatus[] | null;
+  /** Null: every call. Otherwise only calls where this person is the technician or an invited expert. */
+  participantId: string | null;
+  limit: number;
+  /** Exclusive: calls strictly older than this (createdAt, id) pair. */
+  before: { createdAt: string; id: string } | null;
+}
+
+/** Another writer changed the call first; reload and try again. */
+export class StaleCallError extends Error {
+  override name = 'StaleCallError';
+}
+
+/**
+ * Where calls and their event logs live. An abstract class so it is its own DI token; the Kysely
+ * implementation runs on SQLite and PostgreSQL alike.
+ */
+export abstract class CallRepository {
+  /** Inserts a new call, claiming the idempotency key in the same transaction when one is given. */
+  abstract insert(call: CallRecord, claim: IdempotencyClaim | null): Promise<InsertOutcome>;
+  /** Writes the call row and its new events atomically, if nobody moved its seq meanwhile. */
+  abstract commit(
+    call: CallRecord,
+    expectedSeq: number,
+    events: CallEventRecord[],
+    seenXAssistEventIds: string[],
+  ): Promise<void>;
+  abstract find(id: string): Promise<CallRecord | undefined>;
+  abstract list(query: CallListQuery): Promise<CallRecord[]>;
+  abstract events(callId: string, afterSeq: number, limit: number): Promise<CallEventRecord[]>;
+  abstract withStatus(statuses: readonly CallStatus[]): Promise<CallRecord[]>;
+  abstract seenXAssistEventIds(callId: string): Promise<Set<string>>;
+}

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { XAssistModule } from '../xassist/xassist.module.js';
+import { CallLedger } from './call-ledger.service.js';
+import { CallRepository } from './call.repository.js';
+import { CallTracker } from './call-tracker.service.js';
+import { CallUpdatesBus } from './call-updates.bus.js';
+import { CallsController } from './calls.controller.js';
+import { CallsService } from './calls.service.js';
+import { KyselyCallRepository } from './kysely-call.repository.js';
+
+@Module({
+  imports: [XAssistModule],
+  controllers: [CallsController],
+  providers: [
+    { provide: CallRepository, useClass: KyselyCallRepository },
+    CallUpdatesBus,
+    CallLedger,
+    CallTracker,
+    CallsService,
+  ],
+  exports: [CallsService, CallUpdatesBus, CallTracker],
+})
+export class CallsModule {}

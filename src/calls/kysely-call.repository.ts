@@ -1,0 +1,259 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kysely, Selectable } from 'kysely';
+import { DATABASE } from '../database/database.module.js';
+import type { BrokerDatabase, CallEventsTable, CallsTable } from '../database/schema.js';
+import type { CallReason, CallType } from '../xassist-contract/xassist-contract.js';
+import type { CallStatus } from './call-lifecycle.js';
+import type { CallEventRecord, CallRecord } from './call.model.js';
+import {
+  CallRepository,
+  StaleCallError,
+  type CallListQuery,
+  type IdempotencyClaim,
+  type InsertOutcome,
+} from './call.repository.js';
+
+function toRow(call: CallRecord): CallsTable {
+  return {
+    id: call.id,
+    xassist_call_id: call.xassistCallId,
+    status: call.status,
+    title: call.title,
+    reason: call.reason,
+    call_type: call.callType,
+    technician_id: call.technician.id,
+    technician_json: JSON.stringify(call.technician),
+    experts_json: JSON.stringify(call.experts),
+    joined_expert_id: call.joinedExpertId,
+    failure_reason: call.failureReason,
+    seq: call.seq,
+    created_by: call.createdBy,
+    anonymous_join_allowed: call.anonymousJoinAllowed ? 1 : 0,
+    created_at: call.createdAt,
+    ringing_at: call.ringingAt,
+    expert_joined_at: call.expertJoinedAt,
+    connected_at: call.connectedAt,
+    ended_at: call.endedAt,
+    updated_at: call.updatedAt,
+  };
+}
+
+function fromRow(row: Selectable<CallsTable>): CallRecord {
+  return {
+    id: row.id,
+    xassistCallId: row.xassist_call_id,
+    status: row.status as CallStatus,
+    title: row.title,
+    reason: row.reason as CallReason,
+    callType: row.call_type as CallType,
+    technician: JSON.parse(row.technician_json),
+    experts: JSON.parse(row.experts_json),
+    joinedExpertId: row.joined_expert_id,
+    failureReason: row.failure_reason,
+    seq: Number(row.seq),
+    createdBy: row.created_by,
+    anonymousJoinAllowed: Number(row.anonymous_join_allowed) === 1,
+    createdAt: row.created_at,
+    ringingAt: row.ringing_at,
+    expertJoinedAt: row.expert_joined_at,
+    connectedAt: row.connected_at,
+    endedAt: row.ended_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function eventToRow(event: CallEventRecord): CallEventsTable {
+  return {
+    call_id: event.callId,
+    seq: event.seq,
+    type: event.type,
+    at: event.at,
+    status: event.status,
+    xassist_json: event.xassist === null ? null : JSON.stringify(event.xassist),
+  };
+}
+
+function eventFromRow(row: Selectable<CallEventsTable>): CallEventRecord {
+  return {
+    callId: row.call_id,
+    seq: Number(row.seq),
+    type: row.type,
+    at: row.at,
+    status: row.status as CallStatus,
+    xassist: row.xassist_json === null ? null : JSON.parse(row.xassist_json),
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const { code } = error as { code?: string };
+  return (
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === '23505'
+  );
+}
+
+@Injectable()
+export class KyselyCallRepository extends CallRepository {
+  constructor(@Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>) {
+    super();
+  }
+
+  async insert(call: CallRecord, claim: IdempotencyClaim | null): Promise<InsertOutcome> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        if (claim) {
+          const existing = await trx
+            .selectFrom('idempotency_keys')
+            .select(['call_id', 'body_hash', 'created_at'])
+            .where('caller_id', '=', claim.callerId)
+            .where('key', '=', claim.key)
+            .executeTakeFirst();
+          if (existing && existing.created_at >= claim.notBefore) {
+            return {
+              kind: 'existing',
+              callId: existing.call_id,
+              bodyHash: existing.body_hash,
+            } as const;
+          }
+          if (existing) {
+            await trx
+              .deleteFrom('idempotency_keys')
+              .where('caller_id', '=', claim.callerId)
+              .where('key', '=', claim.key)
+              .execute();
+          }
+        }
+        await trx.insertInto('calls').values(toRow(call)).execute();
+        await trx
+          .insertInto('call_experts')
+          .values(call.experts.map((expert) => ({ call_id: call.id, expert_id: expert.id })))
+          .execute();
+        if (claim) {
+          await trx
+            .insertInto('idempotency_keys')
+            .values({
+              caller_id: claim.callerId,
+              key: claim.key,
+              body_hash: claim.bodyHash,
+              call_id: call.id,
+              created_at: call.createdAt,
+            })
+            .execute();
+        }
+        return { kind: 'inserted', call } as const;
+      });
+    } catch (error) {
+      // Another instance claimed the key between our read and our insert: report its call.
+      if (claim && isUniqueViolation(error)) {
+        const winner = await this.db
+          .selectFrom('idempotency_keys')
+          .select(['call_id', 'body_hash'])
+          .where('caller_id', '=', claim.callerId)
+          .where('key', '=', claim.key)
+          .executeTakeFirst();
+        if (winner) return { kind: 'existing', callId: winner.call_id, bodyHash: winner.body_hash };
+      }
+      throw error;
+    }
+  }
+
+  async commit(
+    call: CallRecord,
+    expectedSeq: number,
+    events: CallEventRecord[],
+    seen: string[],
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const { id, created_at: _createdAt, ...changes } = toRow(call);
+      const result = await trx
+        .updateTable('calls')
+        .set(changes)
+        .where('id', '=', id)
+        .where('seq', '=', expectedSeq)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1)
+        throw new StaleCallError(`call ${id} changed meanwhile`);
+      if (events.length > 0)
+        await trx.insertInto('call_events').values(events.map(eventToRow)).execute();
+      if (seen.length > 0) {
+        await trx
+          .insertInto('xassist_events_seen')
+          .values(seen.map((eventId) => ({ call_id: id, event_id: eventId })))
+          .execute();
+      }
+    });
+  }
+
+  async find(id: string): Promise<CallRecord | undefined> {
+    const row = await this.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
+  async list(query: CallListQuery): Promise<CallRecord[]> {
+    let select = this.db.selectFrom('calls').selectAll();
+    if (query.statuses) select = select.where('status', 'in', [...query.statuses]);
+    if (query.participantId !== null) {
+      const person = query.participantId;
+      select = select.where((eb) =>
+        eb.or([
+          eb('technician_id', '=', person),
+          eb(
+            'id',
+            'in',
+            eb.selectFrom('call_experts').select('call_id').where('expert_id', '=', person),
+          ),
+        ]),
+      );
+    }
+    if (query.before) {
+      const { createdAt, id } = query.before;
+      select = select.where((eb) =>
+        eb.or([
+          eb('created_at', '<', createdAt),
+          eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+        ]),
+      );
+    }
+    const rows = await select
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit)
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async events(callId: string, afterSeq: number, limit: number): Promise<CallEventRecord[]> {
+    const rows = await this.db
+      .selectFrom('call_events')
+      .selectAll()
+      .where('call_id', '=', callId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(eventFromRow);
+  }
+
+  async withStatus(statuses: readonly CallStatus[]): Promise<CallRecord[]> {
+    const rows = await this.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('status', 'in', [...statuses])
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async seenXAssistEventIds(callId: string): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom('xassist_events_seen')
+      .select('event_id')
+      .where('call_id', '=', callId)
+      .execute();
+    return new Set(rows.map((row) => row.event_id));
+  }
+}

@@ -1,0 +1,167 @@
+import { Inject, type OnModuleDestroy } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+  type OnGatewayConnection,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Logger } from 'pino';
+import type { Server, Socket } from 'socket.io';
+import { AuthService } from '../auth/auth.service.js';
+import { TokenError } from '../auth/jwt.js';
+import { toCallView, type CallRecord, type CallUpdate } from '../calls/call.model.js';
+import { CallUpdatesBus } from '../calls/call-updates.bus.js';
+import { CallsService } from '../calls/calls.service.js';
+import { seesEveryCall } from '../calls/call-access.js';
+import { errorAnswer } from '../common/error-answer.js';
+import { validatePayload } from '../common/validation.js';
+import { hasRole } from '../directory/directory.service.js';
+import type { Person } from '../directory/person.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import { CallSubscribeDto } from './call-subscribe.dto.js';
+import type {
+  CallSubscribeAck,
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from './realtime-events.js';
+
+interface SocketData {
+  person: Person;
+}
+
+type BrokerServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+type BrokerSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+
+const EVERY_CALL_ROOM = 'calls:all';
+const personRoom = (personId: string) => `person:${personId}`;
+
+/** Rooms that must hear about a call: its technician, its experts, and everyone who sees all calls. */
+function roomsFor(call: CallRecord): string[] {
+  return [
+    EVERY_CALL_ROOM,
+    personRoom(call.technician.id),
+    ...call.experts.map((expert) => personRoom(expert.id)),
+  ];
+}
+
+/**
+ * The socket.io face of the broker: authenticates the handshake, sends each person the calls
+ * they may see, and rings the technician only once an expert has joined.
+ */
+@WebSocketGateway({
+  connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false },
+  pingInterval: 10_000,
+  pingTimeout: 10_000,
+  maxHttpBufferSize: 64 * 1024,
+})
+export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
+  @WebSocketServer() private server!: BrokerServer;
+  private unsubscribe?: () => void;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly calls: CallsService,
+    private readonly bus: CallUpdatesBus,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'calls-gateway' });
+  }
+
+  afterInit(server: BrokerServer): void {
+    // A refused handshake reaches the client as `connect_error` with this message.
+    server.use((socket, next) => {
+      try {
+        socket.data.person = this.auth.authenticate(
+          (socket.handshake.auth as { token?: string } | undefined)?.token,
+        );
+        next();
+      } catch (error) {
+        next(new Error(error instanceof TokenError ? error.message : 'authentication failed'));
+      }
+    });
+    this.unsubscribe = this.bus.subscribe((update) => this.push(update));
+  }
+
+  onModuleDestroy(): void {
+    // Closing the server drops the transports, which clients take as a cue to reconnect (to
+    // this instance once back, or another). An explicit disconnect would tell them to stay away.
+    this.unsubscribe?.();
+  }
+
+  async handleConnection(socket: BrokerSocket): Promise<void> {
+    const person = socket.data.person;
+    if (!person) return void socket.disconnect(true);
+    await socket.join(
+      seesEveryCall(person) ? [personRoom(person.id), EVERY_CALL_ROOM] : [personRoom(person.id)],
+    );
+    try {
+      const active = await this.calls.activeFor(person);
+      socket.emit('calls.snapshot', { calls: active.map(toCallView) });
+      // A glasses app that was offline when the expert joined is rung now.
+      for (const call of active) {
+        if (
+          call.status === 'expert_joined' &&
+          call.technician.id === person.id &&
+          hasRole(person, 'technician')
+        ) {
+          this.emitInvite(socket, call);
+        }
+      }
+    } catch (error) {
+      this.logger.error({ err: error, personId: person.id }, 'sending the snapshot failed');
+    }
+  }
+
+  @SubscribeMessage('call.subscribe')
+  async subscribe(
+    @ConnectedSocket() socket: BrokerSocket,
+    @MessageBody() payload: unknown,
+  ): Promise<CallSubscribeAck> {
+    try {
+      const { callId, afterSeq } = validatePayload(CallSubscribeDto, payload);
+      const call = await this.calls.get(socket.data.person, callId);
+      const events = await this.calls.events(socket.data.person, callId, afterSeq);
+      return { call: toCallView(call), events };
+    } catch (error) {
+      const { body } = errorAnswer(error);
+      return { error: { statusCode: body.statusCode, message: body.message } };
+    }
+  }
+
+  private push(update: CallUpdate): void {
+    if (!this.server) return;
+    const call = toCallView(update.call);
+    this.server.to(roomsFor(update.call)).emit('call.updated', { call, events: update.events });
+    // Ring the glasses once, when the expert's Join arrives; not if the technician is already in.
+    const expertJustJoined = update.events.some((event) => event.type === 'status.expert_joined');
+    if (expertJustJoined && update.call.status === 'expert_joined') {
+      this.emitInvite(this.server.to(personRoom(update.call.technician.id)), update.call);
+    }
+  }
+
+  private emitInvite(
+    target: Pick<BrokerSocket, 'emit'> | ReturnType<BrokerServer['to']>,
+    call: CallRecord,
+  ): void {
+    const expert = call.experts.find((candidate) => candidate.id === call.joinedExpertId);
+    if (!expert) return;
+    target.emit('call.invite', {
+      call: toCallView(call),
+      expert: { id: expert.id, displayName: expert.displayName },
+    });
+  }
+}

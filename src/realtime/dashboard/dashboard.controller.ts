@@ -1,0 +1,78 @@
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CurrentPerson, Public } from '../../auth/auth.guard.js';
+import { NotFoundError } from '../../common/broker-error.js';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { DirectoryService } from '../../directory/directory.service.js';
+import type { Person } from '../../directory/person.js';
+
+/** The dashboard's files live in the source tree (plain JS, no build), found from here or from dist/. */
+function publicFolder(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the project root for the dashboard files');
+    dir = parent;
+  }
+  return join(dir, 'src', 'realtime', 'dashboard', 'public');
+}
+
+const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css' };
+
+export interface SessionInfo {
+  person: { id: string; displayName: string; roles: string[] };
+  demoMode: boolean;
+  /** In demo mode, who the demo button asks a call for. */
+  demoCall: { technicianId: string; expertIds: string[] } | null;
+}
+
+@ApiTags('dashboard')
+@Controller()
+export class DashboardController {
+  private readonly folder = publicFolder();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly directory: DirectoryService,
+  ) {}
+
+  @Public()
+  @Get()
+  @ApiExcludeEndpoint()
+  index(@Res() response: Response): void {
+    response.sendFile(join(this.folder, 'index.html'), {
+      headers: { 'cache-control': 'no-cache' },
+    });
+  }
+
+  @Public()
+  @Get('dashboard/:file')
+  @ApiExcludeEndpoint()
+  asset(@Param('file') file: string, @Res() response: Response): void {
+    const type = FILES[file];
+    if (!type) throw new NotFoundError(`no dashboard file ${file}`);
+    response
+      .type(type)
+      .sendFile(join(this.folder, file), { headers: { 'cache-control': 'no-cache' } });
+  }
+
+  /** Who the token belongs to, and what the dashboard may offer them. */
+  @Get('v1/session')
+  @ApiBearerAuth()
+  session(@CurrentPerson() person: Person): SessionInfo {
+    const technician = this.directory.withRole('technician')[0];
+    const expert = this.directory.withRole('expert')[0];
+    return {
+      person: { id: person.id, displayName: person.displayName, roles: person.roles },
+      demoMode: this.config.demoMode,
+      demoCall:
+        this.config.demoMode && technician && expert
+          ? { technicianId: technician.id, expertIds: [expert.id] }
+          : null,
+    };
+  }
+}

@@ -1,0 +1,163 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { BrokerHarness } from './support/broker-harness.js';
+
+/** Debian's Chromium; .ci/run installs it when missing. */
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+
+describe('the expert dashboard in a real browser', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  const statusOf = (page: Page, callId: string) =>
+    page.locator(`#calls tr[data-call-id="${callId}"]`);
+
+  describe('against a broker', () => {
+    let sut: BrokerHarness;
+    let page: Page;
+
+    beforeAll(async () => {
+      sut = await new BrokerHarness({ env: { TECHNICIAN_JOIN_TIMEOUT_MS: '600000' } }).start();
+      page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    });
+    afterAll(async () => {
+      await page?.close();
+      await sut.stop();
+    });
+
+    it('shows a call created over REST and follows its status live', async () => {
+      await page.goto(`${sut.url}/?token=${sut.token('sam')}`);
+      await page.locator('#connection[data-state="live"]').waitFor();
+      expect(page.url()).not.toContain('token=');
+      await page.getByText('Sam Supervisor').waitFor();
+      expect(await page.locator('#login').isVisible()).toBe(false);
+      expect(await page.locator('#demo-call').isVisible()).toBe(false);
+
+      const { body: call } = await sut.api('POST', '/v1/calls', {
+        as: 'erp',
+        body: { technicianId: 'tom', expertIds: ['erika'], title: 'Pump 7 vibration' },
+      });
+      const row = statusOf(page, call.id);
+      await row.and(page.locator('[data-status="ringing"]')).waitFor();
+      await row.getByText('Tom Technician').waitFor();
+
+      sut.simulator.state.join(call.xassistCallId, 'erika');
+      await row.and(page.locator('[data-status="expert_joined"]')).waitFor();
+      await row.getByText('Erika Expert ✓').waitFor();
+
+      await row.click();
+      await page.locator('#events li', { hasText: 'status.expert_joined' }).waitFor();
+      sut.simulator.state.join(call.xassistCallId, 'tom');
+      await row.and(page.locator('[data-status="connected"]')).waitFor();
+      await page.locator('#events li', { hasText: 'status.connected' }).waitFor();
+      // UPDATE_SCREENSHOT=1 npm test -- -t dashboard refreshes the picture in docs/.
+      await page.screenshot({
+        path: process.env.UPDATE_SCREENSHOT
+          ? 'docs/dashboard.png'
+          : join(tmpdir(), 'dashboard.png'),
+      });
+
+      const seqs = await page
+        .locator('#events li')
+        .evaluateAll((items) => items.map((li) => Number((li as any).dataset.seq)));
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    });
+
+    it('shows that it is reconnecting after a drop and resyncs without a reload', async () => {
+      await page.goto(`${sut.url}/?token=${sut.token('sam')}`);
+      await page.locator('#connection[data-state="live"]').waitFor();
+      const { body: call } = await sut.api('POST', '/v1/calls', {
+        as: 'tom',
+        body: { expertIds: ['ed'], title: 'Valve 3 leak' },
+      });
+      const row = statusOf(page, call.id);
+      await row.and(page.locator('[data-status="ringing"]')).waitFor();
+      await row.click();
+      await page.locator('#events li', { hasText: 'xassist.Created' }).waitFor();
+      await page.evaluate(() => ((globalThis as any).__notReloaded = true));
+
+      const port = sut.port;
+      await sut.stopBroker();
+      await page.locator('#connection[data-state="reconnecting"]').waitFor();
+      sut.simulator.state.join(call.xassistCallId, 'ed');
+      await sut.startBroker(port);
+
+      await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15_000 });
+      await row.and(page.locator('[data-status="expert_joined"]')).waitFor();
+      await page.locator('#events li', { hasText: 'status.expert_joined' }).waitFor();
+      expect(await page.evaluate(() => (globalThis as any).__notReloaded)).toBe(true);
+      const seqs = await page
+        .locator('#events li')
+        .evaluateAll((items) => items.map((li) => Number((li as any).dataset.seq)));
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    });
+
+    it('asks for a token when it has none or a bad one', async () => {
+      const fresh = await browser.newPage();
+      await fresh.goto(`${sut.url}/`);
+      await fresh.locator('#login').waitFor();
+      await fresh.fill('#token', 'not-a-token');
+      await fresh.click('#login button');
+      await fresh.getByText(/does not open the dashboard: token is not a JWT/).waitFor();
+      await fresh.fill('#token', sut.token('erika'));
+      await fresh.click('#login button');
+      await fresh.locator('#connection[data-state="live"]').waitFor();
+      await fresh.close();
+    });
+  });
+
+  describe('in demo mode', () => {
+    let sut: BrokerHarness;
+
+    beforeAll(async () => {
+      sut = await new BrokerHarness({
+        demoMode: true,
+        simulator: {
+          demo: { expertJoinAfterMs: 300, technicianJoinAfterMs: 300, endAfterMs: 600 },
+        },
+      }).start();
+    });
+    afterAll(async () => {
+      await sut.stop();
+    });
+
+    it('has a button that asks for a demo call, which goes from ringing to ended', async () => {
+      const page = await browser.newPage();
+      await page.goto(`${sut.url}/?token=${sut.token('sam')}`);
+      await page.locator('#connection[data-state="live"]').waitFor();
+      await page.click('#demo-call');
+      const seen = new Set<string>();
+      const row = page.locator('#calls tbody tr').first();
+      await row.waitFor();
+      const until = Date.now() + 10_000;
+      while (!seen.has('ended') && Date.now() < until) {
+        const status = await row.getAttribute('data-status');
+        if (status) seen.add(status);
+        await page.waitForTimeout(20);
+      }
+      expect([...seen]).toEqual(
+        expect.arrayContaining(['ringing', 'expert_joined', 'connected', 'ended']),
+      );
+      await page.locator('#events li', { hasText: 'status.ended' }).waitFor();
+      await page.close();
+    });
+  });
+});

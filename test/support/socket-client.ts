@@ -1,0 +1,78 @@
+import { io, type Socket } from 'socket.io-client';
+import type {
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from '../../src/realtime/realtime-events.js';
+
+export type BrokerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type EventName = keyof ServerToClientEvents;
+type Payload<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
+
+/** A real socket.io client that records everything the broker sends it. */
+export class RecordingClient {
+  readonly socket: BrokerSocket;
+  readonly received: Array<{ event: EventName; payload: any }> = [];
+
+  constructor(url: string, token: string | undefined) {
+    this.socket = io(url, {
+      auth: token === undefined ? {} : { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    this.socket.onAny((event: EventName, payload: unknown) =>
+      this.received.push({ event, payload }),
+    );
+  }
+
+  static async connect(url: string, token: string): Promise<RecordingClient> {
+    const client = new RecordingClient(url, token);
+    await new Promise<void>((resolve, reject) => {
+      client.socket.once('connect', () => resolve());
+      client.socket.once('connect_error', reject);
+    });
+    return client;
+  }
+
+  all<E extends EventName>(event: E): Payload<E>[] {
+    return this.received.filter((entry) => entry.event === event).map((entry) => entry.payload);
+  }
+
+  /** Waits for an event that satisfies `predicate` (looking at what already arrived first). */
+  async next<E extends EventName>(
+    event: E,
+    predicate: (payload: Payload<E>) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<Payload<E>> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.all(event).find(predicate);
+      if (found) return found;
+      if (Date.now() > until) throw new Error(`no ${event} matching within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Every event of one call from call.updated, flattened in arrival order. */
+  eventsOf(callId: string): any[] {
+    return this.all('call.updated')
+      .filter((update) => update.call.id === callId)
+      .flatMap((update) => update.events);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+export async function refusal(url: string, token: string | undefined): Promise<string> {
+  const client = new RecordingClient(url, token);
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      client.socket.once('connect_error', (error) => resolve(error.message));
+      client.socket.once('connect', () => reject(new Error('the broker accepted the handshake')));
+    });
+  } finally {
+    client.close();
+  }
+}

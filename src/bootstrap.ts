@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import { BadRequestException, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { describeValidationErrors } from './common/validation.js';
+import type { AppConfig } from './config/app-config.js';
+import { PinoNestLogger } from './logging/logger.js';
+
+const BODY_LIMIT = '64kb';
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** JSON keys that could poison prototypes are refused while parsing, before anything sees them. */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError(`the key "${key}" is not allowed`);
+  // The reviver sees the top-level value last, under the empty key.
+  if (key === '' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new SyntaxError('the body must be a JSON object');
+  }
+  return value;
+}
+
+/** Builds the broker (not yet listening); main.ts and the end-to-end tests share it. */
+export async function createBrokerApp(
+  config: AppConfig,
+  logger: Logger,
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger,
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.useBodyParser('json', { limit: BODY_LIMIT, reviver: refusePrototypeKeys });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      exceptionFactory: (errors) =>
+        new BadRequestException(describeValidationErrors(errors).join('; ')),
+    }),
+  );
+  const openApi = new DocumentBuilder()
+    .setTitle('Expert Call Broker')
+    .setDescription(
+      'Remote-expert calls on TeamViewer Frontline xAssist for smart-glasses technicians',
+    )
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}

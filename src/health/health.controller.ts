@@ -1,0 +1,54 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+} from '@nestjs/terminus';
+import type { Response } from 'express';
+import { Public } from '../auth/auth.guard.js';
+import { DatabaseProbe } from '../database/database.module.js';
+import { XAssistClient } from '../xassist/xassist-client.port.js';
+
+@ApiTags('operations')
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly database: DatabaseProbe,
+    private readonly xassist: XAssistClient,
+  ) {}
+
+  /** Alive: the process answers. */
+  @Public()
+  @Get('healthz')
+  alive(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Ready: the database answers and the xAssist circuit is not open. */
+  @Public()
+  @Get('readyz')
+  async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        async () => {
+          const database = this.indicators.check('database');
+          return (await this.database.isReachable())
+            ? database.up()
+            : database.down({ message: 'database does not answer' });
+        },
+        () => {
+          const xassist = this.indicators.check('xassist');
+          const circuit = this.xassist.circuitState();
+          return circuit === 'open' ? xassist.down({ circuit }) : xassist.up({ circuit });
+        },
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      response.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+}

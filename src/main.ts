@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfigFromEnvironment, type AppConfig } from './config/app-config.js';
+import { createBrokerApp } from './bootstrap.js';
+import { DEMO_DIRECTORY } from './directory/demo-directory.js';
+import { DirectoryError, parseDirectory } from './directory/directory-file.js';
+import { xassistContactOf } from './directory/person.js';
+import { createLogger } from './logging/logger.js';
+import { signJwt } from './auth/jwt.js';
+import { XAssistSimulator } from './simulator/xassist-simulator.js';
+
+/** In demo mode the simulator plays xAssist in this process, with the demo directory's people. */
+async function startDemoSimulator(config: AppConfig): Promise<XAssistSimulator> {
+  const password = randomBytes(12).toString('base64url');
+  const users = parseDirectory(DEMO_DIRECTORY).flatMap((person) => {
+    const contact = xassistContactOf(person);
+    return contact ? [{ id: contact.userDbId, ...contact }] : [];
+  });
+  const simulator = new XAssistSimulator({
+    domainTag: 'demo',
+    credentials: { username: config.xassist.username, password },
+    users,
+    demo: { expertJoinAfterMs: 4000, technicianJoinAfterMs: 3000, endAfterMs: 20000 },
+  });
+  config.xassist = { ...config.xassist, baseUrl: await simulator.listen(), password };
+  return simulator;
+}
+
+function printDemoWelcome(config: AppConfig, url: string): void {
+  const token = (sub: string) =>
+    signJwt({ sub, exp: Math.floor(Date.now() / 1000) + 7 * 86400 }, config.authJwtSecret);
+  const lines = [
+    '',
+    '  Expert Call Broker is running in DEMO MODE (a simulated xAssist, the demo directory).',
+    '',
+    `  API docs:   ${url}/docs`,
+    `  Dashboard:  ${url}/?token=${token('sam')}`,
+    '',
+    '  Demo tokens (valid 7 days):',
+    ...['tom', 'erika', 'sam', 'erp'].map((id) => `    ${id.padEnd(6)} ${token(id)}`),
+    '',
+    '  Try:',
+    `    curl -s -X POST ${url}/v1/calls -H "Authorization: Bearer ${token('tom')}" \\`,
+    `      -H 'content-type: application/json' -d '{"expertIds":["erika"],"title":"Pump 7 vibration"}'`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfigFromEnvironment();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(config.logLevel);
+  const simulator = config.demoMode ? await startDemoSimulator(config) : undefined;
+  if (simulator)
+    logger.warn(
+      { xassist: config.xassist.baseUrl },
+      'DEMO MODE: xAssist is simulated in this process; set XASSIST_BASE_URL for a real one',
+    );
+
+  try {
+    const app = await createBrokerApp(config, logger);
+    await app.listen(config.port);
+    const url = (await app.getUrl())
+      .replace('[::1]', 'localhost')
+      .replace('127.0.0.1', 'localhost');
+    logger.info({ url }, 'expert call broker listening');
+    if (simulator) {
+      printDemoWelcome(config, url);
+      process.once('beforeExit', () => void simulator.close());
+      for (const signal of ['SIGINT', 'SIGTERM'] as const)
+        process.once(signal, () => void simulator.close());
+    }
+  } catch (error) {
+    const known =
+      error instanceof DirectoryError || (error as { code?: string }).code === 'EADDRINUSE';
+    const message =
+      (error as { code?: string }).code === 'EADDRINUSE'
+        ? `port ${config.port} is already in use; set PORT`
+        : (error as Error).message;
+    process.stderr.write(`start-up failed: ${message}\n`);
+    if (!known) logger.error({ err: error }, 'start-up failed');
+    await simulator?.close();
+    process.exit(1);
+  }
+}
+
+void main();

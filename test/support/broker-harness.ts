@@ -1,0 +1,189 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signJwt } from '../../src/auth/jwt.js';
+import { createBrokerApp } from '../../src/bootstrap.js';
+import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { parseDirectory } from '../../src/directory/directory-file.js';
+import { xassistContactOf } from '../../src/directory/person.js';
+import { XAssistSimulator, type SimulatorOptions } from '../../src/simulator/xassist-simulator.js';
+import { capturedLogger } from './log-capture.js';
+
+export const SECRET = 'e2e-secret-0123456789abcdef';
+export const XASSIST_PASSWORD = 'xassist-secret-password-for-e2e';
+
+export const PEOPLE = [
+  {
+    id: 'tom',
+    displayName: 'Tom Technician',
+    email: 'tom@acme.example',
+    roles: ['technician'],
+    xassist: { userId: 'tom', userDbId: 12, domain: 'acme', phoneNumber: '' },
+  },
+  {
+    id: 'tina',
+    displayName: 'Tina Technician',
+    email: 'tina@acme.example',
+    roles: ['technician'],
+    xassist: { userId: 'tina', userDbId: 13, domain: 'acme', phoneNumber: '' },
+  },
+  {
+    id: 'erika',
+    displayName: 'Erika Expert',
+    email: 'erika@acme.example',
+    roles: ['expert'],
+    skills: ['pumps'],
+    xassist: { userId: 'erika', userDbId: 8, domain: 'acme', phoneNumber: '+49 1' },
+  },
+  {
+    id: 'ed',
+    displayName: 'Ed Expert',
+    email: 'ed@acme.example',
+    roles: ['expert'],
+    xassist: { userId: 'ed', userDbId: 9, domain: 'acme', phoneNumber: '' },
+  },
+  { id: 'sam', displayName: 'Sam Supervisor', roles: ['supervisor'] },
+  { id: 'erp', displayName: 'ERP connector', roles: ['integration'] },
+];
+
+const SIMULATOR_USERS = parseDirectory({ people: PEOPLE }).flatMap((person) => {
+  const contact = xassistContactOf(person);
+  return contact ? [{ id: contact.userDbId, ...contact }] : [];
+});
+
+export interface ApiAnswer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  simulator?: SimulatorOptions;
+  /** Show what demo mode shows (the dashboard's demo button) while still using the harness's own simulator. */
+  demoMode?: boolean;
+}
+
+/** The broker on a random port and a temporary SQLite file, against the simulator over real HTTP. */
+export class BrokerHarness {
+  simulator!: XAssistSimulator;
+  app?: INestApplication;
+  config!: AppConfig;
+  url = '';
+  readonly log = capturedLogger('debug');
+  private readonly dir = mkdtempSync(join(tmpdir(), 'broker-e2e-'));
+
+  constructor(private readonly options: HarnessOptions = {}) {}
+
+  get port(): number {
+    return Number(new URL(this.url).port);
+  }
+
+  async start(): Promise<this> {
+    this.simulator = new XAssistSimulator({
+      domainTag: 'acme',
+      credentials: { username: 'connector', password: XASSIST_PASSWORD },
+      users: SIMULATOR_USERS,
+      ...this.options.simulator,
+    });
+    const directoryFile = join(this.dir, 'people.json');
+    writeFileSync(directoryFile, JSON.stringify({ people: PEOPLE }));
+    this.config = loadConfig({
+      XASSIST_BASE_URL: await this.simulator.listen(),
+      XASSIST_USERNAME: 'connector',
+      XASSIST_PASSWORD,
+      XASSIST_DOMAIN: 'acme',
+      AUTH_JWT_SECRET: SECRET,
+      DIRECTORY_FILE: directoryFile,
+      DATABASE_URL: `sqlite:${join(this.dir, 'broker.db')}`,
+      POLL_INTERVAL_RINGING_MS: '50',
+      POLL_INTERVAL_CONNECTED_MS: '100',
+      XASSIST_REQUEST_TIMEOUT_MS: '2000',
+      XASSIST_BREAKER_HALF_OPEN_MS: '100',
+      ...this.options.env,
+    });
+    if (this.options.demoMode) this.config.demoMode = true;
+    await this.startBroker();
+    return this;
+  }
+
+  /** Starts (or restarts) the broker; give the old port to come back where clients expect it. */
+  async startBroker(port = 0): Promise<void> {
+    this.app = await createBrokerApp(this.config, this.log.logger);
+    await this.app.listen(port, '127.0.0.1');
+    this.url = (await this.app.getUrl()).replace('[::1]', '127.0.0.1');
+  }
+
+  async stopBroker(): Promise<void> {
+    await this.app?.close();
+    this.app = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopBroker();
+    await this.simulator.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  token(sub: string, expiresInSeconds = 600, secret = SECRET): string {
+    return signJwt({ sub, exp: Math.floor(Date.now() / 1000) + expiresInSeconds }, secret);
+  }
+
+  async api<T = any>(
+    method: string,
+    path: string,
+    options: {
+      as?: string;
+      token?: string;
+      body?: unknown;
+      raw?: string;
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<ApiAnswer<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    const token = options.token ?? (options.as ? this.token(options.as) : undefined);
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined = options.raw;
+    if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(`${this.url}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  /** The call as the broker shows it, once `predicate` holds (or the last one seen, after the time limit). */
+  async waitForCall(id: string, predicate: (call: any) => boolean, timeoutMs = 5000): Promise<any> {
+    return waitFor(
+      async () => (await this.api('GET', `/v1/calls/${id}`, { as: 'sam' })).body,
+      predicate,
+      timeoutMs,
+    );
+  }
+
+  /** Every line the broker logged; tests look for secrets here. */
+  secretsInLogs(): string[] {
+    const secrets = [XASSIST_PASSWORD, SECRET, ...this.simulator.state.issuedTokens];
+    return this.log.lines.filter((line) => secrets.some((secret) => line.includes(secret)));
+  }
+}
+
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let value = await read();
+  while (!predicate(value) && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    value = await read();
+  }
+  return value;
+}

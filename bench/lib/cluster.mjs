@@ -1,0 +1,188 @@
+/** A simulator and a broker (or the naive connector) as separate processes, and the driver's handles on them. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { signJwt } from '../../dist/auth/jwt.js';
+import { startProcess, waitForHttp } from './processes.mjs';
+
+export const SECRET = 'bench-secret-0123456789abcdef';
+const SIM = { username: 'connector', password: 'bench-password', domain: 'bench' };
+export const EXPERTS = 10;
+
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Technicians tech0..techN-1 (userDbId 1000+i), experts exp0..exp9 (userDbId 100+i), a supervisor, the ERP. */
+function directory(technicians) {
+  const people = [];
+  for (let i = 0; i < technicians; i++) {
+    const userDbId = 1000 + i;
+    people.push({
+      id: `tech${i}`,
+      displayName: `Technician ${i}`,
+      roles: ['technician'],
+      xassist: { userId: `user${userDbId}`, userDbId },
+    });
+  }
+  for (let i = 0; i < EXPERTS; i++) {
+    people.push({
+      id: `exp${i}`,
+      displayName: `Expert ${i}`,
+      roles: ['expert'],
+      xassist: { userId: `exp${i}`, userDbId: 100 + i },
+    });
+  }
+  people.push(
+    { id: 'sup', displayName: 'Supervisor', roles: ['supervisor'] },
+    { id: 'erp', displayName: 'ERP', roles: ['integration'] },
+  );
+  return { people };
+}
+
+export class Cluster {
+  constructor({ technicians, brokerEnv = {}, withBroker = true }) {
+    this.technicians = technicians;
+    this.brokerEnv = brokerEnv;
+    this.withBroker = withBroker;
+    this.dir = mkdtempSync(join(tmpdir(), 'broker-bench-'));
+  }
+
+  async start() {
+    const simPort = await freePort();
+    this.simBase = `http://127.0.0.1:${simPort}/${SIM.domain}/`;
+    this.simControl = `http://127.0.0.1:${simPort}/_sim/`;
+    this.simulator = startProcess('simulator', 'dist/simulator/main.js', [
+      '--port',
+      String(simPort),
+      '--domain',
+      SIM.domain,
+      '--username',
+      SIM.username,
+      '--password',
+      SIM.password,
+    ]);
+    await waitForHttp(`${this.simControl}stats`);
+    this.simPool = new Pool(`http://127.0.0.1:${simPort}`, { connections: 16 });
+    if (!this.withBroker) return this;
+
+    const directoryFile = join(this.dir, 'people.json');
+    writeFileSync(directoryFile, JSON.stringify(directory(this.technicians)));
+    this.brokerPort = await freePort();
+    this.inspectPort = await freePort();
+    this.brokerUrl = `http://127.0.0.1:${this.brokerPort}`;
+    this.brokerProcessEnv = {
+      PORT: String(this.brokerPort),
+      XASSIST_BASE_URL: this.simBase,
+      XASSIST_USERNAME: SIM.username,
+      XASSIST_PASSWORD: SIM.password,
+      XASSIST_DOMAIN: SIM.domain,
+      AUTH_JWT_SECRET: SECRET,
+      DIRECTORY_FILE: directoryFile,
+      DATABASE_URL: `sqlite:${join(this.dir, 'broker.db')}`,
+      EXPERT_ANSWER_TIMEOUT_MS: '3600000',
+      TECHNICIAN_JOIN_TIMEOUT_MS: '3600000',
+      LOG_LEVEL: 'warn',
+      ...this.brokerEnv,
+    };
+    await this.startBroker();
+    this.brokerPool = new Pool(this.brokerUrl, { connections: 32 });
+    return this;
+  }
+
+  /** The broker alone (again): with --inspect, so the driver can force a GC before reading memory. */
+  async startBroker() {
+    this.broker = startProcess('broker', 'dist/main.js', [], this.brokerProcessEnv, [
+      `--inspect=127.0.0.1:${this.inspectPort}`,
+    ]);
+    await waitForHttp(`${this.brokerUrl}/healthz`);
+  }
+
+  async restartBroker() {
+    await this.broker.stop();
+    await this.startBroker();
+  }
+
+  get simulatorCredentials() {
+    return {
+      SIM_URL: this.simBase,
+      SIM_USERNAME: SIM.username,
+      SIM_PASSWORD: SIM.password,
+      SIM_DOMAIN: SIM.domain,
+    };
+  }
+
+  token(sub) {
+    return signJwt({ sub, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET);
+  }
+
+  async brokerApi(method, path, body, as = 'erp') {
+    const response = await this.brokerPool.request({
+      method,
+      path,
+      headers: { authorization: `Bearer ${this.token(as)}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await response.body.json();
+    if (response.statusCode >= 400)
+      throw new Error(`${method} ${path}: ${response.statusCode} ${json.message}`);
+    return json;
+  }
+
+  async control(method, path, body) {
+    const response = await this.simPool.request({
+      method,
+      path: `/_sim/${path}`,
+      headers: { 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await response.body.json();
+    if (response.statusCode >= 400)
+      throw new Error(`simulator ${path}: ${response.statusCode} ${json.message}`);
+    return json;
+  }
+
+  /** Creates a call for technician `tech<i>` with expert `exp<i % 10>` through the broker's REST API. */
+  createCall(i) {
+    return this.brokerApi('POST', '/v1/calls', {
+      technicianId: `tech${i}`,
+      expertIds: [`exp${i % EXPERTS}`],
+      title: `Bench call ${i}`,
+    });
+  }
+
+  /** The simulator records a Join; returns the time it recorded it (ms since epoch). */
+  async join(xassistCallId, userId) {
+    const event = await this.control('POST', `calls/${xassistCallId}/join`, { userId });
+    return Date.parse(event.time);
+  }
+
+  async stop() {
+    await this.brokerPool?.close();
+    await this.simPool?.close();
+    await this.broker?.stop();
+    await this.simulator?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `job` over `items` with at most `limit` at once. */
+export async function inParallel(items, limit, job) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await job(items[index], index);
+      }
+    }),
+  );
+  return results;
+}

@@ -30,18 +30,7 @@ function connectSocket(url, token) {
 
 /** Median round trip of getCallLogById from a separate client while the system is under load. */
 async function roundTripMs(cluster, xassistCallId) {
-  const login = await cluster.simPool.request({
-    method: 'POST',
-    path: new URL('login', cluster.simBase).pathname,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      username: 'connector',
-      password: 'bench-password',
-      domain: 'bench',
-      agreedToTos: true,
-    }),
-  });
-  const { token } = await login.body.json();
+  const token = await cluster.simulatorToken();
   const samples = [];
   for (let i = 0; i < 40; i++) {
     const started = performance.now();
@@ -177,18 +166,7 @@ export async function naiveConnector({ followed, periodMs, probes, log }) {
   let connector;
   try {
     // Calls are created through a throwaway broker-less path: the simulator's own API, as a connector would.
-    const login = await cluster.simPool.request({
-      method: 'POST',
-      path: new URL('login', cluster.simBase).pathname,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        username: 'connector',
-        password: 'bench-password',
-        domain: 'bench',
-        agreedToTos: true,
-      }),
-    });
-    const { token } = await login.body.json();
+    const token = await cluster.simulatorToken();
     const createCall = async (i) => {
       const response = await cluster.simPool.request({
         method: 'POST',

@@ -118,6 +118,18 @@ export class Cluster {
     };
   }
 
+  /** A bearer token for talking to the simulator directly, as a connector would. */
+  async simulatorToken() {
+    const response = await this.simPool.request({
+      method: 'POST',
+      path: new URL('login', this.simBase).pathname,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...SIM, agreedToTos: true }),
+    });
+    const { token } = await response.body.json();
+    return token;
+  }
+
   token(sub) {
     return signJwt({ sub, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET);
   }

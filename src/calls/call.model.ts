@@ -40,27 +40,15 @@ export interface CallEventRecord {
   xassist: Record<string, unknown> | null;
 }
 
-/** The Call as the public contract shows it. */
-export interface CallView {
-  id: string;
-  xassistCallId: string | null;
-  status: CallStatus;
-  title: string;
-  reason: CallReason;
-  callType: CallType;
-  anonymousJoinAllowed: boolean;
+/**
+ * The Call as the public contract shows it: the record without its internals, people as plain
+ * references. `toCallView` copies field by field, so a field added to the record fails to compile
+ * there until someone decides whether clients may see it.
+ */
+export type CallView = Omit<CallRecord, 'technician' | 'experts' | 'createdBy'> & {
   technician: PersonRef;
   experts: PersonRef[];
-  joinedExpertId: string | null;
-  failureReason: string | null;
-  seq: number;
-  createdAt: string;
-  ringingAt: string | null;
-  expertJoinedAt: string | null;
-  connectedAt: string | null;
-  endedAt: string | null;
-  updatedAt: string;
-}
+};
 
 export type CallEventView = CallEventRecord;
 

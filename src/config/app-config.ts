@@ -22,7 +22,6 @@ export interface AppConfig {
   /** Unset in demo mode until the in-process simulator is listening (see main.ts). */
   xassist: XAssistConfig;
   databaseUrl: string;
-  redisUrl: string | undefined;
   authJwtSecret: string;
   /** Unset means the built-in demo directory (demo mode only). */
   directoryFile: string | undefined;
@@ -106,6 +105,13 @@ export function loadConfig(env: Env): AppConfig {
     throw new ConfigError('AUTH_JWT_SECRET must be at least 16 characters long');
   }
 
+  // Accepting it while running as one instance would let two instances poll and ring twice.
+  if (text(env, 'REDIS_URL') !== undefined) {
+    throw new ConfigError(
+      'REDIS_URL is not supported yet: the broker runs as a single instance; unset REDIS_URL',
+    );
+  }
+
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     demoMode,
@@ -121,7 +127,6 @@ export function loadConfig(env: Env): AppConfig {
       breakerHalfOpenAfterMs: integer(env, 'XASSIST_BREAKER_HALF_OPEN_MS', 10000, 10, 3600000),
     },
     databaseUrl: databaseUrl(env),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     authJwtSecret: secret,
     directoryFile: demoMode
       ? text(env, 'DIRECTORY_FILE')

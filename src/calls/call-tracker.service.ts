@@ -125,6 +125,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
         // Someone else wrote first: start again from what the database holds.
         const fresh = await this.calls.find(callId).catch(() => undefined);
         if (fresh) entry.call = fresh;
+        entry.seen = undefined; // the other writer may have taken in xAssist events too
       } else {
         this.logger.error({ err: error, callId }, 'following a call failed');
       }

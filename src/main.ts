@@ -5,7 +5,7 @@ import { DEMO_DIRECTORY } from './directory/demo-directory.js';
 import { DirectoryError, parseDirectory } from './directory/directory-file.js';
 import { xassistContactOf } from './directory/person.js';
 import { createLogger } from './logging/logger.js';
-import { signJwt } from './auth/jwt.js';
+import { issueToken } from './auth/jwt.js';
 import { XAssistSimulator } from './simulator/xassist-simulator.js';
 
 /** In demo mode the simulator plays xAssist in this process, with the demo directory's people. */
@@ -26,8 +26,7 @@ async function startDemoSimulator(config: AppConfig): Promise<XAssistSimulator> 
 }
 
 function printDemoWelcome(config: AppConfig, url: string): void {
-  const token = (sub: string) =>
-    signJwt({ sub, exp: Math.floor(Date.now() / 1000) + 7 * 86400 }, config.authJwtSecret);
+  const token = (personId: string) => issueToken(personId, 7 * 86400, config.authJwtSecret);
   const lines = [
     '',
     '  Expert Call Broker is running in DEMO MODE (a simulated xAssist, the demo directory).',

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { signJwt } from '../../dist/auth/jwt.js';
+import { issueToken } from '../../dist/auth/jwt.js';
 import { startProcess, waitForHttp } from './processes.mjs';
 
 export const SECRET = 'bench-secret-0123456789abcdef';
@@ -130,8 +130,8 @@ export class Cluster {
     return token;
   }
 
-  token(sub) {
-    return signJwt({ sub, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET);
+  token(personId) {
+    return issueToken(personId, 3600, SECRET);
   }
 
   async brokerApi(method, path, body, as = 'erp') {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
-import { signJwt, TokenError, verifyJwt } from './jwt.js';
+import { TokenError, verifyJwt } from './jwt.js';
 
 /** Turns a client token into a directory person; roles always come from the directory. */
 @Injectable()
@@ -19,10 +19,5 @@ export class AuthService {
     const person = this.directory.find(claims.sub);
     if (!person) throw new TokenError(`token subject "${claims.sub}" is not in the directory`);
     return person;
-  }
-
-  issueToken(personId: string, ttlSeconds = 12 * 3600): string {
-    const now = Math.floor(Date.now() / 1000);
-    return signJwt({ sub: personId, iat: now, exp: now + ttlSeconds }, this.config.authJwtSecret);
   }
 }

@@ -24,6 +24,17 @@ export function signJwt(claims: TokenClaims, secret: string): string {
   return `${HEADER}.${payload}.${signature(`${HEADER}.${payload}`, secret).toString('base64url')}`;
 }
 
+/** A client token for a directory person, valid for `ttlSeconds` (negative: already expired). */
+export function issueToken(
+  personId: string,
+  ttlSeconds: number,
+  secret: string,
+  nowMs = Date.now(),
+): string {
+  const now = Math.floor(nowMs / 1000);
+  return signJwt({ sub: personId, iat: now, exp: now + ttlSeconds }, secret);
+}
+
 export function verifyJwt(
   token: string,
   secret: string,

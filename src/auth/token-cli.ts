@@ -2,7 +2,7 @@
 import { ConfigError, loadConfigFromEnvironment } from '../config/app-config.js';
 import { DirectoryError } from '../directory/directory-file.js';
 import { loadDirectory } from '../directory/directory.module.js';
-import { signJwt } from './jwt.js';
+import { issueToken } from './jwt.js';
 
 const [personId, ttlArg = '43200'] = process.argv.slice(2);
 try {
@@ -19,10 +19,7 @@ try {
       .join(', ');
     throw new ConfigError(`"${personId}" is not in the directory (known: ${known})`);
   }
-  const now = Math.floor(Date.now() / 1000);
-  process.stdout.write(
-    `${signJwt({ sub: personId, iat: now, exp: now + ttl }, config.authJwtSecret)}\n`,
-  );
+  process.stdout.write(`${issueToken(personId, ttl, config.authJwtSecret)}\n`);
 } catch (error) {
   if (!(error instanceof ConfigError || error instanceof DirectoryError)) throw error;
   process.stderr.write(`${error.message}\n`);

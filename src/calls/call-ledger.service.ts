@@ -7,8 +7,6 @@ import { CallUpdatesBus } from './call-updates.bus.js';
 /** The one way a call changes: written atomically with its events, then published in seq order. */
 @Injectable()
 export class CallLedger {
-  private readonly inFlight = new Map<string, Promise<void>>();
-
   constructor(
     private readonly calls: CallRepository,
     private readonly bus: CallUpdatesBus,

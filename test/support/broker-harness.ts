@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signJwt } from '../../src/auth/jwt.js';
+import { issueToken } from '../../src/auth/jwt.js';
 import { createBrokerApp } from '../../src/bootstrap.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { parseDirectory } from '../../src/directory/directory-file.js';
@@ -126,8 +126,8 @@ export class BrokerHarness {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  token(sub: string, expiresInSeconds = 600, secret = SECRET): string {
-    return signJwt({ sub, exp: Math.floor(Date.now() / 1000) + expiresInSeconds }, secret);
+  token(personId: string, expiresInSeconds = 600, secret = SECRET): string {
+    return issueToken(personId, expiresInSeconds, secret);
   }
 
   async api<T = any>(

@@ -11,10 +11,7 @@ import { XAssistSimulator } from './simulator/xassist-simulator.js';
 /** In demo mode the simulator plays xAssist in this process, with the demo directory's people. */
 async function startDemoSimulator(config: AppConfig): Promise<XAssistSimulator> {
   const password = randomBytes(12).toString('base64url');
-  const users = parseDirectory(DEMO_DIRECTORY).flatMap((person) => {
-    const contact = xassistContactOf(person);
-    return contact ? [{ id: contact.userDbId, ...contact }] : [];
-  });
+  const users = parseDirectory(DEMO_DIRECTORY).flatMap((person) => xassistContactOf(person) ?? []);
   const simulator = new XAssistSimulator({
     domainTag: 'demo',
     credentials: { username: config.xassist.username, password },

@@ -1,5 +1,5 @@
 import type { CallReason, CallType } from '../xassist-contract/xassist-contract.js';
-import type { PersonRef } from '../directory/person.js';
+import { personRef, type PersonRef } from '../directory/person.js';
 import type { CallStatus } from './call-lifecycle.js';
 
 /** A person in a call, with the xAssist identity we match events against (never shown to clients). */
@@ -52,8 +52,6 @@ export type CallView = Omit<CallRecord, 'technician' | 'experts' | 'createdBy'> 
 
 export type CallEventView = CallEventRecord;
 
-const ref = ({ id, displayName }: Participant): PersonRef => ({ id, displayName });
-
 export function toCallView(call: CallRecord): CallView {
   return {
     id: call.id,
@@ -63,8 +61,8 @@ export function toCallView(call: CallRecord): CallView {
     reason: call.reason,
     callType: call.callType,
     anonymousJoinAllowed: call.anonymousJoinAllowed,
-    technician: ref(call.technician),
-    experts: call.experts.map(ref),
+    technician: personRef(call.technician),
+    experts: call.experts.map(personRef),
     joinedExpertId: call.joinedExpertId,
     failureReason: call.failureReason,
     seq: call.seq,

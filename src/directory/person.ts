@@ -25,8 +25,9 @@ export interface PersonRef {
   displayName: string;
 }
 
-export function personRef(person: Person): PersonRef {
-  return { id: person.id, displayName: person.displayName };
+/** Just the reference, from a person or anything that carries one (a call's participant). */
+export function personRef({ id, displayName }: PersonRef): PersonRef {
+  return { id, displayName };
 }
 
 /** How xAssist names this person in invitedContacts; undefined for people without an xAssist user. */

@@ -19,7 +19,7 @@ import { seesEveryCall } from '../calls/call-access.js';
 import { errorAnswer } from '../common/error-answer.js';
 import { validatePayload } from '../common/validation.js';
 import { hasRole } from '../directory/directory.service.js';
-import type { Person } from '../directory/person.js';
+import { personRef, type Person } from '../directory/person.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { CallSubscribeDto } from './call-subscribe.dto.js';
 import type {
@@ -161,7 +161,7 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     if (!expert) return;
     target.emit('call.invite', {
       call: toCallView(call),
-      expert: { id: expert.id, displayName: expert.displayName },
+      expert: personRef(expert),
     });
   }
 }

@@ -17,9 +17,8 @@ export type NewCallEvent = { type: string; contact?: Partial<CallLogContact> | n
   unknown
 >;
 
-export interface SimulatorUser extends CallLogContact {
-  id: number;
-}
+/** A person the simulated domain knows; xAssist's `id` defaults to `userDbId`. */
+export type SimulatorUser = CallLogContact;
 
 /** The calls, tokens and people of one simulated xAssist domain. No HTTP here. */
 export class SimulatorState {

@@ -66,7 +66,6 @@ export class XAssistSimulator {
 
   constructor(options: SimulatorOptions = {}) {
     const connectorUser: SimulatorUser = options.connectorUser ?? {
-      id: 1,
       userDbId: 1,
       userId: 'broker',
       displayName: 'Expert Call Broker',
@@ -258,7 +257,7 @@ export class XAssistSimulator {
       displayName: user.displayName,
       domainTag: this.options.domainTag,
       permissions: ['CALL_CREATE'],
-      user: { ...user },
+      user: { id: user.userDbId, ...user },
     });
   }
 

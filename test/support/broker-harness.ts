@@ -47,10 +47,9 @@ export const PEOPLE = [
   { id: 'erp', displayName: 'ERP connector', roles: ['integration'] },
 ];
 
-const SIMULATOR_USERS = parseDirectory({ people: PEOPLE }).flatMap((person) => {
-  const contact = xassistContactOf(person);
-  return contact ? [{ id: contact.userDbId, ...contact }] : [];
-});
+const SIMULATOR_USERS = parseDirectory({ people: PEOPLE }).flatMap(
+  (person) => xassistContactOf(person) ?? [],
+);
 
 export interface ApiAnswer<T = any> {
   status: number;

@@ -5,22 +5,8 @@ import { CurrentPerson } from '../auth/auth.guard.js';
 import { BadRequestError } from '../common/broker-error.js';
 import type { Person } from '../directory/person.js';
 import { toCallView, type CallEventView, type CallView } from './call.model.js';
-import { CallsService, PAGE_LIMIT } from './calls.service.js';
-import { CreateCallDto, EventsQuery, ListCallsQuery } from './dto/create-call.dto.js';
-
-function wholeNumber(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d{1,15}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new BadRequestError(`${name} must be a whole number from ${min} to ${max}`);
-  }
-  return Number(raw);
-}
+import { CallsService } from './calls.service.js';
+import { CreateCallDto, EventsQuery, ListCallsQuery, PAGE_LIMIT } from './dto/create-call.dto.js';
 
 @ApiTags('calls')
 @ApiBearerAuth()
@@ -53,7 +39,7 @@ export class CallsController {
     @CurrentPerson() caller: Person,
     @Query() query: ListCallsQuery,
   ): Promise<{ calls: CallView[]; nextCursor: string | null }> {
-    const limit = wholeNumber('limit', query.limit, PAGE_LIMIT.default, 1, PAGE_LIMIT.max);
+    const limit = query.limit === undefined ? PAGE_LIMIT.default : Number(query.limit);
     const page = await this.calls.list(caller, query.status ?? 'active', limit, query.cursor);
     return { calls: page.calls.map(toCallView), nextCursor: page.nextCursor };
   }
@@ -70,8 +56,9 @@ export class CallsController {
     @Param('id') id: string,
     @Query() query: EventsQuery,
   ): Promise<{ callId: string; events: CallEventView[] }> {
-    const afterSeq = wholeNumber('afterSeq', query.afterSeq, 0, 0, Number.MAX_SAFE_INTEGER);
-    return { callId: id, events: await this.calls.events(caller, id, afterSeq) };
+    const afterSeq = Number(query.afterSeq ?? 0);
+    const { events } = await this.calls.withEvents(caller, id, afterSeq);
+    return { callId: id, events };
   }
 
   @Post(':id/cancel')

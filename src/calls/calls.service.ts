@@ -27,7 +27,6 @@ import { CallCreationFailedError, FAILURE_PREFIX } from './call.errors.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
-const MAX_PAGE = 100;
 
 export interface CallPage {
   calls: CallRecord[];
@@ -110,9 +109,14 @@ export class CallsService {
     return (await this.list(person, 'active', limit)).calls;
   }
 
-  async events(caller: Person, id: string, afterSeq: number): Promise<CallEventRecord[]> {
-    await this.get(caller, id);
-    return this.calls.events(id, afterSeq, 10_000);
+  /** The call and its events after `afterSeq`, in seq order; one visibility check for both. */
+  async withEvents(
+    caller: Person,
+    id: string,
+    afterSeq: number,
+  ): Promise<{ call: CallRecord; events: CallEventRecord[] }> {
+    const call = await this.get(caller, id);
+    return { call, events: await this.calls.events(id, afterSeq, 10_000) };
   }
 
   /** Stops a call that is not yet connected. xAssist has no cancel endpoint: we stop following it. */
@@ -276,5 +280,3 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
   }
   throw new BadRequestError('cursor is not one this server handed out');
 }
-
-export const PAGE_LIMIT = { default: 20, max: MAX_PAGE };

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { ValidateBy, validateSync, type ValidationError } from 'class-validator';
 import { BadRequestError } from './broker-error.js';
 
 /** class-validator's errors as one readable line per problem, with nested paths. */
@@ -28,4 +28,19 @@ export function validatePayload<T extends object>(type: new () => T, payload: un
   });
   if (errors.length > 0) throw new BadRequestError(describeValidationErrors(errors).join('; '));
   return instance;
+}
+
+/** A query parameter that must be a whole number from `min` to `max` (query values arrive as text). */
+export function IsWholeNumberText(min: number, max: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'isWholeNumberText',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' &&
+        /^\d{1,15}$/.test(value) &&
+        Number(value) >= min &&
+        Number(value) <= max,
+      defaultMessage: (args) => `${args?.property} must be a whole number from ${min} to ${max}`,
+    },
+  });
 }

@@ -133,8 +133,7 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
   ): Promise<CallSubscribeAck> {
     try {
       const { callId, afterSeq } = validatePayload(CallSubscribeDto, payload);
-      const call = await this.calls.get(socket.data.person, callId);
-      const events = await this.calls.events(socket.data.person, callId, afterSeq);
+      const { call, events } = await this.calls.withEvents(socket.data.person, callId, afterSeq);
       return { call: toCallView(call), events };
     } catch (error) {
       const { body } = errorAnswer(error);

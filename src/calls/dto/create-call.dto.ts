@@ -17,6 +17,7 @@ import {
   type CallReason,
   type CallType,
 } from '../../xassist-contract/xassist-contract.js';
+import { IsWholeNumberText } from '../../common/validation.js';
 
 export class CreateCallDto {
   @ApiPropertyOptional({
@@ -63,15 +64,22 @@ export class CreateCallDto {
   anonymousJoinAllowed?: boolean;
 }
 
+export const PAGE_LIMIT = { default: 20, max: 100 } as const;
+
 export class ListCallsQuery {
   @ApiPropertyOptional({ enum: ['active', 'ended', 'all'], default: 'active' })
   @IsOptional()
   @IsIn(['active', 'ended', 'all'])
   status?: 'active' | 'ended' | 'all';
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: PAGE_LIMIT.max,
+    default: PAGE_LIMIT.default,
+    type: Number,
+  })
   @IsOptional()
-  @IsString()
+  @IsWholeNumberText(1, PAGE_LIMIT.max)
   limit?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
@@ -82,8 +90,8 @@ export class ListCallsQuery {
 }
 
 export class EventsQuery {
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ minimum: 0, default: 0, type: Number })
   @IsOptional()
-  @IsString()
+  @IsWholeNumberText(0, Number.MAX_SAFE_INTEGER)
   afterSeq?: string;
 }

@@ -244,7 +244,8 @@ export class XAssistHttpClient implements XAssistClient {
     const operation = path.split('?')[0];
     try {
       return await policy.execute(async ({ signal }) => {
-        const answer = decode(await this.request(method, path, body, token, signal), operation);
+        const raw = await this.request(method, path, operation, body, token, signal);
+        const answer = decode(raw, operation);
         if (answer.status >= 500) {
           const detail = errorMessage(answer.body);
           throw new XAssistUnavailableError(
@@ -265,6 +266,7 @@ export class XAssistHttpClient implements XAssistClient {
   private async request(
     method: 'GET' | 'POST',
     path: string,
+    operation: string,
     body: unknown,
     token: string | undefined,
     signal: AbortSignal,
@@ -285,7 +287,6 @@ export class XAssistHttpClient implements XAssistClient {
       return { status: response.statusCode, contentType, text };
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
-      const operation = path.split('?')[0];
       if (NOT_SENT_CODES.has(code)) {
         throw new XAssistUnavailableError(
           `cannot connect to xAssist for ${operation} (${code})`,

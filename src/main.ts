@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfigFromEnvironment, type AppConfig } from './config/app-config.js';
 import { createBrokerApp } from './bootstrap.js';
+import { DatabaseError } from './database/database.js';
 import { DEMO_DIRECTORY } from './directory/demo-directory.js';
 import { DirectoryError, parseDirectory } from './directory/directory-file.js';
 import { xassistContactOf } from './directory/person.js';
@@ -74,7 +75,9 @@ async function main(): Promise<void> {
     }
   } catch (error) {
     const known =
-      error instanceof DirectoryError || (error as { code?: string }).code === 'EADDRINUSE';
+      error instanceof DirectoryError ||
+      error instanceof DatabaseError ||
+      (error as { code?: string }).code === 'EADDRINUSE';
     const message =
       (error as { code?: string }).code === 'EADDRINUSE'
         ? `port ${config.port} is already in use; set PORT`

@@ -1,7 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { migrateToLatest, openDatabase } from './database.js';
+import { prepareDatabase } from './database.js';
 import type { BrokerDatabase } from './schema.js';
 
 /** DI token for the Kysely instance. */
@@ -26,11 +26,7 @@ export class DatabaseProbe {
   providers: [
     {
       provide: DATABASE,
-      useFactory: async (config: AppConfig) => {
-        const { db } = openDatabase(config.databaseUrl);
-        await migrateToLatest(db);
-        return db;
-      },
+      useFactory: (config: AppConfig) => prepareDatabase(config.databaseUrl),
       inject: [APP_CONFIG],
     },
     {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
@@ -13,16 +13,44 @@ export interface OpenDatabase {
   kind: DatabaseKind;
 }
 
-/** Opens `sqlite:<path>` (folder created, WAL on) or `postgres://...`. */
-export function openDatabase(url: string): OpenDatabase {
-  if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length);
+/** The database DATABASE_URL names cannot be used; the message says what to change. */
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+}
+
+/** The URL as it may be shown: without its password. */
+function shown(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+function openSqlite(path: string): Database.Database {
+  try {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     const sqlite = new Database(path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    return sqlite;
+  } catch (error) {
+    throw new DatabaseError(
+      `DATABASE_URL sqlite:${path} cannot be opened (${(error as Error).message}); ` +
+        'point it at a file in a folder this process may write',
+    );
+  }
+}
+
+/** Opens `sqlite:<path>` (folder created, WAL on) or `postgres://...`. */
+export function openDatabase(url: string): OpenDatabase {
+  if (url.startsWith('sqlite:')) {
+    const sqlite = openSqlite(url.slice('sqlite:'.length));
     return {
       db: new Kysely<BrokerDatabase>({ dialect: new SqliteDialect({ database: sqlite }) }),
       kind: 'sqlite',
@@ -41,8 +69,27 @@ export async function migrateToLatest(db: Kysely<BrokerDatabase>): Promise<void>
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error) {
-    throw new Error(
-      `database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`,
+    const name = failed ? ` "${failed.migrationName}"` : '';
+    throw new DatabaseError(
+      `database migration${name} failed: ${(error as Error).message ?? String(error)}`,
     );
+  }
+}
+
+/** Start-up: open, make sure the server answers (so that the error says so), migrate. */
+export async function prepareDatabase(url: string): Promise<Kysely<BrokerDatabase>> {
+  const { db } = openDatabase(url);
+  try {
+    await sql`select 1`.execute(db).catch((error: Error) => {
+      throw new DatabaseError(
+        `DATABASE_URL ${shown(url)} cannot be reached (${error.message}); ` +
+          'start the database server or correct DATABASE_URL',
+      );
+    });
+    await migrateToLatest(db);
+    return db;
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw error;
   }
 }

@@ -73,7 +73,12 @@ const backends: Backend[] = [
     async open() {
       const name = `broker_test_${randomUUID().replaceAll('-', '')}`;
       const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await admin.connect();
+      await admin.connect().catch((error: Error) => {
+        throw new Error(
+          `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL} (${error.message}): start it, ` +
+            'or set TEST_POSTGRES_URL to a server where this user may create databases',
+        );
+      });
       await admin.query(`CREATE DATABASE ${name}`);
       const url = new URL(POSTGRES_ADMIN_URL);
       url.pathname = `/${name}`;

@@ -6,11 +6,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { MAX_BODY_BYTES } from './common/limits.js';
 import { describeValidationErrors } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { PinoNestLogger } from './logging/logger.js';
 
-const BODY_LIMIT = '64kb';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** JSON keys that could poison prototypes are refused while parsing, before anything sees them. */
@@ -45,7 +45,7 @@ export async function createBrokerApp(
       },
     }),
   );
-  app.useBodyParser('json', { limit: BODY_LIMIT, reviver: refusePrototypeKeys });
+  app.useBodyParser('json', { limit: MAX_BODY_BYTES, reviver: refusePrototypeKeys });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

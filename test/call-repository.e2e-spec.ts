@@ -204,6 +204,11 @@ describe.each(backends)('KyselyCallRepository on $name', (backend) => {
     expect(
       await sut.list({ statuses: null, participantId: 'nobody', limit: 10, before: null }),
     ).toEqual([]);
+    expect(
+      (await sut.list({ statuses: null, participantId: 'pat', limit: null, before: null })).map(
+        (c) => c.id,
+      ),
+    ).toEqual([mine[2].id, mine[1].id, mine[0].id]);
     expect((await sut.withStatus(['ended'])).map((c) => c.id)).toContain(mine[1].id);
   });
 });

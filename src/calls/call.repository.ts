@@ -16,7 +16,8 @@ export interface CallListQuery {
   statuses: readonly CallStatus[] | null;
   /** Null: every call. Otherwise only calls where this person is the technician or an invited expert. */
   participantId: string | null;
-  limit: number;
+  /** Null: every matching call. */
+  limit: number | null;
   /** Exclusive: calls strictly older than this (createdAt, id) pair. */
   before: { createdAt: string; id: string } | null;
 }

@@ -104,9 +104,14 @@ export class CallsService {
     return { calls, nextCursor: calls.length === limit && last ? encodeCursor(last) : null };
   }
 
-  /** Every active call the person may see, newest first (the socket snapshot). */
-  async activeFor(person: Person, limit = 1000): Promise<CallRecord[]> {
-    return (await this.list(person, 'active', limit)).calls;
+  /** Every active call the person may see, newest first (the socket snapshot: all, not a page). */
+  async activeFor(person: Person): Promise<CallRecord[]> {
+    return this.calls.list({
+      statuses: ACTIVE_STATUSES,
+      participantId: seesEveryCall(person) ? null : person.id,
+      limit: null,
+      before: null,
+    });
   }
 
   /** The call and its events after `afterSeq`, in seq order; one visibility check for both. */

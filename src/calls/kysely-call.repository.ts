@@ -219,11 +219,9 @@ export class KyselyCallRepository extends CallRepository {
         ]),
       );
     }
-    const rows = await select
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(query.limit)
-      .execute();
+    select = select.orderBy('created_at', 'desc').orderBy('id', 'desc');
+    if (query.limit !== null) select = select.limit(query.limit);
+    const rows = await select.execute();
     return rows.map(fromRow);
   }
 

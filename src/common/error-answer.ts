@@ -5,6 +5,7 @@ import {
   XAssistAuthError,
 } from '../xassist/xassist.errors.js';
 import { BrokerError } from './broker-error.js';
+import { MAX_BODY_BYTES } from './limits.js';
 
 export interface ErrorAnswer {
   status: number;
@@ -60,7 +61,8 @@ export function errorAnswer(error: unknown): ErrorAnswer {
 function bodyParserAnswer(error: unknown): ErrorAnswer | undefined {
   const { type } = (error ?? {}) as { type?: string };
   const message = (error as Error | undefined)?.message;
-  if (type === 'entity.too.large') return answer(413, 'request body is larger than 64 KiB');
+  if (type === 'entity.too.large')
+    return answer(413, `request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
   if (type === 'entity.parse.failed') return answer(400, `malformed JSON: ${message}`);
   if (type === 'charset.unsupported' || type === 'encoding.unsupported')
     return answer(415, String(message));

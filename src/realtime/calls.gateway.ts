@@ -17,6 +17,7 @@ import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { CallsService } from '../calls/calls.service.js';
 import { seesEveryCall } from '../calls/call-access.js';
 import { errorAnswer } from '../common/error-answer.js';
+import { MAX_BODY_BYTES } from '../common/limits.js';
 import { validatePayload } from '../common/validation.js';
 import { hasRole } from '../directory/directory.service.js';
 import { personRef, type Person } from '../directory/person.js';
@@ -65,7 +66,7 @@ function roomsFor(call: CallRecord): string[] {
   connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false },
   pingInterval: 10_000,
   pingTimeout: 10_000,
-  maxHttpBufferSize: 64 * 1024,
+  maxHttpBufferSize: MAX_BODY_BYTES,
 })
 export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
   @WebSocketServer() private server!: BrokerServer;

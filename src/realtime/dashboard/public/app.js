@@ -68,31 +68,51 @@ function cell(text, className) {
   return td;
 }
 
-function renderCalls() {
-  const body = $('calls').querySelector('tbody');
-  const calls = [...state.calls.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  body.replaceChildren(
-    ...calls.map((call) => {
-      const row = document.createElement('tr');
-      row.dataset.callId = call.id;
-      row.dataset.status = call.status;
-      if (call.id === state.selectedId) row.classList.add('selected');
-      row.append(
-        cell(call.status.replace('_', ' '), `status s-${call.status}`),
-        cell(call.title),
-        cell(call.technician.displayName),
-        cell(
-          call.experts
-            .map((e) => (e.id === call.joinedExpertId ? `${e.displayName} ✓` : e.displayName))
-            .join(', '),
-        ),
-        cell(waiting(call), 'waiting'),
-      );
-      row.addEventListener('click', () => select(call.id));
-      return row;
-    }),
+function rowFor(call) {
+  const row = document.createElement('tr');
+  row.dataset.callId = call.id;
+  row.dataset.status = call.status;
+  if (call.id === state.selectedId) row.classList.add('selected');
+  row.append(
+    cell(call.status.replace('_', ' '), `status s-${call.status}`),
+    cell(call.title),
+    cell(call.technician.displayName),
+    cell(
+      call.experts
+        .map((e) => (e.id === call.joinedExpertId ? `${e.displayName} ✓` : e.displayName))
+        .join(', '),
+    ),
+    cell(waiting(call), 'waiting'),
   );
+  row.addEventListener('click', () => select(call.id));
+  return row;
+}
+
+const newestFirst = (a, b) => b.createdAt.localeCompare(a.createdAt);
+
+/** The whole table, newest first: after a snapshot or a new selection. */
+function renderCalls() {
+  const calls = [...state.calls.values()].sort(newestFirst);
+  $('calls')
+    .querySelector('tbody')
+    .replaceChildren(...calls.map(rowFor));
   $('empty').hidden = calls.length > 0;
+}
+
+/** One call's row, replaced or put in its place: an update must not redraw thousands of rows. */
+function showCall(call) {
+  state.calls.set(call.id, call);
+  const body = $('calls').querySelector('tbody');
+  const row = rowFor(call);
+  const old = body.querySelector(`tr[data-call-id="${CSS.escape(call.id)}"]`);
+  if (old) old.replaceWith(row);
+  else {
+    const next = [...body.rows].find(
+      (r) => newestFirst(call, state.calls.get(r.dataset.callId)) < 0,
+    );
+    body.insertBefore(row, next ?? null);
+  }
+  $('empty').hidden = true;
 }
 
 function appendEvents(events) {
@@ -116,9 +136,8 @@ function resync() {
   if (!callId || !state.socket?.connected) return;
   state.socket.emit('call.subscribe', { callId, afterSeq: state.lastSeq }, (answer) => {
     if (answer.error || callId !== state.selectedId) return;
-    state.calls.set(answer.call.id, answer.call);
+    showCall(answer.call);
     appendEvents(answer.events);
-    renderCalls();
   });
 }
 
@@ -161,12 +180,11 @@ function connect() {
     renderCalls();
   });
   socket.on('call.updated', ({ call, events }) => {
-    state.calls.set(call.id, call);
+    showCall(call);
     if (call.id === state.selectedId) {
       if (events.length > 0 && events[0].seq > state.lastSeq + 1) resync();
       else appendEvents(events);
     }
-    renderCalls();
   });
 }
 

@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  STATUS_CODES,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { XASSIST_PATHS, type LoginRequest } from '../xassist-contract/xassist-contract.js';
 import {
@@ -144,12 +150,9 @@ export class XAssistSimulator {
       if (fault && (await this.serveFault(fault, req, res))) return;
       await this.contract(req.method ?? 'GET', path, url, body, req, res);
     } catch (error) {
-      if (error instanceof BadJsonError)
-        return json(res, 400, { status: 400, error: 'Bad Request', message: error.message });
-      if (error instanceof SimulatorValidationError) {
-        return json(res, 400, { status: 400, error: 'Bad Request', message: error.message });
-      }
-      json(res, 500, { status: 500, error: 'Internal Server Error', message: String(error) });
+      if (error instanceof BadJsonError || error instanceof SimulatorValidationError)
+        return springError(res, 400, error.message);
+      springError(res, 500, String(error));
     }
   }
 
@@ -161,11 +164,7 @@ export class XAssistSimulator {
   ): Promise<boolean> {
     switch (fault.kind) {
       case 'status':
-        json(res, fault.status ?? 503, {
-          status: fault.status ?? 503,
-          error: 'Service Unavailable',
-          message: 'injected fault',
-        });
+        springError(res, fault.status ?? 503, 'injected fault');
         return true;
       case 'html':
         res.writeHead(fault.status ?? 502, { 'content-type': 'text/html' });
@@ -204,11 +203,7 @@ export class XAssistSimulator {
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
     if (!this.state.isTokenValid(token)) {
-      return json(res, 401, {
-        status: 401,
-        error: 'Unauthorized',
-        message: 'Full authentication is required',
-      });
+      return springError(res, 401, 'Full authentication is required');
     }
     if (method === 'POST' && path === XASSIST_PATHS.createCall) {
       const log = this.state.createCall(body);
@@ -219,8 +214,7 @@ export class XAssistSimulator {
       const callId = url.searchParams.get('callId') ?? '';
       this.stats.pollsByCall[callId] = (this.stats.pollsByCall[callId] ?? 0) + 1;
       const log = this.state.getCall(callId);
-      if (!log)
-        return json(res, 404, { status: 404, error: 'Not Found', message: 'Call not found' });
+      if (!log) return springError(res, 404, 'Call not found');
       return json(res, 200, log);
     }
     if (method === 'GET' && path === XASSIST_PATHS.getFilteredCallLogsV2) {
@@ -233,7 +227,7 @@ export class XAssistSimulator {
         size,
       });
     }
-    json(res, 404, { status: 404, error: 'Not Found', message: `no route ${method} ${path}` });
+    springError(res, 404, `no route ${method} ${path}`);
   }
 
   private login(body: unknown, res: ServerResponse): void {
@@ -245,7 +239,7 @@ export class XAssistSimulator {
       request.domain !== this.options.domainTag
     ) {
       this.stats.failedLogins++;
-      return json(res, 401, { status: 401, error: 'Unauthorized', message: 'Bad credentials' });
+      return springError(res, 401, 'Bad credentials');
     }
     this.stats.logins++;
     const user = this.options.connectorUser;
@@ -342,6 +336,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new BadJsonError('request body is not valid JSON');
   }
+}
+
+/** An error as xAssist's Spring back end words it. */
+function springError(res: ServerResponse, status: number, message: string): void {
+  json(res, status, { status, error: STATUS_CODES[status] ?? 'Error', message });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -2,7 +2,6 @@
  * `npm run bench`: the simulator and the broker as separate processes on loopback, driven from
  * this process. Prints a table and writes it to docs/benchmarks.md. `--quick` for a smoke run.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fanOut, inviteLatency, naiveConnector } from './scenarios.mjs';
@@ -10,7 +9,6 @@ import { fmt, summarize } from './lib/stats.mjs';
 
 const quick = process.argv.includes('--quick');
 const log = (line) => process.stderr.write(`${line}\n`);
-execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { stdio: 'inherit' });
 
 const started = Date.now();
 const invite = [];

@@ -1,11 +1,16 @@
 /** A simulator and a broker (or the naive connector) as separate processes, and the driver's handles on them. */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { issueToken } from '../../dist/auth/jwt.js';
 import { startProcess, waitForHttp } from './processes.mjs';
+
+// Every bench script starts the broker from dist/, and signs tokens with its code: build it
+// first (a fresh clone has no dist/), then load it; a static import would run before the build.
+execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { stdio: 'inherit' });
+const { issueToken } = await import('../../dist/auth/jwt.js');
 
 export const SECRET = 'bench-secret-0123456789abcdef';
 const SIM = { username: 'connector', password: 'bench-password', domain: 'bench' };

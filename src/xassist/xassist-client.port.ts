@@ -8,6 +8,17 @@ import type {
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /**
+ * Runs one HTTP attempt when the caller allows it. The client calls it once per attempt, retries
+ * included, and waits for it outside the attempt's timeout: a caller that caps its requests in
+ * flight (the call tracker's poll slots) then holds a slot per attempt, never across a backoff.
+ */
+export type AttemptGate = <T>(attempt: () => Promise<T>) => Promise<T>;
+
+export interface XAssistReadOptions {
+  attemptGate?: AttemptGate;
+}
+
+/**
  * The broker's only door to xAssist. Callers see contract objects and typed errors
  * (XAssistUnavailableError, XAssistRejectedError, XAssistAuthError), never HTTP.
  * An abstract class so that it doubles as the DI token.
@@ -17,7 +28,7 @@ export abstract class XAssistClient {
   abstract connectorContact(): Promise<CallLogContact>;
   /** Sent at most once once it may have reached xAssist: a timeout is not retried. */
   abstract createCall(request: CreateCallRequest): Promise<CallLog>;
-  abstract getCallLogById(callId: string): Promise<CallLog>;
+  abstract getCallLogById(callId: string, options?: XAssistReadOptions): Promise<CallLog>;
   abstract getFilteredCallLogs(size: number): Promise<SpringPage<CallLog>>;
   abstract circuitState(): CircuitState;
   abstract close(): Promise<void>;

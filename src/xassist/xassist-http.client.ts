@@ -24,7 +24,12 @@ import {
   type LoginResponse,
   type SpringPage,
 } from '../xassist-contract/xassist-contract.js';
-import type { CircuitState, XAssistClient } from './xassist-client.port.js';
+import type {
+  AttemptGate,
+  CircuitState,
+  XAssistClient,
+  XAssistReadOptions,
+} from './xassist-client.port.js';
 import {
   XAssistAuthError,
   XAssistRejectedError,
@@ -72,9 +77,11 @@ export class XAssistHttpClient implements XAssistClient {
   private loginInFlight?: Promise<Session>;
   private readonly breaker;
   /** For idempotent requests: retried on any unavailability. */
-  private readonly readPolicy: IPolicy;
+  private readonly readRetry: IPolicy;
   /** For createCall: retried only when the request provably never left. */
-  private readonly createPolicy: IPolicy;
+  private readonly createRetry: IPolicy;
+  /** One attempt: the circuit breaker and the attempt's timeout (a caller's gate waits outside it). */
+  private readonly attemptPolicy: IPolicy;
 
   constructor(
     private readonly config: XAssistConfig,
@@ -113,16 +120,9 @@ export class XAssistHttpClient implements XAssistClient {
         handleWhen((error) => error instanceof XAssistUnavailableError && predicate(error)),
         { maxAttempts: options.retryAttempts - 1, backoff },
       );
-    this.readPolicy = wrap(
-      retryWhen(() => true),
-      this.breaker,
-      perAttempt,
-    );
-    this.createPolicy = wrap(
-      retryWhen((error) => !error.mayHaveReachedXAssist),
-      this.breaker,
-      perAttempt,
-    );
+    this.readRetry = retryWhen(() => true);
+    this.createRetry = retryWhen((error) => !error.mayHaveReachedXAssist);
+    this.attemptPolicy = wrap(this.breaker, perAttempt);
   }
 
   circuitState(): CircuitState {
@@ -141,13 +141,15 @@ export class XAssistHttpClient implements XAssistClient {
   }
 
   async createCall(request: CreateCallRequest): Promise<CallLog> {
-    const log = await this.authorized('POST', XASSIST_PATHS.createCall, request, this.createPolicy);
+    const log = await this.authorized('POST', XASSIST_PATHS.createCall, request, this.createRetry);
     return asCallLog(log);
   }
 
-  async getCallLogById(callId: string): Promise<CallLog> {
+  async getCallLogById(callId: string, options: XAssistReadOptions = {}): Promise<CallLog> {
     const path = `${XASSIST_PATHS.getCallLogById}?callId=${encodeURIComponent(callId)}`;
-    return asCallLog(await this.authorized('GET', path, undefined, this.readPolicy));
+    return asCallLog(
+      await this.authorized('GET', path, undefined, this.readRetry, options.attemptGate),
+    );
   }
 
   async getFilteredCallLogs(size: number): Promise<SpringPage<CallLog>> {
@@ -156,7 +158,7 @@ export class XAssistHttpClient implements XAssistClient {
       'GET',
       path,
       undefined,
-      this.readPolicy,
+      this.readRetry,
     )) as SpringPage<unknown>;
     if (!Array.isArray(page?.content))
       throw new XAssistUnavailableError('xAssist answered a page without content[]', true);
@@ -172,13 +174,14 @@ export class XAssistHttpClient implements XAssistClient {
     method: 'GET' | 'POST',
     path: string,
     body: unknown,
-    policy: IPolicy,
+    retryPolicy: IPolicy,
+    gate?: AttemptGate,
   ): Promise<unknown> {
     const session = await this.currentSession();
-    let response = await this.send(method, path, body, session.token, policy);
+    let response = await this.send(method, path, body, session.token, retryPolicy, gate);
     if (response.status === 401) {
       const renewed = await this.renewSession(session.token);
-      response = await this.send(method, path, body, renewed.token, policy);
+      response = await this.send(method, path, body, renewed.token, retryPolicy, gate);
       if (response.status === 401)
         throw new XAssistAuthError('xAssist refused a freshly issued token');
     }
@@ -214,7 +217,7 @@ export class XAssistHttpClient implements XAssistClient {
       XASSIST_PATHS.login,
       credentials,
       undefined,
-      this.readPolicy,
+      this.readRetry,
     );
     if (response.status >= 400 && response.status < 500) {
       this.logger.error(
@@ -239,11 +242,12 @@ export class XAssistHttpClient implements XAssistClient {
     path: string,
     body: unknown,
     token: string | undefined,
-    policy: IPolicy,
+    retryPolicy: IPolicy,
+    gate: AttemptGate = (attempt) => attempt(),
   ): Promise<Answer> {
     const operation = path.split('?')[0];
-    try {
-      return await policy.execute(async ({ signal }) => {
+    const attempt = (parent: AbortSignal) =>
+      this.attemptPolicy.execute(async ({ signal }) => {
         const raw = await this.request(method, path, operation, body, token, signal);
         const answer = decode(raw, operation);
         if (answer.status >= 500) {
@@ -255,7 +259,10 @@ export class XAssistHttpClient implements XAssistClient {
           );
         }
         return answer;
-      });
+      }, parent);
+    try {
+      // The gate is waited for outside the attempt's timeout and breaker: a wait is no failure.
+      return await retryPolicy.execute(({ signal }) => gate(() => attempt(signal)));
     } catch (error) {
       const failure = this.classify(error, operation);
       this.logger.warn({ operation, error: failure.message }, 'xAssist request failed');

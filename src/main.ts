@@ -24,7 +24,7 @@ async function startDemoSimulator(config: AppConfig): Promise<XAssistSimulator> 
 }
 
 function printDemoWelcome(config: AppConfig, url: string): void {
-  const token = (personId: string) => issueToken(personId, 7 * 86400, config.authJwtSecret);
+  const token = (personId: string) => issueToken(personId, 7 * 86400, config.auth.jwtSecret ?? '');
   const lines = [
     '',
     '  Expert Call Broker is running in DEMO MODE (a simulated xAssist, the demo directory).',
@@ -57,12 +57,12 @@ async function main(): Promise<void> {
   if (simulator)
     logger.warn(
       { xassist: config.xassist.baseUrl },
-      'DEMO MODE: xAssist is simulated in this process; set XASSIST_BASE_URL for a real one',
+      'DEMO MODE: xAssist is simulated in this process; see README (BROKER_MODE) for a real one',
     );
 
   try {
     const app = await createBrokerApp(config, logger);
-    await app.listen(config.port);
+    await app.listen(config.port, config.host);
     const url = (await app.getUrl())
       .replace('[::1]', 'localhost')
       .replace('127.0.0.1', 'localhost');

@@ -12,7 +12,7 @@ import { startProcess, waitForHttp } from './processes.mjs';
 execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { stdio: 'inherit' });
 const { issueToken } = await import('../../dist/auth/jwt.js');
 
-export const SECRET = 'bench-secret-0123456789abcdef';
+export const SECRET = 'bench-secret-0123456789abcdef-0123456789';
 const SIM = { username: 'connector', password: 'bench-password', domain: 'bench' };
 export const EXPERTS = 10;
 

@@ -26,7 +26,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
@@ -37,7 +37,7 @@ export class AuthGuard implements CanActivate {
     const header = request.headers.authorization ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     try {
-      request.person = this.auth.authenticate(token);
+      request.person = (await this.auth.authenticate(token)).person;
       return true;
     } catch (error) {
       if (error instanceof TokenError) throw new UnauthorizedException(error.message);

@@ -1,5 +1,8 @@
-/** `npm run token -- <personId> [ttlSeconds]`: prints a client token for the configured secret. */
-import { ConfigError, loadConfigFromEnvironment } from '../config/app-config.js';
+/**
+ * `npm run token -- <personId> [ttlSeconds]`: prints a client token for the configured secret.
+ * Needs only AUTH_JWT_SECRET and DIRECTORY_FILE (neither: the demo secret and directory).
+ */
+import { ConfigError, tokenCliConfigFromEnvironment } from '../config/app-config.js';
 import { DirectoryError } from '../directory/directory-file.js';
 import { loadDirectory } from '../directory/directory.module.js';
 import { issueToken } from './jwt.js';
@@ -10,7 +13,7 @@ try {
   const ttl = Number(ttlArg);
   if (!Number.isInteger(ttl) || ttl <= 0)
     throw new ConfigError(`ttlSeconds must be a positive whole number, got "${ttlArg}"`);
-  const config = loadConfigFromEnvironment();
+  const config = tokenCliConfigFromEnvironment();
   const directory = loadDirectory(config.directoryFile);
   if (!directory.find(personId)) {
     const known = directory
@@ -19,7 +22,7 @@ try {
       .join(', ');
     throw new ConfigError(`"${personId}" is not in the directory (known: ${known})`);
   }
-  process.stdout.write(`${issueToken(personId, ttl, config.authJwtSecret)}\n`);
+  process.stdout.write(`${issueToken(personId, ttl, config.jwtSecret)}\n`);
 } catch (error) {
   if (!(error instanceof ConfigError || error instanceof DirectoryError)) throw error;
   process.stderr.write(`${error.message}\n`);

@@ -1,11 +1,13 @@
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, DEMO_JWT_SECRET, loadConfig } from './app-config.js';
+
+const SECRET = 'a-production-secret-of-32-bytes!';
 
 const production = {
   XASSIST_BASE_URL: 'https://frontline.example.com/acme',
   XASSIST_USERNAME: 'connector',
   XASSIST_PASSWORD: 'pw',
   XASSIST_DOMAIN: 'acme',
-  AUTH_JWT_SECRET: 'a-long-enough-secret',
+  AUTH_JWT_SECRET: SECRET,
   DIRECTORY_FILE: './people.json',
 };
 
@@ -14,7 +16,9 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.demoMode).toBe(true);
     expect(config.port).toBe(3000);
-    expect(config.databaseUrl).toBe('sqlite:./data/broker.db');
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.databaseUrl).toBe('sqlite:./data/demo.db');
+    expect(config.auth.jwtSecret).toBe(DEMO_JWT_SECRET);
     expect(config.polling).toEqual({ ringingMs: 1000, connectedMs: 5000, maxConcurrent: 32 });
     expect(config.timeouts).toEqual({ expertAnswerMs: 60000, technicianJoinMs: 60000 });
   });
@@ -22,6 +26,8 @@ describe('loadConfig', () => {
   it('reads a production configuration and normalises the base URL', () => {
     const config = loadConfig({ ...production, PORT: '8080', POLL_INTERVAL_RINGING_MS: '500' });
     expect(config.demoMode).toBe(false);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.databaseUrl).toBe('sqlite:./data/broker.db');
     expect(config.xassist.baseUrl).toBe('https://frontline.example.com/acme/');
     expect(config.port).toBe(8080);
     expect(config.polling.ringingMs).toBe(500);
@@ -37,25 +43,90 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /^REDIS_URL is not supported yet/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
   ])('stops on %j with one line naming the variable', (env, message) => {
-    expect(() => loadConfig(env)).toThrow(ConfigError);
-    expect(() => loadConfig(env)).toThrow(message);
+    const whole = 'XASSIST_BASE_URL' in env ? { ...production, ...env } : env;
+    expect(() => loadConfig(whole)).toThrow(ConfigError);
+    expect(() => loadConfig(whole)).toThrow(message);
   });
 
-  it.each([
-    'XASSIST_USERNAME',
-    'XASSIST_PASSWORD',
-    'XASSIST_DOMAIN',
-    'AUTH_JWT_SECRET',
-    'DIRECTORY_FILE',
-  ])('requires %s outside demo mode', (name) => {
+  it.each(['XASSIST_USERNAME', 'XASSIST_PASSWORD', 'XASSIST_DOMAIN', 'DIRECTORY_FILE'])(
+    'requires %s in production mode',
+    (name) => {
+      const env: Record<string, string> = { ...production };
+      delete env[name];
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(new RegExp(`^${name} is required in production mode`));
+    },
+  );
+
+  it('requires a way to check tokens in production mode', () => {
     const env: Record<string, string> = { ...production };
-    delete env[name];
-    expect(() => loadConfig(env)).toThrow(
-      new ConfigError(`${name} is required outside demo mode (XASSIST_BASE_URL is set)`),
+    delete env.AUTH_JWT_SECRET;
+    expect(() => loadConfig(env)).toThrow(/^AUTH_JWT_SECRET or AUTH_ISSUER is required/);
+  });
+});
+
+describe('loadConfig: demo mode is explicit (issue 8, finding 2)', () => {
+  it.each(['', '   ', '\t'])(
+    'a blank XASSIST_BASE_URL (%j) is a production mistake, never demo mode',
+    (blank) => {
+      expect(() => loadConfig({ ...production, XASSIST_BASE_URL: blank })).toThrow(
+        /^XASSIST_BASE_URL is required in production mode/,
+      );
+      expect(() => loadConfig({ XASSIST_BASE_URL: blank })).toThrow(ConfigError);
+    },
+  );
+
+  it.each(['XASSIST_USERNAME', 'AUTH_JWT_SECRET', 'DIRECTORY_FILE', 'AUTH_ISSUER'])(
+    'any production variable alone (%s) means production, and names what is missing',
+    (name) => {
+      expect(() => loadConfig({ [name]: 'x' })).toThrow(ConfigError);
+      expect(() => loadConfig({ [name]: 'x' })).toThrow(/required in production mode/);
+    },
+  );
+
+  it('BROKER_MODE chooses the mode and refuses anything else', () => {
+    expect(loadConfig({ BROKER_MODE: 'demo' }).demoMode).toBe(true);
+    expect(loadConfig({ ...production, BROKER_MODE: 'production' }).demoMode).toBe(false);
+    expect(() => loadConfig({ BROKER_MODE: 'production' })).toThrow(
+      /^XASSIST_BASE_URL is required in production mode \(BROKER_MODE=production\)/,
+    );
+    expect(() => loadConfig({ BROKER_MODE: ' ' })).toThrow(
+      /^BROKER_MODE must be "demo" or "production", got " "$/,
+    );
+    expect(() => loadConfig({ BROKER_MODE: 'Demo1' })).toThrow(/^BROKER_MODE must be/);
+  });
+
+  it('explicit demo mode refuses a real xAssist, so the two cannot be mixed up', () => {
+    expect(() => loadConfig({ ...production, BROKER_MODE: 'demo' })).toThrow(
+      /^XASSIST_BASE_URL is set but BROKER_MODE=demo simulates xAssist/,
     );
   });
 
-  it('refuses a short JWT secret outside demo mode', () => {
-    expect(() => loadConfig({ ...production, AUTH_JWT_SECRET: 'short' })).toThrow(/at least 16/);
+  it('refuses the public demo secret outside demo mode', () => {
+    expect(() => loadConfig({ ...production, AUTH_JWT_SECRET: DEMO_JWT_SECRET })).toThrow(
+      /^AUTH_JWT_SECRET is the public demo secret/,
+    );
+  });
+
+  it('requires 32 bytes of HS256 secret, in either mode', () => {
+    const short = 'x'.repeat(31);
+    expect(() => loadConfig({ ...production, AUTH_JWT_SECRET: short })).toThrow(
+      /^AUTH_JWT_SECRET must be at least 32 bytes long \(got 31\)/,
+    );
+    expect(() => loadConfig({ BROKER_MODE: 'demo', AUTH_JWT_SECRET: short })).toThrow(
+      /^AUTH_JWT_SECRET must be at least 32 bytes/,
+    );
+    expect(loadConfig({ ...production, AUTH_JWT_SECRET: 'é'.repeat(16) }).auth.jwtSecret).toBe(
+      'é'.repeat(16),
+    );
+  });
+
+  it('demo mode listens on loopback and keeps its own database unless told otherwise', () => {
+    const demo = loadConfig({ HOST: '0.0.0.0', DATABASE_URL: 'sqlite:/tmp/x.db' });
+    expect(demo.demoMode).toBe(true);
+    expect(demo.host).toBe('0.0.0.0');
+    expect(demo.databaseUrl).toBe('sqlite:/tmp/x.db');
+    expect(loadConfig({ ...production, HOST: '::' }).host).toBe('::');
+    expect(() => loadConfig({ HOST: 'not a host!' })).toThrow(/^HOST must be/);
   });
 });

@@ -85,14 +85,14 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
   afterInit(server: BrokerServer): void {
     // A refused handshake reaches the client as `connect_error` with this message.
     server.use((socket, next) => {
-      try {
-        socket.data.person = this.auth.authenticate(
-          (socket.handshake.auth as { token?: string } | undefined)?.token,
-        );
-        next();
-      } catch (error) {
-        next(new Error(error instanceof TokenError ? error.message : 'authentication failed'));
-      }
+      this.auth.authenticate((socket.handshake.auth as { token?: string } | undefined)?.token).then(
+        ({ person }) => {
+          socket.data.person = person;
+          next();
+        },
+        (error: unknown) =>
+          next(new Error(error instanceof TokenError ? error.message : 'authentication failed')),
+      );
     });
     this.unsubscribe = this.bus.subscribe((update) => this.push(update));
   }

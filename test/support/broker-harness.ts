@@ -10,7 +10,7 @@ import { xassistContactOf } from '../../src/directory/person.js';
 import { XAssistSimulator, type SimulatorOptions } from '../../src/simulator/xassist-simulator.js';
 import { capturedLogger } from './log-capture.js';
 
-export const SECRET = 'e2e-secret-0123456789abcdef';
+export const SECRET = 'e2e-secret-0123456789abcdef-0123456789';
 export const XASSIST_PASSWORD = 'xassist-secret-password-for-e2e';
 
 export const PEOPLE = [

@@ -1,0 +1,63 @@
+import { AuthService } from '../src/auth/auth.service.js';
+import { issueToken, signJwt } from '../src/auth/jwt.js';
+import { BrokerHarness, SECRET } from './support/broker-harness.js';
+
+/** Issue 8, finding 3 (token rules): every token expires, and only one spelling of it is read. */
+describe('client tokens (issue 8, finding 3)', () => {
+  const harness = new BrokerHarness();
+  const now = () => Math.floor(Date.now() / 1000);
+  const session = (token: string) => harness.api('GET', '/v1/session', { token });
+
+  beforeAll(() => harness.start());
+  afterAll(() => harness.stop());
+
+  it('accepts a well-formed token', async () => {
+    const answer = await session(issueToken('tom', 60, SECRET));
+    expect(answer.status).toBe(200);
+    expect(answer.body.person.id).toBe('tom');
+  });
+
+  it('refuses a token without exp', async () => {
+    const answer = await session(signJwt({ sub: 'tom', iat: now() }, SECRET));
+    expect(answer.status).toBe(401);
+    expect(answer.body.message).toBe('token has no "exp" claim');
+  });
+
+  it('refuses a token before its nbf', async () => {
+    const token = signJwt({ sub: 'tom', nbf: now() + 3600, exp: now() + 7200 }, SECRET);
+    const answer = await session(token);
+    expect(answer.status).toBe(401);
+    expect(answer.body.message).toBe('token is not valid yet (nbf)');
+  });
+
+  it('refuses a token with a critical header it does not understand', async () => {
+    const header = { alg: 'HS256', typ: 'JWT', crit: ['x-bound-to'], 'x-bound-to': 'device-7' };
+    const answer = await session(signJwt({ sub: 'tom', exp: now() + 60 }, SECRET, header));
+    expect(answer.status).toBe(401);
+    expect(answer.body.message).toMatch(/critical header/);
+  });
+
+  it('refuses other spellings of a valid signature (padding, unused bits, stray characters)', async () => {
+    const token = issueToken('tom', 60, SECRET);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(token.at(-1)!);
+    // A 32-byte signature leaves the last character's two low bits unused: both decode alike.
+    const sameBytes = `${token.slice(0, -1)}${alphabet[last ^ 1]}`;
+    expect(Buffer.from(sameBytes.split('.')[2], 'base64url')).toEqual(
+      Buffer.from(token.split('.')[2], 'base64url'),
+    );
+    for (const variant of [sameBytes, `${token}=`, `${token.slice(0, 10)}+${token.slice(11)}`]) {
+      const answer = await session(variant);
+      expect(answer.status).toBe(401);
+    }
+    expect((await session(sameBytes)).body.message).toBe('token is not canonical base64url');
+  });
+
+  it('tells the socket layer when a token expires (AuthService.authenticate)', async () => {
+    const token = issueToken('erika', 90, SECRET);
+    const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp;
+    const { person, expiresAt } = await harness.app!.get(AuthService).authenticate(token);
+    expect(person.id).toBe('erika');
+    expect(expiresAt).toEqual(new Date(exp * 1000));
+  });
+});

@@ -70,7 +70,7 @@ describe('loadConfig: demo mode is explicit (issue 8, finding 2)', () => {
     'a blank XASSIST_BASE_URL (%j) is a production mistake, never demo mode',
     (blank) => {
       expect(() => loadConfig({ ...production, XASSIST_BASE_URL: blank })).toThrow(
-        /^XASSIST_BASE_URL is required in production mode/,
+        /^XASSIST_BASE_URL is blank but required in production mode/,
       );
       expect(() => loadConfig({ XASSIST_BASE_URL: blank })).toThrow(ConfigError);
     },

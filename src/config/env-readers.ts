@@ -18,7 +18,10 @@ export function isPresent(env: Env, name: string): boolean {
 
 export function required(env: Env, name: string, why: string): string {
   const value = text(env, name);
-  if (value === undefined) throw new ConfigError(`${name} is required ${why}`);
+  if (value === undefined) {
+    const blank = isPresent(env, name) ? ' is blank but' : ' is';
+    throw new ConfigError(`${name}${blank} required ${why}`);
+  }
   return value;
 }
 

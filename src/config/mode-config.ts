@@ -44,6 +44,6 @@ export function brokerMode(env: Env): BrokerMode {
   if (trigger === undefined) return { demoMode: true, requiredWhy: '' };
   return {
     demoMode: false,
-    requiredWhy: `in production mode (${trigger} is set; for the demo unset it or set BROKER_MODE=demo)`,
+    requiredWhy: `in production mode (chosen because ${trigger} is set; for the demo unset it or set BROKER_MODE=demo)`,
   };
 }

@@ -1,4 +1,4 @@
-/** The people of demo mode; the in-process simulator knows the same xAssist users. */
+/** The people and queues of demo mode; the in-process simulator knows the same xAssist users. */
 export const DEMO_DIRECTORY = {
   people: [
     {
@@ -33,5 +33,19 @@ export const DEMO_DIRECTORY = {
     },
     { id: 'sam', displayName: 'Sam Supervisor', email: 'sam@demo.example', roles: ['supervisor'] },
     { id: 'erp', displayName: 'ERP connector', roles: ['integration'] },
+  ],
+  queues: [
+    {
+      id: 'pumps',
+      name: 'Pumps and compressors',
+      skills: ['pumps'],
+      strategy: 'longest_idle',
+      offerTimeoutSeconds: 20,
+      maxWaitSeconds: 300,
+      escalation: [
+        { afterSeconds: 60, addExperts: ['ed'] },
+        { afterSeconds: 120, notifySupervisors: true },
+      ],
+    },
   ],
 };

@@ -4,7 +4,7 @@ export class DirectoryError extends Error {
   override name = 'DirectoryError';
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

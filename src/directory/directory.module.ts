@@ -4,9 +4,16 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DEMO_DIRECTORY } from './demo-directory.js';
 import { DirectoryError, parseDirectory } from './directory-file.js';
 import { DirectoryService } from './directory.service.js';
+import { parseQueues } from './queue-file.js';
+
+/** People and queues from the directory file's JSON; throws DirectoryError naming each mistake. */
+export function directoryFrom(json: unknown): DirectoryService {
+  const people = parseDirectory(json);
+  return new DirectoryService(people, parseQueues(json, people));
+}
 
 export function loadDirectory(file: string | undefined): DirectoryService {
-  if (file === undefined) return new DirectoryService(parseDirectory(DEMO_DIRECTORY));
+  if (file === undefined) return directoryFrom(DEMO_DIRECTORY);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -22,9 +29,11 @@ export function loadDirectory(file: string | undefined): DirectoryService {
     );
   }
   try {
-    return new DirectoryService(parseDirectory(json));
+    return directoryFrom(json);
   } catch (error) {
-    throw new DirectoryError(`DIRECTORY_FILE ${file}: ${(error as Error).message}`);
+    // One line per mistake, each naming the file.
+    const lines = (error as Error).message.split('\n');
+    throw new DirectoryError(lines.map((line) => `DIRECTORY_FILE ${file}: ${line}`).join('\n'));
   }
 }
 

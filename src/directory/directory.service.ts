@@ -1,11 +1,23 @@
 import type { Person, Role } from './person.js';
+import type { Queue } from './queue.js';
 
-/** The people the broker knows, loaded and validated once at start-up. */
+/** The people and queues the broker knows, loaded and validated once at start-up. */
 export class DirectoryService {
   private readonly byId: Map<string, Person>;
+  private readonly queuesById: Map<string, Queue>;
 
-  constructor(people: Person[]) {
+  constructor(people: Person[], queues: Queue[] = []) {
     this.byId = new Map(people.map((person) => [person.id, person]));
+    this.queuesById = new Map(queues.map((queue) => [queue.id, queue]));
+  }
+
+  /** Every queue, in the directory file's order. */
+  queues(): Queue[] {
+    return [...this.queuesById.values()];
+  }
+
+  queue(id: string): Queue | undefined {
+    return this.queuesById.get(id);
   }
 
   find(id: string): Person | undefined {

@@ -1,0 +1,180 @@
+import { DirectoryError, isObject } from './directory-file.js';
+import type { Person } from './person.js';
+import {
+  QUEUE_DEFAULTS,
+  ROUTING_STRATEGIES,
+  type EscalationStep,
+  type Queue,
+  type RoutingStrategy,
+} from './queue.js';
+
+const QUEUE_KEYS = new Set([
+  'id',
+  'name',
+  'skills',
+  'strategy',
+  'offerTimeoutSeconds',
+  'maxWaitSeconds',
+  'maxQueued',
+  'escalation',
+]);
+const STEP_KEYS = new Set(['afterSeconds', 'addExperts', 'notifySupervisors']);
+/** A day in seconds: anything larger is surely a typo (milliseconds for seconds, an extra zero). */
+const MAX_SECONDS = 86_400;
+
+/** Collects every mistake so that one start-up shows them all, one line each. */
+class Mistakes {
+  readonly lines: string[] = [];
+  add(where: string, message: string): void {
+    this.lines.push(`${where}: ${message}`);
+  }
+}
+
+function wholeNumber(
+  mistakes: Mistakes,
+  where: string,
+  raw: Record<string, unknown>,
+  field: string,
+  { min, fallback }: { min: number; fallback?: number },
+): number {
+  const value = raw[field];
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > MAX_SECONDS) {
+    mistakes.add(where, `"${field}" must be a whole number from ${min} to ${MAX_SECONDS}`);
+    return fallback ?? min;
+  }
+  return value as number;
+}
+
+function stringList(mistakes: Mistakes, where: string, value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) {
+    mistakes.add(where, `"${field}" must be an array of non-empty strings`);
+    return [];
+  }
+  return value as string[];
+}
+
+function unknownKeys(mistakes: Mistakes, where: string, raw: object, known: Set<string>): void {
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key))
+      mistakes.add(where, `unknown field "${key}" (known: ${[...known].join(', ')})`);
+  }
+}
+
+function parseStep(
+  mistakes: Mistakes,
+  where: string,
+  raw: unknown,
+  experts: Map<string, Person>,
+): EscalationStep | undefined {
+  if (!isObject(raw)) {
+    mistakes.add(where, 'must be an object');
+    return undefined;
+  }
+  const before = mistakes.lines.length;
+  unknownKeys(mistakes, where, raw, STEP_KEYS);
+  const afterSeconds = wholeNumber(mistakes, where, raw, 'afterSeconds', { min: 0 });
+  const addExperts =
+    raw.addExperts === undefined ? [] : stringList(mistakes, where, raw.addExperts, 'addExperts');
+  for (const id of addExperts) {
+    if (!experts.has(id))
+      mistakes.add(where, `"addExperts" names "${id}", who is not an expert in "people"`);
+  }
+  if (raw.notifySupervisors !== undefined && typeof raw.notifySupervisors !== 'boolean')
+    mistakes.add(where, '"notifySupervisors" must be true or false');
+  const notifySupervisors = raw.notifySupervisors === true;
+  const alreadyWrong = mistakes.lines.length > before;
+  if (addExperts.length === 0 && !notifySupervisors && !alreadyWrong)
+    mistakes.add(where, 'does nothing: give "addExperts" or "notifySupervisors": true');
+  return { afterSeconds, addExperts, notifySupervisors };
+}
+
+function parseQueue(
+  mistakes: Mistakes,
+  raw: unknown,
+  index: number,
+  experts: Map<string, Person>,
+  seen: Set<string>,
+): Queue | undefined {
+  const where =
+    isObject(raw) && typeof raw.id === 'string' ? `queue "${raw.id}"` : `queues[${index}]`;
+  if (!isObject(raw)) {
+    mistakes.add(where, 'must be an object');
+    return undefined;
+  }
+  unknownKeys(mistakes, where, raw, QUEUE_KEYS);
+  const id = raw.id;
+  if (typeof id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
+    mistakes.add(where, '"id" must be 1 to 64 letters, digits or ._-');
+  } else if (seen.has(id)) {
+    mistakes.add(where, '"id" is used by another queue too');
+  } else {
+    seen.add(id);
+  }
+  if (raw.name !== undefined && (typeof raw.name !== 'string' || raw.name.trim() === ''))
+    mistakes.add(where, '"name" must be a non-empty string');
+  const skills = stringList(mistakes, where, raw.skills ?? [], 'skills');
+  if (
+    skills.length > 0 &&
+    ![...experts.values()].some((expert) => skills.every((s) => expert.skills.includes(s)))
+  ) {
+    mistakes.add(where, `no expert in "people" has every skill of ${JSON.stringify(skills)}`);
+  }
+  const strategy = (raw.strategy ?? QUEUE_DEFAULTS.strategy) as RoutingStrategy;
+  if (!ROUTING_STRATEGIES.includes(strategy)) {
+    mistakes.add(
+      where,
+      `"strategy" is ${JSON.stringify(raw.strategy)}; use one of ${ROUTING_STRATEGIES.join(', ')}`,
+    );
+  }
+  const number = (field: keyof typeof QUEUE_DEFAULTS & string, fallback: number) =>
+    wholeNumber(mistakes, where, raw, field, { min: 1, fallback });
+  const offerTimeoutSeconds = number('offerTimeoutSeconds', QUEUE_DEFAULTS.offerTimeoutSeconds);
+  const maxWaitSeconds = number('maxWaitSeconds', QUEUE_DEFAULTS.maxWaitSeconds);
+  const maxQueued = number('maxQueued', QUEUE_DEFAULTS.maxQueued);
+  let escalation: EscalationStep[] = [];
+  if (raw.escalation !== undefined && !Array.isArray(raw.escalation)) {
+    mistakes.add(where, '"escalation" must be an array of steps');
+  } else if (Array.isArray(raw.escalation)) {
+    escalation = raw.escalation.flatMap(
+      (step, i) => parseStep(mistakes, `${where} escalation[${i}]`, step, experts) ?? [],
+    );
+    for (const [i, step] of escalation.entries()) {
+      if (step.afterSeconds >= maxWaitSeconds) {
+        mistakes.add(
+          `${where} escalation[${i}]`,
+          `"afterSeconds" ${step.afterSeconds} is never reached: the request ends after "maxWaitSeconds" ${maxWaitSeconds}`,
+        );
+      }
+    }
+  }
+  return {
+    id: id as string,
+    name: typeof raw.name === 'string' && raw.name.trim() !== '' ? raw.name.trim() : String(id),
+    skills,
+    strategy,
+    offerTimeoutSeconds,
+    maxWaitSeconds,
+    maxQueued,
+    escalation,
+  };
+}
+
+/**
+ * Validates the directory file's optional "queues" against its (already validated) people.
+ * Every mistake is reported, one line each, in one DirectoryError.
+ */
+export function parseQueues(input: unknown, people: readonly Person[]): Queue[] {
+  if (!isObject(input) || input.queues === undefined) return [];
+  if (!Array.isArray(input.queues)) throw new DirectoryError('"queues" must be an array of queues');
+  const experts = new Map(
+    people.filter((person) => person.roles.includes('expert')).map((p) => [p.id, p]),
+  );
+  const mistakes = new Mistakes();
+  const seen = new Set<string>();
+  const queues = input.queues.flatMap(
+    (raw, index) => parseQueue(mistakes, raw, index, experts, seen) ?? [],
+  );
+  if (mistakes.lines.length > 0) throw new DirectoryError(mistakes.lines.join('\n'));
+  return queues;
+}

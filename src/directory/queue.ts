@@ -1,0 +1,34 @@
+/** How a queue picks the experts it offers a request to (see docs/routing.md). */
+export const ROUTING_STRATEGIES = ['ring_all', 'serial', 'longest_idle'] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+/** One escalation step; it runs once, `afterSeconds` after the request was queued. */
+export interface EscalationStep {
+  afterSeconds: number;
+  /** Experts who become eligible from this step on, whatever their skills. */
+  addExperts: string[];
+  /** Tell supervisors (a socket event) that this request is still waiting. */
+  notifySupervisors: boolean;
+}
+
+/** A queue from the directory file, validated, with every default filled in. */
+export interface Queue {
+  id: string;
+  name: string;
+  /** An expert needs every one of these; empty means any expert. */
+  skills: string[];
+  strategy: RoutingStrategy;
+  offerTimeoutSeconds: number;
+  maxWaitSeconds: number;
+  maxQueued: number;
+  /** In the order the file gives them. */
+  escalation: EscalationStep[];
+}
+
+/** What the directory file leaves out; chosen here because the contract names only the first. */
+export const QUEUE_DEFAULTS = {
+  strategy: 'ring_all',
+  offerTimeoutSeconds: 20,
+  maxWaitSeconds: 300,
+  maxQueued: 100,
+} as const satisfies Partial<Queue>;

@@ -3,16 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
 import { KyselyCallRepository } from '../src/calls/kysely-call.repository.js';
 import type { CallEventRecord, CallRecord } from '../src/calls/call.model.js';
 import { StaleCallError } from '../src/calls/call.repository.js';
 import { migrateToLatest, openDatabase } from '../src/database/database.js';
 import type { BrokerDatabase } from '../src/database/schema.js';
+import { requirePostgres } from './support/environment.js';
 
 /** The PostgreSQL server the machine runs (.ci/run starts it); each run gets a database of its own. */
-const POSTGRES_ADMIN_URL =
-  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const postgres = await requirePostgres('KyselyCallRepository on PostgreSQL');
 
 function call(overrides: Partial<CallRecord> = {}): CallRecord {
   const at = new Date().toISOString();
@@ -71,144 +70,132 @@ const backends: Backend[] = [
   {
     name: 'PostgreSQL',
     async open() {
-      const name = `broker_test_${randomUUID().replaceAll('-', '')}`;
-      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await admin.connect().catch((error: Error) => {
-        throw new Error(
-          `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL} (${error.message}): start it, ` +
-            'or set TEST_POSTGRES_URL to a server where this user may create databases',
-        );
-      });
-      await admin.query(`CREATE DATABASE ${name}`);
-      const url = new URL(POSTGRES_ADMIN_URL);
-      url.pathname = `/${name}`;
-      const { db } = openDatabase(url.toString());
-      return {
-        db,
-        close: async () => {
-          await db.destroy();
-          await admin.query(`DROP DATABASE ${name}`);
-          await admin.end();
-        },
-      };
+      const database = await postgres!.createDatabase();
+      const { db } = openDatabase(database.url);
+      return { db, close: async () => (await db.destroy(), await database.drop()) };
     },
   },
 ];
 
-describe.each(backends)('KyselyCallRepository on $name', (backend) => {
-  let sut: KyselyCallRepository;
-  let close: () => Promise<void>;
+describe.each(backends.filter((backend) => postgres || backend.name !== 'PostgreSQL'))(
+  'KyselyCallRepository on $name',
+  (backend) => {
+    let sut: KyselyCallRepository;
+    let close: () => Promise<void>;
 
-  beforeAll(async () => {
-    const opened = await backend.open();
-    await migrateToLatest(opened.db);
-    await migrateToLatest(opened.db); // idempotent at start-up
-    sut = new KyselyCallRepository(opened.db);
-    close = opened.close;
-  });
-  afterAll(async () => close?.());
-
-  it('stores a call and reads it back whole', async () => {
-    const created = call({ anonymousJoinAllowed: true });
-    expect(await sut.insert(created, null)).toEqual({ kind: 'inserted', call: created });
-    expect(await sut.find(created.id)).toEqual(created);
-    expect(await sut.find('missing')).toBeUndefined();
-  });
-
-  it('commits the row and its events atomically, guarded by seq', async () => {
-    const created = call();
-    await sut.insert(created, null);
-    const ringing = { ...created, status: 'ringing' as const, seq: 2, xassistCallId: 'x-1' };
-    await sut.commit(
-      ringing,
-      0,
-      [event(created.id, 1, 'status.ringing'), event(created.id, 2, 'xassist.Created')],
-      ['697'],
-    );
-    expect(await sut.find(created.id)).toEqual(ringing);
-    expect((await sut.events(created.id, 0, 100)).map((e) => [e.seq, e.type])).toEqual([
-      [1, 'status.ringing'],
-      [2, 'xassist.Created'],
-    ]);
-    expect((await sut.events(created.id, 1, 100))[0].xassist).toEqual({
-      id: 2,
-      type: 'Created',
-      nested: { ok: true },
+    beforeAll(async () => {
+      const opened = await backend.open();
+      await migrateToLatest(opened.db);
+      await migrateToLatest(opened.db); // idempotent at start-up
+      sut = new KyselyCallRepository(opened.db);
+      close = opened.close;
     });
-    expect(await sut.seenXAssistEventIds(created.id)).toEqual(new Set(['697']));
+    afterAll(async () => close?.());
 
-    await expect(
-      sut.commit({ ...ringing, seq: 3 }, 0, [event(created.id, 3, 'status.x')], []),
-    ).rejects.toThrow(StaleCallError);
-    const outcome = await sut
-      .commit({ ...ringing, seq: 3 }, 2, [event(created.id, 2, 'status.dup')], [])
-      .then(
-        () => 'committed',
-        (error: Error) => error.message,
+    it('stores a call and reads it back whole', async () => {
+      const created = call({ anonymousJoinAllowed: true });
+      expect(await sut.insert(created, null)).toEqual({ kind: 'inserted', call: created });
+      expect(await sut.find(created.id)).toEqual(created);
+      expect(await sut.find('missing')).toBeUndefined();
+    });
+
+    it('commits the row and its events atomically, guarded by seq', async () => {
+      const created = call();
+      await sut.insert(created, null);
+      const ringing = { ...created, status: 'ringing' as const, seq: 2, xassistCallId: 'x-1' };
+      await sut.commit(
+        ringing,
+        0,
+        [event(created.id, 1, 'status.ringing'), event(created.id, 2, 'xassist.Created')],
+        ['697'],
       );
-    // The message, not `rejects.toThrow()`: errors from the native driver can come from another realm.
-    expect(outcome).toMatch(/UNIQUE constraint failed|duplicate key value/);
-    expect(await sut.find(created.id)).toEqual(ringing);
-    expect(await sut.events(created.id, 2, 100)).toEqual([]);
-  });
+      expect(await sut.find(created.id)).toEqual(ringing);
+      expect((await sut.events(created.id, 0, 100)).map((e) => [e.seq, e.type])).toEqual([
+        [1, 'status.ringing'],
+        [2, 'xassist.Created'],
+      ]);
+      expect((await sut.events(created.id, 1, 100))[0].xassist).toEqual({
+        id: 2,
+        type: 'Created',
+        nested: { ok: true },
+      });
+      expect(await sut.seenXAssistEventIds(created.id)).toEqual(new Set(['697']));
 
-  it('claims an idempotency key once, also for concurrent inserts', async () => {
-    const claim = {
-      callerId: 'erp',
-      key: randomUUID(),
-      bodyHash: 'h1',
-      notBefore: new Date(Date.now() - 1000).toISOString(),
-    };
-    const outcomes = await Promise.all(Array.from({ length: 5 }, () => sut.insert(call(), claim)));
-    const inserted = outcomes.filter((o) => o.kind === 'inserted');
-    expect(inserted).toHaveLength(1);
-    const winner = inserted[0].kind === 'inserted' ? inserted[0].call.id : '';
-    expect(
-      outcomes
-        .filter((o) => o.kind === 'existing')
-        .every((o) => o.kind === 'existing' && o.callId === winner),
-    ).toBe(true);
-
-    const expired = { ...claim, notBefore: new Date(Date.now() + 1000).toISOString() };
-    expect((await sut.insert(call(), expired)).kind).toBe('inserted');
-  });
-
-  it('lists newest first with visibility, status filter and a cursor', async () => {
-    const base = Date.parse('2030-01-01T00:00:00.000Z');
-    const mine = [0, 1, 2].map((i) =>
-      call({
-        technician: { id: 'pat', displayName: 'Pat', xassistUserId: 'pat', xassistUserDbId: 30 },
-        createdAt: new Date(base + i * 1000).toISOString(),
-        status: i === 1 ? 'ended' : 'ringing',
-      }),
-    );
-    for (const c of mine) await sut.insert(c, null);
-    const page = await sut.list({ statuses: null, participantId: 'pat', limit: 2, before: null });
-    expect(page.map((c) => c.id)).toEqual([mine[2].id, mine[1].id]);
-    const rest = await sut.list({
-      statuses: null,
-      participantId: 'pat',
-      limit: 2,
-      before: { createdAt: page[1].createdAt, id: page[1].id },
+      await expect(
+        sut.commit({ ...ringing, seq: 3 }, 0, [event(created.id, 3, 'status.x')], []),
+      ).rejects.toThrow(StaleCallError);
+      const outcome = await sut
+        .commit({ ...ringing, seq: 3 }, 2, [event(created.id, 2, 'status.dup')], [])
+        .then(
+          () => 'committed',
+          (error: Error) => error.message,
+        );
+      // The message, not `rejects.toThrow()`: errors from the native driver can come from another realm.
+      expect(outcome).toMatch(/UNIQUE constraint failed|duplicate key value/);
+      expect(await sut.find(created.id)).toEqual(ringing);
+      expect(await sut.events(created.id, 2, 100)).toEqual([]);
     });
-    expect(rest.map((c) => c.id)).toEqual([mine[0].id]);
-    expect(
-      (await sut.list({ statuses: ['ended'], participantId: 'pat', limit: 10, before: null })).map(
-        (c) => c.id,
-      ),
-    ).toEqual([mine[1].id]);
-    expect(
-      (await sut.list({ statuses: null, participantId: 'erika', limit: 1000, before: null }))
-        .length,
-    ).toBeGreaterThanOrEqual(3);
-    expect(
-      await sut.list({ statuses: null, participantId: 'nobody', limit: 10, before: null }),
-    ).toEqual([]);
-    expect(
-      (await sut.list({ statuses: null, participantId: 'pat', limit: null, before: null })).map(
-        (c) => c.id,
-      ),
-    ).toEqual([mine[2].id, mine[1].id, mine[0].id]);
-    expect((await sut.withStatus(['ended'])).map((c) => c.id)).toContain(mine[1].id);
-  });
-});
+
+    it('claims an idempotency key once, also for concurrent inserts', async () => {
+      const claim = {
+        callerId: 'erp',
+        key: randomUUID(),
+        bodyHash: 'h1',
+        notBefore: new Date(Date.now() - 1000).toISOString(),
+      };
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () => sut.insert(call(), claim)),
+      );
+      const inserted = outcomes.filter((o) => o.kind === 'inserted');
+      expect(inserted).toHaveLength(1);
+      const winner = inserted[0].kind === 'inserted' ? inserted[0].call.id : '';
+      expect(
+        outcomes
+          .filter((o) => o.kind === 'existing')
+          .every((o) => o.kind === 'existing' && o.callId === winner),
+      ).toBe(true);
+
+      const expired = { ...claim, notBefore: new Date(Date.now() + 1000).toISOString() };
+      expect((await sut.insert(call(), expired)).kind).toBe('inserted');
+    });
+
+    it('lists newest first with visibility, status filter and a cursor', async () => {
+      const base = Date.parse('2030-01-01T00:00:00.000Z');
+      const mine = [0, 1, 2].map((i) =>
+        call({
+          technician: { id: 'pat', displayName: 'Pat', xassistUserId: 'pat', xassistUserDbId: 30 },
+          createdAt: new Date(base + i * 1000).toISOString(),
+          status: i === 1 ? 'ended' : 'ringing',
+        }),
+      );
+      for (const c of mine) await sut.insert(c, null);
+      const page = await sut.list({ statuses: null, participantId: 'pat', limit: 2, before: null });
+      expect(page.map((c) => c.id)).toEqual([mine[2].id, mine[1].id]);
+      const rest = await sut.list({
+        statuses: null,
+        participantId: 'pat',
+        limit: 2,
+        before: { createdAt: page[1].createdAt, id: page[1].id },
+      });
+      expect(rest.map((c) => c.id)).toEqual([mine[0].id]);
+      expect(
+        (
+          await sut.list({ statuses: ['ended'], participantId: 'pat', limit: 10, before: null })
+        ).map((c) => c.id),
+      ).toEqual([mine[1].id]);
+      expect(
+        (await sut.list({ statuses: null, participantId: 'erika', limit: 1000, before: null }))
+          .length,
+      ).toBeGreaterThanOrEqual(3);
+      expect(
+        await sut.list({ statuses: null, participantId: 'nobody', limit: 10, before: null }),
+      ).toEqual([]);
+      expect(
+        (await sut.list({ statuses: null, participantId: 'pat', limit: null, before: null })).map(
+          (c) => c.id,
+        ),
+      ).toEqual([mine[2].id, mine[1].id, mine[0].id]);
+      expect((await sut.withStatus(['ended'])).map((c) => c.id)).toContain(mine[1].id);
+    });
+  },
+);

@@ -1,27 +1,17 @@
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { BrokerHarness } from './support/broker-harness.js';
+import { CHROMIUM_ARGS, describeIf, requireChromium } from './support/environment.js';
 
-/** Debian's Chromium; .ci/run installs it when missing. */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
+/** Debian's Chromium or another found by the helper; .ci/run installs it when missing. */
+const CHROMIUM = requireChromium('the expert dashboard in a real browser');
 
-describe('the expert dashboard in a real browser', () => {
+describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser?.close();

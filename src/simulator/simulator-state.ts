@@ -17,6 +17,13 @@ export type NewCallEvent = { type: string; contact?: Partial<CallLogContact> | n
   unknown
 >;
 
+/** Event fields beyond what a broker can be expected to store: a 128+ type, a 64+ id, a NUL. */
+export const OVERSIZED_EVENT_KINDS = ['long-type', 'long-id', 'nul-type'] as const;
+export type OversizedEventKind = (typeof OVERSIZED_EVENT_KINDS)[number];
+/** Longer than the 128 characters of a type and the 64 of an id. */
+const OVERSIZED_LENGTH = 300;
+const MAX_BURST = 100_000;
+
 /** A person the simulated domain knows; xAssist's `id` defaults to `userDbId`. */
 export type SimulatorUser = CallLogContact;
 
@@ -86,17 +93,52 @@ export class SimulatorState {
     return [...this.calls.values()];
   }
 
-  /** Appends an event of any type, as the xAssist side would. */
+  /**
+   * Appends an event of any type, as the xAssist side would. An `id` in `event` is kept as
+   * given (any JSON value, to play an xAssist that sends odd ids); otherwise one is assigned.
+   */
   addEvent(callId: string, event: NewCallEvent): CallEvent {
     const log = this.requireCall(callId);
     const stored: CallEvent = {
       ...event,
       type: event.type,
-      id: this.nextEventId++,
+      id: (event.id as number | undefined) ?? this.nextEventId++,
       time: (event.time as string | undefined) ?? new Date().toISOString(),
     };
     log.callEvents.push(stored);
     return stored;
+  }
+
+  /** `count` events appended at once, so that one poll brings them all. */
+  addBurst(callId: string, count: number, type = 'Burst'): CallEvent[] {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_BURST)
+      throw new SimulatorValidationError(`count must be a whole number from 1 to ${MAX_BURST}`);
+    return Array.from({ length: count }, (_, index) =>
+      this.addEvent(callId, { type, comment: `burst ${index + 1} of ${count}` }),
+    );
+  }
+
+  /** An event with a field larger or stranger than a sane xAssist would send. */
+  addOversizedEvent(callId: string, kind: OversizedEventKind): CallEvent {
+    switch (kind) {
+      case 'long-type':
+        return this.addEvent(callId, { type: `Long${'T'.repeat(OVERSIZED_LENGTH)}` });
+      case 'long-id':
+        return this.addEvent(callId, { type: 'Chat', id: 'i'.repeat(OVERSIZED_LENGTH) });
+      case 'nul-type':
+        return this.addEvent(callId, { type: 'Nul\u0000Type' });
+      default:
+        throw new SimulatorValidationError(
+          `kind must be one of ${OVERSIZED_EVENT_KINDS.join(', ')}`,
+        );
+    }
+  }
+
+  /** xAssist no longer knows the call: getCallLogById answers 404 from now on. */
+  forget(callId: string): void {
+    this.requireCall(callId);
+    this.calls.delete(callId);
+    this.present.delete(callId);
   }
 
   join(callId: string, userId: string): CallEvent {

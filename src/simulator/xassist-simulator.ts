@@ -1,32 +1,11 @@
-import {
-  STATUS_CODES,
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { XASSIST_PATHS, type LoginRequest } from '../xassist-contract/xassist-contract.js';
-import {
-  SimulatorState,
-  SimulatorValidationError,
-  type NewCallEvent,
-  type SimulatorUser,
-} from './simulator-state.js';
+import { CONTROL_PREFIX, control } from './simulator-control.js';
+import { FaultQueue, json, serveFault, springError, type Fault } from './simulator-faults.js';
+import { SimulatorState, SimulatorValidationError, type SimulatorUser } from './simulator-state.js';
 
-export type FaultKind = 'status' | 'html' | 'slow' | 'malformed' | 'reset';
-
-/** A fault served instead of (or, for `slow`, before) the next `count` contract answers. */
-export interface Fault {
-  kind: FaultKind;
-  count: number;
-  /** HTTP status for `status` and `html` (default 503 and 502). */
-  status?: number;
-  /** Delay for `slow` (default 5000 ms). */
-  delayMs?: number;
-  /** Only requests whose path ends with this ('login', 'rtc/createCall', ...). */
-  path?: string;
-}
+export type { Fault, FaultKind } from './simulator-faults.js';
 
 export interface DemoScript {
   expertJoinAfterMs: number;
@@ -54,7 +33,6 @@ export interface SimulatorStats {
   pollsByCall: Record<string, number>;
 }
 
-const CONTROL_PREFIX = '/_sim/';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
@@ -64,7 +42,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export class XAssistSimulator {
   readonly state: SimulatorState;
   readonly stats: SimulatorStats = { logins: 0, failedLogins: 0, requests: {}, pollsByCall: {} };
-  private readonly faults: Fault[] = [];
+  readonly faults = new FaultQueue();
   private readonly server: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly options: Required<Omit<SimulatorOptions, 'demo' | 'port' | 'host'>> &
@@ -117,23 +95,15 @@ export class XAssistSimulator {
   }
 
   injectFault(fault: Fault): void {
-    this.faults.push({ ...fault });
+    this.faults.add(fault);
   }
 
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   requestCount(path: string): number {
     return this.stats.requests[path] ?? 0;
-  }
-
-  private takeFault(path: string): Fault | undefined {
-    const index = this.faults.findIndex((fault) => !fault.path || path.endsWith(fault.path));
-    if (index < 0) return undefined;
-    const fault = this.faults[index];
-    if (--fault.count <= 0) this.faults.splice(index, 1);
-    return fault;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -141,13 +111,13 @@ export class XAssistSimulator {
       const url = new URL(req.url ?? '/', 'http://simulator');
       const body = await readJson(req);
       if (url.pathname.startsWith(CONTROL_PREFIX))
-        return this.control(req.method ?? 'GET', url, body, res);
+        return control(this, req.method ?? 'GET', url, body, res);
       if (!url.pathname.startsWith(this.basePath))
         return json(res, 404, { message: `unknown domain in ${url.pathname}` });
       const path = url.pathname.slice(this.basePath.length);
       this.stats.requests[path] = (this.stats.requests[path] ?? 0) + 1;
-      const fault = this.takeFault(path);
-      if (fault && (await this.serveFault(fault, req, res))) return;
+      const fault = this.faults.take(path);
+      if (fault && (await serveFault(fault, this.faultContext(req, res, url)))) return;
       await this.contract(req.method ?? 'GET', path, url, body, req, res);
     } catch (error) {
       if (error instanceof BadJsonError || error instanceof SimulatorValidationError)
@@ -156,39 +126,22 @@ export class XAssistSimulator {
     }
   }
 
-  /** Returns true when the fault replaced the answer. */
-  private async serveFault(
-    fault: Fault,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<boolean> {
-    switch (fault.kind) {
-      case 'status':
-        springError(res, fault.status ?? 503, 'injected fault');
-        return true;
-      case 'html':
-        res.writeHead(fault.status ?? 502, { 'content-type': 'text/html' });
-        res.end(
-          '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>',
-        );
-        return true;
-      case 'malformed':
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"callId": "truncated');
-        return true;
-      case 'reset':
-        req.socket.destroy();
-        return true;
-      case 'slow':
-        await new Promise<void>((resolve) => {
+  private faultContext(req: IncomingMessage, res: ServerResponse, url: URL) {
+    return {
+      req,
+      res,
+      url,
+      state: this.state,
+      sleep: (ms: number) =>
+        new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             this.timers.delete(timer);
             resolve();
-          }, fault.delayMs ?? 5000);
+          }, ms);
           this.timers.add(timer);
-        });
-        return res.destroyed;
-    }
+        }),
+      countRefusedLogin: () => void this.stats.failedLogins++,
+    };
   }
 
   private async contract(
@@ -279,45 +232,6 @@ export class XAssistSimulator {
     if (technician) at(technicianAt, () => this.state.join(callId, technician));
     at(technicianAt + script.endAfterMs, () => this.state.end(callId));
   }
-
-  private control(method: string, url: URL, body: unknown, res: ServerResponse): void {
-    const parts = url.pathname.slice(CONTROL_PREFIX.length).split('/').filter(Boolean);
-    const input = (body ?? {}) as Record<string, unknown>;
-    const route = `${method} ${parts[0] ?? ''}${parts.length > 2 ? `/:id/${parts[2]}` : parts.length === 2 ? '/:id' : ''}`;
-    switch (route) {
-      case 'GET stats':
-        return json(res, 200, { ...this.stats, createCallBodies: this.state.createCallBodies });
-      case 'GET calls':
-        return json(res, 200, this.state.listCalls());
-      case 'GET calls/:id': {
-        const log = this.state.getCall(parts[1]);
-        return log ? json(res, 200, log) : json(res, 404, { message: 'no such call' });
-      }
-      case 'POST calls/:id/join':
-        return json(res, 200, this.state.join(parts[1], String(input.userId)));
-      case 'POST calls/:id/leave':
-        return json(res, 200, this.state.leave(parts[1], String(input.userId)));
-      case 'POST calls/:id/events':
-        if (typeof input.type !== 'string')
-          throw new SimulatorValidationError('type must be a string');
-        return json(res, 200, this.state.addEvent(parts[1], input as NewCallEvent));
-      case 'POST calls/:id/end':
-        return json(res, 200, this.state.end(parts[1]));
-      case 'POST tokens/expire':
-        return json(res, 200, { expired: this.state.expireTokens() });
-      case 'POST faults':
-        if (!['status', 'html', 'slow', 'malformed', 'reset'].includes(String(input.kind))) {
-          throw new SimulatorValidationError('kind must be status, html, slow, malformed or reset');
-        }
-        this.injectFault({ count: 1, ...(input as Partial<Fault>), kind: input.kind as FaultKind });
-        return json(res, 200, { faults: this.faults });
-      case 'DELETE faults':
-        this.clearFaults();
-        return json(res, 200, { faults: [] });
-      default:
-        return json(res, 404, { message: `no control route ${method} ${url.pathname}` });
-    }
-  }
 }
 
 class BadJsonError extends Error {}
@@ -336,18 +250,4 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new BadJsonError('request body is not valid JSON');
   }
-}
-
-/** An error as xAssist's Spring back end words it. */
-function springError(res: ServerResponse, status: number, message: string): void {
-  json(res, status, { status, error: STATUS_CODES[status] ?? 'Error', message });
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(payload),
-  });
-  res.end(payload);
 }

@@ -1,0 +1,84 @@
+import type { ServerResponse } from 'node:http';
+import {
+  FAULT_KINDS,
+  json,
+  type Fault,
+  type FaultKind,
+  type FaultQueue,
+} from './simulator-faults.js';
+import {
+  SimulatorValidationError,
+  type NewCallEvent,
+  type OversizedEventKind,
+  type SimulatorState,
+} from './simulator-state.js';
+
+export const CONTROL_PREFIX = '/_sim/';
+
+export interface ControlTarget {
+  state: SimulatorState;
+  faults: FaultQueue;
+  stats: object;
+}
+
+/** The control API under /_sim/: plays the people on the other side and injects faults. */
+export function control(
+  target: ControlTarget,
+  method: string,
+  url: URL,
+  body: unknown,
+  res: ServerResponse,
+): void {
+  const { state, faults } = target;
+  const parts = url.pathname.slice(CONTROL_PREFIX.length).split('/').filter(Boolean);
+  const input = (body ?? {}) as Record<string, unknown>;
+  const route = `${method} ${parts[0] ?? ''}${parts.length > 2 ? `/:id/${parts[2]}` : parts.length === 2 ? '/:id' : ''}`;
+  switch (route) {
+    case 'GET stats':
+      return json(res, 200, { ...target.stats, createCallBodies: state.createCallBodies });
+    case 'GET calls':
+      return json(res, 200, state.listCalls());
+    case 'GET calls/:id': {
+      const log = state.getCall(parts[1]);
+      return log ? json(res, 200, log) : json(res, 404, { message: 'no such call' });
+    }
+    case 'POST calls/:id/join':
+      return json(res, 200, state.join(parts[1], String(input.userId)));
+    case 'POST calls/:id/leave':
+      return json(res, 200, state.leave(parts[1], String(input.userId)));
+    case 'POST calls/:id/events':
+      if (typeof input.type !== 'string')
+        throw new SimulatorValidationError('type must be a string');
+      return json(res, 200, state.addEvent(parts[1], input as NewCallEvent));
+    case 'POST calls/:id/burst':
+      return json(res, 200, {
+        added: state.addBurst(parts[1], Number(input.count), optionalType(input.type)).length,
+      });
+    case 'POST calls/:id/oversized-event':
+      return json(res, 200, state.addOversizedEvent(parts[1], input.kind as OversizedEventKind));
+    case 'POST calls/:id/forget':
+      state.forget(parts[1]);
+      return json(res, 200, { forgotten: parts[1] });
+    case 'POST calls/:id/end':
+      return json(res, 200, state.end(parts[1]));
+    case 'POST tokens/expire':
+      return json(res, 200, { expired: state.expireTokens() });
+    case 'POST faults':
+      if (!FAULT_KINDS.includes(input.kind as FaultKind)) {
+        throw new SimulatorValidationError(`kind must be one of ${FAULT_KINDS.join(', ')}`);
+      }
+      faults.add({ count: 1, ...(input as Partial<Fault>), kind: input.kind as FaultKind });
+      return json(res, 200, { faults: faults.list() });
+    case 'DELETE faults':
+      faults.clear();
+      return json(res, 200, { faults: [] });
+    default:
+      return json(res, 404, { message: `no control route ${method} ${url.pathname}` });
+  }
+}
+
+function optionalType(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new SimulatorValidationError('type must be a string');
+  return value;
+}

@@ -1,0 +1,110 @@
+import { XAssistSimulator } from '../src/simulator/xassist-simulator.js';
+
+/** The simulator's fault injection, driven over its own HTTP control API as an operator would. */
+describe('xAssist simulator faults', () => {
+  let simulator: XAssistSimulator;
+  let base: string;
+  let origin: string;
+  let token: string;
+
+  async function send(method: string, url: string, body?: unknown, bearer?: string) {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    const response = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+  const sim = (method: string, route: string, body?: unknown) =>
+    send(method, `${origin}/_sim/${route}`, body);
+  const login = (password = 'secret') =>
+    send('POST', `${base}login`, { username: 'broker', password, domain: 'acme' });
+  const poll = (callId: string) =>
+    send('GET', `${base}rtc/getCallLogById?callId=${callId}`, undefined, token);
+  const createCall = async (title = 'Pump') =>
+    (
+      await send(
+        'POST',
+        `${base}rtc/createCall`,
+        {
+          callTitle: title,
+          callReason: 'STANDARD',
+          callType: 'MESH',
+          invitedContacts: [{ userDbId: 8, userId: 'erika' }],
+          invitedTeams: [],
+          joinAnonymousAllowed: false,
+          informOthersDirectly: true,
+          creatorUser: 1,
+          plannedDateTime: null,
+        },
+        token,
+      )
+    ).body.callId as string;
+
+  beforeEach(async () => {
+    simulator = new XAssistSimulator({
+      domainTag: 'acme',
+      credentials: { username: 'broker', password: 'secret' },
+    });
+    base = await simulator.listen();
+    origin = new URL(base).origin;
+    token = (await login()).body.token;
+  });
+  afterEach(() => simulator.close());
+
+  it('answers a poll with another call’s log on a mismatch fault, then normally', async () => {
+    const first = await createCall('first');
+    const second = await createCall('second');
+    await sim('POST', 'faults', { kind: 'mismatch', count: 1 });
+    const wrong = await poll(first);
+    expect(wrong.status).toBe(200);
+    expect(wrong.body.callId).not.toBe(first);
+    expect([second]).toContain(wrong.body.callId);
+    expect((await poll(first)).body.callId).toBe(first);
+  });
+
+  it('refuses good credentials on a refuse-login fault and counts it', async () => {
+    await sim('POST', 'faults', { kind: 'refuse-login', count: 2 });
+    expect((await login()).status).toBe(401);
+    expect((await login()).body.message).toBe('Bad credentials');
+    expect((await login()).status).toBe(200);
+    expect((await sim('GET', 'stats')).body.failedLogins).toBe(2);
+  });
+
+  it('adds oversized events: a long type, a long id, a NUL in a type', async () => {
+    const callId = await createCall();
+    for (const kind of ['long-type', 'long-id', 'nul-type'])
+      expect((await sim('POST', `calls/${callId}/oversized-event`, { kind })).status).toBe(200);
+    const [, longType, longId, nulType] = (await poll(callId)).body.callEvents;
+    expect(longType.type.length).toBeGreaterThan(128);
+    expect(String(longId.id).length).toBeGreaterThan(64);
+    expect(nulType.type).toContain('\u0000');
+    expect((await sim('POST', `calls/${callId}/oversized-event`, { kind: 'x' })).status).toBe(400);
+  });
+
+  it('adds a burst of events that one poll brings at once', async () => {
+    const callId = await createCall();
+    const burst = await sim('POST', `calls/${callId}/burst`, { count: 6000, type: 'Chat' });
+    expect(burst.body).toEqual({ added: 6000 });
+    const events = (await poll(callId)).body.callEvents;
+    expect(events).toHaveLength(6001);
+    expect(new Set(events.map((e: { id: number }) => e.id)).size).toBe(6001);
+    expect((await sim('POST', `calls/${callId}/burst`, { count: 0 })).status).toBe(400);
+  });
+
+  it('forgets a call: getCallLogById answers 404 from then on', async () => {
+    const callId = await createCall();
+    expect((await sim('POST', `calls/${callId}/forget`)).status).toBe(200);
+    expect((await poll(callId)).status).toBe(404);
+    expect((await sim('POST', `calls/${callId}/forget`)).status).toBe(400);
+  });
+
+  it('rejects an unknown fault kind with the list of known ones', async () => {
+    const answer = await sim('POST', 'faults', { kind: 'gremlin' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toMatch(/mismatch, refuse-login/);
+  });
+});

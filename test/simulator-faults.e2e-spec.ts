@@ -102,6 +102,16 @@ describe('xAssist simulator faults', () => {
     expect((await sim('POST', `calls/${callId}/forget`)).status).toBe(400);
   });
 
+  it('serves a fault with forMs to every request for that long, then answers normally', async () => {
+    const callId = await createCall();
+    await sim('POST', 'faults', { kind: 'status', status: 503, forMs: 400 });
+    const during = await Promise.all([poll(callId), poll(callId), poll(callId)]);
+    expect(during.map((answer) => answer.status)).toEqual([503, 503, 503]);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect((await poll(callId)).status).toBe(200);
+    expect((await sim('POST', 'faults', { kind: 'status', forMs: -1 })).status).toBe(400);
+  });
+
   it('rejects an unknown fault kind with the list of known ones', async () => {
     const answer = await sim('POST', 'faults', { kind: 'gremlin' });
     expect(answer.status).toBe(400);

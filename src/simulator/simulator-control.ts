@@ -67,6 +67,8 @@ export function control(
       if (!FAULT_KINDS.includes(input.kind as FaultKind)) {
         throw new SimulatorValidationError(`kind must be one of ${FAULT_KINDS.join(', ')}`);
       }
+      if (input.forMs !== undefined && !(Number.isInteger(input.forMs) && Number(input.forMs) > 0))
+        throw new SimulatorValidationError('forMs must be a positive whole number of milliseconds');
       faults.add({ count: 1, ...(input as Partial<Fault>), kind: input.kind as FaultKind });
       return json(res, 200, { faults: faults.list() });
     case 'DELETE faults':

@@ -18,6 +18,8 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export interface Fault {
   kind: FaultKind;
   count: number;
+  /** When set, the fault is served to every matching request for this long, whatever `count` says. */
+  forMs?: number;
   /** HTTP status for `status`, `html` and `refuse-login` (default 503, 502 and 401). */
   status?: number;
   /** Delay for `slow` (default 5000 ms). */
@@ -37,14 +39,15 @@ const ONLY_ON: Partial<Record<FaultKind, string>> = {
 
 /** The queue of injected faults; the first one matching a request is served. */
 export class FaultQueue {
-  private readonly faults: Fault[] = [];
+  private readonly faults: Array<Fault & { until?: number }> = [];
 
-  add(fault: Fault): void {
+  add(fault: Fault, now = Date.now()): void {
     if (!FAULT_KINDS.includes(fault.kind)) {
       throw new Error(`kind must be one of ${FAULT_KINDS.join(', ')}`);
     }
     const path = ONLY_ON[fault.kind] ?? fault.path;
-    this.faults.push({ ...fault, ...(path ? { path } : {}) });
+    const until = fault.forMs === undefined ? undefined : now + fault.forMs;
+    this.faults.push({ ...fault, ...(path ? { path } : {}), ...(until ? { until } : {}) });
   }
 
   clear(): void {
@@ -55,11 +58,15 @@ export class FaultQueue {
     return this.faults.map((fault) => ({ ...fault }));
   }
 
-  take(path: string): Fault | undefined {
+  take(path: string, now = Date.now()): Fault | undefined {
+    for (let index = this.faults.length - 1; index >= 0; index--) {
+      const until = this.faults[index].until;
+      if (until !== undefined && until <= now) this.faults.splice(index, 1);
+    }
     const index = this.faults.findIndex((fault) => !fault.path || path.endsWith(fault.path));
     if (index < 0) return undefined;
     const fault = this.faults[index];
-    if (--fault.count <= 0) this.faults.splice(index, 1);
+    if (fault.until === undefined && --fault.count <= 0) this.faults.splice(index, 1);
     return fault;
   }
 }

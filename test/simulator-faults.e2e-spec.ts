@@ -112,6 +112,12 @@ describe('xAssist simulator faults', () => {
     expect((await sim('POST', 'faults', { kind: 'status', forMs: -1 })).status).toBe(400);
   });
 
+  it('expires every token over the control API', async () => {
+    const callId = await createCall();
+    expect((await sim('POST', 'tokens/expire')).body).toEqual({ expired: 1 });
+    expect((await poll(callId)).status).toBe(401);
+  });
+
   it('rejects an unknown fault kind with the list of known ones', async () => {
     const answer = await sim('POST', 'faults', { kind: 'gremlin' });
     expect(answer.status).toBe(400);

@@ -5,6 +5,7 @@ import {
   XAssistAuthError,
   XAssistRejectedError,
   XAssistUnavailableError,
+  XAssistWrongCallError,
 } from '../src/xassist/xassist.errors.js';
 import type { CreateCallRequest } from '../src/xassist-contract/xassist-contract.js';
 import { capturedLogger } from './support/log-capture.js';
@@ -39,8 +40,8 @@ describe('XAssistHttpClient against the simulator', () => {
       maxConnections: 8,
       connectTimeoutMs: 1000,
       requestTimeoutMs: 2000,
-      breakerThreshold: 5,
-      breakerHalfOpenAfterMs: 10_000,
+      breaker: { threshold: 5, window: 5, openMs: 10_000, openMaxMs: 60_000 },
+      loginBackoff: { initialMs: 10_000, maxMs: 60_000 },
       ...overrides,
     };
     const created = new XAssistHttpClient(config, log.logger, { retryInitialDelayMs: 5, ...retry });
@@ -209,9 +210,36 @@ describe('XAssistHttpClient against the simulator', () => {
     await simulator.listen();
   });
 
+  it('counts a poll and its retries as one failure of the circuit (issue 9 finding 1)', async () => {
+    const sut = client({ breaker: { threshold: 2, window: 2, openMs: 60_000, openMaxMs: 60_000 } });
+    const { callId } = await sut.createCall(callRequest());
+    simulator.injectFault({ kind: 'status', count: 3, path: 'rtc/getCallLogById' });
+    await expect(sut.getCallLogById(callId)).rejects.toThrow(XAssistUnavailableError);
+    expect(simulator.requestCount('rtc/getCallLogById')).toBe(3);
+    expect(sut.circuitState()).toBe('closed');
+    await expect(sut.getCallLogById(callId)).resolves.toMatchObject({ callId });
+  });
+
+  it('opens for a short period first and closes after one good probe (issue 9 finding 1)', async () => {
+    const sut = client(
+      { breaker: { threshold: 2, window: 2, openMs: 200, openMaxMs: 60_000 } },
+      { retryAttempts: 1 },
+    );
+    const { callId } = await sut.createCall(callRequest());
+    simulator.injectFault({ kind: 'html', count: 2, path: 'rtc/getCallLogById' });
+    for (let i = 0; i < 2; i++)
+      await expect(sut.getCallLogById(callId)).rejects.toThrow(/HTML page/);
+    expect(sut.circuitState()).toBe('open');
+    await expect(sut.getCallLogById(callId)).rejects.toThrow(/circuit is open/);
+    // Well after the first open period, far below the old fixed 10 s: the probe goes out.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await expect(sut.getCallLogById(callId)).resolves.toMatchObject({ callId });
+    expect(sut.circuitState()).toBe('closed');
+  });
+
   it('opens the circuit after repeated failures and stops sending', async () => {
     const sut = client(
-      { breakerThreshold: 3, breakerHalfOpenAfterMs: 60_000 },
+      { breaker: { threshold: 3, window: 3, openMs: 60_000, openMaxMs: 60_000 } },
       { retryAttempts: 1 },
     );
     const { callId } = await sut.createCall(callRequest());
@@ -221,6 +249,18 @@ describe('XAssistHttpClient against the simulator', () => {
     expect(sut.circuitState()).toBe('open');
     await expect(sut.getCallLogById(callId)).rejects.toThrow(/circuit is open/);
     expect(simulator.requestCount('rtc/getCallLogById')).toBe(3);
+  });
+
+  it('rejects a CallLog for another call than the one asked for (issue 9 finding 6)', async () => {
+    const sut = client();
+    const { callId } = await sut.createCall(callRequest());
+    await sut.createCall(callRequest({ callTitle: 'another' }));
+    simulator.injectFault({ kind: 'mismatch', count: 1 });
+    const failure = await sut.getCallLogById(callId).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(XAssistWrongCallError);
+    expect(failure).toBeInstanceOf(XAssistUnavailableError);
+    expect((failure as XAssistWrongCallError).askedCallId).toBe(callId);
+    await expect(sut.getCallLogById(callId)).resolves.toMatchObject({ callId });
   });
 
   it('lists call logs as a Spring page', async () => {

@@ -7,12 +7,16 @@ import { authConfig, jwtSecretConfig, type AuthConfig } from './auth-config.js';
 import { ConfigError, type Env, integer, oneOf, required, text, url } from './env-readers.js';
 import { httpConfig, type HttpTimeouts } from './http-config.js';
 import { brokerMode, type BrokerMode } from './mode-config.js';
+import {
+  xassistResilienceConfig,
+  type XAssistResilienceConfig,
+} from './xassist-resilience-config.js';
 
 export { ConfigError } from './env-readers.js';
 export { DEMO_JWT_SECRET } from './auth-config.js';
 export type { AuthConfig, OidcConfig } from './auth-config.js';
 
-export interface XAssistConfig {
+export interface XAssistConfig extends XAssistResilienceConfig {
   /** Always ends with '/': `https://<host>/<domainTag>/`. */
   baseUrl: string;
   username: string;
@@ -21,9 +25,6 @@ export interface XAssistConfig {
   maxConnections: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
-  /** Consecutive failures that open the circuit, and how long it stays open before one probe. */
-  breakerThreshold: number;
-  breakerHalfOpenAfterMs: number;
 }
 
 export interface AppConfig {
@@ -72,8 +73,7 @@ function xassistConfig(env: Env, mode: BrokerMode): XAssistConfig {
     maxConnections: integer(env, 'XASSIST_MAX_CONNECTIONS', 16, 1, 1024),
     connectTimeoutMs: integer(env, 'XASSIST_CONNECT_TIMEOUT_MS', 3000, 1, 120000),
     requestTimeoutMs: integer(env, 'XASSIST_REQUEST_TIMEOUT_MS', 10000, 1, 300000),
-    breakerThreshold: integer(env, 'XASSIST_BREAKER_THRESHOLD', 5, 1, 1000),
-    breakerHalfOpenAfterMs: integer(env, 'XASSIST_BREAKER_HALF_OPEN_MS', 10000, 10, 3600000),
+    ...xassistResilienceConfig(env),
   };
 }
 

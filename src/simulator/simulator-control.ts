@@ -32,7 +32,12 @@ export function control(
   const { state, faults } = target;
   const parts = url.pathname.slice(CONTROL_PREFIX.length).split('/').filter(Boolean);
   const input = (body ?? {}) as Record<string, unknown>;
-  const route = `${method} ${parts[0] ?? ''}${parts.length > 2 ? `/:id/${parts[2]}` : parts.length === 2 ? '/:id' : ''}`;
+  // Only calls/ carries an id; tokens/expire is a plain two-part route.
+  const path =
+    parts[0] === 'calls' && parts.length > 1
+      ? ['calls', ':id', ...parts.slice(2)].join('/')
+      : parts.join('/');
+  const route = `${method} ${path}`;
   switch (route) {
     case 'GET stats':
       return json(res, 200, { ...target.stats, createCallBodies: state.createCallBodies });

@@ -1,17 +1,4 @@
-import {
-  BrokenCircuitError,
-  CircuitState as BreakerState,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  TaskCancelledError,
-  TimeoutStrategy,
-  circuitBreaker,
-  handleWhen,
-  retry,
-  timeout,
-  wrap,
-  type IPolicy,
-} from 'cockatiel';
+import { BrokenCircuitError, type IPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import type { XAssistConfig } from '../config/app-config.js';
@@ -24,6 +11,15 @@ import {
   type LoginResponse,
   type SpringPage,
 } from '../xassist-contract/xassist-contract.js';
+import {
+  asCallLog,
+  connectorFrom,
+  decode,
+  errorMessage,
+  successBody,
+  type Answer,
+  type RawResponse,
+} from './xassist-answers.js';
 import type {
   AttemptGate,
   CircuitState,
@@ -31,25 +27,22 @@ import type {
   XAssistReadOptions,
 } from './xassist-client.port.js';
 import {
+  circuitStateOf,
+  xassistPolicies,
+  type XAssistPolicies,
+  type XAssistRetryOptions,
+} from './xassist-policies.js';
+import {
   XAssistAuthError,
-  XAssistRejectedError,
   XAssistUnavailableError,
+  XAssistWrongCallError,
 } from './xassist.errors.js';
+
+export type { XAssistRetryOptions } from './xassist-policies.js';
 
 interface Session {
   token: string;
   connector: CallLogContact;
-}
-
-interface RawResponse {
-  status: number;
-  contentType: string;
-  text: string;
-}
-
-interface Answer {
-  status: number;
-  body: unknown;
 }
 
 /** Errors meaning the request never left this process: nothing reached xAssist. */
@@ -62,33 +55,19 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
 ]);
 
-export interface XAssistRetryOptions {
-  retryAttempts: number;
-  retryInitialDelayMs: number;
-}
-
-const DEFAULT_RETRY: XAssistRetryOptions = { retryAttempts: 3, retryInitialDelayMs: 100 };
-
 /** XAssistClient over an undici Pool, with cockatiel retry, timeout and circuit breaking. */
 export class XAssistHttpClient implements XAssistClient {
   private readonly pool: Pool;
   private readonly basePath: string;
   private session?: Session;
   private loginInFlight?: Promise<Session>;
-  private readonly breaker;
-  /** For idempotent requests: retried on any unavailability. */
-  private readonly readRetry: IPolicy;
-  /** For createCall: retried only when the request provably never left. */
-  private readonly createRetry: IPolicy;
-  /** One attempt: the circuit breaker and the attempt's timeout (a caller's gate waits outside it). */
-  private readonly attemptPolicy: IPolicy;
+  private readonly policies: XAssistPolicies;
 
   constructor(
     private readonly config: XAssistConfig,
     private readonly logger: Logger,
     retryOptions: Partial<XAssistRetryOptions> = {},
   ) {
-    const options = { ...DEFAULT_RETRY, ...retryOptions };
     const url = new URL(config.baseUrl);
     this.basePath = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
     this.pool = new Pool(url.origin, {
@@ -98,42 +77,14 @@ export class XAssistHttpClient implements XAssistClient {
       bodyTimeout: config.requestTimeoutMs,
       keepAliveTimeout: 10_000,
     });
-
-    const isUnavailable = handleWhen((error) => error instanceof XAssistUnavailableError);
-    this.breaker = circuitBreaker(isUnavailable, {
-      halfOpenAfter: config.breakerHalfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(config.breakerThreshold),
-    });
-    this.breaker.onStateChange((state) =>
-      this.logger.warn({ circuit: BreakerState[state] }, 'xAssist circuit breaker changed state'),
+    this.policies = xassistPolicies(config, retryOptions);
+    this.policies.breaker.onStateChange(() =>
+      this.logger.warn({ circuit: this.circuitState() }, 'xAssist circuit breaker changed state'),
     );
-    const perAttempt = timeout(
-      config.requestTimeoutMs + config.connectTimeoutMs,
-      TimeoutStrategy.Aggressive,
-    );
-    const backoff = new ExponentialBackoff({
-      initialDelay: options.retryInitialDelayMs,
-      maxDelay: 5_000,
-    });
-    const retryWhen = (predicate: (error: XAssistUnavailableError) => boolean) =>
-      retry(
-        handleWhen((error) => error instanceof XAssistUnavailableError && predicate(error)),
-        { maxAttempts: options.retryAttempts - 1, backoff },
-      );
-    this.readRetry = retryWhen(() => true);
-    this.createRetry = retryWhen((error) => !error.mayHaveReachedXAssist);
-    this.attemptPolicy = wrap(this.breaker, perAttempt);
   }
 
   circuitState(): CircuitState {
-    switch (this.breaker.state) {
-      case BreakerState.Closed:
-        return 'closed';
-      case BreakerState.HalfOpen:
-        return 'half-open';
-      default:
-        return 'open';
-    }
+    return circuitStateOf(this.policies.breaker);
   }
 
   async connectorContact(): Promise<CallLogContact> {
@@ -141,15 +92,23 @@ export class XAssistHttpClient implements XAssistClient {
   }
 
   async createCall(request: CreateCallRequest): Promise<CallLog> {
-    const log = await this.authorized('POST', XASSIST_PATHS.createCall, request, this.createRetry);
+    const log = await this.authorized(
+      'POST',
+      XASSIST_PATHS.createCall,
+      request,
+      this.policies.createRetry,
+    );
     return asCallLog(log);
   }
 
   async getCallLogById(callId: string, options: XAssistReadOptions = {}): Promise<CallLog> {
     const path = `${XASSIST_PATHS.getCallLogById}?callId=${encodeURIComponent(callId)}`;
-    return asCallLog(
-      await this.authorized('GET', path, undefined, this.readRetry, options.attemptGate),
+    const log = asCallLog(
+      await this.authorized('GET', path, undefined, this.policies.readRetry, options.attemptGate),
     );
+    // Applying another call's events would ring or end the wrong call: a failed poll instead.
+    if (log.callId !== callId) throw new XAssistWrongCallError(callId, log.callId);
+    return log;
   }
 
   async getFilteredCallLogs(size: number): Promise<SpringPage<CallLog>> {
@@ -158,7 +117,7 @@ export class XAssistHttpClient implements XAssistClient {
       'GET',
       path,
       undefined,
-      this.readRetry,
+      this.policies.readRetry,
     )) as SpringPage<unknown>;
     if (!Array.isArray(page?.content))
       throw new XAssistUnavailableError('xAssist answered a page without content[]', true);
@@ -217,7 +176,7 @@ export class XAssistHttpClient implements XAssistClient {
       XASSIST_PATHS.login,
       credentials,
       undefined,
-      this.readRetry,
+      this.policies.readRetry,
     );
     if (response.status >= 400 && response.status < 500) {
       this.logger.error(
@@ -246,23 +205,30 @@ export class XAssistHttpClient implements XAssistClient {
     gate: AttemptGate = (attempt) => attempt(),
   ): Promise<Answer> {
     const operation = path.split('?')[0];
-    const attempt = (parent: AbortSignal) =>
-      this.attemptPolicy.execute(async ({ signal }) => {
-        const raw = await this.request(method, path, operation, body, token, signal);
-        const answer = decode(raw, operation);
-        if (answer.status >= 500) {
-          const detail = errorMessage(answer.body);
-          throw new XAssistUnavailableError(
-            `xAssist answered ${answer.status} to ${operation}: ${detail}`,
-            true,
-            answer.status,
-          );
-        }
-        return answer;
-      }, parent);
+    const attempt = (signal: AbortSignal) =>
+      this.policies.attempt(
+        operation,
+        async (attemptSignal) => {
+          const raw = await this.request(method, path, operation, body, token, attemptSignal);
+          const answer = decode(raw, operation);
+          if (answer.status >= 500) {
+            const detail = errorMessage(answer.body);
+            throw new XAssistUnavailableError(
+              `xAssist answered ${answer.status} to ${operation}: ${detail}`,
+              true,
+              answer.status,
+            );
+          }
+          return answer;
+        },
+        signal,
+      );
     try {
-      // The gate is waited for outside the attempt's timeout and breaker: a wait is no failure.
-      return await retryPolicy.execute(({ signal }) => gate(() => attempt(signal)));
+      // The breaker sees the whole operation, retries included: one poll is one sample. The gate
+      // is waited for between the retries and the attempt's timeout: a wait is no failure.
+      return await this.policies.breaker.execute(({ signal }) =>
+        retryPolicy.execute(({ signal: retrySignal }) => gate(() => attempt(retrySignal)), signal),
+      );
     } catch (error) {
       const failure = this.classify(error, operation);
       this.logger.warn({ operation, error: failure.message }, 'xAssist request failed');
@@ -312,70 +278,6 @@ export class XAssistHttpClient implements XAssistClient {
     if (error instanceof BrokenCircuitError) {
       return new XAssistUnavailableError(`xAssist circuit is open; ${operation} not sent`, false);
     }
-    if (error instanceof TaskCancelledError) {
-      return new XAssistUnavailableError(`xAssist timed out on ${operation}`, true);
-    }
     return new XAssistUnavailableError(`xAssist request ${operation} failed unexpectedly`, true);
   }
-}
-
-/** JSON where JSON was due, or XAssistUnavailableError: an HTML page or garbage means xAssist is not itself. */
-function decode(response: RawResponse, operation: string): Answer {
-  const looksHtml = /html/i.test(response.contentType) || /^\s*</.test(response.text);
-  if (looksHtml) {
-    throw new XAssistUnavailableError(
-      `xAssist answered an HTML page (${response.status}) to ${operation}`,
-      true,
-      response.status,
-    );
-  }
-  try {
-    return {
-      status: response.status,
-      body: response.text === '' ? undefined : JSON.parse(response.text),
-    };
-  } catch {
-    throw new XAssistUnavailableError(
-      `xAssist answered malformed JSON (${response.status}) to ${operation}`,
-      true,
-      response.status,
-    );
-  }
-}
-
-function successBody(answer: Answer): unknown {
-  if (answer.status >= 400)
-    throw new XAssistRejectedError(answer.status, errorMessage(answer.body));
-  return answer.body;
-}
-
-function errorMessage(body: unknown): string {
-  if (body && typeof body === 'object') {
-    const { message, error } = body as { message?: unknown; error?: unknown };
-    if (typeof message === 'string' && message) return message.slice(0, 500);
-    if (typeof error === 'string' && error) return error.slice(0, 500);
-  }
-  return 'no message';
-}
-
-function asCallLog(value: unknown): CallLog {
-  const log = value as CallLog;
-  if (!log || typeof log !== 'object' || typeof log.callId !== 'string') {
-    throw new XAssistUnavailableError('xAssist answered something that is not a CallLog', true);
-  }
-  return { ...log, callEvents: Array.isArray(log.callEvents) ? log.callEvents : [] };
-}
-
-/** The connector's own contact, from whatever the login response carries. */
-function connectorFrom(login: LoginResponse, domain: string): CallLogContact {
-  const user = login.user ?? {};
-  const pick = <T>(key: string, fallback: T): T => (user[key] ?? fallback) as T;
-  return {
-    displayName: login.displayName ?? pick('displayName', login.userId),
-    domain: login.domainTag ?? pick('domain', domain),
-    email: pick('email', ''),
-    phoneNumber: pick('phoneNumber', ''),
-    userDbId: Number(pick('userDbId', pick('id', 0))),
-    userId: login.userId ?? pick('userId', ''),
-  };
 }

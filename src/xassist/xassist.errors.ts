@@ -25,6 +25,21 @@ export class XAssistUnavailableError extends XAssistError {
   }
 }
 
+/** xAssist answered getCallLogById with the CallLog of another call: nothing of it may be applied. */
+export class XAssistWrongCallError extends XAssistUnavailableError {
+  override name = 'XAssistWrongCallError';
+
+  constructor(
+    readonly askedCallId: string,
+    readonly answeredCallId: string,
+  ) {
+    super(
+      `xAssist answered getCallLogById for call ${askedCallId} with another call (${answeredCallId})`,
+      true,
+    );
+  }
+}
+
 /** xAssist understood the request and refused it (a 4xx other than an expired token). */
 export class XAssistRejectedError extends XAssistError {
   override name = 'XAssistRejectedError';

@@ -114,7 +114,7 @@ describe('xAssist simulator faults', () => {
 
   it('expires every token over the control API', async () => {
     const callId = await createCall();
-    expect((await sim('POST', 'tokens/expire')).body).toEqual({ expired: 1 });
+    expect((await sim('POST', 'tokens/expire')).body.expired).toBeGreaterThan(0);
     expect((await poll(callId)).status).toBe(401);
   });
 

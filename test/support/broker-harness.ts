@@ -9,6 +9,7 @@ import { parseDirectory } from '../../src/directory/directory-file.js';
 import { xassistContactOf } from '../../src/directory/person.js';
 import { XAssistSimulator, type SimulatorOptions } from '../../src/simulator/xassist-simulator.js';
 import { capturedLogger } from './log-capture.js';
+import type { TestDatabase } from './environment.js';
 
 export const SECRET = 'e2e-secret-0123456789abcdef-0123456789';
 export const XASSIST_PASSWORD = 'xassist-secret-password-for-e2e';
@@ -62,6 +63,8 @@ export interface HarnessOptions {
   simulator?: SimulatorOptions;
   /** Show what demo mode shows (the dashboard's demo button) while still using the harness's own simulator. */
   demoMode?: boolean;
+  /** Makes a fresh database (dropped by stop()); default a SQLite file in the harness's folder. */
+  database?: () => Promise<TestDatabase>;
 }
 
 /** The broker on a random port and a temporary SQLite file, against the simulator over real HTTP. */
@@ -72,6 +75,7 @@ export class BrokerHarness {
   url = '';
   readonly log = capturedLogger('debug');
   private readonly dir = mkdtempSync(join(tmpdir(), 'broker-e2e-'));
+  private database?: TestDatabase;
 
   constructor(private readonly options: HarnessOptions = {}) {}
 
@@ -88,6 +92,7 @@ export class BrokerHarness {
     });
     const directoryFile = join(this.dir, 'people.json');
     writeFileSync(directoryFile, JSON.stringify({ people: PEOPLE }));
+    this.database = await this.options.database?.();
     this.config = loadConfig({
       XASSIST_BASE_URL: await this.simulator.listen(),
       XASSIST_USERNAME: 'connector',
@@ -95,7 +100,7 @@ export class BrokerHarness {
       XASSIST_DOMAIN: 'acme',
       AUTH_JWT_SECRET: SECRET,
       DIRECTORY_FILE: directoryFile,
-      DATABASE_URL: `sqlite:${join(this.dir, 'broker.db')}`,
+      DATABASE_URL: this.database?.url ?? `sqlite:${join(this.dir, 'broker.db')}`,
       POLL_INTERVAL_RINGING_MS: '50',
       POLL_INTERVAL_CONNECTED_MS: '100',
       XASSIST_REQUEST_TIMEOUT_MS: '2000',
@@ -122,6 +127,7 @@ export class BrokerHarness {
   async stop(): Promise<void> {
     await this.stopBroker();
     await this.simulator.close();
+    await this.database?.drop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 

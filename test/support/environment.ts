@@ -52,11 +52,35 @@ export function missing(suite: string, what: string, fix: string, env: Env = pro
   process.stderr.write(`\n!!! SKIPPED "${suite}": ${line}\n`);
 }
 
+/** A fresh, empty database for one suite; `drop()` removes it (open connections included). */
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
 export interface TestPostgres {
   /** A URL where this user may create databases. */
   adminUrl: string;
-  /** A fresh, empty database for one suite; `drop()` removes it (open connections included). */
-  createDatabase(): Promise<{ url: string; drop(): Promise<void> }>;
+  createDatabase(): Promise<TestDatabase>;
+}
+
+/** One database a broker suite runs on; `create` unset: the harness's own SQLite file. */
+export interface TestDatabaseKind {
+  name: 'SQLite' | 'PostgreSQL';
+  create?: () => Promise<TestDatabase>;
+}
+
+/**
+ * SQLite always, and PostgreSQL when it answers (else skipped loudly, see requirePostgres):
+ * `describe.each(await brokerDatabases('my suite'))('my suite on $name', ({ create }) => ...)`
+ * with `new BrokerHarness({ database: create })`.
+ */
+export async function brokerDatabases(suite: string): Promise<TestDatabaseKind[]> {
+  const postgres = await requirePostgres(`${suite} on PostgreSQL`);
+  return [
+    { name: 'SQLite' },
+    ...(postgres ? [{ name: 'PostgreSQL' as const, create: () => postgres.createDatabase() }] : []),
+  ];
 }
 
 /** The PostgreSQL server at TEST_POSTGRES_URL (or the machine's default), if it answers. */

@@ -149,10 +149,10 @@ describe('realtime push over socket.io', () => {
     const ask = (payload: unknown): Promise<any> =>
       (tina.socket as any).emitWithAck('call.subscribe', payload);
     expect(await ask('garbage')).toEqual({
-      error: { statusCode: 400, message: 'the payload must be an object' },
+      error: { statusCode: 400, code: 'bad_request', message: 'the payload must be an object' },
     });
     expect((await ask({ callId: 5, afterSeq: 0 })).error.message).toMatch(
-      /callId must be a string/,
+      /callId must be a call id/,
     );
     expect((await ask({ callId: call.id, afterSeq: -1 })).error.message).toMatch(
       /afterSeq must not be less than 0/,
@@ -165,6 +165,7 @@ describe('realtime push over socket.io', () => {
     );
     expect((await ask({ callId: call.id, afterSeq: 0 })).error).toEqual({
       statusCode: 404,
+      code: 'not_found',
       message: `call ${call.id} not found`,
     });
     const untyped = tina.socket as any;

@@ -6,6 +6,7 @@ import { BadRequestError } from '../common/broker-error.js';
 import type { Person } from '../directory/person.js';
 import { toCallView, type CallEventView, type CallView } from './call.model.js';
 import { CallsService } from './calls.service.js';
+import { CallIdParam } from './dto/call-id.param.js';
 import { CreateCallDto, EventsQuery, ListCallsQuery, PAGE_LIMIT } from './dto/create-call.dto.js';
 
 @ApiTags('calls')
@@ -45,7 +46,7 @@ export class CallsController {
   }
 
   @Get(':id')
-  async get(@CurrentPerson() caller: Person, @Param('id') id: string): Promise<CallView> {
+  async get(@CurrentPerson() caller: Person, @Param() { id }: CallIdParam): Promise<CallView> {
     return toCallView(await this.calls.get(caller, id));
   }
 
@@ -53,7 +54,7 @@ export class CallsController {
   @ApiOperation({ summary: "The call's events after seq afterSeq, in seq order" })
   async events(
     @CurrentPerson() caller: Person,
-    @Param('id') id: string,
+    @Param() { id }: CallIdParam,
     @Query() query: EventsQuery,
   ): Promise<{ callId: string; events: CallEventView[] }> {
     const afterSeq = Number(query.afterSeq ?? 0);
@@ -64,7 +65,7 @@ export class CallsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop a call that is not yet connected' })
-  async cancel(@CurrentPerson() caller: Person, @Param('id') id: string): Promise<CallView> {
+  async cancel(@CurrentPerson() caller: Person, @Param() { id }: CallIdParam): Promise<CallView> {
     return toCallView(await this.calls.cancel(caller, id));
   }
 }

@@ -8,6 +8,7 @@ import {
   BadRequestError,
   ConflictError,
 } from '../common/broker-error.js';
+import { isCallId } from '../common/text-rules.js';
 import { DirectoryService, hasRole } from '../directory/directory.service.js';
 import { xassistContactOf, type Person, type Role } from '../directory/person.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
@@ -276,10 +277,14 @@ function encodeCursor(call: CallRecord): string {
   return Buffer.from(JSON.stringify([call.createdAt, call.id])).toString('base64url');
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
+    // Decoded text goes into a query: only what encodeCursor can have made (no NUL for PostgreSQL).
+    if (typeof createdAt === 'string' && ISO_INSTANT.test(createdAt) && isCallId(id))
+      return { createdAt, id };
   } catch {
     // fall through to the error below
   }

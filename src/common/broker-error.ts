@@ -1,6 +1,8 @@
 /** A failure the client caused or must hear about, with the HTTP status that says so. */
 export abstract class BrokerError extends Error {
   abstract readonly httpStatus: number;
+  /** A stable, machine-readable code for the body; the status's own code when unset. */
+  readonly code?: string;
   /** Extra fields for the answer's JSON body (never secrets). */
   readonly details: Record<string, unknown> = {};
 }

@@ -57,6 +57,7 @@ describe('errorAnswer', () => {
       body: {
         statusCode: 500,
         error: 'Internal Server Error',
+        code: 'internal_error',
         message: 'internal error; it has been logged',
       },
     });

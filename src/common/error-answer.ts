@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import type { Logger } from 'pino';
 import {
   XAssistRejectedError,
   XAssistUnavailableError,
@@ -9,37 +10,49 @@ import { MAX_BODY_BYTES } from './limits.js';
 
 export interface ErrorAnswer {
   status: number;
-  body: { statusCode: number; error: string; message: string; [detail: string]: unknown };
+  body: {
+    statusCode: number;
+    error: string;
+    /** Stable and machine-readable; `message` is for people and may be reworded. */
+    code: string;
+    message: string;
+    [detail: string]: unknown;
+  };
 }
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Entity',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
+/** Each status's reason phrase and the code its answers carry unless the error names another. */
+const STATUSES: Record<number, [reason: string, code: string]> = {
+  400: ['Bad Request', 'bad_request'],
+  401: ['Unauthorized', 'unauthorized'],
+  403: ['Forbidden', 'forbidden'],
+  404: ['Not Found', 'not_found'],
+  409: ['Conflict', 'conflict'],
+  413: ['Payload Too Large', 'payload_too_large'],
+  415: ['Unsupported Media Type', 'unsupported_media_type'],
+  422: ['Unprocessable Entity', 'unprocessable'],
+  429: ['Too Many Requests', 'quota_exceeded'],
+  500: ['Internal Server Error', 'internal_error'],
+  502: ['Bad Gateway', 'bad_gateway'],
+  503: ['Service Unavailable', 'unavailable'],
 };
 
 function answer(
   status: number,
   message: string,
   details: Record<string, unknown> = {},
+  code?: string,
 ): ErrorAnswer {
+  const [reason, statusCode] = STATUSES[status] ?? ['Error', 'error'];
   return {
     status,
-    body: { statusCode: status, error: REASONS[status] ?? 'Error', message, ...details },
+    body: { statusCode: status, error: reason, code: code ?? statusCode, message, ...details },
   };
 }
 
 /** The one mapping from any thrown thing to what a client is told (REST and socket alike). */
 export function errorAnswer(error: unknown): ErrorAnswer {
-  if (error instanceof BrokerError) return answer(error.httpStatus, error.message, error.details);
+  if (error instanceof BrokerError)
+    return answer(error.httpStatus, error.message, error.details, error.code);
   if (error instanceof XAssistRejectedError) return answer(502, error.message);
   if (error instanceof XAssistUnavailableError || error instanceof XAssistAuthError) {
     return answer(503, `xAssist is unavailable: ${error.message}`);
@@ -67,4 +80,20 @@ function bodyParserAnswer(error: unknown): ErrorAnswer | undefined {
   if (type === 'charset.unsupported' || type === 'encoding.unsupported')
     return answer(415, String(message));
   return undefined;
+}
+
+/**
+ * Logs what the client was not told: every 5xx, with the error and its detail. 500s are bugs
+ * (error); 502/503 are xAssist or the identity provider misbehaving (warn).
+ */
+export function logServerSide(
+  logger: Logger,
+  error: unknown,
+  { status }: ErrorAnswer,
+  context: Record<string, unknown>,
+  what: string,
+): void {
+  if (status < 500) return;
+  if (status === 500) logger.error({ err: error, ...context }, `${what} failed unexpectedly`);
+  else logger.warn({ err: error, status, ...context }, `${what} answered ${status}`);
 }

@@ -1,20 +1,22 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../logging/logger.js';
-import { errorAnswer } from './error-answer.js';
+import { errorAnswer, logServerSide } from './error-answer.js';
 
-/** Every REST error leaves through errorAnswer(); only the unexpected ones are logged as errors. */
+/** Every REST error leaves through errorAnswer(); what the client is not told goes to the log. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
-    const { status, body } = errorAnswer(error);
-    if (status >= 500 && status !== 502 && status !== 503)
-      this.logger.error({ err: error }, 'unhandled error');
+    const answer = errorAnswer(error);
+    const request = host.switchToHttp().getRequest<Request>();
+    // The route pattern, not the URL: a URL may carry a token in its query.
+    const route = (request.route as { path?: string } | undefined)?.path;
+    logServerSide(this.logger, error, answer, { method: request.method, route }, 'request');
     const response = host.switchToHttp().getResponse<Response>();
-    if (!response.headersSent) response.status(status).json(body);
+    if (!response.headersSent) response.status(answer.status).json(answer.body);
   }
 }

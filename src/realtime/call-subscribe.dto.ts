@@ -1,11 +1,13 @@
-import { IsInt, IsString, Length, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { MAX_STORED_INTEGER } from '../common/limits.js';
+import { IsCallId } from '../common/text-rules.js';
 
 export class CallSubscribeDto {
-  @IsString()
-  @Length(1, 128)
+  @IsCallId()
   callId!: string;
 
   @IsInt()
   @Min(0)
+  @Max(MAX_STORED_INTEGER)
   afterSeq!: number;
 }

@@ -16,17 +16,18 @@ import { toCallView, type CallRecord, type CallUpdate } from '../calls/call.mode
 import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { CallsService } from '../calls/calls.service.js';
 import { seesEveryCall } from '../calls/call-access.js';
-import { errorAnswer } from '../common/error-answer.js';
+import { errorAnswer, logServerSide } from '../common/error-answer.js';
 import { MAX_BODY_BYTES } from '../common/limits.js';
 import { validatePayload } from '../common/validation.js';
 import { hasRole } from '../directory/directory.service.js';
 import { personRef, type Person } from '../directory/person.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { CallSubscribeDto } from './call-subscribe.dto.js';
-import type {
-  CallSubscribeAck,
-  ClientToServerEvents,
-  ServerToClientEvents,
+import {
+  socketErrorAnswer,
+  type CallSubscribeAck,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
 } from './realtime-events.js';
 
 interface SocketData {
@@ -137,8 +138,10 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
       const { call, events } = await this.calls.withEvents(socket.data.person, callId, afterSeq);
       return { call: toCallView(call), events };
     } catch (error) {
-      const { body } = errorAnswer(error);
-      return { error: { statusCode: body.statusCode, message: body.message } };
+      const answer = errorAnswer(error);
+      const context = { personId: socket.data.person.id, socketId: socket.id };
+      logServerSide(this.logger, error, answer, context, 'call.subscribe');
+      return socketErrorAnswer(answer);
     }
   }
 

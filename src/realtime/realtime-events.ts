@@ -5,6 +5,7 @@
  */
 import type { PersonRef } from '../directory/person.js';
 import type { CallEventView, CallView } from '../calls/call.model.js';
+import type { ErrorAnswer } from '../common/error-answer.js';
 
 export type { CallEventView, CallView, PersonRef };
 
@@ -29,7 +30,21 @@ export interface CallSubscribePayload {
 }
 
 export interface SocketErrorAnswer {
-  error: { statusCode: number; message: string };
+  /** The REST error body's status, stable code and message (`retryAfterSeconds` with a 429). */
+  error: { statusCode: number; code: string; message: string; retryAfterSeconds?: number };
+}
+
+/** A REST error answer as a socket acknowledgement carries it. */
+export function socketErrorAnswer({ body }: ErrorAnswer): SocketErrorAnswer {
+  const { statusCode, code, message, retryAfterSeconds } = body;
+  return {
+    error: {
+      statusCode,
+      code,
+      message,
+      ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}),
+    },
+  };
 }
 
 export type CallSubscribeAck = { call: CallView; events: CallEventView[] } | SocketErrorAnswer;

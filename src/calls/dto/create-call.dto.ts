@@ -9,7 +9,7 @@ import {
   IsOptional,
   IsString,
   Length,
-  MaxLength,
+  Matches,
 } from 'class-validator';
 import {
   CALL_REASONS,
@@ -17,6 +17,8 @@ import {
   type CallReason,
   type CallType,
 } from '../../xassist-contract/xassist-contract.js';
+import { MAX_STORED_INTEGER } from '../../common/limits.js';
+import { IsPlainText, PERSON_ID, PERSON_ID_RULE } from '../../common/text-rules.js';
 import { IsWholeNumberText } from '../../common/validation.js';
 
 export class CreateCallDto {
@@ -25,7 +27,7 @@ export class CreateCallDto {
   })
   @IsOptional()
   @IsString()
-  @Length(1, 128)
+  @Matches(PERSON_ID, { message: `$property ${PERSON_ID_RULE}` })
   technicianId?: string;
 
   @ApiProperty({
@@ -37,12 +39,17 @@ export class CreateCallDto {
   @ArrayMaxSize(20)
   @ArrayUnique()
   @IsString({ each: true })
-  @Length(1, 128, { each: true })
+  @Matches(PERSON_ID, { each: true, message: `each value in $property ${PERSON_ID_RULE}` })
   expertIds!: string[];
 
-  @ApiProperty({ example: 'Pump 7 vibration' })
+  @ApiProperty({
+    example: 'Pump 7 vibration',
+    description:
+      'Shown on xAssist. Trimmed; refused when blank or containing control characters or bidirectional overrides.',
+  })
   @IsString()
   @Length(1, 200)
+  @IsPlainText()
   title!: string;
 
   @ApiPropertyOptional({ enum: CALL_REASONS, default: 'STANDARD' })
@@ -84,14 +91,13 @@ export class ListCallsQuery {
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @Matches(/^[A-Za-z0-9_-]{1,512}$/, { message: 'cursor is not one this server handed out' })
   cursor?: string;
 }
 
 export class EventsQuery {
-  @ApiPropertyOptional({ minimum: 0, default: 0, type: Number })
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_STORED_INTEGER, default: 0, type: Number })
   @IsOptional()
-  @IsWholeNumberText(0, Number.MAX_SAFE_INTEGER)
+  @IsWholeNumberText(0, MAX_STORED_INTEGER)
   afterSeq?: string;
 }

@@ -17,7 +17,7 @@ describe('calls when xAssist misbehaves', () => {
     sut.simulator.injectFault({ kind: 'status', status: 400, count: 1, path: 'rtc/createCall' });
     const answer = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask });
     expect(answer.status).toBe(502);
-    expect(answer.body.message).toMatch(/xAssist refused the call: injected fault/);
+    expect(answer.body.message).toBe('xAssist refused the call');
     expect(answer.body.call).toMatchObject({
       status: 'failed',
       failureReason: expect.stringMatching(/refused/),
@@ -34,7 +34,7 @@ describe('calls when xAssist misbehaves', () => {
     expect(answer.status).toBe(503);
     expect(answer.body.call).toMatchObject({
       status: 'failed',
-      failureReason: expect.stringMatching(/unreachable/),
+      failureReason: 'xAssist could not be reached',
     });
     expect(sut.simulator.requestCount('rtc/createCall')).toBe(1);
   });
@@ -43,7 +43,7 @@ describe('calls when xAssist misbehaves', () => {
     await sut.simulator.close();
     const answer = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask });
     expect(answer.status).toBe(503);
-    expect(answer.body.message).toMatch(/unreachable/);
+    expect(answer.body.message).toMatch(/could not be reached/);
     const ready = await sut.api('GET', '/readyz');
     expect(ready.status).toBe(200);
     await sut.simulator.listen().catch(() => undefined);

@@ -1,20 +1,31 @@
 import { BrokerError } from '../common/broker-error.js';
+import { XASSIST_ERROR_CODE } from '../common/error-answer.js';
 import { toCallView, type CallRecord } from './call.model.js';
+
+/**
+ * A failed call's failureReason, as clients see it: plain and stable. What xAssist said (its
+ * text, status, the connector's account) goes to the log only, never into the call.
+ */
+export const FAILURE_REASON = {
+  rejected: 'xAssist refused the call',
+  unavailable: 'xAssist could not be reached',
+  interrupted: 'the broker stopped while creating the call; xAssist may hold it',
+} as const;
+
+/** @deprecated the older name of FAILURE_REASON (the reasons are no longer prefixes). */
+export const FAILURE_PREFIX = FAILURE_REASON;
 
 /** xAssist refused (502) or could not be reached (503); the call is kept as failed. */
 export class CallCreationFailedError extends BrokerError {
   override name = 'CallCreationFailedError';
   readonly httpStatus: number;
+  override readonly code: string;
 
   constructor(readonly call: CallRecord) {
-    super(call.failureReason ?? 'the call could not be created on xAssist');
-    this.httpStatus = call.failureReason?.startsWith(FAILURE_PREFIX.rejected) ? 502 : 503;
+    const rejected = call.failureReason?.startsWith(FAILURE_REASON.rejected) ?? false;
+    super(rejected ? FAILURE_REASON.rejected : `${FAILURE_REASON.unavailable}; try again later`);
+    this.httpStatus = rejected ? 502 : 503;
+    this.code = rejected ? XASSIST_ERROR_CODE.rejected : XASSIST_ERROR_CODE.unavailable;
     this.details.call = toCallView(call);
   }
 }
-
-export const FAILURE_PREFIX = {
-  rejected: 'xAssist refused the call: ',
-  unavailable: 'xAssist was unreachable: ',
-  interrupted: 'the broker stopped while creating the call; xAssist may hold it',
-} as const;

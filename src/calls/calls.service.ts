@@ -24,7 +24,7 @@ import type { CallEventRecord, CallRecord, Participant } from './call.model.js';
 import { applyCallLog } from './call-progress.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
 import { CallTracker } from './call-tracker.service.js';
-import { CallCreationFailedError, FAILURE_PREFIX } from './call.errors.js';
+import { CallCreationFailedError, FAILURE_REASON } from './call.errors.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -212,11 +212,12 @@ export class CallsService {
       this.metrics.callsCreated.inc({ outcome: 'ringing' });
       return change.call;
     } catch (error) {
+      // xAssist's own words stay in this log line; the call and its answer say it plainly.
       const reason =
         error instanceof XAssistRejectedError
-          ? `${FAILURE_PREFIX.rejected}${error.xassistMessage}`
-          : `${FAILURE_PREFIX.unavailable}${(error as Error).message}`;
-      this.logger.warn({ callId: call.id, reason }, 'creating the call on xAssist failed');
+          ? FAILURE_REASON.rejected
+          : FAILURE_REASON.unavailable;
+      this.logger.warn({ callId: call.id, err: error }, 'creating the call on xAssist failed');
       const change = new CallChange(call, new Date().toISOString());
       change.transition('failed', { failureReason: reason });
       await this.ledger.record(change);

@@ -18,19 +18,32 @@ describe('errorAnswer', () => {
     [new ForbiddenError('no'), 403, 'no'],
     [new UnprocessableError('bad person'), 422, 'bad person'],
     [new ConflictError('too late'), 409, 'too late'],
+    [new XAssistRejectedError(400, 'callReason invalid'), 502, 'xAssist refused the request'],
     [
-      new XAssistRejectedError(400, 'callReason invalid'),
-      502,
-      'xAssist refused the request (400): callReason invalid',
+      new XAssistUnavailableError('timed out', true),
+      503,
+      'xAssist could not be reached; try again later',
     ],
-    [new XAssistUnavailableError('timed out', true), 503, 'xAssist is unavailable: timed out'],
-    [new XAssistAuthError('login refused'), 503, 'xAssist is unavailable: login refused'],
+    [
+      new XAssistAuthError('xAssist refused the login of "svc-acme" (401)'),
+      503,
+      'xAssist could not be reached; try again later',
+    ],
     [new BadRequestException(['a must be b', 'c must be d']), 400, 'a must be b; c must be d'],
   ])('maps %p to %i', (error, status, message) => {
     expect(errorAnswer(error)).toEqual({
       status,
       body: expect.objectContaining({ statusCode: status, message }),
     });
+  });
+
+  it('gives xAssist failures a stable code and none of their text', () => {
+    const rejected = errorAnswer(new XAssistRejectedError(400, 'bad \u001b[31m\r\ninjected'));
+    expect(rejected.body.code).toBe('xassist_rejected');
+    expect(JSON.stringify(rejected.body)).not.toMatch(/injected|\\u001b/);
+    const auth = errorAnswer(new XAssistAuthError('xAssist refused the login of "svc-acme" (401)'));
+    expect(auth.body.code).toBe('xassist_unavailable');
+    expect(JSON.stringify(auth.body)).not.toMatch(/svc-acme/);
   });
 
   it('explains what the body parser refused', () => {

@@ -49,13 +49,26 @@ function answer(
   };
 }
 
+/** The codes of answers about xAssist, whatever xAssist itself said. */
+export const XASSIST_ERROR_CODE = {
+  rejected: 'xassist_rejected',
+  unavailable: 'xassist_unavailable',
+} as const;
+
 /** The one mapping from any thrown thing to what a client is told (REST and socket alike). */
 export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof BrokerError)
     return answer(error.httpStatus, error.message, error.details, error.code);
-  if (error instanceof XAssistRejectedError) return answer(502, error.message);
+  // xAssist's text and the connector's account stay in the log (logServerSide), never in a body.
+  if (error instanceof XAssistRejectedError)
+    return answer(502, 'xAssist refused the request', {}, XASSIST_ERROR_CODE.rejected);
   if (error instanceof XAssistUnavailableError || error instanceof XAssistAuthError) {
-    return answer(503, `xAssist is unavailable: ${error.message}`);
+    return answer(
+      503,
+      'xAssist could not be reached; try again later',
+      {},
+      XASSIST_ERROR_CODE.unavailable,
+    );
   }
   if (error instanceof HttpException) {
     const cause = (error as { cause?: unknown }).cause;

@@ -9,7 +9,10 @@ import { AppModule } from './app.module.js';
 import { MAX_BODY_BYTES } from './common/limits.js';
 import { describeValidationErrors } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
+import { TimedExpressAdapter } from './edge/http-server.js';
+import { securityHeaders } from './edge/security-headers.js';
 import { PinoNestLogger } from './logging/logger.js';
+import { redactUrl } from './logging/redact-url.js';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -28,19 +31,24 @@ export async function createBrokerApp(
   config: AppConfig,
   logger: Logger,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
-    logger: new PinoNestLogger(logger),
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, logger),
+    new TimedExpressAdapter(config.http),
+    { logger: new PinoNestLogger(logger), bodyParser: false, abortOnError: false },
+  );
   app.disable('x-powered-by');
+  app.use(securityHeaders);
   app.use(
     pinoHttp({
       logger,
       autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        // Old dashboard links and some clients put tokens in the query string.
+        req: (req: { method: string; url: string }) => ({
+          method: req.method,
+          url: redactUrl(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),

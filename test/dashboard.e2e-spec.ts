@@ -100,6 +100,32 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     });
 
+    it('opens from a #token= link under its strict CSP and wipes the token from the address bar', async () => {
+      const fresh = await browser.newPage();
+      // The browser reports every blocked script, style or connection as this event.
+      await fresh.addInitScript(() =>
+        (globalThis as any).document.addEventListener(
+          'securitypolicyviolation',
+          (event: { violatedDirective: string; blockedURI: string }) =>
+            ((globalThis as any).__violations ??= []).push(
+              `${event.violatedDirective} ${event.blockedURI}`,
+            ),
+        ),
+      );
+      const token = sut.token('sam');
+      await fresh.goto(`${sut.url}/#token=${token}`);
+      await fresh.locator('#connection[data-state="live"]').waitFor();
+      expect(fresh.url()).toBe(`${sut.url}/`);
+      const { body: call } = await sut.api('POST', '/v1/calls', {
+        as: 'tom',
+        body: { expertIds: ['erika'], title: 'Gearbox noise' },
+      });
+      await statusOf(fresh, call.id).waitFor();
+      expect(await fresh.evaluate(() => (globalThis as any).__violations ?? [])).toEqual([]);
+      expect(sut.log.lines.filter((line) => line.includes(token))).toEqual([]);
+      await fresh.close();
+    });
+
     it('asks for a token when it has none or a bad one', async () => {
       const fresh = await browser.newPage();
       await fresh.goto(`${sut.url}/`);

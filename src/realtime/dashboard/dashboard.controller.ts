@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CurrentPerson, Public } from '../../auth/auth.guard.js';
 import { NotFoundError } from '../../common/broker-error.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { DASHBOARD_CSP } from '../../edge/security-headers.js';
 import { DirectoryService } from '../../directory/directory.service.js';
 import type { Person } from '../../directory/person.js';
 
@@ -45,7 +46,7 @@ export class DashboardController {
   @ApiExcludeEndpoint()
   index(@Res() response: Response): void {
     response.sendFile(join(this.folder, 'index.html'), {
-      headers: { 'cache-control': 'no-cache' },
+      headers: { 'cache-control': 'no-cache', 'content-security-policy': DASHBOARD_CSP },
     });
   }
 

@@ -14,16 +14,28 @@ const state = {
   lastSeq: 0,
 };
 
+/**
+ * Links carry the token in the fragment (`/#token=...`), which the browser never sends to the
+ * server; `/?token=...` from older links still works (the broker's log redacts it). Either is
+ * moved to sessionStorage and wiped from the address bar and history.
+ */
 function readToken() {
   const url = new URL(location.href);
-  const fromUrl = url.searchParams.get('token');
+  const fromUrl =
+    new URLSearchParams(url.hash.slice(1)).get('token') ?? url.searchParams.get('token');
   if (fromUrl) {
     sessionStorage.setItem('broker-token', fromUrl);
     url.searchParams.delete('token');
+    url.hash = '';
     history.replaceState(null, '', url);
   }
   return fromUrl ?? sessionStorage.getItem('broker-token');
 }
+
+// Pasting another `#token=` link into this tab changes only the fragment: open it afresh.
+window.addEventListener('hashchange', () => {
+  if (new URLSearchParams(location.hash.slice(1)).has('token')) location.reload();
+});
 
 function setConnection(kind, text) {
   const badge = $('connection');

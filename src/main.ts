@@ -30,7 +30,7 @@ function printDemoWelcome(config: AppConfig, url: string): void {
     '  Expert Call Broker is running in DEMO MODE (a simulated xAssist, the demo directory).',
     '',
     `  API docs:   ${url}/docs`,
-    `  Dashboard:  ${url}/?token=${token('sam')}`,
+    `  Dashboard:  ${url}/#token=${token('sam')}`,
     '',
     '  Demo tokens (valid 7 days):',
     ...['tom', 'erika', 'sam', 'erp'].map((id) => `    ${id.padEnd(6)} ${token(id)}`),

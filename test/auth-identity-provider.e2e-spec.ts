@@ -63,7 +63,7 @@ describe('tokens from an OIDC identity provider (RS256/ES256 over its JWKS)', ()
   it('refuses a person the directory does not know', async () => {
     const answer = await session(await idp.token({ sub: 'mallory' }));
     expect(answer.status).toBe(401);
-    expect(answer.body.message).toBe('token sub "mallory" is not in the directory');
+    expect(answer.body.message).toBe('token subject "mallory" is not in the directory');
   });
 
   it('refuses an identity-provider token signed with the shared secret (no algorithm confusion)', async () => {

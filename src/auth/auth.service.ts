@@ -55,7 +55,10 @@ export class AuthService {
     }
     const person =
       claim === 'email' ? this.byEmail.get(value.toLowerCase()) : this.directory.find(value);
-    if (!person) throw new TokenError(`token ${claim} "${value}" is not in the directory`);
+    if (!person) {
+      const name = claim === 'sub' ? 'subject' : claim;
+      throw new TokenError(`token ${name} "${value}" is not in the directory`);
+    }
     return person;
   }
 }

@@ -84,7 +84,8 @@ function eventFromRow(row: Selectable<CallEventsTable>): CallEventRecord {
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
+/** A primary-key or unique-index clash, on SQLite or PostgreSQL. */
+export function isUniqueViolation(error: unknown): boolean {
   const { code } = error as { code?: string };
   return (
     code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||

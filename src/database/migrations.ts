@@ -1,4 +1,5 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { routingMigrations } from '../routing/routing.schema.js';
 
 /**
  * Migrations live in code (not files found at run time) so the compiled broker carries them.
@@ -103,5 +104,5 @@ const migrations: Record<string, Migration> = {
 };
 
 export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
+  getMigrations: async () => ({ ...migrations, ...routingMigrations }),
 };

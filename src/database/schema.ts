@@ -1,3 +1,5 @@
+import type { RoutingTables } from '../routing/routing.schema.js';
+
 /** Kysely's view of the tables; times are ISO-8601 UTC strings so they sort the same everywhere. */
 export interface CallsTable {
   id: string;
@@ -49,7 +51,7 @@ export interface XAssistEventsSeenTable {
   event_id: string;
 }
 
-export interface BrokerDatabase {
+export interface BrokerDatabase extends RoutingTables {
   calls: CallsTable;
   call_experts: CallExpertsTable;
   call_events: CallEventsTable;

@@ -1,0 +1,288 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { ACTIVE_STATUSES } from '../calls/call-lifecycle.js';
+import { isUniqueViolation } from '../calls/kysely-call.repository.js';
+import { DATABASE } from '../database/database.module.js';
+import type { BrokerDatabase } from '../database/schema.js';
+import {
+  unknownPresence,
+  type ExpertPresence,
+  type Offer,
+  type OfferStatus,
+  type PresenceStatus,
+} from './routing.model.js';
+import {
+  PresenceContentionError,
+  RoutingRepository,
+  type AcceptOutcome,
+  type DeclineOutcome,
+  type OfferRefusal,
+} from './routing.repository.js';
+import type { ExpertPresenceTable, OffersTable } from './routing.schema.js';
+
+const PRESENCE_ATTEMPTS = 8;
+
+function presenceFromRow(row: Selectable<ExpertPresenceTable>): ExpertPresence {
+  return {
+    expertId: row.expert_id,
+    status: row.status as PresenceStatus,
+    since: row.since,
+    idleSince: row.idle_since,
+    consecutiveTimeouts: Number(row.consecutive_timeouts),
+    lastSocketAt: row.last_socket_at,
+  };
+}
+
+function offerToRow(offer: Offer): OffersTable {
+  return {
+    id: offer.id,
+    call_id: offer.callId,
+    expert_id: offer.expertId,
+    status: offer.status,
+    offered_at: offer.offeredAt,
+    expires_at: offer.expiresAt,
+    ended_at: offer.endedAt,
+  };
+}
+
+function offerFromRow(row: Selectable<OffersTable>): Offer {
+  return {
+    id: row.id,
+    callId: row.call_id,
+    expertId: row.expert_id,
+    status: row.status as OfferStatus,
+    offeredAt: row.offered_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at,
+  };
+}
+
+@Injectable()
+export class KyselyRoutingRepository extends RoutingRepository {
+  /** PostgreSQL runs transactions side by side, so accept locks the call's offers in one order. */
+  private readonly concurrentWriters: boolean;
+
+  constructor(@Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>) {
+    super();
+    this.concurrentWriters = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
+  async presenceOf(expertId: string): Promise<ExpertPresence | undefined> {
+    const row = await this.db
+      .selectFrom('expert_presence')
+      .selectAll()
+      .where('expert_id', '=', expertId)
+      .executeTakeFirst();
+    return row ? presenceFromRow(row) : undefined;
+  }
+
+  async allPresence(): Promise<ExpertPresence[]> {
+    const rows = await this.db.selectFrom('expert_presence').selectAll().execute();
+    return rows.map(presenceFromRow);
+  }
+
+  async updatePresence(
+    expertId: string,
+    at: string,
+    change: (current: ExpertPresence) => ExpertPresence,
+  ): Promise<{ before: ExpertPresence; after: ExpertPresence }> {
+    for (let attempt = 0; attempt < PRESENCE_ATTEMPTS; attempt++) {
+      const row = await this.db
+        .selectFrom('expert_presence')
+        .selectAll()
+        .where('expert_id', '=', expertId)
+        .executeTakeFirst();
+      const before = row ? presenceFromRow(row) : unknownPresence(expertId, at);
+      const after = change(before);
+      if (after === before) return { before, after };
+      const values = {
+        status: after.status,
+        since: after.since,
+        idle_since: after.idleSince,
+        consecutive_timeouts: after.consecutiveTimeouts,
+        last_socket_at: after.lastSocketAt,
+      };
+      if (!row) {
+        const inserted = await this.db
+          .insertInto('expert_presence')
+          .values({ expert_id: expertId, ...values, version: 1 })
+          .onConflict((conflict) => conflict.column('expert_id').doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { before, after };
+        continue; // another writer created the row first: apply our change to theirs
+      }
+      const updated = await this.db
+        .updateTable('expert_presence')
+        .set({ ...values, version: Number(row.version) + 1 })
+        .where('expert_id', '=', expertId)
+        .where('version', '=', row.version)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 1) return { before, after };
+    }
+    throw new PresenceContentionError(`presence of ${expertId} kept changing; try again`);
+  }
+
+  async busyExperts(): Promise<Map<string, string>> {
+    const active = [...ACTIVE_STATUSES];
+    const inCall = await this.db
+      .selectFrom('calls')
+      .select(['joined_expert_id as expertId', 'id as callId'])
+      .where('status', 'in', active)
+      .where('joined_expert_id', 'is not', null)
+      .execute();
+    const holding = await this.db
+      .selectFrom('offers')
+      .innerJoin('calls', 'calls.id', 'offers.call_id')
+      .select(['offers.expert_id as expertId', 'offers.call_id as callId'])
+      .where('offers.status', '=', 'accepted')
+      .where('calls.status', 'in', active)
+      .execute();
+    return new Map([...holding, ...inCall].map((row) => [row.expertId as string, row.callId]));
+  }
+
+  async insertOffers(offers: Offer[]): Promise<Offer[]> {
+    if (offers.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const callIds = [...new Set(offers.map((offer) => offer.callId))];
+      const settled = await trx
+        .selectFrom('offers')
+        .select('call_id')
+        .where('call_id', 'in', callIds)
+        .where('status', '=', 'accepted')
+        .execute();
+      const taken = new Set(settled.map((row) => row.call_id));
+      const fresh = offers.filter((offer) => !taken.has(offer.callId));
+      if (fresh.length > 0) await trx.insertInto('offers').values(fresh.map(offerToRow)).execute();
+      return fresh;
+    });
+  }
+
+  async offer(id: string): Promise<Offer | undefined> {
+    return this.readOffer(this.db, id);
+  }
+
+  async offersOfCalls(callIds: readonly string[]): Promise<Offer[]> {
+    if (callIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('offers')
+      .selectAll()
+      .where('call_id', 'in', [...callIds])
+      .orderBy('offered_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(offerFromRow);
+  }
+
+  async pendingOffersOf(expertId: string): Promise<Offer[]> {
+    const rows = await this.db
+      .selectFrom('offers')
+      .selectAll()
+      .where('expert_id', '=', expertId)
+      .where('status', '=', 'pending')
+      .orderBy('offered_at')
+      .execute();
+    return rows.map(offerFromRow);
+  }
+
+  async accept(offerId: string, expertId: string, at: string): Promise<AcceptOutcome> {
+    try {
+      const outcome = await this.db.transaction().execute(async (trx) => {
+        const target = await this.readOffer(trx, offerId);
+        if (!target || target.expertId !== expertId) return { kind: 'not_found' } as const;
+        if (this.concurrentWriters) {
+          // Every accept of this call locks its offers in id order before writing: the racers
+          // queue here instead of deadlocking on each other's rows and the unique index.
+          await trx
+            .selectFrom('offers')
+            .select('id')
+            .where('call_id', '=', target.callId)
+            .orderBy('id')
+            .forUpdate()
+            .execute();
+        }
+        const won = await trx
+          .updateTable('offers')
+          .set({ status: 'accepted', ended_at: at })
+          .where('id', '=', offerId)
+          .where('status', '=', 'pending')
+          .where('expires_at', '>', at)
+          .executeTakeFirst();
+        if (Number(won.numUpdatedRows) !== 1) return undefined;
+        const rescinded = await trx
+          .updateTable('offers')
+          .set({ status: 'rescinded', ended_at: at })
+          .where('call_id', '=', target.callId)
+          .where('status', '=', 'pending')
+          .returningAll()
+          .execute();
+        const offer: Offer = { ...target, status: 'accepted', endedAt: at };
+        return { kind: 'accepted', offer, rescinded: rescinded.map(offerFromRow) } as const;
+      });
+      return outcome ?? (await this.refusal(offerId, at));
+    } catch (error) {
+      // The partial unique index refused a second accepted offer of the call: the other won.
+      if (isUniqueViolation(error)) return this.refusal(offerId, at);
+      throw error;
+    }
+  }
+
+  async decline(offerId: string, expertId: string, at: string): Promise<DeclineOutcome> {
+    const target = await this.readOffer(this.db, offerId);
+    if (!target || target.expertId !== expertId) return { kind: 'not_found' };
+    const declined = await this.db
+      .updateTable('offers')
+      .set({ status: 'declined', ended_at: at })
+      .where('id', '=', offerId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(declined.numUpdatedRows) === 1)
+      return { kind: 'declined', offer: { ...target, status: 'declined', endedAt: at } };
+    return this.refusal(offerId, at);
+  }
+
+  async timeOutDue(at: string): Promise<Offer[]> {
+    const rows = await this.db
+      .updateTable('offers')
+      .set({ status: 'timed_out', ended_at: at })
+      .where('status', '=', 'pending')
+      .where('expires_at', '<=', at)
+      .returningAll()
+      .execute();
+    return rows.map(offerFromRow);
+  }
+
+  async rescindPending(callId: string, at: string): Promise<Offer[]> {
+    const rows = await this.db
+      .updateTable('offers')
+      .set({ status: 'rescinded', ended_at: at })
+      .where('call_id', '=', callId)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .execute();
+    return rows.map(offerFromRow);
+  }
+
+  private async readOffer(
+    db: Kysely<BrokerDatabase> | Transaction<BrokerDatabase>,
+    id: string,
+  ): Promise<Offer | undefined> {
+    const row = await db.selectFrom('offers').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? offerFromRow(row) : undefined;
+  }
+
+  /** Why the offer could not be accepted or declined, as it stands now. */
+  private async refusal(offerId: string, at: string): Promise<OfferRefusal> {
+    const offer = await this.readOffer(this.db, offerId);
+    if (!offer) return { kind: 'not_found' };
+    const winner = await this.db
+      .selectFrom('offers')
+      .select('id')
+      .where('call_id', '=', offer.callId)
+      .where('status', '=', 'accepted')
+      .where('id', '!=', offer.id)
+      .executeTakeFirst();
+    if (winner) return { kind: 'taken', offer };
+    if (offer.status === 'pending' && offer.expiresAt <= at) return { kind: 'expired', offer };
+    return { kind: 'ended', offer };
+  }
+}

@@ -2,6 +2,24 @@ import { issueToken, signJwt } from '../src/auth/jwt.js';
 import { BrokerHarness, SECRET } from './support/broker-harness.js';
 import { TestIdentityProvider } from './support/identity-provider.js';
 
+/** Starts the identity provider, then a broker trusting it (`AUTH_JWKS_URL: 'jwks'`: its JWKS path). */
+async function brokerTrusting(
+  idp: TestIdentityProvider,
+  env: Record<string, string>,
+): Promise<BrokerHarness> {
+  await idp.start();
+  const jwks: Record<string, string> = env.AUTH_JWKS_URL
+    ? { AUTH_JWKS_URL: `${idp.issuer}/${env.AUTH_JWKS_URL}` }
+    : {};
+  const auth = { AUTH_ISSUER: idp.issuer, AUTH_AUDIENCE: 'expert-call-broker' };
+  return new BrokerHarness({ env: { ...auth, ...env, ...jwks } }).start();
+}
+
+async function stopBoth(harness: BrokerHarness, idp: TestIdentityProvider): Promise<void> {
+  await harness.stop();
+  await idp.stop();
+}
+
 /** Issue 10, item 5: tokens from the company's OIDC identity provider, besides the shared secret. */
 describe('tokens from an OIDC identity provider (RS256/ES256 over its JWKS)', () => {
   const idp = new TestIdentityProvider();
@@ -9,19 +27,9 @@ describe('tokens from an OIDC identity provider (RS256/ES256 over its JWKS)', ()
   const session = (token: string) => harness.api('GET', '/v1/session', { token });
 
   beforeAll(async () => {
-    await idp.start();
-    harness = await new BrokerHarness({
-      env: {
-        AUTH_ISSUER: idp.issuer,
-        AUTH_AUDIENCE: 'expert-call-broker',
-        AUTH_JWKS_COOLDOWN_MS: '0',
-      },
-    }).start();
+    harness = await brokerTrusting(idp, { AUTH_JWKS_COOLDOWN_MS: '0' });
   });
-  afterAll(async () => {
-    await harness.stop();
-    await idp.stop();
-  });
+  afterAll(() => stopBoth(harness, idp));
 
   it('maps sub to a directory person, keys found through discovery and cached', async () => {
     const first = await session(await idp.token({ sub: 'erika' }));
@@ -82,20 +90,9 @@ describe('identity-provider tokens naming the person by email', () => {
   let harness: BrokerHarness;
 
   beforeAll(async () => {
-    await idp.start();
-    harness = await new BrokerHarness({
-      env: {
-        AUTH_ISSUER: idp.issuer,
-        AUTH_AUDIENCE: 'expert-call-broker',
-        AUTH_JWKS_URL: `${idp.issuer}/jwks`,
-        AUTH_PERSON_CLAIM: 'email',
-      },
-    }).start();
+    harness = await brokerTrusting(idp, { AUTH_JWKS_URL: 'jwks', AUTH_PERSON_CLAIM: 'email' });
   });
-  afterAll(async () => {
-    await harness.stop();
-    await idp.stop();
-  });
+  afterAll(() => stopBoth(harness, idp));
 
   it('finds the person by email, case-insensitively, unless the email is unverified', async () => {
     const token = await idp.token({ sub: 'idp-4711', email: 'Erika@ACME.example' });

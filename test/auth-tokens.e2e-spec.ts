@@ -23,6 +23,15 @@ describe('client tokens (issue 8, finding 3)', () => {
     expect(answer.body.message).toBe('token has no "exp" claim');
   });
 
+  it('refuses a token without a subject, and a handshake token that is not a string', async () => {
+    const answer = await session(signJwt({ exp: now() + 60 }, SECRET));
+    expect(answer.status).toBe(401);
+    expect(answer.body.message).toBe('token has no subject');
+    await expect(harness.app!.get(AuthService).authenticate({ token: 1 })).rejects.toThrow(
+      'a bearer token is required',
+    );
+  });
+
   it('refuses a token before its nbf', async () => {
     const token = signJwt({ sub: 'tom', nbf: now() + 3600, exp: now() + 7200 }, SECRET);
     const answer = await session(token);

@@ -35,8 +35,11 @@ export class AuthService {
    * Throws TokenError (401) with a message fit for the client, or
    * IdentityProviderUnavailableError (503) when the identity provider's keys cannot be fetched.
    */
-  async authenticate(token: string | undefined): Promise<Authenticated> {
-    if (!token) throw new TokenError('a bearer token is required');
+  async authenticate(token: unknown): Promise<Authenticated> {
+    // A socket handshake's `auth.token` is whatever the client sent, not always a string.
+    if (typeof token !== 'string' || token === '') {
+      throw new TokenError('a bearer token is required');
+    }
     const verified = await this.verifier.verify(token);
     return { person: this.personOf(verified), expiresAt: new Date(verified.claims.exp * 1000) };
   }

@@ -1,4 +1,4 @@
-import { ConfigError, DEMO_JWT_SECRET, loadConfig } from './app-config.js';
+import { ConfigError, DEMO_JWT_SECRET, loadConfig, loadTokenCliConfig } from './app-config.js';
 
 const SECRET = 'a-production-secret-of-32-bytes!';
 
@@ -128,5 +128,26 @@ describe('loadConfig: demo mode is explicit (issue 8, finding 2)', () => {
     expect(demo.databaseUrl).toBe('sqlite:/tmp/x.db');
     expect(loadConfig({ ...production, HOST: '::' }).host).toBe('::');
     expect(() => loadConfig({ HOST: 'not a host!' })).toThrow(/^HOST must be/);
+  });
+});
+
+describe('loadTokenCliConfig (issue 10, item 5: the token CLI needs only the secret and directory)', () => {
+  it('reads the secret and the directory, nothing about xAssist', () => {
+    expect(
+      loadTokenCliConfig({ AUTH_JWT_SECRET: SECRET, DIRECTORY_FILE: './people.json' }),
+    ).toEqual({ jwtSecret: SECRET, directoryFile: './people.json' });
+  });
+
+  it('mints demo tokens with nothing set, and refuses half a production setup', () => {
+    expect(loadTokenCliConfig({})).toEqual({
+      jwtSecret: DEMO_JWT_SECRET,
+      directoryFile: undefined,
+    });
+    expect(() => loadTokenCliConfig({ AUTH_JWT_SECRET: SECRET })).toThrow(
+      /^DIRECTORY_FILE is required in production mode/,
+    );
+    expect(() => loadTokenCliConfig({ DIRECTORY_FILE: './p.json' })).toThrow(
+      /^AUTH_JWT_SECRET is required in production mode/,
+    );
   });
 });

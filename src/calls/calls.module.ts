@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { XAssistModule } from '../xassist/xassist.module.js';
+import { CallCreation } from './call-creation.js';
 import { CallLedger } from './call-ledger.service.js';
 import { CallRepository } from './call.repository.js';
 import { CallTracker } from './call-tracker.service.js';
@@ -16,6 +17,7 @@ import { KyselyCallRepository } from './kysely-call.repository.js';
     CallUpdatesBus,
     CallLedger,
     CallTracker,
+    CallCreation,
     CallsService,
   ],
   exports: [CallsService, CallUpdatesBus, CallTracker],

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { BadRequestError, ForbiddenError, UnprocessableError } from '../common/broker-error.js';
+import { DirectoryService, hasRole } from '../directory/directory.service.js';
+import type { Person, Role } from '../directory/person.js';
+import { seesEveryCall } from './call-access.js';
+import type { CallRecord, Participant } from './call.model.js';
+import type { CreateCallDto } from './dto/create-call.dto.js';
+
+/**
+ * Turns a caller's request into the new call's record (status `creating`), applying the
+ * contract's role rules. Nothing is written and xAssist is not asked here.
+ */
+export function buildCallRecord(
+  directory: DirectoryService,
+  caller: Person,
+  dto: CreateCallDto,
+  now: string,
+): CallRecord {
+  const technician = requestedTechnician(directory, caller, dto);
+  const experts = requestedExperts(directory, dto);
+  if (experts.some((expert) => expert.id === technician.id)) {
+    throw new UnprocessableError('the technician cannot also be one of the experts');
+  }
+  const callType = dto.callType ?? (experts.length === 1 ? 'MESH' : 'SFU');
+  if (callType === 'MESH' && experts.length > 1) {
+    throw new UnprocessableError('callType MESH is a 1:1 call; use SFU for more than one expert');
+  }
+  return {
+    id: randomUUID(),
+    xassistCallId: null,
+    status: 'creating',
+    title: dto.title.trim() || dto.title,
+    reason: dto.reason ?? 'STANDARD',
+    callType,
+    technician,
+    experts,
+    joinedExpertId: null,
+    failureReason: null,
+    seq: 0,
+    createdBy: caller.id,
+    anonymousJoinAllowed: dto.anonymousJoinAllowed ?? false,
+    createdAt: now,
+    ringingAt: null,
+    expertJoinedAt: null,
+    connectedAt: null,
+    endedAt: null,
+    updatedAt: now,
+  };
+}
+
+/** The technician the call is for: named, or the caller when a technician asks for themselves. */
+function requestedTechnician(
+  directory: DirectoryService,
+  caller: Person,
+  dto: CreateCallDto,
+): Participant {
+  const technicianId = dto.technicianId ?? (hasRole(caller, 'technician') ? caller.id : undefined);
+  if (!technicianId)
+    throw new BadRequestError('technicianId is required unless a technician asks for themselves');
+  if (hasRole(caller, 'technician') && !seesEveryCall(caller) && technicianId !== caller.id) {
+    throw new ForbiddenError('a technician may only ask for a call for themselves');
+  }
+  return participantOf(directory, technicianId, 'technician', 'technicianId');
+}
+
+/** Who is invited to answer: the seam where choosing experts (routing) plugs in. */
+function requestedExperts(directory: DirectoryService, dto: CreateCallDto): Participant[] {
+  return dto.expertIds.map((id) => participantOf(directory, id, 'expert', 'expertIds'));
+}
+
+function participantOf(
+  directory: DirectoryService,
+  id: string,
+  role: Role,
+  field: string,
+): Participant {
+  const person = directory.find(id);
+  if (!person) throw new UnprocessableError(`${field}: "${id}" is not in the directory`);
+  if (!hasRole(person, role) || !person.xassist) {
+    throw new UnprocessableError(`${field}: "${id}" is not a ${role}`);
+  }
+  return {
+    id: person.id,
+    displayName: person.displayName,
+    xassistUserId: person.xassist.userId,
+    xassistUserDbId: person.xassist.userDbId,
+  };
+}

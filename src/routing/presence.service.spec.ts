@@ -1,0 +1,149 @@
+import type { Kysely } from 'kysely';
+import { FakeClock } from '../../test/support/fake-clock.js';
+import { capturedLogger } from '../../test/support/log-capture.js';
+import { migrateToLatest, openDatabase } from '../database/database.js';
+import type { BrokerDatabase } from '../database/schema.js';
+import { directoryFrom } from '../directory/directory.module.js';
+import { KyselyRoutingRepository } from './kysely-routing.repository.js';
+import { PresenceService } from './presence.service.js';
+import type { ExpertPresence } from './routing.model.js';
+
+const xassist = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
+const directory = directoryFrom({
+  people: [
+    {
+      id: 'erika',
+      displayName: 'Erika',
+      roles: ['expert'],
+      skills: ['pumps'],
+      xassist: xassist(1),
+    },
+    { id: 'tom', displayName: 'Tom', roles: ['technician'], xassist: xassist(2) },
+  ],
+});
+const GRACE_MS = 30_000;
+
+describe('PresenceService', () => {
+  let db: Kysely<BrokerDatabase>;
+  let clock: FakeClock;
+  let sut: PresenceService;
+  let changes: ExpertPresence[];
+  let socketsLeft: Set<string>;
+  const stillConnected = (id: string) => socketsLeft.has(id);
+  const statusOf = async (id: string) =>
+    (await new KyselyRoutingRepository(db).presenceOf(id))?.status;
+
+  beforeEach(async () => {
+    db = openDatabase('sqlite::memory:').db;
+    await migrateToLatest(db);
+    clock = new FakeClock();
+    sut = new PresenceService(
+      new KyselyRoutingRepository(db),
+      directory,
+      clock,
+      capturedLogger().logger,
+      { offlineGraceMs: GRACE_MS },
+    );
+    changes = [];
+    sut.onChange((presence) => changes.push(presence));
+    socketsLeft = new Set();
+  });
+  afterEach(async () => {
+    sut.onModuleDestroy();
+    await db.destroy();
+  });
+
+  it('an expert sets available and away; a technician is refused with 403', async () => {
+    const erika = directory.find('erika')!;
+    expect(await sut.set(erika, 'available')).toMatchObject({ status: 'available' });
+    expect(await sut.set(erika, 'away')).toMatchObject({ status: 'away' });
+    expect(changes.map((p) => p.status)).toEqual(['available', 'away']);
+    await expect(sut.set(directory.find('tom')!, 'available')).rejects.toMatchObject({
+      httpStatus: 403,
+    });
+  });
+
+  it('a connect brings an offline expert back away, never straight to available', async () => {
+    await sut.connected('erika');
+    expect(await statusOf('erika')).toBe('away');
+  });
+
+  it('no socket for the whole grace: offline, and supervisors are told', async () => {
+    await sut.set(directory.find('erika')!, 'available');
+    await sut.connected('erika');
+    await sut.disconnected('erika', stillConnected);
+    await clock.advance(GRACE_MS - 1);
+    expect(await statusOf('erika')).toBe('available');
+    await clock.advance(1);
+    expect(await statusOf('erika')).toBe('offline');
+    expect(changes.at(-1)).toMatchObject({ status: 'offline' });
+    expect(sut.pendingGraceChecks).toBe(0);
+  });
+
+  it('a reconnect within the grace changes nothing', async () => {
+    await sut.set(directory.find('erika')!, 'available');
+    await sut.disconnected('erika', stillConnected);
+    await clock.advance(GRACE_MS - 5_000);
+    await sut.connected('erika');
+    await clock.advance(GRACE_MS * 2);
+    expect(await statusOf('erika')).toBe('available');
+    expect(changes.map((p) => p.status)).toEqual(['available']);
+  });
+
+  it('another socket still connected somewhere keeps the expert on', async () => {
+    await sut.set(directory.find('erika')!, 'available');
+    socketsLeft.add('erika');
+    await sut.disconnected('erika', stillConnected);
+    await clock.advance(GRACE_MS);
+    expect(await statusOf('erika')).toBe('available');
+  });
+
+  it('a later disconnect restarts the grace', async () => {
+    await sut.set(directory.find('erika')!, 'available');
+    await sut.disconnected('erika', stillConnected);
+    await clock.advance(20_000);
+    await sut.disconnected('erika', stillConnected);
+    await clock.advance(20_000);
+    expect(await statusOf('erika')).toBe('available');
+    await clock.advance(10_000);
+    expect(await statusOf('erika')).toBe('offline');
+  });
+
+  it('after a restart, stale experts with no socket go offline; fresh ones wait out the grace', async () => {
+    await sut.set(directory.find('erika')!, 'available');
+    await sut.disconnected('erika', stillConnected);
+    sut.onModuleDestroy(); // the instance stopped: its timer is gone
+    await clock.advance(10_000);
+    await sut.expireStale(stillConnected);
+    expect(await statusOf('erika')).toBe('available');
+    await clock.advance(GRACE_MS);
+    await sut.expireStale(stillConnected);
+    expect(await statusOf('erika')).toBe('offline');
+  });
+
+  it('two offer timeouts in a row set the expert away', async () => {
+    await sut.set(directory.find('erika')!, 'available');
+    await sut.offerEnded('erika', 'timed_out');
+    expect(await statusOf('erika')).toBe('available');
+    await sut.offerEnded('erika', 'timed_out');
+    expect(await statusOf('erika')).toBe('away');
+  });
+
+  it('standing joins presence and idle time for routing', async () => {
+    await sut.set(directory.find('erika')!, 'available');
+    await clock.advance(5_000);
+    await sut.callEnded('erika');
+    expect((await sut.standing()).get('erika')).toEqual({
+      status: 'available',
+      busy: false,
+      idleSinceMs: clock.now(),
+    });
+  });
+
+  it('ignores sockets of people who are not experts', async () => {
+    await sut.connected('tom');
+    await sut.disconnected('tom', stillConnected);
+    expect(await statusOf('tom')).toBeUndefined();
+    expect(sut.pendingGraceChecks).toBe(0);
+  });
+});

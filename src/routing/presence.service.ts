@@ -1,0 +1,173 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { Clock, type TimerHandle } from '../common/clock.js';
+import { ForbiddenError } from '../common/broker-error.js';
+import { DirectoryService, hasRole } from '../directory/directory.service.js';
+import type { Person } from '../directory/person.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import {
+  afterCallEnded,
+  afterConnect,
+  afterOfferOutcome,
+  DEFAULT_OFFLINE_GRACE_MS,
+  offlineDue,
+  withStatus,
+  type OfferOutcome,
+} from './presence-rules.js';
+import type { ExpertPresence, ExpertStanding, SettablePresence } from './routing.model.js';
+import { RoutingRepository } from './routing.repository.js';
+
+export interface PresenceOptions {
+  /** No socket for this long: offline (the contract says 30 s). */
+  offlineGraceMs: number;
+}
+
+/** DI token for PresenceOptions; the routing config slice provides it once the gateway is wired. */
+export const PRESENCE_OPTIONS = Symbol('PRESENCE_OPTIONS');
+
+/** Whether the person still has a socket anywhere in the cluster (the gateway answers). */
+export type ConnectedCheck = (personId: string) => boolean | Promise<boolean>;
+
+export type PresenceListener = (presence: ExpertPresence) => void;
+
+/**
+ * Experts' presence: what they set, what their sockets imply (the offline grace), and what their
+ * offers imply (two timeouts in a row: away). Stored in the database, so every instance sees the
+ * same value; the gateway only reports sockets and delivers `presence.updated`.
+ */
+@Injectable()
+export class PresenceService {
+  private readonly graceTimers = new Map<string, TimerHandle>();
+  private readonly listeners = new Set<PresenceListener>();
+  private readonly graceMs: number;
+
+  constructor(
+    private readonly repository: RoutingRepository,
+    private readonly directory: DirectoryService,
+    private readonly clock: Clock,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(PRESENCE_OPTIONS) options?: PresenceOptions,
+  ) {
+    this.graceMs = options?.offlineGraceMs ?? DEFAULT_OFFLINE_GRACE_MS;
+  }
+
+  /** Called with the new presence after every change that took (never for a no-op). */
+  onChange(listener: PresenceListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** `PUT /v1/presence/me` and socket `presence.set`; only experts have a presence. */
+  async set(person: Person, status: SettablePresence): Promise<ExpertPresence> {
+    if (!hasRole(person, 'expert'))
+      throw new ForbiddenError('only experts have a presence; this person is not an expert');
+    return this.change(person.id, (current, at) => withStatus(current, status, at));
+  }
+
+  /** One of the person's sockets connected (on this instance). */
+  async connected(personId: string): Promise<void> {
+    if (!this.isExpert(personId)) return;
+    this.clock.clearTimeout(this.graceTimers.get(personId));
+    this.graceTimers.delete(personId);
+    await this.change(personId, (current, at) => afterConnect(current, at));
+  }
+
+  /**
+   * One of the person's sockets went away. The grace runs from now; when it is over and
+   * `stillConnected` says no socket of theirs is left anywhere, they are offline.
+   */
+  async disconnected(personId: string, stillConnected: ConnectedCheck): Promise<void> {
+    if (!this.isExpert(personId)) return;
+    await this.change(personId, (current, at) => ({ ...current, lastSocketAt: at }));
+    this.clock.clearTimeout(this.graceTimers.get(personId));
+    const timer = this.clock.setTimeout(() => {
+      this.graceTimers.delete(personId);
+      this.expireIfGone(personId, stillConnected).catch((error: unknown) =>
+        this.logger.error({ err: error, personId }, 'the offline grace check failed'),
+      );
+    }, this.graceMs);
+    this.graceTimers.set(personId, timer);
+  }
+
+  /**
+   * Start-up (and any sweep): experts left available or away by an instance that stopped,
+   * with no socket for longer than the grace, are offline.
+   */
+  async expireStale(stillConnected: ConnectedCheck): Promise<void> {
+    for (const presence of await this.repository.allPresence()) {
+      if (presence.status !== 'offline') await this.expireIfGone(presence.expertId, stillConnected);
+    }
+  }
+
+  /** An offer of theirs was accepted, declined or timed out. */
+  async offerEnded(expertId: string, outcome: OfferOutcome): Promise<ExpertPresence> {
+    return this.change(expertId, (current, at) => afterOfferOutcome(current, outcome, at));
+  }
+
+  /** Their call ended: they are idle from now on (for `longest_idle`). */
+  async callEnded(expertId: string): Promise<ExpertPresence> {
+    return this.change(expertId, (current, at) => afterCallEnded(current, at));
+  }
+
+  /** What routing needs of every expert now: presence, busy-ness, idle time. */
+  async standing(): Promise<Map<string, ExpertStanding>> {
+    const [stored, busy] = await Promise.all([
+      this.repository.allPresence(),
+      this.repository.busyExperts(),
+    ]);
+    return new Map(
+      stored.map((presence) => [
+        presence.expertId,
+        {
+          status: presence.status,
+          busy: busy.has(presence.expertId),
+          idleSinceMs: presence.idleSince === null ? null : Date.parse(presence.idleSince),
+        },
+      ]),
+    );
+  }
+
+  /** Timers of this instance still waiting; for shutdown and tests. */
+  get pendingGraceChecks(): number {
+    return this.graceTimers.size;
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.graceTimers.values()) this.clock.clearTimeout(timer);
+    this.graceTimers.clear();
+  }
+
+  private async expireIfGone(personId: string, stillConnected: ConnectedCheck): Promise<void> {
+    const connectedNow = await stillConnected(personId);
+    await this.change(personId, (current, at) =>
+      offlineDue(current, connectedNow, Date.parse(at), this.graceMs)
+        ? withStatus(current, 'offline', at)
+        : current,
+    );
+  }
+
+  private isExpert(personId: string): boolean {
+    const person = this.directory.find(personId);
+    return person !== undefined && hasRole(person, 'expert');
+  }
+
+  private async change(
+    expertId: string,
+    rule: (current: ExpertPresence, at: string) => ExpertPresence,
+  ): Promise<ExpertPresence> {
+    const at = this.clock.isoNow();
+    const { before, after } = await this.repository.updatePresence(expertId, at, (current) =>
+      rule(current, at),
+    );
+    if (after.status !== before.status) {
+      for (const listener of this.listeners) {
+        try {
+          listener(after);
+        } catch (error) {
+          this.logger.error({ err: error, expertId }, 'a presence listener failed');
+        }
+      }
+    }
+    return after;
+  }
+}

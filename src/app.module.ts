@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module.js';
 import { ROOT_LOGGER } from './logging/logger.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
+import { RoutingModule } from './routing/routing.module.js';
 
 /** The configuration and the logger, made once at start-up, for every module. */
 @Global()
@@ -43,6 +44,7 @@ export class AppModule {
         AuthModule,
         CallsModule,
         RealtimeModule,
+        RoutingModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

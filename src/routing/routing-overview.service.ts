@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { ForbiddenError } from '../common/broker-error.js';
+import { DirectoryService, hasRole } from '../directory/directory.service.js';
+import type { Person } from '../directory/person.js';
+import type { RoutingStrategy } from '../directory/queue.js';
+import type { PresenceStatus } from './routing.model.js';
+import { RoutingRepository } from './routing.repository.js';
+import { eligibleExperts } from './routing-rules.js';
+import { PresenceService } from './presence.service.js';
+
+/** An expert as `GET /v1/experts` shows them. */
+export interface ExpertView {
+  id: string;
+  displayName: string;
+  skills: string[];
+  presence: PresenceStatus;
+  /** Derived: holding an accepted offer or in an active call. */
+  busy: boolean;
+  /** When `presence` last changed; null for an expert never seen. */
+  presenceSince: string | null;
+  idleSince: string | null;
+  currentCall: { id: string } | null;
+}
+
+/** A queue as `GET /v1/queues` shows it. */
+export interface QueueView {
+  id: string;
+  name: string;
+  skills: string[];
+  strategy: RoutingStrategy;
+  /** Requests waiting now; 0 until calls can be queued (issue 11, the wiring still to come). */
+  waiting: number;
+  longestWaitSeconds: number | null;
+  /** Experts who could be offered a request of this queue right now. */
+  availableExperts: number;
+}
+
+/** Read-only views of presence and queues for supervisors, integrations and experts. */
+@Injectable()
+export class RoutingOverviewService {
+  constructor(
+    private readonly directory: DirectoryService,
+    private readonly repository: RoutingRepository,
+    private readonly presence: PresenceService,
+    private readonly clock: Clock,
+  ) {}
+
+  async experts(caller: Person): Promise<ExpertView[]> {
+    if (!hasRole(caller, 'supervisor', 'integration', 'expert'))
+      throw new ForbiddenError('only supervisors, integrations and experts may list experts');
+    const [stored, busy] = await Promise.all([
+      this.repository.allPresence(),
+      this.repository.busyExperts(),
+    ]);
+    const byId = new Map(stored.map((presence) => [presence.expertId, presence]));
+    return this.directory.withRole('expert').map((expert) => {
+      const presence = byId.get(expert.id);
+      const callId = busy.get(expert.id);
+      return {
+        id: expert.id,
+        displayName: expert.displayName,
+        skills: expert.skills,
+        presence: presence?.status ?? 'offline',
+        busy: callId !== undefined,
+        presenceSince: presence?.since ?? null,
+        idleSince: presence?.idleSince ?? null,
+        currentCall: callId === undefined ? null : { id: callId },
+      };
+    });
+  }
+
+  async queues(): Promise<QueueView[]> {
+    const nowMs = this.clock.now();
+    const standing = await this.presence.standing();
+    const people = this.directory.all();
+    // A request queued now: escalation steps not reached, nobody refused yet.
+    const fresh = { callId: '', queuedAt: new Date(nowMs).toISOString() };
+    return this.directory.queues().map((queue) => ({
+      id: queue.id,
+      name: queue.name,
+      skills: queue.skills,
+      strategy: queue.strategy,
+      waiting: 0,
+      longestWaitSeconds: null,
+      availableExperts: eligibleExperts(queue, people, standing, fresh, [], nowMs).length,
+    }));
+  }
+}

@@ -1,0 +1,62 @@
+import { Body, Controller, Get, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPerson } from '../auth/auth.guard.js';
+import type { Person } from '../directory/person.js';
+import { SetPresenceDto } from './dto/set-presence.dto.js';
+import { PresenceService } from './presence.service.js';
+import type { PresenceStatus } from './routing.model.js';
+import {
+  RoutingOverviewService,
+  type ExpertView,
+  type QueueView,
+} from './routing-overview.service.js';
+
+export interface OwnPresenceView {
+  id: string;
+  presence: PresenceStatus;
+  presenceSince: string;
+  idleSince: string | null;
+}
+
+@ApiTags('routing')
+@ApiBearerAuth()
+@Controller('v1')
+export class RoutingController {
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly overview: RoutingOverviewService,
+  ) {}
+
+  @Put('presence/me')
+  @ApiOperation({
+    summary: 'An expert says whether they take calls: available or away (403 for others)',
+  })
+  async setOwnPresence(
+    @CurrentPerson() caller: Person,
+    @Body() body: SetPresenceDto,
+  ): Promise<OwnPresenceView> {
+    const presence = await this.presence.set(caller, body.status);
+    return {
+      id: presence.expertId,
+      presence: presence.status,
+      presenceSince: presence.since,
+      idleSince: presence.idleSince,
+    };
+  }
+
+  @Get('experts')
+  @ApiOperation({
+    summary: "Every expert's presence, skills, current call and idle time (not for technicians)",
+  })
+  async experts(@CurrentPerson() caller: Person): Promise<{ experts: ExpertView[] }> {
+    return { experts: await this.overview.experts(caller) };
+  }
+
+  @Get('queues')
+  @ApiOperation({
+    summary: 'Each queue with its waiting count, longest wait and available experts',
+  })
+  async queues(): Promise<{ queues: QueueView[] }> {
+    return { queues: await this.overview.queues() };
+  }
+}

@@ -74,16 +74,6 @@ export class CallsService {
     return { calls, nextCursor: calls.length === limit && last ? encodeCursor(last) : null };
   }
 
-  /** Every active call the person may see, newest first (the socket snapshot: all, not a page). */
-  async activeFor(person: Person): Promise<CallRecord[]> {
-    return this.calls.list({
-      statuses: ACTIVE_STATUSES,
-      participantId: seesEveryCall(person) ? null : person.id,
-      limit: null,
-      before: null,
-    });
-  }
-
   /** The call and its events after `afterSeq`, in seq order; one visibility check for both. */
   async withEvents(
     caller: Person,

@@ -7,6 +7,7 @@ import { authConfig, jwtSecretConfig, type AuthConfig } from './auth-config.js';
 import { ConfigError, type Env, integer, oneOf, required, text, url } from './env-readers.js';
 import { httpConfig, type HttpTimeouts } from './http-config.js';
 import { brokerMode, type BrokerMode } from './mode-config.js';
+import { quotaConfig, type QuotaConfig } from './quota-config.js';
 import {
   xassistResilienceConfig,
   type XAssistResilienceConfig,
@@ -43,6 +44,7 @@ export interface AppConfig {
   polling: { ringingMs: number; connectedMs: number; maxConcurrent: number };
   timeouts: { expertAnswerMs: number; technicianJoinMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  quotas: QuotaConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -112,6 +114,7 @@ export function loadConfig(env: Env): AppConfig {
       technicianJoinMs: integer(env, 'TECHNICIAN_JOIN_TIMEOUT_MS', 60000, 1, 86400000),
     },
     logLevel,
+    ...quotaConfig(env),
   };
 }
 

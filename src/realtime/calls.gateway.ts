@@ -16,13 +16,16 @@ import { toCallView, type CallRecord, type CallUpdate } from '../calls/call.mode
 import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { CallsService } from '../calls/calls.service.js';
 import { seesEveryCall } from '../calls/call-access.js';
+import { Clock } from '../common/clock.js';
 import { errorAnswer, logServerSide } from '../common/error-answer.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MAX_BODY_BYTES } from '../common/limits.js';
 import { validatePayload } from '../common/validation.js';
 import { hasRole } from '../directory/directory.service.js';
 import { personRef, type Person } from '../directory/person.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { CallSubscribeDto } from './call-subscribe.dto.js';
+import { onTokenExpiry } from './session-expiry.js';
 import {
   socketErrorAnswer,
   type CallSubscribeAck,
@@ -32,6 +35,8 @@ import {
 
 interface SocketData {
   person: Person;
+  /** The handshake token's `exp`: the socket is closed then. */
+  expiresAt: Date;
 }
 
 type BrokerServer = Server<
@@ -48,6 +53,7 @@ type BrokerSocket = Socket<
 >;
 
 const EVERY_CALL_ROOM = 'calls:all';
+const SESSION_EXPIRED = 'token has expired; connect again with a fresh token';
 const personRoom = (personId: string) => `person:${personId}`;
 
 /** Rooms that must hear about a call: its technician, its experts, and everyone who sees all calls. */
@@ -78,6 +84,8 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     private readonly auth: AuthService,
     private readonly calls: CallsService,
     private readonly bus: CallUpdatesBus,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'calls-gateway' });
@@ -87,8 +95,9 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     // A refused handshake reaches the client as `connect_error` with this message.
     server.use((socket, next) => {
       this.auth.authenticate((socket.handshake.auth as { token?: string } | undefined)?.token).then(
-        ({ person }) => {
+        ({ person, expiresAt }) => {
           socket.data.person = person;
+          socket.data.expiresAt = expiresAt;
           next();
         },
         (error: unknown) =>
@@ -105,16 +114,28 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
   }
 
   async handleConnection(socket: BrokerSocket): Promise<void> {
-    const person = socket.data.person;
+    const { person, expiresAt } = socket.data;
     if (!person) return void socket.disconnect(true);
+    const expiry = onTokenExpiry(this.clock, expiresAt, () => {
+      socket.emit('session.expired', { message: SESSION_EXPIRED });
+      socket.disconnect(true);
+    });
+    socket.once('disconnect', () => expiry.cancel());
     await socket.join(
       seesEveryCall(person) ? [personRoom(person.id), EVERY_CALL_ROOM] : [personRoom(person.id)],
     );
     try {
-      const active = await this.calls.activeFor(person);
-      socket.emit('calls.snapshot', { calls: active.map(toCallView) });
-      // A glasses app that was offline when the expert joined is rung now.
-      for (const call of active) {
+      const page = await this.calls.list(person, 'active', this.config.quotas.snapshotMaxCalls);
+      // With an acknowledgement: socket.io keeps no such packet for connection state recovery,
+      // so a snapshot per connect does not pile up in memory for minutes.
+      socket.emit(
+        'calls.snapshot',
+        { calls: page.calls.map(toCallView), nextCursor: page.nextCursor },
+        () => undefined,
+      );
+      // A glasses app that was offline when the expert joined is rung now. (A technician's
+      // active calls are capped far below a snapshot page, so the page holds them all.)
+      for (const call of page.calls) {
         if (
           call.status === 'expert_joined' &&
           call.technician.id === person.id &&

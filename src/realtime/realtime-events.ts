@@ -10,7 +10,15 @@ import type { ErrorAnswer } from '../common/error-answer.js';
 export type { CallEventView, CallView, PersonRef };
 
 export interface CallsSnapshotPayload {
+  /** The newest active calls the person may see, at most SOCKET_SNAPSHOT_MAX_CALLS of them. */
   calls: CallView[];
+  /** More active calls: `GET /v1/calls?status=active&cursor=<nextCursor>`; null when that was all. */
+  nextCursor: string | null;
+}
+
+/** Sent just before the broker disconnects a socket whose token reached its `exp`. */
+export interface SessionExpiredPayload {
+  message: string;
 }
 
 export interface CallUpdatedPayload {
@@ -50,7 +58,12 @@ export function socketErrorAnswer({ body }: ErrorAnswer): SocketErrorAnswer {
 export type CallSubscribeAck = { call: CallView; events: CallEventView[] } | SocketErrorAnswer;
 
 export interface ServerToClientEvents {
-  'calls.snapshot': (payload: CallsSnapshotPayload) => void;
+  /**
+   * Sent with an acknowledgement, which socket.io never keeps for connection state recovery;
+   * a client may ignore the acknowledgement function.
+   */
+  'calls.snapshot': (payload: CallsSnapshotPayload, received: () => void) => void;
+  'session.expired': (payload: SessionExpiredPayload) => void;
   'call.updated': (payload: CallUpdatedPayload) => void;
   'call.invite': (payload: CallInvitePayload) => void;
 }

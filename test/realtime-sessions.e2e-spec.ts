@@ -1,0 +1,95 @@
+import { CallsGateway } from '../src/realtime/calls.gateway.js';
+import { BrokerHarness } from './support/broker-harness.js';
+import { RecordingClient } from './support/socket-client.js';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const DAY_SECONDS = 24 * 3600;
+
+/** What sockets may hold on the server: snapshots, sessions beyond their token. */
+describe('socket sessions: bounded snapshots and tokens that expire', () => {
+  let sut: BrokerHarness;
+  const clients: RecordingClient[] = [];
+  const connect = async (person: string, ttlSeconds = 600) => {
+    const client = await RecordingClient.connect(sut.url, sut.token(person, ttlSeconds));
+    clients.push(client);
+    return client;
+  };
+  const createCall = async (as: string) =>
+    (await sut.api('POST', '/v1/calls', { as, body: { expertIds: ['erika'], title: 'Pump' } }))
+      .body;
+  /** The packets socket.io keeps in memory for connection state recovery (socket.io 4). */
+  const recoveryBuffer = (): Array<{ data: unknown[] }> =>
+    (sut.app!.get(CallsGateway) as any).server.of('/').adapter.packets;
+
+  beforeAll(async () => {
+    sut = await new BrokerHarness({ env: { SOCKET_SNAPSHOT_MAX_CALLS: '2' } }).start();
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+  afterAll(async () => {
+    expect(sut.secretsInLogs()).toEqual([]);
+    await sut.stop();
+  });
+
+  describe('calls.snapshot', () => {
+    let created: string[];
+
+    beforeAll(async () => {
+      created = [];
+      for (const as of ['tom', 'tina', 'tom']) created.push((await createCall(as)).id);
+    });
+
+    it('is delivered on every connect but never kept for connection state recovery', async () => {
+      for (let i = 0; i < 5; i++) {
+        const sam = await connect('sam');
+        expect((await sam.next('calls.snapshot')).calls.length).toBeGreaterThan(0);
+        sam.close();
+      }
+      const kept = recoveryBuffer().filter((packet) => packet.data[0] === 'calls.snapshot');
+      expect(kept).toEqual([]);
+    });
+
+    it('holds at most SOCKET_SNAPSHOT_MAX_CALLS calls; nextCursor pages through the rest over REST', async () => {
+      const sam = await connect('sam');
+      const snapshot = await sam.next('calls.snapshot');
+      expect(snapshot.calls).toHaveLength(2);
+      expect(snapshot.nextCursor).toEqual(expect.any(String));
+      const rest = await sut.api(
+        'GET',
+        `/v1/calls?status=active&limit=100&cursor=${snapshot.nextCursor}`,
+        { as: 'sam' },
+      );
+      const seen = [...snapshot.calls.map((c) => c.id), ...rest.body.calls.map((c: any) => c.id)];
+      expect(seen).toEqual(expect.arrayContaining(created));
+      expect(new Set(seen).size).toBe(seen.length);
+
+      const tina = await connect('tina');
+      const own = await tina.next('calls.snapshot');
+      expect(own.calls.map((c) => c.id)).toEqual([created[1]]);
+      expect(own.nextCursor).toBeNull();
+    });
+  });
+
+  describe('a socket whose token expires', () => {
+    it('is told and disconnected at exp, and hears nothing after', async () => {
+      const tom = await connect('tom', 2);
+      const reason = new Promise<string>((resolve) => tom.socket.once('disconnect', resolve));
+      const expired = await tom.next('session.expired', () => true, 5000);
+      expect(expired.message).toMatch(/token has expired; connect again with a fresh token/);
+      expect(await reason).toBe('io server disconnect');
+      const before = tom.received.length;
+      await createCall('tom');
+      await pause(200);
+      expect(tom.received.length).toBe(before);
+    });
+
+    it('stays connected when exp is further away than a timer can wait (over 24.8 days)', async () => {
+      const tom = await connect('tom', 40 * DAY_SECONDS);
+      await tom.next('calls.snapshot');
+      await pause(300);
+      expect(tom.socket.connected).toBe(true);
+      expect(tom.all('session.expired')).toEqual([]);
+    });
+  });
+});

@@ -1,4 +1,6 @@
+import { AuthService } from '../src/auth/auth.service.js';
 import { issueToken, signJwt } from '../src/auth/jwt.js';
+import { DirectoryService } from '../src/directory/directory.service.js';
 import { BrokerHarness, SECRET } from './support/broker-harness.js';
 import { TestIdentityProvider } from './support/identity-provider.js';
 
@@ -104,6 +106,15 @@ describe('identity-provider tokens naming the person by email', () => {
     const unknown = await idp.token({ sub: 'erika', email: 'nobody@acme.example' });
     expect((await harness.api('GET', '/v1/session', { token: unknown })).body.message).toBe(
       'token email "nobody@acme.example" is not in the directory',
+    );
+  });
+
+  it('refuses an email that two directory people share', async () => {
+    const erika = harness.app!.get(DirectoryService).find('erika')!;
+    const twins = new DirectoryService([erika, { ...erika, id: 'erika-2' }]);
+    const auth = new AuthService(harness.config, twins);
+    await expect(auth.authenticate(await idp.token({ email: erika.email }))).rejects.toThrow(
+      `token email "${erika.email}" names several directory people`,
     );
   });
 });

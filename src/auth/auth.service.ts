@@ -12,23 +12,25 @@ export interface Authenticated {
   expiresAt: Date;
 }
 
+const AMBIGUOUS = Symbol('several people');
+
 /** Turns a client token into a directory person; roles always come from the directory. */
 @Injectable()
 export class AuthService {
   private readonly verifier: TokenVerifier;
-  private readonly byEmail: Map<string, Person>;
+  private readonly byEmail: Map<string, Person | typeof AMBIGUOUS>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly directory: DirectoryService,
   ) {
     this.verifier = new TokenVerifier(config.auth);
-    this.byEmail = new Map(
-      directory
-        .all()
-        .filter((person) => person.email)
-        .map((person) => [person.email.toLowerCase(), person]),
-    );
+    this.byEmail = new Map();
+    for (const person of directory.all()) {
+      const email = person.email?.toLowerCase();
+      // An email two people share names neither of them: such a token is refused below.
+      if (email) this.byEmail.set(email, this.byEmail.has(email) ? AMBIGUOUS : person);
+    }
   }
 
   /**
@@ -58,6 +60,9 @@ export class AuthService {
     }
     const person =
       claim === 'email' ? this.byEmail.get(value.toLowerCase()) : this.directory.find(value);
+    if (person === AMBIGUOUS) {
+      throw new TokenError(`token email "${value}" names several directory people`);
+    }
     if (!person) {
       const name = claim === 'sub' ? 'subject' : claim;
       throw new TokenError(`token ${name} "${value}" is not in the directory`);

@@ -174,13 +174,17 @@ export class KyselyRoutingRepository extends RoutingRepository {
   }
 
   async pendingOffersOf(expertId: string): Promise<Offer[]> {
-    const rows = await this.db
-      .selectFrom('offers')
-      .selectAll()
-      .where('expert_id', '=', expertId)
-      .where('status', '=', 'pending')
-      .orderBy('offered_at')
-      .execute();
+    return this.pending(expertId);
+  }
+
+  async allPendingOffers(): Promise<Offer[]> {
+    return this.pending(null);
+  }
+
+  private async pending(expertId: string | null): Promise<Offer[]> {
+    let select = this.db.selectFrom('offers').selectAll().where('status', '=', 'pending');
+    if (expertId !== null) select = select.where('expert_id', '=', expertId);
+    const rows = await select.orderBy('offered_at').orderBy('id').execute();
     return rows.map(offerFromRow);
   }
 

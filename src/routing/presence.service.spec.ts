@@ -6,6 +6,7 @@ import type { BrokerDatabase } from '../database/schema.js';
 import { directoryFrom } from '../directory/directory.module.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
 import { PresenceService } from './presence.service.js';
+import { RoutingOverviewService } from './routing-overview.service.js';
 import type { ExpertPresence } from './routing.model.js';
 
 const xassist = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
@@ -145,5 +146,26 @@ describe('PresenceService', () => {
     await sut.disconnected('tom', stillConnected);
     expect(await statusOf('tom')).toBeUndefined();
     expect(sut.pendingGraceChecks).toBe(0);
+  });
+
+  it('gives one expert’s view for presence.updated, and none for a non-expert', async () => {
+    const overview = new RoutingOverviewService(
+      directory,
+      new KyselyRoutingRepository(db),
+      sut,
+      clock,
+    );
+    await sut.set(directory.find('erika')!, 'available');
+    expect(await overview.expert('erika')).toEqual({
+      id: 'erika',
+      displayName: 'Erika',
+      skills: ['pumps'],
+      presence: 'available',
+      busy: false,
+      presenceSince: clock.isoNow(),
+      idleSince: clock.isoNow(),
+      currentCall: null,
+    });
+    expect(await overview.expert('tom')).toBeUndefined();
   });
 });

@@ -49,12 +49,23 @@ export class RoutingOverviewService {
   async experts(caller: Person): Promise<ExpertView[]> {
     if (!hasRole(caller, 'supervisor', 'integration', 'expert'))
       throw new ForbiddenError('only supervisors, integrations and experts may list experts');
+    return this.expertViews(this.directory.withRole('expert'));
+  }
+
+  /** One expert's view, for `presence.updated`; undefined for someone who is not an expert. */
+  async expert(expertId: string): Promise<ExpertView | undefined> {
+    const person = this.directory.find(expertId);
+    if (!person || !hasRole(person, 'expert')) return undefined;
+    return (await this.expertViews([person]))[0];
+  }
+
+  private async expertViews(experts: Person[]): Promise<ExpertView[]> {
     const [stored, busy] = await Promise.all([
       this.repository.allPresence(),
       this.repository.busyExperts(),
     ]);
     const byId = new Map(stored.map((presence) => [presence.expertId, presence]));
-    return this.directory.withRole('expert').map((expert) => {
+    return experts.map((expert) => {
       const presence = byId.get(expert.id);
       const callId = busy.get(expert.id);
       return {

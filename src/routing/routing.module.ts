@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
+import { OfferService } from './offer.service.js';
 import { PresenceService } from './presence.service.js';
 import { RoutingRepository } from './routing.repository.js';
 import { RoutingController } from './routing.controller.js';
@@ -11,8 +12,9 @@ import { RoutingOverviewService } from './routing-overview.service.js';
   providers: [
     { provide: RoutingRepository, useClass: KyselyRoutingRepository },
     PresenceService,
+    OfferService,
     RoutingOverviewService,
   ],
-  exports: [RoutingRepository, PresenceService, RoutingOverviewService],
+  exports: [RoutingRepository, PresenceService, OfferService, RoutingOverviewService],
 })
 export class RoutingModule {}

@@ -42,6 +42,8 @@ export abstract class RoutingRepository {
   abstract offer(id: string): Promise<Offer | undefined>;
   abstract offersOfCalls(callIds: readonly string[]): Promise<Offer[]>;
   abstract pendingOffersOf(expertId: string): Promise<Offer[]>;
+  /** Every pending offer, of any call: who is reserved right now. */
+  abstract allPendingOffers(): Promise<Offer[]>;
   /**
    * The expert's pending offer becomes `accepted` and every other pending offer of the call
    * `rescinded`, in one transaction; exactly one accept per call wins, whatever the race.

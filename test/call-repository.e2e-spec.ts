@@ -29,6 +29,9 @@ function call(overrides: Partial<CallRecord> = {}): CallRecord {
     seq: 0,
     createdBy: 'tom',
     anonymousJoinAllowed: false,
+    description: null,
+    externalRef: null,
+    metadata: {},
     createdAt: at,
     ringingAt: null,
     expertJoinedAt: null,
@@ -97,6 +100,26 @@ describe.each(backends.filter((backend) => postgres || backend.name !== 'Postgre
       expect(await sut.insert(created, null)).toEqual({ kind: 'inserted', call: created });
       expect(await sut.find(created.id)).toEqual(created);
       expect(await sut.find('missing')).toBeUndefined();
+    });
+
+    it("keeps a call's context and finds calls by externalRef", async () => {
+      const ref = `WO-${randomUUID()}`;
+      const withContext = call({
+        description: 'Bearing noise\nsince Monday ✓',
+        externalRef: ref,
+        metadata: { site: 'Plant 3', 'asset.id': 'P-7' },
+      });
+      await sut.insert(withContext, null);
+      await sut.insert(call(), null);
+      expect(await sut.find(withContext.id)).toEqual(withContext);
+      const found = await sut.list({
+        statuses: null,
+        externalRef: ref,
+        participantId: null,
+        limit: 10,
+        before: null,
+      });
+      expect(found).toEqual([withContext]);
     });
 
     it('commits the row and its events atomically, guarded by seq', async () => {

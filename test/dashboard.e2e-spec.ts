@@ -43,7 +43,14 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
 
       const { body: call } = await sut.api('POST', '/v1/calls', {
         as: 'erp',
-        body: { technicianId: 'tom', expertIds: ['erika'], title: 'Pump 7 vibration' },
+        body: {
+          technicianId: 'tom',
+          expertIds: ['erika'],
+          title: 'Pump 7 vibration',
+          description: 'Bearing noise <b>since Monday</b>',
+          externalRef: 'SAP-WO-4711',
+          metadata: { site: 'Plant 3' },
+        },
       });
       const row = statusOf(page, call.id);
       await row.and(page.locator('[data-status="ringing"]')).waitFor();
@@ -55,6 +62,14 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
 
       await row.click();
       await page.locator('#events li', { hasText: 'status.expert_joined' }).waitFor();
+      // The caller's context, shown as text (never as markup) beside the timeline.
+      await page
+        .locator('#call-description', { hasText: 'Bearing noise <b>since Monday</b>' })
+        .waitFor();
+      expect(await page.locator('#timeline b').count()).toBe(0);
+      const context = await page.locator('#call-context').innerText();
+      expect(context).toMatch(/Reference\s+SAP-WO-4711/);
+      expect(context).toMatch(/site\s+Plant 3/);
       sut.simulator.state.join(call.xassistCallId, 'tom');
       await row.and(page.locator('[data-status="connected"]')).waitFor();
       await page.locator('#events li', { hasText: 'status.connected' }).waitFor();

@@ -22,6 +22,12 @@ export interface CallRecord {
   seq: number;
   createdBy: string;
   anonymousJoinAllowed: boolean;
+  /** Free text for the expert; null when the caller gave none. */
+  description: string | null;
+  /** The ERP or ticket id the call is about; null when none was given. */
+  externalRef: string | null;
+  /** The caller's own small key/value context; empty when none was given. */
+  metadata: Record<string, string>;
   createdAt: string;
   ringingAt: string | null;
   expertJoinedAt: string | null;
@@ -61,6 +67,10 @@ export function toCallView(call: CallRecord): CallView {
     reason: call.reason,
     callType: call.callType,
     anonymousJoinAllowed: call.anonymousJoinAllowed,
+    // The caller's context is the call's purpose: every viewer of the call may read it.
+    description: call.description,
+    externalRef: call.externalRef,
+    metadata: { ...call.metadata },
     technician: personRef(call.technician),
     experts: call.experts.map(personRef),
     joinedExpertId: call.joinedExpertId,

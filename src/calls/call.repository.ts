@@ -14,6 +14,8 @@ export type InsertOutcome =
 
 export interface CallListQuery {
   statuses: readonly CallStatus[] | null;
+  /** Only calls with exactly this externalRef; absent or null: any. */
+  externalRef?: string | null;
   /** Null: every call. Otherwise only calls where this person is the technician or an invited expert. */
   participantId: string | null;
   /** Null: every matching call. */

@@ -41,7 +41,13 @@ export class CallsController {
     @Query() query: ListCallsQuery,
   ): Promise<{ calls: CallView[]; nextCursor: string | null }> {
     const limit = query.limit === undefined ? PAGE_LIMIT.default : Number(query.limit);
-    const page = await this.calls.list(caller, query.status ?? 'active', limit, query.cursor);
+    const page = await this.calls.list(
+      caller,
+      query.status ?? 'active',
+      limit,
+      query.cursor,
+      query.externalRef,
+    );
     return { calls: page.calls.map(toCallView), nextCursor: page.nextCursor };
   }
 

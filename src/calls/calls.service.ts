@@ -63,9 +63,11 @@ export class CallsService {
     status: 'active' | 'ended' | 'all',
     limit: number,
     cursor?: string,
+    externalRef?: string,
   ): Promise<CallPage> {
     const calls = await this.calls.list({
       statuses: status === 'all' ? null : status === 'active' ? ACTIVE_STATUSES : END_STATUSES,
+      externalRef: externalRef ?? null,
       participantId: seesEveryCall(caller) ? null : caller.id,
       limit,
       before: cursor ? decodeCursor(cursor) : null,

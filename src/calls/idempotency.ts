@@ -29,8 +29,17 @@ export function assertSameBody(claim: IdempotencyClaim | null, earlierBodyHash: 
   }
 }
 
-/** Key order does not make two bodies different. */
+/** Key order does not make two bodies different, at any depth (metadata is an object too). */
 function hashBody(dto: CreateCallDto): string {
-  const canonical = JSON.stringify(dto, Object.keys(dto).sort());
-  return createHash('sha256').update(canonical).digest('hex');
+  return createHash('sha256').update(canonicalJson(dto)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  const fields = Object.entries(value)
+    .filter(([, item]) => item !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`);
+  return `{${fields.join(',')}}`;
 }

@@ -29,6 +29,9 @@ function toRow(call: CallRecord): CallsTable {
     seq: call.seq,
     created_by: call.createdBy,
     anonymous_join_allowed: call.anonymousJoinAllowed ? 1 : 0,
+    description: call.description,
+    external_ref: call.externalRef,
+    metadata_json: JSON.stringify(call.metadata),
     created_at: call.createdAt,
     ringing_at: call.ringingAt,
     expert_joined_at: call.expertJoinedAt,
@@ -53,6 +56,9 @@ function fromRow(row: Selectable<CallsTable>): CallRecord {
     seq: Number(row.seq),
     createdBy: row.created_by,
     anonymousJoinAllowed: Number(row.anonymous_join_allowed) === 1,
+    description: row.description,
+    externalRef: row.external_ref,
+    metadata: row.metadata_json === null ? {} : JSON.parse(row.metadata_json),
     createdAt: row.created_at,
     ringingAt: row.ringing_at,
     expertJoinedAt: row.expert_joined_at,
@@ -198,6 +204,7 @@ export class KyselyCallRepository extends CallRepository {
   async list(query: CallListQuery): Promise<CallRecord[]> {
     let select = this.db.selectFrom('calls').selectAll();
     if (query.statuses) select = select.where('status', 'in', [...query.statuses]);
+    if (query.externalRef) select = select.where('external_ref', '=', query.externalRef);
     if (query.participantId !== null) {
       const person = query.participantId;
       select = select.where((eb) =>

@@ -101,6 +101,25 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '2026-11-23-030-call-context': {
+    // What the caller tells about the call: free text, the ERP or ticket id (looked up), key/values.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('calls').addColumn('description', 'text').execute();
+      await db.schema.alterTable('calls').addColumn('external_ref', 'varchar(200)').execute();
+      await db.schema.alterTable('calls').addColumn('metadata_json', 'text').execute();
+      await db.schema
+        .createIndex('calls_external_ref')
+        .on('calls')
+        .columns(['external_ref', 'created_at'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('calls_external_ref').execute();
+      for (const column of ['metadata_json', 'external_ref', 'description']) {
+        await db.schema.alterTable('calls').dropColumn(column).execute();
+      }
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

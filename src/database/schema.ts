@@ -16,6 +16,10 @@ export interface CallsTable {
   seq: number;
   created_by: string;
   anonymous_join_allowed: number;
+  description: string | null;
+  external_ref: string | null;
+  /** A JSON object of strings; null for calls stored before context existed. */
+  metadata_json: string | null;
   created_at: string;
   ringing_at: string | null;
   expert_joined_at: string | null;

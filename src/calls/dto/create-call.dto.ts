@@ -20,6 +20,12 @@ import {
 import { MAX_STORED_INTEGER } from '../../common/limits.js';
 import { IsPlainText, PERSON_ID, PERSON_ID_RULE } from '../../common/text-rules.js';
 import { IsWholeNumberText } from '../../common/validation.js';
+import {
+  CALL_CONTEXT_LIMITS,
+  IsCallMetadata,
+  IsExternalRef,
+  IsMultilineText,
+} from './call-context.validation.js';
 
 export class CreateCallDto {
   @ApiPropertyOptional({
@@ -69,6 +75,41 @@ export class CreateCallDto {
   @IsOptional()
   @IsBoolean()
   anonymousJoinAllowed?: boolean;
+
+  @ApiPropertyOptional({
+    maxLength: CALL_CONTEXT_LIMITS.descriptionMaxLength,
+    description: 'What the technician needs help with; line breaks allowed.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(CALL_CONTEXT_LIMITS.descriptionMaxLength)
+  @IsMultilineText()
+  description?: string;
+
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: CALL_CONTEXT_LIMITS.externalRefMaxLength,
+    pattern: CALL_CONTEXT_LIMITS.externalRefPattern,
+    example: 'SAP-WO-4711',
+    description: 'The ERP or ticket id; GET /v1/calls?externalRef= finds the call by it.',
+  })
+  @IsOptional()
+  @IsExternalRef()
+  externalRef?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: {
+      type: 'string',
+      maxLength: CALL_CONTEXT_LIMITS.metadataValueMaxLength,
+    },
+    maxProperties: CALL_CONTEXT_LIMITS.metadataMaxKeys,
+    example: { site: 'Plant 3', asset: 'P-7' },
+    description: `Your own key/value context: keys match ${CALL_CONTEXT_LIMITS.metadataKeyPattern}, at most ${CALL_CONTEXT_LIMITS.metadataMaxBytes} bytes as JSON.`,
+  })
+  @IsOptional()
+  @IsCallMetadata()
+  metadata?: Record<string, string>;
 }
 
 export const PAGE_LIMIT = { default: 20, max: 100 } as const;
@@ -88,6 +129,15 @@ export class ListCallsQuery {
   @IsOptional()
   @IsWholeNumberText(1, PAGE_LIMIT.max)
   limit?: string;
+
+  @ApiPropertyOptional({
+    maxLength: CALL_CONTEXT_LIMITS.externalRefMaxLength,
+    description:
+      'Only calls created with this externalRef (combine with status=all for ended ones).',
+  })
+  @IsOptional()
+  @IsExternalRef()
+  externalRef?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()

@@ -127,6 +127,26 @@ function showCall(call) {
   $('empty').hidden = true;
 }
 
+/** What the caller told about the selected call: description, ERP or ticket id, metadata. */
+function showContext(call) {
+  $('timeline-title').textContent = call.title;
+  $('call-description').textContent = call.description ?? '';
+  $('call-description').hidden = !call.description;
+  const entries = [
+    ...(call.externalRef ? [['Reference', call.externalRef]] : []),
+    ...Object.entries(call.metadata ?? {}),
+  ];
+  $('call-context').replaceChildren(
+    ...entries.flatMap(([key, value]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = key;
+      const dd = document.createElement('dd');
+      dd.textContent = value;
+      return [dt, dd];
+    }),
+  );
+}
+
 function appendEvents(events) {
   const list = $('events');
   for (const event of events) {
@@ -149,6 +169,7 @@ function resync() {
   state.socket.emit('call.subscribe', { callId, afterSeq: state.lastSeq }, (answer) => {
     if (answer.error || callId !== state.selectedId) return;
     showCall(answer.call);
+    showContext(answer.call);
     appendEvents(answer.events);
   });
 }
@@ -158,7 +179,9 @@ function select(callId) {
   state.lastSeq = 0;
   $('events').replaceChildren();
   $('timeline').hidden = false;
-  $('timeline-title').textContent = state.calls.get(callId)?.title ?? callId;
+  const call = state.calls.get(callId);
+  if (call) showContext(call);
+  else $('timeline-title').textContent = callId;
   renderCalls();
   resync();
 }

@@ -5,6 +5,7 @@
  */
 import { authConfig, jwtSecretConfig, type AuthConfig } from './auth-config.js';
 import { ConfigError, type Env, integer, oneOf, required, text, url } from './env-readers.js';
+import { glassesConfig, type GlassesConfig } from './glasses-config.js';
 import { httpConfig, type HttpTimeouts } from './http-config.js';
 import { brokerMode, type BrokerMode } from './mode-config.js';
 import { quotaConfig, type QuotaConfig } from './quota-config.js';
@@ -43,6 +44,7 @@ export interface AppConfig {
   directoryFile: string | undefined;
   polling: { ringingMs: number; connectedMs: number; maxConcurrent: number };
   timeouts: { expertAnswerMs: number; technicianJoinMs: number };
+  glasses: GlassesConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   quotas: QuotaConfig;
 }
@@ -113,6 +115,7 @@ export function loadConfig(env: Env): AppConfig {
       expertAnswerMs: integer(env, 'EXPERT_ANSWER_TIMEOUT_MS', 60000, 1, 86400000),
       technicianJoinMs: integer(env, 'TECHNICIAN_JOIN_TIMEOUT_MS', 60000, 1, 86400000),
     },
+    glasses: glassesConfig(env),
     logLevel,
     ...quotaConfig(env),
   };

@@ -14,6 +14,7 @@ import { AuthService } from '../auth/auth.service.js';
 import { TokenError } from '../auth/jwt.js';
 import { toCallView, type CallRecord, type CallUpdate } from '../calls/call.model.js';
 import { CallUpdatesBus } from '../calls/call-updates.bus.js';
+import { callInvite } from '../calls/call-invite.js';
 import { CallsService } from '../calls/calls.service.js';
 import { seesEveryCall } from '../calls/call-access.js';
 import { Clock } from '../common/clock.js';
@@ -22,7 +23,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MAX_BODY_BYTES } from '../common/limits.js';
 import { validatePayload } from '../common/validation.js';
 import { hasRole } from '../directory/directory.service.js';
-import { personRef, type Person } from '../directory/person.js';
+import type { Person } from '../directory/person.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { CallSubscribeDto } from './call-subscribe.dto.js';
 import { onTokenExpiry } from './session-expiry.js';
@@ -181,11 +182,7 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     target: Pick<BrokerSocket, 'emit'> | ReturnType<BrokerServer['to']>,
     call: CallRecord,
   ): void {
-    const expert = call.experts.find((candidate) => candidate.id === call.joinedExpertId);
-    if (!expert) return;
-    target.emit('call.invite', {
-      call: toCallView(call),
-      expert: personRef(expert),
-    });
+    const invite = callInvite(call, this.config.glasses.joinUrlTemplate);
+    if (invite) target.emit('call.invite', invite);
   }
 }

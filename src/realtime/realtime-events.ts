@@ -6,6 +6,7 @@
 import type { PersonRef } from '../directory/person.js';
 import type { CallEventView, CallView } from '../calls/call.model.js';
 import type { ErrorAnswer } from '../common/error-answer.js';
+import type { CallInvite } from '../calls/call-invite.js';
 
 export type { CallEventView, CallView, PersonRef };
 
@@ -27,10 +28,8 @@ export interface CallUpdatedPayload {
   events: CallEventView[];
 }
 
-export interface CallInvitePayload {
-  call: CallView;
-  expert: PersonRef;
-}
+/** The expert who joined, the xAssist call id and, when configured, the URL that joins it. */
+export type CallInvitePayload = CallInvite;
 
 export interface CallSubscribePayload {
   callId: string;

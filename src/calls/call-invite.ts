@@ -1,0 +1,28 @@
+import { CALL_ID_PLACEHOLDER } from '../config/glasses-config.js';
+import { personRef, type PersonRef } from '../directory/person.js';
+import { toCallView, type CallRecord, type CallView } from './call.model.js';
+
+/** What `call.invite` tells the glasses: who joined, and where to join the same xAssist call. */
+export interface CallInvite {
+  call: CallView;
+  expert: PersonRef;
+  /** The xAssist call to join; also `call.xassistCallId`, repeated so the app need not dig. */
+  xassistCallId: string;
+  /** XASSIST_JOIN_URL_TEMPLATE with the call id in it; null when the broker has no template. */
+  joinUrl: string | null;
+}
+
+/** The invite for a call an expert has joined, or null when there is nobody or nothing to join. */
+export function callInvite(call: CallRecord, joinUrlTemplate: string | null): CallInvite | null {
+  const expert = call.experts.find((candidate) => candidate.id === call.joinedExpertId);
+  if (!expert || !call.xassistCallId) return null;
+  return {
+    call: toCallView(call),
+    expert: personRef(expert),
+    xassistCallId: call.xassistCallId,
+    joinUrl:
+      joinUrlTemplate === null
+        ? null
+        : joinUrlTemplate.replaceAll(CALL_ID_PLACEHOLDER, encodeURIComponent(call.xassistCallId)),
+  };
+}

@@ -5,7 +5,7 @@ const ask = { technicianId: 'tom', expertIds: ['erika'], title: 'Pump 7 vibratio
 const context = {
   description: 'Bearing noise since the last service.\nVibration 7 mm/s at the drive end.',
   externalRef: 'SAP-WO-4711',
-  metadata: { site: 'Plant 3', asset: 'P-7', 'ticket.priority': 'high' },
+  metadata: { site: 'Plant 3', asset: 'P-7', 'ticket.priority': 'high', costCenter: '' },
 };
 
 describe('context on a call: description, externalRef, metadata', () => {
@@ -88,13 +88,19 @@ describe('context on a call: description, externalRef, metadata', () => {
     [
       'a NUL in the description',
       { description: 'pump\u0000 7' },
-      /description must be text without control characters/,
+      /description must not contain control characters \(U\+0000\)/,
     ],
     [
       'an escape character in the description',
       { description: 'pump \u001b[31m7' },
-      /description must be text without control characters/,
+      /description must not contain control characters \(U\+001B\)/,
     ],
+    [
+      'a bidi override in the description',
+      { description: 'pump \u202e7' },
+      /description must not contain bidirectional controls \(U\+202E\)/,
+    ],
+    ['a blank description', { description: ' \n ' }, /description must not be blank/],
     ['a number as description', { description: 7 }, /description must be a string/],
     [
       'an externalRef with a space',
@@ -128,7 +134,7 @@ describe('context on a call: description, externalRef, metadata', () => {
     [
       'a line break in a metadata value',
       { metadata: { a: 'x\ny' } },
-      /metadata\.a must not contain control characters/,
+      /metadata\.a must not contain control characters \(U\+000A\)/,
     ],
     [
       'metadata over 4 KiB',

@@ -1,4 +1,5 @@
 import { ValidateBy } from 'class-validator';
+import { textProblem } from '../../common/text-rules.js';
 
 /** The bounds of a call's context; docs/api.md and the OpenAPI document state the same numbers. */
 export const CALL_CONTEXT_LIMITS = {
@@ -15,20 +16,20 @@ export const CALL_CONTEXT_LIMITS = {
 
 const EXTERNAL_REF = new RegExp(CALL_CONTEXT_LIMITS.externalRefPattern);
 const METADATA_KEY = new RegExp(CALL_CONTEXT_LIMITS.metadataKeyPattern);
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex
-const CONTROL_EXCEPT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+/** The plain-text rules of a title, except that line breaks and tabs are fine. */
+function multilineTextProblem(value: string): string | undefined {
+  return textProblem(value.replace(/\r\n|[\n\r\t]/g, ' '));
+}
 
-/** Free text: line breaks and tabs are fine, other control characters are not. */
+/** Free text such as a description: several lines, but no other controls or bidi overrides. */
 export function IsMultilineText(): PropertyDecorator {
   return ValidateBy({
     name: 'isMultilineText',
     validator: {
       validate: (value: unknown) =>
-        typeof value === 'string' && !CONTROL_EXCEPT_LINE_BREAKS.test(value),
+        typeof value !== 'string' || multilineTextProblem(value) === undefined,
       defaultMessage: (args) =>
-        `${args?.property} must be text without control characters (line breaks and tabs are allowed)`,
+        `${args?.property} ${typeof args?.value === 'string' ? multilineTextProblem(args.value) : 'must be text'}`,
     },
   });
 }
@@ -62,7 +63,9 @@ export function metadataProblem(value: unknown): string | null {
     if (item.length > limits.metadataValueMaxLength) {
       return `metadata.${key} must be at most ${limits.metadataValueMaxLength} characters`;
     }
-    if (CONTROL.test(item)) return `metadata.${key} must not contain control characters`;
+    // An empty value is allowed (ERPs send empty fields); otherwise a title's text rules.
+    const problem = item === '' ? undefined : textProblem(item);
+    if (problem) return `metadata.${key} ${problem}`;
   }
   const bytes = Buffer.byteLength(JSON.stringify(value));
   if (bytes > limits.metadataMaxBytes) {

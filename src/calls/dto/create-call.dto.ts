@@ -82,7 +82,7 @@ export class CreateCallDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(CALL_CONTEXT_LIMITS.descriptionMaxLength)
+  @Length(0, CALL_CONTEXT_LIMITS.descriptionMaxLength)
   @IsMultilineText()
   description?: string;
 

@@ -1,36 +1,18 @@
 import type { CallRecord } from './call.model.js';
 import { callInvite } from './call-invite.js';
+import { ringingCall, T0 } from '../../test/support/call-records.js';
 
-const T0 = '2026-11-23T10:00:00.000Z';
-const erika = { id: 'erika', displayName: 'Erika', xassistUserId: 'erika', xassistUserDbId: 8 };
-const ed = { id: 'ed', displayName: 'Ed', xassistUserId: 'ed', xassistUserDbId: 9 };
+const XASSIST_CALL_ID = 'e76e1d8a-6d1c-4b0e-9a55-0d4f3c1e2b7a';
 
 function joinedCall(overrides: Partial<CallRecord> = {}): CallRecord {
-  return {
-    id: 'c1',
-    xassistCallId: 'e76e1d8a-6d1c-4b0e-9a55-0d4f3c1e2b7a',
+  return ringingCall({
+    xassistCallId: XASSIST_CALL_ID,
     status: 'expert_joined',
-    title: 'Pump 7',
-    reason: 'STANDARD',
-    callType: 'SFU',
-    technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'tom', xassistUserDbId: 12 },
-    experts: [erika, ed],
     joinedExpertId: 'ed',
-    failureReason: null,
-    seq: 4,
-    createdBy: 'tom',
-    anonymousJoinAllowed: false,
-    description: null,
-    externalRef: null,
-    metadata: {},
-    createdAt: T0,
-    ringingAt: T0,
     expertJoinedAt: T0,
-    connectedAt: null,
-    endedAt: null,
-    updatedAt: T0,
+    seq: 4,
     ...overrides,
-  };
+  });
 }
 
 describe('callInvite', () => {
@@ -38,7 +20,7 @@ describe('callInvite', () => {
     const invite = callInvite(joinedCall(), null);
     expect(invite).toMatchObject({
       expert: { id: 'ed', displayName: 'Ed' },
-      xassistCallId: 'e76e1d8a-6d1c-4b0e-9a55-0d4f3c1e2b7a',
+      xassistCallId: XASSIST_CALL_ID,
       joinUrl: null,
       call: { id: 'c1', status: 'expert_joined' },
     });
@@ -49,7 +31,7 @@ describe('callInvite', () => {
 
   it('fills the join URL template with the xAssist call id', () => {
     const invite = callInvite(joinedCall(), 'https://host/acme/#/call/{callId}');
-    expect(invite?.joinUrl).toBe('https://host/acme/#/call/e76e1d8a-6d1c-4b0e-9a55-0d4f3c1e2b7a');
+    expect(invite?.joinUrl).toBe(`https://host/acme/#/call/${XASSIST_CALL_ID}`);
   });
 
   it('escapes an xAssist call id that is not URL-safe, everywhere the template asks for it', () => {

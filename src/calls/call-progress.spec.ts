@@ -1,42 +1,11 @@
 import type { CallEvent, CallLog } from '../xassist-contract/xassist-contract.js';
+import type { CallRecord } from './call.model.js';
 import { CallChange } from './call-change.js';
 import { IllegalTransitionError } from './call-lifecycle.js';
-import type { CallRecord } from './call.model.js';
 import { applyCallLog, applyDeadline } from './call-progress.js';
+import { ringingCall, T0 } from '../../test/support/call-records.js';
 
-const T0 = '2026-11-22T10:00:00.000Z';
 const timeouts = { expertAnswerMs: 60_000, technicianJoinMs: 30_000 };
-
-function ringingCall(overrides: Partial<CallRecord> = {}): CallRecord {
-  return {
-    id: 'c1',
-    xassistCallId: 'x1',
-    status: 'ringing',
-    title: 't',
-    reason: 'STANDARD',
-    callType: 'SFU',
-    technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'tom', xassistUserDbId: 12 },
-    experts: [
-      { id: 'erika', displayName: 'Erika', xassistUserId: 'erika', xassistUserDbId: 8 },
-      { id: 'ed', displayName: 'Ed', xassistUserId: 'ed', xassistUserDbId: 9 },
-    ],
-    joinedExpertId: null,
-    failureReason: null,
-    seq: 2,
-    createdBy: 'tom',
-    anonymousJoinAllowed: false,
-    description: null,
-    externalRef: null,
-    metadata: {},
-    createdAt: T0,
-    ringingAt: T0,
-    expertJoinedAt: null,
-    connectedAt: null,
-    endedAt: null,
-    updatedAt: T0,
-    ...overrides,
-  };
-}
 
 const created: CallEvent = { id: 1, type: 'Created', contact: { userDbId: 12, userId: 'tom' } };
 const join = (id: number, userDbId: number): CallEvent => ({

@@ -200,6 +200,42 @@ describe('XAssistHttpClient against the simulator', () => {
     expect(simulator.stats.failedLogins).toBe(1);
   });
 
+  it('backs off after a refused login instead of logging in again per request (issue 9 finding 5)', async () => {
+    const sut = client({ password: `${PASSWORD}-wrong` });
+    const linesBefore = log.lines.length;
+    const failures = await Promise.all(
+      Array.from({ length: 10 }, () => sut.getCallLogById('x').catch((error: unknown) => error)),
+    );
+    for (let i = 0; i < 10; i++) await sut.getCallLogById('x').catch(() => undefined);
+    expect(failures.every((failure) => failure instanceof XAssistAuthError)).toBe(true);
+    expect(simulator.stats.failedLogins).toBe(1);
+    expect(sut.readiness()).toMatchObject({
+      ready: false,
+      login: 'refused',
+      reason: expect.stringMatching(/refused the broker's credentials \(401/),
+    });
+    const refusals = log.lines
+      .slice(linesBefore)
+      .filter((line) => line.includes('xAssist refused the login'));
+    expect(refusals).toHaveLength(1);
+  });
+
+  it('logs in again once the pause is over, doubling it while refusals go on (issue 9 finding 5)', async () => {
+    const sut = client({ loginBackoff: { initialMs: 150, maxMs: 10_000 } });
+    simulator.injectFault({ kind: 'refuse-login', count: 2 });
+    await expect(sut.connectorContact()).rejects.toBeInstanceOf(XAssistAuthError);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await expect(sut.connectorContact()).rejects.toBeInstanceOf(XAssistAuthError);
+    expect(simulator.stats.failedLogins).toBe(2);
+    // The second pause is twice the first: still within it, nothing is sent.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(sut.connectorContact()).rejects.toThrow(/next login attempt/);
+    expect(simulator.stats.failedLogins).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await expect(sut.connectorContact()).resolves.toMatchObject({ userId: 'broker' });
+    expect(sut.readiness()).toMatchObject({ ready: true, login: 'ok' });
+  });
+
   it('reports a connection failure as unavailable and never reached', async () => {
     await simulator.close();
     const sut = client();

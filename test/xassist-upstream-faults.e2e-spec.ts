@@ -33,4 +33,25 @@ describe('the broker against a misbehaving xAssist', () => {
     );
     expect(sut.log.lines.some((line) => /another call/.test(line))).toBe(true);
   });
+
+  it('with a wrong xAssist password: says so once at start-up, is not ready, answers 502 (finding 5)', async () => {
+    sut = await new BrokerHarness({ env: { XASSIST_PASSWORD: 'not-the-password' } }).start();
+    const ready = await waitFor(
+      () => sut.api('GET', '/readyz'),
+      (answer) => answer.status === 503,
+    );
+    expect(ready.status).toBe(503);
+    expect(JSON.stringify(ready.body)).toMatch(/refused the broker's credentials/);
+    expect(sut.simulator.stats.failedLogins).toBe(1);
+
+    for (let i = 0; i < 5; i++) {
+      const answer = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask(`try ${i}`) });
+      expect(answer.status).toBe(502);
+      expect(answer.body).toMatchObject({ code: 'xassist_rejected', call: { status: 'failed' } });
+    }
+    expect(sut.simulator.stats.failedLogins).toBe(1);
+    const loud = sut.log.lines.filter((line) => line.includes('xAssist refused the login'));
+    expect(loud).toHaveLength(1);
+    expect(loud[0]).toMatch(/XASSIST_PASSWORD/);
+  });
 });

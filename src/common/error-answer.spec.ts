@@ -24,11 +24,7 @@ describe('errorAnswer', () => {
       503,
       'xAssist could not be reached; try again later',
     ],
-    [
-      new XAssistAuthError('xAssist refused the login of "svc-acme" (401)'),
-      503,
-      'xAssist could not be reached; try again later',
-    ],
+    [new XAssistAuthError(401, 'Bad credentials'), 502, 'xAssist refused the request'],
     [new BadRequestException(['a must be b', 'c must be d']), 400, 'a must be b; c must be d'],
   ])('maps %p to %i', (error, status, message) => {
     expect(errorAnswer(error)).toEqual({

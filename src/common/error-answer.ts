@@ -1,10 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import type { Logger } from 'pino';
-import {
-  XAssistRejectedError,
-  XAssistUnavailableError,
-  XAssistAuthError,
-} from '../xassist/xassist.errors.js';
+import { XAssistRejectedError, XAssistUnavailableError } from '../xassist/xassist.errors.js';
 import { BrokerError } from './broker-error.js';
 import { MAX_BODY_BYTES } from './limits.js';
 
@@ -60,9 +56,10 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof BrokerError)
     return answer(error.httpStatus, error.message, error.details, error.code);
   // xAssist's text and the connector's account stay in the log (logServerSide), never in a body.
+  // XAssistAuthError (our credentials refused) is a refusal too: 502, as docs/architecture.md says.
   if (error instanceof XAssistRejectedError)
     return answer(502, 'xAssist refused the request', {}, XASSIST_ERROR_CODE.rejected);
-  if (error instanceof XAssistUnavailableError || error instanceof XAssistAuthError) {
+  if (error instanceof XAssistUnavailableError) {
     return answer(
       503,
       'xAssist could not be reached; try again later',

@@ -27,7 +27,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready: the database answers and the xAssist circuit is not open. */
+  /** Ready: the database answers, the xAssist circuit is not open and xAssist accepts our login. */
   @Public()
   @Get('readyz')
   async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
@@ -41,8 +41,8 @@ export class HealthController {
         },
         () => {
           const xassist = this.indicators.check('xassist');
-          const circuit = this.xassist.circuitState();
-          return circuit === 'open' ? xassist.down({ circuit }) : xassist.up({ circuit });
+          const { ready, ...state } = this.xassist.readiness();
+          return ready ? xassist.up(state) : xassist.down(state);
         },
       ]);
     } catch (error) {

@@ -18,6 +18,15 @@ export interface XAssistReadOptions {
   attemptGate?: AttemptGate;
 }
 
+/** Whether the broker can work with xAssist now, and if not why (for /readyz). */
+export interface XAssistReadiness {
+  ready: boolean;
+  circuit: CircuitState;
+  /** `refused`: xAssist refused the connector's credentials; `not yet`: no login succeeded so far. */
+  login: 'ok' | 'refused' | 'not yet';
+  reason?: string;
+}
+
 /**
  * The broker's only door to xAssist. Callers see contract objects and typed errors
  * (XAssistUnavailableError, XAssistRejectedError, XAssistAuthError), never HTTP.
@@ -31,5 +40,9 @@ export abstract class XAssistClient {
   abstract getCallLogById(callId: string, options?: XAssistReadOptions): Promise<CallLog>;
   abstract getFilteredCallLogs(size: number): Promise<SpringPage<CallLog>>;
   abstract circuitState(): CircuitState;
+  /** Not ready while the circuit is open or xAssist refuses the connector's credentials. */
+  abstract readiness(): XAssistReadiness;
+  /** Logs in once at start-up so that a wrong password shows at once; never throws. */
+  abstract start(): Promise<void>;
   abstract close(): Promise<void>;
 }

@@ -25,7 +25,9 @@ import type {
   CircuitState,
   XAssistClient,
   XAssistReadOptions,
+  XAssistReadiness,
 } from './xassist-client.port.js';
+import { LoginBackoff } from './login-backoff.js';
 import {
   circuitStateOf,
   xassistPolicies,
@@ -34,6 +36,7 @@ import {
 } from './xassist-policies.js';
 import {
   XAssistAuthError,
+  XAssistRejectedError,
   XAssistUnavailableError,
   XAssistWrongCallError,
 } from './xassist.errors.js';
@@ -62,6 +65,7 @@ export class XAssistHttpClient implements XAssistClient {
   private session?: Session;
   private loginInFlight?: Promise<Session>;
   private readonly policies: XAssistPolicies;
+  private readonly loginBackoff: LoginBackoff;
 
   constructor(
     private readonly config: XAssistConfig,
@@ -78,6 +82,7 @@ export class XAssistHttpClient implements XAssistClient {
       keepAliveTimeout: 10_000,
     });
     this.policies = xassistPolicies(config, retryOptions);
+    this.loginBackoff = new LoginBackoff(config.loginBackoff);
     this.policies.breaker.onStateChange(() =>
       this.logger.warn({ circuit: this.circuitState() }, 'xAssist circuit breaker changed state'),
     );
@@ -85,6 +90,30 @@ export class XAssistHttpClient implements XAssistClient {
 
   circuitState(): CircuitState {
     return circuitStateOf(this.policies.breaker);
+  }
+
+  readiness(): XAssistReadiness {
+    const circuit = this.circuitState();
+    const refusal = this.loginBackoff.reason();
+    const login = refusal ? 'refused' : this.session ? 'ok' : 'not yet';
+    const reason =
+      refusal ??
+      (circuit === 'open' ? 'too many xAssist operations failed; the circuit is open' : undefined);
+    return { ready: reason === undefined, circuit, login, ...(reason ? { reason } : {}) };
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.currentSession();
+    } catch (error) {
+      // A refusal was logged where it happened; an outage may pass: the first use logs in again.
+      if (!(error instanceof XAssistAuthError)) {
+        this.logger.warn(
+          { error: (error as Error).message },
+          'cannot log in to xAssist at start-up; will try again on first use',
+        );
+      }
+    }
   }
 
   async connectorContact(): Promise<CallLogContact> {
@@ -142,7 +171,7 @@ export class XAssistHttpClient implements XAssistClient {
       const renewed = await this.renewSession(session.token);
       response = await this.send(method, path, body, renewed.token, retryPolicy, gate);
       if (response.status === 401)
-        throw new XAssistAuthError('xAssist refused a freshly issued token');
+        throw new XAssistAuthError(401, 'it refused a freshly issued token');
     }
     return successBody(response);
   }
@@ -156,8 +185,15 @@ export class XAssistHttpClient implements XAssistClient {
     return this.login();
   }
 
-  /** Single flight: concurrent callers share one login request. */
+  /** Single flight: concurrent callers share one login request; none at all after a refusal. */
   private login(): Promise<Session> {
+    if (!this.loginInFlight) {
+      try {
+        this.loginBackoff.assertMayLogIn();
+      } catch (refusal) {
+        return Promise.reject(refusal);
+      }
+    }
     this.loginInFlight ??= this.performLogin().finally(() => {
       this.loginInFlight = undefined;
     });
@@ -178,22 +214,40 @@ export class XAssistHttpClient implements XAssistClient {
       undefined,
       this.policies.readRetry,
     );
-    if (response.status >= 400 && response.status < 500) {
-      this.logger.error(
-        { status: response.status, username: this.config.username },
-        'xAssist refused the login',
-      );
-      throw new XAssistAuthError(
-        `xAssist refused the login of "${this.config.username}" (${response.status})`,
-      );
-    }
+    if (response.status >= 400 && response.status < 500) throw this.refused(response);
     const login = successBody(response) as LoginResponse;
     if (typeof login?.token !== 'string' || login.token === '') {
       throw new XAssistUnavailableError('xAssist answered the login without a token', true);
     }
     this.session = { token: login.token, connector: connectorFrom(login, this.config.domain) };
-    this.logger.info({ connectorUserId: this.session.connector.userId }, 'logged in to xAssist');
+    const refusals = this.loginBackoff.accepted();
+    this.logger.info(
+      { connectorUserId: this.session.connector.userId, ...(refusals ? { refusals } : {}) },
+      refusals ? 'xAssist accepted the login again' : 'logged in to xAssist',
+    );
     return this.session;
+  }
+
+  /** Remembers the refusal (no login before the pause is over) and says so loudly once. */
+  private refused(response: Answer): XAssistAuthError {
+    this.session = undefined; // a stale token would only meet 401s until the pause is over
+    const { error, first } = this.loginBackoff.refused(
+      response.status,
+      errorMessage(response.body),
+    );
+    const details = { status: response.status, username: this.config.username };
+    if (first) {
+      this.logger.error(
+        { ...details, error: error.message },
+        'xAssist refused the login: check XASSIST_USERNAME, XASSIST_PASSWORD and XASSIST_DOMAIN; not ready until a login succeeds',
+      );
+    } else {
+      this.logger.debug(
+        { ...details, refusals: this.loginBackoff.refusals },
+        'login refused again',
+      );
+    }
+    return error;
   }
 
   private async send(
@@ -274,7 +328,8 @@ export class XAssistHttpClient implements XAssistClient {
   }
 
   private classify(error: unknown, operation: string): Error {
-    if (error instanceof XAssistUnavailableError || error instanceof XAssistAuthError) return error;
+    if (error instanceof XAssistUnavailableError || error instanceof XAssistRejectedError)
+      return error;
     if (error instanceof BrokenCircuitError) {
       return new XAssistUnavailableError(`xAssist circuit is open; ${operation} not sent`, false);
     }

@@ -43,7 +43,7 @@ export class XAssistWrongCallError extends XAssistUnavailableError {
 /** xAssist understood the request and refused it (a 4xx other than an expired token). */
 export class XAssistRejectedError extends XAssistError {
   override name = 'XAssistRejectedError';
-  readonly kind = 'rejected';
+  readonly kind: 'rejected' | 'auth' = 'rejected';
 
   constructor(
     readonly status: number,
@@ -53,8 +53,17 @@ export class XAssistRejectedError extends XAssistError {
   }
 }
 
-/** xAssist refused the connector's own login. */
-export class XAssistAuthError extends XAssistError {
+/**
+ * xAssist refused the connector's own credentials. A refusal like any other (502 to clients, as
+ * docs/architecture.md says), but of every request until the configuration is fixed.
+ */
+export class XAssistAuthError extends XAssistRejectedError {
   override name = 'XAssistAuthError';
-  readonly kind = 'auth';
+  override readonly kind = 'auth';
+
+  constructor(status: number, xassistMessage: string, detail = '') {
+    const refusal = `xAssist refused the broker's credentials (${status} ${xassistMessage})${detail}`;
+    super(status, refusal);
+    this.message = refusal;
+  }
 }

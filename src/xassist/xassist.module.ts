@@ -1,4 +1,9 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
@@ -16,8 +21,13 @@ import { XAssistHttpClient } from './xassist-http.client.js';
   ],
   exports: [XAssistClient],
 })
-export class XAssistModule implements OnApplicationShutdown {
+export class XAssistModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(@Inject(XAssistClient) private readonly client: XAssistClient) {}
+
+  /** Not awaited: start-up neither waits for a slow xAssist nor fails on a passing outage. */
+  onApplicationBootstrap(): void {
+    void this.client.start();
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.client.close();

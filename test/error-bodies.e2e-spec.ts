@@ -58,11 +58,12 @@ describe('error bodies keep upstream and account details from clients', () => {
     ).toBe(true);
   });
 
-  it("the connector's login refused: 503 without the xAssist username", async () => {
+  // A refusal like any other (issue 9 finding 5): 502, as docs/architecture.md says.
+  it("the connector's login refused: 502 without the xAssist username", async () => {
     sut = await new BrokerHarness({ env: { XASSIST_USERNAME: 'svc-broker-acme' } }).start();
     const answer = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask });
-    expect(answer.status).toBe(503);
-    expect(answer.body.code).toBe('xassist_unavailable');
+    expect(answer.status).toBe(502);
+    expect(answer.body.code).toBe('xassist_rejected');
     expect(await whatClientsSee(answer)).not.toMatch(/svc-broker-acme|login/);
     expect(sut.log.lines.some((line) => line.includes('svc-broker-acme'))).toBe(true);
   });

@@ -37,8 +37,8 @@ describe('errorAnswer', () => {
     const rejected = errorAnswer(new XAssistRejectedError(400, 'bad \u001b[31m\r\ninjected'));
     expect(rejected.body.code).toBe('xassist_rejected');
     expect(JSON.stringify(rejected.body)).not.toMatch(/injected|\\u001b/);
-    const auth = errorAnswer(new XAssistAuthError('xAssist refused the login of "svc-acme" (401)'));
-    expect(auth.body.code).toBe('xassist_unavailable');
+    const auth = errorAnswer(new XAssistAuthError(401, 'Bad credentials for svc-acme'));
+    expect(auth).toMatchObject({ status: 502, body: { code: 'xassist_rejected' } });
     expect(JSON.stringify(auth.body)).not.toMatch(/svc-acme/);
   });
 

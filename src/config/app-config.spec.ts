@@ -21,6 +21,14 @@ describe('loadConfig', () => {
     expect(config.auth.jwtSecret).toBe(DEMO_JWT_SECRET);
     expect(config.polling).toEqual({ ringingMs: 1000, connectedMs: 5000, maxConcurrent: 32 });
     expect(config.timeouts).toEqual({ expertAnswerMs: 60000, technicianJoinMs: 60000 });
+    expect(config.routing).toEqual({ offlineGraceMs: 30000 });
+  });
+
+  it('reads the offline grace of routing and refuses a bad one', () => {
+    expect(loadConfig({ ROUTING_OFFLINE_GRACE_MS: '500' }).routing.offlineGraceMs).toBe(500);
+    expect(() => loadConfig({ ROUTING_OFFLINE_GRACE_MS: '-1' })).toThrow(
+      'ROUTING_OFFLINE_GRACE_MS must be a whole number from 1 to 3600000, got "-1"',
+    );
   });
 
   it('reads a production configuration and normalises the base URL', () => {

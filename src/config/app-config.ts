@@ -47,6 +47,7 @@ export interface AppConfig {
   glasses: GlassesConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   quotas: QuotaConfig;
+  routing: RoutingConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -118,6 +119,7 @@ export function loadConfig(env: Env): AppConfig {
     glasses: glassesConfig(env),
     logLevel,
     ...quotaConfig(env),
+    ...routingConfig(env),
   };
 }
 
@@ -150,3 +152,14 @@ export function tokenCliConfigFromEnvironment(): TokenCliConfig {
 
 /** DI token for the AppConfig object. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Routing's slice (issue 11): an expert with no socket for this long is offline. */
+export interface RoutingConfig {
+  offlineGraceMs: number;
+}
+
+function routingConfig(env: Env): { routing: RoutingConfig } {
+  return {
+    routing: { offlineGraceMs: integer(env, 'ROUTING_OFFLINE_GRACE_MS', 30000, 1, 3600000) },
+  };
+}

@@ -22,7 +22,7 @@ export interface PresenceOptions {
   offlineGraceMs: number;
 }
 
-/** DI token for PresenceOptions; the routing config slice provides it once the gateway is wired. */
+/** DI token for PresenceOptions (RoutingModule provides config.routing). */
 export const PRESENCE_OPTIONS = Symbol('PRESENCE_OPTIONS');
 
 /** Whether the person still has a socket anywhere in the cluster (the gateway answers). */

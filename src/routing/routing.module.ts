@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
 import { OfferService } from './offer.service.js';
-import { PresenceService } from './presence.service.js';
+import { PRESENCE_OPTIONS, PresenceService, type PresenceOptions } from './presence.service.js';
 import { RoutingRepository } from './routing.repository.js';
 import { RoutingController } from './routing.controller.js';
 import { RoutingOverviewService } from './routing-overview.service.js';
@@ -11,6 +12,11 @@ import { RoutingOverviewService } from './routing-overview.service.js';
   controllers: [RoutingController],
   providers: [
     { provide: RoutingRepository, useClass: KyselyRoutingRepository },
+    {
+      provide: PRESENCE_OPTIONS,
+      useFactory: (config: AppConfig): PresenceOptions => config.routing,
+      inject: [APP_CONFIG],
+    },
     PresenceService,
     OfferService,
     RoutingOverviewService,

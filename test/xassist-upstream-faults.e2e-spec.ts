@@ -41,7 +41,12 @@ describe('the broker against a misbehaving xAssist', () => {
       (answer) => answer.status === 503,
     );
     expect(ready.status).toBe(503);
-    expect(JSON.stringify(ready.body)).toMatch(/refused the broker's credentials/);
+    expect(ready.body.error.xassist).toMatchObject({
+      status: 'down',
+      login: 'refused',
+      reason: expect.stringMatching(/refused the broker's credentials \(401\); 1 refusal/),
+    });
+    expect(JSON.stringify(ready.body)).not.toMatch(/Bad credentials|connector/);
     expect(sut.simulator.stats.failedLogins).toBe(1);
 
     for (let i = 0; i < 5; i++) {
@@ -53,5 +58,26 @@ describe('the broker against a misbehaving xAssist', () => {
     const loud = sut.log.lines.filter((line) => line.includes('xAssist refused the login'));
     expect(loud).toHaveLength(1);
     expect(loud[0]).toMatch(/XASSIST_PASSWORD/);
+  });
+
+  it('while calls are followed, a refused login is tried once per pause, not per poll (finding 5)', async () => {
+    sut = await new BrokerHarness().start();
+    const { body: call } = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask('A') });
+    sut.simulator.state.expireTokens();
+    sut.simulator.injectFault({ kind: 'refuse-login', count: 1, forMs: 60_000 });
+    await waitFor(
+      () => sut.api('GET', '/readyz'),
+      (answer) => answer.status === 503,
+    );
+    const pollsRefused = sut.simulator.requestCount('rtc/getCallLogById');
+    // Twenty ringing polls' worth of time (50 ms each): each would have logged in again before.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(sut.simulator.stats.failedLogins).toBe(1);
+    expect(sut.simulator.requestCount('rtc/getCallLogById')).toBe(pollsRefused);
+    expect((await sut.api('GET', `/v1/calls/${call.id}`, { as: 'tom' })).body.status).toBe(
+      'ringing',
+    );
+    const loud = sut.log.lines.filter((line) => line.includes('xAssist refused the login'));
+    expect(loud).toHaveLength(1);
   });
 });

@@ -44,9 +44,11 @@ export class LoginBackoff {
     return count;
   }
 
-  /** Why logins are refused, or undefined when the last one was not. */
+  /** Why logins are refused, or undefined when the last one was not; without xAssist's own text. */
   reason(): string | undefined {
-    return this.refusal && this.errorOf(this.refusal).message;
+    const refusal = this.refusal;
+    if (!refusal) return undefined;
+    return `xAssist refused the broker's credentials (${refusal.status})${this.pauseOf(refusal)}`;
   }
 
   get refusals(): number {
@@ -54,11 +56,11 @@ export class LoginBackoff {
   }
 
   private errorOf(refusal: Refusal): XAssistAuthError {
+    return new XAssistAuthError(refusal.status, refusal.xassistMessage, this.pauseOf(refusal));
+  }
+
+  private pauseOf(refusal: Refusal): string {
     const seconds = Math.max(0, Math.ceil((refusal.retryAt - this.now()) / 1000));
-    return new XAssistAuthError(
-      refusal.status,
-      refusal.xassistMessage,
-      `; ${refusal.count} refusal(s) in a row, next login attempt in ${seconds} s`,
-    );
+    return `; ${refusal.count} refusal(s) in a row, next login attempt in ${seconds} s`;
   }
 }

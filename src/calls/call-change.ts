@@ -1,5 +1,6 @@
 import { assertTransition, STATUS_TIMESTAMP, type CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
+import { boundXAssistEvent, seenKeyOf } from './xassist-event-bounds.js';
 
 /**
  * A change to one call being put together: transitions go through the state machine, and every
@@ -33,9 +34,11 @@ export class CallChange {
     this.append(`status.${to}`, null);
   }
 
+  /** Records an upstream event, bounded to what the columns hold (see xassist-event-bounds.ts). */
   recordXAssistEvent(event: Record<string, unknown> & { id: unknown; type: unknown }): void {
-    this.seenXAssistEventIds.push(String(event.id));
-    this.append(`xassist.${String(event.type)}`, event);
+    this.seenXAssistEventIds.push(seenKeyOf(event.id));
+    const { type, payload } = boundXAssistEvent(event);
+    this.append(type, payload);
   }
 
   private append(type: string, xassist: Record<string, unknown> | null): void {

@@ -2,7 +2,7 @@ import type { CallEvent, CallLog } from '../xassist-contract/xassist-contract.js
 import type { CallRecord } from './call.model.js';
 import { CallChange } from './call-change.js';
 import { IllegalTransitionError } from './call-lifecycle.js';
-import { applyCallLog, applyDeadline } from './call-progress.js';
+import { applyCallLog, applyDeadline, nextPollAt } from './call-progress.js';
 import { ringingCall, T0 } from '../../test/support/call-records.js';
 
 const timeouts = { expertAnswerMs: 60_000, technicianJoinMs: 30_000 };
@@ -118,5 +118,53 @@ describe('applyDeadline', () => {
   it('refuses transitions the lifecycle does not allow', () => {
     const change = new CallChange(ringingCall({ status: 'ended' }), T0);
     expect(() => change.transition('connected')).toThrow(IllegalTransitionError);
+  });
+});
+
+describe('applyCallLog with odd upstream events', () => {
+  it('takes an id that appears twice in one log once', () => {
+    const change = apply(ringingCall(), [created, join(5, 9), { id: 5, type: 'Chat' }]);
+    expect(change.events.map((e) => e.type)).toEqual(['xassist.Join', 'status.expert_joined']);
+    expect(change.seenXAssistEventIds).toEqual(['5']);
+  });
+
+  it('skips entries that are not events at all', () => {
+    const odd = [null, 'text', created, join(2, 8)] as unknown as CallEvent[];
+    const change = apply(ringingCall(), odd);
+    expect(change.events.map((e) => e.type)).toEqual(['xassist.Join', 'status.expert_joined']);
+  });
+
+  it('recognises a long id already seen by the key it was stored under', () => {
+    const longId = 'i'.repeat(300);
+    const first = apply(ringingCall(), [created, { id: longId, type: 'Chat' } as never]);
+    const [key] = first.seenXAssistEventIds;
+    expect(key.length).toBeLessThanOrEqual(64);
+    const again = apply(
+      ringingCall(),
+      [created, { id: longId, type: 'Chat' } as never],
+      ['1', key],
+    );
+    expect(again.events).toEqual([]);
+  });
+});
+
+describe('nextPollAt', () => {
+  const timing = { polling: { ringingMs: 1000, connectedMs: 5000 }, timeouts };
+  const t0 = Date.parse(T0);
+
+  it('polls at a fixed rate: a slow poll does not push the next one back', () => {
+    expect(nextPollAt(ringingCall(), t0, t0 + 300, timing)).toBe(t0 + 1000);
+    expect(nextPollAt(ringingCall({ status: 'connected' }), t0, t0 + 300, timing)).toBe(t0 + 5000);
+  });
+
+  it('does not make up ticks that were missed', () => {
+    expect(nextPollAt(ringingCall(), t0, t0 + 4500, timing)).toBe(t0 + 4500);
+  });
+
+  it('ticks at the deadline when it comes before the next poll, once', () => {
+    const deadline = t0 + timeouts.expertAnswerMs;
+    expect(nextPollAt(ringingCall(), deadline - 400, deadline - 400, timing)).toBe(deadline);
+    // The deadline tick happened (its commit may have failed): back to the normal rate.
+    expect(nextPollAt(ringingCall(), deadline, deadline, timing)).toBe(deadline + 1000);
   });
 });

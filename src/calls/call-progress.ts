@@ -2,10 +2,16 @@ import type { CallEvent, CallLog, CallLogContact } from '../xassist-contract/xas
 import { isEnded } from './call-lifecycle.js';
 import { CallChange } from './call-change.js';
 import type { CallRecord, Participant } from './call.model.js';
+import { seenKeyOf } from './xassist-event-bounds.js';
 
 export interface LifecycleTimeouts {
   expertAnswerMs: number;
   technicianJoinMs: number;
+}
+
+export interface PollTiming {
+  polling: { ringingMs: number; connectedMs: number };
+  timeouts: LifecycleTimeouts;
 }
 
 type Who = { role: 'expert'; expert: Participant } | { role: 'technician' } | { role: 'other' };
@@ -39,7 +45,11 @@ export function applyCallLog(change: CallChange, log: CallLog, seen: ReadonlySet
   const present = new Set<string>();
   let technicianPresent = false;
   let anyoneJoined = false;
-  const events = [...log.callEvents].sort((a, b) => Number(a.id) - Number(b.id));
+  // Whatever xAssist sends: only objects are events, ordered by id.
+  const events = log.callEvents
+    .filter((event) => typeof event === 'object' && event !== null)
+    .sort((a, b) => Number(a.id) - Number(b.id));
+  const takenNow = new Set<string>();
 
   for (const event of events) {
     const who = identify(call, event.contact);
@@ -51,7 +61,9 @@ export function applyCallLog(change: CallChange, log: CallLog, seen: ReadonlySet
       present.delete(contactKey(event.contact));
       if (who.role === 'technician') technicianPresent = false;
     }
-    if (seen.has(String(event.id))) continue;
+    const key = seenKeyOf(event.id);
+    if (seen.has(key) || takenNow.has(key)) continue; // a repeated id is one event
+    takenNow.add(key);
 
     change.recordXAssistEvent(event as CallEvent & Record<string, unknown>);
     if (event.type !== 'Join' || isEnded(call.status)) continue;
@@ -75,6 +87,23 @@ export function deadlineOf(call: CallRecord, timeouts: LifecycleTimeouts): numbe
     return Date.parse(call.expertJoinedAt) + timeouts.technicianJoinMs;
   }
   return null;
+}
+
+/**
+ * When a followed call's next tick is due: one interval after the previous one (fixed rate; a late
+ * tick is not made up), or at the call's deadline when that comes first and was not yet ticked at.
+ */
+export function nextPollAt(
+  call: CallRecord,
+  previousDueAt: number,
+  now: number,
+  timing: PollTiming,
+): number {
+  const { ringingMs, connectedMs } = timing.polling;
+  let dueAt = previousDueAt + (call.status === 'ringing' ? ringingMs : connectedMs);
+  const deadline = deadlineOf(call, timing.timeouts);
+  if (deadline !== null && deadline > previousDueAt) dueAt = Math.min(dueAt, deadline);
+  return Math.max(now, dueAt);
 }
 
 /** No expert in time: `unanswered`; an expert but no technician in time: `missed`. */

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely, Selectable } from 'kysely';
 import { DATABASE } from '../database/database.module.js';
-import type { BrokerDatabase, CallEventsTable, CallsTable } from '../database/schema.js';
+import {
+  INSERT_CHUNK_ROWS,
+  type BrokerDatabase,
+  type CallEventsTable,
+  type CallsTable,
+} from '../database/schema.js';
 import type { CallReason, CallType } from '../xassist-contract/xassist-contract.js';
 import type { CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
@@ -88,6 +93,14 @@ function eventFromRow(row: Selectable<CallEventsTable>): CallEventRecord {
     status: row.status as CallStatus,
     xassist: row.xassist_json === null ? null : JSON.parse(row.xassist_json),
   };
+}
+
+/** Splits rows so that no INSERT exceeds the databases' bound-value limits. */
+function chunks<T>(rows: T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS)
+    result.push(rows.slice(start, start + INSERT_CHUNK_ROWS));
+  return result;
 }
 
 /** A primary-key or unique-index clash, on SQLite or PostgreSQL. */
@@ -181,12 +194,12 @@ export class KyselyCallRepository extends CallRepository {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1)
         throw new StaleCallError(`call ${id} changed meanwhile`);
-      if (events.length > 0)
-        await trx.insertInto('call_events').values(events.map(eventToRow)).execute();
-      if (seen.length > 0) {
+      for (const chunk of chunks(events))
+        await trx.insertInto('call_events').values(chunk.map(eventToRow)).execute();
+      for (const chunk of chunks(seen)) {
         await trx
           .insertInto('xassist_events_seen')
-          .values(seen.map((eventId) => ({ call_id: id, event_id: eventId })))
+          .values(chunk.map((eventId) => ({ call_id: id, event_id: eventId })))
           .execute();
       }
     });

@@ -1,5 +1,22 @@
 import type { RoutingTables } from '../routing/routing.schema.js';
 
+/**
+ * Sizes of the columns that hold text from outside (the migrations create them so; PostgreSQL
+ * enforces them, SQLite does not). Whatever is written must be bounded to these first.
+ */
+export const COLUMN_LIMITS = {
+  /** call_events.type: `status.<status>` or `xassist.<xAssist's type>`. */
+  callEventType: 128,
+  /** xassist_events_seen.event_id. */
+  xassistEventId: 64,
+} as const;
+
+/**
+ * Rows per INSERT statement: SQLite allows 32,766 bound values per statement and PostgreSQL 65,535,
+ * so a burst of thousands of events is written in chunks.
+ */
+export const INSERT_CHUNK_ROWS = 500;
+
 /** Kysely's view of the tables; times are ISO-8601 UTC strings so they sort the same everywhere. */
 export interface CallsTable {
   id: string;

@@ -17,9 +17,10 @@ export type CallStatus = (typeof CALL_STATUSES)[number];
 
 const TRANSITIONS: Record<CallStatus, readonly CallStatus[]> = {
   creating: ['ringing', 'failed', 'cancelled'],
-  ringing: ['expert_joined', 'ended', 'unanswered', 'cancelled'],
-  expert_joined: ['connected', 'ended', 'missed', 'cancelled'],
-  connected: ['ended'],
+  // `failed` while followed: xAssist no longer knows the call.
+  ringing: ['expert_joined', 'ended', 'unanswered', 'cancelled', 'failed'],
+  expert_joined: ['connected', 'ended', 'missed', 'cancelled', 'failed'],
+  connected: ['ended', 'failed'],
   ended: [],
   failed: [],
   unanswered: [],

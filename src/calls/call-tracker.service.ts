@@ -5,41 +5,55 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { Clock, type TimerHandle } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { Semaphore } from '../common/semaphore.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { XAssistClient } from '../xassist/xassist-client.port.js';
+import { XAssistRejectedError } from '../xassist/xassist.errors.js';
 import type { CallLog } from '../xassist-contract/xassist-contract.js';
 import { CallChange } from './call-change.js';
-import { FOLLOWED_STATUSES } from './call-lifecycle.js';
+import { FOLLOWED_STATUSES, isEnded } from './call-lifecycle.js';
 import { CallLedger } from './call-ledger.service.js';
 import type { CallRecord } from './call.model.js';
-import { applyCallLog, applyDeadline, deadlineOf } from './call-progress.js';
+import { applyCallLog, applyDeadline, nextPollAt } from './call-progress.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
 import { CallUpdatesBus } from './call-updates.bus.js';
-import { FAILURE_PREFIX } from './call.errors.js';
+import { FAILURE_REASON } from './call.errors.js';
+import { PollSlots } from './poll-slots.js';
+import { RepeatedFailureLog } from './repeated-failure-log.js';
 
 interface Followed {
   /** The call as last committed; kept current from the update bus, so a poll reads no database. */
   call: CallRecord;
-  timer?: NodeJS.Timeout;
-  /** When the current poll was due: the next one is due one interval later (fixed rate, no drift). */
+  timer?: TimerHandle;
+  /** When the current tick was due: the next one is due one interval later (fixed rate, no drift). */
   dueAt: number;
   /** xAssist event ids already taken in; loaded once, then kept in step with each commit. */
   seen?: Set<string>;
+  /** A poll (with its retries) is under way: ticks meanwhile check deadlines but do not poll. */
+  polling: boolean;
+  /** The last HTTP attempt for this call failed: its next attempts may not take reserved slots. */
+  lastAttemptFailed: boolean;
+  /** getCallLogById answered 404 this many times in a row. */
+  notFound: number;
 }
 
+type PollOutcome = { log: CallLog } | { notFound: true } | { failed: true };
+
 /**
- * Follows every unfinished call on xAssist by polling getCallLogById: one poll in flight per call,
- * a global cap on concurrent polls, faster while ringing, and deadlines for unanswered and missed.
+ * Follows every unfinished call on xAssist by polling getCallLogById at a fixed rate: faster while
+ * ringing, with deadlines for unanswered and missed. One poll per call at a time (a tick that finds
+ * the previous poll still running skips it); each HTTP attempt takes one of the global poll slots.
  */
 @Injectable()
 export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly followed = new Map<string, Followed>();
-  private readonly slots: Semaphore;
-  private readonly ticks = new Set<Promise<void>>();
+  private readonly slots: PollSlots;
+  private readonly work = new Set<Promise<void>>();
   private readonly logger: Logger;
+  private readonly pollFailures: RepeatedFailureLog;
+  private readonly commitFailures: RepeatedFailureLog;
   private stopped = false;
   private readonly unsubscribe: () => void;
 
@@ -51,13 +65,18 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly xassist: XAssistClient,
     private readonly metrics: MetricsService,
     bus: CallUpdatesBus,
+    private readonly clock: Clock,
   ) {
-    this.slots = new Semaphore(config.polling.maxConcurrent);
+    this.slots = new PollSlots(config.polling.maxConcurrent);
     this.logger = logger.child({ component: 'call-tracker' });
-    // Changes made elsewhere (a cancel over REST) reach the cached call before its next poll.
+    this.pollFailures = new RepeatedFailureLog(this.logger, 'warn', 'polling xAssist failed');
+    this.commitFailures = new RepeatedFailureLog(this.logger, 'error', 'recording a poll failed');
+    // Every committed change passes here: new calls to follow, and changes made elsewhere (a cancel
+    // over REST) reach the cached call before its next poll.
     this.unsubscribe = bus.subscribe(({ call }) => {
       const entry = this.followed.get(call.id);
-      if (!entry || entry.call.seq >= call.seq) return;
+      if (!entry) return this.follow(call);
+      if (entry.call.seq >= call.seq) return;
       entry.call = call;
       if (!FOLLOWED_STATUSES.includes(call.status)) this.unfollow(call.id);
     });
@@ -76,17 +95,28 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     this.stopped = true;
     this.unsubscribe();
     for (const id of [...this.followed.keys()]) this.unfollow(id);
-    await Promise.allSettled([...this.ticks]);
+    await this.idle();
   }
 
   get followedCount(): number {
     return this.followed.size;
   }
 
+  /** Resolves once no poll or commit is under way (tests use it with a fake clock). */
+  async idle(): Promise<void> {
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+  }
+
   follow(call: CallRecord): void {
     if (this.stopped || !FOLLOWED_STATUSES.includes(call.status) || this.followed.has(call.id))
       return;
-    const entry: Followed = { call, dueAt: Date.now() };
+    const entry: Followed = {
+      call,
+      dueAt: this.clock.now(),
+      polling: false,
+      lastAttemptFailed: false,
+      notFound: 0,
+    };
     this.followed.set(call.id, entry);
     this.metrics.followedCalls.set(this.followed.size);
     this.schedule(entry);
@@ -95,75 +125,134 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   unfollow(callId: string): void {
     const entry = this.followed.get(callId);
     if (!entry) return;
-    clearTimeout(entry.timer);
+    this.clock.clearTimeout(entry.timer);
     this.followed.delete(callId);
+    this.pollFailures.forget(callId);
+    this.commitFailures.forget(callId);
     this.metrics.followedCalls.set(this.followed.size);
   }
 
+  private isFollowed(entry: Followed): boolean {
+    return !this.stopped && this.followed.get(entry.call.id) === entry;
+  }
+
   private schedule(entry: Followed): void {
-    if (this.stopped || this.followed.get(entry.call.id) !== entry) return;
-    const { ringingMs, connectedMs } = this.config.polling;
-    const now = Date.now();
-    const interval = entry.call.status === 'ringing' ? ringingMs : connectedMs;
-    // Fixed rate: a poll's own duration does not stretch the period (a late one is not made up).
-    let dueAt = Math.max(now, entry.dueAt + interval);
-    const deadline = deadlineOf(entry.call, this.config.timeouts);
-    if (deadline !== null) dueAt = Math.min(dueAt, Math.max(now, deadline));
-    entry.dueAt = dueAt;
-    entry.timer = setTimeout(() => {
-      const tick = this.tick(entry).finally(() => this.ticks.delete(tick));
-      this.ticks.add(tick);
-    }, dueAt - now);
+    if (!this.isFollowed(entry)) return;
+    this.clock.clearTimeout(entry.timer);
+    const now = this.clock.now();
+    entry.dueAt = nextPollAt(entry.call, entry.dueAt, now, this.config);
+    entry.timer = this.clock.setTimeout(() => this.tick(entry), entry.dueAt - now);
   }
 
-  private async tick(entry: Followed): Promise<void> {
-    const callId = entry.call.id;
-    try {
-      await this.slots.run(() => this.pollOnce(entry));
-    } catch (error) {
-      if (error instanceof StaleCallError) {
-        // Someone else wrote first: start again from what the database holds.
-        const fresh = await this.calls.find(callId).catch(() => undefined);
-        if (fresh) entry.call = fresh;
-        entry.seen = undefined; // the other writer may have taken in xAssist events too
-      } else {
-        this.logger.error({ err: error, callId }, 'following a call failed');
-      }
+  /** Fixed rate: the next tick is set before this one's work, so a slow poll stretches nothing. */
+  private tick(entry: Followed): void {
+    if (!this.isFollowed(entry)) return;
+    this.schedule(entry);
+    if (entry.polling) {
+      this.metrics.polls.inc({ outcome: 'skipped' });
+      this.track(entry, () => this.commitDeadline(entry));
+    } else {
+      entry.polling = true;
+      this.track(entry, () => this.pollAndCommit(entry)).finally(() => (entry.polling = false));
     }
-    if (!FOLLOWED_STATUSES.includes(entry.call.status)) this.unfollow(callId);
-    else this.schedule(entry);
   }
 
-  /** One poll: ask xAssist, apply events and deadlines, commit. */
-  private async pollOnce(entry: Followed): Promise<void> {
-    const call = entry.call;
-    if (this.stopped || !FOLLOWED_STATUSES.includes(call.status) || !call.xassistCallId) return;
-    entry.seen ??= await this.calls.seenXAssistEventIds(call.id);
+  private track(entry: Followed, job: () => Promise<void>): Promise<void> {
+    const done = job()
+      .catch((error) => this.afterFailedCommit(entry, error))
+      .finally(() => {
+        this.work.delete(done);
+        if (!FOLLOWED_STATUSES.includes(entry.call.status)) this.unfollow(entry.call.id);
+      });
+    this.work.add(done);
+    return done;
+  }
 
-    const log = await this.poll(call.xassistCallId, call.id);
-    if (entry.call !== call) return; // changed while we were asking (a cancel): next tick decides
-    const change = new CallChange(call, new Date().toISOString());
-    if (log) applyCallLog(change, log, entry.seen);
-    applyDeadline(change, Date.now(), this.config.timeouts);
-    await this.ledger.record(change);
+  private async afterFailedCommit(entry: Followed, error: unknown): Promise<void> {
+    if (!(error instanceof StaleCallError)) {
+      this.commitFailures.failed(entry.call.id, error);
+      return;
+    }
+    // Someone else wrote first: start again from what the database holds.
+    const fresh = await this.calls.find(entry.call.id).catch(() => undefined);
+    if (fresh && fresh.seq > entry.call.seq) entry.call = fresh;
+    entry.seen = undefined; // the other writer may have taken in xAssist events too
+  }
+
+  /** One poll: ask xAssist, apply events, a vanished call and deadlines, commit. */
+  private async pollAndCommit(entry: Followed): Promise<void> {
+    const call = entry.call;
+    if (!call.xassistCallId) return;
+    entry.seen ??= await this.calls.seenXAssistEventIds(call.id);
+    const outcome = await this.poll(entry, call.xassistCallId);
+    if (entry.call !== call || !this.isFollowed(entry)) return; // changed meanwhile: next tick
+    const change = new CallChange(call, this.clock.isoNow());
+    if ('log' in outcome) applyCallLog(change, outcome.log, entry.seen);
+    this.applyVanished(change, entry);
+    applyDeadline(change, this.clock.now(), this.config.timeouts);
+    try {
+      await this.record(entry, change);
+    } catch (error) {
+      if (error instanceof StaleCallError) throw error;
+      this.commitFailures.failed(call.id, error);
+      // The events would not go in; what the clock or xAssist's silence decides must not wait.
+      const statusOnly = new CallChange(call, change.at);
+      this.applyVanished(statusOnly, entry);
+      applyDeadline(statusOnly, this.clock.now(), this.config.timeouts);
+      await this.record(entry, statusOnly);
+      return;
+    }
     for (const id of change.seenXAssistEventIds) entry.seen.add(id);
+    this.commitFailures.succeeded(call.id);
+  }
+
+  /** A tick while the poll is still under way: the deadline alone, if it has come. */
+  private async commitDeadline(entry: Followed): Promise<void> {
+    const change = new CallChange(entry.call, this.clock.isoNow());
+    applyDeadline(change, this.clock.now(), this.config.timeouts);
+    await this.record(entry, change);
+  }
+
+  private async record(entry: Followed, change: CallChange): Promise<void> {
+    await this.ledger.record(change);
     if (entry.call.seq < change.call.seq) entry.call = change.call;
   }
 
-  /** A failed poll is logged and counted; the call is polled again at its next tick. */
-  private async poll(xassistCallId: string, callId: string): Promise<CallLog | undefined> {
+  /** After enough 404s in a row xAssist has forgotten the call: it can only be `failed`. */
+  private applyVanished(change: CallChange, entry: Followed): void {
+    const limit = this.config.polling.notFoundPollsToFail;
+    if (entry.notFound < limit || isEnded(change.call.status)) return;
+    change.transition('failed', {
+      failureReason: `${FAILURE_REASON.vanished}: getCallLogById answered 404 ${entry.notFound} times in a row`,
+    });
+  }
+
+  /** A failed poll is logged (once per streak) and counted; the next tick polls again. */
+  private async poll(entry: Followed, xassistCallId: string): Promise<PollOutcome> {
+    const callId = entry.call.id;
     const stopTimer = this.metrics.pollDuration.startTimer();
     try {
-      const log = await this.xassist.getCallLogById(xassistCallId);
+      const log = await this.xassist.getCallLogById(xassistCallId, {
+        attemptGate: (attempt) =>
+          this.slots.run(entry.lastAttemptFailed, async () => {
+            entry.lastAttemptFailed = true; // until it answers: a hanging attempt counts as failing
+            const answer = await attempt();
+            entry.lastAttemptFailed = false;
+            return answer;
+          }),
+      });
       this.metrics.polls.inc({ outcome: 'ok' });
-      return log;
+      this.pollFailures.succeeded(callId);
+      entry.notFound = 0;
+      return { log };
     } catch (error) {
       this.metrics.polls.inc({ outcome: 'failed' });
-      this.logger.warn(
-        { callId, error: (error as Error).message },
-        'polling xAssist failed; will try again',
-      );
-      return undefined;
+      this.pollFailures.failed(callId, error);
+      if (error instanceof XAssistRejectedError && error.status === 404) {
+        entry.notFound++;
+        return { notFound: true };
+      }
+      return { failed: true };
     } finally {
       stopTimer();
     }
@@ -172,8 +261,8 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   /** A call still `creating` at start-up lost its answer from xAssist in a crash. */
   private async failInterruptedCreations(): Promise<void> {
     for (const call of await this.calls.withStatus(['creating'])) {
-      const change = new CallChange(call, new Date().toISOString());
-      change.transition('failed', { failureReason: FAILURE_PREFIX.interrupted });
+      const change = new CallChange(call, this.clock.isoNow());
+      change.transition('failed', { failureReason: FAILURE_REASON.interrupted });
       await this.ledger.record(change).catch(() => undefined);
     }
   }

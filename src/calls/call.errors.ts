@@ -10,6 +10,7 @@ export const FAILURE_REASON = {
   rejected: 'xAssist refused the call',
   unavailable: 'xAssist could not be reached',
   interrupted: 'the broker stopped while creating the call; xAssist may hold it',
+  vanished: 'xAssist no longer knows the call',
 } as const;
 
 /** @deprecated the older name of FAILURE_REASON (the reasons are no longer prefixes). */

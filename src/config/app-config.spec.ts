@@ -19,7 +19,12 @@ describe('loadConfig', () => {
     expect(config.host).toBe('127.0.0.1');
     expect(config.databaseUrl).toBe('sqlite:./data/demo.db');
     expect(config.auth.jwtSecret).toBe(DEMO_JWT_SECRET);
-    expect(config.polling).toEqual({ ringingMs: 1000, connectedMs: 5000, maxConcurrent: 32 });
+    expect(config.polling).toEqual({
+      ringingMs: 1000,
+      connectedMs: 5000,
+      maxConcurrent: 32,
+      notFoundPollsToFail: 3,
+    });
     expect(config.timeouts).toEqual({ expertAnswerMs: 60000, technicianJoinMs: 60000 });
     expect(config.routing).toEqual({ offlineGraceMs: 30000 });
   });

@@ -8,6 +8,7 @@ import { ConfigError, type Env, integer, oneOf, required, text, url } from './en
 import { glassesConfig, type GlassesConfig } from './glasses-config.js';
 import { httpConfig, type HttpTimeouts } from './http-config.js';
 import { brokerMode, type BrokerMode } from './mode-config.js';
+import { pollingConfig, type PollingConfig } from './polling-config.js';
 import { quotaConfig, type QuotaConfig } from './quota-config.js';
 import {
   xassistResilienceConfig,
@@ -17,6 +18,7 @@ import {
 export { ConfigError } from './env-readers.js';
 export { DEMO_JWT_SECRET } from './auth-config.js';
 export type { AuthConfig, OidcConfig } from './auth-config.js';
+export type { PollingConfig } from './polling-config.js';
 
 export interface XAssistConfig extends XAssistResilienceConfig {
   /** Always ends with '/': `https://<host>/<domainTag>/`. */
@@ -42,7 +44,7 @@ export interface AppConfig {
   auth: AuthConfig;
   /** Unset means the built-in demo directory (demo mode only). */
   directoryFile: string | undefined;
-  polling: { ringingMs: number; connectedMs: number; maxConcurrent: number };
+  polling: PollingConfig;
   timeouts: { expertAnswerMs: number; technicianJoinMs: number };
   glasses: GlassesConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -107,11 +109,7 @@ export function loadConfig(env: Env): AppConfig {
     databaseUrl: databaseUrl(env, demoMode),
     auth,
     directoryFile,
-    polling: {
-      ringingMs: integer(env, 'POLL_INTERVAL_RINGING_MS', 1000, 50, 3600000),
-      connectedMs: integer(env, 'POLL_INTERVAL_CONNECTED_MS', 5000, 50, 3600000),
-      maxConcurrent: integer(env, 'POLL_MAX_CONCURRENT', 32, 1, 1024),
-    },
+    polling: pollingConfig(env),
     timeouts: {
       expertAnswerMs: integer(env, 'EXPERT_ANSWER_TIMEOUT_MS', 60000, 1, 86400000),
       technicianJoinMs: integer(env, 'TECHNICIAN_JOIN_TIMEOUT_MS', 60000, 1, 86400000),

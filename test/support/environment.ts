@@ -111,6 +111,21 @@ export async function requirePostgres(
       return {
         url: url.toString(),
         drop: async () => {
+          // A pool just closed may still be saying goodbye (pg's end() does not wait for its
+          // sockets): give it a moment, since FORCE makes it emit an unhandled error.
+          for (let attempt = 0; attempt < 40; attempt++) {
+            const dropped = await withAdmin(adminUrl, (admin) =>
+              admin.query(`DROP DATABASE IF EXISTS ${name}`),
+            ).then(
+              () => true,
+              (error: { code?: string }) => {
+                if (error.code !== '55006') throw error; // 55006: still in use
+                return false;
+              },
+            );
+            if (dropped) return;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
           await withAdmin(adminUrl, (admin) =>
             admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
           );

@@ -1,0 +1,255 @@
+import type { Kysely } from 'kysely';
+import { FakeClock } from '../../test/support/fake-clock.js';
+import { capturedLogger } from '../../test/support/log-capture.js';
+import type { AppConfig } from '../config/app-config.js';
+import { migrateToLatest, openDatabase } from '../database/database.js';
+import type { BrokerDatabase } from '../database/schema.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { SimulatorState } from '../simulator/simulator-state.js';
+import { XAssistClient, type XAssistReadOptions } from '../xassist/xassist-client.port.js';
+import { XAssistRejectedError, XAssistUnavailableError } from '../xassist/xassist.errors.js';
+import type { CallLog, CallLogContact } from '../xassist-contract/xassist-contract.js';
+import { CallChange } from './call-change.js';
+import { CallLedger } from './call-ledger.service.js';
+import type { CallRecord } from './call.model.js';
+import { CallTracker } from './call-tracker.service.js';
+import { CallUpdatesBus } from './call-updates.bus.js';
+import { KyselyCallRepository } from './kysely-call.repository.js';
+
+const RINGING_MS = 1000;
+const CONNECTED_MS = 5000;
+const EXPERT_ANSWER_MS = 10_000;
+
+const tom: CallLogContact = {
+  userDbId: 12,
+  userId: 'tom',
+  displayName: 'Tom',
+  domain: 'acme',
+  email: '',
+  phoneNumber: '',
+};
+
+/**
+ * xAssist in-process: the simulator's own call state (no HTTP), answering each poll as one attempt
+ * through the tracker's gate; a call can be made to hang, vanish (404) or fail.
+ */
+class InProcessXAssist extends XAssistClient {
+  readonly state = new SimulatorState([tom], 3_600_000);
+  readonly polls = new Map<string, number>();
+  readonly behaviour = new Map<string, 'hang' | 'unavailable' | 'gone'>();
+  private readonly hanging: Array<() => void> = [];
+
+  async getCallLogById(callId: string, options: XAssistReadOptions = {}): Promise<CallLog> {
+    const gate = options.attemptGate ?? ((attempt) => attempt());
+    return gate(async () => {
+      this.polls.set(callId, (this.polls.get(callId) ?? 0) + 1);
+      if (this.behaviour.get(callId) === 'hang')
+        await new Promise<void>((resolve) => this.hanging.push(resolve));
+      if (this.behaviour.get(callId) === 'unavailable')
+        throw new XAssistUnavailableError('xAssist answered 503', true, 503);
+      const log = this.behaviour.get(callId) === 'gone' ? undefined : this.state.getCall(callId);
+      if (!log) throw new XAssistRejectedError(404, 'Call not found');
+      return structuredClone(log);
+    });
+  }
+
+  /** Lets every hanging poll answer (with the call as it is by then). */
+  releaseHanging(): void {
+    this.hanging.splice(0).forEach((release) => release());
+  }
+
+  pollsOf(callId: string): number {
+    return this.polls.get(callId) ?? 0;
+  }
+
+  connectorContact(): Promise<CallLogContact> {
+    return Promise.resolve(tom);
+  }
+  createCall(): Promise<CallLog> {
+    throw new Error('not used by the tracker');
+  }
+  getFilteredCallLogs(): never {
+    throw new Error('not used by the tracker');
+  }
+  circuitState() {
+    return 'closed' as const;
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+describe('CallTracker on a fake clock', () => {
+  let clock: FakeClock;
+  let db: Kysely<BrokerDatabase>;
+  let calls: KyselyCallRepository;
+  let xassist: InProcessXAssist;
+  let ledger: CallLedger;
+  let sut: CallTracker;
+  let log: ReturnType<typeof capturedLogger>;
+
+  beforeEach(async () => {
+    clock = new FakeClock();
+    ({ db } = openDatabase('sqlite::memory:'));
+    await migrateToLatest(db);
+    calls = new KyselyCallRepository(db);
+    xassist = new InProcessXAssist();
+    log = capturedLogger('debug');
+    const metrics = new MetricsService();
+    const bus = new CallUpdatesBus(log.logger);
+    ledger = new CallLedger(calls, bus, metrics);
+    const config = {
+      polling: {
+        ringingMs: RINGING_MS,
+        connectedMs: CONNECTED_MS,
+        maxConcurrent: 4,
+        notFoundPollsToFail: 3,
+      },
+      timeouts: { expertAnswerMs: EXPERT_ANSWER_MS, technicianJoinMs: 20_000 },
+    } as AppConfig;
+    sut = new CallTracker(config, log.logger, calls, ledger, xassist, metrics, bus, clock);
+  });
+
+  afterEach(async () => {
+    xassist.releaseHanging();
+    await sut.onApplicationShutdown();
+    await db.destroy();
+  });
+
+  /** A call ringing on xAssist and in the database, as creation leaves it. */
+  async function ringingCall(): Promise<CallRecord> {
+    const xassistLog = xassist.state.createCall({
+      callTitle: 'Pump 7',
+      callReason: 'STANDARD',
+      callType: 'MESH',
+      creatorUser: 12,
+      joinAnonymousAllowed: false,
+      informOthersDirectly: true,
+      invitedTeams: [],
+      invitedContacts: [{ userDbId: 8, userId: 'erika' }],
+    });
+    const at = clock.isoNow();
+    const call: CallRecord = {
+      id: `call-${xassistLog.callId}`,
+      xassistCallId: null,
+      status: 'creating',
+      title: 'Pump 7',
+      reason: 'STANDARD',
+      callType: 'MESH',
+      technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'tom', xassistUserDbId: 12 },
+      experts: [{ id: 'erika', displayName: 'Erika', xassistUserId: 'erika', xassistUserDbId: 8 }],
+      joinedExpertId: null,
+      failureReason: null,
+      seq: 0,
+      createdBy: 'tom',
+      anonymousJoinAllowed: false,
+      createdAt: at,
+      ringingAt: null,
+      expertJoinedAt: null,
+      connectedAt: null,
+      endedAt: null,
+      updatedAt: at,
+    };
+    await calls.insert(call, null);
+    const change = new CallChange(call, at);
+    change.transition('ringing', { xassistCallId: xassistLog.callId });
+    await ledger.record(change); // the tracker follows it from the update bus
+    return change.call;
+  }
+
+  async function advance(ms: number): Promise<void> {
+    await clock.advance(ms);
+    await sut.idle();
+  }
+
+  const statusOf = async (call: CallRecord) => (await calls.find(call.id))!.status;
+
+  it('follows a new call from the update bus and polls it once per ringing interval', async () => {
+    const call = await ringingCall();
+    expect(sut.followedCount).toBe(1);
+    await advance(RINGING_MS - 1);
+    expect(xassist.pollsOf(call.xassistCallId!)).toBe(0);
+    await advance(1);
+    expect(xassist.pollsOf(call.xassistCallId!)).toBe(1);
+    await advance(4 * RINGING_MS);
+    expect(xassist.pollsOf(call.xassistCallId!)).toBe(5);
+  });
+
+  it('polls every connected interval once the expert joined', async () => {
+    const call = await ringingCall();
+    xassist.state.join(call.xassistCallId!, 'erika');
+    await advance(RINGING_MS);
+    expect(await statusOf(call)).toBe('expert_joined');
+    const polls = xassist.pollsOf(call.xassistCallId!);
+    await advance(RINGING_MS); // the tick already set at the ringing rate
+    await advance(CONNECTED_MS - 1);
+    expect(xassist.pollsOf(call.xassistCallId!)).toBe(polls + 1);
+    await advance(1);
+    expect(xassist.pollsOf(call.xassistCallId!)).toBe(polls + 2);
+  });
+
+  it('ends a call unanswered exactly at its deadline and stops polling it', async () => {
+    const call = await ringingCall();
+    await advance(EXPERT_ANSWER_MS - 1);
+    expect(await statusOf(call)).toBe('ringing');
+    await advance(1);
+    expect(await statusOf(call)).toBe('unanswered');
+    expect(sut.followedCount).toBe(0);
+    const polls = xassist.pollsOf(call.xassistCallId!);
+    await advance(10 * RINGING_MS);
+    expect(xassist.pollsOf(call.xassistCallId!)).toBe(polls);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('skips the ticks of a call whose poll still hangs, and still ends it at its deadline', async () => {
+    const call = await ringingCall();
+    xassist.behaviour.set(call.xassistCallId!, 'hang');
+    await clock.advance(5 * RINGING_MS);
+    expect(xassist.pollsOf(call.xassistCallId!)).toBe(1);
+    await clock.advance(EXPERT_ANSWER_MS);
+    expect(await statusOf(call)).toBe('unanswered');
+
+    // The hanging poll answers after all, with the expert in: too late, nothing changes.
+    xassist.state.join(call.xassistCallId!, 'erika');
+    xassist.releaseHanging();
+    await sut.idle();
+    expect(await calls.find(call.id)).toMatchObject({ status: 'unanswered', seq: 2 });
+  });
+
+  it('keeps polling other calls while one hangs', async () => {
+    const stuck = await ringingCall();
+    const healthy = await ringingCall();
+    xassist.behaviour.set(stuck.xassistCallId!, 'hang');
+    await clock.advance(RINGING_MS);
+    xassist.state.join(healthy.xassistCallId!, 'erika');
+    await clock.advance(RINGING_MS);
+    expect(await statusOf(healthy)).toBe('expert_joined');
+  });
+
+  it('ends a call xAssist no longer knows as failed after 3 answers of 404 in a row', async () => {
+    const call = await ringingCall();
+    xassist.behaviour.set(call.xassistCallId!, 'gone');
+    await advance(2 * RINGING_MS);
+    expect(await statusOf(call)).toBe('ringing');
+    await advance(RINGING_MS);
+    expect(await calls.find(call.id)).toMatchObject({
+      status: 'failed',
+      failureReason:
+        'xAssist no longer knows the call: getCallLogById answered 404 3 times in a row',
+    });
+    expect(sut.followedCount).toBe(0);
+  });
+
+  it('logs a poll failure that repeats once, and how often it repeated when it stops', async () => {
+    const call = await ringingCall();
+    xassist.behaviour.set(call.xassistCallId!, 'unavailable');
+    await advance(5 * RINGING_MS);
+    const first = log.lines.filter((line) => line.includes('polling xAssist failed; will try'));
+    expect(first).toHaveLength(1);
+    xassist.behaviour.delete(call.xassistCallId!);
+    await advance(RINGING_MS);
+    const summary = log.lines.filter((line) => line.includes('polling xAssist failed 5 time(s)'));
+    expect(summary).toHaveLength(1);
+    expect(JSON.parse(summary[0])).toMatchObject({ callId: call.id, times: 5 });
+  });
+});

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+
+interface Streak {
+  message: string;
+  count: number;
+}
+
+/**
+ * Logs a failure that repeats (every poll of a stuck call) once, then counts the repeats and says
+ * how many there were when the streak ends: on success, on a different failure, or when the call is
+ * no longer followed. Keeps the log readable when one call fails 20 times a second.
+ */
+export class RepeatedFailureLog {
+  private readonly streaks = new Map<string, Streak>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly level: 'warn' | 'error',
+    /** What failed, as a log message: "polling xAssist failed". */
+    private readonly what: string,
+  ) {}
+
+  failed(callId: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const streak = this.streaks.get(callId);
+    if (streak?.message === message) {
+      streak.count++;
+      return;
+    }
+    if (streak) this.end(callId, 'it now fails differently');
+    this.streaks.set(callId, { message, count: 1 });
+    this.logger[this.level](
+      { callId, err: error, error: message },
+      `${this.what}; will try again (repeats are counted, not logged)`,
+    );
+  }
+
+  succeeded(callId: string): void {
+    this.end(callId, 'it works again');
+  }
+
+  /** The call is no longer followed. */
+  forget(callId: string): void {
+    this.end(callId, 'the call is no longer followed');
+  }
+
+  private end(callId: string, why: string): void {
+    const streak = this.streaks.get(callId);
+    if (!streak) return;
+    this.streaks.delete(callId);
+    if (streak.count > 1) {
+      this.logger[this.level === 'error' ? 'warn' : 'info'](
+        { callId, error: streak.message, times: streak.count },
+        `${this.what} ${streak.count} time(s) in a row; ${why}`,
+      );
+    }
+  }
+}

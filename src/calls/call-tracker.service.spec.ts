@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { ringingCall as callRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -74,6 +75,12 @@ class InProcessXAssist extends XAssistClient {
   circuitState() {
     return 'closed' as const;
   }
+  readiness() {
+    return { ready: true, circuit: 'closed' as const, login: 'ok' as const };
+  }
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -129,29 +136,18 @@ describe('CallTracker on a fake clock', () => {
       invitedContacts: [{ userDbId: 8, userId: 'erika' }],
     });
     const at = clock.isoNow();
-    const call: CallRecord = {
+    const call = callRecord({
       id: `call-${xassistLog.callId}`,
       xassistCallId: null,
       status: 'creating',
-      title: 'Pump 7',
-      reason: 'STANDARD',
-      callType: 'MESH',
-      technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'tom', xassistUserDbId: 12 },
-      experts: [{ id: 'erika', displayName: 'Erika', xassistUserId: 'erika', xassistUserDbId: 8 }],
-      joinedExpertId: null,
-      failureReason: null,
       seq: 0,
-      createdBy: 'tom',
-      anonymousJoinAllowed: false,
+      experts: [{ id: 'erika', displayName: 'Erika', xassistUserId: 'erika', xassistUserDbId: 8 }],
       createdAt: at,
       ringingAt: null,
-      expertJoinedAt: null,
-      connectedAt: null,
-      endedAt: null,
       updatedAt: at,
-    };
+    });
     await calls.insert(call, null);
-    const change = new CallChange(call, at);
+    const change = new CallChange(call, call.createdAt);
     change.transition('ringing', { xassistCallId: xassistLog.callId });
     await ledger.record(change); // the tracker follows it from the update bus
     return change.call;

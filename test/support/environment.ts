@@ -111,24 +111,20 @@ export async function requirePostgres(
       return {
         url: url.toString(),
         drop: async () => {
-          // A pool just closed may still be saying goodbye (pg's end() does not wait for its
-          // sockets): give it a moment, since FORCE makes it emit an unhandled error.
-          for (let attempt = 0; attempt < 40; attempt++) {
-            const dropped = await withAdmin(adminUrl, (admin) =>
-              admin.query(`DROP DATABASE IF EXISTS ${name}`),
-            ).then(
-              () => true,
-              (error: { code?: string }) => {
-                if (error.code !== '55006') throw error; // 55006: still in use
-                return false;
-              },
-            );
-            if (dropped) return;
-            await new Promise((resolve) => setTimeout(resolve, 50));
-          }
-          await withAdmin(adminUrl, (admin) =>
-            admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-          );
+          await withAdmin(adminUrl, async (admin) => {
+            // A pool just closed may still be saying goodbye (pg's end() does not wait for its
+            // sockets), and FORCE would make those clients raise an unhandled error: give them a
+            // second to go before forcing out whatever the suite itself left open.
+            for (let wait = 0; wait < 20; wait++) {
+              const { rows } = await admin.query(
+                'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+                [name],
+              );
+              if (rows[0].n === 0) break;
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          });
         },
       };
     },

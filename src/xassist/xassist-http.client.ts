@@ -1,6 +1,5 @@
 import { BrokenCircuitError, type IPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
-import { Pool } from 'undici';
 import type { XAssistConfig } from '../config/app-config.js';
 import {
   XASSIST_PATHS,
@@ -18,7 +17,6 @@ import {
   errorMessage,
   successBody,
   type Answer,
-  type RawResponse,
 } from './xassist-answers.js';
 import type {
   AttemptGate,
@@ -28,6 +26,7 @@ import type {
   XAssistReadiness,
 } from './xassist-client.port.js';
 import { LoginBackoff } from './login-backoff.js';
+import { XAssistTransport } from './xassist-transport.js';
 import {
   circuitStateOf,
   xassistPolicies,
@@ -48,20 +47,9 @@ interface Session {
   connector: CallLogContact;
 }
 
-/** Errors meaning the request never left this process: nothing reached xAssist. */
-const NOT_SENT_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
 /** XAssistClient over an undici Pool, with cockatiel retry, timeout and circuit breaking. */
 export class XAssistHttpClient implements XAssistClient {
-  private readonly pool: Pool;
-  private readonly basePath: string;
+  private readonly transport: XAssistTransport;
   private session?: Session;
   private loginInFlight?: Promise<Session>;
   private readonly policies: XAssistPolicies;
@@ -72,15 +60,7 @@ export class XAssistHttpClient implements XAssistClient {
     private readonly logger: Logger,
     retryOptions: Partial<XAssistRetryOptions> = {},
   ) {
-    const url = new URL(config.baseUrl);
-    this.basePath = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
-    this.pool = new Pool(url.origin, {
-      connections: config.maxConnections,
-      connect: { timeout: config.connectTimeoutMs },
-      headersTimeout: config.requestTimeoutMs,
-      bodyTimeout: config.requestTimeoutMs,
-      keepAliveTimeout: 10_000,
-    });
+    this.transport = new XAssistTransport(config);
     this.policies = xassistPolicies(config, retryOptions);
     this.loginBackoff = new LoginBackoff(config.loginBackoff);
     this.policies.breaker.onStateChange(() =>
@@ -154,7 +134,7 @@ export class XAssistHttpClient implements XAssistClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.transport.close();
   }
 
   /** Sends with the current token; on a 401 logs in once (shared by everyone) and repeats. */
@@ -263,7 +243,14 @@ export class XAssistHttpClient implements XAssistClient {
       this.policies.attempt(
         operation,
         async (attemptSignal) => {
-          const raw = await this.request(method, path, operation, body, token, attemptSignal);
+          const raw = await this.transport.request(
+            method,
+            path,
+            operation,
+            body,
+            token,
+            attemptSignal,
+          );
           const answer = decode(raw, operation);
           if (answer.status >= 500) {
             const detail = errorMessage(answer.body);
@@ -287,43 +274,6 @@ export class XAssistHttpClient implements XAssistClient {
       const failure = this.classify(error, operation);
       this.logger.warn({ operation, error: failure.message }, 'xAssist request failed');
       throw failure;
-    }
-  }
-
-  private async request(
-    method: 'GET' | 'POST',
-    path: string,
-    operation: string,
-    body: unknown,
-    token: string | undefined,
-    signal: AbortSignal,
-  ): Promise<RawResponse> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    try {
-      const response = await this.pool.request({
-        method,
-        path: this.basePath + path,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-      });
-      const text = await response.body.text();
-      const contentType = String(response.headers['content-type'] ?? '');
-      return { status: response.statusCode, contentType, text };
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? '';
-      if (NOT_SENT_CODES.has(code)) {
-        throw new XAssistUnavailableError(
-          `cannot connect to xAssist for ${operation} (${code})`,
-          false,
-        );
-      }
-      throw new XAssistUnavailableError(
-        `xAssist did not answer ${operation} (${code || 'aborted'})`,
-        true,
-      );
     }
   }
 

@@ -3,7 +3,6 @@ import { BadRequestException, ValidationPipe, type INestApplication } from '@nes
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { MAX_BODY_BYTES } from './common/limits.js';
@@ -11,8 +10,8 @@ import { describeValidationErrors } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { TimedExpressAdapter } from './edge/http-server.js';
 import { securityHeaders } from './edge/security-headers.js';
+import { httpLogger } from './logging/http-logging.js';
 import { PinoNestLogger } from './logging/logger.js';
-import { redactUrl } from './logging/redact-url.js';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -38,21 +37,7 @@ export async function createBrokerApp(
   );
   app.disable('x-powered-by');
   app.use(securityHeaders);
-  app.use(
-    pinoHttp({
-      logger,
-      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        // Old dashboard links and some clients put tokens in the query string.
-        req: (req: { method: string; url: string }) => ({
-          method: req.method,
-          url: redactUrl(req.url),
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(httpLogger(logger));
   app.useBodyParser('json', { limit: MAX_BODY_BYTES, reviver: refusePrototypeKeys });
   app.useGlobalPipes(
     new ValidationPipe({

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 /** Paths that may hold secrets in any object we log; pino replaces them before writing. */
 export const REDACTED_PATHS = [
@@ -32,6 +33,22 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+}
+
+/**
+ * Where the process's logs go: readable lines for a person at a terminal, JSON (one object a
+ * line, for a log collector) otherwise. Pretty-printing runs in this thread and writes
+ * synchronously, so a log line never lands after something printed later (the demo banner).
+ */
+export function logDestination(stdout: NodeJS.WriteStream = process.stdout): DestinationStream {
+  if (!stdout.isTTY) return pino.destination({ dest: 1, sync: true });
+  return pinoPretty({
+    destination: 1,
+    sync: true,
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+  });
 }
 
 /** Lets Nest's own messages (start-up, routes) come out as the same JSON lines. */

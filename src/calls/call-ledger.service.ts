@@ -22,6 +22,7 @@ export class CallLedger {
       change.events,
       change.seenXAssistEventIds,
     );
+    this.metrics.observeCall(change.before, change.call);
     for (const event of change.events)
       this.metrics.callEvents.inc({ kind: event.type.split('.')[0] });
     if (change.events.length > 0) this.bus.publish({ call: change.call, events: change.events });

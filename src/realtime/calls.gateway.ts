@@ -33,6 +33,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from './realtime-events.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 interface SocketData {
   person: Person;
@@ -88,6 +89,7 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
+    private readonly metrics: MetricsService,
   ) {
     this.logger = logger.child({ component: 'calls-gateway' });
   }
@@ -122,6 +124,7 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
       socket.disconnect(true);
     });
     socket.once('disconnect', () => expiry.cancel());
+    this.metrics.socketConnected(socket);
     await socket.join(
       seesEveryCall(person) ? [personRoom(person.id), EVERY_CALL_ROOM] : [personRoom(person.id)],
     );

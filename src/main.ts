@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfigFromEnvironment, type AppConfig } from './config/app-config.js';
+import { rmSync } from 'node:fs';
+import type { Logger } from 'pino';
+import {
+  ConfigError,
+  DEMO_DATABASE_URL,
+  loadConfigFromEnvironment,
+  type AppConfig,
+} from './config/app-config.js';
 import { createBrokerApp } from './bootstrap.js';
 import { DatabaseError } from './database/database.js';
 import { DEMO_DIRECTORY } from './directory/demo-directory.js';
 import { DirectoryError, parseDirectory } from './directory/directory-file.js';
 import { xassistContactOf } from './directory/person.js';
-import { createLogger } from './logging/logger.js';
+import { createLogger, logDestination } from './logging/logger.js';
 import { issueToken } from './auth/jwt.js';
 import { XAssistSimulator } from './simulator/xassist-simulator.js';
 
@@ -23,8 +30,21 @@ async function startDemoSimulator(config: AppConfig): Promise<XAssistSimulator> 
   return simulator;
 }
 
+/**
+ * The demo's database is thrown away at every start: calls left from a previous run would be
+ * polled on this run's fresh simulator, which has never heard of them.
+ */
+function removeDemoDatabase(config: AppConfig, logger: Logger): void {
+  if (!config.demoMode || config.databaseUrl !== DEMO_DATABASE_URL) return;
+  const file = DEMO_DATABASE_URL.slice('sqlite:'.length);
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) rmSync(path, { force: true });
+  logger.info({ file }, 'demo mode: started from an empty demo database');
+}
+
+/** Printed last, after every start-up log line, so it is what stays on screen. */
 function printDemoWelcome(config: AppConfig, url: string): void {
   const token = (personId: string) => issueToken(personId, 7 * 86400, config.auth.jwtSecret ?? '');
+  const people = DEMO_DIRECTORY.people;
   const lines = [
     '',
     '  Expert Call Broker is running in DEMO MODE (a simulated xAssist, the demo directory).',
@@ -32,8 +52,8 @@ function printDemoWelcome(config: AppConfig, url: string): void {
     `  API docs:   ${url}/docs`,
     `  Dashboard:  ${url}/#token=${token('sam')}`,
     '',
-    '  Demo tokens (valid 7 days):',
-    ...['tom', 'erika', 'sam', 'erp'].map((id) => `    ${id.padEnd(6)} ${token(id)}`),
+    '  Demo tokens (valid 7 days; a dashboard as that person: the URL above with their token):',
+    ...people.map((person) => `    ${person.id.padEnd(6)} ${token(person.id)}`),
     '',
     '  Try:',
     `    curl -s -X POST ${url}/v1/calls -H "Authorization: Bearer ${token('tom')}" \\`,
@@ -41,6 +61,14 @@ function printDemoWelcome(config: AppConfig, url: string): void {
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Says when shutdown starts; runs before Nest's own handler, which closes the app. */
+function logShutdown(logger: Logger): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.prependOnceListener(signal, () =>
+      logger.info({ signal }, 'shutdown started: finishing requests and closing connections'),
+    );
 }
 
 async function main(): Promise<void> {
@@ -52,7 +80,8 @@ async function main(): Promise<void> {
     process.stderr.write(`configuration error: ${error.message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination());
+  removeDemoDatabase(config, logger);
   const simulator = config.demoMode ? await startDemoSimulator(config) : undefined;
   if (simulator)
     logger.warn(
@@ -67,6 +96,7 @@ async function main(): Promise<void> {
       .replace('[::1]', 'localhost')
       .replace('127.0.0.1', 'localhost');
     logger.info({ url }, 'expert call broker listening');
+    logShutdown(logger);
     if (simulator) {
       printDemoWelcome(config, url);
       process.once('beforeExit', () => void simulator.close());

@@ -54,9 +54,13 @@ export interface AppConfig {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** Demo mode's own throw-away database; main.ts deletes it at every demo start. */
+export const DEMO_DATABASE_URL = 'sqlite:./data/demo.db';
+
 /** Demo mode keeps its own database, so a later production start never polls demo calls. */
 function databaseUrl(env: Env, demoMode: boolean): string {
-  const raw = text(env, 'DATABASE_URL') ?? `sqlite:./data/${demoMode ? 'demo' : 'broker'}.db`;
+  const raw =
+    text(env, 'DATABASE_URL') ?? (demoMode ? DEMO_DATABASE_URL : 'sqlite:./data/broker.db');
   if (/^sqlite:.+/.test(raw) || /^postgres(ql)?:\/\/.+/.test(raw)) return raw;
   throw new ConfigError(
     `DATABASE_URL must be "sqlite:<path>" or "postgres://user@host/db", got "${raw}"`,

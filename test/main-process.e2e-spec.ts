@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { DEMO_DIRECTORY } from '../src/directory/demo-directory.js';
+import { BrokerProcess, buildIfStale, REPO } from './support/broker-process.js';
+
+const MAIN = join(REPO, 'dist', 'main.js');
+const DEMO = { BROKER_MODE: 'demo', PORT: '0' };
+const BANNER_END = /-d '\{"expertIds"/;
+
+/** The demo's banner: where it starts, its URL and the token printed for each person. */
+function banner(run: BrokerProcess) {
+  const start = run.lines.findIndex((line) => line.includes('running in DEMO MODE'));
+  const lines = run.lines.slice(start);
+  const url = /API docs: +(\S+)\/docs/.exec(lines.join('\n'))![1].replace('localhost', '127.0.0.1');
+  const tokens = Object.fromEntries(
+    lines.flatMap((line) => {
+      const match = /^ {4}(\w+) +(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/.exec(line);
+      return match ? [[match[1], match[2]]] : [];
+    }),
+  );
+  return { start, lines, url, tokens };
+}
+
+const api = async (url: string, path: string, token: string, init: RequestInit = {}) => {
+  const response = await fetch(`${url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+  });
+  return { status: response.status, body: (await response.json()) as any };
+};
+
+describe('npm start in demo mode, as a real process', () => {
+  // Compiling dist/ (when stale) and starting Node processes on a shared machine take a while.
+  jest.setTimeout(180_000);
+  const cwd = mkdtempSync(join(tmpdir(), 'broker-main-'));
+  beforeAll(() => buildIfStale());
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it('prints its banner after every start-up log line, with a token for every demo person', async () => {
+    const run = BrokerProcess.node(MAIN, cwd, DEMO);
+    try {
+      await run.line(BANNER_END);
+      const { start, lines, url, tokens } = banner(run);
+      const before = run.lines.slice(0, start).filter(Boolean);
+      // Not a terminal: every log line is JSON, and all of them came before the banner.
+      expect(before.every((line) => line.startsWith('{'))).toBe(true);
+      expect(before.some((line) => JSON.parse(line).msg === 'expert call broker listening')).toBe(
+        true,
+      );
+      expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
+
+      expect(lines.join('\n')).toMatch(/Dashboard: +http:\/\/localhost:\d+\/#token=eyJ/);
+      expect(lines.join('\n')).not.toContain('?token=');
+      expect(Object.keys(tokens).sort()).toEqual(DEMO_DIRECTORY.people.map((p) => p.id).sort());
+      for (const [id, token] of Object.entries(tokens)) {
+        const session = await api(url, '/v1/session', token);
+        expect([id, session.status, session.body.person.id]).toEqual([id, 200, id]);
+      }
+    } finally {
+      await run.stop();
+    }
+  });
+
+  it('says when shutdown starts, and a restart begins from an empty demo database', async () => {
+    const first = BrokerProcess.node(MAIN, cwd, DEMO);
+    await first.line(BANNER_END);
+    const { url, tokens } = banner(first);
+    const created = await api(url, '/v1/calls', tokens.tom, {
+      method: 'POST',
+      body: JSON.stringify({ expertIds: ['erika'], title: 'Pump 7 vibration' }),
+    });
+    expect(created.status).toBe(201);
+    await first.stop('SIGTERM');
+    const shutdown = first.lines.filter((line) => line.includes('shutdown started'));
+    expect(shutdown.map((line) => JSON.parse(line).signal)).toEqual(['SIGTERM']);
+
+    // The first run's call would otherwise be polled on a simulator that never heard of it.
+    const second = BrokerProcess.node(MAIN, cwd, DEMO);
+    try {
+      await second.line(BANNER_END);
+      const again = banner(second);
+      const calls = await api(again.url, '/v1/calls', again.tokens.sam);
+      expect(calls.body.calls).toEqual([]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('writes readable lines, not JSON, at a terminal', async () => {
+    // util-linux's script(1) gives the broker a pseudo-terminal as stdout.
+    const run = new BrokerProcess(
+      'script',
+      ['-qfec', `"${process.execPath}" "${MAIN}"`, '/dev/null'],
+      cwd,
+      DEMO,
+    );
+    try {
+      const listening = await run.line(/expert call broker listening/);
+      expect(listening).not.toMatch(/^\s*\{/);
+      expect(listening).toMatch(/INFO/);
+    } finally {
+      await run.stop();
+    }
+  });
+});

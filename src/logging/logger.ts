@@ -1,6 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { BrokerError } from '../common/broker-error.js';
+import { XAssistError } from '../xassist/xassist.errors.js';
 
 /** Paths that may hold secrets in any object we log; pino replaces them before writing. */
 export const REDACTED_PATHS = [
@@ -20,6 +22,17 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * Typed errors are expected conditions (a refused request, xAssist down): the message and fields
+ * say what happened, and a stack trace would only bury it. Anything else keeps its stack.
+ */
+export function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error);
+  if (!(error instanceof BrokerError || error instanceof XAssistError)) return serialized;
+  const { stack: _stack, ...expected } = serialized as unknown as Record<string, unknown>;
+  return expected;
+}
+
 /** DI token for the root pino logger. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
@@ -29,6 +42,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: 'expert-call-broker' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

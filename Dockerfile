@@ -2,8 +2,12 @@
 # dependencies only, as the unprivileged `node` user. test/dockerfile.e2e-spec.ts runs these very
 # steps (RUN and COPY, in order) in a clean folder, so keep RUN commands relative to WORKDIR.
 
+# Node 22, not 24: better-sqlite3 12 (the last line that still runs on Node 20) can abort the
+# process on Node 24 when V8 collects a statement ("Assertion failed: (env) != nullptr" in
+# RemoveEnvironmentCleanupHook); seen in this project's Node 24 CI run. See docs/deploy.md.
+
 # --- build: compile TypeScript and native addons (better-sqlite3), then drop dev dependencies
-FROM node:24-bookworm AS build
+FROM node:22-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,7 +16,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: same Debian release as the build, so the compiled addon loads
-FROM node:24-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json

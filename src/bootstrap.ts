@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { BadRequestException, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { setupOpenApi } from './openapi/openapi-document.js';
 import { MAX_BODY_BYTES } from './common/limits.js';
 import { describeValidationErrors } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
@@ -48,14 +48,7 @@ export async function createBrokerApp(
         new BadRequestException(describeValidationErrors(errors).join('; ')),
     }),
   );
-  const openApi = new DocumentBuilder()
-    .setTitle('Expert Call Broker')
-    .setDescription(
-      'Remote-expert calls on TeamViewer Frontline xAssist for smart-glasses technicians',
-    )
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  setupOpenApi(app);
   app.enableShutdownHooks();
   await app.init();
   return app;

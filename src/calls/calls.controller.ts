@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiJson } from '../openapi/api-responses.js';
 import type { Response } from 'express';
 import { CurrentPerson } from '../auth/auth.guard.js';
 import { BadRequestError } from '../common/broker-error.js';
@@ -11,6 +12,7 @@ import { CreateCallDto, EventsQuery, ListCallsQuery, PAGE_LIMIT } from './dto/cr
 
 @ApiTags('calls')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('v1/calls')
 export class CallsController {
   constructor(private readonly calls: CallsService) {}
@@ -18,8 +20,29 @@ export class CallsController {
   @Post()
   @ApiOperation({
     summary: 'Ask for an expert call; 201 ringing, 502 xAssist refused, 503 xAssist unreachable',
+    description:
+      'The broker creates the xAssist call for the technician and answers with the Call, status ringing. ' +
+      'When xAssist refuses (502) or cannot be reached (503) the call is kept as failed and the error body carries it.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Any 1 to 255 visible ASCII characters (a UUID is fine). Per caller (token subject), for 24 hours: ' +
+      'the same key with the same body answers the same call (201, Idempotent-Replayed: true) and creates nothing new, ' +
+      'even when both requests arrive at once; the same key with a different body answers 422. After 24 hours the key may be used afresh.',
+    schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
+  })
+  @ApiJson(201, 'Call', 'The call, ringing (or the earlier call, for a repeated Idempotency-Key)', {
+    'Idempotent-Replayed': {
+      description:
+        'Present, with the value true, when this answer repeats an earlier request with the same Idempotency-Key.',
+      schema: { type: 'string', enum: ['true'] },
+    },
+  })
+  @ApiErrors(400, 403, 413, 415, 422)
+  @ApiJson(502, 'CallCreationError', 'xAssist refused the call; it is kept as failed')
+  @ApiJson(503, 'CallCreationError', 'xAssist could not be reached; the call is kept as failed')
   async create(
     @CurrentPerson() caller: Person,
     @Body() body: CreateCallDto,
@@ -36,6 +59,8 @@ export class CallsController {
 
   @Get()
   @ApiOperation({ summary: 'The calls the caller may see, newest first' })
+  @ApiJson(200, 'CallPage', 'One page of calls, newest first')
+  @ApiErrors(400)
   async list(
     @CurrentPerson() caller: Person,
     @Query() query: ListCallsQuery,
@@ -52,12 +77,17 @@ export class CallsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One call' })
+  @ApiJson(200, 'Call', 'The call')
+  @ApiErrors(400, 404)
   async get(@CurrentPerson() caller: Person, @Param() { id }: CallIdParam): Promise<CallView> {
     return toCallView(await this.calls.get(caller, id));
   }
 
   @Get(':id/events')
   @ApiOperation({ summary: "The call's events after seq afterSeq, in seq order" })
+  @ApiJson(200, 'CallEventPage', 'The events with seq above afterSeq, oldest first')
+  @ApiErrors(400, 404)
   async events(
     @CurrentPerson() caller: Person,
     @Param() { id }: CallIdParam,
@@ -71,6 +101,8 @@ export class CallsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop a call that is not yet connected' })
+  @ApiJson(200, 'Call', 'The call, cancelled')
+  @ApiErrors(400, 404, 409)
   async cancel(@CurrentPerson() caller: Person, @Param() { id }: CallIdParam): Promise<CallView> {
     return toCallView(await this.calls.cancel(caller, id));
   }

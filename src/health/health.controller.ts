@@ -1,5 +1,6 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiJson } from '../openapi/api-responses.js';
 import {
   HealthCheckService,
   HealthIndicatorService,
@@ -23,6 +24,8 @@ export class HealthController {
   /** Alive: the process answers. */
   @Public()
   @Get('healthz')
+  @ApiOperation({ summary: 'Alive: the process answers' })
+  @ApiJson(200, 'HealthCheck', 'Always { "status": "ok" }')
   alive(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -30,6 +33,9 @@ export class HealthController {
   /** Ready: the database answers, the xAssist circuit is not open and xAssist accepts our login. */
   @Public()
   @Get('readyz')
+  @ApiOperation({ summary: 'Ready: the database answers and the xAssist circuit is not open' })
+  @ApiJson(200, 'HealthCheck', 'Ready to take calls')
+  @ApiJson(503, 'HealthCheck', 'Not ready; error names the check that is down')
   async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     try {
       return await this.health.check([

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiJson } from '../openapi/api-responses.js';
 import { CurrentPerson } from '../auth/auth.guard.js';
 import type { Person } from '../directory/person.js';
 import { SetPresenceDto } from './dto/set-presence.dto.js';
@@ -20,6 +21,7 @@ export interface OwnPresenceView {
 
 @ApiTags('routing')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('v1')
 export class RoutingController {
   constructor(
@@ -31,6 +33,8 @@ export class RoutingController {
   @ApiOperation({
     summary: 'An expert says whether they take calls: available or away (403 for others)',
   })
+  @ApiJson(200, 'OwnPresence', "The expert's presence now")
+  @ApiErrors(400, 403)
   async setOwnPresence(
     @CurrentPerson() caller: Person,
     @Body() body: SetPresenceDto,
@@ -48,6 +52,8 @@ export class RoutingController {
   @ApiOperation({
     summary: "Every expert's presence, skills, current call and idle time (not for technicians)",
   })
+  @ApiJson(200, 'ExpertList', 'Every expert in the directory')
+  @ApiErrors(403)
   async experts(@CurrentPerson() caller: Person): Promise<{ experts: ExpertView[] }> {
     return { experts: await this.overview.experts(caller) };
   }
@@ -56,6 +62,7 @@ export class RoutingController {
   @ApiOperation({
     summary: 'Each queue with its waiting count, longest wait and available experts',
   })
+  @ApiJson(200, 'QueueList', 'Every queue in the directory')
   async queues(): Promise<{ queues: QueueView[] }> {
     return { queues: await this.overview.queues() };
   }

@@ -30,6 +30,7 @@ import {
 export class CreateCallDto {
   @ApiPropertyOptional({
     description: 'The glasses user; a technician may omit it or give their own id.',
+    pattern: PERSON_ID.source,
   })
   @IsOptional()
   @IsString()
@@ -39,6 +40,9 @@ export class CreateCallDto {
   @ApiProperty({
     type: [String],
     description: 'One or more directory people with the role expert.',
+    minItems: 1,
+    maxItems: 20,
+    uniqueItems: true,
   })
   @IsArray()
   @ArrayNotEmpty()
@@ -49,6 +53,8 @@ export class CreateCallDto {
   expertIds!: string[];
 
   @ApiProperty({
+    minLength: 1,
+    maxLength: 200,
     example: 'Pump 7 vibration',
     description:
       'Shown on xAssist. Trimmed; refused when blank or containing control characters or bidirectional overrides.',
@@ -58,7 +64,7 @@ export class CreateCallDto {
   @IsPlainText()
   title!: string;
 
-  @ApiPropertyOptional({ enum: CALL_REASONS, default: 'STANDARD' })
+  @ApiPropertyOptional({ enum: CALL_REASONS, description: 'Default STANDARD.' })
   @IsOptional()
   @IsIn(CALL_REASONS)
   reason?: CallReason;
@@ -71,7 +77,7 @@ export class CreateCallDto {
   @IsIn(CALL_TYPES)
   callType?: CallType;
 
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional({ description: 'Default false.' })
   @IsOptional()
   @IsBoolean()
   anonymousJoinAllowed?: boolean;

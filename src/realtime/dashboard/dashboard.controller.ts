@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiJson } from '../../openapi/api-responses.js';
 import type { Response } from 'express';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -64,6 +65,9 @@ export class DashboardController {
   /** Who the token belongs to, and what the dashboard may offer them. */
   @Get('v1/session')
   @ApiBearerAuth()
+  @ApiOperation({ summary: 'Who the token belongs to (the dashboard asks this first)' })
+  @ApiJson(200, 'Session', 'The person and what the dashboard may offer them')
+  @ApiErrors(401)
   session(@CurrentPerson() person: Person): SessionInfo {
     const technician = this.directory.withRole('technician')[0];
     const expert = this.directory.withRole('expert')[0];

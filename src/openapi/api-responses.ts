@@ -1,0 +1,41 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import type { ContractSchemaName } from './contract-schemas.js';
+import { ref } from './json-schema.js';
+
+/** What each error status means on this API; every one has the Error body. */
+const ERROR_MEANING: Record<number, string> = {
+  400: 'Bad input: malformed JSON, a wrong type, an unknown field, a bad query value',
+  401: 'No token, a bad signature, an expired token, or a subject not in the directory',
+  403: "The caller's role may not do this (a technician asking a call for somebody else, a non-expert setting presence)",
+  404: 'No such call, or one the caller may not see',
+  409: 'The call is past the point where this is possible',
+  413: 'The body is larger than 64 KiB',
+  415: 'The body is not UTF-8 JSON',
+  422: 'Well-formed but unacceptable: an unknown person, a wrong role, an Idempotency-Key reused with another body',
+  429: 'A quota is used up; retryAfterSeconds and Retry-After say when to try again',
+  503: 'Not ready: the database or xAssist does not answer',
+};
+
+/** A JSON answer whose body is one of the contract schemas. */
+export function ApiJson(
+  status: number,
+  schema: ContractSchemaName,
+  description: string,
+  headers?: Record<string, { description: string; schema: Record<string, unknown> }>,
+): MethodDecorator & ClassDecorator {
+  return ApiResponse({ status, description, schema: ref(schema), headers });
+}
+
+/** Error answers with the Error body, each described once here. */
+export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        description: ERROR_MEANING[status] ?? 'An error',
+        schema: ref('Error'),
+      }),
+    ),
+  );
+}

@@ -1,0 +1,142 @@
+/**
+ * The AsyncAPI 3.0 document of the socket.io events, built from the same schemas as the OpenAPI
+ * document. docs/asyncapi.json is this function's output (`npm run docs:asyncapi` writes it; a
+ * test fails when the file is stale), so a Kotlin or Swift app can generate its types from it.
+ */
+import { CONTRACT_SCHEMAS, type ContractSchemaName, type JsonSchema } from './contract-schemas.js';
+
+interface SocketMessage {
+  /** The socket.io event name. */
+  event: string;
+  payload: ContractSchemaName;
+  summary: string;
+}
+
+const SERVER_TO_CLIENT: Record<string, SocketMessage> = {
+  callsSnapshot: {
+    event: 'calls.snapshot',
+    payload: 'CallsSnapshot',
+    summary:
+      'On every connect: the newest active calls the person may see (more with GET /v1/calls and nextCursor). Seed lastSeq per call from call.seq. Sent with an acknowledgement callback, which a client may ignore.',
+  },
+  sessionExpired: {
+    event: 'session.expired',
+    payload: 'SessionExpired',
+    summary:
+      'Just before the broker disconnects a socket whose token reached its exp: get a new token and connect again.',
+  },
+  callUpdated: {
+    event: 'call.updated',
+    payload: 'CallUpdated',
+    summary:
+      "Whenever a visible call gets events; a call's batches arrive in seq order without gaps.",
+  },
+  callInvite: {
+    event: 'call.invite',
+    payload: 'CallInvite',
+    summary:
+      "To the call's technician only, once an expert has joined on xAssist; re-sent on every connect while the call is expert_joined, so de-duplicate by call.id.",
+  },
+};
+
+const CALL_SUBSCRIBE: SocketMessage = {
+  event: 'call.subscribe',
+  payload: 'CallSubscribe',
+  summary:
+    'Ask for a call and its events after afterSeq (after a reconnect or a gap); acknowledged with CallSubscribeAck.',
+};
+
+/** Every schema the payloads reach, by following $refs. */
+function reachableSchemas(roots: ContractSchemaName[]): Record<string, JsonSchema> {
+  const found: Record<string, JsonSchema> = {};
+  const visit = (name: ContractSchemaName) => {
+    if (found[name]) return;
+    found[name] = CONTRACT_SCHEMAS[name];
+    const refs = JSON.stringify(CONTRACT_SCHEMAS[name]).matchAll(/#\/components\/schemas\/(\w+)/g);
+    for (const [, ref] of refs) visit(ref as ContractSchemaName);
+  };
+  roots.forEach(visit);
+  return Object.fromEntries(
+    Object.keys(CONTRACT_SCHEMAS).flatMap((n) => (found[n] ? [[n, found[n]]] : [])),
+  );
+}
+
+const message = ({ event, payload, summary }: SocketMessage) => ({
+  name: event,
+  title: event,
+  summary,
+  contentType: 'application/json',
+  payload: { $ref: `#/components/schemas/${payload}` },
+});
+
+export function asyncApiDocument(): Record<string, unknown> {
+  const messages: Record<string, unknown> = {};
+  for (const [id, definition] of Object.entries(SERVER_TO_CLIENT))
+    messages[id] = message(definition);
+  messages.callSubscribe = message(CALL_SUBSCRIBE);
+  messages.callSubscribeAck = {
+    name: 'call.subscribe (acknowledgement)',
+    title: 'call.subscribe acknowledgement',
+    summary:
+      'The call and its events after afterSeq, or { error } (400 bad payload, 404 not visible).',
+    contentType: 'application/json',
+    payload: { $ref: '#/components/schemas/CallSubscribeAck' },
+  };
+  const channelMessage = (id: string) => ({ $ref: `#/channels/broker/messages/${id}` });
+  const operations: Record<string, unknown> = {};
+  for (const [id, { summary }] of Object.entries(SERVER_TO_CLIENT)) {
+    operations[`receive${id[0].toUpperCase()}${id.slice(1)}`] = {
+      action: 'receive',
+      summary,
+      channel: { $ref: '#/channels/broker' },
+      messages: [channelMessage(id)],
+    };
+  }
+  operations.sendCallSubscribe = {
+    action: 'send',
+    summary: CALL_SUBSCRIBE.summary,
+    channel: { $ref: '#/channels/broker' },
+    messages: [channelMessage('callSubscribe')],
+    reply: {
+      channel: { $ref: '#/channels/broker' },
+      messages: [channelMessage('callSubscribeAck')],
+    },
+  };
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Expert Call Broker: socket.io events',
+      version: '1',
+      description:
+        "socket.io 4 on the broker's HTTP port, default namespace. Connect with the same JWT as REST in the handshake: `io(url, { auth: { token } })`; a refused token arrives as connect_error with a message that says why. Each event carries one JSON argument (its payload below); call.subscribe is sent with an acknowledgement callback. Objects may gain fields: ignore the ones you do not know.",
+    },
+    servers: {
+      broker: {
+        host: 'localhost:3000',
+        protocol: 'ws',
+        pathname: '/socket.io/',
+        description:
+          'Where the broker runs; socket.io (Engine.IO 4) over WebSocket or long-polling.',
+      },
+    },
+    defaultContentType: 'application/json',
+    channels: {
+      broker: {
+        address: '/',
+        title: 'The default socket.io namespace',
+        messages: Object.fromEntries(
+          Object.keys(messages).map((id) => [id, { $ref: `#/components/messages/${id}` }]),
+        ),
+      },
+    },
+    operations,
+    components: {
+      messages,
+      schemas: reachableSchemas([
+        ...Object.values(SERVER_TO_CLIENT).map((definition) => definition.payload),
+        'CallSubscribe',
+        'CallSubscribeAck',
+      ]),
+    },
+  };
+}

@@ -1,0 +1,280 @@
+import { readFileSync } from 'node:fs';
+import { asyncApiDocument } from '../src/openapi/asyncapi-document.js';
+import { BrokerHarness, type ApiAnswer } from './support/broker-harness.js';
+import { contractValidator } from './support/contract-validator.js';
+import { RecordingClient } from './support/socket-client.js';
+
+const ask = { technicianId: 'tom', expertIds: ['erika'], title: 'Pump 7 vibration' };
+const ASYNCAPI_FILE = new URL('../docs/asyncapi.json', import.meta.url);
+
+/**
+ * Real answers against the published documents, so that neither can drift from the code: every
+ * answer must be a status its route documents, with a body its schema accepts (objects closed:
+ * an undocumented field fails), and every documented status must really occur here.
+ */
+describe('the OpenAPI document describes every real answer', () => {
+  let sut: BrokerHarness;
+  let openApi: any;
+  let validator: ReturnType<typeof contractValidator>;
+  const seen = new Set<string>();
+
+  /** Checks one answer against the document's route `template` and remembers the status. */
+  function check(method: string, template: string, answer: ApiAnswer): void {
+    const operation = openApi.paths[template]?.[method.toLowerCase()];
+    if (!operation) throw new Error(`${method} ${template} is not in the OpenAPI document`);
+    const documented = operation.responses[String(answer.status)];
+    if (!documented) {
+      throw new Error(
+        `${method} ${template} answered ${answer.status}, which its OpenAPI responses do not list: ${JSON.stringify(answer.body)}`,
+      );
+    }
+    const [mediaType, media] = Object.entries<any>(documented.content ?? {})[0] ?? [];
+    expect(answer.headers.get('content-type')).toContain(mediaType);
+    validator.assertValid(media.schema, answer.body, `${method} ${template} ${answer.status}`);
+    for (const [name, header] of Object.entries<any>(documented.headers ?? {})) {
+      const value = answer.headers.get(name);
+      if (value !== null) validator.assertValid(header.schema, value, `${name} header`);
+    }
+    seen.add(`${method} ${template} ${answer.status}`);
+  }
+
+  const api = async (
+    method: string,
+    template: string,
+    path: string,
+    options: Parameters<BrokerHarness['api']>[2] = {},
+  ) => {
+    const answer = await sut.api(method, path, options);
+    check(method, template, answer);
+    return answer;
+  };
+
+  beforeAll(async () => {
+    sut = await new BrokerHarness({
+      // One xAssist failure opens the circuit until the end of the test, so /readyz says 503.
+      env: {
+        XASSIST_BREAKER_THRESHOLD: '1',
+        XASSIST_BREAKER_HALF_OPEN_MS: '3600000',
+        XASSIST_BREAKER_HALF_OPEN_MAX_MS: '3600000',
+        XASSIST_JOIN_URL_TEMPLATE: 'https://frontline.example.com/acme/#/call/{callId}',
+        TECHNICIAN_JOIN_TIMEOUT_MS: '600000',
+      },
+    }).start();
+    const served = await sut.api('GET', '/docs-json');
+    expect(served.status).toBe(200);
+    openApi = served.body;
+    validator = contractValidator(openApi.components.schemas);
+  });
+  afterAll(async () => {
+    await sut.stop();
+  });
+
+  it('is OpenAPI 3.1 with a bearer scheme, the Idempotency-Key and every constraint', () => {
+    expect(openApi.openapi).toBe('3.1.0');
+    expect(openApi.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
+    const create = openApi.paths['/v1/calls'].post;
+    const key = create.parameters.find((p: any) => p.name === 'Idempotency-Key');
+    expect(key).toMatchObject({ in: 'header', required: false });
+    expect(key.description).toMatch(/Per caller.*24 hours.*422/s);
+    expect(create.responses['201'].headers['Idempotent-Replayed']).toBeDefined();
+    const body = openApi.components.schemas.CreateCallDto;
+    expect(body.properties.title).toMatchObject({ minLength: 1, maxLength: 200 });
+    expect(body.properties.expertIds).toMatchObject({ minItems: 1, maxItems: 20 });
+    expect(body.properties.description).toMatchObject({ maxLength: 2000 });
+    expect(body.properties.externalRef).toMatchObject({ maxLength: 200 });
+    expect(body.properties.metadata).toMatchObject({ maxProperties: 32 });
+  });
+
+  it('gives every operation a schema for each answer, and a 401 unless it is open', () => {
+    const problems: string[] = [];
+    const open = ['/healthz', '/readyz', '/metrics'];
+    for (const [path, item] of Object.entries<any>(openApi.paths)) {
+      for (const [method, operation] of Object.entries<any>(item)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        const statuses = Object.keys(operation.responses);
+        if (!statuses.some((status) => status.startsWith('2'))) problems.push(`${name}: no 2xx`);
+        for (const status of statuses) {
+          const content = operation.responses[status].content;
+          if (!content || !Object.values<any>(content).every((media) => media.schema)) {
+            problems.push(`${name} ${status}: no body schema (add @ApiJson/@ApiErrors)`);
+          }
+        }
+        if (!open.includes(path) && !statuses.includes('401')) problems.push(`${name}: no 401`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('matches the answers of the calls routes, their errors included', async () => {
+    const created = await api('POST', '/v1/calls', '/v1/calls', {
+      as: 'erp',
+      headers: { 'idempotency-key': 'contract-1' },
+      body: { ...ask, description: 'noise', externalRef: 'WO-1', metadata: { site: 'P3' } },
+    });
+    expect(created.status).toBe(201);
+    const replay = await api('POST', '/v1/calls', '/v1/calls', {
+      as: 'erp',
+      headers: { 'idempotency-key': 'contract-1' },
+      body: { ...ask, description: 'noise', externalRef: 'WO-1', metadata: { site: 'P3' } },
+    });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    const id = created.body.id;
+    const errors: Array<[string, Parameters<BrokerHarness['api']>[2], number]> = [
+      ['bad body', { as: 'erp', body: { ...ask, title: 7 } }, 400],
+      ['no token', { body: ask }, 401],
+      ['for somebody else', { as: 'tina', body: ask }, 403],
+      ['too big', { as: 'erp', body: { ...ask, title: 'x'.repeat(70_000) } }, 413],
+      [
+        'not UTF-8',
+        {
+          as: 'erp',
+          raw: JSON.stringify(ask),
+          headers: { 'content-type': 'application/json; charset=latin1' },
+        },
+        415,
+      ],
+      [
+        'another body for the key',
+        {
+          as: 'erp',
+          headers: { 'idempotency-key': 'contract-1' },
+          body: { ...ask, title: 'other' },
+        },
+        422,
+      ],
+    ];
+    for (const [, options, status] of errors) {
+      expect((await api('POST', '/v1/calls', '/v1/calls', options)).status).toBe(status);
+    }
+
+    expect(
+      (await api('GET', '/v1/calls', '/v1/calls?status=all&limit=1', { as: 'sam' })).status,
+    ).toBe(200);
+    expect((await api('GET', '/v1/calls', '/v1/calls?limit=0', { as: 'sam' })).status).toBe(400);
+    expect((await api('GET', '/v1/calls', '/v1/calls')).status).toBe(401);
+
+    expect((await api('GET', '/v1/calls/{id}', `/v1/calls/${id}`, { as: 'tom' })).status).toBe(200);
+    expect((await api('GET', '/v1/calls/{id}', '/v1/calls/bad%20id', { as: 'tom' })).status).toBe(
+      400,
+    );
+    expect((await api('GET', '/v1/calls/{id}', `/v1/calls/${id}`, { as: 'tina' })).status).toBe(
+      404,
+    );
+    expect((await api('GET', '/v1/calls/{id}', `/v1/calls/${id}`)).status).toBe(401);
+
+    const events = `/v1/calls/{id}/events`;
+    expect(
+      (await api('GET', events, `/v1/calls/${id}/events?afterSeq=0`, { as: 'tom' })).status,
+    ).toBe(200);
+    expect(
+      (await api('GET', events, `/v1/calls/${id}/events?afterSeq=-1`, { as: 'tom' })).status,
+    ).toBe(400);
+    expect((await api('GET', events, `/v1/calls/${id}/events`, { as: 'tina' })).status).toBe(404);
+    expect((await api('GET', events, `/v1/calls/${id}/events`)).status).toBe(401);
+
+    const cancel = '/v1/calls/{id}/cancel';
+    expect((await api('POST', cancel, `/v1/calls/${id}/cancel`, { as: 'tom' })).status).toBe(200);
+    expect((await api('POST', cancel, `/v1/calls/${id}/cancel`, { as: 'tom' })).status).toBe(409);
+    expect((await api('POST', cancel, '/v1/calls/bad%20id/cancel', { as: 'tom' })).status).toBe(
+      400,
+    );
+    expect((await api('POST', cancel, `/v1/calls/${id}/cancel`, { as: 'tina' })).status).toBe(404);
+    expect((await api('POST', cancel, `/v1/calls/${id}/cancel`)).status).toBe(401);
+  });
+
+  it('matches the routing answers: presence, experts, queues', async () => {
+    const presence = '/v1/presence/me';
+    const put = (as: string | undefined, status: unknown) =>
+      api('PUT', presence, presence, { ...(as ? { as } : {}), body: { status } });
+    expect((await put('erika', 'available')).status).toBe(200);
+    expect((await put('erika', 'busy')).status).toBe(400);
+    expect((await put('tom', 'available')).status).toBe(403);
+    expect((await put(undefined, 'available')).status).toBe(401);
+    expect((await api('GET', '/v1/experts', '/v1/experts', { as: 'sam' })).status).toBe(200);
+    expect((await api('GET', '/v1/experts', '/v1/experts', { as: 'tom' })).status).toBe(403);
+    expect((await api('GET', '/v1/experts', '/v1/experts')).status).toBe(401);
+    expect((await api('GET', '/v1/queues', '/v1/queues', { as: 'sam' })).status).toBe(200);
+    expect((await api('GET', '/v1/queues', '/v1/queues')).status).toBe(401);
+  });
+
+  it('matches the session, health and metrics answers', async () => {
+    expect((await api('GET', '/v1/session', '/v1/session', { as: 'sam' })).status).toBe(200);
+    expect((await api('GET', '/v1/session', '/v1/session')).status).toBe(401);
+    expect((await api('GET', '/healthz', '/healthz')).status).toBe(200);
+    expect((await api('GET', '/readyz', '/readyz')).status).toBe(200);
+    expect((await api('GET', '/metrics', '/metrics')).status).toBe(200);
+  });
+
+  it('matches the socket events and acknowledgements, against docs/asyncapi.json', async () => {
+    const asyncApi = JSON.parse(readFileSync(ASYNCAPI_FILE, 'utf8'));
+    const events = contractValidator(asyncApi.components.schemas);
+    const payloadOf = (event: string) => {
+      const found = Object.values<any>(asyncApi.components.messages).find((m) => m.name === event);
+      if (!found) throw new Error(`docs/asyncapi.json has no message ${event}`);
+      return found.payload;
+    };
+    const tom = await RecordingClient.connect(sut.url, sut.token('tom'));
+    try {
+      const { body: call } = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask });
+      sut.simulator.state.join(call.xassistCallId, 'erika');
+      const invite = await tom.next('call.invite', (i) => i.call.id === call.id);
+      events.assertValid(payloadOf('call.invite'), invite, 'call.invite');
+      expect(invite.joinUrl).toContain(call.xassistCallId);
+      const updated = await tom.next('call.updated', (u) => u.call.id === call.id);
+      events.assertValid(payloadOf('call.updated'), updated, 'call.updated');
+      const snapshot = await tom.next('calls.snapshot');
+      events.assertValid(payloadOf('calls.snapshot'), snapshot, 'calls.snapshot');
+
+      const request = { callId: call.id, afterSeq: 0 };
+      events.assertValid(payloadOf('call.subscribe'), request, 'call.subscribe');
+      const ack = payloadOf('call.subscribe (acknowledgement)');
+      const answers = [
+        await tom.socket.emitWithAck('call.subscribe', request),
+        await tom.socket.emitWithAck('call.subscribe', { callId: call.id } as any),
+        await tom.socket.emitWithAck('call.subscribe', { callId: 'nope', afterSeq: 0 }),
+      ];
+      expect(answers.map((a: any) => a.error?.statusCode ?? 200)).toEqual([200, 400, 404]);
+      answers.forEach((answer, i) => events.assertValid(ack, answer, `call.subscribe ack ${i}`));
+    } finally {
+      tom.close();
+    }
+    const shortLived = await RecordingClient.connect(sut.url, sut.token('tom', 1));
+    try {
+      const expired = await shortLived.next('session.expired');
+      events.assertValid(payloadOf('session.expired'), expired, 'session.expired');
+    } finally {
+      shortLived.close();
+    }
+  });
+
+  it('matches the xAssist failures: 502 and 503 with the failed call, then /readyz 503', async () => {
+    sut.simulator.injectFault({ kind: 'status', status: 400, count: 1, path: 'rtc/createCall' });
+    expect((await api('POST', '/v1/calls', '/v1/calls', { as: 'erp', body: ask })).status).toBe(
+      502,
+    );
+    sut.simulator.injectFault({ kind: 'status', status: 503, count: 5, path: 'rtc/createCall' });
+    expect((await api('POST', '/v1/calls', '/v1/calls', { as: 'erp', body: ask })).status).toBe(
+      503,
+    );
+    expect((await api('GET', '/readyz', '/readyz')).status).toBe(503);
+  });
+
+  it('lists only statuses that really occur (each was answered above)', () => {
+    const documented = Object.entries<any>(openApi.paths).flatMap(([path, item]) =>
+      Object.entries<any>(item).flatMap(([method, operation]) =>
+        Object.keys(operation.responses).map(
+          (status) => `${method.toUpperCase()} ${path} ${status}`,
+        ),
+      ),
+    );
+    expect(documented.filter((answer) => !seen.has(answer))).toEqual([]);
+  });
+
+  it('has docs/asyncapi.json as the code builds it (npm run docs:asyncapi rewrites it)', () => {
+    expect(JSON.parse(readFileSync(ASYNCAPI_FILE, 'utf8'))).toEqual(asyncApiDocument());
+  });
+});

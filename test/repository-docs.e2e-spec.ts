@@ -1,5 +1,15 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/app-config.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -61,4 +71,45 @@ describe("the repository's own documentation", () => {
     const names = [...read('.env.example').matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
     expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
+
+  it("has a glasses.md example that type-checks against the broker's socket event types", async () => {
+    const example = /```ts\n([\s\S]*?)```/.exec(read('docs/glasses.md'))?.[1];
+    expect(example).toContain("socket.on('call.invite'");
+    const cache = join(ROOT, 'node_modules', '.cache');
+    mkdirSync(cache, { recursive: true });
+    const dir = mkdtempSync(join(cache, 'glasses-example-'));
+    try {
+      const events = relative(dir, join(ROOT, 'src', 'realtime', 'realtime-events.js'));
+      writeFileSync(
+        join(dir, 'glasses.ts'),
+        example!.replace("'./realtime-events.js'", `'${events}'`),
+      );
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            skipLibCheck: true,
+            noEmit: true,
+            experimentalDecorators: true,
+            types: ['node'],
+            typeRoots: [join(ROOT, 'node_modules', '@types')],
+          },
+          files: ['glasses.ts'],
+        }),
+      );
+      const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+      await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).catch(
+        (error: { stdout: string }) => {
+          throw new Error(`the glasses.md example does not compile:\n${error.stdout}`);
+        },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -129,7 +129,7 @@ describe.each(backends)('KyselyRoutingRepository on $name', (backend) => {
 
   it('one accept wins; the other pending offers of the call are rescinded at once', async () => {
     const offers = [pending('c1', 'erika'), pending('c1', 'ed'), pending('c1', 'ida')];
-    const other = pending('c2', 'ed');
+    const other = pending('c2', 'olga');
     expect(await sut.insertOffers([...offers, other])).toHaveLength(4);
     const outcome = await sut.accept(offers[0].id, 'erika', at(5));
     expect(outcome).toMatchObject({ kind: 'accepted', offer: { status: 'accepted' } });
@@ -151,14 +151,14 @@ describe.each(backends)('KyselyRoutingRepository on $name', (backend) => {
     const [mine, late, said] = [
       pending('c3', 'erika'),
       pending('c4', 'ed', 10),
-      pending('c5', 'ed'),
+      pending('c5', 'paul'),
     ];
     await sut.insertOffers([mine, late, said]);
     expect(await sut.accept(mine.id, 'ed', at(1))).toEqual({ kind: 'not_found' });
     expect(await sut.accept('missing', 'ed', at(1))).toEqual({ kind: 'not_found' });
     expect(await sut.accept(late.id, 'ed', at(10))).toMatchObject({ kind: 'expired' });
-    expect(await sut.decline(said.id, 'ed', at(1))).toMatchObject({ kind: 'declined' });
-    expect(await sut.accept(said.id, 'ed', at(2))).toMatchObject({
+    expect(await sut.decline(said.id, 'paul', at(1))).toMatchObject({ kind: 'declined' });
+    expect(await sut.accept(said.id, 'paul', at(2))).toMatchObject({
       kind: 'ended',
       offer: { status: 'declined' },
     });
@@ -166,12 +166,12 @@ describe.each(backends)('KyselyRoutingRepository on $name', (backend) => {
   });
 
   it('times out due offers once and rescinds a call’s pending offers', async () => {
-    const soon = pending('c6', 'erika', 5);
-    const later = pending('c6', 'ed', 50);
+    const soon = pending('c6', 'quinn', 5);
+    const later = pending('c6', 'rita', 50);
     await sut.insertOffers([soon, later]);
     expect((await sut.timeOutDue(at(5))).map((o) => o.id)).toContain(soon.id);
     expect((await sut.timeOutDue(at(5))).map((o) => o.id)).not.toContain(soon.id);
-    expect((await sut.pendingOffersOf('ed')).map((o) => o.id)).toContain(later.id);
+    expect((await sut.pendingOffersOf('rita')).map((o) => o.id)).toEqual([later.id]);
     expect((await sut.rescindPending('c6', at(6))).map((o) => o.id)).toEqual([later.id]);
     expect((await sut.offer(later.id))?.status).toBe('rescinded');
   });
@@ -180,12 +180,12 @@ describe.each(backends)('KyselyRoutingRepository on $name', (backend) => {
     await insertCall(db, 'b-joined', 'connected', 'erika');
     await insertCall(db, 'b-done', 'ended', 'max');
     await insertCall(db, 'b-accepted', 'ringing');
-    const offer = pending('b-accepted', 'ida');
+    const offer = pending('b-accepted', 'sven');
     await sut.insertOffers([offer]);
-    await sut.accept(offer.id, 'ida', at(1));
+    await sut.accept(offer.id, 'sven', at(1));
     const busy = await sut.busyExperts();
     expect(busy.get('erika')).toBe('b-joined');
-    expect(busy.get('ida')).toBe('b-accepted');
+    expect(busy.get('sven')).toBe('b-accepted');
     expect(busy.has('max')).toBe(false);
   });
 
@@ -223,14 +223,35 @@ describe.each(backends)('KyselyRoutingRepository on $name', (backend) => {
   });
 
   it('the same offer accepted twice at once is accepted once', async () => {
-    const offer = pending('twice', 'erika');
+    const offer = pending('twice', 'tara');
     await sut.insertOffers([offer]);
     const { repositories, close } = racingRepositories(2);
     try {
       const outcomes = await Promise.all(
-        repositories.map((repository) => repository.accept(offer.id, 'erika', at(1))),
+        repositories.map((repository) => repository.accept(offer.id, 'tara', at(1))),
       );
       expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['accepted', 'ended']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('an expert holds one pending offer at a time; a second is not stored', async () => {
+    const first = pending('h1', 'uma');
+    expect(await sut.insertOffers([first, pending('h2', 'uma')])).toEqual([first]);
+    expect(await sut.insertOffers([pending('h3', 'uma')])).toEqual([]);
+    await sut.decline(first.id, 'uma', at(1));
+    expect(await sut.insertOffers([pending('h3', 'uma')])).toHaveLength(1);
+  });
+
+  it('two instances offering the same expert at once store one offer', async () => {
+    const { repositories, close } = racingRepositories(4);
+    try {
+      const stored = await Promise.all(
+        repositories.map((repository, i) => repository.insertOffers([pending(`r${i}`, 'vera')])),
+      );
+      expect(stored.flat()).toHaveLength(1);
+      expect(await sut.pendingOffersOf('vera')).toEqual(stored.flat());
     } finally {
       await close();
     }

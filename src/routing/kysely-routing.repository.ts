@@ -144,16 +144,25 @@ export class KyselyRoutingRepository extends RoutingRepository {
     if (offers.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
       const callIds = [...new Set(offers.map((offer) => offer.callId))];
-      const settled = await trx
+      let settled = trx
         .selectFrom('offers')
-        .select('call_id')
-        .where('call_id', 'in', callIds)
-        .where('status', '=', 'accepted')
-        .execute();
-      const taken = new Set(settled.map((row) => row.call_id));
+        .select(['call_id', 'status'])
+        .where('call_id', 'in', callIds);
+      // Waits for an accept of these calls in flight on another connection, then sees it.
+      if (this.concurrentWriters) settled = settled.orderBy('id').forUpdate();
+      const rows = await settled.execute();
+      const taken = new Set(rows.filter((row) => row.status === 'accepted').map((r) => r.call_id));
       const fresh = offers.filter((offer) => !taken.has(offer.callId));
-      if (fresh.length > 0) await trx.insertInto('offers').values(fresh.map(offerToRow)).execute();
-      return fresh;
+      if (fresh.length === 0) return [];
+      // An expert already holding a pending offer (made meanwhile by another instance) is skipped.
+      const inserted = await trx
+        .insertInto('offers')
+        .values(fresh.map(offerToRow))
+        .onConflict((conflict) => conflict.doNothing())
+        .returningAll()
+        .execute();
+      const ids = new Set(inserted.map((row) => row.id));
+      return fresh.filter((offer) => ids.has(offer.id));
     });
   }
 

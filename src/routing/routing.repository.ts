@@ -37,7 +37,10 @@ export abstract class RoutingRepository {
   /** Experts in an active call or holding an accepted offer of one, with that call's id. */
   abstract busyExperts(): Promise<Map<string, string>>;
 
-  /** Stores new pending offers; none for a call that already has an accepted offer. */
+  /**
+   * Stores new pending offers and returns those stored: none for a call that already has an
+   * accepted offer, none for an expert who already holds a pending offer.
+   */
   abstract insertOffers(offers: Offer[]): Promise<Offer[]>;
   abstract offer(id: string): Promise<Offer | undefined>;
   abstract offersOfCalls(callIds: readonly string[]): Promise<Offer[]>;

@@ -80,4 +80,20 @@ export const routingMigrations: Record<string, Migration> = {
       await db.schema.dropTable('expert_presence').execute();
     },
   },
+  '2026-11-23-081-routing-one-pending-offer-per-expert': {
+    // An expert holds at most one pending offer (a reservation), also when two instances route
+    // at the same moment: the second insert is skipped instead of double-booking the expert.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('offers_one_pending_per_expert')
+        .on('offers')
+        .column('expert_id')
+        .unique()
+        .where(sql.ref('status'), '=', 'pending')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('offers_one_pending_per_expert').execute();
+    },
+  },
 };

@@ -94,6 +94,11 @@ export class Cluster {
       EXPERT_ANSWER_TIMEOUT_MS: '3600000',
       TECHNICIAN_JOIN_TIMEOUT_MS: '3600000',
       LOG_LEVEL: 'warn',
+      // The bench is one integration creating thousands of calls and one supervisor opening
+      // thousands of sockets: far beyond the per-person quotas a real deployment keeps.
+      QUOTA_CREATES_PER_MINUTE: '1000000',
+      QUOTA_SOCKETS_PER_PERSON: '1000000',
+      QUOTA_SOCKET_MESSAGES_PER_SECOND: '1000000',
       ...this.brokerEnv,
     };
     await this.startBroker();

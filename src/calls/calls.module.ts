@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { QuotasModule } from '../quotas/quotas.module.js';
 import { XAssistModule } from '../xassist/xassist.module.js';
 import { CallCreation } from './call-creation.js';
 import { CallLedger } from './call-ledger.service.js';
@@ -10,7 +11,7 @@ import { CallsService } from './calls.service.js';
 import { KyselyCallRepository } from './kysely-call.repository.js';
 
 @Module({
-  imports: [XAssistModule],
+  imports: [XAssistModule, QuotasModule],
   controllers: [CallsController],
   providers: [
     { provide: CallRepository, useClass: KyselyCallRepository },

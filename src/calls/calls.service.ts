@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
 import { DirectoryService } from '../directory/directory.service.js';
+import { QuotasService } from '../quotas/quotas.service.js';
 import type { Person } from '../directory/person.js';
 import { canSeeCall, seesEveryCall } from './call-access.js';
 import { CallChange } from './call-change.js';
@@ -32,6 +33,7 @@ export class CallsService {
     private readonly directory: DirectoryService,
     private readonly creation: CallCreation,
     private readonly clock: Clock,
+    private readonly quotas: QuotasService,
   ) {}
 
   /** Returns the ringing call; throws CallCreationFailedError (kept as failed) when xAssist refuses or is away. */
@@ -42,6 +44,9 @@ export class CallsService {
   ): Promise<{ call: CallRecord; replayed: boolean }> {
     const call = buildCallRecord(this.directory, caller, dto, this.clock.isoNow());
     const claim = idempotencyClaim(caller.id, idempotencyKey, dto, this.clock.now());
+    await this.quotas.admitCall(caller, call.technician.id, (limit) =>
+      this.activeCallsOf(call.technician.id, limit),
+    );
     const outcome = await this.calls.insert(call, claim);
     if (outcome.kind === 'existing') {
       assertSameBody(claim, outcome.bodyHash);
@@ -74,6 +79,17 @@ export class CallsService {
     });
     const last = calls.at(-1);
     return { calls, nextCursor: calls.length === limit && last ? encodeCursor(last) : null };
+  }
+
+  /** How many calls the technician holds open, counting up to `limit`. */
+  private async activeCallsOf(technicianId: string, limit: number): Promise<number> {
+    const calls = await this.calls.list({
+      statuses: ACTIVE_STATUSES,
+      participantId: technicianId,
+      limit,
+      before: null,
+    });
+    return calls.filter((call) => call.technician.id === technicianId).length;
   }
 
   /** The call and its events after `afterSeq`, in seq order; one visibility check for both. */

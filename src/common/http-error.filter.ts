@@ -17,6 +17,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const route = (request.route as { path?: string } | undefined)?.path;
     logServerSide(this.logger, error, answer, { method: request.method, route }, 'request');
     const response = host.switchToHttp().getResponse<Response>();
-    if (!response.headersSent) response.status(answer.status).json(answer.body);
+    if (response.headersSent) return;
+    const { retryAfterSeconds } = answer.body;
+    if (typeof retryAfterSeconds === 'number') response.setHeader('Retry-After', retryAfterSeconds);
+    response.status(answer.status).json(answer.body);
   }
 }

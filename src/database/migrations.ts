@@ -1,4 +1,5 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { quotaMigrations } from '../quotas/quota.schema.js';
 import { routingMigrations } from '../routing/routing.schema.js';
 
 /**
@@ -123,5 +124,5 @@ const migrations: Record<string, Migration> = {
 };
 
 export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => ({ ...migrations, ...routingMigrations }),
+  getMigrations: async () => ({ ...migrations, ...routingMigrations, ...quotaMigrations }),
 };

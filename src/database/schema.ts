@@ -1,3 +1,4 @@
+import type { QuotaTables } from '../quotas/quota.schema.js';
 import type { RoutingTables } from '../routing/routing.schema.js';
 
 /**
@@ -72,7 +73,7 @@ export interface XAssistEventsSeenTable {
   event_id: string;
 }
 
-export interface BrokerDatabase extends RoutingTables {
+export interface BrokerDatabase extends RoutingTables, QuotaTables {
   calls: CallsTable;
   call_experts: CallExpertsTable;
   call_events: CallEventsTable;

@@ -24,6 +24,7 @@ import { MAX_BODY_BYTES } from '../common/limits.js';
 import { validatePayload } from '../common/validation.js';
 import { hasRole } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
+import { QuotasService } from '../quotas/quotas.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { CallSubscribeDto } from './call-subscribe.dto.js';
 import { onTokenExpiry } from './session-expiry.js';
@@ -39,6 +40,8 @@ interface SocketData {
   person: Person;
   /** The handshake token's `exp`: the socket is closed then. */
   expiresAt: Date;
+  /** The person's socket slot (QuotasService), given back on disconnect. */
+  leaseId: string;
 }
 
 type BrokerServer = Server<
@@ -87,6 +90,7 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     private readonly calls: CallsService,
     private readonly bus: CallUpdatesBus,
     private readonly clock: Clock,
+    private readonly quotas: QuotasService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
     private readonly metrics: MetricsService,
@@ -95,19 +99,32 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
   }
 
   afterInit(server: BrokerServer): void {
-    // A refused handshake reaches the client as `connect_error` with this message.
     server.use((socket, next) => {
-      this.auth.authenticate((socket.handshake.auth as { token?: string } | undefined)?.token).then(
-        ({ person, expiresAt }) => {
-          socket.data.person = person;
-          socket.data.expiresAt = expiresAt;
-          next();
-        },
-        (error: unknown) =>
-          next(new Error(error instanceof TokenError ? error.message : 'authentication failed')),
+      this.admit(socket).then(
+        () => next(),
+        (error: unknown) => next(this.refusal(error)),
       );
     });
     this.unsubscribe = this.bus.subscribe((update) => this.push(update));
+  }
+
+  /** The handshake: a valid token, and a free socket slot for its person. */
+  private async admit(socket: BrokerSocket): Promise<void> {
+    const token = (socket.handshake.auth as { token?: string } | undefined)?.token;
+    const { person, expiresAt } = await this.auth.authenticate(token);
+    socket.data.person = person;
+    socket.data.expiresAt = expiresAt;
+    socket.data.leaseId = await this.quotas.admitSocket(person);
+  }
+
+  /** What `connect_error` tells the client: the message, and the error answer as `data`. */
+  private refusal(error: unknown): Error {
+    if (error instanceof TokenError) return new Error(error.message);
+    const answer = errorAnswer(error);
+    logServerSide(this.logger, error, answer, {}, 'socket handshake');
+    return Object.assign(new Error(answer.body.message), {
+      data: socketErrorAnswer(answer).error,
+    });
   }
 
   onModuleDestroy(): void {
@@ -123,7 +140,12 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
       socket.emit('session.expired', { message: SESSION_EXPIRED });
       socket.disconnect(true);
     });
-    socket.once('disconnect', () => expiry.cancel());
+    socket.once('disconnect', () => {
+      expiry.cancel();
+      this.quotas.releaseSocket(socket.data.leaseId).catch((error: unknown) => {
+        this.logger.warn({ err: error, personId: person.id }, 'releasing a socket lease failed');
+      });
+    });
     this.metrics.socketConnected(socket);
     await socket.join(
       seesEveryCall(person) ? [personRoom(person.id), EVERY_CALL_ROOM] : [personRoom(person.id)],
@@ -159,6 +181,7 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     @MessageBody() payload: unknown,
   ): Promise<CallSubscribeAck> {
     try {
+      await this.quotas.admitMessage(socket.data.person);
       const { callId, afterSeq } = validatePayload(CallSubscribeDto, payload);
       const { call, events } = await this.calls.withEvents(socket.data.person, callId, afterSeq);
       return { call: toCallView(call), events };

@@ -65,14 +65,22 @@ export class RecordingClient {
   }
 }
 
-export async function refusal(url: string, token: string | undefined): Promise<string> {
+/** The handshake's connect_error (message and data); rejects when the broker accepts it. */
+export async function refusalError(
+  url: string,
+  token: string | undefined,
+): Promise<Error & { data?: any }> {
   const client = new RecordingClient(url, token);
   try {
-    return await new Promise<string>((resolve, reject) => {
-      client.socket.once('connect_error', (error) => resolve(error.message));
+    return await new Promise<Error & { data?: any }>((resolve, reject) => {
+      client.socket.once('connect_error', resolve);
       client.socket.once('connect', () => reject(new Error('the broker accepted the handshake')));
     });
   } finally {
     client.close();
   }
+}
+
+export async function refusal(url: string, token: string | undefined): Promise<string> {
+  return (await refusalError(url, token)).message;
 }

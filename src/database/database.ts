@@ -57,6 +57,10 @@ export function openDatabase(url: string): OpenDatabase {
     };
   }
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server ended (restart, failover, an admin) is re-emitted here; without
+  // a listener that crashes the process. The pool has already dropped it and opens a new one for
+  // the next query; a connection lost during a query fails that query instead.
+  pool.on('error', () => undefined);
   return {
     db: new Kysely<BrokerDatabase>({ dialect: new PostgresDialect({ pool }) }),
     kind: 'postgres',

@@ -1,0 +1,34 @@
+import { sql } from 'kysely';
+import pg from 'pg';
+import { openDatabase } from '../src/database/database.js';
+import { describeIf, requirePostgres } from './support/environment.js';
+
+const postgres = await requirePostgres('PostgreSQL closing idle connections');
+
+/**
+ * PostgreSQL ends idle connections when it restarts, fails over or an admin terminates them. pg's
+ * pool re-emits that as an 'error' event, which without a listener crashes the whole process.
+ */
+describeIf(postgres)('PostgreSQL closing idle connections', () => {
+  it('does not crash the process, and the next query opens a new connection', async () => {
+    const database = await postgres!.createDatabase();
+    const { db } = openDatabase(database.url);
+    try {
+      await sql`select 1`.execute(db); // leaves one idle connection in the pool
+      const admin = new pg.Client({ connectionString: postgres!.adminUrl });
+      await admin.connect();
+      const name = new URL(database.url).pathname.slice(1);
+      await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [name],
+      );
+      await admin.end();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const { rows } = await sql<{ answer: number }>`select 2 as answer`.execute(db);
+      expect(rows).toEqual([{ answer: 2 }]);
+    } finally {
+      await db.destroy();
+      await database.drop();
+    }
+  });
+});

@@ -29,6 +29,8 @@ export interface Fault {
    * to getCallLogById and `refuse-login` to login whatever this says.
    */
   path?: string;
+  /** Only requests about this xAssist call (getCallLogById's `callId`): one call slow, the rest not. */
+  callId?: string;
 }
 
 /** Faults that only make sense on one operation. */
@@ -58,12 +60,15 @@ export class FaultQueue {
     return this.faults.map((fault) => ({ ...fault }));
   }
 
-  take(path: string, now = Date.now()): Fault | undefined {
+  take(path: string, now = Date.now(), callId?: string): Fault | undefined {
     for (let index = this.faults.length - 1; index >= 0; index--) {
       const until = this.faults[index].until;
       if (until !== undefined && until <= now) this.faults.splice(index, 1);
     }
-    const index = this.faults.findIndex((fault) => !fault.path || path.endsWith(fault.path));
+    const index = this.faults.findIndex(
+      (fault) =>
+        (!fault.path || path.endsWith(fault.path)) && (!fault.callId || fault.callId === callId),
+    );
     if (index < 0) return undefined;
     const fault = this.faults[index];
     if (fault.until === undefined && --fault.count <= 0) this.faults.splice(index, 1);

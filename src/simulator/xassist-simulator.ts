@@ -29,7 +29,7 @@ export interface SimulatorStats {
   logins: number;
   failedLogins: number;
   requests: Record<string, number>;
-  /** getCallLogById requests per callId: how hard each call is being polled. */
+  /** getCallLogById requests per callId, faulted ones included: how hard each call is polled. */
   pollsByCall: Record<string, number>;
 }
 
@@ -116,7 +116,10 @@ export class XAssistSimulator {
         return json(res, 404, { message: `unknown domain in ${url.pathname}` });
       const path = url.pathname.slice(this.basePath.length);
       this.stats.requests[path] = (this.stats.requests[path] ?? 0) + 1;
-      const fault = this.faults.take(path);
+      const callId = url.searchParams.get('callId') ?? undefined;
+      if (path === XASSIST_PATHS.getCallLogById && callId !== undefined)
+        this.stats.pollsByCall[callId] = (this.stats.pollsByCall[callId] ?? 0) + 1;
+      const fault = this.faults.take(path, Date.now(), callId);
       if (fault && (await serveFault(fault, this.faultContext(req, res, url)))) return;
       await this.contract(req.method ?? 'GET', path, url, body, req, res);
     } catch (error) {
@@ -165,7 +168,6 @@ export class XAssistSimulator {
     }
     if (method === 'GET' && path === XASSIST_PATHS.getCallLogById) {
       const callId = url.searchParams.get('callId') ?? '';
-      this.stats.pollsByCall[callId] = (this.stats.pollsByCall[callId] ?? 0) + 1;
       const log = this.state.getCall(callId);
       if (!log) return springError(res, 404, 'Call not found');
       return json(res, 200, log);

@@ -8,7 +8,11 @@ import type { BrokerDatabase } from '../database/schema.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SimulatorState } from '../simulator/simulator-state.js';
 import { XAssistClient, type XAssistReadOptions } from '../xassist/xassist-client.port.js';
-import { XAssistRejectedError, XAssistUnavailableError } from '../xassist/xassist.errors.js';
+import {
+  XAssistRejectedError,
+  XAssistUnavailableError,
+  XAssistWrongCallError,
+} from '../xassist/xassist.errors.js';
 import type { CallLog, CallLogContact } from '../xassist-contract/xassist-contract.js';
 import { CallChange } from './call-change.js';
 import { CallLedger } from './call-ledger.service.js';
@@ -37,7 +41,7 @@ const tom: CallLogContact = {
 class InProcessXAssist extends XAssistClient {
   readonly state = new SimulatorState([tom], 3_600_000);
   readonly polls = new Map<string, number>();
-  readonly behaviour = new Map<string, 'hang' | 'unavailable' | 'gone'>();
+  readonly behaviour = new Map<string, 'hang' | 'unavailable' | 'gone' | 'wrong-call'>();
   private readonly hanging: Array<() => void> = [];
 
   async getCallLogById(callId: string, options: XAssistReadOptions = {}): Promise<CallLog> {
@@ -46,6 +50,8 @@ class InProcessXAssist extends XAssistClient {
       this.polls.set(callId, (this.polls.get(callId) ?? 0) + 1);
       if (this.behaviour.get(callId) === 'hang')
         await new Promise<void>((resolve) => this.hanging.push(resolve));
+      if (this.behaviour.get(callId) === 'wrong-call')
+        throw new XAssistWrongCallError(callId, 'some-other-call'); // as the HTTP client does
       if (this.behaviour.get(callId) === 'unavailable')
         throw new XAssistUnavailableError('xAssist answered 503', true, 503);
       const log = this.behaviour.get(callId) === 'gone' ? undefined : this.state.getCall(callId);
@@ -94,6 +100,7 @@ describe('CallTracker on a fake clock', () => {
   let ledger: CallLedger;
   let sut: CallTracker;
   let log: ReturnType<typeof capturedLogger>;
+  let metrics: MetricsService;
 
   beforeEach(async () => {
     clock = new FakeClock();
@@ -102,7 +109,7 @@ describe('CallTracker on a fake clock', () => {
     calls = new KyselyCallRepository(db);
     xassist = new InProcessXAssist();
     log = capturedLogger('debug');
-    const metrics = new MetricsService();
+    metrics = new MetricsService();
     const bus = new CallUpdatesBus(log.logger);
     ledger = new CallLedger(calls, bus, metrics);
     const config = {
@@ -247,5 +254,18 @@ describe('CallTracker on a fake clock', () => {
     const summary = log.lines.filter((line) => line.includes('polling xAssist failed 5 time(s)'));
     expect(summary).toHaveLength(1);
     expect(JSON.parse(summary[0])).toMatchObject({ callId: call.id, times: 5 });
+  });
+
+  it('counts an answer for another call as a failed poll, never as a vanished call', async () => {
+    const call = await ringingCall();
+    xassist.state.join(call.xassistCallId!, 'erika'); // what a wrongly applied log could ring
+    xassist.behaviour.set(call.xassistCallId!, 'wrong-call');
+    await advance(6 * RINGING_MS);
+    const failed = (await metrics.polls.get()).values.find((v) => v.labels.outcome === 'failed');
+    expect(failed?.value).toBe(6);
+    expect(await calls.find(call.id)).toMatchObject({ status: 'ringing', seq: 1 });
+    xassist.behaviour.delete(call.xassistCallId!);
+    await advance(RINGING_MS);
+    expect(await statusOf(call)).toBe('expert_joined');
   });
 });

@@ -93,6 +93,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.slots.close(); // polls under way stop at their next attempt instead of retrying
     this.unsubscribe();
     for (const id of [...this.followed.keys()]) this.unfollow(id);
     await this.idle();
@@ -246,6 +247,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
       entry.notFound = 0;
       return { log };
     } catch (error) {
+      if (this.stopped) return { failed: true };
       this.metrics.polls.inc({ outcome: 'failed' });
       this.pollFailures.failed(callId, error);
       if (error instanceof XAssistRejectedError && error.status === 404) {

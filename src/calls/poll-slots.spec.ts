@@ -61,3 +61,18 @@ describe('PollSlots', () => {
     expect(sut.reserve).toBe(0);
   });
 });
+
+describe('PollSlots when closed', () => {
+  it('refuses waiting and later attempts, and lets the running one finish', async () => {
+    const sut = new PollSlots(1);
+    const running = held();
+    const first = sut.run(false, () => running.promise.then(() => 'finished'));
+    const waiting = sut.run(false, async () => 'never');
+    await settle();
+    sut.close();
+    await expect(waiting).rejects.toThrow('poll slots are closed');
+    await expect(sut.run(false, async () => 'never')).rejects.toThrow('poll slots are closed');
+    running.release();
+    await expect(first).resolves.toBe('finished');
+  });
+});

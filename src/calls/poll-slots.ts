@@ -1,6 +1,12 @@
 interface Waiter {
   failing: boolean;
   start: () => void;
+  refuse: (error: Error) => void;
+}
+
+/** The slots were closed (the broker is stopping): the attempt was not made. */
+export class PollSlotsClosedError extends Error {
+  override name = 'PollSlotsClosedError';
 }
 
 /**
@@ -14,6 +20,7 @@ export class PollSlots {
   private active = 0;
   private activeFailing = 0;
   private readonly waiting: Waiter[] = [];
+  private closed = false;
 
   constructor(readonly limit: number) {
     this.reserve = limit > 1 ? Math.max(1, Math.floor(limit / 4)) : 0;
@@ -28,8 +35,9 @@ export class PollSlots {
   }
 
   async run<T>(failing: boolean, attempt: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new PollSlotsClosedError('poll slots are closed');
     if (this.admits(failing)) this.take(failing);
-    else await new Promise<void>((start) => this.waiting.push({ failing, start }));
+    else await new Promise<void>((start, refuse) => this.waiting.push({ failing, start, refuse }));
     try {
       return await attempt();
     } finally {
@@ -37,6 +45,13 @@ export class PollSlots {
       if (failing) this.activeFailing--;
       this.startWaiters();
     }
+  }
+
+  /** Refuses every waiting and later attempt; those under way finish. */
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiting.splice(0))
+      waiter.refuse(new PollSlotsClosedError('poll slots are closed'));
   }
 
   private admits(failing: boolean): boolean {

@@ -1,0 +1,95 @@
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
+
+const ask = { expertIds: ['erika'], title: 'Pump 7 vibration' };
+
+/** Issue 9 finding 2: slow xAssist calls must not starve the others of poll slots. */
+describe('polling while some calls hang on xAssist', () => {
+  let sut: BrokerHarness;
+
+  beforeEach(async () => {
+    sut = await new BrokerHarness({
+      env: {
+        POLL_MAX_CONCURRENT: '4',
+        // A hanging attempt gives up after 1 s and is retried: a poll of a hung call takes ~3.3 s.
+        XASSIST_REQUEST_TIMEOUT_MS: '1000',
+        // The hung calls' failures must not open the circuit: this test is about slots.
+        XASSIST_BREAKER_WINDOW: '10000',
+        XASSIST_BREAKER_THRESHOLD: '10000',
+      },
+    }).start();
+  });
+  afterEach(async () => {
+    expect(sut.secretsInLogs()).toEqual([]);
+    await sut.stop();
+  });
+
+  it('6 hanging calls do not delay a healthy call (4 slots): it keeps its pace and its expert is seen', async () => {
+    const hung: any[] = [];
+    for (let i = 0; i < 6; i++)
+      hung.push((await sut.api('POST', '/v1/calls', { as: 'tom', body: ask })).body);
+    const { body: healthy } = await sut.api('POST', '/v1/calls', { as: 'tina', body: ask });
+    for (const call of hung) {
+      sut.simulator.injectFault({
+        kind: 'slow',
+        delayMs: 60_000,
+        count: 1,
+        forMs: 60_000,
+        path: 'rtc/getCallLogById',
+        callId: call.xassistCallId,
+      });
+    }
+    const polls = (xassistCallId: string) => sut.simulator.stats.pollsByCall[xassistCallId] ?? 0;
+    const hungAttempts = () => hung.reduce((sum, call) => sum + polls(call.xassistCallId), 0);
+
+    // Every hung call has hung and been asked again: they are all retrying now.
+    const before = hung.map((call) => polls(call.xassistCallId));
+    await waitFor(
+      async () => hung.map((call) => polls(call.xassistCallId)),
+      (now) => now.every((count, i) => count >= before[i] + 2),
+      20_000,
+    );
+
+    // While the hung calls get through six more attempts (a second or more), the healthy call
+    // is polled at its own 50 ms pace; with a slot held across a hung poll's retries it got ~1.
+    const start = { hung: hungAttempts(), healthy: polls(healthy.xassistCallId) };
+    await waitFor(
+      async () => hungAttempts(),
+      (count) => count >= start.hung + 6,
+      20_000,
+    );
+    expect(polls(healthy.xassistCallId) - start.healthy).toBeGreaterThanOrEqual(10);
+
+    sut.simulator.state.join(healthy.xassistCallId, 'erika');
+    const joined = await sut.waitForCall(healthy.id, (c) => c.status === 'expert_joined');
+    expect(joined.status).toBe('expert_joined');
+    for (const call of hung)
+      expect((await sut.api('GET', `/v1/calls/${call.id}`, { as: 'sam' })).body.status).toBe(
+        'ringing',
+      );
+  });
+
+  it('never asks xAssist about one call twice at once, however long its poll takes', async () => {
+    const { body: call } = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask });
+    sut.simulator.injectFault({
+      kind: 'slow',
+      delayMs: 60_000,
+      count: 1,
+      forMs: 60_000,
+      path: 'rtc/getCallLogById',
+      callId: call.xassistCallId,
+    });
+    const polls = () => sut.simulator.stats.pollsByCall[call.xassistCallId] ?? 0;
+    const start = polls();
+    await waitFor(
+      async () => polls(),
+      (count) => count >= start + 3,
+      20_000,
+    );
+    // About 20 ticks come in each 1 s attempt: they are skipped, not queued behind the poll.
+    const metrics = (await sut.api('GET', '/metrics')).body as string;
+    const skipped = Number(
+      /broker_xassist_polls_total\{outcome="skipped"\} (\d+)/.exec(metrics)?.[1],
+    );
+    expect(skipped).toBeGreaterThanOrEqual(10);
+  });
+});

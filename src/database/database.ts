@@ -1,9 +1,10 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { migrationProvider } from './migrations.js';
+import { sqliteDriver } from './sqlite-driver.js';
 import type { BrokerDatabase } from './schema.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -33,7 +34,7 @@ function shown(url: string): string {
 function openSqlite(path: string): Database.Database {
   try {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-    const sqlite = new Database(path);
+    const sqlite = new (sqliteDriver().Database)(path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');

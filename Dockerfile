@@ -2,9 +2,8 @@
 # dependencies only, as the unprivileged `node` user. test/dockerfile.e2e-spec.ts runs these very
 # steps (RUN and COPY, in order) in a clean folder, so keep RUN commands relative to WORKDIR.
 
-# Node 22, not 24: better-sqlite3 12 (the last line that still runs on Node 20) can abort the
-# process on Node 24 when V8 collects a statement ("Assertion failed: (env) != nullptr" in
-# RemoveEnvironmentCleanupHook); seen in this project's Node 24 CI run. See docs/deploy.md.
+# Node 22 (LTS). On Node 22 and later the broker runs SQLite on better-sqlite3 13, installed as the
+# optional dependency better-sqlite3-napi; see docs/deploy.md, "Node 24 and SQLite".
 
 # --- build: compile TypeScript and native addons (better-sqlite3), then drop dev dependencies
 FROM node:22-bookworm AS build

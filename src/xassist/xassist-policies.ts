@@ -1,19 +1,12 @@
 import {
-  CircuitState as BreakerState,
-  CountBreaker,
   ExponentialBackoff,
-  TaskCancelledError,
-  TimeoutStrategy,
-  circuitBreaker,
   handleWhen,
-  noJitterGenerator,
   retry,
-  timeout,
   type CircuitBreakerPolicy,
   type IPolicy,
 } from 'cockatiel';
+import { boundedAttempt, countBreaker } from '../common/resilience.js';
 import type { XAssistConfig } from '../config/app-config.js';
-import type { CircuitState } from './xassist-client.port.js';
 import { XAssistUnavailableError } from './xassist.errors.js';
 
 export interface XAssistRetryOptions {
@@ -46,25 +39,10 @@ export function xassistPolicies(
   retryOptions: Partial<XAssistRetryOptions>,
 ): XAssistPolicies {
   const options = { ...DEFAULT_RETRY, ...retryOptions };
-  const isUnavailable = handleWhen((error) => error instanceof XAssistUnavailableError);
-  const { threshold, window, openMs, openMaxMs } = config.breaker;
-  const breaker = circuitBreaker(isUnavailable, {
-    // Opens when `threshold` of the last `window` operations failed. CountBreaker opens on a share
-    // strictly above its threshold of a full window, hence the half step below `threshold`.
-    breaker: new CountBreaker({
-      threshold: (threshold - 0.5) / window,
-      size: window,
-    }),
-    // Short at first; doubles only while the probes keep failing, and resets once one succeeds.
-    halfOpenAfter: new ExponentialBackoff({
-      generator: noJitterGenerator,
-      initialDelay: openMs,
-      maxDelay: openMaxMs,
-    }),
-  });
-  const perAttempt = timeout(
+  const breaker = countBreaker((error) => error instanceof XAssistUnavailableError, config.breaker);
+  const attempt = boundedAttempt(
     config.requestTimeoutMs + config.connectTimeoutMs,
-    TimeoutStrategy.Aggressive,
+    (operation) => new XAssistUnavailableError(`xAssist timed out on ${operation}`, true),
   );
   const backoff = new ExponentialBackoff({
     initialDelay: options.retryInitialDelayMs,
@@ -79,26 +57,8 @@ export function xassistPolicies(
     breaker,
     readRetry: retryWhen(() => true),
     createRetry: retryWhen((error) => !error.mayHaveReachedXAssist),
-    async attempt(operation, fn, signal) {
-      try {
-        return await perAttempt.execute(({ signal: attemptSignal }) => fn(attemptSignal), signal);
-      } catch (error) {
-        if (error instanceof TaskCancelledError && !signal.aborted) {
-          throw new XAssistUnavailableError(`xAssist timed out on ${operation}`, true);
-        }
-        throw error;
-      }
-    },
+    attempt,
   };
 }
 
-export function circuitStateOf(breaker: CircuitBreakerPolicy): CircuitState {
-  switch (breaker.state) {
-    case BreakerState.Closed:
-      return 'closed';
-    case BreakerState.HalfOpen:
-      return 'half-open';
-    default:
-      return 'open';
-  }
-}
+export { circuitStateOf } from '../common/resilience.js';

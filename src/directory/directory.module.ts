@@ -4,11 +4,12 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DEMO_DIRECTORY } from './demo-directory.js';
 import { DirectoryError, parseDirectory } from './directory-file.js';
 import { DirectoryService } from './directory.service.js';
+import { withChannelIdentities } from './channel-identities-file.js';
 import { parseQueues } from './queue-file.js';
 
 /** People and queues from the directory file's JSON; throws DirectoryError naming each mistake. */
 export function directoryFrom(json: unknown): DirectoryService {
-  const people = parseDirectory(json);
+  const people = withChannelIdentities(json, parseDirectory(json));
   return new DirectoryService(people, parseQueues(json, people));
 }
 

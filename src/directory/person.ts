@@ -10,6 +10,13 @@ export interface XAssistIdentity {
   phoneNumber: string;
 }
 
+/** How the chat tools name this person, so that a page mentions the same human everywhere. */
+export interface ChannelIdentities {
+  dingtalk?: { userId?: string; mobile?: string };
+  chatMessenger?: { email: string };
+  ringcentral?: { personId: string };
+}
+
 export interface Person {
   id: string;
   displayName: string;
@@ -17,6 +24,8 @@ export interface Person {
   roles: Role[];
   skills: string[];
   xassist?: XAssistIdentity;
+  /** Absent or partial: a channel that does not know the person writes the display name. */
+  channels?: ChannelIdentities;
 }
 
 /** How a person appears inside a Call. */

@@ -3,6 +3,7 @@
  * Each feature reads its own slice (a small function of the environment); loadConfig only
  * puts the slices together.
  */
+import { channelsConfig } from './channels-config.js';
 import { authConfig, jwtSecretConfig, type AuthConfig } from './auth-config.js';
 import { ConfigError, type Env, integer, oneOf, required, text, url } from './env-readers.js';
 import { glassesConfig, type GlassesConfig } from './glasses-config.js';
@@ -50,6 +51,8 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   quotas: QuotaConfig;
   routing: RoutingConfig;
+  /** CHANNELS_FILE: the chat channels; unset means none. */
+  channelsFile: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -122,6 +125,7 @@ export function loadConfig(env: Env): AppConfig {
     logLevel,
     ...quotaConfig(env),
     ...routingConfig(env),
+    ...channelsConfig(env),
   };
 }
 

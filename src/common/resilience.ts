@@ -77,3 +77,13 @@ export function boundedAttempt(
     }
   };
 }
+
+/** Connection errors meaning the request never left this process: nothing reached the server. */
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);

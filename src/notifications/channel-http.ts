@@ -5,6 +5,7 @@ import {
   boundedAttempt,
   circuitStateOf,
   countBreaker,
+  NOT_SENT_CODES,
   type BreakerSettings,
   type CircuitState,
 } from '../common/resilience.js';
@@ -41,16 +42,6 @@ class VendorUnavailable extends Error {
     super(result.reason);
   }
 }
-
-/** Errors meaning the request never left this process. */
-const NOT_SENT_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
 
 /** `Retry-After` in seconds or as an HTTP date, in ms from `now`; undefined when absent or unreadable. */
 export function retryAfterMs(

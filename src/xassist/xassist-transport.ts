@@ -1,17 +1,8 @@
 import { Pool } from 'undici';
+import { NOT_SENT_CODES } from '../common/resilience.js';
 import type { XAssistConfig } from '../config/app-config.js';
 import type { RawResponse } from './xassist-answers.js';
 import { XAssistUnavailableError } from './xassist.errors.js';
-
-/** Errors meaning the request never left this process: nothing reached xAssist. */
-const NOT_SENT_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
 
 /** One HTTP exchange with xAssist over a pooled connection; no retries, no JSON here. */
 export class XAssistTransport {

@@ -251,6 +251,17 @@ describe('the OpenAPI document describes every real answer', () => {
     }
   });
 
+  // Before the xAssist failures below: they open the circuit, and a failed call is not active.
+  it('matches a used-up quota: 429 with Retry-After', async () => {
+    const own = { expertIds: ['erika'], title: 'Quota probe' };
+    let answer: ApiAnswer | undefined;
+    for (let attempt = 0; attempt < 20 && answer?.status !== 429; attempt++) {
+      answer = await api('POST', '/v1/calls', '/v1/calls', { as: 'tina', body: own });
+    }
+    expect(answer?.status).toBe(429);
+    expect(Number(answer?.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it('matches the xAssist failures: 502 and 503 with the failed call, then /readyz 503', async () => {
     sut.simulator.injectFault({ kind: 'status', status: 400, count: 1, path: 'rtc/createCall' });
     expect((await api('POST', '/v1/calls', '/v1/calls', { as: 'erp', body: ask })).status).toBe(

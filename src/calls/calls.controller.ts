@@ -41,6 +41,17 @@ export class CallsController {
     },
   })
   @ApiErrors(400, 403, 413, 415, 422)
+  @ApiJson(
+    429,
+    'Error',
+    'A quota is used up: the technician holds too many active calls, or the caller created too many calls this minute',
+    {
+      'Retry-After': {
+        description: 'Seconds to wait before asking again (also retryAfterSeconds in the body).',
+        schema: { type: 'string', pattern: '^[0-9]+$' },
+      },
+    },
+  )
   @ApiJson(502, 'CallCreationError', 'xAssist refused the call; it is kept as failed')
   @ApiJson(503, 'CallCreationError', 'xAssist could not be reached; the call is kept as failed')
   async create(

@@ -1,6 +1,7 @@
 import { AuthService } from '../src/auth/auth.service.js';
 import { issueToken, signJwt } from '../src/auth/jwt.js';
 import { BrokerHarness, SECRET } from './support/broker-harness.js';
+import { refusal } from './support/socket-client.js';
 
 /** Issue 8, finding 3 (token rules): every token expires, and only one spelling of it is read. */
 describe('client tokens (issue 8, finding 3)', () => {
@@ -69,4 +70,20 @@ describe('client tokens (issue 8, finding 3)', () => {
     expect(person.id).toBe('erika');
     expect(expiresAt).toEqual(new Date(exp * 1000));
   });
+
+  it.each([
+    ['exp 1e308', { exp: 1e308 }, 'token "exp" claim is not a time the broker can use'],
+    ['exp 9e15', { exp: 9e15 }, 'token "exp" claim is not a time the broker can use'],
+    ['nbf -1e308', { nbf: -1e308 }, 'token "nbf" claim is not a time the broker can use'],
+    ['iat -1e308', { iat: -1e308 }, 'token "iat" claim is not a time the broker can use'],
+  ])(
+    'refuses a token whose time is beyond any date (%s): 401 and connect_error',
+    async (_what, times, message) => {
+      const token = signJwt({ sub: 'sam', exp: now() + 60, ...times }, SECRET);
+      const answer = await session(token);
+      expect(answer.status).toBe(401);
+      expect(answer.body.message).toBe(message);
+      expect(await refusal(harness.url, token)).toBe(message);
+    },
+  );
 });

@@ -35,4 +35,23 @@ describe('TokenVerifier with the shared HS256 secret', () => {
   ])('refuses %s', async (_what, token, message) => {
     await expect(verifier.verify(token())).rejects.toThrow(message);
   });
+
+  it.each([
+    ['exp', 1e308],
+    ['exp', 9e15],
+    ['exp', 253402300800],
+    ['nbf', -1e308],
+    ['iat', -1],
+    ['iat', 1e308],
+  ])('refuses a token whose %s (%d) is not a date the broker can use', async (claim, value) => {
+    const token = signJwt({ sub: 'sam', exp: now() + 60, [claim]: value }, SECRET);
+    await expect(verifier.verify(token)).rejects.toThrow(
+      `token "${claim}" claim is not a time the broker can use`,
+    );
+  });
+
+  it('accepts times up to the end of year 9999', async () => {
+    const token = signJwt({ sub: 'sam', exp: 253402300799, iat: now(), nbf: 0 }, SECRET);
+    expect((await verifier.verify(token)).claims.exp).toBe(253402300799);
+  });
 });

@@ -24,6 +24,23 @@ export interface VerifiedToken {
 
 const ISSUER_ALGORITHMS = ['RS256', 'ES256'];
 const DISCOVERY_TIMEOUT_MS = 5000;
+/** 9999-12-31T23:59:59Z: the last second every Date, timer and ISO text can still hold. */
+const LATEST_SECONDS = 253402300799;
+const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
+
+/**
+ * jose only checks that exp/nbf/iat are numbers: `exp: 1e308` would pass and become an Invalid
+ * Date (a socket timer of NaN ms that re-arms forever). Times must be seconds from 1970 to 9999.
+ */
+function requireUsableTimes(claims: JWTPayload): void {
+  for (const claim of TIME_CLAIMS) {
+    const value = claims[claim];
+    if (value === undefined) continue;
+    if (!Number.isFinite(value) || (value as number) < 0 || (value as number) > LATEST_SECONDS) {
+      throw new TokenError(`token "${claim}" claim is not a time the broker can use`);
+    }
+  }
+}
 
 /** Why jose refused a token, in words fit for the client (never the key, never the claims). */
 function tokenErrorFrom(error: unknown): Error {
@@ -97,6 +114,7 @@ export class TokenVerifier {
       key instanceof Uint8Array
         ? await jwtVerify(token, key, verifyOptions)
         : await jwtVerify(token, key, verifyOptions);
+    requireUsableTimes(payload);
     return payload as VerifiedToken['claims'];
   }
 

@@ -25,4 +25,23 @@ describe('onTokenExpiry', () => {
     await clock.advance(5000);
     expect(expired).toBe(1);
   });
+
+  it.each([
+    ['an Invalid Date', new Date(NaN)],
+    ['a date beyond any timer', new Date(8.64e15)],
+  ])('never spins on %s: ends the session or waits in bounded steps', async (_what, expiresAt) => {
+    const clock = new FakeClock();
+    let expired = 0;
+    onTokenExpiry(clock, expiresAt, () => expired++);
+    if (Number.isNaN(expiresAt.getTime())) {
+      // No usable exp: the session ends at once rather than arming a timer that never fires.
+      expect(expired).toBe(1);
+      expect(clock.nextTimerAt).toBeUndefined();
+      return;
+    }
+    const wait = clock.nextTimerAt! - clock.now();
+    expect(wait).toBeGreaterThan(1000);
+    expect(wait).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(expired).toBe(0);
+  });
 });

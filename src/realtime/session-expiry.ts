@@ -5,7 +5,9 @@ const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Runs `expire` when the token behind a socket reaches its `exp`; `cancel()` when the socket goes
- * away first. A token valid for longer than one timer can wait re-arms until it is due.
+ * away first. A token valid for longer than one timer can wait re-arms until it is due. An
+ * unusable expiry (Invalid Date) ends the session at once: a NaN delay would make Node run a
+ * 1 ms timer that re-arms forever and never disconnects.
  */
 export function onTokenExpiry(
   clock: Clock,
@@ -15,7 +17,7 @@ export function onTokenExpiry(
   let handle: TimerHandle | undefined;
   const arm = () => {
     const left = expiresAt.getTime() - clock.now();
-    if (left <= 0) return expire();
+    if (!(left > 0)) return expire();
     handle = clock.setTimeout(arm, Math.min(left, LONGEST_TIMER_MS));
   };
   arm();

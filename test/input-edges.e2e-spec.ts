@@ -64,6 +64,34 @@ describe.each(await brokerDatabases('input at the edge'))(
         expect(sut.simulator.requestCount('rtc/createCall')).toBe(before);
       });
 
+      // A lone surrogate has no UTF-8 form: SQLite and PostgreSQL each stored another mangling.
+      it.each([
+        [
+          'title',
+          { title: 'a\ud800b' },
+          /title must not contain unpaired UTF-16 surrogates \(U\+D800\)/,
+        ],
+        [
+          'description',
+          { description: 'line\n\udc00' },
+          /description must not contain unpaired UTF-16 surrogates \(U\+DC00\)/,
+        ],
+        [
+          'metadata',
+          { metadata: { order: 'x\ud83d' } },
+          /metadata\.order must not contain unpaired UTF-16 surrogates \(U\+D83D\)/,
+        ],
+      ])('a lone surrogate in the %s is refused with 400', async (_field, fields, message) => {
+        const before = sut.simulator.requestCount('rtc/createCall');
+        const answer = await sut.api('POST', '/v1/calls', {
+          as: 'tom',
+          body: { ...ask, ...fields },
+        });
+        expect(answer.status).toBe(400);
+        expect(answer.body.message).toMatch(message);
+        expect(sut.simulator.requestCount('rtc/createCall')).toBe(before);
+      });
+
       it('keeps ordinary text, accents, emoji and right-to-left script', async () => {
         const title = '  Pumpe 7 – Vibration ünter Last 🔧 مضخة  ';
         const answer = await sut.api('POST', '/v1/calls', { as: 'tom', body: { ...ask, title } });

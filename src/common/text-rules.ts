@@ -5,11 +5,14 @@ import { ValidateBy } from 'class-validator';
  * PostgreSQL; other controls and escapes (ESC [ ...) reach terminals and logs; bidirectional
  * overrides and isolates make a title read differently from what it is ("Trojan Source").
  * Such text is refused, not stripped: the client learns which character, and nothing is
- * silently changed behind its back.
+ * silently changed behind its back. A lone UTF-16 surrogate (JSON allows "\ud800") has no UTF-8
+ * form: each database would store a different replacement character, so it is refused too.
  */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/u;
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/u;
+/** With the u flag a pair is one code point, so this matches only surrogates without a partner. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
 /** Whitespace and zero-width characters: a title of only these shows nothing. */
 const NOTHING_VISIBLE = /^[\s\u200b-\u200d\u2060\ufeff]*$/u;
 
@@ -18,6 +21,8 @@ const codePoint = (character: string) =>
 
 /** Why `value` is not acceptable text, or undefined when it is. */
 export function textProblem(value: string): string | undefined {
+  const surrogate = LONE_SURROGATE.exec(value);
+  if (surrogate) return `must not contain unpaired UTF-16 surrogates (${codePoint(surrogate[0])})`;
   const control = CONTROL_CHARACTER.exec(value);
   if (control) return `must not contain control characters (${codePoint(control[0])})`;
   const bidi = BIDI_CONTROL.exec(value);

@@ -59,11 +59,16 @@ describe('error bodies keep upstream and account details from clients', () => {
   });
 
   // A refusal like any other (issue 9 finding 5): 502, as docs/architecture.md says.
-  it("the connector's login refused: 502 without the xAssist username", async () => {
+  // Its own code (review finding): the broker's credentials, not the call, were refused.
+  it("the connector's login refused: 502 xassist_credentials_refused without the xAssist username", async () => {
     sut = await new BrokerHarness({ env: { XASSIST_USERNAME: 'svc-broker-acme' } }).start();
     const answer = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask });
     expect(answer.status).toBe(502);
-    expect(answer.body.code).toBe('xassist_rejected');
+    expect(answer.body).toMatchObject({
+      code: 'xassist_credentials_refused',
+      message:
+        "xAssist refused the broker's own credentials; an operator must fix the xAssist account",
+    });
     expect(await whatClientsSee(answer)).not.toMatch(/svc-broker-acme|login/);
     expect(sut.log.lines.some((line) => line.includes('svc-broker-acme'))).toBe(true);
   });

@@ -24,7 +24,11 @@ describe('errorAnswer', () => {
       503,
       'xAssist could not be reached; try again later',
     ],
-    [new XAssistAuthError(401, 'Bad credentials'), 502, 'xAssist refused the request'],
+    [
+      new XAssistAuthError(401, 'Bad credentials'),
+      502,
+      "xAssist refused the broker's own credentials; an operator must fix the xAssist account",
+    ],
     [new BadRequestException(['a must be b', 'c must be d']), 400, 'a must be b; c must be d'],
   ])('maps %p to %i', (error, status, message) => {
     expect(errorAnswer(error)).toEqual({
@@ -38,7 +42,7 @@ describe('errorAnswer', () => {
     expect(rejected.body.code).toBe('xassist_rejected');
     expect(JSON.stringify(rejected.body)).not.toMatch(/injected|\\u001b/);
     const auth = errorAnswer(new XAssistAuthError(401, 'Bad credentials for svc-acme'));
-    expect(auth).toMatchObject({ status: 502, body: { code: 'xassist_rejected' } });
+    expect(auth).toMatchObject({ status: 502, body: { code: 'xassist_credentials_refused' } });
     expect(JSON.stringify(auth.body)).not.toMatch(/svc-acme/);
   });
 

@@ -1,6 +1,10 @@
 import { HttpException } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { XAssistRejectedError, XAssistUnavailableError } from '../xassist/xassist.errors.js';
+import {
+  XAssistAuthError,
+  XAssistRejectedError,
+  XAssistUnavailableError,
+} from '../xassist/xassist.errors.js';
 import { BrokerError } from './broker-error.js';
 import { MAX_BODY_BYTES } from './limits.js';
 
@@ -48,6 +52,7 @@ function answer(
 /** The codes of answers about xAssist, whatever xAssist itself said. */
 export const XASSIST_ERROR_CODE = {
   rejected: 'xassist_rejected',
+  credentialsRefused: 'xassist_credentials_refused',
   unavailable: 'xassist_unavailable',
 } as const;
 
@@ -56,7 +61,15 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof BrokerError)
     return answer(error.httpStatus, error.message, error.details, error.code);
   // xAssist's text and the connector's account stay in the log (logServerSide), never in a body.
-  // XAssistAuthError (our credentials refused) is a refusal too: 502, as docs/architecture.md says.
+  // Our own credentials refused: still 502, but not the client's fault, and an operator must act.
+  if (error instanceof XAssistAuthError) {
+    return answer(
+      502,
+      "xAssist refused the broker's own credentials; an operator must fix the xAssist account",
+      {},
+      XASSIST_ERROR_CODE.credentialsRefused,
+    );
+  }
   if (error instanceof XAssistRejectedError)
     return answer(502, 'xAssist refused the request', {}, XASSIST_ERROR_CODE.rejected);
   if (error instanceof XAssistUnavailableError) {

@@ -80,4 +80,24 @@ describe('the broker against a misbehaving xAssist', () => {
     const loud = sut.log.lines.filter((line) => line.includes('xAssist refused the login'));
     expect(loud).toHaveLength(1);
   });
+
+  it('while the login is refused, failed polls of many calls log one line per pause, not one per call', async () => {
+    sut = await new BrokerHarness().start();
+    for (const title of ['A', 'B', 'C', 'D', 'E', 'F']) {
+      await sut.api('POST', '/v1/calls', { as: 'tom', body: ask(title) });
+    }
+    sut.simulator.state.expireTokens();
+    sut.simulator.injectFault({ kind: 'refuse-login', count: 1, forMs: 60_000 });
+    await waitFor(
+      () => sut.api('GET', '/readyz'),
+      (answer) => answer.status === 503,
+    );
+    // Twenty ringing polls' worth of time (50 ms each) for each of the six calls.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const pollFailures = sut.log.lines.filter(
+      (line) => line.includes('polling xAssist failed') && line.includes('XAssistAuthError'),
+    );
+    expect(pollFailures.length).toBeGreaterThanOrEqual(1);
+    expect(pollFailures.length).toBeLessThanOrEqual(sut.simulator.stats.failedLogins);
+  });
 });

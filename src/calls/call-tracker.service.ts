@@ -10,7 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { XAssistClient } from '../xassist/xassist-client.port.js';
-import { XAssistRejectedError } from '../xassist/xassist.errors.js';
+import { XAssistAuthError, XAssistRejectedError } from '../xassist/xassist.errors.js';
 import type { CallLog } from '../xassist-contract/xassist-contract.js';
 import { CallChange } from './call-change.js';
 import { FOLLOWED_STATUSES, isEnded } from './call-lifecycle.js';
@@ -22,6 +22,9 @@ import { CallUpdatesBus } from './call-updates.bus.js';
 import { FAILURE_REASON } from './call.errors.js';
 import { PollSlots } from './poll-slots.js';
 import { RepeatedFailureLog } from './repeated-failure-log.js';
+
+/** The poll-failure streak of every call while xAssist refuses the broker's login. */
+const LOGIN_REFUSED = 'all calls: xAssist login refused';
 
 interface Followed {
   /** The call as last committed; kept current from the update bus, so a poll reads no database. */
@@ -244,12 +247,16 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
       });
       this.metrics.polls.inc({ outcome: 'ok' });
       this.pollFailures.succeeded(callId);
+      this.pollFailures.succeeded(LOGIN_REFUSED);
       entry.notFound = 0;
       return { log };
     } catch (error) {
       if (this.stopped) return { failed: true };
       this.metrics.polls.inc({ outcome: 'failed' });
-      this.pollFailures.failed(callId, error);
+      // A refused login fails every followed call alike: one streak for all, not one per call.
+      if (error instanceof XAssistAuthError)
+        this.pollFailures.failed(LOGIN_REFUSED, error, LOGIN_REFUSED);
+      else this.pollFailures.failed(callId, error);
       if (error instanceof XAssistRejectedError && error.status === 404) {
         entry.notFound++;
         return { notFound: true };

@@ -20,8 +20,9 @@ export class RepeatedFailureLog {
     private readonly what: string,
   ) {}
 
-  failed(callId: string, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+  /** `sameAs` names the failure when its message changes while it repeats (a countdown in it). */
+  failed(callId: string, error: unknown, sameAs?: string): void {
+    const message = sameAs ?? (error instanceof Error ? error.message : String(error));
     const streak = this.streaks.get(callId);
     if (streak?.message === message) {
       streak.count++;
@@ -30,7 +31,7 @@ export class RepeatedFailureLog {
     if (streak) this.end(callId, 'it now fails differently');
     this.streaks.set(callId, { message, count: 1 });
     this.logger[this.level](
-      { callId, err: error, error: message },
+      { callId, err: error, error: error instanceof Error ? error.message : String(error) },
       `${this.what}; will try again (repeats are counted, not logged)`,
     );
   }

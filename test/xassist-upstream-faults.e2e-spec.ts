@@ -52,7 +52,10 @@ describe('the broker against a misbehaving xAssist', () => {
     for (let i = 0; i < 5; i++) {
       const answer = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask(`try ${i}`) });
       expect(answer.status).toBe(502);
-      expect(answer.body).toMatchObject({ code: 'xassist_rejected', call: { status: 'failed' } });
+      expect(answer.body).toMatchObject({
+        code: 'xassist_credentials_refused',
+        call: { status: 'failed' },
+      });
     }
     expect(sut.simulator.stats.failedLogins).toBe(1);
     const loud = sut.log.lines.filter((line) => line.includes('xAssist refused the login'));

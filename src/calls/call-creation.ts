@@ -6,7 +6,7 @@ import { DirectoryService } from '../directory/directory.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { XAssistClient } from '../xassist/xassist-client.port.js';
-import { XAssistError, XAssistRejectedError } from '../xassist/xassist.errors.js';
+import { XAssistAuthError, XAssistError, XAssistRejectedError } from '../xassist/xassist.errors.js';
 import type { CallLog } from '../xassist-contract/xassist-contract.js';
 import { CallChange } from './call-change.js';
 import { CallLedger } from './call-ledger.service.js';
@@ -118,7 +118,11 @@ export class CallCreation {
   private async recordFailure(call: CallRecord, error: XAssistError): Promise<CallRecord> {
     // xAssist's own words stay in this log line; the call and its answer say it plainly.
     const reason =
-      error instanceof XAssistRejectedError ? FAILURE_REASON.rejected : FAILURE_REASON.unavailable;
+      error instanceof XAssistAuthError
+        ? FAILURE_REASON.credentialsRefused
+        : error instanceof XAssistRejectedError
+          ? FAILURE_REASON.rejected
+          : FAILURE_REASON.unavailable;
     this.logger.warn({ callId: call.id, err: error }, 'creating the call on xAssist failed');
     const now = await this.commitWithReload(call, (current) => {
       if (current.status !== 'creating') return null;

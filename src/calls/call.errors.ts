@@ -8,6 +8,8 @@ import { toCallView, type CallRecord } from './call.model.js';
  */
 export const FAILURE_REASON = {
   rejected: 'xAssist refused the call',
+  credentialsRefused:
+    "xAssist refused the broker's own credentials; an operator must fix the xAssist account",
   unavailable: 'xAssist could not be reached',
   interrupted: 'the broker stopped while creating the call; xAssist may hold it',
   vanished: 'xAssist no longer knows the call',
@@ -23,10 +25,21 @@ export class CallCreationFailedError extends BrokerError {
   override readonly code: string;
 
   constructor(readonly call: CallRecord) {
+    const credentials = call.failureReason === FAILURE_REASON.credentialsRefused;
     const rejected = call.failureReason?.startsWith(FAILURE_REASON.rejected) ?? false;
-    super(rejected ? FAILURE_REASON.rejected : `${FAILURE_REASON.unavailable}; try again later`);
-    this.httpStatus = rejected ? 502 : 503;
-    this.code = rejected ? XASSIST_ERROR_CODE.rejected : XASSIST_ERROR_CODE.unavailable;
+    super(
+      credentials
+        ? FAILURE_REASON.credentialsRefused
+        : rejected
+          ? FAILURE_REASON.rejected
+          : `${FAILURE_REASON.unavailable}; try again later`,
+    );
+    this.httpStatus = credentials || rejected ? 502 : 503;
+    this.code = credentials
+      ? XASSIST_ERROR_CODE.credentialsRefused
+      : rejected
+        ? XASSIST_ERROR_CODE.rejected
+        : XASSIST_ERROR_CODE.unavailable;
     this.details.call = toCallView(call);
   }
 }

@@ -37,13 +37,18 @@ describe('the HTTP edge (issue 8, findings 4 and 8)', () => {
         `/dashboard/app.js?x=1&refresh_token=${other}#ignored`,
         `/v1/calls?%74oken=${other}`,
         `/v1/nowhere?note=${other}`,
+        `/v1/calls/${jwt}`,
+        `/${other}`,
+        `/v1/calls?api-key=k3y-${jwt.slice(-12)}&X-Amz-Signature=s1g-${other.slice(-12)}`,
       ];
       for (const path of paths) await harness.api('GET', path);
       const logged = harness.log.lines.filter((line) => line.includes('"url"'));
       expect(logged.length).toBeGreaterThanOrEqual(paths.length);
-      const leaks = harness.log.lines.filter((line) => line.includes(jwt) || line.includes(other));
+      const secrets = [jwt, other, `k3y-${jwt.slice(-12)}`, `s1g-${other.slice(-12)}`];
+      const leaks = harness.log.lines.filter((line) => secrets.some((s) => line.includes(s)));
       expect(leaks).toEqual([]);
       expect(logged.join('\n')).toContain('/v1/calls?status=active&access_token=[redacted]');
+      expect(logged.join('\n')).toContain('"/v1/calls/[redacted]"');
     });
   });
 

@@ -1,6 +1,9 @@
-/** Query parameters that carry credentials in the wild (OAuth, socket.io auth, magic links). */
+/**
+ * Query parameters that carry credentials in the wild (OAuth, socket.io auth, magic links,
+ * signed S3 links, API keys), matched case-insensitively.
+ */
 const SECRET_PARAMETER =
-  /^(token|access_token|id_token|refresh_token|jwt|auth|authorization|code|api_key|apikey|key|secret|password|session|sig|signature)$/i;
+  /^(token|access_token|id_token|refresh_token|jwt|auth|authorization|code|api[-_]?key|key|secret|client_secret|password|passwd|pwd|session|sessionid|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token)$/i;
 /** A JWT under any name: three base64url parts, the first a JSON object ("eyJ"). */
 const JWT_VALUE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/;
 
@@ -12,16 +15,24 @@ function decoded(text: string): string {
   }
 }
 
+/** A client that puts its token in the path (`/v1/calls/<jwt>`) must not see it logged either. */
+function redactPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (JWT_VALUE.test(decoded(segment)) ? '[redacted]' : segment))
+    .join('/');
+}
+
 /**
- * The URL as it may be logged: token-like query values replaced by `[redacted]`, the rest
- * byte for byte, and the fragment dropped (browsers never send one; a client that does is
- * likely pasting a `#token=` link).
+ * The URL as it may be logged: JWT-shaped path segments and token-like query values replaced
+ * by `[redacted]`, the rest byte for byte, and the fragment dropped (browsers never send one; a
+ * client that does is likely pasting a `#token=` link).
  */
 export function redactUrl(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   const withoutFragment = url.split('#', 1)[0];
   const question = withoutFragment.indexOf('?');
-  if (question < 0) return withoutFragment;
+  if (question < 0) return redactPath(withoutFragment);
   const query = withoutFragment
     .slice(question + 1)
     .split('&')
@@ -33,5 +44,5 @@ export function redactUrl(url: string | undefined): string | undefined {
       return secret && equals >= 0 ? `${name}=[redacted]` : pair;
     })
     .join('&');
-  return `${withoutFragment.slice(0, question)}?${query}`;
+  return `${redactPath(withoutFragment.slice(0, question))}?${query}`;
 }

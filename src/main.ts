@@ -14,6 +14,7 @@ import { DirectoryError, parseDirectory } from './directory/directory-file.js';
 import { xassistContactOf } from './directory/person.js';
 import { createLogger, logDestination } from './logging/logger.js';
 import { issueToken } from './auth/jwt.js';
+import { XAssistClient } from './xassist/xassist-client.port.js';
 import { XAssistSimulator } from './simulator/xassist-simulator.js';
 
 /** In demo mode the simulator plays xAssist in this process, with the demo directory's people. */
@@ -98,6 +99,12 @@ async function main(): Promise<void> {
     logger.info({ url }, 'expert call broker listening');
     logShutdown(logger);
     if (simulator) {
+      // The start-up login is not awaited (a real xAssist may be slow); the in-process one answers
+      // at once, so wait for it here and the banner stays the last thing on screen.
+      await app
+        .get(XAssistClient)
+        .connectorContact()
+        .catch(() => undefined);
       printDemoWelcome(config, url);
       process.once('beforeExit', () => void simulator.close());
       for (const signal of ['SIGINT', 'SIGTERM'] as const)

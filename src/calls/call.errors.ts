@@ -15,9 +15,6 @@ export const FAILURE_REASON = {
   vanished: 'xAssist no longer knows the call',
 } as const;
 
-/** @deprecated the older name of FAILURE_REASON (the reasons are no longer prefixes). */
-export const FAILURE_PREFIX = FAILURE_REASON;
-
 /** xAssist refused (502) or could not be reached (503); the call is kept as failed. */
 export class CallCreationFailedError extends BrokerError {
   override name = 'CallCreationFailedError';

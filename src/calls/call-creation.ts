@@ -13,7 +13,6 @@ import { CallLedger } from './call-ledger.service.js';
 import type { CallRecord } from './call.model.js';
 import { applyCallLog } from './call-progress.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
-import { CallTracker } from './call-tracker.service.js';
 import { CallCreationFailedError, FAILURE_REASON } from './call.errors.js';
 import { xassistCallBody } from './xassist-call-body.js';
 
@@ -34,7 +33,6 @@ export class CallCreation {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly calls: CallRepository,
     private readonly ledger: CallLedger,
-    private readonly tracker: CallTracker,
     private readonly directory: DirectoryService,
     private readonly xassist: XAssistClient,
     private readonly metrics: MetricsService,
@@ -107,8 +105,8 @@ export class CallCreation {
       applyCallLog(change, log, new Set());
       return change;
     }).then((committed) => {
+      // The tracker picks the ringing call up from the update bus, like every committed change.
       const ringing = committed.status === 'ringing' && committed.xassistCallId === log.callId;
-      if (ringing) this.tracker.follow(committed);
       this.metrics.callsCreated.inc({ outcome: ringing ? 'ringing' : committed.status });
       return committed;
     });

@@ -12,7 +12,6 @@ import { CallLedger } from './call-ledger.service.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 import { buildCallRecord } from './call-request.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
-import { CallTracker } from './call-tracker.service.js';
 import { CallCreationFailedError } from './call.errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
@@ -29,7 +28,6 @@ export class CallsService {
   constructor(
     private readonly calls: CallRepository,
     private readonly ledger: CallLedger,
-    private readonly tracker: CallTracker,
     private readonly directory: DirectoryService,
     private readonly creation: CallCreation,
     private readonly clock: Clock,
@@ -116,7 +114,7 @@ export class CallsService {
         if (error instanceof StaleCallError) continue;
         throw error;
       }
-      this.tracker.unfollow(id);
+      // The tracker stops following it when the cancelled change reaches it on the update bus.
       return change.call;
     }
     throw new ConflictError(`call ${id} keeps changing; try again`);

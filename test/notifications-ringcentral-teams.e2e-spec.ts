@@ -94,6 +94,22 @@ describe('RingCentral channel against its stand-in', () => {
     expect(rc.posts).toHaveLength(3);
   });
 
+  it('sends at once share one JWT grant, first, once the token expired and once it was revoked', async () => {
+    const channel = app();
+    const both = await Promise.all([channel.send(page('n1')), channel.send(page('n2'))]);
+    expect(both).toMatchObject([{ status: 'sent' }, { status: 'sent' }]);
+    expect(rc.grants).toBe(1);
+    await clock.advance(3_600_000);
+    const again = await Promise.all([channel.send(page('n3')), channel.send(page('n4'))]);
+    expect(again).toMatchObject([{ status: 'sent' }, { status: 'sent' }]);
+    expect(rc.grants).toBe(2);
+    rc.revokeTokens();
+    const revoked = await Promise.all([channel.send(page('n5')), channel.send(page('n6'))]);
+    expect(revoked).toMatchObject([{ status: 'sent' }, { status: 'sent' }]);
+    expect(rc.grants).toBe(3);
+    expect(rc.posts).toHaveLength(6);
+  });
+
   it('a JWT or client secret the platform refuses is a permanent failure, and nothing is posted', async () => {
     expect(await app({ jwt: 'forged.jwt.value' }).send(page())).toMatchObject({
       status: 'failed',

@@ -49,6 +49,8 @@ export class RingCentralChannel extends NotificationChannel {
   private readonly http: ChannelHttp;
   private readonly url: URL;
   private token?: AccessToken;
+  /** The JWT grant under way, shared by every send that needs a token meanwhile. */
+  private granting?: Promise<string | DeliveryResult>;
 
   constructor(
     private readonly settings: RingCentralSettings,
@@ -76,7 +78,6 @@ export class RingCentralChannel extends NotificationChannel {
     const first = await this.post(this.settings, message);
     if (first !== 'unauthorized') return first;
     // The token was revoked or expired early: one new grant, one more try.
-    this.token = undefined;
     const second = await this.post(this.settings, message);
     return second === 'unauthorized'
       ? failed('RingCentral refused a freshly granted token (401)')
@@ -106,12 +107,26 @@ export class RingCentralChannel extends NotificationChannel {
         return resultOfStatus(answer, 'RingCentral', this.clock.now());
       },
     );
-    return unauthorized ? 'unauthorized' : result;
+    if (!unauthorized) return result;
+    // Only the token that was refused: another send may have been granted a new one meanwhile.
+    if (this.token?.value === token) this.token = undefined;
+    return 'unauthorized';
   }
 
-  /** The cached access token, or a new one from the JWT grant; a DeliveryResult when refused. */
-  private async accessToken(settings: RingCentralAppSettings): Promise<string | DeliveryResult> {
-    if (this.token && this.token.expiresAt > this.clock.now()) return this.token.value;
+  /**
+   * The cached access token, or a new one from the JWT grant; a DeliveryResult when refused.
+   * Single flight: sends needing a token at the same time share one grant.
+   */
+  private accessToken(settings: RingCentralAppSettings): Promise<string | DeliveryResult> {
+    if (this.token && this.token.expiresAt > this.clock.now())
+      return Promise.resolve(this.token.value);
+    this.granting ??= this.grant(settings).finally(() => {
+      this.granting = undefined;
+    });
+    return this.granting;
+  }
+
+  private async grant(settings: RingCentralAppSettings): Promise<string | DeliveryResult> {
     let granted: AccessToken | undefined;
     const basic = Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString('base64');
     const result = await this.http.deliver(

@@ -1,0 +1,64 @@
+import { HttpException } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorAnswer, XASSIST_ERROR_CODE } from '../src/common/error-answer.js';
+import { redactUrl } from '../src/logging/redact-url.js';
+import { REPO } from './support/broker-process.js';
+
+const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
+/** The text of one `## heading` section of a Markdown file, up to the next one. */
+function section(text: string, heading: string): string {
+  const start = text.indexOf(`\n## ${heading}\n`);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const end = text.indexOf('\n## ', start + 1);
+  return text.slice(start, end < 0 ? undefined : end);
+}
+
+/** The statuses the broker answers with; each has its code in the one error mapping. */
+const STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503];
+const ERROR_CODES = [
+  ...STATUSES.map((status) => errorAnswer(new HttpException('x', status)).body.code),
+  ...Object.values(XASSIST_ERROR_CODE),
+];
+
+/** The query names `redactUrl` matches, read from its pattern (`api[-_]?key` is three names). */
+function redactedQueryNames(): string[] {
+  const pattern = /const SECRET_PARAMETER =\s*\/\^\(([^)]*)\)\$\/i/.exec(
+    read('src/logging/redact-url.ts'),
+  )?.[1];
+  expect(pattern).toBeDefined();
+  return pattern!
+    .split('|')
+    .flatMap((name) =>
+      name.includes('[-_]?') ? ['-', '_', ''].map((sep) => name.replace('[-_]?', sep)) : [name],
+    );
+}
+
+describe('the documentation names what the code does', () => {
+  it.each(['docs/security.md'])(
+    '%s names every error code the one error mapping answers with',
+    (file) => {
+      const text = read(file);
+      expect(ERROR_CODES.filter((code) => !text.includes(`\`${code}\``))).toEqual([]);
+    },
+  );
+
+  it("security.md gives a refused connector login's code, message and failureReason", () => {
+    const errors = section(read('docs/security.md'), 'Error bodies');
+    expect(errors).toContain('`502 xassist_credentials_refused`');
+    expect(errors).toContain(
+      "xAssist refused the broker's own credentials; an operator must fix the xAssist account",
+    );
+    expect(errors).not.toMatch(/connector's refused login is a refusal too/);
+  });
+
+  it('security.md lists every query name the access log redacts, and the JWT path segments', () => {
+    const secrets = section(read('docs/security.md'), 'Secrets in logs');
+    const names = redactedQueryNames();
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names)
+      expect(redactUrl(`/v1/calls?${name}=v`)).toBe(`/v1/calls?${name}=[redacted]`);
+    expect(names.filter((name) => !secrets.includes(`\`${name}\``))).toEqual([]);
+    expect(secrets).toMatch(/path segment that looks like a JWT/);
+  });
+});

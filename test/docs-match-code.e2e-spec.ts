@@ -62,3 +62,14 @@ describe('the documentation names what the code does', () => {
     expect(secrets).toMatch(/path segment that looks like a JWT/);
   });
 });
+
+describe('what /readyz checks', () => {
+  // test/xassist-upstream-faults.e2e-spec.ts sees /readyz answer 503 while the login is refused.
+  it.each([
+    ['README.md', /`\/readyz` \([^)]*login\)/],
+    ['docs/deploy.md', /`\/readyz` answers 503 [^.]*refuses the connector's login/],
+    ['src/health/health.controller.ts', /summary: 'Ready: [^']*login accepted'/],
+  ])("%s says it answers 503 while xAssist refuses the connector's login", (file, said) => {
+    expect(read(file).replace(/\n\s*/g, ' ')).toMatch(said);
+  });
+});

@@ -33,7 +33,7 @@ export class HealthController {
   /** Ready: the database answers, the xAssist circuit is not open and xAssist accepts our login. */
   @Public()
   @Get('readyz')
-  @ApiOperation({ summary: 'Ready: the database answers and the xAssist circuit is not open' })
+  @ApiOperation({ summary: 'Ready: database answers, xAssist circuit not open, login accepted' })
   @ApiJson(200, 'HealthCheck', 'Ready to take calls')
   @ApiJson(503, 'HealthCheck', 'Not ready; error names the check that is down')
   async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {

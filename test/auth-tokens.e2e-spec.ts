@@ -1,7 +1,7 @@
 import { AuthService } from '../src/auth/auth.service.js';
 import { issueToken, signJwt } from '../src/auth/jwt.js';
 import { BrokerHarness, SECRET } from './support/broker-harness.js';
-import { refusal } from './support/socket-client.js';
+import { refusal, refusalError } from './support/socket-client.js';
 
 /** Issue 8, finding 3 (token rules): every token expires, and only one spelling of it is read. */
 describe('client tokens (issue 8, finding 3)', () => {
@@ -61,6 +61,29 @@ describe('client tokens (issue 8, finding 3)', () => {
       expect(answer.status).toBe(401);
     }
     expect((await session(sameBytes)).body.message).toBe('token is not canonical base64url');
+  });
+
+  // Review finding (round 2, item 2): a refused token was the one refusal without `data`.
+  it('refuses a bad handshake token with connect_error data like every other refusal, REST body unchanged', async () => {
+    const token = issueToken('tom', -1, SECRET);
+    const refused = await refusalError(harness.url, token);
+    expect(refused.message).toBe('token has expired');
+    expect(refused.data).toEqual({
+      statusCode: 401,
+      code: 'unauthorized',
+      message: 'token has expired',
+    });
+    expect((await refusalError(harness.url, undefined)).data.message).toBe(
+      'a bearer token is required',
+    );
+    const answer = await session(token);
+    expect(answer.status).toBe(401);
+    expect(answer.body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      code: 'unauthorized',
+      message: 'token has expired',
+    });
   });
 
   it('tells the socket layer when a token expires (AuthService.authenticate)', async () => {

@@ -10,7 +10,6 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { Person } from '../directory/person.js';
 import { AuthService } from './auth.service.js';
-import { TokenError } from './jwt.js';
 
 const IS_PUBLIC = 'auth:public';
 /** Opens a route to callers without a token (health, metrics). */
@@ -36,13 +35,9 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    try {
-      request.person = (await this.auth.authenticate(token)).person;
-      return true;
-    } catch (error) {
-      if (error instanceof TokenError) throw new UnauthorizedException(error.message);
-      throw error;
-    }
+    // A TokenError is a BrokerError (401): errorAnswer maps it like any other refusal.
+    request.person = (await this.auth.authenticate(token)).person;
+    return true;
   }
 }
 

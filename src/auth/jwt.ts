@@ -1,8 +1,10 @@
 import { createHmac } from 'node:crypto';
+import { BrokerError } from '../common/broker-error.js';
 
-/** Why a token was refused; the message is safe to show the client. */
-export class TokenError extends Error {
+/** Why a token was refused (401); the message is safe to show the client. */
+export class TokenError extends BrokerError {
   override name = 'TokenError';
+  readonly httpStatus = 401;
 }
 
 export interface TokenClaims {

@@ -67,7 +67,7 @@ function tokenErrorFrom(error: unknown): Error {
     return new IdentityProviderUnavailableError('the identity provider keys cannot be fetched');
   }
   if (error instanceof errors.JOSEError) return new TokenError('token is not a valid JWT');
-  if (error instanceof TokenError || error instanceof BrokerError) return error;
+  if (error instanceof BrokerError) return error;
   // fetch() failures reaching the JWKS or discovery endpoints.
   return new IdentityProviderUnavailableError('the identity provider keys cannot be fetched');
 }

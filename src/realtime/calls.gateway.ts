@@ -11,7 +11,6 @@ import {
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service.js';
-import { TokenError } from '../auth/jwt.js';
 import { toCallView, type CallRecord, type CallUpdate } from '../calls/call.model.js';
 import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { callInvite } from '../calls/call-invite.js';
@@ -119,7 +118,6 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
 
   /** What `connect_error` tells the client: the message, and the error answer as `data`. */
   private refusal(error: unknown): Error {
-    if (error instanceof TokenError) return new Error(error.message);
     const answer = errorAnswer(error);
     logServerSide(this.logger, error, answer, {}, 'socket handshake');
     return Object.assign(new Error(answer.body.message), {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CallChange } from './call-change.js';
+import { CallCommitHooks } from './call-commit-hooks.js';
 import { CallRepository } from './call.repository.js';
 import { CallUpdatesBus } from './call-updates.bus.js';
 
@@ -11,6 +12,8 @@ export class CallLedger {
     private readonly calls: CallRepository,
     private readonly bus: CallUpdatesBus,
     private readonly metrics: MetricsService,
+    // Unit tests that build a ledger by hand need no hooks.
+    private readonly hooks: CallCommitHooks = new CallCommitHooks(),
   ) {}
 
   /** Throws StaleCallError when someone else changed the call since `change.before` was read. */
@@ -21,6 +24,7 @@ export class CallLedger {
       change.before.seq,
       change.events,
       change.seenXAssistEventIds,
+      this.hooks.alongside({ call: change.call, events: change.events }, 'changed'),
     );
     this.metrics.observeCall(change.before, change.call);
     for (const event of change.events)

@@ -1,3 +1,5 @@
+import type { Transaction } from 'kysely';
+import type { BrokerDatabase } from '../database/schema.js';
 import type { CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 
@@ -24,6 +26,9 @@ export interface CallListQuery {
   before: { createdAt: string; id: string } | null;
 }
 
+/** Rows another module writes in the same transaction as a call change (the webhook outbox). */
+export type WriteAlongside = (trx: Transaction<BrokerDatabase>) => Promise<void>;
+
 /** Another writer changed the call first; reload and try again. */
 export class StaleCallError extends Error {
   override name = 'StaleCallError';
@@ -35,13 +40,18 @@ export class StaleCallError extends Error {
  */
 export abstract class CallRepository {
   /** Inserts a new call, claiming the idempotency key in the same transaction when one is given. */
-  abstract insert(call: CallRecord, claim: IdempotencyClaim | null): Promise<InsertOutcome>;
+  abstract insert(
+    call: CallRecord,
+    claim: IdempotencyClaim | null,
+    alongside?: WriteAlongside,
+  ): Promise<InsertOutcome>;
   /** Writes the call row and its new events atomically, if nobody moved its seq meanwhile. */
   abstract commit(
     call: CallRecord,
     expectedSeq: number,
     events: CallEventRecord[],
     seenXAssistEventIds: string[],
+    alongside?: WriteAlongside,
   ): Promise<void>;
   abstract find(id: string): Promise<CallRecord | undefined>;
   abstract list(query: CallListQuery): Promise<CallRecord[]>;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { QuotasModule } from '../quotas/quotas.module.js';
 import { XAssistModule } from '../xassist/xassist.module.js';
+import { CallCommitHooks } from './call-commit-hooks.js';
 import { CallCreation } from './call-creation.js';
 import { CallLedger } from './call-ledger.service.js';
 import { CallRepository } from './call.repository.js';
@@ -16,11 +17,12 @@ import { KyselyCallRepository } from './kysely-call.repository.js';
   providers: [
     { provide: CallRepository, useClass: KyselyCallRepository },
     CallUpdatesBus,
+    CallCommitHooks,
     CallLedger,
     CallTracker,
     CallCreation,
     CallsService,
   ],
-  exports: [CallsService, CallUpdatesBus, CallTracker],
+  exports: [CallsService, CallUpdatesBus, CallCommitHooks, CallTracker],
 })
 export class CallsModule {}

@@ -6,6 +6,7 @@ import { QuotasService } from '../quotas/quotas.service.js';
 import type { Person } from '../directory/person.js';
 import { canSeeCall, seesEveryCall } from './call-access.js';
 import { CallChange } from './call-change.js';
+import { CallCommitHooks } from './call-commit-hooks.js';
 import { CallCreation } from './call-creation.js';
 import { ACTIVE_STATUSES, END_STATUSES, isCancellable } from './call-lifecycle.js';
 import { CallLedger } from './call-ledger.service.js';
@@ -32,6 +33,7 @@ export class CallsService {
     private readonly creation: CallCreation,
     private readonly clock: Clock,
     private readonly quotas: QuotasService,
+    private readonly hooks: CallCommitHooks,
   ) {}
 
   /** Returns the ringing call; throws CallCreationFailedError (kept as failed) when xAssist refuses or is away. */
@@ -45,7 +47,11 @@ export class CallsService {
     await this.quotas.admitCall(caller, call.technician.id, (limit) =>
       this.activeCallsOf(call.technician.id, limit),
     );
-    const outcome = await this.calls.insert(call, claim);
+    const outcome = await this.calls.insert(
+      call,
+      claim,
+      this.hooks.alongside({ call, events: [] }, 'inserted'),
+    );
     if (outcome.kind === 'existing') {
       assertSameBody(claim, outcome.bodyHash);
       const earlier = await this.creation.settled(outcome.callId);

@@ -16,6 +16,7 @@ import {
   type CallListQuery,
   type IdempotencyClaim,
   type InsertOutcome,
+  type WriteAlongside,
 } from './call.repository.js';
 
 function toRow(call: CallRecord): CallsTable {
@@ -119,7 +120,11 @@ export class KyselyCallRepository extends CallRepository {
     super();
   }
 
-  async insert(call: CallRecord, claim: IdempotencyClaim | null): Promise<InsertOutcome> {
+  async insert(
+    call: CallRecord,
+    claim: IdempotencyClaim | null,
+    alongside?: WriteAlongside,
+  ): Promise<InsertOutcome> {
     try {
       return await this.db.transaction().execute(async (trx) => {
         if (claim) {
@@ -161,6 +166,7 @@ export class KyselyCallRepository extends CallRepository {
             })
             .execute();
         }
+        await alongside?.(trx);
         return { kind: 'inserted', call } as const;
       });
     } catch (error) {
@@ -183,6 +189,7 @@ export class KyselyCallRepository extends CallRepository {
     expectedSeq: number,
     events: CallEventRecord[],
     seen: string[],
+    alongside?: WriteAlongside,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const { id, created_at: _createdAt, ...changes } = toRow(call);
@@ -202,6 +209,7 @@ export class KyselyCallRepository extends CallRepository {
           .values(chunk.map((eventId) => ({ call_id: id, event_id: eventId })))
           .execute();
       }
+      await alongside?.(trx);
     });
   }
 

@@ -61,7 +61,7 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
       await row.getByText('Erika Expert ✓').waitFor();
 
       await row.click();
-      await page.locator('#events li', { hasText: 'status.expert_joined' }).waitFor();
+      await page.locator('#events li', { hasText: 'Expert joined' }).waitFor();
       // The caller's context, shown as text (never as markup) beside the timeline.
       await page
         .locator('#call-description', { hasText: 'Bearing noise <b>since Monday</b>' })
@@ -72,7 +72,7 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
       expect(context).toMatch(/site\s+Plant 3/);
       sut.simulator.state.join(call.xassistCallId, 'tom');
       await row.and(page.locator('[data-status="connected"]')).waitFor();
-      await page.locator('#events li', { hasText: 'status.connected' }).waitFor();
+      await page.locator('#events li', { hasText: 'Technician joined: connected' }).waitFor();
       // UPDATE_SCREENSHOT=1 npm test -- -t dashboard refreshes the picture in docs/.
       await page.screenshot({
         path: process.env.UPDATE_SCREENSHOT
@@ -96,7 +96,7 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
       const row = statusOf(page, call.id);
       await row.and(page.locator('[data-status="ringing"]')).waitFor();
       await row.click();
-      await page.locator('#events li', { hasText: 'xassist.Created' }).waitFor();
+      await page.locator('#events li', { hasText: 'Created on xAssist' }).waitFor();
       await page.evaluate(() => ((globalThis as any).__notReloaded = true));
 
       const port = sut.port;
@@ -107,7 +107,7 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
 
       await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15_000 });
       await row.and(page.locator('[data-status="expert_joined"]')).waitFor();
-      await page.locator('#events li', { hasText: 'status.expert_joined' }).waitFor();
+      await page.locator('#events li', { hasText: 'Expert joined' }).waitFor();
       expect(await page.evaluate(() => (globalThis as any).__notReloaded)).toBe(true);
       const seqs = await page
         .locator('#events li')
@@ -187,7 +187,7 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
       expect([...seen]).toEqual(
         expect.arrayContaining(['ringing', 'expert_joined', 'connected', 'ended']),
       );
-      await page.locator('#events li', { hasText: 'status.ended' }).waitFor();
+      await page.locator('#events li', { hasText: 'Call ended' }).waitFor();
       await page.close();
     });
   });

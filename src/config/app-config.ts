@@ -11,6 +11,7 @@ import { httpConfig, type HttpTimeouts } from './http-config.js';
 import { brokerMode, type BrokerMode } from './mode-config.js';
 import { pollingConfig, type PollingConfig } from './polling-config.js';
 import { quotaConfig, type QuotaConfig } from './quota-config.js';
+import { webhookConfig, type WebhookConfig } from './webhook-config.js';
 import {
   xassistResilienceConfig,
   type XAssistResilienceConfig,
@@ -53,6 +54,7 @@ export interface AppConfig {
   routing: RoutingConfig;
   /** CHANNELS_FILE: the chat channels; unset means none. */
   channelsFile: string | undefined;
+  webhooks: WebhookConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -126,6 +128,7 @@ export function loadConfig(env: Env): AppConfig {
     ...quotaConfig(env),
     ...routingConfig(env),
     ...channelsConfig(env),
+    ...webhookConfig(env),
   };
 }
 

@@ -1,6 +1,8 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { outboxMigrations } from '../outbox/outbox.schema.js';
 import { quotaMigrations } from '../quotas/quota.schema.js';
 import { routingMigrations } from '../routing/routing.schema.js';
+import { webhookMigrations } from '../webhooks/webhook.schema.js';
 
 /**
  * Migrations live in code (not files found at run time) so the compiled broker carries them.
@@ -124,5 +126,11 @@ const migrations: Record<string, Migration> = {
 };
 
 export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => ({ ...migrations, ...routingMigrations, ...quotaMigrations }),
+  getMigrations: async () => ({
+    ...migrations,
+    ...routingMigrations,
+    ...quotaMigrations,
+    ...webhookMigrations,
+    ...outboxMigrations,
+  }),
 };

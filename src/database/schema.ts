@@ -1,5 +1,7 @@
+import type { OutboxTables } from '../outbox/outbox.schema.js';
 import type { QuotaTables } from '../quotas/quota.schema.js';
 import type { RoutingTables } from '../routing/routing.schema.js';
+import type { WebhookTables } from '../webhooks/webhook.schema.js';
 
 /**
  * Sizes of the columns that hold text from outside (the migrations create them so; PostgreSQL
@@ -73,7 +75,7 @@ export interface XAssistEventsSeenTable {
   event_id: string;
 }
 
-export interface BrokerDatabase extends RoutingTables, QuotaTables {
+export interface BrokerDatabase extends RoutingTables, QuotaTables, WebhookTables, OutboxTables {
   calls: CallsTable;
   call_experts: CallExpertsTable;
   call_events: CallEventsTable;

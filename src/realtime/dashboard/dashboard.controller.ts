@@ -23,7 +23,26 @@ function publicFolder(): string {
   return join(dir, 'src', 'realtime', 'dashboard', 'public');
 }
 
-const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css' };
+/** Every file the page loads: its modules (one concern each) and two stylesheets. */
+const FILES: Record<string, string> = {
+  'app.js': 'text/javascript',
+  'state.js': 'text/javascript',
+  'format.js': 'text/javascript',
+  'calls.js': 'text/javascript',
+  'timeline.js': 'text/javascript',
+  'alerts.js': 'text/javascript',
+  'console.js': 'text/javascript',
+  'supervision.js': 'text/javascript',
+  'style.css': 'text/css',
+  'layout.css': 'text/css',
+};
+
+/** The tab's icon: a headset-blue disc with a plus, as SVG (browsers take SVG at this path). */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+<circle cx="16" cy="16" r="15" fill="#1f5bc4"/>
+<path d="M16 8v16M8 16h16" stroke="#fff" stroke-width="4" stroke-linecap="round"/>
+</svg>
+`;
 
 export interface SessionInfo {
   person: { id: string; displayName: string; roles: string[] };
@@ -60,6 +79,17 @@ export class DashboardController {
     response
       .type(type)
       .sendFile(join(this.folder, file), { headers: { 'cache-control': 'no-cache' } });
+  }
+
+  /** Browsers ask for /favicon.ico by themselves; a 404 in every console helps nobody. */
+  @Public()
+  @Get('favicon.ico')
+  @ApiExcludeEndpoint()
+  favicon(@Res() response: Response): void {
+    response
+      .type('image/svg+xml')
+      .setHeader('cache-control', 'public, max-age=86400')
+      .send(FAVICON);
   }
 
   /** Who the token belongs to, and what the dashboard may offer them. */

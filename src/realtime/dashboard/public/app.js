@@ -1,18 +1,13 @@
-// The expert dashboard: plain JavaScript on the socket.io client bundle the broker serves.
-// Event names and payloads: src/realtime/realtime-events.ts and docs/realtime.md.
+// The expert dashboard: plain JavaScript modules on the socket.io client bundle the broker
+// serves. Event names and payloads: src/realtime/realtime-events.ts and docs/realtime.md.
 /* global io */
-
-const ACTIVE = new Set(['creating', 'ringing', 'expert_joined', 'connected']);
-const $ = (id) => document.getElementById(id);
-
-const state = {
-  token: null,
-  socket: null,
-  calls: new Map(),
-  selectedId: null,
-  /** Highest seq shown in the timeline of the selected call. */
-  lastSeq: 0,
-};
+import { $, api, announce, isExpert, seesEverything, state } from './state.js';
+import { statusLabel } from './format.js';
+import { applySnapshot, initCalls, loadHistory, showCall } from './calls.js';
+import { initTimeline, onCallUpdated, openTimeline, resync } from './timeline.js';
+import { initAlerts } from './alerts.js';
+import * as expertConsole from './console.js';
+import * as supervision from './supervision.js';
 
 /**
  * Links carry the token in the fragment (`/#token=...`), which the browser never sends to the
@@ -50,141 +45,7 @@ function showLogin(message) {
   $('login-error').textContent = message ?? '';
 }
 
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${state.token}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(json.message ?? `HTTP ${response.status}`);
-  return json;
-}
-
-/** How long the technician has waited for help: until connected, or until the call ended. */
-function waiting(call) {
-  const since = Date.parse(call.createdAt);
-  const end = call.connectedAt ?? call.endedAt;
-  const until = end ? Date.parse(end) : Date.now();
-  const seconds = Math.max(0, Math.round((until - since) / 1000));
-  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
-}
-
-function cell(text, className) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
-}
-
-function rowFor(call) {
-  const row = document.createElement('tr');
-  row.dataset.callId = call.id;
-  row.dataset.status = call.status;
-  if (call.id === state.selectedId) row.classList.add('selected');
-  row.append(
-    cell(call.status.replace('_', ' '), `status s-${call.status}`),
-    cell(call.title),
-    cell(call.technician.displayName),
-    cell(
-      call.experts
-        .map((e) => (e.id === call.joinedExpertId ? `${e.displayName} ✓` : e.displayName))
-        .join(', '),
-    ),
-    cell(waiting(call), 'waiting'),
-  );
-  row.addEventListener('click', () => select(call.id));
-  return row;
-}
-
-const newestFirst = (a, b) => b.createdAt.localeCompare(a.createdAt);
-
-/** The whole table, newest first: after a snapshot or a new selection. */
-function renderCalls() {
-  const calls = [...state.calls.values()].sort(newestFirst);
-  $('calls')
-    .querySelector('tbody')
-    .replaceChildren(...calls.map(rowFor));
-  $('empty').hidden = calls.length > 0;
-}
-
-/** One call's row, replaced or put in its place: an update must not redraw thousands of rows. */
-function showCall(call) {
-  state.calls.set(call.id, call);
-  const body = $('calls').querySelector('tbody');
-  const row = rowFor(call);
-  const old = body.querySelector(`tr[data-call-id="${CSS.escape(call.id)}"]`);
-  if (old) old.replaceWith(row);
-  else {
-    const next = [...body.rows].find(
-      (r) => newestFirst(call, state.calls.get(r.dataset.callId)) < 0,
-    );
-    body.insertBefore(row, next ?? null);
-  }
-  $('empty').hidden = true;
-}
-
-/** What the caller told about the selected call: description, ERP or ticket id, metadata. */
-function showContext(call) {
-  $('timeline-title').textContent = call.title;
-  $('call-description').textContent = call.description ?? '';
-  $('call-description').hidden = !call.description;
-  const entries = [
-    ...(call.externalRef ? [['Reference', call.externalRef]] : []),
-    ...Object.entries(call.metadata ?? {}),
-  ];
-  $('call-context').replaceChildren(
-    ...entries.flatMap(([key, value]) => {
-      const dt = document.createElement('dt');
-      dt.textContent = key;
-      const dd = document.createElement('dd');
-      dd.textContent = value;
-      return [dt, dd];
-    }),
-  );
-}
-
-function appendEvents(events) {
-  const list = $('events');
-  for (const event of events) {
-    if (event.seq <= state.lastSeq) continue;
-    const item = document.createElement('li');
-    item.dataset.seq = String(event.seq);
-    const time = document.createElement('time');
-    time.textContent = new Date(event.at).toLocaleTimeString();
-    const who = event.xassist?.contact?.displayName ?? event.xassist?.contact?.userId;
-    item.append(time, `${event.type}${who ? ` (${who})` : ''}`);
-    list.append(item);
-    state.lastSeq = event.seq;
-  }
-}
-
-/** Asks for everything after what we have; used on select, after a gap and after reconnecting. */
-function resync() {
-  const callId = state.selectedId;
-  if (!callId || !state.socket?.connected) return;
-  state.socket.emit('call.subscribe', { callId, afterSeq: state.lastSeq }, (answer) => {
-    if (answer.error || callId !== state.selectedId) return;
-    showCall(answer.call);
-    showContext(answer.call);
-    appendEvents(answer.events);
-  });
-}
-
-function select(callId) {
-  state.selectedId = callId;
-  state.lastSeq = 0;
-  $('events').replaceChildren();
-  $('timeline').hidden = false;
-  const call = state.calls.get(callId);
-  if (call) showContext(call);
-  else $('timeline-title').textContent = callId;
-  renderCalls();
-  resync();
-}
+const report = (what) => (error) => console.warn(`${what} failed:`, error);
 
 function connect() {
   state.socket?.close();
@@ -195,6 +56,11 @@ function connect() {
   socket.on('connect', () => {
     setConnection('live', 'live');
     resync();
+    // Ended calls are not in the snapshot: the history brings them (also after a drop).
+    loadHistory().catch(report('loading recent calls'));
+    void supervision.loadQueues();
+    supervision.loadExperts().catch(report('loading experts'));
+    if (isExpert()) expertConsole.refreshConsole().catch(report('loading offers'));
   });
   socket.on('disconnect', (reason) => {
     setConnection('reconnecting', 'reconnecting…');
@@ -209,50 +75,74 @@ function connect() {
     showLogin(`The broker refused this token: ${error.message}`);
   });
 
-  socket.on('calls.snapshot', ({ calls }) => {
-    for (const [id, call] of state.calls) if (ACTIVE.has(call.status)) state.calls.delete(id);
-    for (const call of calls) state.calls.set(call.id, call);
-    renderCalls();
-  });
+  socket.on('calls.snapshot', ({ calls }) => applySnapshot(calls));
   socket.on('call.updated', ({ call, events }) => {
-    showCall(call);
-    if (call.id === state.selectedId) {
-      if (events.length > 0 && events[0].seq > state.lastSeq + 1) resync();
-      else appendEvents(events);
-    }
+    const before = showCall(call);
+    onCallUpdated(call, events, before);
+    if (isExpert()) expertConsole.onCall(call, before);
+    if (call.queue || before?.queue) supervision.queuesChanged();
   });
+  socket.on('offer.created', (payload) => {
+    showCall(payload.call);
+    expertConsole.onOfferCreated(payload);
+  });
+  socket.on('offer.ended', (payload) => expertConsole.onOfferEnded(payload));
+  socket.on('presence.updated', ({ expert }) => {
+    if (isExpert()) expertConsole.onOwnPresence(expert);
+    supervision.onPresence(expert);
+  });
+  socket.on('queue.escalated', (payload) => supervision.onEscalated(payload));
+}
+
+function demoButton(session) {
+  const demo = $('demo-call');
+  demo.hidden = !session.demoCall;
+  demo.onclick = async () => {
+    demo.disabled = true;
+    const { technicianId, expertIds, queueId } = session.demoCall;
+    try {
+      const call = await api('POST', '/v1/calls', {
+        technicianId,
+        ...(queueId ? { queueId } : { expertIds }),
+        title: 'Demo: pump 7 vibration',
+      });
+      showCall(call);
+      announce(`Demo call: ${statusLabel(call.status)}`);
+      openTimeline(call.id);
+    } catch (error) {
+      announce(`The demo call failed: ${error.message}`);
+      alert(`The demo call failed: ${error.message}`);
+    } finally {
+      demo.disabled = false;
+    }
+  };
 }
 
 async function open(token) {
   state.token = token;
+  let session;
   try {
-    const session = await api('GET', '/v1/session');
-    $('who').textContent = `${session.person.displayName} (${session.person.roles.join(', ')})`;
-    $('login').hidden = true;
-    $('board').hidden = false;
-    const demo = $('demo-call');
-    demo.hidden = !session.demoCall;
-    demo.onclick = async () => {
-      demo.disabled = true;
-      try {
-        const call = await api('POST', '/v1/calls', {
-          ...session.demoCall,
-          title: 'Demo: pump 7 vibration',
-        });
-        state.calls.set(call.id, call);
-        select(call.id);
-      } catch (error) {
-        alert(`The demo call failed: ${error.message}`);
-      } finally {
-        demo.disabled = false;
-      }
-    };
-    connect();
+    session = await api('GET', '/v1/session');
   } catch (error) {
     sessionStorage.removeItem('broker-token');
-    showLogin(`This token does not open the dashboard: ${error.message}`);
+    return showLogin(`This token does not open the dashboard: ${error.message}`);
+  }
+  state.session = session;
+  $('who').textContent = `${session.person.displayName} (${session.person.roles.join(', ')})`;
+  $('login').hidden = true;
+  $('board').hidden = false;
+  document.body.dataset.view = isExpert() ? 'expert' : seesEverything() ? 'supervisor' : 'other';
+  demoButton(session);
+  connect();
+  if (isExpert()) {
+    expertConsole.initConsole({ open: openTimeline }).catch(report('opening the console'));
   }
 }
+
+initCalls({ open: openTimeline });
+initTimeline();
+initAlerts();
+supervision.initSupervision();
 
 $('login').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -262,13 +152,6 @@ $('login').addEventListener('submit', (event) => {
     void open(token);
   }
 });
-
-setInterval(() => {
-  for (const row of document.querySelectorAll('#calls tbody tr')) {
-    const call = state.calls.get(row.dataset.callId);
-    if (call) row.querySelector('.waiting').textContent = waiting(call);
-  }
-}, 1000);
 
 const initial = readToken();
 if (initial) void open(initial);

@@ -1,0 +1,123 @@
+// How the dashboard words things: statuses, events and durations, for people.
+
+/** Statuses in which a call may still change (the socket snapshot carries only these). */
+export const ACTIVE = new Set(['creating', 'queued', 'ringing', 'expert_joined', 'connected']);
+
+const STATUS_LABELS = {
+  creating: 'Creating',
+  queued: 'Queued',
+  ringing: 'Ringing',
+  expert_joined: 'Expert joined',
+  connected: 'Connected',
+  ended: 'Ended',
+  failed: 'Failed',
+  unanswered: 'Unanswered',
+  missed: 'Missed',
+  cancelled: 'Cancelled',
+};
+
+/** `some_thing` or `SomeThing` as "Some thing". */
+function humanize(name) {
+  const words = String(name)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replaceAll('_', ' ')
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export const statusLabel = (status) => STATUS_LABELS[status] ?? humanize(status);
+
+const EVENT_LABELS = {
+  'status.creating': 'Request received',
+  'status.queued': 'Waiting in the queue',
+  'status.ringing': 'Ringing the expert',
+  'status.expert_joined': 'Expert joined',
+  'status.connected': 'Technician joined: connected',
+  'status.ended': 'Call ended',
+  'status.failed': 'Call failed',
+  'status.unanswered': 'Nobody answered',
+  'status.missed': 'Technician missed the call',
+  'status.cancelled': 'Cancelled',
+  'xassist.Created': 'Created on xAssist',
+  'xassist.Planned': 'Planned on xAssist',
+  'xassist.Started': 'Started on xAssist',
+  'xassist.Join': 'Joined',
+  'xassist.Leave': 'Left',
+  'xassist.Ended': 'Ended on xAssist',
+  'xassist.Chat': 'Chat message',
+  'routing.queued': 'Queued',
+  'routing.offered': 'Offered',
+  'routing.accepted': 'Accepted',
+  'routing.declined': 'Declined',
+  'routing.timed_out': 'Offer timed out',
+  'routing.rescinded': 'Offer withdrawn',
+  'routing.escalated': 'Escalated',
+  'routing.accept_failed': 'Accept failed, offered again',
+  'routing.requeued': 'Back in the queue',
+};
+
+/** "Expert joined", "Joined (Erika Expert)": never the internal `status.expert_joined`. */
+export function eventLabel(event) {
+  const [kind, ...rest] = event.type.split('.');
+  const name = rest.join('.');
+  let label = EVENT_LABELS[event.type];
+  if (!label) label = kind === 'xassist' ? `xAssist: ${humanize(name)}` : humanize(name || kind);
+  const who =
+    event.xassist?.contact?.displayName ??
+    event.xassist?.contact?.userId ??
+    event.routing?.expert?.displayName;
+  return who ? `${label} (${who})` : label;
+}
+
+/** 42s, 3m 05s, 1h 02m. */
+export function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+const ms = (iso) => (iso ? Date.parse(iso) : NaN);
+const between = (from, to) => (ms(to) - ms(from)) / 1000;
+
+/** When the technician started waiting: queued, else asked. */
+export const waitingSince = (call) => call.queuedAt ?? call.createdAt;
+
+/** An expert picked up: joined on xAssist (or, routed, accepted). */
+const answeredAt = (call) => call.expertJoinedAt ?? call.connectedAt;
+
+/**
+ * The wait column: live while nobody has answered; then the time to answer; for a call that
+ * ended unanswered, how long the technician waited. `live` says whether it still ticks.
+ */
+export function waitText(call, now = Date.now()) {
+  const answered = answeredAt(call);
+  if (answered) return { text: `answered in ${duration(between(call.createdAt, answered))}` };
+  if (call.endedAt)
+    return { text: `waited ${duration(between(waitingSince(call), call.endedAt))}` };
+  return { text: duration((now - ms(waitingSince(call))) / 1000), live: true };
+}
+
+/** The call's length: from connected until ended (live while connected); "–" if never. */
+export function durationText(call, now = Date.now()) {
+  if (!call.connectedAt) return { text: '–' };
+  if (call.endedAt) return { text: duration(between(call.connectedAt, call.endedAt)) };
+  return { text: duration((now - ms(call.connectedAt)) / 1000), live: true };
+}
+
+export function queueText(call) {
+  if (!call.queue) return '';
+  const parts = [call.queue.name ?? call.queue.id];
+  if (call.status === 'queued' && call.queue.position) parts.push(`#${call.queue.position}`);
+  if (call.status === 'queued' && call.queue.estimatedWaitSeconds != null)
+    parts.push(`~${duration(call.queue.estimatedWaitSeconds)}`);
+  return parts.join(' ');
+}
+
+export function expertsText(call) {
+  if (call.acceptedBy && !call.experts.some((e) => e.id === call.acceptedBy.id))
+    return call.acceptedBy.displayName;
+  return call.experts
+    .map((e) => (e.id === call.joinedExpertId ? `${e.displayName} ✓` : e.displayName))
+    .join(', ');
+}

@@ -1,0 +1,69 @@
+// What every module of the dashboard shares: who is looking, the socket, the calls.
+
+export const state = {
+  token: null,
+  /** The session: `{ person: { id, displayName, roles }, demoMode, demoCall }`. */
+  session: null,
+  socket: null,
+  /** Every call shown, by id (active ones from the socket, recent ones from REST). */
+  calls: new Map(),
+  selectedId: null,
+};
+
+export const $ = (id) => document.getElementById(id);
+
+export const hasRole = (role) => state.session?.person.roles.includes(role) ?? false;
+export const isExpert = () => hasRole('expert');
+export const seesEverything = () => hasRole('supervisor') || hasRole('integration');
+
+/** `el('td', { className: 'x', dataset: { id } }, 'text', child)`: a small element builder. */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  const { dataset, attrs, ...rest } = props;
+  Object.assign(node, rest);
+  Object.assign(node.dataset, dataset ?? {});
+  for (const [name, value] of Object.entries(attrs ?? {})) node.setAttribute(name, value);
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body.code;
+  }
+}
+
+export async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: {
+      authorization: `Bearer ${state.token}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, json);
+  return json;
+}
+
+/**
+ * A socket message with an acknowledgement, or the REST call when the socket is down.
+ * Both answer the same shapes; a socket `{ error }` becomes an ApiError like REST's.
+ */
+export async function ask(event, payload, rest) {
+  const socket = state.socket;
+  if (!socket?.connected) return rest();
+  const answer = await socket.timeout(10_000).emitWithAck(event, payload);
+  if (answer?.error) throw new ApiError(answer.error.statusCode, answer.error);
+  return answer;
+}
+
+/** Tells screen readers (one polite live region); the last few messages stay in it. */
+export function announce(text) {
+  const region = $('announcer');
+  region.append(el('p', {}, text));
+  while (region.childElementCount > 3) region.firstElementChild.remove();
+}

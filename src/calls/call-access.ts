@@ -7,12 +7,21 @@ export function seesEveryCall(person: Person): boolean {
   return hasRole(person, 'supervisor', 'integration');
 }
 
-/** A technician sees their own calls, an expert the calls they are invited to. */
+/** Experts see the requests waiting in the queues, so that they can take one. */
+export function seesQueuedCalls(person: Person): boolean {
+  return hasRole(person, 'expert');
+}
+
+/**
+ * A technician sees their own calls; an expert the calls they are invited to, and the calls
+ * waiting in a queue.
+ */
 export function canSeeCall(
   person: Person,
-  call: Pick<CallRecord, 'technician' | 'experts'>,
+  call: Pick<CallRecord, 'technician' | 'experts' | 'status'>,
 ): boolean {
   if (seesEveryCall(person)) return true;
   if (hasRole(person, 'technician') && call.technician.id === person.id) return true;
-  return hasRole(person, 'expert') && call.experts.some((expert) => expert.id === person.id);
+  if (!hasRole(person, 'expert')) return false;
+  return call.status === 'queued' || call.experts.some((expert) => expert.id === person.id);
 }

@@ -2,6 +2,9 @@ import { assertTransition, STATUS_TIMESTAMP, type CallStatus } from './call-life
 import type { CallEventRecord, CallRecord } from './call.model.js';
 import { boundXAssistEvent, seenKeyOf } from './xassist-event-bounds.js';
 
+/** What routing records in a call's log, as `routing.<type>` events. */
+export type RoutingEventType = 'escalated' | 'accept_failed';
+
 /**
  * A change to one call being put together: transitions go through the state machine, and every
  * status change and xAssist event becomes the next event in seq order. Nothing is written here.
@@ -24,7 +27,17 @@ export class CallChange {
 
   transition(
     to: CallStatus,
-    fields: Partial<Pick<CallRecord, 'joinedExpertId' | 'failureReason' | 'xassistCallId'>> = {},
+    fields: Partial<
+      Pick<
+        CallRecord,
+        | 'joinedExpertId'
+        | 'failureReason'
+        | 'xassistCallId'
+        | 'experts'
+        | 'acceptedById'
+        | 'queuedAt'
+      >
+    > = {},
   ): void {
     assertTransition(this.call.status, to);
     Object.assign(this.call, fields);
@@ -32,6 +45,11 @@ export class CallChange {
     const stamp = STATUS_TIMESTAMP[to];
     if (stamp) this.call[stamp] = this.at;
     this.append(`status.${to}`, null);
+  }
+
+  /** Records something routing did to the call (an escalation, a failed accept) as its next event. */
+  noteRouting(what: RoutingEventType): void {
+    this.append(`routing.${what}`, null);
   }
 
   /** Records an upstream event, bounded to what the columns hold (see xassist-event-bounds.ts). */

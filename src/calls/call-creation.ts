@@ -10,7 +10,7 @@ import { XAssistAuthError, XAssistError, XAssistRejectedError } from '../xassist
 import type { CallLog } from '../xassist-contract/xassist-contract.js';
 import { CallChange } from './call-change.js';
 import { CallLedger } from './call-ledger.service.js';
-import type { CallRecord } from './call.model.js';
+import type { CallRecord, Participant } from './call.model.js';
 import { applyCallLog } from './call-progress.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
 import { CallCreationFailedError, FAILURE_REASON } from './call.errors.js';
@@ -59,6 +59,25 @@ export class CallCreation {
   /** Creates a call just inserted as `creating`; throws CallCreationFailedError when xAssist fails. */
   create(call: CallRecord): Promise<CallRecord> {
     return this.exclusively(call.id, () => this.createOnXAssist(call));
+  }
+
+  /**
+   * An expert accepted a queued call: it becomes theirs alone (creatorUser the technician, the
+   * expert and the connector invited) and is created on xAssist the same way as a named call.
+   * When xAssist fails, the call goes back to its queue (a `routing.accept_failed` event) to be
+   * offered again, and the expert hears why (CallCreationFailedError).
+   */
+  acceptRouted(call: CallRecord, expert: Participant): Promise<CallRecord> {
+    return this.exclusively(call.id, async () => {
+      const accepted = await this.commitWithReload(call, (current) => {
+        if (current.status !== 'queued')
+          throw new ConflictError(`call ${call.id} is ${current.status}, no longer waiting`);
+        const change = new CallChange(current, this.clock.isoNow());
+        change.transition('creating', { experts: [expert], acceptedById: expert.id });
+        return change;
+      });
+      return this.createOnXAssist(accepted);
+    });
   }
 
   /** The earlier creation's outcome, shared when it runs here, else read back once it settled. */
@@ -125,9 +144,16 @@ export class CallCreation {
     const now = await this.commitWithReload(call, (current) => {
       if (current.status !== 'creating') return null;
       const change = new CallChange(current, this.clock.isoNow());
-      change.transition('failed', { failureReason: reason });
+      if (current.queueId !== null) {
+        // A routed call is not lost with xAssist: back to its queue, to be offered again.
+        change.noteRouting('accept_failed');
+        change.transition('queued', { experts: [], acceptedById: null });
+      } else {
+        change.transition('failed', { failureReason: reason });
+      }
       return change;
     });
+    if (now.status === 'queued') throw new CallCreationFailedError(now, reason);
     if (now.status !== 'failed') return now;
     this.metrics.callsCreated.inc({ outcome: 'failed' });
     throw new CallCreationFailedError(now);

@@ -1,8 +1,10 @@
 /**
  * The call lifecycle: every status and every allowed transition, in one place.
- * `creating` is internal: the moment between our row and xAssist's answer.
+ * `queued` waits in a routing queue for an expert to accept (no xAssist call exists yet).
+ * `creating` is internal: the moment between our row (or an accept) and xAssist's answer.
  */
 export const CALL_STATUSES = [
+  'queued',
   'creating',
   'ringing',
   'expert_joined',
@@ -16,7 +18,10 @@ export const CALL_STATUSES = [
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 const TRANSITIONS: Record<CallStatus, readonly CallStatus[]> = {
-  creating: ['ringing', 'failed', 'cancelled'],
+  // An accept creates the xAssist call; nobody accepting in time ends it unanswered.
+  queued: ['creating', 'unanswered', 'cancelled'],
+  // Back to `queued` when xAssist failed for an accepted routed call: it is re-offered.
+  creating: ['ringing', 'failed', 'cancelled', 'queued'],
   // `failed` while followed: xAssist no longer knows the call.
   ringing: ['expert_joined', 'ended', 'unanswered', 'cancelled', 'failed'],
   expert_joined: ['connected', 'ended', 'missed', 'cancelled', 'failed'],

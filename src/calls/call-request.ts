@@ -3,6 +3,7 @@ import { BadRequestError, ForbiddenError, UnprocessableError } from '../common/b
 import { DirectoryService, hasRole } from '../directory/directory.service.js';
 import type { Person, Role } from '../directory/person.js';
 import { seesEveryCall } from './call-access.js';
+import type { Queue } from '../directory/queue.js';
 import type { CallRecord, Participant } from './call.model.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
 
@@ -17,11 +18,13 @@ export function buildCallRecord(
   now: string,
 ): CallRecord {
   const technician = requestedTechnician(directory, caller, dto);
-  const experts = requestedExperts(directory, dto);
+  const route = requestedRoute(directory, dto);
+  const experts = route.kind === 'experts' ? route.experts : [];
   if (experts.some((expert) => expert.id === technician.id)) {
     throw new UnprocessableError('the technician cannot also be one of the experts');
   }
-  const callType = dto.callType ?? (experts.length === 1 ? 'MESH' : 'SFU');
+  // A routed call is answered by the one expert who accepts: a 1:1 call unless asked otherwise.
+  const callType = dto.callType ?? (experts.length > 1 ? 'SFU' : 'MESH');
   if (callType === 'MESH' && experts.length > 1) {
     throw new UnprocessableError('callType MESH is a 1:1 call; use SFU for more than one expert');
   }
@@ -42,12 +45,38 @@ export function buildCallRecord(
     description: dto.description?.trim() || null,
     externalRef: dto.externalRef ?? null,
     metadata: { ...dto.metadata },
+    queueId: route.kind === 'queue' ? route.queue.id : null,
+    priority: dto.priority ?? 'normal',
+    queuedAt: null,
+    acceptedById: null,
+    escalationsDone: [],
     createdAt: now,
     ringingAt: null,
     expertJoinedAt: null,
     connectedAt: null,
     endedAt: null,
     updatedAt: now,
+  };
+}
+
+type Route = { kind: 'experts'; experts: Participant[] } | { kind: 'queue'; queue: Queue };
+
+/** Who is asked to answer: the experts named, or a queue that finds one (exactly one of the two). */
+function requestedRoute(directory: DirectoryService, dto: CreateCallDto): Route {
+  if (dto.expertIds !== undefined && dto.queueId !== undefined)
+    throw new UnprocessableError('give either expertIds or queueId, not both');
+  if (dto.queueId !== undefined) {
+    const queue = directory.queue(dto.queueId);
+    if (!queue) throw new UnprocessableError(`queueId: "${dto.queueId}" is not a queue`);
+    return { kind: 'queue', queue };
+  }
+  if (dto.expertIds === undefined)
+    throw new UnprocessableError('give expertIds (the experts to ring) or queueId (a queue)');
+  if (dto.priority !== undefined)
+    throw new UnprocessableError('priority orders a queue; it goes with queueId, not expertIds');
+  return {
+    kind: 'experts',
+    experts: dto.expertIds.map((id) => participantOf(directory, id, 'expert', 'expertIds')),
   };
 }
 
@@ -66,12 +95,7 @@ function requestedTechnician(
   return participantOf(directory, technicianId, 'technician', 'technicianId');
 }
 
-/** Who is invited to answer: the seam where choosing experts (routing) plugs in. */
-function requestedExperts(directory: DirectoryService, dto: CreateCallDto): Participant[] {
-  return dto.expertIds.map((id) => participantOf(directory, id, 'expert', 'expertIds'));
-}
-
-function participantOf(
+export function participantOf(
   directory: DirectoryService,
   id: string,
   role: Role,

@@ -1,5 +1,6 @@
 import { BrokerError } from '../common/broker-error.js';
 import { XASSIST_ERROR_CODE } from '../common/error-answer.js';
+import type { Queue } from '../directory/queue.js';
 import { toCallView, type CallRecord } from './call.model.js';
 
 /**
@@ -13,23 +14,36 @@ export const FAILURE_REASON = {
   unavailable: 'xAssist could not be reached',
   interrupted: 'the broker stopped while creating the call; xAssist may hold it',
   vanished: 'xAssist no longer knows the call',
+  notCreated:
+    'the broker stopped while creating the call and xAssist holds no such call: it was not created',
+  ambiguous:
+    'the broker stopped while creating the call and xAssist holds several calls that could be it: none was adopted',
 } as const;
 
-/** xAssist refused (502) or could not be reached (503); the call is kept as failed. */
+/**
+ * xAssist refused (502) or could not be reached (503): the call is kept as failed, or, for a
+ * routed call an expert accepted, back in its queue (`reason` then says what went wrong).
+ */
 export class CallCreationFailedError extends BrokerError {
   override name = 'CallCreationFailedError';
   readonly httpStatus: number;
   override readonly code: string;
 
-  constructor(readonly call: CallRecord) {
-    const credentials = call.failureReason === FAILURE_REASON.credentialsRefused;
-    const rejected = call.failureReason?.startsWith(FAILURE_REASON.rejected) ?? false;
+  constructor(
+    readonly call: CallRecord,
+    reason: string | null = call.failureReason,
+  ) {
+    const credentials = reason === FAILURE_REASON.credentialsRefused;
+    const rejected = reason?.startsWith(FAILURE_REASON.rejected) ?? false;
+    const message = credentials
+      ? FAILURE_REASON.credentialsRefused
+      : rejected
+        ? FAILURE_REASON.rejected
+        : `${FAILURE_REASON.unavailable}; try again later`;
     super(
-      credentials
-        ? FAILURE_REASON.credentialsRefused
-        : rejected
-          ? FAILURE_REASON.rejected
-          : `${FAILURE_REASON.unavailable}; try again later`,
+      call.status === 'queued'
+        ? `${message}; the request stays queued and is offered again`
+        : message,
     );
     this.httpStatus = credentials || rejected ? 502 : 503;
     this.code = credentials
@@ -38,5 +52,18 @@ export class CallCreationFailedError extends BrokerError {
         ? XASSIST_ERROR_CODE.rejected
         : XASSIST_ERROR_CODE.unavailable;
     this.details.call = toCallView(call);
+  }
+}
+
+/** `maxQueued` requests already wait in the queue: 503, so the caller can try another way. */
+export class QueueFullError extends BrokerError {
+  override name = 'QueueFullError';
+  readonly httpStatus = 503;
+  override readonly code = 'queue_full';
+
+  constructor(queue: Pick<Queue, 'id' | 'maxQueued'>) {
+    super(
+      `queue ${queue.id} is full (${queue.maxQueued} requests waiting); try again later or name the experts`,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { CallReason, CallType } from '../xassist-contract/xassist-contract.js';
 import { personRef, type PersonRef } from '../directory/person.js';
+import type { Priority } from '../routing/routing.model.js';
 import type { CallStatus } from './call-lifecycle.js';
 
 /** A person in a call, with the xAssist identity we match events against (never shown to clients). */
@@ -28,6 +29,16 @@ export interface CallRecord {
   externalRef: string | null;
   /** The caller's own small key/value context; empty when none was given. */
   metadata: Record<string, string>;
+  /** The routing queue the caller asked; null when they named the experts. */
+  queueId: string | null;
+  /** `urgent` requests are offered ahead of every `normal` one of their queue. */
+  priority: Priority;
+  /** When the call entered its queue; null for a call that named its experts. */
+  queuedAt: string | null;
+  /** The expert whose accept created the xAssist call (then its only expert); null until then. */
+  acceptedById: string | null;
+  /** Indexes of the queue's escalation steps already run (each runs once). */
+  escalationsDone: number[];
   createdAt: string;
   ringingAt: string | null;
   expertJoinedAt: string | null;
@@ -46,19 +57,35 @@ export interface CallEventRecord {
   xassist: Record<string, unknown> | null;
 }
 
+/** Where a queued call stands in its queue (routing computes it; it changes without a commit). */
+export interface QueuePlacement {
+  /** 1 for the next request to be offered; null once the call left the queue. */
+  position: number | null;
+  /** Position x recent median time to accept / available experts; null without history. */
+  estimatedWaitSeconds: number | null;
+}
+
+export const NOT_PLACED: QueuePlacement = { position: null, estimatedWaitSeconds: null };
+
 /**
  * The Call as the public contract shows it: the record without its internals, people as plain
  * references. `toCallView` copies field by field, so a field added to the record fails to compile
  * there until someone decides whether clients may see it.
  */
-export type CallView = Omit<CallRecord, 'technician' | 'experts' | 'createdBy'> & {
+export type CallView = Omit<
+  CallRecord,
+  'technician' | 'experts' | 'createdBy' | 'queueId' | 'acceptedById' | 'escalationsDone'
+> & {
   technician: PersonRef;
   experts: PersonRef[];
+  queue: ({ id: string } & QueuePlacement) | null;
+  acceptedBy: PersonRef | null;
 };
 
 export type CallEventView = CallEventRecord;
 
-export function toCallView(call: CallRecord): CallView {
+export function toCallView(call: CallRecord, placement: QueuePlacement = NOT_PLACED): CallView {
+  const acceptedBy = call.experts.find((expert) => expert.id === call.acceptedById);
   return {
     id: call.id,
     xassistCallId: call.xassistCallId,
@@ -75,6 +102,14 @@ export function toCallView(call: CallRecord): CallView {
     experts: call.experts.map(personRef),
     joinedExpertId: call.joinedExpertId,
     failureReason: call.failureReason,
+    // Routing: the queue and the place in it, while queued; who accepted, once someone did.
+    queue:
+      call.queueId === null
+        ? null
+        : { id: call.queueId, ...(call.status === 'queued' ? placement : NOT_PLACED) },
+    priority: call.priority,
+    queuedAt: call.queuedAt,
+    acceptedBy: acceptedBy ? personRef(acceptedBy) : null,
     seq: call.seq,
     createdAt: call.createdAt,
     ringingAt: call.ringingAt,

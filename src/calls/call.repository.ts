@@ -20,6 +20,8 @@ export interface CallListQuery {
   externalRef?: string | null;
   /** Null: every call. Otherwise only calls where this person is the technician or an invited expert. */
   participantId: string | null;
+  /** With participantId: also every call waiting in a queue (what experts may see). */
+  includeQueued?: boolean;
   /** Null: every matching call. */
   limit: number | null;
   /** Exclusive: calls strictly older than this (createdAt, id) pair. */
@@ -56,6 +58,10 @@ export abstract class CallRepository {
   abstract find(id: string): Promise<CallRecord | undefined>;
   abstract list(query: CallListQuery): Promise<CallRecord[]>;
   abstract events(callId: string, afterSeq: number, limit: number): Promise<CallEventRecord[]>;
+  /** Calls waiting in this queue now, counting up to `limit`. */
+  abstract countQueued(queueId: string, limit: number): Promise<number>;
   abstract withStatus(statuses: readonly CallStatus[]): Promise<CallRecord[]>;
   abstract seenXAssistEventIds(callId: string): Promise<Set<string>>;
+  /** Which of these xAssist calls a broker call is linked to already. */
+  abstract linkedXAssistCallIds(xassistCallIds: readonly string[]): Promise<Set<string>>;
 }

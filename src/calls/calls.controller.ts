@@ -5,7 +5,8 @@ import type { Response } from 'express';
 import { CurrentPerson } from '../auth/auth.guard.js';
 import { BadRequestError } from '../common/broker-error.js';
 import type { Person } from '../directory/person.js';
-import { toCallView, type CallEventView, type CallView } from './call.model.js';
+import type { CallEventView, CallView } from './call.model.js';
+import { QueuePlacements } from './queue-placements.js';
 import { CallsService } from './calls.service.js';
 import { CallIdParam } from './dto/call-id.param.js';
 import { CreateCallDto, EventsQuery, ListCallsQuery, PAGE_LIMIT } from './dto/create-call.dto.js';
@@ -15,7 +16,10 @@ import { CreateCallDto, EventsQuery, ListCallsQuery, PAGE_LIMIT } from './dto/cr
 @ApiErrors(401)
 @Controller('v1/calls')
 export class CallsController {
-  constructor(private readonly calls: CallsService) {}
+  constructor(
+    private readonly calls: CallsService,
+    private readonly placements: QueuePlacements,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -65,7 +69,7 @@ export class CallsController {
     }
     const { call, replayed } = await this.calls.create(caller, body, idempotencyKey);
     if (replayed) response.setHeader('Idempotent-Replayed', 'true');
-    return toCallView(call);
+    return this.placements.view(call);
   }
 
   @Get()
@@ -84,7 +88,7 @@ export class CallsController {
       query.cursor,
       query.externalRef,
     );
-    return { calls: page.calls.map(toCallView), nextCursor: page.nextCursor };
+    return { calls: page.calls.map((call) => this.placements.view(call)), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
@@ -92,7 +96,7 @@ export class CallsController {
   @ApiJson(200, 'Call', 'The call')
   @ApiErrors(400, 404)
   async get(@CurrentPerson() caller: Person, @Param() { id }: CallIdParam): Promise<CallView> {
-    return toCallView(await this.calls.get(caller, id));
+    return this.placements.view(await this.calls.get(caller, id));
   }
 
   @Get(':id/events')
@@ -115,6 +119,6 @@ export class CallsController {
   @ApiJson(200, 'Call', 'The call, cancelled')
   @ApiErrors(400, 404, 409)
   async cancel(@CurrentPerson() caller: Person, @Param() { id }: CallIdParam): Promise<CallView> {
-    return toCallView(await this.calls.cancel(caller, id));
+    return this.placements.view(await this.calls.cancel(caller, id));
   }
 }

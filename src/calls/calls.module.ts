@@ -3,6 +3,7 @@ import { QuotasModule } from '../quotas/quotas.module.js';
 import { XAssistModule } from '../xassist/xassist.module.js';
 import { CallCommitHooks } from './call-commit-hooks.js';
 import { CallCreation } from './call-creation.js';
+import { CreationReconciler } from './creation-reconciler.js';
 import { CallLedger } from './call-ledger.service.js';
 import { CallRepository } from './call.repository.js';
 import { CallTracker } from './call-tracker.service.js';
@@ -10,6 +11,7 @@ import { CallUpdatesBus } from './call-updates.bus.js';
 import { CallsController } from './calls.controller.js';
 import { CallsService } from './calls.service.js';
 import { KyselyCallRepository } from './kysely-call.repository.js';
+import { QueuePlacements } from './queue-placements.js';
 
 @Module({
   imports: [XAssistModule, QuotasModule],
@@ -21,8 +23,19 @@ import { KyselyCallRepository } from './kysely-call.repository.js';
     CallLedger,
     CallTracker,
     CallCreation,
+    CreationReconciler,
     CallsService,
+    QueuePlacements,
   ],
-  exports: [CallsService, CallUpdatesBus, CallCommitHooks, CallTracker],
+  exports: [
+    CallsService,
+    CallUpdatesBus,
+    CallCommitHooks,
+    CallTracker,
+    CallCreation,
+    CallLedger,
+    CallRepository,
+    QueuePlacements,
+  ],
 })
 export class CallsModule {}

@@ -4,16 +4,17 @@ import { Clock } from '../common/clock.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { QuotasService } from '../quotas/quotas.service.js';
 import type { Person } from '../directory/person.js';
-import { canSeeCall, seesEveryCall } from './call-access.js';
+import { canSeeCall, seesEveryCall, seesQueuedCalls } from './call-access.js';
 import { CallChange } from './call-change.js';
 import { CallCommitHooks } from './call-commit-hooks.js';
 import { CallCreation } from './call-creation.js';
+import { CreationInterruptedError, CreationReconciler } from './creation-reconciler.js';
 import { ACTIVE_STATUSES, END_STATUSES, isCancellable } from './call-lifecycle.js';
 import { CallLedger } from './call-ledger.service.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 import { buildCallRecord } from './call-request.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
-import { CallCreationFailedError } from './call.errors.js';
+import { CallCreationFailedError, QueueFullError } from './call.errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
 import { assertSameBody, idempotencyClaim } from './idempotency.js';
@@ -34,6 +35,7 @@ export class CallsService {
     private readonly clock: Clock,
     private readonly quotas: QuotasService,
     private readonly hooks: CallCommitHooks,
+    private readonly reconciler: CreationReconciler,
   ) {}
 
   /** Returns the ringing call; throws CallCreationFailedError (kept as failed) when xAssist refuses or is away. */
@@ -47,6 +49,7 @@ export class CallsService {
     await this.quotas.admitCall(caller, call.technician.id, (limit) =>
       this.activeCallsOf(call.technician.id, limit),
     );
+    if (call.queueId !== null) await this.assertQueueHasRoom(call.queueId);
     const outcome = await this.calls.insert(
       call,
       claim,
@@ -54,11 +57,30 @@ export class CallsService {
     );
     if (outcome.kind === 'existing') {
       assertSameBody(claim, outcome.bodyHash);
-      const earlier = await this.creation.settled(outcome.callId);
+      // A creation a crash interrupted is reconciled with xAssist here (adopted: it resumes).
+      const earlier = await this.reconciler.settled(outcome.callId);
+      if (CreationInterruptedError.isInterrupted(earlier)) throw new CreationInterruptedError(earlier);
       if (earlier.status === 'failed') throw new CallCreationFailedError(earlier);
       return { call: earlier, replayed: true };
     }
+    if (call.queueId !== null) return { call: await this.enqueue(call), replayed: false };
     return { call: await this.creation.create(call), replayed: false };
+  }
+
+  /** `maxQueued`: a full queue refuses new requests (503), so callers can go elsewhere. */
+  private async assertQueueHasRoom(queueId: string): Promise<void> {
+    const queue = this.directory.queue(queueId);
+    if (!queue) return;
+    const waiting = await this.calls.countQueued(queueId, queue.maxQueued);
+    if (waiting >= queue.maxQueued) throw new QueueFullError(queue);
+  }
+
+  /** A routed call waits in its queue (no xAssist call yet); routing picks it up from the bus. */
+  private async enqueue(call: CallRecord): Promise<CallRecord> {
+    const change = new CallChange(call, call.createdAt);
+    change.transition('queued', { queuedAt: call.createdAt });
+    await this.ledger.record(change);
+    return change.call;
   }
 
   async get(caller: Person, id: string): Promise<CallRecord> {
@@ -78,6 +100,7 @@ export class CallsService {
       statuses: status === 'all' ? null : status === 'active' ? ACTIVE_STATUSES : END_STATUSES,
       externalRef: externalRef ?? null,
       participantId: seesEveryCall(caller) ? null : caller.id,
+      includeQueued: seesQueuedCalls(caller),
       limit,
       before: cursor ? decodeCursor(cursor) : null,
     });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { DATABASE } from '../database/database.module.js';
 import {
   INSERT_CHUNK_ROWS,
@@ -8,6 +8,7 @@ import {
   type CallsTable,
 } from '../database/schema.js';
 import type { CallReason, CallType } from '../xassist-contract/xassist-contract.js';
+import type { Priority } from '../routing/routing.model.js';
 import type { CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 import {
@@ -38,6 +39,12 @@ function toRow(call: CallRecord): CallsTable {
     description: call.description,
     external_ref: call.externalRef,
     metadata_json: JSON.stringify(call.metadata),
+    queue_id: call.queueId,
+    priority: call.priority,
+    queued_at: call.queuedAt,
+    accepted_by_id: call.acceptedById,
+    escalations_json:
+      call.escalationsDone.length === 0 ? null : JSON.stringify(call.escalationsDone),
     created_at: call.createdAt,
     ringing_at: call.ringingAt,
     expert_joined_at: call.expertJoinedAt,
@@ -65,6 +72,11 @@ function fromRow(row: Selectable<CallsTable>): CallRecord {
     description: row.description,
     externalRef: row.external_ref,
     metadata: row.metadata_json === null ? {} : JSON.parse(row.metadata_json),
+    queueId: row.queue_id,
+    priority: (row.priority ?? 'normal') as Priority,
+    queuedAt: row.queued_at,
+    acceptedById: row.accepted_by_id,
+    escalationsDone: row.escalations_json === null ? [] : JSON.parse(row.escalations_json),
     createdAt: row.created_at,
     ringingAt: row.ringing_at,
     expertJoinedAt: row.expert_joined_at,
@@ -102,6 +114,22 @@ function chunks<T>(rows: T[]): T[][] {
   for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS)
     result.push(rows.slice(start, start + INSERT_CHUNK_ROWS));
   return result;
+}
+
+/** Status events after which a routed call's experts may differ from those stored. */
+const EXPERTS_CHANGE_WITH = new Set(['status.creating', 'status.queued']);
+
+/** Who may find the call by person (a queued call has none until an expert accepts it). */
+async function insertExperts(
+  trx: Transaction<BrokerDatabase>,
+  callId: string,
+  experts: readonly { id: string }[],
+): Promise<void> {
+  if (experts.length === 0) return;
+  await trx
+    .insertInto('call_experts')
+    .values(experts.map((expert) => ({ call_id: callId, expert_id: expert.id })))
+    .execute();
 }
 
 /** A primary-key or unique-index clash, on SQLite or PostgreSQL. */
@@ -150,10 +178,7 @@ export class KyselyCallRepository extends CallRepository {
           }
         }
         await trx.insertInto('calls').values(toRow(call)).execute();
-        await trx
-          .insertInto('call_experts')
-          .values(call.experts.map((expert) => ({ call_id: call.id, expert_id: expert.id })))
-          .execute();
+        await insertExperts(trx, call.id, call.experts);
         if (claim) {
           await trx
             .insertInto('idempotency_keys')
@@ -203,6 +228,11 @@ export class KyselyCallRepository extends CallRepository {
         throw new StaleCallError(`call ${id} changed meanwhile`);
       for (const chunk of chunks(events))
         await trx.insertInto('call_events').values(chunk.map(eventToRow)).execute();
+      // Routing changes who the call's experts are (an accept; a failed accept puts it back).
+      if (events.some((event) => EXPERTS_CHANGE_WITH.has(event.type))) {
+        await trx.deleteFrom('call_experts').where('call_id', '=', id).execute();
+        await insertExperts(trx, id, call.experts);
+      }
       for (const chunk of chunks(seen)) {
         await trx
           .insertInto('xassist_events_seen')
@@ -228,6 +258,7 @@ export class KyselyCallRepository extends CallRepository {
     if (query.externalRef) select = select.where('external_ref', '=', query.externalRef);
     if (query.participantId !== null) {
       const person = query.participantId;
+      const includeQueued = query.includeQueued === true;
       select = select.where((eb) =>
         eb.or([
           eb('technician_id', '=', person),
@@ -236,6 +267,7 @@ export class KyselyCallRepository extends CallRepository {
             'in',
             eb.selectFrom('call_experts').select('call_id').where('expert_id', '=', person),
           ),
+          ...(includeQueued ? [eb('status', '=', 'queued')] : []),
         ]),
       );
     }
@@ -266,6 +298,17 @@ export class KyselyCallRepository extends CallRepository {
     return rows.map(eventFromRow);
   }
 
+  async countQueued(queueId: string, limit: number): Promise<number> {
+    const rows = await this.db
+      .selectFrom('calls')
+      .select('id')
+      .where('status', '=', 'queued')
+      .where('queue_id', '=', queueId)
+      .limit(limit)
+      .execute();
+    return rows.length;
+  }
+
   async withStatus(statuses: readonly CallStatus[]): Promise<CallRecord[]> {
     const rows = await this.db
       .selectFrom('calls')
@@ -273,6 +316,16 @@ export class KyselyCallRepository extends CallRepository {
       .where('status', 'in', [...statuses])
       .execute();
     return rows.map(fromRow);
+  }
+
+  async linkedXAssistCallIds(xassistCallIds: readonly string[]): Promise<Set<string>> {
+    if (xassistCallIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('calls')
+      .select('xassist_call_id')
+      .where('xassist_call_id', 'in', [...xassistCallIds])
+      .execute();
+    return new Set(rows.flatMap((row) => row.xassist_call_id ?? []));
   }
 
   async seenXAssistEventIds(callId: string): Promise<Set<string>> {

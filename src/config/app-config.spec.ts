@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       notFoundPollsToFail: 3,
     });
     expect(config.timeouts).toEqual({ expertAnswerMs: 60000, technicianJoinMs: 60000 });
-    expect(config.routing).toEqual({ offlineGraceMs: 30000 });
+    expect(config.routing).toEqual({ offlineGraceMs: 30000, tickMs: 500 });
   });
 
   it('reads the offline grace of routing and refuses a bad one', () => {

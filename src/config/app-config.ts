@@ -162,13 +162,19 @@ export function tokenCliConfigFromEnvironment(): TokenCliConfig {
 /** DI token for the AppConfig object. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
-/** Routing's slice (issue 11): an expert with no socket for this long is offline. */
+/** Routing's slice (issue 11). */
 export interface RoutingConfig {
+  /** An expert with no socket for this long is offline. */
   offlineGraceMs: number;
+  /** How often each instance looks for due offer timeouts, escalations and waits run out. */
+  tickMs: number;
 }
 
 function routingConfig(env: Env): { routing: RoutingConfig } {
   return {
-    routing: { offlineGraceMs: integer(env, 'ROUTING_OFFLINE_GRACE_MS', 30000, 1, 3600000) },
+    routing: {
+      offlineGraceMs: integer(env, 'ROUTING_OFFLINE_GRACE_MS', 30000, 1, 3600000),
+      tickMs: integer(env, 'ROUTING_TICK_MS', 500, 10, 60000),
+    },
   };
 }

@@ -123,6 +123,33 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '2026-12-02-040-call-routing': {
+    // A call may ask a queue instead of naming experts (docs/routing.md).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('calls').addColumn('queue_id', 'varchar(64)').execute();
+      await db.schema.alterTable('calls').addColumn('priority', 'varchar(16)').execute();
+      await db.schema.alterTable('calls').addColumn('queued_at', 'varchar(32)').execute();
+      await db.schema.alterTable('calls').addColumn('accepted_by_id', 'varchar(128)').execute();
+      await db.schema.alterTable('calls').addColumn('escalations_json', 'text').execute();
+      await db.schema
+        .createIndex('calls_queue')
+        .on('calls')
+        .columns(['status', 'queue_id'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('calls_queue').execute();
+      for (const column of [
+        'escalations_json',
+        'accepted_by_id',
+        'queued_at',
+        'priority',
+        'queue_id',
+      ]) {
+        await db.schema.alterTable('calls').dropColumn(column).execute();
+      }
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

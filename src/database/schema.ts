@@ -40,6 +40,13 @@ export interface CallsTable {
   external_ref: string | null;
   /** A JSON object of strings; null for calls stored before context existed. */
   metadata_json: string | null;
+  /** Routing (null for calls that named their experts, and for calls stored before routing). */
+  queue_id: string | null;
+  priority: string | null;
+  queued_at: string | null;
+  accepted_by_id: string | null;
+  /** A JSON array of the escalation step indexes already run; null for none. */
+  escalations_json: string | null;
   created_at: string;
   ringing_at: string | null;
   expert_joined_at: string | null;

@@ -2,6 +2,7 @@ import { DirectoryError, isObject } from './directory-file.js';
 import type { Person } from './person.js';
 import {
   QUEUE_DEFAULTS,
+  QUEUE_ID,
   ROUTING_STRATEGIES,
   type EscalationStep,
   type Queue,
@@ -104,7 +105,7 @@ function parseQueue(
   }
   unknownKeys(mistakes, where, raw, QUEUE_KEYS);
   const id = raw.id;
-  if (typeof id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
+  if (typeof id !== 'string' || !QUEUE_ID.test(id)) {
     mistakes.add(where, '"id" must be 1 to 64 letters, digits or ._-');
   } else if (seen.has(id)) {
     mistakes.add(where, '"id" is used by another queue too');

@@ -1,3 +1,6 @@
+/** What a queue id may be (the directory file and `POST /v1/calls` check it alike). */
+export const QUEUE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** How a queue picks the experts it offers a request to (see docs/routing.md). */
 export const ROUTING_STRATEGIES = ['ring_all', 'serial', 'longest_idle'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];

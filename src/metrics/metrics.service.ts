@@ -77,6 +77,28 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly timeToAccept = new Histogram({
+    name: 'broker_routing_time_to_accept_seconds',
+    help: 'From a request entering its queue to an expert accepting it, per queue',
+    labelNames: ['queue'] as const,
+    buckets: CALL_SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly offers = new Counter({
+    name: 'broker_routing_offers_total',
+    help: 'Offers made to experts (outcome created), and how they ended',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queuedUnanswered = new Counter({
+    name: 'broker_routing_unanswered_total',
+    help: 'Queued requests that ended unanswered (nobody accepted within maxWaitSeconds), per queue',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
   /** Called with every committed change to a call: times the milestones it just reached. */
   observeCall(before: CallRecord, after: CallRecord): void {
     const since = (at: string) => (Date.parse(at) - Date.parse(after.createdAt)) / 1000;

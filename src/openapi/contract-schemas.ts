@@ -8,6 +8,7 @@
 import { CALL_STATUSES } from '../calls/call-lifecycle.js';
 import { CALL_CONTEXT_LIMITS } from '../calls/dto/call-context.validation.js';
 import { ROLES } from '../directory/person.js';
+import { PRIORITIES } from '../routing/routing.model.js';
 import { CALL_REASONS, CALL_TYPES } from '../xassist-contract/xassist-contract.js';
 import { instant, orNull, ref, text, type JsonSchema } from './json-schema.js';
 import { ROUTING_SCHEMAS } from './routing-schemas.js';
@@ -42,6 +43,10 @@ const Call: JsonSchema = {
     'experts',
     'joinedExpertId',
     'failureReason',
+    'queue',
+    'priority',
+    'queuedAt',
+    'acceptedBy',
     'seq',
     'createdAt',
     'ringingAt',
@@ -57,7 +62,7 @@ const Call: JsonSchema = {
       type: 'string',
       enum: [...CALL_STATUSES],
       description:
-        'creating -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled.',
+        '(queued ->) creating -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled.',
     },
     title: text('Shown on xAssist.', { minLength: 1, maxLength: 200 }),
     reason: { type: 'string', enum: [...CALL_REASONS] },
@@ -83,9 +88,38 @@ const Call: JsonSchema = {
       maxProperties: CALL_CONTEXT_LIMITS.metadataMaxKeys,
     },
     technician: ref('PersonRef'),
-    experts: { type: 'array', items: ref('PersonRef'), minItems: 1 },
+    experts: {
+      type: 'array',
+      items: ref('PersonRef'),
+      description: 'The experts rung; for a queued call empty until an expert accepts it.',
+    },
     joinedExpertId: orNull(text('The expert who joined first.')),
     failureReason: orNull(text('Why the call failed, in plain words.')),
+    queue: {
+      type: ['object', 'null'],
+      description: 'The routing queue asked (null when the experts were named).',
+      required: ['id', 'position', 'estimatedWaitSeconds'],
+      properties: {
+        id: text('The queue id.'),
+        position: {
+          type: ['integer', 'null'],
+          minimum: 1,
+          description: '1 = offered next; null once the call left the queue.',
+        },
+        estimatedWaitSeconds: {
+          type: ['integer', 'null'],
+          minimum: 0,
+          description:
+            "Position x the queue's recent median time to accept / available experts; null without history.",
+        },
+      },
+    },
+    priority: { type: 'string', enum: [...PRIORITIES], description: 'urgent is offered first.' },
+    queuedAt: orNull(instant('When the call entered its queue')),
+    acceptedBy: {
+      oneOf: [ref('PersonRef'), { type: 'null' }],
+      description: 'The expert whose accept created the xAssist call; null until then.',
+    },
     seq: {
       type: 'integer',
       minimum: 0,
@@ -107,9 +141,12 @@ const CallEvent: JsonSchema = {
   properties: {
     callId: text("The broker's call id."),
     seq: { type: 'integer', minimum: 1 },
-    type: text('`status.<status>` or `xassist.<xAssist event type>`.', {
-      example: 'status.expert_joined',
-    }),
+    type: text(
+      '`status.<status>`, `xassist.<xAssist event type>` or `routing.<escalated|accept_failed>`.',
+      {
+        example: 'status.expert_joined',
+      },
+    ),
     at: instant('When it happened'),
     status: { type: 'string', enum: [...CALL_STATUSES], description: 'The status after it.' },
     xassist: {
@@ -243,7 +280,11 @@ const CallUpdated: JsonSchema = {
   required: ['call', 'events'],
   properties: {
     call: ref('Call'),
-    events: { type: 'array', items: ref('CallEvent'), minItems: 1 },
+    events: {
+      type: 'array',
+      items: ref('CallEvent'),
+      description: "Empty when only a queued call's position or wait estimate changed.",
+    },
   },
 };
 

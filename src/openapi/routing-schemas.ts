@@ -1,6 +1,6 @@
 /** The routing routes' answers: presence, the experts and the queues (see docs/routing.md). */
 import { ROUTING_STRATEGIES } from '../directory/queue.js';
-import { PRESENCE_STATUSES } from '../routing/routing.model.js';
+import { OFFER_STATUSES, PRESENCE_STATUSES } from '../routing/routing.model.js';
 import { instant, orNull, ref, text, type JsonSchema } from './json-schema.js';
 
 const presence: JsonSchema = {
@@ -70,7 +70,99 @@ const Queue: JsonSchema = {
   },
 };
 
+const Offer: JsonSchema = {
+  type: 'object',
+  description: 'A reservation of one expert for one queued call.',
+  required: ['id', 'callId', 'expertId', 'status', 'offeredAt', 'expiresAt', 'endedAt'],
+  properties: {
+    id: text('The offer id.'),
+    callId: text("The broker's call id."),
+    expertId: text('The expert offered the call.'),
+    status: { type: 'string', enum: [...OFFER_STATUSES] },
+    offeredAt: instant('When it was offered'),
+    expiresAt: instant('Unanswered by then, it times out'),
+    endedAt: orNull(instant('When it stopped being pending')),
+  },
+};
+
+const OfferAnswer: JsonSchema = {
+  type: 'object',
+  description: 'An offer with its call (offer.created, accept and decline answers).',
+  required: ['offer', 'call'],
+  properties: { offer: ref('Offer'), call: ref('Call') },
+};
+
+const OfferAnswerAck: JsonSchema = {
+  description: 'The answer to offer.accept and offer.decline: the offer and its call, or an error.',
+  oneOf: [
+    ref('OfferAnswer'),
+    { type: 'object', required: ['error'], properties: { error: ref('SocketError') } },
+  ],
+};
+
+const PresenceSetAck: JsonSchema = {
+  description: 'The answer to presence.set.',
+  oneOf: [
+    { type: 'object', required: ['presence'], properties: { presence: ref('OwnPresence') } },
+    { type: 'object', required: ['error'], properties: { error: ref('SocketError') } },
+  ],
+};
+
 export const ROUTING_SCHEMAS = {
+  Offer,
+  OfferAnswer,
+  OfferList: {
+    type: 'object',
+    required: ['offers'],
+    properties: { offers: { type: 'array', items: ref('OfferAnswer') } },
+  },
+  OfferAnswerAck,
+  PresenceSetAck,
+  OfferEnded: {
+    type: 'object',
+    description: "To the offer's expert: accepted, declined, timed out or rescinded.",
+    required: ['offer'],
+    properties: { offer: ref('Offer') },
+  },
+  PresenceUpdated: {
+    type: 'object',
+    description: "To supervisors and to the expert: an expert's presence changed.",
+    required: ['expert'],
+    properties: { expert: ref('Expert') },
+  },
+  QueueEscalated: {
+    type: 'object',
+    description:
+      'To supervisors: an escalation step with notifySupervisors ran for a waiting call.',
+    required: ['call', 'step'],
+    properties: {
+      call: ref('Call'),
+      step: {
+        type: 'object',
+        required: ['index', 'afterSeconds', 'addExperts', 'notifySupervisors'],
+        properties: {
+          index: { type: 'integer', minimum: 0 },
+          afterSeconds: { type: 'integer', minimum: 0 },
+          addExperts: { type: 'array', items: { type: 'string' } },
+          notifySupervisors: { type: 'boolean' },
+        },
+      },
+    },
+  },
+  OfferAnswerPayload: {
+    type: 'object',
+    description: 'Client to server (offer.accept, offer.decline).',
+    required: ['offerId'],
+    additionalProperties: false,
+    properties: { offerId: text('The offer id from offer.created.') },
+  },
+  PresenceSetPayload: {
+    type: 'object',
+    description: 'Client to server (presence.set).',
+    required: ['status'],
+    additionalProperties: false,
+    properties: { status: { type: 'string', enum: ['available', 'away'] } },
+  },
   OwnPresence,
   Expert,
   ExpertList: {

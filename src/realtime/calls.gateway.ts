@@ -11,17 +11,16 @@ import {
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service.js';
-import { toCallView, type CallRecord, type CallUpdate } from '../calls/call.model.js';
+import type { CallUpdate } from '../calls/call.model.js';
+import { invitesOnConnect, noticesOfUpdate } from '../calls/call-notices.js';
 import { CallUpdatesBus } from '../calls/call-updates.bus.js';
-import { callInvite } from '../calls/call-invite.js';
 import { CallsService } from '../calls/calls.service.js';
-import { seesEveryCall } from '../calls/call-access.js';
+import { QueuePlacements } from '../calls/queue-placements.js';
 import { Clock } from '../common/clock.js';
 import { errorAnswer, logServerSide } from '../common/error-answer.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MAX_BODY_BYTES } from '../common/limits.js';
 import { validatePayload } from '../common/validation.js';
-import { hasRole } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import { QuotasService } from '../quotas/quotas.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
@@ -34,8 +33,9 @@ import {
   type ServerToClientEvents,
 } from './realtime-events.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { personRoom, roomsOfAudience, roomsOfPerson } from './rooms.js';
 
-interface SocketData {
+export interface SocketData {
   person: Person;
   /** The handshake token's `exp`: the socket is closed then. */
   expiresAt: Date;
@@ -43,35 +43,25 @@ interface SocketData {
   leaseId: string;
 }
 
-type BrokerServer = Server<
+export type BrokerServer = Server<
   ClientToServerEvents,
   ServerToClientEvents,
   Record<string, never>,
   SocketData
 >;
-type BrokerSocket = Socket<
+export type BrokerSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
   Record<string, never>,
   SocketData
 >;
 
-const EVERY_CALL_ROOM = 'calls:all';
 const SESSION_EXPIRED = 'token has expired; connect again with a fresh token';
-const personRoom = (personId: string) => `person:${personId}`;
-
-/** Rooms that must hear about a call: its technician, its experts, and everyone who sees all calls. */
-function roomsFor(call: CallRecord): string[] {
-  return [
-    EVERY_CALL_ROOM,
-    personRoom(call.technician.id),
-    ...call.experts.map((expert) => personRoom(expert.id)),
-  ];
-}
 
 /**
  * The socket.io face of the broker: authenticates the handshake, sends each person the calls
- * they may see, and rings the technician only once an expert has joined.
+ * they may see, and delivers the notices calls/call-notices.ts derives from every committed
+ * change (the glasses are rung there, once an expert has joined). It decides nothing itself.
  */
 @WebSocketGateway({
   connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false },
@@ -93,6 +83,7 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
     private readonly metrics: MetricsService,
+    private readonly placements: QueuePlacements,
   ) {
     this.logger = logger.child({ component: 'calls-gateway' });
   }
@@ -145,29 +136,22 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
       });
     });
     this.metrics.socketConnected(socket);
-    await socket.join(
-      seesEveryCall(person) ? [personRoom(person.id), EVERY_CALL_ROOM] : [personRoom(person.id)],
-    );
+    await socket.join(roomsOfPerson(person));
     try {
       const page = await this.calls.list(person, 'active', this.config.quotas.snapshotMaxCalls);
       // With an acknowledgement: socket.io keeps no such packet for connection state recovery,
       // so a snapshot per connect does not pile up in memory for minutes.
       socket.emit(
         'calls.snapshot',
-        { calls: page.calls.map(toCallView), nextCursor: page.nextCursor },
+        {
+          calls: page.calls.map((call) => this.placements.view(call)),
+          nextCursor: page.nextCursor,
+        },
         () => undefined,
       );
-      // A glasses app that was offline when the expert joined is rung now. (A technician's
-      // active calls are capped far below a snapshot page, so the page holds them all.)
-      for (const call of page.calls) {
-        if (
-          call.status === 'expert_joined' &&
-          call.technician.id === person.id &&
-          hasRole(person, 'technician')
-        ) {
-          this.emitInvite(socket, call);
-        }
-      }
+      // (A technician's active calls are capped far below a snapshot page, so it holds them all.)
+      for (const invite of invitesOnConnect(person, page.calls, this.joinUrlTemplate))
+        socket.emit('call.invite', invite);
     } catch (error) {
       this.logger.error({ err: error, personId: person.id }, 'sending the snapshot failed');
     }
@@ -182,7 +166,7 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
       await this.quotas.admitMessage(socket.data.person);
       const { callId, afterSeq } = validatePayload(CallSubscribeDto, payload);
       const { call, events } = await this.calls.withEvents(socket.data.person, callId, afterSeq);
-      return { call: toCallView(call), events };
+      return { call: this.placements.view(call), events };
     } catch (error) {
       const answer = errorAnswer(error);
       const context = { personId: socket.data.person.id, socketId: socket.id };
@@ -191,22 +175,21 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     }
   }
 
-  private push(update: CallUpdate): void {
-    if (!this.server) return;
-    const call = toCallView(update.call);
-    this.server.to(roomsFor(update.call)).emit('call.updated', { call, events: update.events });
-    // Ring the glasses once, when the expert's Join arrives; not if the technician is already in.
-    const expertJustJoined = update.events.some((event) => event.type === 'status.expert_joined');
-    if (expertJustJoined && update.call.status === 'expert_joined') {
-      this.emitInvite(this.server.to(personRoom(update.call.technician.id)), update.call);
-    }
+  private get joinUrlTemplate(): string | null {
+    return this.config.glasses.joinUrlTemplate;
   }
 
-  private emitInvite(
-    target: Pick<BrokerSocket, 'emit'> | ReturnType<BrokerServer['to']>,
-    call: CallRecord,
-  ): void {
-    const invite = callInvite(call, this.config.glasses.joinUrlTemplate);
-    if (invite) target.emit('call.invite', invite);
+  private push(update: CallUpdate): void {
+    if (!this.server) return;
+    for (const notice of noticesOfUpdate(update, this.joinUrlTemplate)) {
+      if (notice.kind === 'call.changed') {
+        const call = this.placements.view(update.call);
+        this.server
+          .to(roomsOfAudience(notice.audience))
+          .emit('call.updated', { call, events: update.events });
+      } else {
+        this.server.to(personRoom(notice.technicianId)).emit('call.invite', notice.invite);
+      }
+    }
   }
 }

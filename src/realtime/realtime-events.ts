@@ -7,6 +7,9 @@ import type { PersonRef } from '../directory/person.js';
 import type { CallEventView, CallView } from '../calls/call.model.js';
 import type { ErrorAnswer } from '../common/error-answer.js';
 import type { CallInvite } from '../calls/call-invite.js';
+import type { RoutingNoticeMap } from '../routing/routing-notices.js';
+import type { OfferWithCall } from '../routing/routed-calls.service.js';
+import type { OwnPresenceView, SettablePresence } from '../routing/routing.model.js';
 
 export type { CallEventView, CallView, PersonRef };
 
@@ -24,9 +27,28 @@ export interface SessionExpiredPayload {
 
 export interface CallUpdatedPayload {
   call: CallView;
-  /** The batch's events, in seq order; batches of one call arrive in seq order without gaps. */
+  /**
+   * The batch's events, in seq order; batches of one call arrive in seq order without gaps.
+   * Empty when only a queued call's position or wait estimate changed.
+   */
   events: CallEventView[];
 }
+
+/** Routing (docs/routing.md): offers to experts, presence and escalations to supervisors. */
+export type OfferCreatedPayload = RoutingNoticeMap['offer.created'];
+export type OfferEndedPayload = RoutingNoticeMap['offer.ended'];
+export type PresenceUpdatedPayload = RoutingNoticeMap['presence.updated'];
+export type QueueEscalatedPayload = RoutingNoticeMap['queue.escalated'];
+
+export interface OfferAnswerPayload {
+  offerId: string;
+}
+export type OfferAnswerAck = OfferWithCall | SocketErrorAnswer;
+
+export interface PresenceSetPayload {
+  status: SettablePresence;
+}
+export type PresenceSetAck = { presence: OwnPresenceView } | SocketErrorAnswer;
 
 /** The expert who joined, the xAssist call id and, when configured, the URL that joins it. */
 export type CallInvitePayload = CallInvite;
@@ -65,6 +87,13 @@ export interface ServerToClientEvents {
   'session.expired': (payload: SessionExpiredPayload) => void;
   'call.updated': (payload: CallUpdatedPayload) => void;
   'call.invite': (payload: CallInvitePayload) => void;
+  /** To the offered expert; again on every connect while it is pending. */
+  'offer.created': (payload: OfferCreatedPayload) => void;
+  'offer.ended': (payload: OfferEndedPayload) => void;
+  /** To supervisors and to the expert concerned. */
+  'presence.updated': (payload: PresenceUpdatedPayload) => void;
+  /** To supervisors. */
+  'queue.escalated': (payload: QueueEscalatedPayload) => void;
 }
 
 export interface ClientToServerEvents {
@@ -72,6 +101,9 @@ export interface ClientToServerEvents {
     payload: CallSubscribePayload,
     ack: (answer: CallSubscribeAck) => void,
   ) => void;
+  'offer.accept': (payload: OfferAnswerPayload, ack: (answer: OfferAnswerAck) => void) => void;
+  'offer.decline': (payload: OfferAnswerPayload, ack: (answer: OfferAnswerAck) => void) => void;
+  'presence.set': (payload: PresenceSetPayload, ack: (answer: PresenceSetAck) => void) => void;
 }
 
 /** The handshake: `io(url, { auth: { token } })`. */

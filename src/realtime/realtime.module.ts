@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module.js';
 import { QuotasModule } from '../quotas/quotas.module.js';
+import { RoutingModule } from '../routing/routing.module.js';
 import { CallsGateway } from './calls.gateway.js';
+import { RoutingGateway } from './routing.gateway.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 
 @Module({
-  imports: [CallsModule, QuotasModule],
-  providers: [CallsGateway],
+  imports: [CallsModule, QuotasModule, RoutingModule],
+  providers: [CallsGateway, RoutingGateway],
   controllers: [DashboardController],
 })
 export class RealtimeModule {}

@@ -264,6 +264,17 @@ export class KyselyRoutingRepository extends RoutingRepository {
     return rows.map(offerFromRow);
   }
 
+  async releaseAccepted(offerId: string, at: string): Promise<Offer | undefined> {
+    const row = await this.db
+      .updateTable('offers')
+      .set({ status: 'rescinded', ended_at: at })
+      .where('id', '=', offerId)
+      .where('status', '=', 'accepted')
+      .returningAll()
+      .executeTakeFirst();
+    return row ? offerFromRow(row) : undefined;
+  }
+
   async rescindPending(callId: string, at: string): Promise<Offer[]> {
     const rows = await this.db
       .updateTable('offers')

@@ -5,19 +5,12 @@ import { CurrentPerson } from '../auth/auth.guard.js';
 import type { Person } from '../directory/person.js';
 import { SetPresenceDto } from './dto/set-presence.dto.js';
 import { PresenceService } from './presence.service.js';
-import type { PresenceStatus } from './routing.model.js';
+import { ownPresenceView, type OwnPresenceView } from './routing.model.js';
 import {
   RoutingOverviewService,
   type ExpertView,
   type QueueView,
 } from './routing-overview.service.js';
-
-export interface OwnPresenceView {
-  id: string;
-  presence: PresenceStatus;
-  presenceSince: string;
-  idleSince: string | null;
-}
 
 @ApiTags('routing')
 @ApiBearerAuth()
@@ -39,13 +32,7 @@ export class RoutingController {
     @CurrentPerson() caller: Person,
     @Body() body: SetPresenceDto,
   ): Promise<OwnPresenceView> {
-    const presence = await this.presence.set(caller, body.status);
-    return {
-      id: presence.expertId,
-      presence: presence.status,
-      presenceSince: presence.since,
-      idleSince: presence.idleSince,
-    };
+    return ownPresenceView(await this.presence.set(caller, body.status));
   }
 
   @Get('experts')

@@ -19,6 +19,23 @@ export interface ExpertPresence {
   lastSocketAt: string | null;
 }
 
+/** What an expert is told of their own presence (REST and socket `presence.set`). */
+export interface OwnPresenceView {
+  id: string;
+  presence: PresenceStatus;
+  presenceSince: string;
+  idleSince: string | null;
+}
+
+export function ownPresenceView(presence: ExpertPresence): OwnPresenceView {
+  return {
+    id: presence.expertId,
+    presence: presence.status,
+    presenceSince: presence.since,
+    idleSince: presence.idleSince,
+  };
+}
+
 /** An expert nobody has heard of yet is offline. */
 export function unknownPresence(expertId: string, at: string): ExpertPresence {
   return {

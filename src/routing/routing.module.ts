@@ -1,4 +1,10 @@
 import { Module } from '@nestjs/common';
+import { CallsModule } from '../calls/calls.module.js';
+import { AcceptHistory } from './accept-history.js';
+import { OffersController } from './offers.controller.js';
+import { QueueDispatcher } from './queue-dispatcher.service.js';
+import { RoutedCalls } from './routed-calls.service.js';
+import { RoutingNotices } from './routing-notices.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
 import { OfferService } from './offer.service.js';
@@ -9,7 +15,8 @@ import { RoutingOverviewService } from './routing-overview.service.js';
 
 /** Queues, presence and offers (issue 11); the gateway and call creation use what it exports. */
 @Module({
-  controllers: [RoutingController],
+  imports: [CallsModule],
+  controllers: [RoutingController, OffersController],
   providers: [
     { provide: RoutingRepository, useClass: KyselyRoutingRepository },
     {
@@ -20,7 +27,19 @@ import { RoutingOverviewService } from './routing-overview.service.js';
     PresenceService,
     OfferService,
     RoutingOverviewService,
+    RoutingNotices,
+    AcceptHistory,
+    QueueDispatcher,
+    RoutedCalls,
   ],
-  exports: [RoutingRepository, PresenceService, OfferService, RoutingOverviewService],
+  exports: [
+    RoutingRepository,
+    PresenceService,
+    OfferService,
+    RoutingOverviewService,
+    RoutingNotices,
+    QueueDispatcher,
+    RoutedCalls,
+  ],
 })
 export class RoutingModule {}

@@ -18,6 +18,8 @@ import {
   type CallType,
 } from '../../xassist-contract/xassist-contract.js';
 import { MAX_STORED_INTEGER } from '../../common/limits.js';
+import { QUEUE_ID } from '../../directory/queue.js';
+import { PRIORITIES, type Priority } from '../../routing/routing.model.js';
 import { IsPlainText, PERSON_ID, PERSON_ID_RULE } from '../../common/text-rules.js';
 import { IsWholeNumberText } from '../../common/validation.js';
 import {
@@ -37,20 +39,41 @@ export class CreateCallDto {
   @Matches(PERSON_ID, { message: `$property ${PERSON_ID_RULE}` })
   technicianId?: string;
 
-  @ApiProperty({
+  @ApiPropertyOptional({
     type: [String],
-    description: 'One or more directory people with the role expert.',
+    description:
+      'One or more directory people with the role expert, rung at once; or give queueId instead (exactly one of the two).',
     minItems: 1,
     maxItems: 20,
     uniqueItems: true,
   })
+  @IsOptional()
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(20)
   @ArrayUnique()
   @IsString({ each: true })
   @Matches(PERSON_ID, { each: true, message: `each value in $property ${PERSON_ID_RULE}` })
-  expertIds!: string[];
+  expertIds?: string[];
+
+  @ApiPropertyOptional({
+    pattern: QUEUE_ID.source,
+    example: 'pumps',
+    description:
+      'A queue of the directory file: the broker offers the call to an available expert with its skills (docs/routing.md). Instead of expertIds.',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(QUEUE_ID, { message: '$property must be 1 to 64 letters, digits or ._-' })
+  queueId?: string;
+
+  @ApiPropertyOptional({
+    enum: PRIORITIES,
+    description: 'With queueId: urgent requests are offered before every normal one. Default normal.',
+  })
+  @IsOptional()
+  @IsIn(PRIORITIES)
+  priority?: Priority;
 
   @ApiProperty({
     minLength: 1,

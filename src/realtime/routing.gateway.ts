@@ -1,0 +1,157 @@
+import { Inject, type OnModuleDestroy } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+  type OnGatewayConnection,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Logger } from 'pino';
+import { QueuePlacements } from '../calls/queue-placements.js';
+import { errorAnswer, logServerSide } from '../common/error-answer.js';
+import { validatePayload } from '../common/validation.js';
+import { hasRole } from '../directory/directory.service.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import { QuotasService } from '../quotas/quotas.service.js';
+import { OfferAnswerPayload } from '../routing/dto/offer.dto.js';
+import { SetPresenceDto } from '../routing/dto/set-presence.dto.js';
+import { PresenceService } from '../routing/presence.service.js';
+import { RoutedCalls } from '../routing/routed-calls.service.js';
+import { RoutingNotices } from '../routing/routing-notices.js';
+import { RoutingOverviewService } from '../routing/routing-overview.service.js';
+import { ownPresenceView } from '../routing/routing.model.js';
+import type { BrokerServer, BrokerSocket } from './calls.gateway.js';
+import { socketErrorAnswer, type OfferAnswerAck, type PresenceSetAck } from './realtime-events.js';
+import { EVERY_CALL_ROOM, QUEUE_WATCHERS_ROOM, SUPERVISORS_ROOM, personRoom } from './rooms.js';
+
+/**
+ * Routing over sockets: reports experts' sockets to presence (the offline grace runs there),
+ * takes offer.accept / offer.decline / presence.set, and delivers routing's notices. The
+ * handshake and the calls belong to CallsGateway, on the same server.
+ */
+@WebSocketGateway()
+export class RoutingGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
+  @WebSocketServer() private server!: BrokerServer;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly overview: RoutingOverviewService,
+    private readonly routed: RoutedCalls,
+    private readonly notices: RoutingNotices,
+    private readonly placements: QueuePlacements,
+    private readonly quotas: QuotasService,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'routing-gateway' });
+  }
+
+  afterInit(): void {
+    const on = this.notices.on.bind(this.notices);
+    this.unsubscribe.push(
+      on('offer.created', (notice) =>
+        this.server.to(personRoom(notice.offer.expertId)).emit('offer.created', notice),
+      ),
+      on('offer.ended', (notice) =>
+        this.server.to(personRoom(notice.offer.expertId)).emit('offer.ended', notice),
+      ),
+      on('presence.updated', (notice) =>
+        this.server
+          .to([SUPERVISORS_ROOM, personRoom(notice.expert.id)])
+          .emit('presence.updated', notice),
+      ),
+      on('queue.escalated', (notice) =>
+        this.server.to(SUPERVISORS_ROOM).emit('queue.escalated', notice),
+      ),
+      on('call.placed', ({ call, technicianId }) =>
+        this.server
+          .to([personRoom(technicianId), EVERY_CALL_ROOM, QUEUE_WATCHERS_ROOM])
+          .emit('call.updated', { call, events: [] }),
+      ),
+    );
+    this.unsubscribe.push(
+      this.presence.onChange((presence) => {
+        this.overview.expert(presence.expertId).then(
+          (expert) => expert && this.notices.emit('presence.updated', { expert }),
+          (error: unknown) => this.logger.warn({ err: error }, 'reading an expert view failed'),
+        );
+      }),
+    );
+    // Experts left available by an instance that stopped, with no socket anywhere, go offline.
+    this.presence
+      .expireStale((personId) => this.stillConnected(personId))
+      .catch((error: unknown) => this.logger.error({ err: error }, 'the presence sweep failed'));
+  }
+
+  onModuleDestroy(): void {
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+  }
+
+  async handleConnection(socket: BrokerSocket): Promise<void> {
+    const person = socket.data.person;
+    if (!person || !hasRole(person, 'expert')) return;
+    socket.once('disconnect', () => {
+      this.presence
+        .disconnected(person.id, (personId) => this.stillConnected(personId))
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error, personId: person.id }, 'reporting a disconnect failed'),
+        );
+    });
+    try {
+      await this.presence.connected(person.id);
+      for (const pending of await this.routed.pending(person))
+        socket.emit('offer.created', pending);
+    } catch (error) {
+      this.logger.error({ err: error, personId: person.id }, 'greeting an expert failed');
+    }
+  }
+
+  @SubscribeMessage('offer.accept')
+  accept(@ConnectedSocket() socket: BrokerSocket, @MessageBody() payload: unknown) {
+    return this.answer<OfferAnswerAck>(socket, 'offer.accept', async () => {
+      const { offerId } = validatePayload(OfferAnswerPayload, payload);
+      return this.routed.accept(socket.data.person, offerId);
+    });
+  }
+
+  @SubscribeMessage('offer.decline')
+  decline(@ConnectedSocket() socket: BrokerSocket, @MessageBody() payload: unknown) {
+    return this.answer<OfferAnswerAck>(socket, 'offer.decline', async () => {
+      const { offerId } = validatePayload(OfferAnswerPayload, payload);
+      return this.routed.decline(socket.data.person, offerId);
+    });
+  }
+
+  @SubscribeMessage('presence.set')
+  setPresence(@ConnectedSocket() socket: BrokerSocket, @MessageBody() payload: unknown) {
+    return this.answer<PresenceSetAck>(socket, 'presence.set', async () => {
+      const { status } = validatePayload(SetPresenceDto, payload);
+      return { presence: ownPresenceView(await this.presence.set(socket.data.person, status)) };
+    });
+  }
+
+  /** Every message counts towards the person's rate; every refusal is an error acknowledgement. */
+  private async answer<T>(
+    socket: BrokerSocket,
+    what: string,
+    work: () => Promise<T>,
+  ): Promise<T | ReturnType<typeof socketErrorAnswer>> {
+    try {
+      await this.quotas.admitMessage(socket.data.person);
+      return await work();
+    } catch (error) {
+      const answer = errorAnswer(error);
+      const context = { personId: socket.data.person.id, socketId: socket.id };
+      logServerSide(this.logger, error, answer, context, what);
+      return socketErrorAnswer(answer);
+    }
+  }
+
+  /** Whether the person has a socket left (on this instance; every instance once sockets are shared). */
+  private async stillConnected(personId: string): Promise<boolean> {
+    return (await this.server.in(personRoom(personId)).fetchSockets()).length > 0;
+  }
+}

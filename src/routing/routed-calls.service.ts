@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { CallCreation } from '../calls/call-creation.js';
+import type { CallView } from '../calls/call.model.js';
+import { participantOf } from '../calls/call-request.js';
+import { CallRepository } from '../calls/call.repository.js';
+import { QueuePlacements } from '../calls/queue-placements.js';
+import { NotFoundError } from '../common/broker-error.js';
+import { Clock } from '../common/clock.js';
+import { DirectoryService } from '../directory/directory.service.js';
+import type { Person } from '../directory/person.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { OfferService } from './offer.service.js';
+import { QueueDispatcher } from './queue-dispatcher.service.js';
+import type { Offer } from './routing.model.js';
+import { RoutingNotices } from './routing-notices.js';
+import { RoutingRepository } from './routing.repository.js';
+
+/** An offer with the call it is for, as REST answers and socket acknowledgements carry them. */
+export interface OfferWithCall {
+  offer: Offer;
+  call: CallView;
+}
+
+/**
+ * What an expert does with an offer, REST and socket alike: accepting makes the call theirs and
+ * creates it on xAssist (CallCreation.acceptRouted); declining passes it on.
+ */
+@Injectable()
+export class RoutedCalls {
+  constructor(
+    private readonly offers: OfferService,
+    private readonly repository: RoutingRepository,
+    private readonly calls: CallRepository,
+    private readonly creation: CallCreation,
+    private readonly placements: QueuePlacements,
+    private readonly dispatcher: QueueDispatcher,
+    private readonly notices: RoutingNotices,
+    private readonly directory: DirectoryService,
+    private readonly metrics: MetricsService,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Exactly one accept per call wins (404 not yours, 409 taken or expired). When xAssist then
+   * fails, the expert gets the 502/503, the offer is released and the call waits to be offered
+   * again (its `routing.accept_failed` event says so).
+   */
+  async accept(caller: Person, offerId: string): Promise<OfferWithCall> {
+    const { offer, rescinded } = await this.offers.accept(caller, offerId);
+    this.metrics.offers.inc({ outcome: 'accepted' });
+    for (const other of rescinded) {
+      this.metrics.offers.inc({ outcome: 'rescinded' });
+      this.notices.emit('offer.ended', { offer: other });
+    }
+    this.notices.emit('offer.ended', { offer });
+    const call = await this.callOf(offer);
+    try {
+      const expert = participantOf(this.directory, caller.id, 'expert', 'offer');
+      const created = await this.creation.acceptRouted(call, expert);
+      return { offer, call: this.placements.view(created) };
+    } catch (error) {
+      await this.repository.releaseAccepted(offer.id, this.clock.isoNow());
+      this.dispatcher.kick();
+      throw error;
+    }
+  }
+
+  /** The call is never offered to this expert again; the next one is offered at once. */
+  async decline(caller: Person, offerId: string): Promise<OfferWithCall> {
+    const offer = await this.offers.decline(caller, offerId);
+    this.metrics.offers.inc({ outcome: 'declined' });
+    this.notices.emit('offer.ended', { offer });
+    this.dispatcher.kick();
+    return { offer, call: this.placements.view(await this.callOf(offer)) };
+  }
+
+  /** `GET /v1/offers?status=pending`: the caller's own, oldest first, with their calls. */
+  async pending(caller: Person): Promise<OfferWithCall[]> {
+    const pending = await this.offers.pendingFor(caller);
+    const answers: OfferWithCall[] = [];
+    for (const offer of pending) {
+      const call = await this.calls.find(offer.callId);
+      if (call) answers.push({ offer, call: this.placements.view(call) });
+    }
+    return answers;
+  }
+
+  private async callOf(offer: Offer) {
+    const call = await this.calls.find(offer.callId);
+    if (!call) throw new NotFoundError(`call ${offer.callId} not found`);
+    return call;
+  }
+}

@@ -78,6 +78,9 @@ class InProcessXAssist extends XAssistClient {
   getFilteredCallLogs(): never {
     throw new Error('not used by the tracker');
   }
+  searchCallLogs(): never {
+    throw new Error('not used by the tracker');
+  }
   circuitState() {
     return 'closed' as const;
   }

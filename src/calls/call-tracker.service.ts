@@ -85,9 +85,11 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
-  /** Resumes every unfinished call after a restart. */
+  /**
+   * Resumes every unfinished call after a restart. Calls left in `creating` are the
+   * CreationReconciler's: a call it adopts reaches the tracker on the update bus.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    await this.failInterruptedCreations();
     const unfinished = await this.calls.withStatus(FOLLOWED_STATUSES);
     for (const call of unfinished) this.follow(call);
     if (unfinished.length > 0)
@@ -264,15 +266,6 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
       return { failed: true };
     } finally {
       stopTimer();
-    }
-  }
-
-  /** A call still `creating` at start-up lost its answer from xAssist in a crash. */
-  private async failInterruptedCreations(): Promise<void> {
-    for (const call of await this.calls.withStatus(['creating'])) {
-      const change = new CallChange(call, this.clock.isoNow());
-      change.transition('failed', { failureReason: FAILURE_REASON.interrupted });
-      await this.ledger.record(change).catch(() => undefined);
     }
   }
 }

@@ -56,6 +56,12 @@ export const XASSIST_ERROR_CODE = {
   unavailable: 'xassist_unavailable',
 } as const;
 
+/** The codes of the broker's own 503s: its storage failing, a creation a crash interrupted. */
+export const SERVICE_ERROR_CODE = {
+  storageUnavailable: 'storage_unavailable',
+  creationInterrupted: 'creation_interrupted',
+} as const;
+
 /** The one mapping from any thrown thing to what a client is told (REST and socket alike). */
 export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof BrokerError)

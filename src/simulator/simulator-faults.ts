@@ -11,6 +11,7 @@ export const FAULT_KINDS = [
   'reset',
   'mismatch',
   'refuse-login',
+  'lost-answer',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -22,7 +23,10 @@ export interface Fault {
   forMs?: number;
   /** HTTP status for `status`, `html` and `refuse-login` (default 503, 502 and 401). */
   status?: number;
-  /** Delay for `slow` (default 5000 ms). */
+  /**
+   * Delay for `slow` (default 5000 ms), and for `lost-answer`: the request is carried out, then
+   * after this delay the connection drops without an answer (xAssist did it; the caller never hears).
+   */
   delayMs?: number;
   /**
    * Only requests whose path ends with this ('login', 'rtc/createCall', ...). `mismatch` applies
@@ -113,6 +117,8 @@ export async function serveFault(fault: Fault, context: FaultContext): Promise<b
     case 'mismatch':
       json(res, 200, anotherCall(context));
       return true;
+    case 'lost-answer':
+      return false; // the simulator carries the request out itself, then drops the answer
     case 'refuse-login':
       context.countRefusedLogin();
       springError(res, fault.status ?? 401, 'Bad credentials');

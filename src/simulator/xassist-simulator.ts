@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { XASSIST_PATHS, type LoginRequest } from '../xassist-contract/xassist-contract.js';
 import { CONTROL_PREFIX, control } from './simulator-control.js';
+import { listingPage } from './simulator-listing.js';
 import { FaultQueue, json, serveFault, springError, type Fault } from './simulator-faults.js';
 import { SimulatorState, SimulatorValidationError, type SimulatorUser } from './simulator-state.js';
 
@@ -120,7 +121,15 @@ export class XAssistSimulator {
       if (path === XASSIST_PATHS.getCallLogById && callId !== undefined)
         this.stats.pollsByCall[callId] = (this.stats.pollsByCall[callId] ?? 0) + 1;
       const fault = this.faults.take(path, Date.now(), callId);
-      if (fault && (await serveFault(fault, this.faultContext(req, res, url)))) return;
+      const context = this.faultContext(req, res, url);
+      if (fault && (await serveFault(fault, context))) return;
+      if (fault?.kind === 'lost-answer') {
+        // Done on xAssist's side, but the answer is lost: written nowhere, then the socket drops.
+        await this.contract(req.method ?? 'GET', path, url, body, req, new ServerResponse(req));
+        await context.sleep(fault.delayMs ?? 5000);
+        req.socket.destroy();
+        return;
+      }
       await this.contract(req.method ?? 'GET', path, url, body, req, res);
     } catch (error) {
       if (error instanceof BadJsonError || error instanceof SimulatorValidationError)
@@ -172,16 +181,8 @@ export class XAssistSimulator {
       if (!log) return springError(res, 404, 'Call not found');
       return json(res, 200, log);
     }
-    if (method === 'GET' && path === XASSIST_PATHS.getFilteredCallLogsV2) {
-      const size = Math.max(1, Number(url.searchParams.get('size') ?? 20) || 20);
-      const all = this.state.listCalls().reverse();
-      return json(res, 200, {
-        content: all.slice(0, size),
-        totalElements: all.length,
-        number: 0,
-        size,
-      });
-    }
+    if (method === 'GET' && path === XASSIST_PATHS.getFilteredCallLogsV2)
+      return json(res, 200, listingPage(this.state.listCalls(), url.searchParams));
     springError(res, 404, `no route ${method} ${path}`);
   }
 

@@ -14,6 +14,13 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
  */
 export type AttemptGate = <T>(attempt: () => Promise<T>) => Promise<T>;
 
+/** What searchCallLogs found: the listed CallLogs, and whether every page was read. */
+export interface CallLogSearch {
+  logs: CallLog[];
+  /** False when the listing had more pages than the search reads (the oldest calls were not seen). */
+  complete: boolean;
+}
+
 export interface XAssistReadOptions {
   attemptGate?: AttemptGate;
 }
@@ -39,6 +46,14 @@ export abstract class XAssistClient {
   abstract createCall(request: CreateCallRequest): Promise<CallLog>;
   abstract getCallLogById(callId: string, options?: XAssistReadOptions): Promise<CallLog>;
   abstract getFilteredCallLogs(size: number): Promise<SpringPage<CallLog>>;
+  /**
+   * The domain's calls, newest first, from getFilteredCallLogsV2 page by page (its filters are not
+   * documented: only Spring's page, size and sort are sent), up to `maxPages` pages of `pageSize`.
+   */
+  abstract searchCallLogs(options?: {
+    pageSize?: number;
+    maxPages?: number;
+  }): Promise<CallLogSearch>;
   abstract circuitState(): CircuitState;
   /** Not ready while the circuit is open or xAssist refuses the connector's credentials. */
   abstract readiness(): XAssistReadiness;

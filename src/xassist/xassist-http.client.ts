@@ -20,6 +20,7 @@ import {
 } from './xassist-answers.js';
 import type {
   AttemptGate,
+  CallLogSearch,
   CircuitState,
   XAssistClient,
   XAssistReadOptions,
@@ -121,7 +122,12 @@ export class XAssistHttpClient implements XAssistClient {
   }
 
   async getFilteredCallLogs(size: number): Promise<SpringPage<CallLog>> {
-    const path = `${XASSIST_PATHS.getFilteredCallLogsV2}?size=${encodeURIComponent(String(size))}`;
+    return this.listingPage(
+      `${XASSIST_PATHS.getFilteredCallLogsV2}?size=${encodeURIComponent(String(size))}`,
+    );
+  }
+
+  private async listingPage(path: string): Promise<SpringPage<CallLog>> {
     const page = (await this.authorized(
       'GET',
       path,
@@ -131,6 +137,27 @@ export class XAssistHttpClient implements XAssistClient {
     if (!Array.isArray(page?.content))
       throw new XAssistUnavailableError('xAssist answered a page without content[]', true);
     return { ...page, content: page.content.map(asCallLog) };
+  }
+
+  async searchCallLogs({ pageSize = 100, maxPages = 20 } = {}): Promise<CallLogSearch> {
+    const logs: CallLog[] = [];
+    for (let page = 0; page < maxPages; page++) {
+      const query = new URLSearchParams({
+        page: String(page),
+        size: String(pageSize),
+        sort: 'id,desc',
+      });
+      const answer = await this.listingPage(`${XASSIST_PATHS.getFilteredCallLogsV2}?${query}`);
+      logs.push(...answer.content);
+      const totalPages = Number(answer.totalPages ?? Math.ceil(answer.totalElements / pageSize));
+      const last =
+        answer.last === true ||
+        answer.content.length < pageSize ||
+        page + 1 >= totalPages ||
+        logs.length >= answer.totalElements;
+      if (last) return { logs, complete: true };
+    }
+    return { logs, complete: false };
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,7 @@ export const PEOPLE = [
   { id: 'erp', displayName: 'ERP connector', roles: ['integration'] },
 ];
 
-const SIMULATOR_USERS = parseDirectory({ people: PEOPLE }).flatMap(
+export const SIMULATOR_USERS = parseDirectory({ people: PEOPLE }).flatMap(
   (person) => xassistContactOf(person) ?? [],
 );
 

@@ -1,0 +1,193 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Logger } from 'pino';
+import { BrokerError, NotFoundError } from '../common/broker-error.js';
+import { Clock, type TimerHandle } from '../common/clock.js';
+import { SERVICE_ERROR_CODE } from '../common/error-answer.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import { XAssistClient } from '../xassist/xassist-client.port.js';
+import { CallChange } from './call-change.js';
+import { CallCreation } from './call-creation.js';
+import { CallLedger } from './call-ledger.service.js';
+import { toCallView, type CallRecord } from './call.model.js';
+import { CallRepository, StaleCallError } from './call.repository.js';
+import { FAILURE_REASON } from './call.errors.js';
+import { RepeatedFailureLog } from './repeated-failure-log.js';
+import { fingerprintOf, isCandidate, matchCreatedCall } from './xassist-call-match.js';
+
+/** A reconciliation xAssist could not answer is tried again this much later. */
+const RETRY_MS = 5_000;
+
+/**
+ * Settles calls left in `creating` by a broker that stopped (kill -9, a crash) between our row
+ * and xAssist's answer: looks the call up on xAssist (getFilteredCallLogsV2, see
+ * xassist-call-match.ts for the rule) and adopts the one match, so that it rings and is followed;
+ * without a match, or with several, the call is failed with a reason that says which.
+ * Runs at start-up and when the request is retried with its Idempotency-Key. Only calls older
+ * than a creation can take are touched: another instance may still be creating the younger ones.
+ */
+@Injectable()
+export class CreationReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly running = new Map<string, Promise<CallRecord>>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private readonly logger: Logger;
+  private readonly failures: RepeatedFailureLog;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+    private readonly calls: CallRepository,
+    private readonly ledger: CallLedger,
+    private readonly creation: CallCreation,
+    private readonly xassist: XAssistClient,
+    private readonly clock: Clock,
+  ) {
+    this.logger = logger.child({ component: 'creation-reconciler' });
+    this.failures = new RepeatedFailureLog(this.logger, 'warn', 'reconciling a creation failed');
+  }
+
+  /**
+   * The longest a creation can be under way: a login, then the one createCall attempt (it is not
+   * retried once it may have reached xAssist), each bounded by connect plus request timeout.
+   */
+  get creationTimeoutMs(): number {
+    const { requestTimeoutMs, connectTimeoutMs } = this.config.xassist;
+    return 2 * (requestTimeoutMs + connectTimeoutMs);
+  }
+
+  /** Milliseconds until nobody can still be creating the call (0: it is orphaned if `creating`). */
+  dueIn(call: CallRecord): number {
+    return Math.max(0, Date.parse(call.createdAt) + this.creationTimeoutMs - this.clock.now());
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const creating = await this.calls.withStatus(['creating']);
+    for (const call of creating) this.later(call, this.dueIn(call));
+    if (creating.length > 0)
+      this.logger.info({ calls: creating.length }, 'reconciling calls left in creating');
+  }
+
+  onApplicationShutdown(): Promise<unknown> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
+    this.timers.clear();
+    return Promise.allSettled([...this.running.values()]);
+  }
+
+  /**
+   * An earlier request's call, for a retry with the same Idempotency-Key: as it settled, or
+   * reconciled once it can no longer be under way elsewhere. Throws the XAssistError when
+   * xAssist cannot be asked (the call stays `creating`; a later retry asks again).
+   */
+  async settled(callId: string): Promise<CallRecord> {
+    if (this.creation.isInFlight(callId)) return this.creation.settled(callId);
+    const call = await this.calls.find(callId);
+    if (!call) throw new NotFoundError(`call ${callId} not found`);
+    if (call.status !== 'creating') return call;
+    const waited = await this.creation.settled(callId, this.dueIn(call));
+    return waited.status === 'creating' ? this.reconcile(waited) : waited;
+  }
+
+  /** Adopts or fails one orphaned `creating` call; one reconciliation per call at a time. */
+  reconcile(call: CallRecord): Promise<CallRecord> {
+    const running = this.running.get(call.id);
+    if (running) return running;
+    const work = this.settle(call).finally(() => this.running.delete(call.id));
+    this.running.set(call.id, work);
+    return work;
+  }
+
+  private later(call: CallRecord, delayMs: number): void {
+    if (this.stopped) return;
+    this.clock.clearTimeout(this.timers.get(call.id));
+    const timer = this.clock.setTimeout(() => {
+      this.timers.delete(call.id);
+      this.reconcile(call).then(
+        (now) => {
+          this.failures.succeeded(call.id);
+          if (now.status === 'creating') this.later(now, Math.max(this.dueIn(now), RETRY_MS));
+        },
+        (error: unknown) => {
+          this.failures.failed(call.id, error);
+          this.later(call, RETRY_MS);
+        },
+      );
+    }, delayMs);
+    this.timers.set(call.id, timer);
+  }
+
+  private async settle(call: CallRecord): Promise<CallRecord> {
+    const current = (await this.calls.find(call.id)) ?? call;
+    if (current.status !== 'creating' || this.creation.isInFlight(current.id)) return current;
+    if (this.dueIn(current) > 0) return current;
+    const connector = await this.xassist.connectorContact();
+    const fingerprint = fingerprintOf(current, connector.userDbId, this.creationTimeoutMs);
+    const search = await this.xassist.searchCallLogs();
+    const candidates = search.logs.filter((log) => isCandidate(fingerprint, log));
+    const linked = await this.calls.linkedXAssistCallIds(candidates.map((log) => log.callId));
+    const match = matchCreatedCall(fingerprint, candidates, linked);
+    const context = { callId: current.id, listed: search.logs.length, complete: search.complete };
+    if (match.kind === 'one') {
+      this.logger.info(
+        { ...context, xassistCallId: match.log.callId },
+        'adopted the xAssist call an interrupted creation made',
+      );
+      return this.creation.recordRinging(current, match.log);
+    }
+    const reason = match.kind === 'several' ? FAILURE_REASON.ambiguous : FAILURE_REASON.notCreated;
+    this.logger.warn(
+      { ...context, ...(match.kind === 'several' ? { xassistCallIds: match.xassistCallIds } : {}) },
+      `an interrupted creation was not adopted: ${reason}`,
+    );
+    return this.fail(current, reason);
+  }
+
+  /** `failed` if still `creating`; a call moved on meanwhile (a cancel) is answered as it is. */
+  private async fail(call: CallRecord, reason: string): Promise<CallRecord> {
+    let current = call;
+    for (let attempt = 0; attempt < 5 && current.status === 'creating'; attempt++) {
+      const change = new CallChange(current, this.clock.isoNow());
+      change.transition('failed', { failureReason: reason });
+      try {
+        await this.ledger.record(change);
+        return change.call;
+      } catch (error) {
+        if (!(error instanceof StaleCallError)) throw error;
+        current = (await this.calls.find(call.id)) ?? current;
+      }
+    }
+    return current;
+  }
+}
+
+/** Reasons of a creation a broker crash interrupted. */
+const INTERRUPTED_REASONS: readonly string[] = [
+  FAILURE_REASON.interrupted,
+  FAILURE_REASON.notCreated,
+  FAILURE_REASON.ambiguous,
+];
+
+/**
+ * 503 for a retried request whose creation a broker crash interrupted and which was not adopted:
+ * the failureReason says why; the same body with a new Idempotency-Key creates the call afresh.
+ */
+export class CreationInterruptedError extends BrokerError {
+  override name = 'CreationInterruptedError';
+  readonly httpStatus = 503;
+  override readonly code = SERVICE_ERROR_CODE.creationInterrupted;
+
+  constructor(readonly call: CallRecord) {
+    super(`${call.failureReason}; send the request again with a new Idempotency-Key`);
+    this.details.call = toCallView(call);
+  }
+
+  static isInterrupted(call: CallRecord): boolean {
+    return call.status === 'failed' && INTERRUPTED_REASONS.includes(call.failureReason ?? '');
+  }
+}

@@ -135,3 +135,70 @@ describe.each(await brokerDatabases('quotas'))('quotas on $name', ({ create }) =
     }
   });
 });
+
+/**
+ * Bursts at a cap, so that requests check it side by side: the count and the insert must be one
+ * step per person (finding 6), or several see room for the last slot. Per-minute limits are high
+ * here so that only the cap under test refuses.
+ */
+describe.each(await brokerDatabases('quota races'))('quota races on $name', ({ create }) => {
+  const CAP = 3;
+  const BURST = 12;
+  let sut: BrokerHarness;
+  const clients: RecordingClient[] = [];
+
+  beforeAll(async () => {
+    sut = await new BrokerHarness({
+      env: {
+        QUOTA_ACTIVE_CALLS_PER_TECHNICIAN: String(CAP),
+        QUOTA_CREATES_PER_MINUTE: '1000',
+        QUOTA_SOCKETS_PER_PERSON: String(CAP),
+      },
+      database: create,
+    }).start();
+  });
+  afterAll(async () => {
+    for (const client of clients.splice(0)) client.close();
+    expect(sut.secretsInLogs()).toEqual([]);
+    await sut.stop();
+  });
+
+  it('admits exactly the active-call cap from a burst of parallel creates; the rest get 429', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: BURST }, (_, index) =>
+        index % 2 === 0
+          ? sut.api('POST', '/v1/calls', { as: 'tom', body: ask })
+          : sut.api('POST', '/v1/calls', { as: 'erp', body: { ...ask, technicianId: 'tom' } }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([
+      ...Array<number>(CAP).fill(201),
+      ...Array<number>(BURST - CAP).fill(429),
+    ]);
+    for (const refused of answers.filter((answer) => answer.status === 429))
+      expect(refused.body.code).toBe('quota_exceeded');
+    const active = await sut.api('GET', '/v1/calls?status=active&limit=100', { as: 'tom' });
+    expect(active.body.calls).toHaveLength(CAP);
+    expect(sut.simulator.requestCount('rtc/createCall')).toBe(CAP);
+  });
+
+  it('admits exactly the socket cap from a burst of parallel handshakes; the rest get 429', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: BURST }, () => {
+        const client = new RecordingClient(sut.url, sut.token('ed'));
+        clients.push(client);
+        return new Promise<string | number>((resolve) => {
+          client.socket.once('connect', () => resolve('connected'));
+          client.socket.once('connect_error', (error: Error & { data?: any }) =>
+            resolve(error.data?.statusCode),
+          );
+        });
+      }),
+    );
+    expect(outcomes.sort()).toEqual([
+      ...Array<number>(BURST - CAP).fill(429),
+      ...Array<string>(CAP).fill('connected'),
+    ]);
+  });
+});

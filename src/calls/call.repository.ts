@@ -22,6 +22,8 @@ export interface CallListQuery {
   participantId: string | null;
   /** With participantId: also every call waiting in a queue (what experts may see). */
   includeQueued?: boolean;
+  /** Only calls for this technician; absent or null: any. */
+  technicianId?: string | null;
   /** Null: every matching call. */
   limit: number | null;
   /** Exclusive: calls strictly older than this (createdAt, id) pair. */
@@ -56,7 +58,8 @@ export abstract class CallRepository {
     alongside?: WriteAlongside,
   ): Promise<void>;
   abstract find(id: string): Promise<CallRecord | undefined>;
-  abstract list(query: CallListQuery): Promise<CallRecord[]>;
+  /** Read in `trx` when given: a check inside another write's transaction. */
+  abstract list(query: CallListQuery, trx?: Transaction<BrokerDatabase>): Promise<CallRecord[]>;
   abstract events(callId: string, afterSeq: number, limit: number): Promise<CallEventRecord[]>;
   /** Calls waiting in this queue now, counting up to `limit`. */
   abstract countQueued(queueId: string, limit: number): Promise<number>;

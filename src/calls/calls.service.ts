@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { Transaction } from 'kysely';
 import { ConflictError, NotFoundError } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
+import type { BrokerDatabase } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { QuotasService } from '../quotas/quotas.service.js';
 import type { Person } from '../directory/person.js';
@@ -46,15 +48,16 @@ export class CallsService {
   ): Promise<{ call: CallRecord; replayed: boolean }> {
     const call = buildCallRecord(this.directory, caller, dto, this.clock.isoNow());
     const claim = idempotencyClaim(caller.id, idempotencyKey, dto, this.clock.now());
-    await this.quotas.admitCall(caller, call.technician.id, (limit) =>
-      this.activeCallsOf(call.technician.id, limit),
-    );
+    await this.quotas.admitCreate(caller);
     if (call.queueId !== null) await this.assertQueueHasRoom(call.queueId);
-    const outcome = await this.calls.insert(
-      call,
-      claim,
-      this.hooks.alongside({ call, events: [] }, 'inserted'),
-    );
+    const hooks = this.hooks.alongside({ call, events: [] }, 'inserted');
+    // The cap is checked in the insert's transaction, so parallel creates cannot all see room.
+    const outcome = await this.calls.insert(call, claim, async (trx) => {
+      await this.quotas.admitActiveCall(trx, call.technician.id, (limit) =>
+        this.activeCallsOf(call.technician.id, limit, trx),
+      );
+      await hooks?.(trx);
+    });
     if (outcome.kind === 'existing') {
       assertSameBody(claim, outcome.bodyHash);
       // A creation a crash interrupted is reconciled with xAssist here (adopted: it resumes).
@@ -109,14 +112,16 @@ export class CallsService {
   }
 
   /** How many calls the technician holds open, counting up to `limit`. */
-  private async activeCallsOf(technicianId: string, limit: number): Promise<number> {
-    const calls = await this.calls.list({
-      statuses: ACTIVE_STATUSES,
-      participantId: technicianId,
-      limit,
-      before: null,
-    });
-    return calls.filter((call) => call.technician.id === technicianId).length;
+  private async activeCallsOf(
+    technicianId: string,
+    limit: number,
+    trx: Transaction<BrokerDatabase>,
+  ): Promise<number> {
+    const calls = await this.calls.list(
+      { statuses: ACTIVE_STATUSES, participantId: null, technicianId, limit, before: null },
+      trx,
+    );
+    return calls.length;
   }
 
   /** The call and its events after `afterSeq`, in seq order; one visibility check for both. */

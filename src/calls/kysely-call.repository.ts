@@ -252,10 +252,11 @@ export class KyselyCallRepository extends CallRepository {
     return row ? fromRow(row) : undefined;
   }
 
-  async list(query: CallListQuery): Promise<CallRecord[]> {
-    let select = this.db.selectFrom('calls').selectAll();
+  async list(query: CallListQuery, trx?: Transaction<BrokerDatabase>): Promise<CallRecord[]> {
+    let select = (trx ?? this.db).selectFrom('calls').selectAll();
     if (query.statuses) select = select.where('status', 'in', [...query.statuses]);
     if (query.externalRef) select = select.where('external_ref', '=', query.externalRef);
+    if (query.technicianId) select = select.where('technician_id', '=', query.technicianId);
     if (query.participantId !== null) {
       const person = query.participantId;
       const includeQueued = query.includeQueued === true;

@@ -2,7 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
+import { lockPerson } from './person-lock.js';
 import { QuotaStore, type SocketLease } from './quota-store.js';
+
+/** Thrown inside openLease's transaction to roll its insert back. */
+class OverCap extends Error {}
 
 /** QuotaStore on the broker's own database (SQLite or PostgreSQL). */
 @Injectable()
@@ -38,25 +42,32 @@ export class KyselyQuotaStore extends QuotaStore {
   }
 
   async openLease(lease: SocketLease, limit: number, now: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const { held } = await trx
-        .selectFrom('socket_leases')
-        .select((eb) => eb.fn.countAll().as('held'))
-        .where('person_id', '=', lease.personId)
-        .where('expires_at', '>', now)
-        .executeTakeFirstOrThrow();
-      if (Number(held) >= limit) return false;
-      await trx
-        .insertInto('socket_leases')
-        .values({
-          lease_id: lease.leaseId,
-          person_id: lease.personId,
-          instance_id: lease.instanceId,
-          expires_at: lease.expiresAt,
-        })
-        .execute();
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        // Locked, then written before counted: see lockPerson. Over the cap rolls the insert back.
+        await lockPerson(trx, 'sockets', lease.personId);
+        await trx
+          .insertInto('socket_leases')
+          .values({
+            lease_id: lease.leaseId,
+            person_id: lease.personId,
+            instance_id: lease.instanceId,
+            expires_at: lease.expiresAt,
+          })
+          .execute();
+        const { held } = await trx
+          .selectFrom('socket_leases')
+          .select((eb) => eb.fn.countAll().as('held'))
+          .where('person_id', '=', lease.personId)
+          .where('expires_at', '>', now)
+          .executeTakeFirstOrThrow();
+        if (Number(held) > limit) throw new OverCap();
+      });
       return true;
-    });
+    } catch (error) {
+      if (error instanceof OverCap) return false;
+      throw error;
+    }
   }
 
   async closeLease(leaseId: string): Promise<void> {

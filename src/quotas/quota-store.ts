@@ -19,7 +19,10 @@ export abstract class QuotaStore {
     windowStart: string,
     windowEnd: string,
   ): Promise<number>;
-  /** Opens the lease unless the person already holds `limit` unexpired ones; false when refused. */
+  /**
+   * Opens the lease unless the person already holds `limit` unexpired ones; false when refused.
+   * Atomic per person: of parallel opens (on any instance) at most `limit` succeed.
+   */
   abstract openLease(lease: SocketLease, limit: number, now: string): Promise<boolean>;
   abstract closeLease(leaseId: string): Promise<void>;
   /** Keeps an instance's leases alive; a stopped or crashed instance's leases lapse by themselves. */

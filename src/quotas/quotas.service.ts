@@ -4,13 +4,16 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import type { Transaction } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { QuotaConfig } from '../config/quota-config.js';
+import type { BrokerDatabase } from '../database/schema.js';
 import type { Person } from '../directory/person.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
+import { lockPerson } from './person-lock.js';
 import { QuotaExceededError } from './quota.errors.js';
 import { QuotaStore } from './quota-store.js';
 
@@ -52,18 +55,25 @@ export class QuotasService implements OnApplicationBootstrap, OnModuleDestroy {
     await this.store.closeLeasesOf(this.instanceId).catch(() => undefined);
   }
 
+  /** Before a call is created: the caller's creates per minute (refused attempts count too). */
+  async admitCreate(caller: Person): Promise<void> {
+    await this.admitRate(caller, 'creates', MINUTE_MS, this.limits.createsPerMinute, 'calls');
+  }
+
   /**
-   * Before a call is created: the caller's creates per minute, then the technician's active calls
-   * (`activeCalls(limit)` counts them, up to `limit`).
+   * Inside the transaction that has just inserted a call for the technician: waits for their other
+   * creates in flight to commit or roll back, then `activeCalls(n)` counts their active calls in
+   * `trx`, this one included, up to `n`. Over the cap it throws, which rolls the insert
+   * back; so of parallel creates, on any instance, at most the cap get a call.
    */
-  async admitCall(
-    caller: Person,
+  async admitActiveCall(
+    trx: Transaction<BrokerDatabase>,
     technicianId: string,
     activeCalls: (limit: number) => Promise<number>,
   ): Promise<void> {
-    await this.admitRate(caller, 'creates', MINUTE_MS, this.limits.createsPerMinute, 'calls');
+    await lockPerson(trx, 'active-calls', technicianId);
     const limit = this.limits.activeCallsPerTechnician;
-    if ((await activeCalls(limit)) >= limit) {
+    if ((await activeCalls(limit + 1)) > limit) {
       throw new QuotaExceededError(
         `technician ${technicianId} already has ${limit} active calls, the most allowed; ` +
           'end or cancel one first',

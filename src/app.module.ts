@@ -13,6 +13,7 @@ import { ROOT_LOGGER } from './logging/logger.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { RoutingModule } from './routing/routing.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /** The configuration and the logger, made once at start-up, for every module. */
 @Global()
@@ -45,6 +46,7 @@ export class AppModule {
         CallsModule,
         RealtimeModule,
         RoutingModule,
+        WebhooksModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

@@ -12,6 +12,7 @@ import { PRIORITIES } from '../routing/routing.model.js';
 import { CALL_REASONS, CALL_TYPES } from '../xassist-contract/xassist-contract.js';
 import { instant, orNull, ref, text, type JsonSchema } from './json-schema.js';
 import { ROUTING_SCHEMAS } from './routing-schemas.js';
+import { WEBHOOK_SCHEMAS } from './webhook-schemas.js';
 
 export type { JsonSchema } from './json-schema.js';
 
@@ -353,6 +354,7 @@ export const CONTRACT_SCHEMAS = {
   CallSubscribe,
   CallSubscribeAck,
   ...ROUTING_SCHEMAS,
+  ...WEBHOOK_SCHEMAS,
 } satisfies Record<string, JsonSchema>;
 
 export type ContractSchemaName = keyof typeof CONTRACT_SCHEMAS;

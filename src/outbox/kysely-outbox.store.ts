@@ -1,0 +1,215 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { DATABASE } from '../database/database.module.js';
+import type { BrokerDatabase } from '../database/schema.js';
+import type { Delivery, DeliveryStatus, OutboxMessage } from './outbox.model.js';
+import type { OutboxTable } from './outbox.schema.js';
+
+function fromRow(row: Selectable<OutboxTable>): Delivery {
+  return {
+    id: row.id,
+    destinationKind: row.destination_kind as 'webhook',
+    destinationId: row.destination_id,
+    ownerId: row.owner_id,
+    callId: row.call_id,
+    seq: Number(row.seq),
+    position: Number(row.position),
+    eventType: row.event_type,
+    payload: row.payload,
+    status: row.status as DeliveryStatus,
+    attempts: Number(row.attempts),
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    deliveredAt: row.delivered_at,
+  };
+}
+
+export interface DeliveryQuery {
+  status: DeliveryStatus | null;
+  /** Null: every owner's (a supervisor). */
+  ownerId: string | null;
+  limit: number;
+}
+
+/** The outbox rows on the broker's own database, claimed so that several instances can share it. */
+@Injectable()
+export class OutboxStore {
+  /** PostgreSQL runs claims side by side: rows another instance is claiming are skipped, not waited for. */
+  private readonly concurrentClaims: boolean;
+
+  constructor(@Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>) {
+    this.concurrentClaims = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
+  /** Inside the call change's transaction. */
+  async add(
+    trx: Transaction<BrokerDatabase>,
+    messages: OutboxMessage[],
+    now: string,
+  ): Promise<void> {
+    if (messages.length === 0) return;
+    await trx
+      .insertInto('outbox')
+      .values(
+        messages.map((message) => ({
+          id: message.id,
+          destination_kind: message.destinationKind,
+          destination_id: message.destinationId,
+          owner_id: message.ownerId,
+          call_id: message.callId,
+          seq: message.seq,
+          position: message.position,
+          event_type: message.eventType,
+          payload: message.payload,
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          lease_until: null,
+          claim_token: null,
+          last_error: null,
+          created_at: now,
+          delivered_at: null,
+        })),
+      )
+      .execute();
+  }
+
+  /**
+   * Leases up to `limit` due rows to `token`. Only a row with no earlier pending row of the same
+   * call for the same destination is due, so seq N+1 never overtakes N (delivered or dead).
+   */
+  async claim(now: string, leaseUntil: string, limit: number, token: string): Promise<Delivery[]> {
+    let due = this.db
+      .selectFrom('outbox as o')
+      .select('o.id')
+      .where('o.status', '=', 'pending')
+      .where('o.next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', now)]))
+      .where(({ not, exists, selectFrom, ref }) =>
+        not(
+          exists(
+            selectFrom('outbox as e')
+              .select('e.id')
+              .where('e.destination_id', '=', ref('o.destination_id'))
+              .where('e.call_id', '=', ref('o.call_id'))
+              .where('e.status', '=', 'pending')
+              .where((inner) =>
+                inner.or([
+                  inner('e.seq', '<', ref('o.seq')),
+                  inner.and([
+                    inner('e.seq', '=', ref('o.seq')),
+                    inner('e.position', '<', ref('o.position')),
+                  ]),
+                ]),
+              ),
+          ),
+        ),
+      )
+      .orderBy('o.next_attempt_at')
+      .limit(limit);
+    if (this.concurrentClaims) due = due.forUpdate().skipLocked();
+    // One statement: on SQLite (one writer) the guard in the subquery is the whole claim.
+    const rows = await this.db
+      .updateTable('outbox')
+      .set({ lease_until: leaseUntil, claim_token: token })
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
+    return rows.map(fromRow).sort((a, b) => a.seq - b.seq || a.position - b.position);
+  }
+
+  /** Records an attempt's outcome, only while the claim is still this one's. */
+  async settle(
+    id: string,
+    token: string,
+    change: {
+      status: DeliveryStatus;
+      attempts: number;
+      nextAttemptAt?: string;
+      lastError: string | null;
+      deliveredAt?: string;
+    },
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('outbox')
+      .set({
+        status: change.status,
+        attempts: change.attempts,
+        ...(change.nextAttemptAt ? { next_attempt_at: change.nextAttemptAt } : {}),
+        last_error: change.lastError,
+        delivered_at: change.deliveredAt ?? null,
+        lease_until: null,
+        claim_token: null,
+      })
+      .where('id', '=', id)
+      .where('claim_token', '=', token)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Gives a claimed row back untried (the destination's rate limit), due at `at`. */
+  async release(id: string, token: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: at, lease_until: null, claim_token: null })
+      .where('id', '=', id)
+      .where('claim_token', '=', token)
+      .execute();
+  }
+
+  /** Every pending row of a destination ends as failed (a webhook deleted or gone). */
+  async failPendingOf(destinationId: string, reason: string): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ status: 'failed', last_error: reason, lease_until: null, claim_token: null })
+      .where('destination_id', '=', destinationId)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  async find(id: string): Promise<Delivery | undefined> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
+  async list(query: DeliveryQuery): Promise<Delivery[]> {
+    let select = this.db.selectFrom('outbox').selectAll();
+    if (query.status) select = select.where('status', '=', query.status);
+    if (query.ownerId !== null) select = select.where('owner_id', '=', query.ownerId);
+    const rows = await select
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(query.limit)
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  /** A failed row becomes due now with a fresh count of attempts; false when it was not failed. */
+  async retry(id: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null })
+      .where('id', '=', id)
+      .where('status', '=', 'failed')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Rows by status, for the gauges. */
+  async counts(): Promise<Record<DeliveryStatus, number>> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select((eb) => ['status', eb.fn.countAll().as('n')])
+      .where('status', 'in', ['pending', 'failed'])
+      .groupBy('status')
+      .execute();
+    const counts = { pending: 0, delivered: 0, failed: 0 };
+    for (const row of rows) counts[row.status as DeliveryStatus] = Number(row.n);
+    return counts;
+  }
+}

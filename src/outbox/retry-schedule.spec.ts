@@ -1,0 +1,42 @@
+import { DestinationPacer, retryDelayMs } from './retry-schedule.js';
+
+const schedule = { maxAttempts: 18, retryBaseMs: 5_000, retryMaxMs: 14_400_000 };
+
+describe('retryDelayMs', () => {
+  it('doubles from the base up to the max, and stops after the last attempt', () => {
+    const middle = () => 0.5;
+    expect(retryDelayMs(schedule, 1, 0, middle)).toBe(5_000);
+    expect(retryDelayMs(schedule, 2, 0, middle)).toBe(10_000);
+    expect(retryDelayMs(schedule, 13, 0, middle)).toBe(14_400_000);
+    expect(retryDelayMs(schedule, 18, 0, middle)).toBeUndefined();
+  });
+
+  it('spans about a day with the defaults', () => {
+    let total = 0;
+    for (let attempt = 1; attempt < schedule.maxAttempts; attempt++)
+      total += retryDelayMs(schedule, attempt, 0, () => 0.5)!;
+    expect(total / 3_600_000).toBeGreaterThan(20);
+    expect(total / 3_600_000).toBeLessThan(30);
+  });
+
+  it('jitters by at most a fifth either way', () => {
+    expect(retryDelayMs(schedule, 1, 0, () => 0)).toBe(4_000);
+    expect(retryDelayMs(schedule, 1, 0, () => 1)).toBe(6_000);
+  });
+
+  it("is never sooner than the receiver's Retry-After, capped at a day", () => {
+    expect(retryDelayMs(schedule, 1, 120_000, () => 0.5)).toBe(120_000);
+    expect(retryDelayMs(schedule, 1, 10 * 86_400_000, () => 0.5)).toBe(86_400_000);
+  });
+});
+
+describe('DestinationPacer', () => {
+  it('spaces each destination on its own', () => {
+    const pacer = new DestinationPacer(10);
+    expect(pacer.reserve('a', 1_000)).toBe(0);
+    expect(pacer.reserve('a', 1_000)).toBe(100);
+    expect(pacer.reserve('a', 1_050)).toBe(150);
+    expect(pacer.reserve('b', 1_050)).toBe(0);
+    expect(pacer.reserve('a', 5_000)).toBe(0);
+  });
+});

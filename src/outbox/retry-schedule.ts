@@ -1,0 +1,49 @@
+/** The retry settings of WebhookConfig that the schedule needs. */
+export interface RetrySchedule {
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+/** Delays vary by up to this share either way, so receivers that failed together do not get retried in step. */
+const JITTER = 0.2;
+
+/** Retry-After is honoured up to a day; a larger value would only park a delivery for good. */
+const MAX_RETRY_AFTER_MS = 86_400_000;
+
+/**
+ * How long to wait after failed attempt number `attempts` (1 = the first), or undefined when it
+ * was the last: base doubling per attempt up to the max, jittered, and never sooner than the
+ * receiver's Retry-After.
+ */
+export function retryDelayMs(
+  schedule: RetrySchedule,
+  attempts: number,
+  retryAfterMs: number,
+  random: () => number = Math.random,
+): number | undefined {
+  if (attempts >= schedule.maxAttempts) return undefined;
+  const backoff = Math.min(schedule.retryMaxMs, schedule.retryBaseMs * 2 ** (attempts - 1));
+  const jittered = backoff * (1 - JITTER + 2 * JITTER * random());
+  return Math.round(Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS)));
+}
+
+/**
+ * Spaces one instance's deliveries to each destination `1000 / ratePerSecond` ms apart, so a
+ * burst of call changes never floods a receiver.
+ */
+export class DestinationPacer {
+  private readonly nextFreeAt = new Map<string, number>();
+  private readonly spacingMs: number;
+
+  constructor(ratePerSecond: number) {
+    this.spacingMs = 1000 / ratePerSecond;
+  }
+
+  /** Takes the destination's next slot: how long from `now` until it may be sent. */
+  reserve(destinationId: string, now: number): number {
+    const at = Math.max(now, this.nextFreeAt.get(destinationId) ?? 0);
+    this.nextFreeAt.set(destinationId, at + this.spacingMs);
+    return at - now;
+  }
+}

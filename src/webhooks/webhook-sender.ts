@@ -1,0 +1,126 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { lookup, type LookupAddress } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
+import { Agent } from 'undici';
+import { Clock } from '../common/clock.js';
+import { boundedAttempt } from '../common/resilience.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { retryAfterMs } from '../notifications/channel-http.js';
+import type { OutboxSender } from '../outbox/outbox-dispatcher.service.js';
+import type { AttemptOutcome, Delivery } from '../outbox/outbox.model.js';
+import { addressProblem, hostOf } from './webhook-address.js';
+import { signedHeaders } from './webhook-signature.js';
+import { WebhooksService } from './webhooks.service.js';
+
+/** The connection was refused by the broker itself: the name now points somewhere private. */
+class RefusedAddressError extends Error {
+  readonly code = 'EWEBHOOKADDRESS';
+}
+
+class AttemptTimeout extends Error {}
+
+/**
+ * Resolves as Node would, then refuses the connection when any address is not public: the check
+ * happens on the very addresses the socket connects to, so a name that changed since the
+ * subscription (DNS rebinding) cannot reach the broker's own network.
+ */
+function guardedLookup(allowedHosts: readonly string[]): LookupFunction {
+  return (hostname, options, callback) => {
+    lookup(hostname, { all: true, verbatim: true, family: options.family }, (error, found) => {
+      if (error) return callback(error, '', 0);
+      const addresses = found as LookupAddress[];
+      const problem = addressProblem(
+        hostname.toLowerCase(),
+        addresses.map((entry) => entry.address),
+        allowedHosts,
+      );
+      if (problem) return callback(new RefusedAddressError(problem), '', 0);
+      if (options.all)
+        return (callback as (e: null, all: LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
+
+/** Posts a delivery to its webhook, signed; every outcome becomes an AttemptOutcome. */
+@Injectable()
+export class WebhookSender implements OutboxSender, OnModuleDestroy {
+  private readonly agent: Agent;
+  private readonly allowedHosts: readonly string[];
+  private readonly attempt;
+
+  constructor(
+    private readonly webhooks: WebhooksService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    const { timeoutMs, allowedHosts } = config.webhooks;
+    this.allowedHosts = allowedHosts;
+    this.agent = new Agent({
+      connect: { timeout: timeoutMs, lookup: guardedLookup(allowedHosts) },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connections: 8,
+    });
+    this.attempt = boundedAttempt(timeoutMs, () => new AttemptTimeout());
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.agent.close();
+  }
+
+  async deliver(delivery: Delivery): Promise<AttemptOutcome> {
+    const webhook = await this.webhooks.findForDelivery(delivery.destinationId);
+    if (!webhook) return { status: 'failed', reason: 'the webhook was deleted' };
+    if (webhook.status !== 'active')
+      return { status: 'failed', reason: `the webhook is disabled: ${webhook.disabledReason}` };
+    const url = new URL(webhook.url);
+    const host = hostOf(url);
+    const problem = isIP(host) ? addressProblem(host, [host], this.allowedHosts) : undefined;
+    if (problem) return { status: 'failed', reason: problem };
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'expert-call-broker-webhooks/1',
+      ...signedHeaders(
+        webhook.secret,
+        delivery.id,
+        Math.floor(this.clock.now() / 1000),
+        delivery.payload,
+      ),
+    };
+    try {
+      const answer = await this.attempt('webhook', async (signal) => {
+        const response = await this.agent.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers,
+          body: delivery.payload,
+          signal,
+        });
+        await response.body.dump();
+        return response;
+      });
+      const status = answer.statusCode;
+      if (status >= 200 && status < 300) return { status: 'sent' };
+      if (status === 410)
+        return { status: 'gone', reason: 'the receiver answered 410 Gone: webhook disabled' };
+      const afterMs = retryAfterMs(answer.headers['retry-after'], this.clock.now()) ?? 0;
+      return { status: 'retry', afterMs, reason: `the receiver answered ${status}` };
+    } catch (error) {
+      if (
+        error instanceof RefusedAddressError ||
+        (error as { code?: string }).code === 'EWEBHOOKADDRESS'
+      )
+        return { status: 'failed', reason: (error as Error).message };
+      if (error instanceof AttemptTimeout)
+        return { status: 'retry', afterMs: 0, reason: 'the receiver did not answer in time' };
+      const code = (error as { code?: string }).code ?? 'unknown';
+      return { status: 'retry', afterMs: 0, reason: `the receiver could not be reached (${code})` };
+    }
+  }
+
+  async gone(destinationId: string, reason: string): Promise<void> {
+    await this.webhooks.disable(destinationId, reason);
+  }
+}

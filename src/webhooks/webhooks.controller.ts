@@ -1,0 +1,59 @@
+import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPerson } from '../auth/auth.guard.js';
+import type { Person } from '../directory/person.js';
+import { ApiErrors, ApiJson } from '../openapi/api-responses.js';
+import { CreateWebhookDto, OutboxIdParam } from './dto/webhook.dto.js';
+import { toWebhookView, WebhooksService, type WebhookView } from './webhooks.service.js';
+
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@ApiErrors(401)
+@Controller('v1/webhooks')
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Subscribe to call events (integrations only); the answer shows the secret once',
+    description:
+      'Deliveries are signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). ' +
+      'The URL must be https and resolve to public addresses only; 400 otherwise, 422 for a private or unresolvable host.',
+  })
+  @ApiJson(201, 'CreatedWebhook', 'The subscription with its whsec_ secret (shown only here)')
+  @ApiErrors(400, 403, 422)
+  async create(
+    @CurrentPerson() caller: Person,
+    @Body() body: CreateWebhookDto,
+  ): Promise<WebhookView & { secret: string }> {
+    const webhook = await this.webhooks.create(caller, body);
+    return { ...toWebhookView(webhook), secret: webhook.secret };
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The caller's webhooks, without their secrets (integrations only)" })
+  @ApiJson(200, 'WebhookList', 'Oldest first')
+  @ApiErrors(403)
+  async list(@CurrentPerson() caller: Person): Promise<{ webhooks: WebhookView[] }> {
+    return { webhooks: (await this.webhooks.list(caller)).map(toWebhookView) };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One of the caller’s webhooks' })
+  @ApiJson(200, 'Webhook', 'The webhook, without its secret')
+  @ApiErrors(400, 403, 404)
+  async get(@CurrentPerson() caller: Person, @Param() { id }: OutboxIdParam): Promise<WebhookView> {
+    return toWebhookView(await this.webhooks.get(caller, id));
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Stop a webhook; its pending deliveries end as failed' })
+  @ApiJson(200, 'Webhook', 'The webhook as it was')
+  @ApiErrors(400, 403, 404)
+  async delete(
+    @CurrentPerson() caller: Person,
+    @Param() { id }: OutboxIdParam,
+  ): Promise<WebhookView> {
+    return toWebhookView(await this.webhooks.delete(caller, id));
+  }
+}

@@ -1,0 +1,129 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Transaction } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { CallCommitKind } from '../calls/call-commit-hooks.js';
+import type { CallUpdate } from '../calls/call.model.js';
+import { ForbiddenError, NotFoundError } from '../common/broker-error.js';
+import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { BrokerDatabase } from '../database/schema.js';
+import { hasRole } from '../directory/directory.service.js';
+import type { Person } from '../directory/person.js';
+import { OutboxStore } from '../outbox/kysely-outbox.store.js';
+import type { OutboxMessage } from '../outbox/outbox.model.js';
+import type { CreateWebhookDto } from './dto/webhook.dto.js';
+import { WebhookStore, type Webhook } from './kysely-webhook.store.js';
+import { assertWebhookUrl } from './webhook-address.js';
+import { webhookEventsOf } from './webhook-events.js';
+import { newWebhookSecret } from './webhook-signature.js';
+
+/** A subscription as its owner sees it: never the secret, which only the creation answer shows. */
+export type WebhookView = Omit<Webhook, 'ownerId' | 'secret'>;
+
+export function toWebhookView(webhook: Webhook): WebhookView {
+  return {
+    id: webhook.id,
+    url: webhook.url,
+    eventTypes: [...webhook.eventTypes],
+    description: webhook.description,
+    status: webhook.status,
+    disabledReason: webhook.disabledReason,
+    createdAt: webhook.createdAt,
+  };
+}
+
+/** Integrations' webhook subscriptions, and the outbox rows a call change owes them. */
+@Injectable()
+export class WebhooksService {
+  private readonly allowedHosts: readonly string[];
+
+  constructor(
+    private readonly store: WebhookStore,
+    private readonly outbox: OutboxStore,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.allowedHosts = config.webhooks.allowedHosts;
+  }
+
+  async create(caller: Person, dto: CreateWebhookDto): Promise<Webhook> {
+    assertIntegration(caller);
+    const url = await assertWebhookUrl(dto.url, this.allowedHosts);
+    const webhook: Webhook = {
+      id: randomUUID(),
+      ownerId: caller.id,
+      url: url.toString(),
+      eventTypes: [...dto.eventTypes],
+      description: dto.description ?? null,
+      secret: newWebhookSecret(),
+      status: 'active',
+      disabledReason: null,
+      createdAt: this.clock.isoNow(),
+    };
+    await this.store.create(webhook);
+    return webhook;
+  }
+
+  async list(caller: Person): Promise<Webhook[]> {
+    assertIntegration(caller);
+    return this.store.listOf(caller.id);
+  }
+
+  async get(caller: Person, id: string): Promise<Webhook> {
+    assertIntegration(caller);
+    const webhook = await this.store.find(id);
+    if (!webhook || webhook.ownerId !== caller.id)
+      throw new NotFoundError(`webhook ${id} not found`);
+    return webhook;
+  }
+
+  /** Nothing more is sent to it; its pending deliveries end as failed. */
+  async delete(caller: Person, id: string): Promise<Webhook> {
+    const webhook = await this.get(caller, id);
+    await this.store.markDeleted(id, this.clock.isoNow());
+    await this.outbox.failPendingOf(id, 'the webhook was deleted');
+    return webhook;
+  }
+
+  /** Deleted ones are not found: their rows fail instead of being sent. */
+  findForDelivery(id: string): Promise<Webhook | undefined> {
+    return this.store.find(id);
+  }
+
+  async disable(id: string, reason: string): Promise<void> {
+    await this.store.disable(id, reason);
+    await this.outbox.failPendingOf(id, reason);
+  }
+
+  /** The commit hook: one outbox row per (message, subscribed webhook), in the change's transaction. */
+  async enqueue(
+    update: CallUpdate,
+    trx: Transaction<BrokerDatabase>,
+    kind: CallCommitKind,
+  ): Promise<void> {
+    const events = webhookEventsOf(update, kind);
+    if (events.length === 0) return;
+    const webhooks = await this.store.active(trx);
+    const messages: OutboxMessage[] = events.flatMap((event) =>
+      webhooks
+        .filter((webhook) => webhook.eventTypes.includes(event.type))
+        .map((webhook) => ({
+          id: `msg_${randomUUID()}`,
+          destinationKind: 'webhook' as const,
+          destinationId: webhook.id,
+          ownerId: webhook.ownerId,
+          callId: update.call.id,
+          seq: event.seq,
+          position: event.position,
+          eventType: event.type,
+          payload: event.body,
+        })),
+    );
+    await this.outbox.add(trx, messages, this.clock.isoNow());
+  }
+}
+
+function assertIntegration(caller: Person): void {
+  if (!hasRole(caller, 'integration'))
+    throw new ForbiddenError('only integrations may manage webhooks');
+}

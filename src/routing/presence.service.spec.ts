@@ -4,6 +4,7 @@ import { capturedLogger } from '../../test/support/log-capture.js';
 import { migrateToLatest, openDatabase } from '../database/database.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { directoryFrom } from '../directory/directory.module.js';
+import { KyselyCallRepository } from '../calls/kysely-call.repository.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
 import { PresenceService } from './presence.service.js';
 import { RoutingOverviewService } from './routing-overview.service.js';
@@ -154,6 +155,7 @@ describe('PresenceService', () => {
       new KyselyRoutingRepository(db),
       sut,
       clock,
+      new KyselyCallRepository(db),
     );
     await sut.set(directory.find('erika')!, 'available');
     expect(await overview.expert('erika')).toEqual({

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CallRepository } from '../calls/call.repository.js';
 import { Clock } from '../common/clock.js';
 import { ForbiddenError } from '../common/broker-error.js';
 import { DirectoryService, hasRole } from '../directory/directory.service.js';
@@ -29,11 +30,17 @@ export interface QueueView {
   name: string;
   skills: string[];
   strategy: RoutingStrategy;
-  /** Requests waiting now; 0 until calls can be queued (issue 11, the wiring still to come). */
+  /** Requests waiting now. */
   waiting: number;
   longestWaitSeconds: number | null;
   /** Experts who could be offered a request of this queue right now. */
   availableExperts: number;
+}
+
+/** Whole seconds the oldest waiting request has waited; null when none waits. */
+function longestWait(queuedAtMs: readonly number[], nowMs: number): number | null {
+  if (queuedAtMs.length === 0) return null;
+  return Math.max(0, Math.floor((nowMs - Math.min(...queuedAtMs)) / 1000));
 }
 
 /** Read-only views of presence and queues for supervisors, integrations and experts. */
@@ -44,6 +51,7 @@ export class RoutingOverviewService {
     private readonly repository: RoutingRepository,
     private readonly presence: PresenceService,
     private readonly clock: Clock,
+    private readonly calls: CallRepository,
   ) {}
 
   async experts(caller: Person): Promise<ExpertView[]> {
@@ -83,8 +91,15 @@ export class RoutingOverviewService {
 
   async queues(): Promise<QueueView[]> {
     const nowMs = this.clock.now();
-    const standing = await this.presence.standing();
+    const [standing, queued] = await Promise.all([
+      this.presence.standing(),
+      this.calls.withStatus(['queued']),
+    ]);
     const people = this.directory.all();
+    const waitingSince = (queueId: string) =>
+      queued
+        .filter((call) => call.queueId === queueId)
+        .map((call) => Date.parse(call.queuedAt ?? call.createdAt));
     // A request queued now: escalation steps not reached, nobody refused yet.
     const fresh = { callId: '', queuedAt: new Date(nowMs).toISOString() };
     return this.directory.queues().map((queue) => ({
@@ -92,8 +107,8 @@ export class RoutingOverviewService {
       name: queue.name,
       skills: queue.skills,
       strategy: queue.strategy,
-      waiting: 0,
-      longestWaitSeconds: null,
+      waiting: waitingSince(queue.id).length,
+      longestWaitSeconds: longestWait(waitingSince(queue.id), nowMs),
       availableExperts: eligibleExperts(queue, people, standing, fresh, [], nowMs).length,
     }));
   }

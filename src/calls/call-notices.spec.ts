@@ -1,0 +1,94 @@
+import { describe, expect, it } from '@jest/globals';
+import { ringingCall, T0 } from '../../test/support/call-records.js';
+import type { Person } from '../directory/person.js';
+import { audienceOf, invitesOnConnect, noticesOfUpdate } from './call-notices.js';
+import type { CallEventRecord, CallRecord } from './call.model.js';
+
+const event = (type: string, call: CallRecord): CallEventRecord => ({
+  callId: call.id,
+  seq: call.seq,
+  type,
+  at: T0,
+  status: call.status,
+  xassist: null,
+});
+const tom: Person = { id: 'tom', displayName: 'Tom', email: 't@x', roles: ['technician'], skills: [] };
+
+describe('noticesOfUpdate', () => {
+  it('rings the technician once, when the batch holds the expert joining', () => {
+    const call = ringingCall({ status: 'expert_joined', joinedExpertId: 'erika' });
+    const notices = noticesOfUpdate({ call, events: [event('status.expert_joined', call)] }, null);
+    expect(notices.map((notice) => notice.kind)).toEqual(['call.changed', 'technician.invite']);
+    expect(notices[1]).toMatchObject({
+      technicianId: 'tom',
+      invite: { expert: { id: 'erika' }, xassistCallId: 'x1', joinUrl: null },
+    });
+  });
+
+  it('does not ring again for later events of a joined call, nor once the technician is in', () => {
+    const joined = ringingCall({ status: 'expert_joined', joinedExpertId: 'erika' });
+    expect(
+      noticesOfUpdate({ call: joined, events: [event('xassist.Chat', joined)] }, null),
+    ).toHaveLength(1);
+    const connected = ringingCall({ status: 'connected', joinedExpertId: 'erika' });
+    const both = [event('status.expert_joined', connected), event('status.connected', connected)];
+    expect(noticesOfUpdate({ call: connected, events: both }, null)).toHaveLength(1);
+  });
+
+  it('fills the join URL template with the xAssist call id', () => {
+    const call = ringingCall({ status: 'expert_joined', joinedExpertId: 'ed' });
+    const [, invite] = noticesOfUpdate(
+      { call, events: [event('status.expert_joined', call)] },
+      'https://x.example/#/call/{callId}',
+    );
+    expect(invite).toMatchObject({ invite: { joinUrl: 'https://x.example/#/call/x1' } });
+  });
+});
+
+describe('audienceOf', () => {
+  it('a named call: its technician, its experts and whoever sees every call', () => {
+    const call = ringingCall();
+    expect(audienceOf({ call, events: [event('status.ringing', call)] })).toEqual({
+      personIds: ['tom', 'erika', 'ed'],
+      everyCall: true,
+      queueWatchers: false,
+    });
+  });
+
+  it('a routed call: the queue watchers while it waits and once more as it rings, then not', () => {
+    const queued = ringingCall({
+      status: 'queued',
+      experts: [],
+      queueId: 'pumps',
+      ringingAt: null,
+    });
+    expect(
+      audienceOf({ call: queued, events: [event('status.queued', queued)] }).queueWatchers,
+    ).toBe(true);
+    const ringing = ringingCall({ queueId: 'pumps', experts: [ringingCall().experts[0]] });
+    expect(audienceOf({ call: ringing, events: [event('status.ringing', ringing)] })).toMatchObject(
+      { personIds: ['tom', 'erika'], queueWatchers: true },
+    );
+    const joined = ringingCall({ queueId: 'pumps', status: 'expert_joined' });
+    expect(
+      audienceOf({ call: joined, events: [event('xassist.Join', joined)] }).queueWatchers,
+    ).toBe(false);
+  });
+});
+
+describe('invitesOnConnect', () => {
+  it("re-sends the invite of the technician's own joined calls only", () => {
+    const mine = ringingCall({ id: 'a', status: 'expert_joined', joinedExpertId: 'erika' });
+    const ringing = ringingCall({ id: 'b' });
+    const other = ringingCall({
+      id: 'c',
+      status: 'expert_joined',
+      joinedExpertId: 'erika',
+      technician: { ...ringingCall().technician, id: 'tina' },
+    });
+    const invites = invitesOnConnect(tom, [mine, ringing, other], null);
+    expect(invites.map((invite) => invite.call.id)).toEqual(['a']);
+    const expert = { ...tom, id: 'erika', roles: ['expert'] } as Person;
+    expect(invitesOnConnect(expert, [mine], null)).toEqual([]);
+  });
+});

@@ -7,6 +7,7 @@ import {
 } from '../xassist/xassist.errors.js';
 import { BrokerError } from './broker-error.js';
 import { MAX_BODY_BYTES } from './limits.js';
+import { StorageUnavailableError, storageFailureOf } from './storage-failure.js';
 
 export interface ErrorAnswer {
   status: number;
@@ -64,6 +65,8 @@ export const SERVICE_ERROR_CODE = {
 
 /** The one mapping from any thrown thing to what a client is told (REST and socket alike). */
 export function errorAnswer(error: unknown): ErrorAnswer {
+  const storage = error instanceof BrokerError ? undefined : StorageUnavailableError.from(error);
+  if (storage) return answer(storage.httpStatus, storage.message, storage.details, storage.code);
   if (error instanceof BrokerError)
     return answer(error.httpStatus, error.message, error.details, error.code);
   // xAssist's text and the connector's account stay in the log (logServerSide), never in a body.
@@ -123,6 +126,15 @@ export function logServerSide(
   what: string,
 ): void {
   if (status < 500) return;
+  const storage = storageFailureOf(error);
+  if (storage) {
+    // The database's own error (SQLITE_FULL, 53100...), not a rollback that failed after it.
+    logger.error(
+      { err: error, storage, ...context },
+      `${what} failed: the database refuses writes`,
+    );
+    return;
+  }
   if (status === 500) logger.error({ err: error, ...context }, `${what} failed unexpectedly`);
   else logger.warn({ err: error, status, ...context }, `${what} answered ${status}`);
 }

@@ -1,25 +1,16 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
 import { prepareDatabase } from './database.js';
+import { DatabaseProbe } from './write-probe.js';
 import type { BrokerDatabase } from './schema.js';
 
 /** DI token for the Kysely instance. */
 export const DATABASE = Symbol('DATABASE');
 
-/** Whether the database answers; for /readyz. */
-export class DatabaseProbe {
-  constructor(private readonly db: Kysely<BrokerDatabase>) {}
-
-  async isReachable(): Promise<boolean> {
-    try {
-      await sql`select 1`.execute(this.db);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
+export { DatabaseProbe } from './write-probe.js';
 
 @Global()
 @Module({
@@ -31,8 +22,9 @@ export class DatabaseProbe {
     },
     {
       provide: DatabaseProbe,
-      useFactory: (db: Kysely<BrokerDatabase>) => new DatabaseProbe(db),
-      inject: [DATABASE],
+      useFactory: (db: Kysely<BrokerDatabase>, config: AppConfig, logger: Logger) =>
+        new DatabaseProbe(db, config.databaseUrl, logger.child({ component: 'database-probe' })),
+      inject: [DATABASE, APP_CONFIG, ROOT_LOGGER],
     },
   ],
   exports: [DATABASE, DatabaseProbe],

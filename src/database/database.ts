@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { migrationProvider } from './migrations.js';
-import { sqliteDriver } from './sqlite-driver.js';
+import { keepingTheRealError, sqliteDriver } from './sqlite-driver.js';
 import type { BrokerDatabase } from './schema.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -53,7 +53,9 @@ export function openDatabase(url: string): OpenDatabase {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length));
     return {
-      db: new Kysely<BrokerDatabase>({ dialect: new SqliteDialect({ database: sqlite }) }),
+      db: new Kysely<BrokerDatabase>({
+        dialect: new SqliteDialect({ database: keepingTheRealError(sqlite) }),
+      }),
       kind: 'sqlite',
     };
   }

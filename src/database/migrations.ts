@@ -3,6 +3,7 @@ import { outboxMigrations } from '../outbox/outbox.schema.js';
 import { quotaMigrations } from '../quotas/quota.schema.js';
 import { routingMigrations } from '../routing/routing.schema.js';
 import { webhookMigrations } from '../webhooks/webhook.schema.js';
+import { writeProbeMigrations } from './write-probe.js';
 
 /**
  * Migrations live in code (not files found at run time) so the compiled broker carries them.
@@ -159,5 +160,6 @@ export const migrationProvider: MigrationProvider = {
     ...quotaMigrations,
     ...webhookMigrations,
     ...outboxMigrations,
+    ...writeProbeMigrations,
   }),
 };

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 export type SqliteConstructor = typeof BetterSqlite3;
 
@@ -36,4 +37,28 @@ export function sqliteDriver(): SqliteDriver {
     packageName: 'better-sqlite3',
   };
   return chosen;
+}
+
+/** A statement that does nothing: the ROLLBACK of a transaction SQLite already rolled back. */
+const NOTHING_TO_ROLL_BACK: SqliteStatement = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
+};
+
+/**
+ * The database as Kysely's SqliteDialect sees it, with one fix: on SQLITE_FULL, SQLITE_IOERR and
+ * a few others SQLite rolls the transaction back by itself, and Kysely's own ROLLBACK then throws
+ * "cannot rollback - no transaction is active", which replaces the real error. A ROLLBACK with no
+ * transaction open does nothing here, so the error that caused it is the one thrown and logged.
+ */
+export function keepingTheRealError(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  return {
+    close: () => sqlite.close(),
+    prepare: (query) =>
+      /^\s*rollback\s*;?\s*$/i.test(query) && !sqlite.inTransaction
+        ? NOTHING_TO_ROLL_BACK
+        : sqlite.prepare(query),
+  };
 }

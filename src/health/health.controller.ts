@@ -30,10 +30,12 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready: the database answers, the xAssist circuit is not open and xAssist accepts our login. */
+  /** Ready: the database accepts writes, the xAssist circuit is not open and xAssist accepts our login. */
   @Public()
   @Get('readyz')
-  @ApiOperation({ summary: 'Ready: database answers, xAssist circuit not open, login accepted' })
+  @ApiOperation({
+    summary: 'Ready: database accepts writes, xAssist circuit not open, login accepted',
+  })
   @ApiJson(200, 'HealthCheck', 'Ready to take calls')
   @ApiJson(503, 'HealthCheck', 'Not ready; error names the check that is down')
   async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
@@ -41,9 +43,8 @@ export class HealthController {
       return await this.health.check([
         async () => {
           const database = this.indicators.check('database');
-          return (await this.database.isReachable())
-            ? database.up()
-            : database.down({ message: 'database does not answer' });
+          const { up, message } = await this.database.check();
+          return up ? database.up() : database.down({ message });
         },
         () => {
           const xassist = this.indicators.check('xassist');

@@ -199,5 +199,28 @@ describe.each(await brokerDatabases('input at the edge'))(
       expect(logged[0]).toMatch(/call_events/);
       expect(logged[0]).toMatch(/"personId":"sam"/);
     });
+
+    it('logs an unexpected error on REST, and tells the client only that it was logged', async () => {
+      const db = sut.app!.get<Kysely<BrokerDatabase>>(DATABASE);
+      await sql`drop table if exists call_events`.execute(db);
+      const answer = await sut.api('GET', `/v1/calls/${callId}/events`, { as: 'tom' });
+      expect(answer.status).toBe(500);
+      expect(answer.body).toEqual({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        code: 'internal_error',
+        message: 'internal error; it has been logged',
+      });
+      const logged = sut.log.lines
+        .filter((line) => line.includes('"level":50') && line.includes('/v1/calls/:id/events'))
+        .map((line) => JSON.parse(line));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({
+        msg: 'request failed unexpectedly',
+        method: 'GET',
+        route: '/v1/calls/:id/events',
+      });
+      expect(JSON.stringify(logged[0].err)).toMatch(/call_events/);
+    });
   },
 );

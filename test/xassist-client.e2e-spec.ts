@@ -273,6 +273,50 @@ describe('XAssistHttpClient against the simulator', () => {
     expect(sut.circuitState()).toBe('closed');
   });
 
+  it('doubles the open period while probes fail and resets it after a good probe (issue 9 finding 1)', async () => {
+    const sut = client(
+      { breaker: { threshold: 2, window: 2, openMs: 200, openMaxMs: 60_000 } },
+      { retryAttempts: 1 },
+    );
+    const { callId } = await sut.createCall(callRequest());
+    const sent = () => simulator.requestCount('rtc/getCallLogById');
+    /** Asks every 10 ms until a request reaches xAssist (the probe); how long that took. */
+    async function untilProbe(): Promise<number> {
+      const start = Date.now();
+      const before = sent();
+      while (sent() === before) {
+        await sut.getCallLogById(callId).catch(() => undefined);
+        if (sent() === before) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return Date.now() - start;
+    }
+    async function openIt(): Promise<void> {
+      simulator.injectFault({ kind: 'status', count: 1000, path: 'rtc/getCallLogById' });
+      for (let i = 0; i < 2; i++) await expect(sut.getCallLogById(callId)).rejects.toThrow(/503/);
+      expect(sut.circuitState()).toBe('open');
+    }
+
+    await openIt();
+    // Each probe fails and opens the circuit again, for twice as long: about 200, 400, 800 ms.
+    const periods = [await untilProbe(), await untilProbe(), await untilProbe()];
+    expect(sut.circuitState()).toBe('open');
+    expect(periods[0]).toBeGreaterThanOrEqual(180);
+    expect(periods[0]).toBeLessThan(600);
+    expect(periods[1]).toBeGreaterThanOrEqual(periods[0] * 1.6);
+    expect(periods[2]).toBeGreaterThanOrEqual(periods[1] * 1.6);
+
+    simulator.clearFaults();
+    await untilProbe(); // the good probe
+    expect(sut.circuitState()).toBe('closed');
+    await expect(sut.getCallLogById(callId)).resolves.toMatchObject({ callId });
+
+    // Opened again later: the period starts short again, not where the failing probes left it.
+    await openIt();
+    const again = await untilProbe();
+    expect(again).toBeGreaterThanOrEqual(180);
+    expect(again).toBeLessThan(periods[1]);
+  });
+
   it('opens the circuit after repeated failures and stops sending', async () => {
     const sut = client(
       { breaker: { threshold: 3, window: 3, openMs: 60_000, openMaxMs: 60_000 } },

@@ -9,7 +9,7 @@ import { CurrentPerson, Public } from '../../auth/auth.guard.js';
 import { NotFoundError } from '../../common/broker-error.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { DASHBOARD_CSP } from '../../edge/security-headers.js';
-import { DirectoryService } from '../../directory/directory.service.js';
+import { DirectoryService, hasRole } from '../../directory/directory.service.js';
 import type { Person } from '../../directory/person.js';
 
 /** The dashboard's files live in the source tree (plain JS, no build), found from here or from dist/. */
@@ -47,8 +47,11 @@ const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
 export interface SessionInfo {
   person: { id: string; displayName: string; roles: string[] };
   demoMode: boolean;
-  /** In demo mode, who the demo button asks a call for. */
-  demoCall: { technicianId: string; expertIds: string[] } | null;
+  /**
+   * In demo mode, who the demo button asks a call for: the named experts, or, for an expert who
+   * could take it, a queue instead (they are then offered the request and accept it).
+   */
+  demoCall: { technicianId: string; expertIds: string[]; queueId?: string } | null;
 }
 
 @ApiTags('dashboard')
@@ -101,13 +104,19 @@ export class DashboardController {
   session(@CurrentPerson() person: Person): SessionInfo {
     const technician = this.directory.withRole('technician')[0];
     const expert = this.directory.withRole('expert')[0];
+    const demoCall =
+      this.config.demoMode && technician && expert
+        ? { technicianId: technician.id, expertIds: [expert.id] }
+        : null;
+    const queue = hasRole(person, 'expert')
+      ? this.directory
+          .queues()
+          .find((q) => q.skills.every((skill) => person.skills.includes(skill)))
+      : undefined;
     return {
       person: { id: person.id, displayName: person.displayName, roles: person.roles },
       demoMode: this.config.demoMode,
-      demoCall:
-        this.config.demoMode && technician && expert
-          ? { technicianId: technician.id, expertIds: [expert.id] }
-          : null,
+      demoCall: demoCall && queue ? { ...demoCall, queueId: queue.id } : demoCall,
     };
   }
 }

@@ -3,7 +3,7 @@
 /* global io */
 import { $, api, announce, isExpert, seesEverything, state } from './state.js';
 import { statusLabel } from './format.js';
-import { applySnapshot, initCalls, loadHistory, showCall } from './calls.js';
+import { applySnapshot, initCalls, loadHistory, removeCall, showCall } from './calls.js';
 import { initTimeline, onCallUpdated, openTimeline, resync } from './timeline.js';
 import { initAlerts } from './alerts.js';
 import * as expertConsole from './console.js';
@@ -77,6 +77,7 @@ function connect() {
 
   socket.on('calls.snapshot', ({ calls }) => applySnapshot(calls));
   socket.on('call.updated', ({ call, events }) => {
+    if (isExpert() && expertConsole.takenByAnother(call)) return removeCall(call.id);
     const before = showCall(call);
     onCallUpdated(call, events, before);
     if (isExpert()) expertConsole.onCall(call, before);
@@ -101,6 +102,8 @@ function demoButton(session) {
     demo.disabled = true;
     const { technicianId, expertIds, queueId } = session.demoCall;
     try {
+      // Through the queue, the expert looking is offered the request: they must be available.
+      if (queueId && isExpert()) await expertConsole.ensureAvailable();
       const call = await api('POST', '/v1/calls', {
         technicianId,
         ...(queueId ? { queueId } : { expertIds }),

@@ -127,6 +127,17 @@ export async function loadHistory() {
   mergeCalls(calls);
 }
 
+/** A call this person no longer sees (an expert's queued call that another expert took). */
+export function removeCall(callId) {
+  state.calls.delete(callId);
+  rowOf(callId)?.remove();
+  rows.delete(callId);
+  ticking.delete(callId);
+  if (focusId === callId) focusId = body().rows[0]?.dataset.callId ?? null;
+  if (focusId) rowOf(focusId).tabIndex = 0;
+  $('empty').hidden = state.calls.size > 0;
+}
+
 /** Marks the selected row (two rows change, the rest stay). */
 export function markSelected(callId) {
   for (const row of body().querySelectorAll('tr[aria-current]')) {
@@ -150,6 +161,7 @@ export function focusRow(callId) {
 
 export function initCalls({ open }) {
   handlers.open = open;
+  document.addEventListener('queues-loaded', renderCalls);
   const tbody = body();
   tbody.addEventListener('click', (event) => {
     const row = event.target.closest('tr[data-call-id]');

@@ -1,6 +1,6 @@
 // The expert's console: the availability switch, incoming offers (Accept / Decline, with a live
 // waiting time), and the expert's own active call.
-import { $, announce, api, ask, el, state } from './state.js';
+import { $, announce, api, ask, el, queueName, state } from './state.js';
 import { ACTIVE, duration, durationText, statusLabel, waitingSince } from './format.js';
 import { showCall, statusBadge } from './calls.js';
 import { alertOffer, askForNotifications, dismissOffer, unlockSound } from './alerts.js';
@@ -30,7 +30,8 @@ async function setPresence(status) {
     const answer = await ask('presence.set', { status }, () =>
       api('PUT', '/v1/presence/me', { status }),
     );
-    showPresence(answer.presence);
+    // REST answers `{ presence: 'available', ... }`, the socket `{ presence: { presence, ... } }`.
+    showPresence(answer.presence?.presence ?? answer.presence);
     announce(status === 'available' ? 'You are available for calls' : 'You are away');
   } catch (error) {
     showPresence(status === 'available' ? 'away' : 'available');
@@ -38,6 +39,20 @@ async function setPresence(status) {
   } finally {
     toggle.disabled = false;
   }
+}
+
+/** Before a demo call through a queue: the expert must be available to be offered it. */
+export async function ensureAvailable() {
+  if (!$('available').checked) {
+    $('available').checked = true;
+    await setPresence('available');
+  }
+}
+
+/** A routed call someone else took: no longer this expert's to see (the broker stops telling). */
+export function takenByAnother(call) {
+  if (!call.queue || ['queued', 'unanswered', 'cancelled'].includes(call.status)) return false;
+  return !call.experts.some((expert) => expert.id === me());
 }
 
 /** `presence.updated` about this expert (other tabs, the offline grace, two timeouts in a row). */
@@ -64,7 +79,7 @@ function offerCard({ offer, call }) {
       'p',
       { className: 'offer-facts' },
       el('span', { className: 'technician' }, call.technician.displayName),
-      call.queue ? el('span', { className: 'queue' }, call.queue.name ?? call.queue.id) : null,
+      call.queue ? el('span', { className: 'queue' }, queueWithSkills(call.queue.id)) : null,
       el('span', {}, 'waiting ', el('span', { className: 'offer-waiting' }, '')),
     ),
     call.description ? el('p', { className: 'offer-description' }, call.description) : null,
@@ -99,6 +114,11 @@ function offerCard({ offer, call }) {
   return card;
 }
 
+function queueWithSkills(queueId) {
+  const skills = state.queues.get(queueId)?.skills ?? [];
+  return skills.length ? `${queueName(queueId)} (${skills.join(', ')})` : queueName(queueId);
+}
+
 const cardOf = (offerId) => $('offers').querySelector(`li[data-offer-id="${CSS.escape(offerId)}"]`);
 
 /** `offer.created` (also re-sent on connect) and the pending offers loaded over REST. */
@@ -110,7 +130,8 @@ export function onOfferCreated({ offer, call }) {
   $('offers').append(offerCard({ offer, call }));
   $('offers-empty').hidden = true;
   tickOffers();
-  const text = `${call.technician.displayName}${call.queue ? ` in ${call.queue.name}` : ''}: ${call.title}`;
+  const where = call.queue ? ` in ${queueName(call.queue.id)}` : '';
+  const text = `${call.technician.displayName}${where}: ${call.title}`;
   announce(`New request from ${text}`);
   alertOffer(offer.id, 'New expert request', text, () =>
     cardOf(offer.id)?.querySelector('.accept')?.focus(),
@@ -167,7 +188,7 @@ function showOwnCall(call) {
     el(
       'p',
       { className: 'muted' },
-      `${call.technician.displayName}${call.queue ? ` · ${call.queue.name}` : ''} · `,
+      `${call.technician.displayName}${call.queue ? ` · ${queueName(call.queue.id)}` : ''} · `,
       el('span', { className: 'my-call-time' }, ''),
     ),
     openButton,

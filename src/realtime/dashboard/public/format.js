@@ -1,4 +1,5 @@
 // How the dashboard words things: statuses, events and durations, for people.
+import { queueName } from './state.js';
 
 /** Statuses in which a call may still change (the socket snapshot carries only these). */
 export const ACTIVE = new Set(['creating', 'queued', 'ringing', 'expert_joined', 'connected']);
@@ -45,15 +46,8 @@ const EVENT_LABELS = {
   'xassist.Leave': 'Left',
   'xassist.Ended': 'Ended on xAssist',
   'xassist.Chat': 'Chat message',
-  'routing.queued': 'Queued',
-  'routing.offered': 'Offered',
-  'routing.accepted': 'Accepted',
-  'routing.declined': 'Declined',
-  'routing.timed_out': 'Offer timed out',
-  'routing.rescinded': 'Offer withdrawn',
   'routing.escalated': 'Escalated',
-  'routing.accept_failed': 'Accept failed, offered again',
-  'routing.requeued': 'Back in the queue',
+  'routing.accept_failed': 'xAssist failed at accept: back in the queue',
 };
 
 /** "Expert joined", "Joined (Erika Expert)": never the internal `status.expert_joined`. */
@@ -62,10 +56,7 @@ export function eventLabel(event) {
   const name = rest.join('.');
   let label = EVENT_LABELS[event.type];
   if (!label) label = kind === 'xassist' ? `xAssist: ${humanize(name)}` : humanize(name || kind);
-  const who =
-    event.xassist?.contact?.displayName ??
-    event.xassist?.contact?.userId ??
-    event.routing?.expert?.displayName;
+  const who = event.xassist?.contact?.displayName ?? event.xassist?.contact?.userId;
   return who ? `${label} (${who})` : label;
 }
 
@@ -107,7 +98,7 @@ export function durationText(call, now = Date.now()) {
 
 export function queueText(call) {
   if (!call.queue) return '';
-  const parts = [call.queue.name ?? call.queue.id];
+  const parts = [queueName(call.queue.id)];
   if (call.status === 'queued' && call.queue.position) parts.push(`#${call.queue.position}`);
   if (call.status === 'queued' && call.queue.estimatedWaitSeconds != null)
     parts.push(`~${duration(call.queue.estimatedWaitSeconds)}`);

@@ -8,7 +8,12 @@ export const state = {
   /** Every call shown, by id (active ones from the socket, recent ones from REST). */
   calls: new Map(),
   selectedId: null,
+  /** The directory's queues by id (`GET /v1/queues`): a call names only its queue's id. */
+  queues: new Map(),
 };
+
+/** A queue's name for people; its id until the queues are loaded. */
+export const queueName = (queueId) => state.queues.get(queueId)?.name ?? queueId;
 
 export const $ = (id) => document.getElementById(id);
 

@@ -1,6 +1,6 @@
 // Queues (waiting count, live longest wait, available experts) for experts and supervisors,
 // and every expert's presence for supervisors. Loaded over REST, kept fresh by socket events.
-import { $, api, announce, el, hasRole, state } from './state.js';
+import { $, api, announce, el, hasRole, queueName, state } from './state.js';
 import { duration } from './format.js';
 
 /** The queues as last fetched, and when, so the longest wait can tick between fetches. */
@@ -44,6 +44,10 @@ export async function loadQueues() {
   try {
     ({ queues } = await api('GET', '/v1/queues'));
     fetchedAt = Date.now();
+    const first = state.queues.size === 0;
+    state.queues = new Map(queues.map((queue) => [queue.id, queue]));
+    // Rows drawn before the names arrived show queue ids: draw them once more.
+    if (first && queues.length > 0) document.dispatchEvent(new Event('queues-loaded'));
     renderQueues();
   } catch {
     // a broker without routing: no panel
@@ -101,7 +105,7 @@ export function onEscalated({ call, step }) {
   note.hidden = false;
   note.replaceChildren(
     el('strong', {}, 'Escalated: '),
-    `${call.title} (${call.technician.displayName}${call.queue ? `, ${call.queue.name}` : ''})`,
+    `${call.title} (${call.technician.displayName}${call.queue ? `, ${queueName(call.queue.id)}` : ''})`,
   );
   queuesChanged();
 }

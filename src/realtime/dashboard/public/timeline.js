@@ -1,6 +1,6 @@
 // The selected call's context and event timeline; on a phone a full-screen sheet with a
 // close button. Events arrive by seq; a gap or a reconnect asks `call.subscribe` for the rest.
-import { $, announce, el, state } from './state.js';
+import { $, announce, el, queueName, state } from './state.js';
 import { eventLabel, statusLabel } from './format.js';
 import { focusRow, markSelected, showCall, statusBadge } from './calls.js';
 
@@ -12,7 +12,7 @@ function showContext(call) {
   $('timeline-status').replaceChildren(
     statusBadge(call.status),
     ` ${call.technician.displayName}`,
-    call.queue ? ` · ${call.queue.name ?? call.queue.id}` : '',
+    call.queue ? ` · ${queueName(call.queue.id)}` : '',
   );
   $('call-description').textContent = call.description ?? '';
   $('call-description').hidden = !call.description;

@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorAnswer, XASSIST_ERROR_CODE } from '../src/common/error-answer.js';
+import { ERROR_CODES, errorAnswer } from '../src/common/error-answer.js';
 import { redactUrl } from '../src/logging/redact-url.js';
 import { REPO } from './support/broker-process.js';
 
@@ -16,10 +16,36 @@ function section(text: string, heading: string): string {
 
 /** The statuses the broker answers with; each has its code in the one error mapping. */
 const STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503];
-const ERROR_CODES = [
-  ...STATUSES.map((status) => errorAnswer(new HttpException('x', status)).body.code),
-  ...Object.values(XASSIST_ERROR_CODE),
-];
+const statusCode = (status: number) => errorAnswer(new HttpException('x', status)).body.code;
+/** ERROR_CODES (the Error schema's enum) but 502's own: every 502 names its xAssist code. */
+const DOCUMENTED_CODES = ERROR_CODES.filter((code) => code !== statusCode(502));
+
+/** The rows of docs/api.md's error table: `| status | `code` | when |`. */
+function apiErrorRows(): Array<[status: number, code: string]> {
+  return [...section(read('docs/api.md'), 'Errors').matchAll(/^\| (\d{3}) +\| `(\w+)` +\|/gm)].map(
+    ([, status, code]) => [Number(status), code],
+  );
+}
+
+/**
+ * The codes the source names: `code = '...'` in an error class, the values of `*_ERROR_CODE`.
+ * Answer codes are snake_case; a Node-style `code` (`EWEBHOOKADDRESS`) never reaches a client.
+ */
+function codesNamedInSource(): string[] {
+  const files = (readdirSync(join(REPO, 'src'), { recursive: true }) as string[]).filter(
+    (file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'),
+  );
+  return files.flatMap((file) => {
+    const text = read(join('src', file));
+    const literals = [...text.matchAll(/\breadonly code = '([a-z][a-z_]*)'/g)].map(
+      ([, code]) => code,
+    );
+    const named = [...text.matchAll(/_ERROR_CODE = \{([^}]*)\}/g)].flatMap(([, body]) =>
+      [...body.matchAll(/'(\w+)'/g)].map(([, code]) => code),
+    );
+    return [...literals, ...named];
+  });
+}
 
 /** The query names `redactUrl` matches, read from its pattern (`api[-_]?key` is three names). */
 function redactedQueryNames(): string[] {
@@ -35,13 +61,28 @@ function redactedQueryNames(): string[] {
 }
 
 describe('the documentation names what the code does', () => {
-  it.each(['docs/security.md'])(
+  it.each(['docs/security.md', 'docs/api.md'])(
     '%s names every error code the one error mapping answers with',
     (file) => {
       const text = read(file);
-      expect(ERROR_CODES.filter((code) => !text.includes(`\`${code}\``))).toEqual([]);
+      expect(STATUSES.map(statusCode).filter((code) => !ERROR_CODES.includes(code))).toEqual([]);
+      expect(DOCUMENTED_CODES.filter((code) => !text.includes(`\`${code}\``))).toEqual([]);
     },
   );
+
+  it("api.md's error table has a row for every code, each a real code with its status", () => {
+    const rows = apiErrorRows();
+    expect(rows.map(([, code]) => code).sort()).toEqual([...DOCUMENTED_CODES].sort());
+    const ownCodes = STATUSES.map((status) => [status, statusCode(status)] as const);
+    for (const [status, code] of ownCodes)
+      expect(rows.filter(([, c]) => c === code)).toEqual([[status, code]]);
+  });
+
+  it('ERROR_CODES (the Error schema enum) lists every code the source names', () => {
+    const named = codesNamedInSource();
+    expect(named).toEqual(expect.arrayContaining(['quota_exceeded', 'xassist_unavailable']));
+    expect([...new Set(named)].filter((code) => !ERROR_CODES.includes(code))).toEqual([]);
+  });
 
   it("security.md gives a refused connector login's code, message and failureReason", () => {
     const errors = section(read('docs/security.md'), 'Error bodies');

@@ -1,5 +1,5 @@
 import { BrokerError } from '../common/broker-error.js';
-import { XASSIST_ERROR_CODE } from '../common/error-answer.js';
+import { ROUTING_ERROR_CODE, XASSIST_ERROR_CODE } from '../common/error-answer.js';
 import type { Queue } from '../directory/queue.js';
 import { toCallView, type CallRecord } from './call.model.js';
 
@@ -59,7 +59,7 @@ export class CallCreationFailedError extends BrokerError {
 export class QueueFullError extends BrokerError {
   override name = 'QueueFullError';
   readonly httpStatus = 503;
-  override readonly code = 'queue_full';
+  override readonly code = ROUTING_ERROR_CODE.queueFull;
 
   constructor(queue: Pick<Queue, 'id' | 'maxQueued'>) {
     super(

@@ -138,3 +138,20 @@ export function logServerSide(
   if (status === 500) logger.error({ err: error, ...context }, `${what} failed unexpectedly`);
   else logger.warn({ err: error, status, ...context }, `${what} answered ${status}`);
 }
+
+/** The code of a 503 for a queue whose maxQueued requests already wait (QueueFullError). */
+export const ROUTING_ERROR_CODE = { queueFull: 'queue_full' } as const;
+
+/**
+ * Every code an answer may carry: each status's own and every named one above. It is the Error
+ * schema's `code` enum (src/openapi/contract-schemas.ts), so a new named code goes in here too;
+ * test/docs-match-code.e2e-spec.ts fails for a code the source names that is not listed.
+ */
+export const ERROR_CODES: readonly string[] = [
+  ...new Set([
+    ...Object.values(STATUSES).map(([, code]) => code),
+    ...Object.values(XASSIST_ERROR_CODE),
+    ...Object.values(SERVICE_ERROR_CODE),
+    ...Object.values(ROUTING_ERROR_CODE),
+  ]),
+];

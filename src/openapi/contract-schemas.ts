@@ -7,6 +7,7 @@
  */
 import { CALL_STATUSES } from '../calls/call-lifecycle.js';
 import { CALL_CONTEXT_LIMITS } from '../calls/dto/call-context.validation.js';
+import { ERROR_CODES } from '../common/error-answer.js';
 import { ROLES } from '../directory/person.js';
 import { PRIORITIES } from '../routing/routing.model.js';
 import { CALL_REASONS, CALL_TYPES } from '../xassist-contract/xassist-contract.js';
@@ -157,6 +158,14 @@ const CallEvent: JsonSchema = {
   },
 };
 
+/** An error's `code`: one of the codes the one error mapping answers with (ERROR_CODES). */
+const errorCode = (description: string): JsonSchema => ({
+  type: 'string',
+  enum: [...ERROR_CODES],
+  description: `${description} Later versions may add codes: treat an unknown one by its statusCode.`,
+  example: 'bad_request',
+});
+
 const ErrorBody: JsonSchema = {
   type: 'object',
   description: 'Every 4xx and 5xx answer, REST and socket acknowledgements alike.',
@@ -164,9 +173,7 @@ const ErrorBody: JsonSchema = {
   properties: {
     statusCode: { type: 'integer', minimum: 400, maximum: 599 },
     error: text('The status reason phrase.', { example: 'Bad Request' }),
-    code: text('Stable and machine-readable; branch on this, not on message.', {
-      example: 'bad_request',
-    }),
+    code: errorCode('Stable and machine-readable; branch on this, not on message.'),
     message: text('Names the problem, for people; may be reworded.'),
     retryAfterSeconds: {
       type: 'integer',
@@ -183,7 +190,7 @@ const SocketError: JsonSchema = {
   required: ['statusCode', 'code', 'message'],
   properties: {
     statusCode: { type: 'integer', minimum: 400, maximum: 599 },
-    code: text('Stable and machine-readable, as in the REST error body.'),
+    code: errorCode('Stable and machine-readable, as in the REST error body.'),
     message: text('Names the problem, for people.'),
     retryAfterSeconds: { type: 'integer', minimum: 0 },
   },

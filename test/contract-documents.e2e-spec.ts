@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { ERROR_CODES } from '../src/common/error-answer.js';
 import { asyncApiDocument } from '../src/openapi/asyncapi-document.js';
 import { BrokerHarness, type ApiAnswer } from './support/broker-harness.js';
 import { contractValidator } from './support/contract-validator.js';
-import { RecordingClient } from './support/socket-client.js';
+import { TestIdentityProvider } from './support/identity-provider.js';
+import { RecordingClient, refusalError } from './support/socket-client.js';
 
 const ask = { technicianId: 'tom', expertIds: ['erika'], title: 'Pump 7 vibration' };
 const ASYNCAPI_FILE = new URL('../docs/asyncapi.json', import.meta.url);
@@ -272,6 +275,70 @@ describe('the OpenAPI document describes every real answer', () => {
       503,
     );
     expect((await api('GET', '/readyz', '/readyz')).status).toBe(503);
+  });
+
+  it("enumerates Error's and SocketError's code: every code the one error mapping answers with", () => {
+    const { Error: error, SocketError } = openApi.components.schemas;
+    expect(error.properties.code.enum).toEqual([...ERROR_CODES]);
+    expect(SocketError.properties.code.enum).toEqual([...ERROR_CODES]);
+    expect(ERROR_CODES).toEqual(expect.arrayContaining(['unavailable', 'xassist_unavailable']));
+  });
+
+  // The guard checks the token before anything else, so every route that takes one answers this
+  // 503 whatever its parameters; the handshake is refused with the same answer as its data.
+  it('matches the 503 of every authenticated route, and connect_error, while the identity provider cannot be reached', async () => {
+    const issuer = 'http://127.0.0.1:9';
+    const idp = await new TestIdentityProvider().start();
+    const token = await idp.token({ sub: 'erika' }, { issuer });
+    await idp.stop();
+    const unreachable = await new BrokerHarness({
+      env: {
+        AUTH_ISSUER: issuer,
+        AUTH_JWKS_URL: `${issuer}/jwks`,
+        AUTH_AUDIENCE: 'expert-call-broker',
+      },
+    }).start();
+    try {
+      const authenticated = Object.entries<any>(openApi.paths).flatMap(([template, item]) =>
+        Object.entries<any>(item)
+          .filter(([, operation]) => operation.responses['401'])
+          .map(([method]) => [method.toUpperCase(), template] as const),
+      );
+      expect(authenticated.length).toBeGreaterThan(5);
+      for (const [method, template] of authenticated) {
+        const path = template.replace(/\{\w+\}/g, randomUUID());
+        const body = method === 'GET' ? undefined : {};
+        const answer = await unreachable.api(method, path, { token, body });
+        expect([method, template, answer.status, answer.body.code]).toEqual([
+          method,
+          template,
+          503,
+          'unavailable',
+        ]);
+        check(method, template, answer);
+      }
+
+      const asyncApi = JSON.parse(readFileSync(ASYNCAPI_FILE, 'utf8'));
+      const events = contractValidator(asyncApi.components.schemas);
+      const connectError = Object.values<any>(asyncApi.components.messages).find(
+        (m) => m.name === 'connect_error',
+      );
+      expect(connectError).toBeDefined();
+      const refusals = [
+        await refusalError(unreachable.url, token),
+        await refusalError(sut.url, undefined),
+      ];
+      expect(refusals.map((refusal) => [refusal.data?.statusCode, refusal.data?.code])).toEqual([
+        [503, 'unavailable'],
+        [401, 'unauthorized'],
+      ]);
+      refusals.forEach((refusal, i) => {
+        events.assertValid(connectError.payload, refusal.data, `connect_error data ${i}`);
+        expect(refusal.message).toBe(refusal.data.message);
+      });
+    } finally {
+      await unreachable.stop();
+    }
   });
 
   it('lists only statuses that really occur (each was answered above)', () => {

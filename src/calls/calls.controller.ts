@@ -57,7 +57,11 @@ export class CallsController {
     },
   )
   @ApiJson(502, 'CallCreationError', 'xAssist refused the call; it is kept as failed')
-  @ApiJson(503, 'CallCreationError', 'xAssist could not be reached; the call is kept as failed')
+  @ApiJson(
+    503,
+    'CallCreationError',
+    'xAssist could not be reached; the call is kept as failed (or, code unavailable and no call: the identity provider could not be reached)',
+  )
   async create(
     @CurrentPerson() caller: Person,
     @Body() body: CreateCallDto,

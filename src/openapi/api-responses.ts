@@ -27,15 +27,26 @@ export function ApiJson(
   return ApiResponse({ status, description, schema: ref(schema), headers });
 }
 
-/** Error answers with the Error body, each described once here. */
+/**
+ * What a route that takes a token answers when the identity provider's keys cannot be fetched
+ * (src/auth/token-verifier.ts): any route with a 401 may answer it, so `ApiErrors(401)` adds it.
+ */
+export const IDENTITY_PROVIDER_UNREACHABLE =
+  'The identity provider could not be reached (code unavailable): its keys cannot be fetched to check the token; try again later';
+
+/**
+ * Error answers with the Error body, each described once here. A 401 brings a 503 with it
+ * (IDENTITY_PROVIDER_UNREACHABLE) unless the route documents its own 503.
+ */
 export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
+  const described = statuses.map(
+    (status) => [status, ERROR_MEANING[status] ?? 'An error'] as const,
+  );
+  if (statuses.includes(401) && !statuses.includes(503))
+    described.push([503, IDENTITY_PROVIDER_UNREACHABLE]);
   return applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({
-        status,
-        description: ERROR_MEANING[status] ?? 'An error',
-        schema: ref('Error'),
-      }),
+    ...described.map(([status, description]) =>
+      ApiResponse({ status, description, schema: ref('Error') }),
     ),
   );
 }

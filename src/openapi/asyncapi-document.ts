@@ -37,6 +37,12 @@ const SERVER_TO_CLIENT: Record<string, SocketMessage> = {
     summary:
       "To the call's technician only, once an expert has joined on xAssist; re-sent on every connect while the call is expert_joined, so de-duplicate by call.id.",
   },
+  connectError: {
+    event: 'connect_error',
+    payload: 'SocketError',
+    summary:
+      "socket.io's own event for a refused handshake: the client's Error carries this as its data (its message is data.message). 401 unauthorized for a missing, bad or expired token or a person not in the directory; 429 quota_exceeded with too many open sockets; 503 unavailable when the identity provider cannot be reached. Branch on data.code; connect again only after fixing the cause (or, for 429 and 503, later).",
+  },
 };
 
 const CALL_SUBSCRIBE: SocketMessage = {
@@ -108,7 +114,7 @@ export function asyncApiDocument(): Record<string, unknown> {
       title: 'Expert Call Broker: socket.io events',
       version: '1',
       description:
-        "socket.io 4 on the broker's HTTP port, default namespace. Connect with the same JWT as REST in the handshake: `io(url, { auth: { token } })`; a refused token arrives as connect_error with a message that says why. Each event carries one JSON argument (its payload below); call.subscribe is sent with an acknowledgement callback. Objects may gain fields: ignore the ones you do not know.",
+        "socket.io 4 on the broker's HTTP port, default namespace. Connect with the same JWT as REST in the handshake: `io(url, { auth: { token } })`; a refused handshake arrives as connect_error, whose data is a SocketError that says why. Each event carries one JSON argument (its payload below); call.subscribe is sent with an acknowledgement callback. Objects may gain fields: ignore the ones you do not know.",
     },
     servers: {
       broker: {

@@ -37,7 +37,11 @@ export class OffersController {
     'CallCreationError',
     'xAssist refused the call; it stays queued and is offered again',
   )
-  @ApiJson(503, 'CallCreationError', 'xAssist could not be reached; the call stays queued')
+  @ApiJson(
+    503,
+    'CallCreationError',
+    'xAssist could not be reached; the call stays queued (or, code unavailable and no call: the identity provider could not be reached)',
+  )
   async accept(
     @CurrentPerson() caller: Person,
     @Param() { id }: OfferIdParam,

@@ -29,9 +29,9 @@ describe('calls: bad input, authentication, visibility, idempotency', () => {
       ['a number as title', { body: { ...ask, title: 7 } }, 400, /title must be a string/],
       [
         'an unknown field',
-        { body: { ...ask, priority: 'high' } },
+        { body: { ...ask, urgency: 'high' } },
         400,
-        /property priority should not exist/,
+        /property urgency should not exist/,
       ],
       [
         'a __proto__ key',

@@ -54,8 +54,10 @@ describe('the OpenAPI document describes every real answer', () => {
 
   beforeAll(async () => {
     sut = await new BrokerHarness({
+      queues: [{ id: 'anyone', strategy: 'ring_all', offerTimeoutSeconds: 600 }],
       // One xAssist failure opens the circuit until the end of the test, so /readyz says 503.
       env: {
+        ROUTING_TICK_MS: '50',
         XASSIST_BREAKER_THRESHOLD: '1',
         XASSIST_BREAKER_HALF_OPEN_MS: '3600000',
         XASSIST_BREAKER_HALF_OPEN_MAX_MS: '3600000',
@@ -202,6 +204,89 @@ describe('the OpenAPI document describes every real answer', () => {
     expect((await api('GET', '/v1/experts', '/v1/experts')).status).toBe(401);
     expect((await api('GET', '/v1/queues', '/v1/queues', { as: 'sam' })).status).toBe(200);
     expect((await api('GET', '/v1/queues', '/v1/queues')).status).toBe(401);
+  });
+
+  it('matches the offers: list, accept, decline, their errors and the routing socket events', async () => {
+    const asyncApi = JSON.parse(readFileSync(ASYNCAPI_FILE, 'utf8'));
+    const events = contractValidator(asyncApi.components.schemas);
+    const payloadOf = (name: string) =>
+      Object.values<any>(asyncApi.components.messages).find((m) => m.name === name).payload;
+    const list = '/v1/offers';
+    const accept = '/v1/offers/{id}/accept';
+    const decline = '/v1/offers/{id}/decline';
+    const erika = await RecordingClient.connect(sut.url, sut.token('erika'));
+    const ed = await RecordingClient.connect(sut.url, sut.token('ed'));
+    const sam = await RecordingClient.connect(sut.url, sut.token('sam'));
+    try {
+      const set = await erika.socket.emitWithAck('presence.set', { status: 'available' });
+      events.assertValid(payloadOf('presence.set (acknowledgement)'), set, 'presence.set ack');
+      await ed.socket.emitWithAck('presence.set', { status: 'available' });
+      const edAvailable = await sam.next('presence.updated', (p) => p.expert.id === 'ed');
+      events.assertValid(payloadOf('presence.updated'), edAvailable, 'presence.updated');
+      const queued = async () =>
+        (
+          await sut.api('POST', '/v1/calls', {
+            as: 'tom',
+            body: { ...ask, expertIds: undefined, queueId: 'anyone' },
+          })
+        ).body;
+      const first = await queued();
+      const offered = await erika.next('offer.created', (o) => o.call.id === first.id);
+      events.assertValid(payloadOf('offer.created'), offered, 'offer.created');
+      const edsOffer = await ed.next('offer.created', (o) => o.call.id === first.id);
+      expect((await api('GET', list, list, { as: 'erika' })).status).toBe(200);
+      expect((await api('GET', list, `${list}?status=x`, { as: 'erika' })).status).toBe(400);
+      expect((await api('GET', list, list, { as: 'tom' })).status).toBe(403);
+      expect((await api('GET', list, list)).status).toBe(401);
+      for (const template of [accept, decline]) {
+        const path = template.replace('{id}', offered.offer.id);
+        expect(
+          (await api('POST', template, template.replace('{id}', '%00'), { as: 'erika' })).status,
+        ).toBe(400);
+        expect((await api('POST', template, path, { as: 'tom' })).status).toBe(403);
+        expect((await api('POST', template, path, { as: 'ed' })).status).toBe(404);
+        expect((await api('POST', template, path)).status).toBe(401);
+      }
+      expect(
+        (await api('POST', accept, accept.replace('{id}', offered.offer.id), { as: 'erika' }))
+          .status,
+      ).toBe(200);
+      const ended = await ed.next('offer.ended', (e) => e.offer.id === edsOffer.offer.id);
+      events.assertValid(payloadOf('offer.ended'), ended, 'offer.ended');
+      expect(
+        (await api('POST', decline, decline.replace('{id}', edsOffer.offer.id), { as: 'ed' }))
+          .status,
+      ).toBe(409);
+      expect(
+        (await api('POST', accept, accept.replace('{id}', edsOffer.offer.id), { as: 'ed' })).status,
+      ).toBe(409);
+      const socketAck = await ed.socket.emitWithAck('offer.accept', { offerId: edsOffer.offer.id });
+      events.assertValid(
+        payloadOf('offer.accept (acknowledgement)'),
+        socketAck,
+        'offer.accept ack',
+      );
+      events.assertValid(
+        payloadOf('offer.decline'),
+        { offerId: edsOffer.offer.id },
+        'offer.decline',
+      );
+
+      const second = await queued();
+      const next = await ed.next('offer.created', (o) => o.call.id === second.id);
+      expect(
+        (await api('POST', decline, decline.replace('{id}', next.offer.id), { as: 'ed' })).status,
+      ).toBe(200);
+      const third = await queued();
+      const last = await ed.next('offer.created', (o) => o.call.id === third.id);
+      // xAssist refusing the accepted call: 502, and the call waits to be offered again.
+      sut.simulator.injectFault({ kind: 'status', status: 400, count: 1, path: 'rtc/createCall' });
+      expect(
+        (await api('POST', accept, accept.replace('{id}', last.offer.id), { as: 'ed' })).status,
+      ).toBe(502);
+    } finally {
+      for (const client of [erika, ed, sam]) client.close();
+    }
   });
 
   it('matches the session, health and metrics answers', async () => {

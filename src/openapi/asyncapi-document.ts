@@ -37,6 +37,29 @@ const SERVER_TO_CLIENT: Record<string, SocketMessage> = {
     summary:
       "To the call's technician only, once an expert has joined on xAssist; re-sent on every connect while the call is expert_joined, so de-duplicate by call.id.",
   },
+  offerCreated: {
+    event: 'offer.created',
+    payload: 'OfferAnswer',
+    summary:
+      'To an expert: a queued call is offered to them until offer.expiresAt; re-sent on every connect while pending. Answer with offer.accept or offer.decline.',
+  },
+  offerEnded: {
+    event: 'offer.ended',
+    payload: 'OfferEnded',
+    summary:
+      "To the offer's expert: it was accepted, declined, timed out or rescinded (another expert took the call, or it stopped waiting).",
+  },
+  presenceUpdated: {
+    event: 'presence.updated',
+    payload: 'PresenceUpdated',
+    summary: "To supervisors and to the expert concerned: an expert's presence changed.",
+  },
+  queueEscalated: {
+    event: 'queue.escalated',
+    payload: 'QueueEscalated',
+    summary:
+      'To supervisors: a request has waited long enough for an escalation step that asks to tell them.',
+  },
   connectError: {
     event: 'connect_error',
     payload: 'SocketError',
@@ -45,11 +68,44 @@ const SERVER_TO_CLIENT: Record<string, SocketMessage> = {
   },
 };
 
-const CALL_SUBSCRIBE: SocketMessage = {
-  event: 'call.subscribe',
-  payload: 'CallSubscribe',
-  summary:
-    'Ask for a call and its events after afterSeq (after a reconnect or a gap); acknowledged with CallSubscribeAck.',
+/** What a client sends; each is answered through its acknowledgement callback. */
+interface ClientMessage extends SocketMessage {
+  ack: ContractSchemaName;
+  ackSummary: string;
+}
+
+const CLIENT_TO_SERVER: Record<string, ClientMessage> = {
+  callSubscribe: {
+    event: 'call.subscribe',
+    payload: 'CallSubscribe',
+    summary:
+      'Ask for a call and its events after afterSeq (after a reconnect or a gap); acknowledged with CallSubscribeAck.',
+    ack: 'CallSubscribeAck',
+    ackSummary:
+      'The call and its events after afterSeq, or { error } (400 bad payload, 404 not visible).',
+  },
+  offerAccept: {
+    event: 'offer.accept',
+    payload: 'OfferAnswerPayload',
+    summary: 'An expert takes the offered call: it becomes theirs and is created on xAssist.',
+    ack: 'OfferAnswerAck',
+    ackSummary:
+      '{ offer, call } with the call ringing, or { error }: 404 not your offer, 409 taken or expired, 502/503 xAssist failed (the call stays queued).',
+  },
+  offerDecline: {
+    event: 'offer.decline',
+    payload: 'OfferAnswerPayload',
+    summary: 'An expert passes: the call is offered to the next expert, never to them again.',
+    ack: 'OfferAnswerAck',
+    ackSummary: '{ offer, call }, or { error } (404, 409).',
+  },
+  presenceSet: {
+    event: 'presence.set',
+    payload: 'PresenceSetPayload',
+    summary: 'An expert says whether they take calls: available or away.',
+    ack: 'PresenceSetAck',
+    ackSummary: '{ presence }, or { error } (403 for someone who is not an expert).',
+  },
 };
 
 /** Every schema the payloads reach, by following $refs. */
@@ -79,15 +135,16 @@ export function asyncApiDocument(): Record<string, unknown> {
   const messages: Record<string, unknown> = {};
   for (const [id, definition] of Object.entries(SERVER_TO_CLIENT))
     messages[id] = message(definition);
-  messages.callSubscribe = message(CALL_SUBSCRIBE);
-  messages.callSubscribeAck = {
-    name: 'call.subscribe (acknowledgement)',
-    title: 'call.subscribe acknowledgement',
-    summary:
-      'The call and its events after afterSeq, or { error } (400 bad payload, 404 not visible).',
-    contentType: 'application/json',
-    payload: { $ref: '#/components/schemas/CallSubscribeAck' },
-  };
+  for (const [id, definition] of Object.entries(CLIENT_TO_SERVER)) {
+    messages[id] = message(definition);
+    messages[`${id}Ack`] = {
+      name: `${definition.event} (acknowledgement)`,
+      title: `${definition.event} acknowledgement`,
+      summary: definition.ackSummary,
+      contentType: 'application/json',
+      payload: { $ref: `#/components/schemas/${definition.ack}` },
+    };
+  }
   const channelMessage = (id: string) => ({ $ref: `#/channels/broker/messages/${id}` });
   const operations: Record<string, unknown> = {};
   for (const [id, { summary }] of Object.entries(SERVER_TO_CLIENT)) {
@@ -98,23 +155,25 @@ export function asyncApiDocument(): Record<string, unknown> {
       messages: [channelMessage(id)],
     };
   }
-  operations.sendCallSubscribe = {
-    action: 'send',
-    summary: CALL_SUBSCRIBE.summary,
-    channel: { $ref: '#/channels/broker' },
-    messages: [channelMessage('callSubscribe')],
-    reply: {
+  for (const [id, { summary }] of Object.entries(CLIENT_TO_SERVER)) {
+    operations[`send${id[0].toUpperCase()}${id.slice(1)}`] = {
+      action: 'send',
+      summary,
       channel: { $ref: '#/channels/broker' },
-      messages: [channelMessage('callSubscribeAck')],
-    },
-  };
+      messages: [channelMessage(id)],
+      reply: {
+        channel: { $ref: '#/channels/broker' },
+        messages: [channelMessage(`${id}Ack`)],
+      },
+    };
+  }
   return {
     asyncapi: '3.0.0',
     info: {
       title: 'Expert Call Broker: socket.io events',
       version: '1',
       description:
-        "socket.io 4 on the broker's HTTP port, default namespace. Connect with the same JWT as REST in the handshake: `io(url, { auth: { token } })`; a refused handshake arrives as connect_error, whose data is a SocketError that says why. Each event carries one JSON argument (its payload below); call.subscribe is sent with an acknowledgement callback. Objects may gain fields: ignore the ones you do not know.",
+        "socket.io 4 on the broker's HTTP port, default namespace. Connect with the same JWT as REST in the handshake: `io(url, { auth: { token } })`; a refused handshake arrives as connect_error, whose data is a SocketError that says why. Each event carries one JSON argument (its payload below); what a client sends (call.subscribe, offer.accept, offer.decline, presence.set) goes with an acknowledgement callback. Objects may gain fields: ignore the ones you do not know.",
     },
     servers: {
       broker: {
@@ -140,8 +199,10 @@ export function asyncApiDocument(): Record<string, unknown> {
       messages,
       schemas: reachableSchemas([
         ...Object.values(SERVER_TO_CLIENT).map((definition) => definition.payload),
-        'CallSubscribe',
-        'CallSubscribeAck',
+        ...Object.values(CLIENT_TO_SERVER).flatMap((definition) => [
+          definition.payload,
+          definition.ack,
+        ]),
       ]),
     },
   };

@@ -18,7 +18,11 @@ import { DestinationPacer, retryDelayMs } from './retry-schedule.js';
 
 /** Delivers one kind of destination's rows; never throws for what the destination did. */
 export interface OutboxSender {
-  deliver(delivery: Delivery): Promise<AttemptOutcome>;
+  /**
+   * Calls `paced` right before the request leaves (after its own lookups), so the spacing the
+   * rate limit makes is the spacing the receiver sees.
+   */
+  deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome>;
   /** The destination answered 410 Gone: stop sending it anything. */
   gone(destinationId: string, reason: string): Promise<void>;
 }
@@ -134,8 +138,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   /** One destination's claimed rows (at most one per call, see OutboxStore.claim), paced. */
   private async deliverInOrder(rows: Delivery[], token: string): Promise<void> {
     for (const row of rows) {
-      const waitMs = this.pacer.reserve(row.destinationId, this.clock.now());
-      if (waitMs > 0) await this.pause(waitMs);
       if (this.stopped) {
         await this.store.release(row.id, token, row.nextAttemptAt);
         continue;
@@ -149,7 +151,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     let outcome: AttemptOutcome;
     try {
       outcome = sender
-        ? await sender.deliver(row)
+        ? await sender.deliver(row, () => this.paced(row.destinationId))
         : { status: 'failed', reason: `no sender for ${row.destinationKind}` };
     } catch (error) {
       outcome = { status: 'retry', afterMs: 0, reason: (error as Error).message };
@@ -192,6 +194,11 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     );
     await this.store.settle(row.id, token, { status: 'failed', attempts, lastError: reason });
     if (outcome.status === 'gone' && sender) await sender.gone(row.destinationId, reason);
+  }
+
+  private async paced(destinationId: string): Promise<void> {
+    const waitMs = this.pacer.reserve(destinationId, this.clock.now());
+    if (waitMs > 0) await this.pause(waitMs);
   }
 
   /** A wait on the Clock that stop() cuts short. */

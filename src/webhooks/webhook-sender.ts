@@ -69,7 +69,7 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
     await this.agent.close();
   }
 
-  async deliver(delivery: Delivery): Promise<AttemptOutcome> {
+  async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {
     const webhook = await this.webhooks.findForDelivery(delivery.destinationId);
     if (!webhook) return { status: 'failed', reason: 'the webhook was deleted' };
     if (webhook.status !== 'active')
@@ -88,6 +88,7 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
         delivery.payload,
       ),
     };
+    await paced();
     try {
       const answer = await this.attempt('webhook', async (signal) => {
         const response = await this.agent.request({

@@ -16,6 +16,8 @@ export interface ReceivedRequest {
   body: string;
   /** The status the stand-in answered (0 while it is still delaying). */
   answeredStatus: number;
+  /** When it arrived (Date.now()), so tests can check a sender's pace. */
+  receivedAt: number;
 }
 
 export interface StandInAnswer {
@@ -56,6 +58,7 @@ export abstract class StandInServer {
           headers: request.headers,
           body: Buffer.concat(chunks).toString('utf8'),
           answeredStatus: 0,
+          receivedAt: Date.now(),
         };
         this.received.push(received);
         void this.respond(received, response);
@@ -63,9 +66,9 @@ export abstract class StandInServer {
     });
   }
 
-  /** Listens on 127.0.0.1 at a free port; `url` is then its base. */
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on 127.0.0.1 at a free port (or `port`: back where a client expects it after close()). */
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     return this;
   }
 
@@ -77,6 +80,11 @@ export abstract class StandInServer {
   /** The next `count` requests meet this fault (after the ones already scripted). */
   script(fault: ScriptedFault, count = 1): void {
     for (let i = 0; i < count; i++) this.faults.push(fault);
+  }
+
+  /** Drops the faults not yet met. */
+  clearScript(): void {
+    this.faults.length = 0;
   }
 
   async close(): Promise<void> {

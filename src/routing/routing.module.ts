@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module.js';
 import { AcceptHistory } from './accept-history.js';
+import { DemoExperts } from './demo-experts.js';
 import { OffersController } from './offers.controller.js';
 import { QueueDispatcher } from './queue-dispatcher.service.js';
 import { RoutedCalls } from './routed-calls.service.js';
@@ -31,6 +32,7 @@ import { RoutingOverviewService } from './routing-overview.service.js';
     AcceptHistory,
     QueueDispatcher,
     RoutedCalls,
+    DemoExperts,
   ],
   exports: [
     RoutingRepository,

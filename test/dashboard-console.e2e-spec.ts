@@ -198,6 +198,49 @@ describeIf(CHROMIUM)('the dashboard on a phone, by keyboard and after a reload',
     await page.close();
   });
 
+  it('stays fast with 1,000 rows: drawn once, then a change touches only its own row', async () => {
+    const sample = await ask('Thousand: sample');
+    await sut.api('POST', `/v1/calls/${sample.id}/cancel`, { as: 'tom' });
+    const base = (await sut.api('GET', `/v1/calls/${sample.id}`, { as: 'sam' })).body;
+    const history = Array.from({ length: 1000 }, (_, i) => ({
+      ...base,
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      title: `History ${i}`,
+      createdAt: new Date(Date.parse(base.createdAt) - (i + 1) * 60_000).toISOString(),
+    }));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    // The recent history as if the broker had kept 1,000 ended calls.
+    await page.route('**/v1/calls?status=all*', (route) =>
+      route.fulfill({ json: { calls: history, nextCursor: null } }),
+    );
+    const started = Date.now();
+    await page.goto(`${sut.url}/#token=${sut.token('sam')}`);
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelectorAll('#calls tbody tr').length >= 1000,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    await page.evaluate(() =>
+      (globalThis as any).document
+        .querySelectorAll('#calls tbody tr')
+        .forEach((row: any) => (row.__old = true)),
+    );
+    const live = await ask('Thousand: live');
+    sut.simulator.state.join(live.xassistCallId, 'erika');
+    await rowOf(page, live.id).and(page.locator('[data-status="expert_joined"]')).waitFor();
+    const redrawn = await page.evaluate(
+      () =>
+        [...(globalThis as any).document.querySelectorAll('#calls tbody tr')].filter(
+          (row: any) => !row.__old,
+        ).length,
+    );
+    expect(redrawn).toBe(1);
+    // Newest first: the live call on top, the history below it in order.
+    expect(await page.locator('#calls tbody tr').first().getAttribute('data-call-id')).toBe(
+      live.id,
+    );
+    await page.close();
+  });
+
   it('still shows ended and cancelled calls after a reload, with time to answer and duration', async () => {
     const ended = await ask('History: ended');
     sut.simulator.state.join(ended.xassistCallId, 'erika');

@@ -73,10 +73,10 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
       sut.simulator.state.join(call.xassistCallId, 'tom');
       await row.and(page.locator('[data-status="connected"]')).waitFor();
       await page.locator('#events li', { hasText: 'Technician joined: connected' }).waitFor();
-      // UPDATE_SCREENSHOT=1 npm test -- -t dashboard refreshes the picture in docs/.
+      // UPDATE_SCREENSHOT=1 npm test -- test/dashboard refreshes the pictures in docs/.
       await page.screenshot({
         path: process.env.UPDATE_SCREENSHOT
-          ? 'docs/dashboard.png'
+          ? 'docs/dashboard-supervisor.png'
           : join(tmpdir(), 'dashboard.png'),
       });
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ERROR_CODES } from '../src/common/error-answer.js';
 import { asyncApiDocument } from '../src/openapi/asyncapi-document.js';
-import { BrokerHarness, type ApiAnswer } from './support/broker-harness.js';
+import { BrokerHarness, waitFor, type ApiAnswer } from './support/broker-harness.js';
 import { contractValidator } from './support/contract-validator.js';
 import { TestIdentityProvider } from './support/identity-provider.js';
+import { WebhookReceiver } from './support/webhook-receiver.js';
 import { RecordingClient, refusalError } from './support/socket-client.js';
 
 const ask = { technicianId: 'tom', expertIds: ['erika'], title: 'Pump 7 vibration' };
@@ -63,6 +64,10 @@ describe('the OpenAPI document describes every real answer', () => {
         XASSIST_BREAKER_HALF_OPEN_MAX_MS: '3600000',
         XASSIST_JOIN_URL_TEMPLATE: 'https://frontline.example.com/acme/#/call/{callId}',
         TECHNICIAN_JOIN_TIMEOUT_MS: '600000',
+        // Webhooks to a closed local port fail at once and for good, so a delivery can be retried.
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_MAX_ATTEMPTS: '1',
+        OUTBOX_POLL_INTERVAL_MS: '50',
       },
     }).start();
     const served = await sut.api('GET', '/docs-json');
@@ -337,6 +342,68 @@ describe('the OpenAPI document describes every real answer', () => {
     } finally {
       shortLived.close();
     }
+  });
+
+  it('matches the webhook and delivery answers, their errors included', async () => {
+    const hooks = '/v1/webhooks';
+    const one = '/v1/webhooks/{id}';
+    const body = { url: 'http://127.0.0.1:9/hooks', eventTypes: ['call.created'] };
+    const created = await api('POST', hooks, hooks, { as: 'erp', body });
+    expect(created.status).toBe(201);
+    const refusals: Array<[unknown, string, number]> = [
+      [{ ...body, eventTypes: ['call.exploded'] }, 'erp', 400],
+      [{ ...body, url: 'https://10.0.0.1/' }, 'erp', 422],
+      [body, 'sam', 403],
+    ];
+    for (const [refused, as, status] of refusals)
+      expect((await api('POST', hooks, hooks, { as, body: refused })).status).toBe(status);
+    expect((await api('POST', hooks, hooks, { body })).status).toBe(401);
+    expect((await api('GET', hooks, hooks, { as: 'erp' })).status).toBe(200);
+    expect((await api('GET', hooks, hooks, { as: 'tom' })).status).toBe(403);
+    expect((await api('GET', hooks, hooks)).status).toBe(401);
+    for (const method of ['GET', 'DELETE']) {
+      expect((await api(method, one, `${hooks}/bad%20id`, { as: 'erp' })).status).toBe(400);
+      expect((await api(method, one, `${hooks}/${created.body.id}`, { as: 'sam' })).status).toBe(
+        403,
+      );
+      expect((await api(method, one, `${hooks}/nope`, { as: 'erp' })).status).toBe(404);
+      expect((await api(method, one, `${hooks}/nope`)).status).toBe(401);
+    }
+    expect((await api('GET', one, `${hooks}/${created.body.id}`, { as: 'erp' })).status).toBe(200);
+
+    const receiver = await new WebhookReceiver().start();
+    const good = await sut.api('POST', hooks, {
+      as: 'erp',
+      body: { ...body, url: `${receiver.url}/hooks` },
+    });
+    receiver.trust(good.body.secret);
+    const { body: call } = await sut.api('POST', '/v1/calls', { as: 'erp', body: ask });
+    const list = '/v1/deliveries';
+    const delivered = await waitFor(
+      () => api('GET', list, `${list}?status=delivered`, { as: 'erp' }),
+      (answer) => answer.body.deliveries.some((d: any) => d.callId === call.id),
+    );
+    await receiver.close();
+    const done = delivered.body.deliveries.find((d: any) => d.callId === call.id);
+    const failed = await waitFor(
+      () => api('GET', list, `${list}?status=failed`, { as: 'erp' }),
+      (answer) => answer.body.deliveries.some((d: any) => d.callId === call.id),
+    );
+    const dead = failed.body.deliveries.find((d: any) => d.callId === call.id);
+    expect((await api('GET', list, `${list}?status=lost`, { as: 'sam' })).status).toBe(400);
+    expect((await api('GET', list, list, { as: 'tom' })).status).toBe(403);
+    expect((await api('GET', list, list)).status).toBe(401);
+    const retry = '/v1/deliveries/{id}/retry';
+    expect((await api('POST', retry, `${list}/${dead.id}/retry`, { as: 'sam' })).status).toBe(200);
+    expect((await api('POST', retry, `${list}/${done.id}/retry`, { as: 'sam' })).status).toBe(409);
+    expect((await api('POST', retry, `${list}/bad%20id/retry`, { as: 'sam' })).status).toBe(400);
+    expect((await api('POST', retry, `${list}/${dead.id}/retry`, { as: 'tom' })).status).toBe(403);
+    expect((await api('POST', retry, `${list}/nope/retry`, { as: 'sam' })).status).toBe(404);
+    expect((await api('POST', retry, `${list}/nope/retry`)).status).toBe(401);
+    expect((await api('DELETE', one, `${hooks}/${created.body.id}`, { as: 'erp' })).status).toBe(
+      200,
+    );
+    await sut.api('POST', `/v1/calls/${call.id}/cancel`, { as: 'erp' });
   });
 
   // Before the xAssist failures below: they open the circuit, and a failed call is not active.

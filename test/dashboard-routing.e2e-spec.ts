@@ -262,4 +262,18 @@ describeIf(CHROMIUM)('the demo through the queue', () => {
     await page.locator('#events li', { hasText: 'Call ended' }).waitFor();
     await page.close();
   });
+
+  it('a supervisor asks for a demo call: it is queued, a demo expert takes it, and it ends', async () => {
+    const session = await sut.api('GET', '/v1/session', { as: 'sam' });
+    expect(session.body.demoCall.queueId).toBe('pumps');
+    const page = await browser.newPage();
+    await page.goto(`${sut.url}/#token=${sut.token('sam')}`);
+    await page.locator('#connection[data-state="live"]').waitFor();
+    await page.click('#demo-call');
+    const row = page.locator('#calls tbody tr', { hasText: 'Demo: pump 7 vibration' }).first();
+    await row.and(page.locator('[data-status="queued"]')).waitFor();
+    await row.and(page.locator('[data-status="ended"]')).waitFor({ timeout: 20_000 });
+    expect(await row.locator('.experts').innerText()).toMatch(/Expert/);
+    await page.close();
+  }, 30_000);
 });

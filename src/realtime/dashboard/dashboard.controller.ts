@@ -48,8 +48,8 @@ export interface SessionInfo {
   person: { id: string; displayName: string; roles: string[] };
   demoMode: boolean;
   /**
-   * In demo mode, who the demo button asks a call for: the named experts, or, for an expert who
-   * could take it, a queue instead (they are then offered the request and accept it).
+   * In demo mode, who the demo button asks a call for: through `queueId` when the directory has
+   * a queue (for an expert, one whose skills they have), else the named `expertIds`.
    */
   demoCall: { technicianId: string; expertIds: string[]; queueId?: string } | null;
 }
@@ -108,11 +108,12 @@ export class DashboardController {
       this.config.demoMode && technician && expert
         ? { technicianId: technician.id, expertIds: [expert.id] }
         : null;
+    // Through a queue, so a newcomer sees routing: an expert one they can take (they are offered
+    // it), anyone else the first (a demo expert takes it, src/routing/demo-experts.ts).
+    const queues = this.directory.queues();
     const queue = hasRole(person, 'expert')
-      ? this.directory
-          .queues()
-          .find((q) => q.skills.every((skill) => person.skills.includes(skill)))
-      : undefined;
+      ? queues.find((q) => q.skills.every((skill) => person.skills.includes(skill)))
+      : queues[0];
     return {
       person: { id: person.id, displayName: person.displayName, roles: person.roles },
       demoMode: this.config.demoMode,

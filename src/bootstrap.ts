@@ -10,6 +10,7 @@ import { describeValidationErrors } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { TimedExpressAdapter } from './edge/http-server.js';
 import { securityHeaders } from './edge/security-headers.js';
+import { BrokerIoAdapter } from './edge/socket-io-server.js';
 import { httpLogger } from './logging/http-logging.js';
 import { PinoNestLogger } from './logging/logger.js';
 
@@ -37,6 +38,7 @@ export async function createBrokerApp(
   );
   app.disable('x-powered-by');
   app.use(securityHeaders);
+  app.useWebSocketAdapter(new BrokerIoAdapter(app));
   app.use(httpLogger(logger));
   app.useBodyParser('json', { limit: MAX_BODY_BYTES, reviver: refusePrototypeKeys });
   app.useGlobalPipes(

@@ -80,6 +80,29 @@ describe('the HTTP edge (issue 8, findings 4 and 8)', () => {
     });
   });
 
+  describe("finding 8: socket.io's own answers", () => {
+    it('sends nosniff, no framing and no-store on long-polling answers and engine refusals', async () => {
+      const get = (query: string) => fetch(`${harness.url}/socket.io/?${query}`);
+      const handshake = await get('EIO=4&transport=polling');
+      expect(handshake.status).toBe(200);
+      const { sid } = JSON.parse((await handshake.text()).slice(1)) as { sid: string };
+      const post = await fetch(`${harness.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+        method: 'POST',
+        body: '1', // engine.io's close packet, so the session ends
+      });
+      const oldProtocol = await get('EIO=3&transport=polling');
+      const unknownSession = await get('EIO=4&transport=polling&sid=no-such-session');
+      expect([post.status, oldProtocol.status, unknownSession.status]).toEqual([200, 400, 400]);
+      for (const { headers } of [handshake, post, oldProtocol, unknownSession]) {
+        expect(headers.get('x-content-type-options')).toBe('nosniff');
+        expect(headers.get('x-frame-options')).toBe('DENY');
+        expect(headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+        expect(headers.get('referrer-policy')).toBe('no-referrer');
+        expect(headers.get('cache-control')).toBe('no-store');
+      }
+    });
+  });
+
   describe('finding 8: slow clients', () => {
     it('answers 408 and closes a connection that never finishes its headers', async () => {
       const answer = await rawExchange(harness.port, (write) =>

@@ -84,6 +84,41 @@ describe('socket sessions: bounded snapshots and tokens that expire', () => {
       expect(tom.received.length).toBe(before);
     });
 
+    it('cannot come back after exp by connection state recovery: 401 connect_error', async () => {
+      const ttlSeconds = 3;
+      const tom = await connect('tom', ttlSeconds);
+      const exp = Date.now() + ttlSeconds * 1000;
+      const dropTransport = async () => {
+        const gone = new Promise<string>((resolve) => tom.socket.once('disconnect', resolve));
+        tom.socket.io.engine.close(); // as a network loss would: the server keeps the session
+        await gone;
+      };
+      const reconnect = () =>
+        new Promise<'connected' | (Error & { data?: any })>((resolve) => {
+          tom.socket.once('connect', () => resolve('connected'));
+          tom.socket.once('connect_error', resolve);
+          tom.socket.connect();
+        });
+
+      // A broadcast the client has seen gives it an offset to recover from (the snapshot is not kept).
+      const call = await createCall('tom');
+      await tom.next('call.updated', (update) => update.call.id === call.id);
+      // Before exp the same session is recovered, so the refusal below is the recovery path's.
+      await dropTransport();
+      expect(await reconnect()).toBe('connected');
+      expect(tom.socket.recovered).toBe(true);
+
+      await dropTransport();
+      await pause(exp - Date.now() + 1100);
+      const refused = await reconnect();
+      expect(refused).not.toBe('connected');
+      expect((refused as Error & { data?: any }).data).toMatchObject({
+        statusCode: 401,
+        code: 'unauthorized',
+      });
+      expect(tom.socket.connected).toBe(false);
+    });
+
     it('stays connected when exp is further away than a timer can wait (over 24.8 days)', async () => {
       const tom = await connect('tom', 40 * DAY_SECONDS);
       await tom.next('calls.snapshot');

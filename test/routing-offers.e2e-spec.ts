@@ -7,6 +7,12 @@ const QUEUES = [
   { id: 'all', strategy: 'ring_all', offerTimeoutSeconds: 30 },
   { id: 'one-by-one', strategy: 'serial', offerTimeoutSeconds: 30 },
   { id: 'quick', strategy: 'serial', offerTimeoutSeconds: 1, maxWaitSeconds: 30 },
+  {
+    id: 'widen',
+    skills: ['pumps'],
+    strategy: 'serial',
+    escalation: [{ afterSeconds: 1, addExperts: ['ed'] }],
+  },
 ];
 
 describe.each(await brokerDatabases('offers, strategies and presence'))(
@@ -124,6 +130,16 @@ describe.each(await brokerDatabases('offers, strategies and presence'))(
         (p) => p.expert.id === 'erika' && p.expert.presence === 'away',
       );
       expect(first.id).not.toBe(second.id);
+    });
+
+    it('an escalation step adds experts without the skill, once it is reached', async () => {
+      const ed = await connect('ed', 'available');
+      const call = await ask('widen');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(ed.all('offer.created').filter((o) => o.call.id === call.id)).toEqual([]);
+      const offered = await ed.next('offer.created', (o) => o.call.id === call.id, 5000);
+      const waited = Date.parse(offered.offer.offeredAt) - Date.parse(call.queuedAt);
+      expect(waited).toBeGreaterThanOrEqual(1000);
     });
 
     it('lists pending offers over REST and refuses bad offer ids with a 400', async () => {

@@ -107,9 +107,10 @@ describe.each(await brokerDatabases('routing a call through a queue'))(
         },
       });
       const [created] = sut.simulator.state.listCalls();
-      expect((created.invitedContacts ?? []).map((c) => c.userId).sort()).toEqual(
-        ['broker', 'erika'],
-      );
+      expect((created.invitedContacts ?? []).map((c) => c.userId).sort()).toEqual([
+        'broker',
+        'erika',
+      ]);
       expect(created.creatorContact).toMatchObject({ userDbId: 12 });
 
       // The glasses are still rung only once that expert joins.
@@ -117,6 +118,11 @@ describe.each(await brokerDatabases('routing a call through a queue'))(
       sut.simulator.state.join(created.callId, 'erika');
       const invite = await tom.next('call.invite', (i) => i.call.id === call.id);
       expect(invite.expert).toEqual({ id: 'erika', displayName: 'Erika Expert' });
+
+      const metrics = (await sut.api('GET', '/metrics')).body as string;
+      expect(metrics).toMatch(/broker_routing_time_to_accept_seconds_count\{queue="pumps"\} [1-9]/);
+      expect(metrics).toMatch(/broker_routing_offers_total\{outcome="accepted"\} [1-9]/);
+      expect(metrics).toMatch(/broker_routing_offers_total\{outcome="created"\} [1-9]/);
 
       const again = await erika.socket.emitWithAck('offer.accept', { offerId: offer.id });
       expect(again).toMatchObject({ error: { statusCode: 409 } });
@@ -171,6 +177,9 @@ describe.each(await brokerDatabases('routing a call through a queue'))(
       const ended = await sut.waitForCall(asked.body.id, (c) => c.status === 'unanswered', 5000);
       expect(ended.status).toBe('unanswered');
       expect(erika.all('offer.created').filter((o) => o.call.id === asked.body.id)).toHaveLength(1);
+      const metrics = (await sut.api('GET', '/metrics')).body as string;
+      expect(metrics).toMatch(/broker_routing_unanswered_total\{queue="brief"\} [1-9]/);
+      expect(metrics).toMatch(/broker_routing_offers_total\{outcome="timed_out"\} [1-9]/);
     });
 
     it('tells supervisors when an escalation step runs, and records it in the call', async () => {

@@ -9,7 +9,8 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Logger } from 'pino';
-import { QueuePlacements } from '../calls/queue-placements.js';
+import { Clock, type TimerHandle } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { errorAnswer, logServerSide } from '../common/error-answer.js';
 import { validatePayload } from '../common/validation.js';
 import { hasRole } from '../directory/directory.service.js';
@@ -36,14 +37,16 @@ export class RoutingGateway implements OnGatewayInit, OnGatewayConnection, OnMod
   @WebSocketServer() private server!: BrokerServer;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly logger: Logger;
+  private sweepTimer?: TimerHandle;
 
   constructor(
     private readonly presence: PresenceService,
     private readonly overview: RoutingOverviewService,
     private readonly routed: RoutedCalls,
     private readonly notices: RoutingNotices,
-    private readonly placements: QueuePlacements,
     private readonly quotas: QuotasService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'routing-gateway' });
@@ -80,13 +83,22 @@ export class RoutingGateway implements OnGatewayInit, OnGatewayConnection, OnMod
         );
       }),
     );
-    // Experts left available by an instance that stopped, with no socket anywhere, go offline.
+    this.sweep();
+  }
+
+  /**
+   * Experts left available by an instance that stopped (whose grace timers died with it), with
+   * no socket anywhere, go offline: at start-up and then once per grace period.
+   */
+  private sweep(): void {
     this.presence
       .expireStale((personId) => this.stillConnected(personId))
       .catch((error: unknown) => this.logger.error({ err: error }, 'the presence sweep failed'));
+    this.sweepTimer = this.clock.setTimeout(() => this.sweep(), this.config.routing.offlineGraceMs);
   }
 
   onModuleDestroy(): void {
+    this.clock.clearTimeout(this.sweepTimer);
     for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
 

@@ -15,7 +15,7 @@ const { io } = createRequire(import.meta.url)('socket.io-client');
 const RINGING_MS = 1000;
 const CONNECTED_SHARE = 0.8;
 
-function connectSocket(url, token) {
+export function connectSocket(url, token) {
   const socket = io(url, {
     auth: { token },
     transports: ['websocket'],

@@ -24,8 +24,11 @@ export async function freePort() {
   return port;
 }
 
-/** Technicians tech0..techN-1 (userDbId 1000+i), experts exp0..exp9 (userDbId 100+i), a supervisor, the ERP. */
-function directory(technicians) {
+/**
+ * Technicians tech0..techN-1 (userDbId 1000+i), experts exp0..exp9 (userDbId 100+i), a supervisor,
+ * the ERP; then whatever people and queues a scenario adds (routing's experts and queues).
+ */
+function directory(technicians, extraPeople = [], queues = []) {
   const people = [];
   for (let i = 0; i < technicians; i++) {
     const userDbId = 1000 + i;
@@ -47,13 +50,16 @@ function directory(technicians) {
   people.push(
     { id: 'sup', displayName: 'Supervisor', roles: ['supervisor'] },
     { id: 'erp', displayName: 'ERP', roles: ['integration'] },
+    ...extraPeople,
   );
-  return { people };
+  return queues.length > 0 ? { people, queues } : { people };
 }
 
 export class Cluster {
-  constructor({ technicians, brokerEnv = {}, withBroker = true }) {
+  constructor({ technicians, brokerEnv = {}, withBroker = true, extraPeople = [], queues = [] }) {
     this.technicians = technicians;
+    this.extraPeople = extraPeople;
+    this.queues = queues;
     this.brokerEnv = brokerEnv;
     this.withBroker = withBroker;
     this.dir = mkdtempSync(join(tmpdir(), 'broker-bench-'));
@@ -78,7 +84,10 @@ export class Cluster {
     if (!this.withBroker) return this;
 
     const directoryFile = join(this.dir, 'people.json');
-    writeFileSync(directoryFile, JSON.stringify(directory(this.technicians)));
+    writeFileSync(
+      directoryFile,
+      JSON.stringify(directory(this.technicians, this.extraPeople, this.queues)),
+    );
     this.brokerPort = await freePort();
     this.inspectPort = await freePort();
     this.brokerUrl = `http://127.0.0.1:${this.brokerPort}`;

@@ -66,3 +66,32 @@ export function topSelfTime(profile, count = 15) {
     .slice(0, count)
     .map(([name, n]) => [`${((100 * n) / total).toFixed(1)} %`, name]);
 }
+
+/**
+ * The functions whose calls (themselves and what they call) took most of a CPU profile, as
+ * `[share, name (url:line)]`: where a tick's time goes, which self time alone scatters.
+ */
+export function topTotalTime(profile, count = 15, match = () => true) {
+  const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  const name = ({ callFrame }) =>
+    `${callFrame.functionName || '(anonymous)'} (${callFrame.url.split('/').slice(-2).join('/')}:${callFrame.lineNumber + 1})`;
+  const total = new Map();
+  for (const id of profile.samples) {
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const key = name(byNode.get(at));
+      if (!seen.has(key)) {
+        seen.add(key);
+        total.set(key, (total.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  return [...total]
+    .filter(([key]) => match(key))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([key, n]) => [`${((100 * n) / profile.samples.length).toFixed(1)} %`, key]);
+}

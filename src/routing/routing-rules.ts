@@ -121,14 +121,32 @@ export function planOffers(
   const reserved = new Set(
     snapshot.offers.filter((offer) => offer.status === 'pending').map((offer) => offer.expertId),
   );
+  // Linear in requests + people + offers, not their product (1,000 waiting requests and a large
+  // directory made every tick slow, docs/benchmarks.md): offers grouped by call once; only
+  // experts available and not busy are looked at per request (eligibleExperts filters them again,
+  // so the rules and the directory order are unchanged); and once every such expert holds a
+  // pending offer, the later requests cannot be offered anything.
+  const offersByCall = new Map<string, Offer[]>();
+  for (const offer of snapshot.offers) {
+    const ofCall = offersByCall.get(offer.callId);
+    if (ofCall) ofCall.push(offer);
+    else offersByCall.set(offer.callId, [offer]);
+  }
+  const candidates = snapshot.people.filter((person) => {
+    if (!person.roles.includes('expert')) return false;
+    const now = snapshot.standing.get(person.id);
+    return now?.status === 'available' && !now.busy;
+  });
+  let free = candidates.filter((person) => !reserved.has(person.id)).length;
   const planned: PlannedOffer[] = [];
   for (const request of orderRequests(snapshot.requests)) {
+    if (free === 0) break;
     const queue = queueOf(request.queueId);
     if (!queue || maxWaitReached(queue, ms(request.queuedAt), snapshot.nowMs)) continue;
-    const offersOfCall = snapshot.offers.filter((offer) => offer.callId === request.callId);
+    const offersOfCall = offersByCall.get(request.callId) ?? [];
     const eligible = eligibleExperts(
       queue,
-      snapshot.people,
+      candidates,
       snapshot.standing,
       request,
       offersOfCall,
@@ -137,6 +155,7 @@ export function planOffers(
     const chosen = pickExperts(queue, eligible, offersOfCall, snapshot.standing, snapshot.nowMs);
     for (const person of chosen) {
       reserved.add(person.id);
+      free -= 1;
       planned.push({
         callId: request.callId,
         expertId: person.id,

@@ -10,6 +10,7 @@ import type { OutboxSender } from '../outbox/outbox-dispatcher.service.js';
 import type { AttemptOutcome, Delivery } from '../outbox/outbox.model.js';
 import { addressProblem, hostOf } from './webhook-address.js';
 import { signedHeaders } from './webhook-signature.js';
+import type { Webhook } from './kysely-webhook.store.js';
 import { WebhooksService } from './webhooks.service.js';
 
 /** The connection was refused by the broker itself: the name now points somewhere private. */
@@ -18,6 +19,9 @@ class RefusedAddressError extends Error {
 }
 
 class AttemptTimeout extends Error {}
+
+/** A webhook deleted or disabled meanwhile is noticed this late at most (its rows fail anyway). */
+const SUBSCRIPTION_CACHE_MS = 1_000;
 
 /**
  * Resolves as Node would, then refuses the connection when any address is not public: the check
@@ -48,6 +52,7 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
   private readonly agent: Agent;
   private readonly allowedHosts: readonly string[];
   private readonly attempt;
+  private readonly recent = new Map<string, { webhook: Webhook | undefined; readAt: number }>();
 
   constructor(
     private readonly webhooks: WebhooksService,
@@ -60,7 +65,7 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
       connect: { timeout: timeoutMs, lookup: guardedLookup(allowedHosts) },
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
-      connections: 8,
+      connections: 16,
     });
     this.attempt = boundedAttempt(timeoutMs, () => new AttemptTimeout());
   }
@@ -70,7 +75,7 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
   }
 
   async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {
-    const webhook = await this.webhooks.findForDelivery(delivery.destinationId);
+    const webhook = await this.subscription(delivery.destinationId);
     if (!webhook) return { status: 'failed', reason: 'the webhook was deleted' };
     if (webhook.status !== 'active')
       return { status: 'failed', reason: `the webhook is disabled: ${webhook.disabledReason}` };
@@ -122,6 +127,16 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
   }
 
   async gone(destinationId: string, reason: string): Promise<void> {
+    this.recent.delete(destinationId);
     await this.webhooks.disable(destinationId, reason);
+  }
+
+  /** Read at most once a second per webhook: a backlog to one receiver costs no read per row. */
+  private async subscription(id: string): Promise<Webhook | undefined> {
+    const cached = this.recent.get(id);
+    if (cached && this.clock.now() - cached.readAt < SUBSCRIPTION_CACHE_MS) return cached.webhook;
+    const webhook = await this.webhooks.findForDelivery(id);
+    this.recent.set(id, { webhook, readAt: this.clock.now() });
+    return webhook;
   }
 }

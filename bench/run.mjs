@@ -7,12 +7,18 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { routing } from './routing-scenarios.mjs';
 import { fanOut, inviteLatency, naiveConnector } from './scenarios.mjs';
+import { runWebhookBench } from './webhook-scenarios.mjs';
 import { fmt, summarize } from './lib/stats.mjs';
 
 const quick = process.argv.includes('--quick');
 // `--only routing`: the routing figures alone; the table of the others is kept as it was.
 const onlyRouting = process.argv.includes('--only') && process.argv.includes('routing');
 const log = (line) => process.stderr.write(`${line}\n`);
+// `--only webhooks`: the webhook figures alone, in their own section of docs/benchmarks.md.
+if (process.argv.includes('--only') && process.argv.includes('webhooks')) {
+  await runWebhookBench({ quick, log });
+  process.exit(0);
+}
 
 const started = Date.now();
 const invite = [];
@@ -167,3 +173,5 @@ if (!quick) {
     { stdio: 'inherit' },
   );
 }
+// Last, in its own section below the notes marker, which the rewrite above keeps.
+if (!onlyRouting) await runWebhookBench({ quick, log });

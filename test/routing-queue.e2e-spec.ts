@@ -165,6 +165,17 @@ describe.each(await brokerDatabases('routing a call through a queue'))(
       expect(refused).toMatchObject({ error: { statusCode: 403 } });
     });
 
+    it('a burst of parallel requests fills the queue to maxQueued exactly', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          ask({ queueId: 'pumps' }, i % 2 === 0 ? 'tom' : 'tina'),
+        ),
+      );
+      const statuses = answers.map((answer) => answer.status);
+      expect(statuses.filter((status) => status === 201)).toHaveLength(3);
+      expect(statuses.filter((status) => status === 503)).toHaveLength(7);
+    });
+
     it('a declined or timed-out offer is not made again; nobody accepting ends it unanswered', async () => {
       const erika = await connect('erika');
       await erika.socket.emitWithAck('presence.set', { status: 'available' });

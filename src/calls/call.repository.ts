@@ -20,7 +20,7 @@ export interface CallListQuery {
   externalRef?: string | null;
   /** Null: every call. Otherwise only calls where this person is the technician or an invited expert. */
   participantId: string | null;
-  /** With participantId: also every call waiting in a queue (what experts may see). */
+  /** With participantId: also the queues' requests experts may see (isQueueWatchable). */
   includeQueued?: boolean;
   /** Only calls for this technician; absent or null: any. */
   technicianId?: string | null;
@@ -61,8 +61,15 @@ export abstract class CallRepository {
   /** Read in `trx` when given: a check inside another write's transaction. */
   abstract list(query: CallListQuery, trx?: Transaction<BrokerDatabase>): Promise<CallRecord[]>;
   abstract events(callId: string, afterSeq: number, limit: number): Promise<CallEventRecord[]>;
-  /** Calls waiting in this queue now, counting up to `limit`. */
-  abstract countQueued(queueId: string, limit: number): Promise<number>;
+  /**
+   * Calls waiting in this queue now, and routed calls just inserted that are about to (still
+   * `creating`, nobody accepted), counting up to `limit`; read in `trx` when given.
+   */
+  abstract countQueued(
+    queueId: string,
+    limit: number,
+    trx?: Transaction<BrokerDatabase>,
+  ): Promise<number>;
   abstract withStatus(statuses: readonly CallStatus[]): Promise<CallRecord[]>;
   abstract seenXAssistEventIds(callId: string): Promise<Set<string>>;
   /** Which of these xAssist calls a broker call is linked to already. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { lockPerson } from '../quotas/person-lock.js';
 import type { Transaction } from 'kysely';
 import { ConflictError, NotFoundError } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
@@ -49,20 +50,21 @@ export class CallsService {
     const call = buildCallRecord(this.directory, caller, dto, this.clock.isoNow());
     const claim = idempotencyClaim(caller.id, idempotencyKey, dto, this.clock.now());
     await this.quotas.admitCreate(caller);
-    if (call.queueId !== null) await this.assertQueueHasRoom(call.queueId);
     const hooks = this.hooks.alongside({ call, events: [] }, 'inserted');
-    // The cap is checked in the insert's transaction, so parallel creates cannot all see room.
+    // The caps are checked in the insert's transaction, so parallel creates cannot all see room.
     const outcome = await this.calls.insert(call, claim, async (trx) => {
       await this.quotas.admitActiveCall(trx, call.technician.id, (limit) =>
         this.activeCallsOf(call.technician.id, limit, trx),
       );
+      if (call.queueId !== null) await this.assertQueueHasRoom(call.queueId, trx);
       await hooks?.(trx);
     });
     if (outcome.kind === 'existing') {
       assertSameBody(claim, outcome.bodyHash);
       // A creation a crash interrupted is reconciled with xAssist here (adopted: it resumes).
       const earlier = await this.reconciler.settled(outcome.callId);
-      if (CreationInterruptedError.isInterrupted(earlier)) throw new CreationInterruptedError(earlier);
+      if (CreationInterruptedError.isInterrupted(earlier))
+        throw new CreationInterruptedError(earlier);
       if (earlier.status === 'failed') throw new CallCreationFailedError(earlier);
       return { call: earlier, replayed: true };
     }
@@ -70,12 +72,19 @@ export class CallsService {
     return { call: await this.creation.create(call), replayed: false };
   }
 
-  /** `maxQueued`: a full queue refuses new requests (503), so callers can go elsewhere. */
-  private async assertQueueHasRoom(queueId: string): Promise<void> {
+  /**
+   * `maxQueued`: a full queue refuses new requests (503), so callers can go elsewhere. Counted
+   * after the insert, under a lock per queue, so that parallel requests cannot all see room.
+   */
+  private async assertQueueHasRoom(
+    queueId: string,
+    trx: Transaction<BrokerDatabase>,
+  ): Promise<void> {
     const queue = this.directory.queue(queueId);
     if (!queue) return;
-    const waiting = await this.calls.countQueued(queueId, queue.maxQueued);
-    if (waiting >= queue.maxQueued) throw new QueueFullError(queue);
+    await lockPerson(trx, 'queue', queueId);
+    const waiting = await this.calls.countQueued(queueId, queue.maxQueued + 1, trx);
+    if (waiting > queue.maxQueued) throw new QueueFullError(queue);
   }
 
   /** A routed call waits in its queue (no xAssist call yet); routing picks it up from the bus. */

@@ -268,7 +268,17 @@ export class KyselyCallRepository extends CallRepository {
             'in',
             eb.selectFrom('call_experts').select('call_id').where('expert_id', '=', person),
           ),
-          ...(includeQueued ? [eb('status', '=', 'queued')] : []),
+          // isQueueWatchable in SQL: waiting, or routed and unanswered with nobody accepting.
+          ...(includeQueued
+            ? [
+                eb('status', '=', 'queued'),
+                eb.and([
+                  eb('status', '=', 'unanswered'),
+                  eb('queue_id', 'is not', null),
+                  eb('accepted_by_id', 'is', null),
+                ]),
+              ]
+            : []),
         ]),
       );
     }
@@ -299,12 +309,21 @@ export class KyselyCallRepository extends CallRepository {
     return rows.map(eventFromRow);
   }
 
-  async countQueued(queueId: string, limit: number): Promise<number> {
-    const rows = await this.db
+  async countQueued(
+    queueId: string,
+    limit: number,
+    trx?: Transaction<BrokerDatabase>,
+  ): Promise<number> {
+    const rows = await (trx ?? this.db)
       .selectFrom('calls')
       .select('id')
-      .where('status', '=', 'queued')
       .where('queue_id', '=', queueId)
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'queued'),
+          eb.and([eb('status', '=', 'creating'), eb('accepted_by_id', 'is', null)]),
+        ]),
+      )
       .limit(limit)
       .execute();
     return rows.length;

@@ -140,6 +140,10 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
       );
       return this.creation.recordRinging(current, match.log);
     }
+    if (match.kind === 'none' && current.queueId !== null) {
+      this.logger.warn(context, 'an interrupted accept made no xAssist call; back to its queue');
+      return this.requeue(current);
+    }
     const reason = match.kind === 'several' ? FAILURE_REASON.ambiguous : FAILURE_REASON.notCreated;
     this.logger.warn(
       { ...context, ...(match.kind === 'several' ? { xassistCallIds: match.xassistCallIds } : {}) },
@@ -148,12 +152,33 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
     return this.fail(current, reason);
   }
 
+  /** A routed call xAssist never made waits in its queue again, to be offered anew. */
+  private async requeue(call: CallRecord): Promise<CallRecord> {
+    return this.commitWhileCreating(call, (change) => {
+      change.noteRouting('accept_failed');
+      change.transition('queued', {
+        experts: [],
+        acceptedById: null,
+        queuedAt: call.queuedAt ?? call.createdAt,
+      });
+    });
+  }
+
   /** `failed` if still `creating`; a call moved on meanwhile (a cancel) is answered as it is. */
   private async fail(call: CallRecord, reason: string): Promise<CallRecord> {
+    return this.commitWhileCreating(call, (change) =>
+      change.transition('failed', { failureReason: reason }),
+    );
+  }
+
+  private async commitWhileCreating(
+    call: CallRecord,
+    build: (change: CallChange) => void,
+  ): Promise<CallRecord> {
     let current = call;
     for (let attempt = 0; attempt < 5 && current.status === 'creating'; attempt++) {
       const change = new CallChange(current, this.clock.isoNow());
-      change.transition('failed', { failureReason: reason });
+      build(change);
       try {
         await this.ledger.record(change);
         return change.call;

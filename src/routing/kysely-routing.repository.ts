@@ -264,15 +264,15 @@ export class KyselyRoutingRepository extends RoutingRepository {
     return rows.map(offerFromRow);
   }
 
-  async releaseAccepted(offerId: string, at: string): Promise<Offer | undefined> {
-    const row = await this.db
+  async releaseAccepted(callId: string, at: string): Promise<Offer[]> {
+    const rows = await this.db
       .updateTable('offers')
       .set({ status: 'rescinded', ended_at: at })
-      .where('id', '=', offerId)
+      .where('call_id', '=', callId)
       .where('status', '=', 'accepted')
       .returningAll()
-      .executeTakeFirst();
-    return row ? offerFromRow(row) : undefined;
+      .execute();
+    return rows.map(offerFromRow);
   }
 
   async rescindPending(callId: string, at: string): Promise<Offer[]> {

@@ -22,6 +22,7 @@ import { OfferService } from './offer.service.js';
 import { PresenceService } from './presence.service.js';
 import { estimatedWaitSeconds, queuePositions } from './queue-order.js';
 import type { QueuedRequest } from './routing.model.js';
+import { RoutingRepository } from './routing.repository.js';
 import { RoutingNotices } from './routing-notices.js';
 import { dueEscalationSteps, eligibleExperts, maxWaitReached } from './routing-rules.js';
 
@@ -57,6 +58,7 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
     private readonly ledger: CallLedger,
     private readonly bus: CallUpdatesBus,
     private readonly offers: OfferService,
+    private readonly repository: RoutingRepository,
     private readonly presence: PresenceService,
     private readonly directory: DirectoryService,
     private readonly placements: QueuePlacements,
@@ -215,7 +217,15 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
   /** What a committed change of some call means for routing. */
   private onCallUpdate({ call, events }: CallUpdate): void {
     const types = new Set(events.map((event) => event.type));
-    if (types.has('status.queued')) this.kick();
+    if (types.has('status.queued')) {
+      // Queued anew or back in the queue: an offer accepted before no longer holds it.
+      this.repository
+        .releaseAccepted(call.id, this.clock.isoNow())
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, callId: call.id }, 'releasing an accepted offer failed'),
+        )
+        .finally(() => this.kick());
+    }
     if (types.has('status.creating') && call.queueId !== null && call.queuedAt !== null) {
       const seconds = (ms(call.updatedAt) - ms(call.queuedAt)) / 1000;
       this.history.add(call.queueId, seconds);

@@ -5,7 +5,6 @@ import { participantOf } from '../calls/call-request.js';
 import { CallRepository } from '../calls/call.repository.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import { NotFoundError } from '../common/broker-error.js';
-import { Clock } from '../common/clock.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -13,7 +12,6 @@ import { OfferService } from './offer.service.js';
 import { QueueDispatcher } from './queue-dispatcher.service.js';
 import type { Offer } from './routing.model.js';
 import { RoutingNotices } from './routing-notices.js';
-import { RoutingRepository } from './routing.repository.js';
 
 /** An offer with the call it is for, as REST answers and socket acknowledgements carry them. */
 export interface OfferWithCall {
@@ -29,7 +27,6 @@ export interface OfferWithCall {
 export class RoutedCalls {
   constructor(
     private readonly offers: OfferService,
-    private readonly repository: RoutingRepository,
     private readonly calls: CallRepository,
     private readonly creation: CallCreation,
     private readonly placements: QueuePlacements,
@@ -37,7 +34,6 @@ export class RoutedCalls {
     private readonly notices: RoutingNotices,
     private readonly directory: DirectoryService,
     private readonly metrics: MetricsService,
-    private readonly clock: Clock,
   ) {}
 
   /**
@@ -59,7 +55,7 @@ export class RoutedCalls {
       const created = await this.creation.acceptRouted(call, expert);
       return { offer, call: this.placements.view(created) };
     } catch (error) {
-      await this.repository.releaseAccepted(offer.id, this.clock.isoNow());
+      // Back in its queue (the dispatcher releases the offer), or no longer waiting at all.
       this.dispatcher.kick();
       throw error;
     }

@@ -56,10 +56,10 @@ export abstract class RoutingRepository {
   /** Pending offers whose expiry has come become `timed_out`; returns them. */
   abstract timeOutDue(at: string): Promise<Offer[]>;
   /**
-   * The accepted offer of a call that went back to its queue (xAssist failed at the accept)
-   * becomes `rescinded`, so that the call can be offered again; returns it, if it was accepted.
+   * The accepted offer of a call that went back to its queue (xAssist failed at the accept, or
+   * a crash interrupted it) becomes `rescinded`, so that the call can be offered again.
    */
-  abstract releaseAccepted(offerId: string, at: string): Promise<Offer | undefined>;
+  abstract releaseAccepted(callId: string, at: string): Promise<Offer[]>;
   /** The call stopped waiting (cancelled, unanswered): its pending offers become `rescinded`. */
   abstract rescindPending(callId: string, at: string): Promise<Offer[]>;
 }

@@ -13,15 +13,26 @@ export function seesQueuedCalls(person: Person): boolean {
 }
 
 /**
- * A technician sees their own calls; an expert the calls they are invited to, and the calls
- * waiting in a queue.
+ * A technician sees their own calls; an expert the calls they are invited to, and the queues'
+ * requests (isQueueWatchable).
  */
 export function canSeeCall(
   person: Person,
-  call: Pick<CallRecord, 'technician' | 'experts' | 'status'>,
+  call: Pick<CallRecord, 'technician' | 'experts' | 'status' | 'queueId'>,
 ): boolean {
   if (seesEveryCall(person)) return true;
   if (hasRole(person, 'technician') && call.technician.id === person.id) return true;
   if (!hasRole(person, 'expert')) return false;
-  return call.status === 'queued' || call.experts.some((expert) => expert.id === person.id);
+  return isQueueWatchable(call) || call.experts.some((expert) => expert.id === person.id);
+}
+
+/**
+ * What the experts watching the queues see: requests waiting, and those nobody took (unanswered
+ * with no expert), so that one of them can call the technician back.
+ */
+export function isQueueWatchable(
+  call: Pick<CallRecord, 'status' | 'queueId' | 'experts'>,
+): boolean {
+  if (call.status === 'queued') return true;
+  return call.status === 'unanswered' && call.queueId !== null && call.experts.length === 0;
 }

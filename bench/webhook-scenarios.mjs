@@ -1,0 +1,207 @@
+/**
+ * Webhooks through the outbox: how many deliveries per second one broker sends to a local
+ * receiver, and how long a call change takes to reach it (p50, p99). `npm run bench -- --only
+ * webhooks` runs these alone; so does `node bench/webhook-scenarios.mjs [--quick]`.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Cluster } from './lib/cluster.mjs';
+import { percentile } from './lib/stats.mjs';
+
+/** Answers 204 to every POST and notes when each webhook-id first arrived. */
+async function receiver() {
+  const arrivals = new Map();
+  let requests = 0;
+  const server = createServer((request, response) => {
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      requests++;
+      const id = request.headers['webhook-id'];
+      if (!arrivals.has(id))
+        arrivals.set(id, { at: Date.now(), body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hooks`,
+    arrivals,
+    get requests() {
+      return requests;
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+const until = async (check, timeoutMs) => {
+  const end = Date.now() + timeoutMs;
+  while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
+  return check();
+};
+
+/** A delivery as the broker's commit hook writes it, straight into the outbox of its database. */
+function outboxRow(webhookId, callId, seq, now) {
+  const body = JSON.stringify({
+    type: 'call.status_changed',
+    timestamp: now,
+    data: { call: { id: callId, status: 'ringing', seq, title: 'Bench call' }, event: { seq } },
+  });
+  return [
+    `msg_${randomUUID()}`,
+    'webhook',
+    webhookId,
+    'erp',
+    callId,
+    seq,
+    0,
+    'call.status_changed',
+    body,
+    'pending',
+    0,
+    now,
+    now,
+  ];
+}
+
+export async function webhooks({ backlog, callsPerBacklog, probes, log }) {
+  const hooks = await receiver();
+  const cluster = await new Cluster({
+    technicians: probes,
+    brokerEnv: {
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_RATE_PER_SECOND: '10000',
+      OUTBOX_BATCH_SIZE: '500',
+    },
+  }).start();
+  try {
+    const webhook = await cluster.brokerApi('POST', '/v1/webhooks', {
+      url: hooks.url,
+      eventTypes: ['call.created', 'call.status_changed', 'call.ended'],
+    });
+
+    // Call change -> webhook: each probe call's status.ringing, from its commit (event.at) to arrival.
+    log(`webhooks: delay of ${probes} call changes`);
+    const delays = [];
+    for (let i = 0; i < probes; i++) {
+      const call = await cluster.createCall(i);
+      const found = () =>
+        [...hooks.arrivals.values()].find(
+          (hook) => hook.body.includes(call.id) && hook.body.includes('"status.ringing"'),
+        );
+      if (await until(() => found() !== undefined, 5_000)) {
+        const hook = found();
+        delays.push(hook.at - Date.parse(JSON.parse(hook.body).data.event.at));
+      }
+      await cluster.brokerApi('POST', `/v1/calls/${call.id}/cancel`);
+    }
+    await until(() => hooks.arrivals.size >= probes * 4, 10_000);
+
+    // Throughput: a backlog written at once (as a burst of commits would), drained to the receiver.
+    log(`webhooks: draining a backlog of ${backlog} deliveries`);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(cluster.dir, 'broker.db'));
+    db.pragma('busy_timeout = 5000');
+    const before = hooks.arrivals.size;
+    const insert = db.prepare(
+      `INSERT INTO outbox (id, destination_kind, destination_id, owner_id, call_id, seq, position,
+        event_type, payload, status, attempts, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const now = new Date().toISOString();
+    const calls = Array.from({ length: callsPerBacklog }, () => randomUUID());
+    db.transaction(() => {
+      for (let n = 0; n < backlog; n++)
+        insert.run(
+          ...outboxRow(
+            webhook.id,
+            calls[n % callsPerBacklog],
+            1 + Math.floor(n / callsPerBacklog),
+            now,
+          ),
+        );
+    })();
+    db.close();
+    const written = Date.now();
+    const drained = await until(() => hooks.arrivals.size - before >= backlog, 120_000);
+    const last = Math.max(...[...hooks.arrivals.values()].map((hook) => hook.at));
+    return {
+      probes: delays.length,
+      p50: percentile(delays, 50),
+      p99: percentile(delays, 99),
+      backlog,
+      callsPerBacklog,
+      drained,
+      perSecond: (backlog / Math.max(1, last - written)) * 1000,
+      duplicates: hooks.requests - hooks.arrivals.size,
+    };
+  } finally {
+    await cluster.stop();
+    await hooks.close();
+  }
+}
+
+const SECTION_START =
+  '<!-- webhooks: rewritten by npm run bench and npm run bench -- --only webhooks -->';
+const SECTION_END = '<!-- /webhooks -->';
+
+/** Runs the webhook scenarios, prints their table and (unless quick) rewrites their section of docs/benchmarks.md. */
+export async function runWebhookBench({ quick, log }) {
+  const started = Date.now();
+  const loadBefore = loadavg()[0];
+  const r = await webhooks({
+    backlog: quick ? 500 : 5000,
+    callsPerBacklog: quick ? 50 : 500,
+    probes: quick ? 20 : 200,
+    log,
+  });
+  const ms = (value) => `${value.toFixed(0)} ms`;
+  const section = [
+    SECTION_START,
+    '',
+    '## Webhooks and the outbox',
+    '',
+    `Measured with \`npm run bench -- --only webhooks\` (${Math.round((Date.now() - started) / 1000)} s); ` +
+      `load average of the machine ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after. ` +
+      'One broker on SQLite, one webhook subscribed to every call event, a local receiver answering 204. ' +
+      `Delay: ${r.probes} calls asked for one after another, from the commit of each \`status.ringing\` (the event's \`at\`) ` +
+      'to its arrival at the receiver. Throughput: ' +
+      `${r.backlog} deliveries written into the outbox at once (${r.callsPerBacklog} calls, ${r.backlog / r.callsPerBacklog} in seq order each), ` +
+      'drained at WEBHOOK_RATE_PER_SECOND=10000, each signed and POSTed once.',
+    '',
+    '| measure | figure |',
+    '|---|---|',
+    `| call change to webhook, p50 / p99 (${r.probes} changes) | ${ms(r.p50)} / ${ms(r.p99)} |`,
+    `| outbox throughput, ${r.backlog} deliveries to one receiver | ${r.perSecond.toFixed(0)} a second${r.drained ? '' : ' (**not all delivered in 120 s**)'} |`,
+    `| requests repeated (the same webhook-id twice) | ${r.duplicates} |`,
+    '',
+    SECTION_END,
+  ].join('\n');
+  process.stdout.write(`${section}\n`);
+  if (quick) return r;
+  const path = 'docs/benchmarks.md';
+  const previous = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const next = previous.includes(SECTION_START)
+    ? previous.slice(0, previous.indexOf(SECTION_START)) +
+      section +
+      previous.slice(previous.indexOf(SECTION_END) + SECTION_END.length)
+    : `${previous.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, next);
+  execFileSync(
+    process.execPath,
+    ['node_modules/prettier/bin/prettier.cjs', '--write', '--log-level', 'warn', path],
+    { stdio: 'inherit' },
+  );
+  return r;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runWebhookBench({
+    quick: process.argv.includes('--quick'),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+}

@@ -33,6 +33,16 @@ export interface CallListQuery {
 /** Rows another module writes in the same transaction as a call change (the webhook outbox). */
 export type WriteAlongside = (trx: Transaction<BrokerDatabase>) => Promise<void>;
 
+/** What routing reads of every waiting call on each tick: a few columns, no JSON to parse. */
+export interface QueuedSummary {
+  id: string;
+  queueId: string;
+  priority: CallRecord['priority'];
+  queuedAt: string;
+  technicianId: string;
+  escalationsDone: number[];
+}
+
 /** Another writer changed the call first; reload and try again. */
 export class StaleCallError extends Error {
   override name = 'StaleCallError';
@@ -70,6 +80,10 @@ export abstract class CallRepository {
     limit: number,
     trx?: Transaction<BrokerDatabase>,
   ): Promise<number>;
+  /** Every call waiting in a queue now, as routing needs it. */
+  abstract queuedSummaries(): Promise<QueuedSummary[]>;
+  /** The calls with these ids (those that exist), in no particular order. */
+  abstract findMany(ids: readonly string[]): Promise<CallRecord[]>;
   abstract withStatus(statuses: readonly CallStatus[]): Promise<CallRecord[]>;
   abstract seenXAssistEventIds(callId: string): Promise<Set<string>>;
   /** Which of these xAssist calls a broker call is linked to already. */

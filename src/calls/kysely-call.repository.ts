@@ -17,6 +17,7 @@ import {
   type CallListQuery,
   type IdempotencyClaim,
   type InsertOutcome,
+  type QueuedSummary,
   type WriteAlongside,
 } from './call.repository.js';
 
@@ -327,6 +328,32 @@ export class KyselyCallRepository extends CallRepository {
       .limit(limit)
       .execute();
     return rows.length;
+  }
+
+  async queuedSummaries(): Promise<QueuedSummary[]> {
+    const rows = await this.db
+      .selectFrom('calls')
+      .select(['id', 'queue_id', 'priority', 'queued_at', 'created_at', 'technician_id'])
+      .select('escalations_json')
+      .where('status', '=', 'queued')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      queueId: row.queue_id ?? '',
+      priority: (row.priority ?? 'normal') as Priority,
+      queuedAt: row.queued_at ?? row.created_at,
+      technicianId: row.technician_id,
+      escalationsDone: row.escalations_json === null ? [] : JSON.parse(row.escalations_json),
+    }));
+  }
+
+  async findMany(ids: readonly string[]): Promise<CallRecord[]> {
+    const found: CallRecord[] = [];
+    for (const chunk of chunks([...ids])) {
+      const rows = await this.db.selectFrom('calls').selectAll().where('id', 'in', chunk).execute();
+      found.push(...rows.map(fromRow));
+    }
+    return found;
   }
 
   async withStatus(statuses: readonly CallStatus[]): Promise<CallRecord[]> {

@@ -9,7 +9,7 @@ import { CallChange } from '../calls/call-change.js';
 import { CallLedger } from '../calls/call-ledger.service.js';
 import { isEnded } from '../calls/call-lifecycle.js';
 import type { CallRecord, CallUpdate, QueuePlacement } from '../calls/call.model.js';
-import { CallRepository, StaleCallError } from '../calls/call.repository.js';
+import { CallRepository, StaleCallError, type QueuedSummary } from '../calls/call.repository.js';
 import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import { Clock, type TimerHandle } from '../common/clock.js';
@@ -28,12 +28,12 @@ import { dueEscalationSteps, eligibleExperts, maxWaitReached } from './routing-r
 
 const ms = (iso: string): number => Date.parse(iso);
 
-export function queuedRequestOf(call: CallRecord): QueuedRequest {
+export function queuedRequestOf(call: QueuedSummary): QueuedRequest {
   return {
     callId: call.id,
-    queueId: call.queueId ?? '',
+    queueId: call.queueId,
     priority: call.priority,
-    queuedAt: call.queuedAt ?? call.createdAt,
+    queuedAt: call.queuedAt,
   };
 }
 
@@ -129,14 +129,15 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
       this.notices.emit('offer.ended', { offer });
     }
     const nowMs = this.clock.now();
-    const waiting: CallRecord[] = [];
-    for (const call of await this.calls.withStatus(['queued'])) {
-      const now = await this.advance(call, nowMs);
-      if (now?.status === 'queued') waiting.push(now);
+    // A few columns of every waiting call; whole records only of the calls something happens to.
+    const waiting: QueuedSummary[] = [];
+    for (const summary of await this.calls.queuedSummaries()) {
+      if (await this.advance(summary, nowMs)) waiting.push(summary);
     }
-    const byId = new Map(waiting.map((call) => [call.id, call]));
-    for (const offer of await this.offers.route(waiting.map(queuedRequestOf))) {
-      const call = byId.get(offer.callId);
+    const made = await this.offers.route(waiting.map(queuedRequestOf));
+    const offered = await this.records(made.map((offer) => offer.callId));
+    for (const offer of made) {
+      const call = offered.get(offer.callId);
       if (!call) continue;
       this.metrics.offers.inc({ outcome: 'created' });
       this.notices.emit('offer.created', { offer, call: this.placements.view(call) });
@@ -144,32 +145,45 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
     await this.place(waiting, nowMs);
   }
 
+  private async records(ids: readonly string[]): Promise<Map<string, CallRecord>> {
+    if (ids.length === 0) return new Map();
+    const calls = await this.calls.findMany([...new Set(ids)]);
+    return new Map(calls.map((call) => [call.id, call]));
+  }
+
   /**
    * What the passing of time does to one waiting request: past maxWaitSeconds it ends
-   * unanswered; due escalation steps run (once each). Returns the call as it now is, or
-   * undefined when another writer got there first (the next tick looks again).
+   * unanswered; due escalation steps run (once each). True while it still waits (as far as this
+   * tick knows: another writer may have got there first, and the next tick looks again).
    */
-  private async advance(call: CallRecord, nowMs: number): Promise<CallRecord | undefined> {
-    const queue = call.queueId === null ? undefined : this.directory.queue(call.queueId);
-    const queuedAtMs = ms(queuedRequestOf(call).queuedAt);
+  private async advance(summary: QueuedSummary, nowMs: number): Promise<boolean> {
+    const queue = this.directory.queue(summary.queueId);
+    const queuedAtMs = ms(summary.queuedAt);
+    const expired = !queue || maxWaitReached(queue, queuedAtMs, nowMs);
+    const escalated = expired
+      ? []
+      : dueEscalationSteps(queue, queuedAtMs, nowMs, new Set(summary.escalationsDone));
+    if (!expired && escalated.length === 0) return true;
+    const call = await this.calls.find(summary.id);
+    if (call?.status !== 'queued') return false;
     const change = new CallChange(call, new Date(nowMs).toISOString());
-    let escalated: number[] = [];
-    if (!queue || maxWaitReached(queue, queuedAtMs, nowMs)) {
+    if (expired) {
       change.transition('unanswered');
     } else {
-      escalated = dueEscalationSteps(queue, queuedAtMs, nowMs, new Set(call.escalationsDone));
-      if (escalated.length === 0) return call;
       change.call.escalationsDone = [...call.escalationsDone, ...escalated];
       change.noteRouting('escalated');
     }
     try {
       await this.ledger.record(change);
     } catch (error) {
-      if (error instanceof StaleCallError) return undefined;
+      if (error instanceof StaleCallError) return false;
       throw error;
     }
-    if (change.call.status === 'unanswered')
-      this.metrics.queuedUnanswered.inc({ queue: call.queueId ?? '' });
+    if (expired) {
+      this.metrics.queuedUnanswered.inc({ queue: summary.queueId });
+      return false;
+    }
+    summary.escalationsDone = change.call.escalationsDone;
     for (const index of escalated) {
       const step = queue!.escalation[index];
       if (step.notifySupervisors) {
@@ -177,11 +191,11 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
         this.notices.emit('queue.escalated', { call: view, step: { ...step, index } });
       }
     }
-    return change.call;
+    return true;
   }
 
   /** Each waiting request's position and estimate; those that changed are pushed. */
-  private async place(waiting: readonly CallRecord[], nowMs: number): Promise<void> {
+  private async place(waiting: readonly QueuedSummary[], nowMs: number): Promise<void> {
     const requests = waiting.map(queuedRequestOf);
     const positions = queuePositions(requests);
     const standing = await this.presence.standing();
@@ -203,14 +217,13 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
             );
       next.set(request.callId, { position, estimatedWaitSeconds: estimate });
     }
-    const byId = new Map(waiting.map((call) => [call.id, call]));
-    for (const callId of this.placements.replace(next)) {
-      const call = byId.get(callId);
-      if (call)
-        this.notices.emit('call.placed', {
-          call: this.placements.view(call),
-          technicianId: call.technician.id,
-        });
+    const changed = await this.records(this.placements.replace(next));
+    for (const call of changed.values()) {
+      if (call.status !== 'queued') continue;
+      this.notices.emit('call.placed', {
+        call: this.placements.view(call),
+        technicianId: call.technician.id,
+      });
     }
   }
 

@@ -19,7 +19,6 @@ import { QueuePlacements } from '../calls/queue-placements.js';
 import { Clock } from '../common/clock.js';
 import { errorAnswer, logServerSide } from '../common/error-answer.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { MAX_BODY_BYTES } from '../common/limits.js';
 import { validatePayload } from '../common/validation.js';
 import type { Person } from '../directory/person.js';
 import { QuotasService } from '../quotas/quotas.service.js';
@@ -63,12 +62,8 @@ const SESSION_EXPIRED = 'token has expired; connect again with a fresh token';
  * they may see, and delivers the notices calls/call-notices.ts derives from every committed
  * change (the glasses are rung there, once an expert has joined). It decides nothing itself.
  */
-@WebSocketGateway({
-  connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false },
-  pingInterval: 10_000,
-  pingTimeout: 10_000,
-  maxHttpBufferSize: MAX_BODY_BYTES,
-})
+// The io server's options are IO_SERVER_OPTIONS, applied by BrokerIoAdapter (src/edge).
+@WebSocketGateway()
 export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
   @WebSocketServer() private server!: BrokerServer;
   private unsubscribe?: () => void;

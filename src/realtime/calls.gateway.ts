@@ -90,7 +90,9 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
         (error: unknown) => next(this.refusal(error)),
       );
     });
-    this.unsubscribe = this.bus.subscribe((update) => this.push(update));
+    // Delivered on the next turn of the event loop, in commit order (setImmediate is FIFO): the
+    // broadcast to every watching socket must not hold up the request that made the change.
+    this.unsubscribe = this.bus.subscribe((update) => setImmediate(() => this.push(update)));
   }
 
   /** The handshake: a valid token, and a free socket slot for its person. */

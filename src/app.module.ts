@@ -11,6 +11,7 @@ import { DirectoryModule } from './directory/directory.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ROOT_LOGGER } from './logging/logger.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { PagingModule } from './paging/paging.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { RoutingModule } from './routing/routing.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -47,6 +48,7 @@ export class AppModule {
         RealtimeModule,
         RoutingModule,
         WebhooksModule,
+        PagingModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

@@ -9,6 +9,7 @@ import { ConfigError, type Env, integer, oneOf, required, text, url } from './en
 import { glassesConfig, type GlassesConfig } from './glasses-config.js';
 import { httpConfig, type HttpTimeouts } from './http-config.js';
 import { brokerMode, type BrokerMode } from './mode-config.js';
+import { pagingConfig, type PagingConfig } from './paging-config.js';
 import { pollingConfig, type PollingConfig } from './polling-config.js';
 import { quotaConfig, type QuotaConfig } from './quota-config.js';
 import { webhookConfig, type WebhookConfig } from './webhook-config.js';
@@ -55,6 +56,8 @@ export interface AppConfig {
   /** CHANNELS_FILE: the chat channels; unset means none. */
   channelsFile: string | undefined;
   webhooks: WebhookConfig;
+  /** Chat paging: accept links, and the channels file read with this environment. */
+  paging: PagingConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -129,6 +132,7 @@ export function loadConfig(env: Env): AppConfig {
     ...routingConfig(env),
     ...channelsConfig(env),
     ...webhookConfig(env),
+    ...pagingConfig(env, demoMode),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { outboxMigrations } from '../outbox/outbox.schema.js';
+import { pagingMigrations } from '../paging/paging.schema.js';
 import { quotaMigrations } from '../quotas/quota.schema.js';
 import { routingMigrations } from '../routing/routing.schema.js';
 import { webhookMigrations } from '../webhooks/webhook.schema.js';
@@ -160,6 +161,7 @@ export const migrationProvider: MigrationProvider = {
     ...quotaMigrations,
     ...webhookMigrations,
     ...outboxMigrations,
+    ...pagingMigrations,
     ...writeProbeMigrations,
   }),
 };

@@ -1,4 +1,5 @@
 import type { OutboxTables } from '../outbox/outbox.schema.js';
+import type { PagingTables } from '../paging/paging.schema.js';
 import type { QuotaTables } from '../quotas/quota.schema.js';
 import type { RoutingTables } from '../routing/routing.schema.js';
 import type { WebhookTables } from '../webhooks/webhook.schema.js';
@@ -82,7 +83,8 @@ export interface XAssistEventsSeenTable {
   event_id: string;
 }
 
-export interface BrokerDatabase extends RoutingTables, QuotaTables, WebhookTables, OutboxTables {
+export interface BrokerDatabase
+  extends RoutingTables, QuotaTables, WebhookTables, OutboxTables, PagingTables {
   calls: CallsTable;
   call_experts: CallExpertsTable;
   call_events: CallEventsTable;

@@ -8,7 +8,7 @@ import type { OutboxTable } from './outbox.schema.js';
 function fromRow(row: Selectable<OutboxTable>): Delivery {
   return {
     id: row.id,
-    destinationKind: row.destination_kind as 'webhook',
+    destinationKind: row.destination_kind as Delivery['destinationKind'],
     destinationId: row.destination_id,
     ownerId: row.owner_id,
     callId: row.call_id,

@@ -6,7 +6,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** A message to write into the outbox, in the transaction of the change that caused it. */
 export interface OutboxMessage {
   id: string;
-  destinationKind: 'webhook';
+  /** A webhook, or a chat channel of CHANNELS_FILE (a page). */
+  destinationKind: 'webhook' | 'chat';
   destinationId: string;
   ownerId: string | null;
   callId: string;

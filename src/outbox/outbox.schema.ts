@@ -9,7 +9,7 @@ import type { Kysely, Migration } from 'kysely';
 export interface OutboxTable {
   /** Also the message id the receiver sees (`webhook-id`): the same on every attempt. */
   id: string;
-  /** `webhook` (the only kind so far). */
+  /** `webhook`, or `chat` (a page to a channel of CHANNELS_FILE). */
   destination_kind: string;
   destination_id: string;
   /** Who may see and retry it besides supervisors (the webhook's owner). */

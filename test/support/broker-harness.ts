@@ -63,6 +63,8 @@ export interface HarnessOptions {
   simulator?: SimulatorOptions;
   /** Show what demo mode shows (the dashboard's demo button) while still using the harness's own simulator. */
   demoMode?: boolean;
+  /** The directory file's people; PEOPLE by default (give the same ids: the simulator knows those). */
+  people?: unknown[];
   /** The directory file's "queues" (routing); none by default. */
   queues?: unknown[];
   /** Makes a fresh database (dropped by stop()); default a SQLite file in the harness's folder. */
@@ -93,7 +95,10 @@ export class BrokerHarness {
       ...this.options.simulator,
     });
     const directoryFile = join(this.dir, 'people.json');
-    writeFileSync(directoryFile, JSON.stringify({ people: PEOPLE, queues: this.options.queues }));
+    writeFileSync(
+      directoryFile,
+      JSON.stringify({ people: this.options.people ?? PEOPLE, queues: this.options.queues }),
+    );
     this.database = await this.options.database?.();
     this.config = loadConfig({
       XASSIST_BASE_URL: await this.simulator.listen(),

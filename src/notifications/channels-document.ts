@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { ChannelsFileError, parseChannelsFile, type ChannelSettings } from './channels-file.js';
+
+/** What may be paged (docs/notifications.md, "Paging"). */
+export const PAGE_EVENTS = ['queued', 'escalated', 'unanswered', 'missed', 'ended'] as const;
+export type PageEvent = (typeof PAGE_EVENTS)[number];
+
+/** One paging rule: calls of `queue` (`*`: any call, queued or direct) page `channel` on `on`. */
+export interface PagingRule {
+  queue: string;
+  channel: string;
+  on: PageEvent[];
+}
+
+/** CHANNELS_FILE as a whole: the channels and the rules that say what is paged to which. */
+export interface ChannelsDocument {
+  channels: ChannelSettings[];
+  rules: PagingRule[];
+}
+
+type Env = Record<string, string | undefined>;
+type Raw = Record<string, unknown>;
+const isObject = (value: unknown): value is Raw =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const RULE_KEYS = ['queue', 'channel', 'on'];
+const QUEUE = /^([A-Za-z0-9._-]{1,64}|\*)$/;
+
+/**
+ * The `paging` part: `{"rules": [{"queue": "pumps", "channel": "ops-robot", "on": ["queued"]}]}`.
+ * One line per mistake; queue ids are checked against the directory at start-up (the paging
+ * module), since the directory is another file.
+ */
+export function parsePagingRules(input: unknown, channelIds: ReadonlySet<string>): PagingRule[] {
+  if (input === undefined) return [];
+  if (!isObject(input) || !Array.isArray(input.rules))
+    throw new ChannelsFileError('"paging" must be an object with a "rules" array');
+  const lines: string[] = [];
+  for (const key of Object.keys(input))
+    if (key !== 'rules') lines.push(`paging: unknown field "${key}" (known: rules)`);
+  const rules = input.rules.flatMap((raw: unknown, index): PagingRule[] => {
+    const where = `paging.rules[${index}]`;
+    const mistake = (message: string) => lines.push(`${where}: ${message}`);
+    if (!isObject(raw)) {
+      mistake('must be an object');
+      return [];
+    }
+    for (const key of Object.keys(raw))
+      if (!RULE_KEYS.includes(key))
+        mistake(`unknown field "${key}" (known: ${RULE_KEYS.join(', ')})`);
+    const { queue, channel, on } = raw;
+    if (typeof queue !== 'string' || !QUEUE.test(queue))
+      mistake('"queue" must be a queue id or "*" (any call)');
+    if (typeof channel !== 'string') mistake('"channel" must be the id of a channel above');
+    else if (!channelIds.has(channel))
+      mistake(`"channel" is "${channel}", which is no channel above`);
+    const events = Array.isArray(on) ? on : [];
+    if (!Array.isArray(on) || on.length === 0)
+      mistake(`"on" must be a non-empty array of ${PAGE_EVENTS.join(', ')}`);
+    for (const event of events)
+      if (!PAGE_EVENTS.includes(event as PageEvent))
+        mistake(`"on" names ${JSON.stringify(event)}; use ${PAGE_EVENTS.join(', ')}`);
+    return [
+      { queue: String(queue), channel: String(channel), on: [...new Set(events)] as PageEvent[] },
+    ];
+  });
+  if (lines.length > 0) throw new ChannelsFileError(lines.join('\n'));
+  return rules;
+}
+
+/** Channels and paging rules together; every mistake of both parts, one line each. */
+export function parseChannelsDocument(input: unknown, env: Env): ChannelsDocument {
+  const lines: string[] = [];
+  let channels: ChannelSettings[] = [];
+  try {
+    channels = parseChannelsFile(input, env);
+  } catch (error) {
+    if (!(error instanceof ChannelsFileError)) throw error;
+    lines.push(error.message);
+  }
+  const ids = new Set(
+    isObject(input) && Array.isArray(input.channels)
+      ? input.channels.flatMap((raw: unknown) =>
+          isObject(raw) && typeof raw.id === 'string' ? [raw.id] : [],
+        )
+      : [],
+  );
+  let rules: PagingRule[] = [];
+  try {
+    rules = parsePagingRules(isObject(input) ? input.paging : undefined, ids);
+  } catch (error) {
+    if (!(error instanceof ChannelsFileError)) throw error;
+    lines.push(error.message);
+  }
+  if (lines.length > 0) throw new ChannelsFileError(lines.join('\n'));
+  return { channels, rules };
+}
+
+/** Reads and parses the file; every line of the error names the file. */
+export function loadChannelsDocument(file: string, env: Env): ChannelsDocument {
+  const fail = (message: string): never => {
+    throw new ChannelsFileError(
+      message
+        .split('\n')
+        .map((line) => `CHANNELS_FILE ${file}: ${line}`)
+        .join('\n'),
+    );
+  };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return fail(`cannot be read as JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parseChannelsDocument(json, env);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { Notification } from '../notifications/notification.js';
+import type { OutboxSender } from '../outbox/outbox-dispatcher.service.js';
+import type { AttemptOutcome, Delivery } from '../outbox/outbox.model.js';
+import type { PagePayload } from './paging.service.js';
+import { PagingService } from './paging.service.js';
+
+/**
+ * Delivers `chat` outbox rows through the channel they name. The row's id is the message's id,
+ * the same on every retry (DingTalk's msgUuid), so a vendor that deduplicates shows it once.
+ */
+@Injectable()
+export class ChatSender implements OutboxSender {
+  constructor(
+    private readonly paging: PagingService,
+    private readonly http: HttpAdapterHost,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {
+    const channel = this.paging.channels.get(delivery.destinationId);
+    if (!channel)
+      return {
+        status: 'failed',
+        reason: `no channel "${delivery.destinationId}" in CHANNELS_FILE`,
+      };
+    const page = JSON.parse(delivery.payload) as PagePayload;
+    const base = this.baseUrl();
+    const links = page.links.map((link) => ({ label: link.label, url: `${base}${link.path}` }));
+    const message: Notification = {
+      id: delivery.id,
+      title: page.title,
+      // One link per mentioned expert: a single one is the message's button, several are lines.
+      lines: [...page.lines, ...(links.length > 1 ? links.map((l) => `${l.label}: ${l.url}`) : [])],
+      mentions: page.mentions,
+      action: links.length === 1 ? links[0] : undefined,
+    };
+    await paced();
+    return channel.send(message);
+  }
+
+  /** Pages have no "gone": a vendor's permanent refusal is a failed row. */
+  async gone(): Promise<void> {}
+
+  /** PUBLIC_URL, else the address this broker listens on. */
+  private baseUrl(): string {
+    if (this.config.paging.publicUrl) return this.config.paging.publicUrl;
+    const address = this.http.httpAdapter.getHttpServer().address() as AddressInfo | null;
+    if (!address) return `http://localhost:${this.config.port}`;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host === '[::]' || host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
+  }
+}

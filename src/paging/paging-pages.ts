@@ -1,0 +1,152 @@
+import type { CallEventRecord, CallRecord } from '../calls/call.model.js';
+import type { Person } from '../directory/person.js';
+import type { Queue } from '../directory/queue.js';
+import type { PageEvent, PagingRule } from '../notifications/channels-document.js';
+import type { MentionedPerson } from '../notifications/notification.js';
+import { eligibleExperts } from '../routing/routing-rules.js';
+import type { ExpertStanding } from '../routing/routing.model.js';
+
+/** One accept link a page carries, for one mentioned expert (see accept-link.ts). */
+export interface PageLink {
+  expertId: string;
+  label: string;
+  expiresAtMs: number;
+}
+
+/** A page decided, before it is addressed: the outbox row's payload is made from it. */
+export interface PageDraft {
+  event: PageEvent;
+  channel: string;
+  seq: number;
+  title: string;
+  lines: string[];
+  mentions: MentionedPerson[];
+  links: PageLink[];
+}
+
+/** What a committed call event means for paging; undefined when nothing is paged for it. */
+function pageEventOf(event: CallEventRecord): PageEvent | undefined {
+  switch (event.type) {
+    case 'status.queued':
+      return 'queued';
+    case 'routing.escalated':
+      return 'escalated';
+    case 'status.unanswered':
+      return 'unanswered';
+    case 'status.missed':
+      return 'missed';
+    default:
+      return ['status.ended', 'status.failed', 'status.cancelled'].includes(event.type)
+        ? 'ended'
+        : undefined;
+  }
+}
+
+const mention = (person: Person): MentionedPerson => ({
+  id: person.id,
+  displayName: person.displayName,
+  channels: person.channels,
+});
+
+/**
+ * Everyone the queue may offer this call to at `nowMs` whatever their presence: a chat page
+ * reaches experts who are not looking at the dashboard, so skills and escalation steps decide,
+ * not who is available right now.
+ */
+export function pageableExperts(
+  queue: Queue,
+  people: readonly Person[],
+  call: CallRecord,
+  nowMs: number,
+): Person[] {
+  const anyone: ExpertStanding = { status: 'available', busy: false, idleSinceMs: null };
+  const standing = new Map(people.map((person) => [person.id, anyone]));
+  const request = { callId: call.id, queuedAt: call.queuedAt ?? call.createdAt };
+  return eligibleExperts(queue, people, standing, request, [], nowMs);
+}
+
+export interface PagingContext {
+  rules: readonly PagingRule[];
+  people: readonly Person[];
+  queue: (id: string) => Queue | undefined;
+}
+
+/**
+ * The pages one committed change calls for, per matching rule (a rule's queue, or `*`): a queued
+ * request and each escalation step page the queue's experts with one accept link each; calls that
+ * end unanswered or missed page with the supervisors mentioned; `ended` is a summary.
+ */
+export function pagesOf(
+  call: CallRecord,
+  events: readonly CallEventRecord[],
+  context: PagingContext,
+): PageDraft[] {
+  const queue = call.queueId === null ? undefined : context.queue(call.queueId);
+  return events.flatMap((event) => {
+    const kind = pageEventOf(event);
+    if (!kind) return [];
+    const rules = context.rules.filter(
+      (rule) => rule.on.includes(kind) && (rule.queue === '*' || rule.queue === call.queueId),
+    );
+    if (rules.length === 0) return [];
+    const draft = draftOf(kind, call, event, queue, context.people);
+    return draft ? rules.map((rule) => ({ ...draft, channel: rule.channel })) : [];
+  });
+}
+
+function draftOf(
+  kind: PageEvent,
+  call: CallRecord,
+  event: CallEventRecord,
+  queue: Queue | undefined,
+  people: readonly Person[],
+): Omit<PageDraft, 'channel'> | undefined {
+  const where = queue ? `Queue ${queue.name}` : 'Direct call';
+  const who = `Asked by ${call.technician.displayName}`;
+  const base = { event: kind, seq: event.seq, links: [] as PageLink[] };
+  if (kind === 'queued' || kind === 'escalated') {
+    if (!queue) return undefined;
+    const nowMs = Date.parse(event.at);
+    const experts = pageableExperts(queue, people, call, nowMs);
+    const expiresAtMs = Date.parse(call.queuedAt ?? call.createdAt) + queue.maxWaitSeconds * 1000;
+    const step =
+      kind === 'escalated' ? ` (still waiting, step ${call.escalationsDone.length})` : '';
+    return {
+      ...base,
+      title: `${call.priority === 'urgent' ? 'Urgent: ' : ''}Help wanted: ${call.title}${step}`,
+      lines: [`${where}. ${who}.`, 'Open your link to accept; the first to accept takes the call.'],
+      mentions: experts.map(mention),
+      links: experts.map((expert) => ({
+        expertId: expert.id,
+        label: `Accept as ${expert.displayName}`,
+        expiresAtMs,
+      })),
+    };
+  }
+  if (kind === 'unanswered' || kind === 'missed') {
+    const supervisors = people.filter((person) => person.roles.includes('supervisor'));
+    const why = kind === 'unanswered' ? 'nobody accepted it in time' : 'the expert did not join';
+    return {
+      ...base,
+      title: `${kind === 'unanswered' ? 'Unanswered' : 'Missed'}: ${call.title}`,
+      lines: [`${where}. ${who}. The call ended ${kind}: ${why}.`],
+      mentions: supervisors.map(mention),
+    };
+  }
+  const expert = call.experts.find((e) => e.id === (call.joinedExpertId ?? call.acceptedById));
+  const minutes =
+    call.connectedAt && call.endedAt
+      ? Math.round((Date.parse(call.endedAt) - Date.parse(call.connectedAt)) / 60000)
+      : null;
+  return {
+    ...base,
+    title: `Call ${call.status}: ${call.title}`,
+    lines: [
+      `${where}. ${who}.`,
+      ...(expert ? [`Expert: ${expert.displayName}.`] : []),
+      ...(minutes !== null ? [`Talked for about ${minutes} min.`] : []),
+      ...(call.failureReason ? [`Reason: ${call.failureReason}.`] : []),
+    ],
+    mentions: [],
+  };
+}

@@ -1,0 +1,32 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { CallCommitHooks } from '../calls/call-commit-hooks.js';
+import { CallsModule } from '../calls/calls.module.js';
+import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
+import { OutboxModule } from '../outbox/outbox.module.js';
+import { RoutingModule } from '../routing/routing.module.js';
+import { AcceptController } from './accept.controller.js';
+import { AcceptLinks } from './accept-links.service.js';
+import { ChatSender } from './chat-sender.js';
+import { PagingService } from './paging.service.js';
+
+/** Chat paging (issue 12): pages through the outbox to CHANNELS_FILE's channels, accept links. */
+@Module({
+  imports: [CallsModule, OutboxModule, RoutingModule],
+  controllers: [AcceptController],
+  providers: [PagingService, ChatSender, AcceptLinks],
+})
+export class PagingModule implements OnModuleInit {
+  constructor(
+    private readonly hooks: CallCommitHooks,
+    private readonly dispatcher: OutboxDispatcher,
+    private readonly paging: PagingService,
+    private readonly sender: ChatSender,
+  ) {}
+
+  onModuleInit(): void {
+    this.paging.load();
+    this.dispatcher.registerSender('chat', this.sender);
+    if (this.paging.paging)
+      this.hooks.register((update, trx, kind) => this.paging.enqueue(update, trx, kind));
+  }
+}

@@ -1,0 +1,115 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { Transaction } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CallCommitKind } from '../calls/call-commit-hooks.js';
+import type { CallUpdate } from '../calls/call.model.js';
+import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { BrokerDatabase } from '../database/schema.js';
+import { DirectoryService } from '../directory/directory.service.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import { createChannel } from '../notifications/channel-factory.js';
+import type { PagingRule } from '../notifications/channels-document.js';
+import { ChannelsFileError } from '../notifications/channels-file.js';
+import type { NotificationChannel } from '../notifications/notification-channel.port.js';
+import type { MentionedPerson } from '../notifications/notification.js';
+import { OutboxStore } from '../outbox/kysely-outbox.store.js';
+import type { OutboxMessage } from '../outbox/outbox.model.js';
+import { signAcceptLink } from './accept-link.js';
+import { pagesOf } from './paging-pages.js';
+
+/** An outbox row's payload for a page: the links are paths, the sender puts the broker's URL first. */
+export interface PagePayload {
+  title: string;
+  lines: string[];
+  mentions: MentionedPerson[];
+  links: { label: string; path: string }[];
+}
+
+/**
+ * What is paged to which chat channel (the rules of CHANNELS_FILE): decides the pages of each
+ * committed call change and writes them into the outbox in its transaction; the channels
+ * (transports) only deliver them.
+ */
+@Injectable()
+export class PagingService implements OnModuleDestroy {
+  readonly channels = new Map<string, NotificationChannel>();
+  private rules: PagingRule[] = [];
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly outbox: OutboxStore,
+    private readonly directory: DirectoryService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'paging' });
+  }
+
+  /** Reads CHANNELS_FILE; a rule naming a queue the directory lacks fails start-up too. */
+  load(): void {
+    const { channels, rules } = this.config.paging.loadChannels();
+    const unknown = rules.flatMap((rule, index) =>
+      rule.queue === '*' || this.directory.queue(rule.queue)
+        ? []
+        : [
+            `CHANNELS_FILE ${this.config.channelsFile}: paging.rules[${index}]: "queue" is "${rule.queue}", which is no queue of the directory`,
+          ],
+    );
+    if (unknown.length > 0) throw new ChannelsFileError(unknown.join('\n'));
+    for (const settings of channels)
+      this.channels.set(settings.id, createChannel(settings, this.logger, this.clock));
+    this.rules = rules;
+    if (channels.length > 0)
+      this.logger.info({ channels: channels.length, rules: rules.length }, 'chat channels ready');
+  }
+
+  get paging(): boolean {
+    return this.rules.length > 0;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.channels.values()].map((channel) => channel.close()));
+  }
+
+  /** The commit hook: one outbox row per page, in the change's transaction. */
+  async enqueue(
+    update: CallUpdate,
+    trx: Transaction<BrokerDatabase>,
+    kind: CallCommitKind,
+  ): Promise<void> {
+    if (kind === 'inserted' || this.rules.length === 0) return;
+    const drafts = pagesOf(update.call, update.events, {
+      rules: this.rules,
+      people: this.directory.all(),
+      queue: (id) => this.directory.queue(id),
+    });
+    if (drafts.length === 0) return;
+    const key = this.config.paging.acceptLinkSecret;
+    const messages: OutboxMessage[] = drafts.map((draft, position) => {
+      const payload: PagePayload = {
+        title: draft.title,
+        lines: draft.lines,
+        mentions: draft.mentions,
+        links: draft.links.map((link) => ({
+          label: link.label,
+          path: `/accept/${signAcceptLink(key, { callId: update.call.id, expertId: link.expertId, expiresAtMs: link.expiresAtMs })}`,
+        })),
+      };
+      return {
+        id: `page_${randomUUID()}`,
+        destinationKind: 'chat',
+        destinationId: draft.channel,
+        ownerId: null,
+        callId: update.call.id,
+        seq: draft.seq,
+        position,
+        eventType: `page.${draft.event}`,
+        payload: JSON.stringify(payload),
+      };
+    });
+    await this.outbox.add(trx, messages, this.clock.isoNow());
+  }
+}

@@ -1,0 +1,259 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signAcceptLink } from '../src/paging/accept-link.js';
+import { ACCEPT_PAGE_CSP } from '../src/paging/accept-page.js';
+import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messenger.stand-in.js';
+import { DingTalkStandIn } from '../src/notifications/stand-ins/dingtalk.stand-in.js';
+import { BrokerHarness, PEOPLE, waitFor } from './support/broker-harness.js';
+import { brokerDatabases } from './support/environment.js';
+import { RecordingClient } from './support/socket-client.js';
+
+const LINK_SECRET = 'accept-link-secret-for-e2e-0123456789';
+const ROBOT_SECRET = 'SEC0123456789abcdef';
+/** erika is known to DingTalk by her mobile; ed (who has the skill here too) only by name. */
+const PAGING_PEOPLE = PEOPLE.map((person) =>
+  person.id === 'erika'
+    ? { ...person, channels: { dingtalk: { mobile: '13800000001' } } }
+    : person.id === 'ed'
+      ? { ...person, skills: ['pumps'] }
+      : person,
+);
+const QUEUES = [
+  { id: 'pumps', name: 'Pumps', skills: ['pumps'], strategy: 'ring_all', maxWaitSeconds: 60 },
+  { id: 'brief', name: 'Brief', skills: ['pumps'], strategy: 'serial', maxWaitSeconds: 1 },
+];
+
+const text = (message: Record<string, any>): string => message.text.content;
+const linkOf = (content: string, name: string): string => {
+  const line = content.split('\n').find((l) => l.startsWith(`Accept as ${name}: `));
+  if (!line) throw new Error(`no link for ${name} in:\n${content}`);
+  return line.slice(`Accept as ${name}: `.length);
+};
+
+describe.each(await brokerDatabases('paging chat channels'))(
+  'paging through chat channels on $name',
+  ({ create }) => {
+    let sut: BrokerHarness;
+    let robot: DingTalkStandIn;
+    let cam: ChatMessengerStandIn;
+    const dir = mkdtempSync(join(tmpdir(), 'paging-e2e-'));
+    const clients: RecordingClient[] = [];
+    const connect = async (id: string) => {
+      const client = await RecordingClient.connect(sut.url, sut.token(id));
+      clients.push(client);
+      return client;
+    };
+    const page = (url: string, method = 'GET') =>
+      fetch(url, { method, redirect: 'manual' }).then(async (r) => ({
+        status: r.status,
+        html: await r.text(),
+        headers: r.headers,
+      }));
+
+    beforeAll(async () => {
+      robot = await new DingTalkStandIn({ accessToken: 'robot', secret: ROBOT_SECRET }).start();
+      cam = await new ChatMessengerStandIn({ apiToken: 'cam-token', basePath: '/api' }).start();
+      const file = join(dir, 'channels.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          channels: [
+            {
+              id: 'pumps-robot',
+              type: 'dingtalk',
+              webhookUrl: robot.webhookUrl,
+              secret: ROBOT_SECRET,
+              style: 'text',
+            },
+            {
+              id: 'supervisors',
+              type: 'chatMessenger',
+              serverUrl: `${cam.url}/api`,
+              apiToken: { env: 'CAM_TOKEN' },
+              room: 'Supervisors',
+            },
+          ],
+          paging: {
+            rules: [
+              { queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'escalated'] },
+              { queue: '*', channel: 'supervisors', on: ['unanswered', 'missed'] },
+            ],
+          },
+        }),
+      );
+      sut = await new BrokerHarness({
+        people: PAGING_PEOPLE,
+        queues: QUEUES,
+        database: create,
+        env: {
+          CHANNELS_FILE: file,
+          CAM_TOKEN: 'cam-token',
+          ACCEPT_LINK_SECRET: LINK_SECRET,
+          ROUTING_TICK_MS: '50',
+          OUTBOX_POLL_INTERVAL_MS: '50',
+        },
+      }).start();
+    });
+    afterEach(() => {
+      for (const client of clients.splice(0)) client.close();
+    });
+    afterAll(async () => {
+      expect(sut.secretsInLogs()).toEqual([]);
+      await sut.stop();
+      await robot.close();
+      await cam.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('pages a queued request to the group with mentions and one link per expert; the link accepts once', async () => {
+      const erika = await connect('erika');
+      const ed = await connect('ed');
+      await erika.socket.emitWithAck('presence.set', { status: 'available' });
+      await ed.socket.emitWithAck('presence.set', { status: 'available' });
+      const asked = await sut.api('POST', '/v1/calls', {
+        as: 'tom',
+        body: { title: 'Pump 7 vibration', queueId: 'pumps' },
+      });
+      expect(asked.status).toBe(201);
+
+      const [message] = (await waitFor(
+        async () => robot.messages,
+        (m) => m.length >= 1,
+      )) as any[];
+      const content = text(message);
+      expect(content).toContain('Help wanted: Pump 7 vibration');
+      expect(content).toContain('Queue Pumps. Asked by Tom Technician.');
+      expect(message.at.atMobiles).toEqual(['13800000001']);
+      expect(content).toContain('@13800000001');
+      expect(content).toContain('Ed Expert'); // no DingTalk identity: the display name
+      const erikaLink = linkOf(content, 'Erika Expert');
+      const edLink = linkOf(content, 'Ed Expert');
+      expect(erikaLink.startsWith(`${sut.url}/accept/`)).toBe(true);
+      expect(erikaLink).not.toBe(edLink);
+
+      // GET only shows what confirming does, under a CSP that lets the form post here alone.
+      await erika.next('offer.created', (o) => o.call.id === asked.body.id);
+      const shown = await page(erikaLink);
+      expect(shown.status).toBe(200);
+      expect(shown.headers.get('content-security-policy')).toBe(ACCEPT_PAGE_CSP);
+      expect(shown.html).toContain('<form method="post">');
+      expect(shown.html).not.toContain('<script');
+      expect(shown.html).toContain('as Erika Expert');
+      expect((await sut.api('GET', `/v1/calls/${asked.body.id}`, { as: 'sam' })).body.status).toBe(
+        'queued',
+      );
+
+      const accepted = await page(erikaLink, 'POST');
+      expect([accepted.status, accepted.html]).toEqual([200, expect.stringContaining('Accepted')]);
+      const call = await sut.waitForCall(asked.body.id, (c) => c.status === 'ringing');
+      expect(call).toMatchObject({
+        status: 'ringing',
+        acceptedBy: { id: 'erika' },
+        experts: [{ id: 'erika' }],
+      });
+      expect(sut.simulator.state.listCalls()).toHaveLength(1);
+
+      const again = await page(erikaLink, 'POST');
+      expect([again.status, again.html]).toEqual([410, expect.stringContaining('already used')]);
+      const other = await page(edLink, 'POST');
+      expect([other.status, other.html]).toEqual([
+        409,
+        expect.stringContaining('accepted by Erika Expert'),
+      ]);
+      expect(sut.simulator.state.listCalls()).toHaveLength(1);
+
+      // Delivered once: one message, its msgUuid the outbox row's id, the row delivered.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(robot.messages).toHaveLength(1);
+      const rows = await sut.api('GET', '/v1/deliveries?status=delivered', { as: 'sam' });
+      const pages = rows.body.deliveries.filter((d: any) => d.eventType === 'page.queued');
+      expect(pages.map((d: any) => [d.id, d.attempts])).toEqual([[message.msgUuid, 1]]);
+      await sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'sam' });
+    });
+
+    it('refuses forged, malformed, expired and foreign links with a 4xx page, never a 500', async () => {
+      const base = `${sut.url}/accept`;
+      const token = signAcceptLink(LINK_SECRET, {
+        callId: 'c1',
+        expertId: 'erika',
+        expiresAtMs: Date.now() + 60_000,
+      });
+      const [body, signature] = token.split('.');
+      const swapped = signAcceptLink(LINK_SECRET, {
+        callId: 'c1',
+        expertId: 'ed',
+        expiresAtMs: Date.now() + 60_000,
+      }).split('.')[0];
+      const forged = await page(`${base}/${swapped}.${signature}`, 'POST');
+      expect([forged.status, forged.html]).toEqual([403, expect.stringContaining('not valid')]);
+      const otherKey = signAcceptLink('another-key-another-key-another-key', {
+        callId: 'c1',
+        expertId: 'erika',
+        expiresAtMs: Date.now() + 60_000,
+      });
+      expect((await page(`${base}/${otherKey}`)).status).toBe(403);
+      expect((await page(`${base}/not-a-token`)).status).toBe(400);
+      expect((await page(`${base}/${body}.${'A'.repeat(43)}x`)).status).toBe(400);
+      const expired = signAcceptLink(LINK_SECRET, {
+        callId: 'c1',
+        expertId: 'erika',
+        expiresAtMs: Date.now() - 1,
+      });
+      const late = await page(`${base}/${expired}`, 'POST');
+      expect([late.status, late.html]).toEqual([410, expect.stringContaining('expired')]);
+      // Signed for a technician: nobody who can take a call.
+      const tom = signAcceptLink(LINK_SECRET, {
+        callId: 'c1',
+        expertId: 'tom',
+        expiresAtMs: Date.now() + 60_000,
+      });
+      expect((await page(`${base}/${tom}`, 'POST')).status).toBe(403);
+      // A real link for a call that has no offer open to that expert.
+      expect((await page(`${base}/${token}`, 'POST')).status).toBe(409);
+      expect(sut.log.lines.filter((line) => line.includes('"statusCode":500'))).toEqual([]);
+    });
+
+    it('pages supervisors when a request ends unanswered', async () => {
+      const asked = await sut.api('POST', '/v1/calls', {
+        as: 'tina',
+        body: { title: 'Valve V-3 stuck', queueId: 'brief' },
+      });
+      expect(asked.status).toBe(201);
+      await sut.waitForCall(asked.body.id, (c) => c.status === 'unanswered', 5000);
+      const messages = await waitFor(
+        async () => cam.messages.filter((m: any) => String(m.message).includes('Valve V-3')),
+        (m) => m.length >= 1,
+      );
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toMatchObject({ panelName: 'Supervisors' });
+      expect(String(messages[0].message)).toContain('Unanswered: Valve V-3 stuck');
+      expect(String(messages[0].message)).toContain('Sam Supervisor');
+      // The queue has no paging rule of its own: nothing went to the pumps robot for it.
+      expect(robot.messages.filter((m: any) => text(m).includes('Valve'))).toEqual([]);
+    });
+  },
+);
+
+describe('a channels file whose paging rules name a queue the directory lacks', () => {
+  it('fails start-up with one line naming the file and the rule', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paging-bad-'));
+    const file = join(dir, 'channels.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        channels: [{ id: 'hook', type: 'teams', webhookUrl: 'https://example.invalid/x?sig=1' }],
+        paging: { rules: [{ queue: 'valves', channel: 'hook', on: ['queued'] }] },
+      }),
+    );
+    const harness = new BrokerHarness({
+      queues: QUEUES,
+      env: { CHANNELS_FILE: file, ACCEPT_LINK_SECRET: LINK_SECRET },
+    });
+    await expect(harness.start()).rejects.toThrow(
+      `CHANNELS_FILE ${file}: paging.rules[0]: "queue" is "valves", which is no queue of the directory`,
+    );
+    await harness.simulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

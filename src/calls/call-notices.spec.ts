@@ -12,7 +12,13 @@ const event = (type: string, call: CallRecord): CallEventRecord => ({
   status: call.status,
   xassist: null,
 });
-const tom: Person = { id: 'tom', displayName: 'Tom', email: 't@x', roles: ['technician'], skills: [] };
+const tom: Person = {
+  id: 'tom',
+  displayName: 'Tom',
+  email: 't@x',
+  roles: ['technician'],
+  skills: [],
+};
 
 describe('noticesOfUpdate', () => {
   it('rings the technician once, when the batch holds the expert joining', () => {

@@ -92,7 +92,10 @@ export class CallsController {
       query.cursor,
       query.externalRef,
     );
-    return { calls: page.calls.map((call) => this.placements.view(call)), nextCursor: page.nextCursor };
+    return {
+      calls: page.calls.map((call) => this.placements.view(call)),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Get(':id')

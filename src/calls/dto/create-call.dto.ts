@@ -69,7 +69,8 @@ export class CreateCallDto {
 
   @ApiPropertyOptional({
     enum: PRIORITIES,
-    description: 'With queueId: urgent requests are offered before every normal one. Default normal.',
+    description:
+      'With queueId: urgent requests are offered before every normal one. Default normal.',
   })
   @IsOptional()
   @IsIn(PRIORITIES)

@@ -234,26 +234,3 @@ describe.each(await brokerDatabases('paging chat channels'))(
     });
   },
 );
-
-describe('a channels file whose paging rules name a queue the directory lacks', () => {
-  it('fails start-up with one line naming the file and the rule', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'paging-bad-'));
-    const file = join(dir, 'channels.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        channels: [{ id: 'hook', type: 'teams', webhookUrl: 'https://example.invalid/x?sig=1' }],
-        paging: { rules: [{ queue: 'valves', channel: 'hook', on: ['queued'] }] },
-      }),
-    );
-    const harness = new BrokerHarness({
-      queues: QUEUES,
-      env: { CHANNELS_FILE: file, ACCEPT_LINK_SECRET: LINK_SECRET },
-    });
-    await expect(harness.start()).rejects.toThrow(
-      `CHANNELS_FILE ${file}: paging.rules[0]: "queue" is "valves", which is no queue of the directory`,
-    );
-    await harness.simulator.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-});

@@ -1,80 +1,33 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { issueToken } from '../src/auth/jwt.js';
-import { XAssistSimulator } from '../src/simulator/xassist-simulator.js';
-import {
-  PEOPLE,
-  SECRET,
-  SIMULATOR_USERS,
-  waitFor,
-  XASSIST_PASSWORD,
-} from './support/broker-harness.js';
-import { BrokerProcess, buildIfStale, REPO } from './support/broker-process.js';
+import { waitFor } from './support/broker-harness.js';
+import { ProductionBrokers } from './support/production-broker.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
-
-const MAIN = join(REPO, 'dist', 'main.js');
 
 describe('kill -9 of the broker while a webhook delivery is in flight', () => {
   jest.setTimeout(120_000);
-  const dir = mkdtempSync(join(tmpdir(), 'broker-webhook-kill9-'));
-  const simulator = new XAssistSimulator({
-    domainTag: 'acme',
-    credentials: { username: 'connector', password: XASSIST_PASSWORD },
-    users: SIMULATOR_USERS,
-  });
-  const runs: BrokerProcess[] = [];
+  const brokers = new ProductionBrokers('webhook-kill9');
   let receiver: WebhookReceiver;
-  let env: Record<string, string>;
 
   beforeAll(async () => {
-    buildIfStale();
     receiver = await new WebhookReceiver().start();
-    const directoryFile = join(dir, 'people.json');
-    writeFileSync(directoryFile, JSON.stringify({ people: PEOPLE }));
-    env = {
-      BROKER_MODE: 'production',
-      PORT: '0',
-      XASSIST_BASE_URL: await simulator.listen(),
-      XASSIST_USERNAME: 'connector',
-      XASSIST_PASSWORD,
-      XASSIST_DOMAIN: 'acme',
-      AUTH_JWT_SECRET: SECRET,
-      DIRECTORY_FILE: directoryFile,
-      DATABASE_URL: `sqlite:${join(dir, 'broker.db')}`,
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_TIMEOUT_MS: '10000',
-      OUTBOX_LEASE_MS: '2000',
-      OUTBOX_POLL_INTERVAL_MS: '50',
-    };
+    await brokers.setUp({
+      env: {
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_TIMEOUT_MS: '10000',
+        OUTBOX_LEASE_MS: '2000',
+        OUTBOX_POLL_INTERVAL_MS: '50',
+      },
+    });
   });
 
   afterAll(async () => {
-    for (const run of runs) await run.stop('SIGKILL');
-    await simulator.close();
+    await brokers.tearDown();
     await receiver.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startBroker(): Promise<string> {
-    const run = BrokerProcess.node(MAIN, dir, env);
-    runs.push(run);
-    const listening = await run.line(/expert call broker listening/);
-    return (JSON.parse(listening).url as string).replace('localhost', '127.0.0.1');
-  }
-
-  const post = async (url: string, path: string, body?: unknown) => {
-    const response = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${issueToken('erp', 600, SECRET)}`,
-        'content-type': 'application/json',
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await response.json()) as any;
-  };
+  const startBroker = async () => (await brokers.start()).url;
+  const post = async (url: string, path: string, body?: unknown) =>
+    (await brokers.api(url, 'POST', path, 'erp', { body })).body;
 
   it('loses nothing: the next broker takes the lapsed claim over, each message arrives once, in order', async () => {
     const first = await startBroker();
@@ -95,7 +48,7 @@ describe('kill -9 of the broker while a webhook delivery is in flight', () => {
       async () => receiver.received.length,
       (n) => n >= 1,
     );
-    await runs[0].stop('SIGKILL');
+    await brokers.runs[0].stop('SIGKILL');
     expect(receiver.ofCall(call.id)).toEqual([]);
 
     await startBroker();

@@ -1,5 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { ChannelsFileError, parseChannelsFile, type ChannelSettings } from './channels-file.js';
+import {
+  ChannelsFileError,
+  parseChannelsFile,
+  readChannelsJson,
+  type ChannelSettings,
+} from './channels-file.js';
 
 /** What may be paged (docs/notifications.md, "Paging"). */
 export const PAGE_EVENTS = ['queued', 'escalated', 'unanswered', 'missed', 'ended'] as const;
@@ -95,25 +99,7 @@ export function parseChannelsDocument(input: unknown, env: Env): ChannelsDocumen
   return { channels, rules };
 }
 
-/** Reads and parses the file; every line of the error names the file. */
+/** Reads and parses the file: channels and paging rules. */
 export function loadChannelsDocument(file: string, env: Env): ChannelsDocument {
-  const fail = (message: string): never => {
-    throw new ChannelsFileError(
-      message
-        .split('\n')
-        .map((line) => `CHANNELS_FILE ${file}: ${line}`)
-        .join('\n'),
-    );
-  };
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    return fail(`cannot be read as JSON: ${(error as Error).message}`);
-  }
-  try {
-    return parseChannelsDocument(json, env);
-  } catch (error) {
-    return fail((error as Error).message);
-  }
+  return readChannelsJson(file, (json) => parseChannelsDocument(json, env));
 }

@@ -226,8 +226,8 @@ export function parseChannelsFile(input: unknown, env: Env): ChannelSettings[] {
   return channels;
 }
 
-/** Reads and parses the file; every line of the error names the file. */
-export function loadChannelsFile(file: string, env: Env): ChannelSettings[] {
+/** Reads the file as JSON and parses it with `parse`; every line of the error names the file. */
+export function readChannelsJson<T>(file: string, parse: (json: unknown) => T): T {
   const fail = (message: string): never => {
     throw new ChannelsFileError(
       message
@@ -243,8 +243,13 @@ export function loadChannelsFile(file: string, env: Env): ChannelSettings[] {
     return fail(`cannot be read as JSON: ${(error as Error).message}`);
   }
   try {
-    return parseChannelsFile(json, env);
+    return parse(json);
   } catch (error) {
     return fail((error as Error).message);
   }
+}
+
+/** Reads and parses the file's channels. */
+export function loadChannelsFile(file: string, env: Env): ChannelSettings[] {
+  return readChannelsJson(file, (json) => parseChannelsFile(json, env));
 }

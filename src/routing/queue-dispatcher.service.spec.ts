@@ -52,7 +52,7 @@ describe('QueueDispatcher', () => {
   let presence: PresenceService;
   let calls: KyselyCallRepository;
   let ledger: CallLedger;
-  let heard: Array<{ kind: keyof RoutingNoticeMap; notice: { offer?: { status: string } } }>;
+  let heard: Array<{ kind: keyof RoutingNoticeMap; notice: object }>;
 
   beforeEach(async () => {
     db = openDatabase('sqlite::memory:').db;
@@ -112,7 +112,9 @@ describe('QueueDispatcher', () => {
     await clock.advance(0);
     await sut.settled();
   }
-  const kinds = () => heard.map((entry) => `${entry.kind}:${entry.notice.offer?.status ?? ''}`);
+  const statusOf = (notice: object) =>
+    'offer' in notice ? (notice.offer as { status: string }).status : '';
+  const kinds = () => heard.map((entry) => `${entry.kind}:${statusOf(entry.notice)}`);
 
   it('offers a new request at once, times the offer out on the clock, and offers no one twice', async () => {
     await presence.set(directory.find('erika')!, 'available');

@@ -44,12 +44,52 @@ describe('paging rules in the channels file', () => {
       'paging.rules[0]: "channel" is "nope", which is no channel above',
       'paging.rules[1]: unknown field "extra" (known: queue, channel, on)',
       'paging.rules[1]: "queue" must be a queue id or "*" (any call)',
-      'paging.rules[1]: "on" names "rang"; use queued, escalated, unanswered, missed, ended',
-      'paging.rules[2]: "on" must be a non-empty array of queued, escalated, unanswered, missed, ended',
+      'paging.rules[1]: "on" names "rang"; use queued, escalated, offered, unanswered, missed, ended',
+      'paging.rules[2]: "on" must be a non-empty array of queued, escalated, offered, unanswered, missed, ended',
       'paging.rules[3]: must be an object',
     ]);
     expect(linesOf({ channels: [teams], paging: [] })).toEqual([
       '"paging" must be an object with a "rules" array',
+    ]);
+  });
+
+  it('takes "offered" only on a channel that reaches one person: one line per other channel', () => {
+    const dingtalk = {
+      id: 'robot',
+      type: 'dingtalk',
+      webhookUrl: 'https://example.invalid/robot/send?access_token=t',
+      secret: 'SEC1',
+    };
+    const cam = {
+      id: 'cam',
+      type: 'chatMessenger',
+      serverUrl: 'https://cam.invalid/api',
+      apiToken: 't',
+    };
+    const camRoom = { ...cam, id: 'cam-room', room: 'Ops' };
+    const rcHook = { id: 'rc-hook', type: 'ringcentral', webhookUrl: 'https://rc.invalid/hook/x' };
+    const channels = [teams, dingtalk, cam, camRoom, rcHook];
+    const offered = (channel: string) => ({ queue: 'pumps', channel, on: ['offered'] });
+    expect(
+      parseChannelsDocument(
+        { channels: [dingtalk, cam], paging: { rules: [offered('robot'), offered('cam')] } },
+        {},
+      ).rules.map((rule) => [rule.channel, rule.on]),
+    ).toEqual([
+      ['robot', ['offered']],
+      ['cam', ['offered']],
+    ]);
+    expect(
+      linesOf({
+        channels,
+        paging: {
+          rules: [offered('hook'), offered('cam-room'), offered('rc-hook'), offered('cam')],
+        },
+      }),
+    ).toEqual([
+      'paging.rules[0]: "on" names "offered", a page to one expert, but "hook" is a Teams webhook, which cannot mention anyone',
+      'paging.rules[1]: "on" names "offered", a page to one expert, but "cam-room" is a CAM room (drop "room" for direct messages)',
+      'paging.rules[2]: "on" names "offered", a page to one expert, but "rc-hook" is a RingCentral webhook, which cannot mention (use an app channel)',
     ]);
   });
 });

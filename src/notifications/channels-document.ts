@@ -6,7 +6,14 @@ import {
 } from './channels-file.js';
 
 /** What may be paged (docs/notifications.md, "Paging"). */
-export const PAGE_EVENTS = ['queued', 'escalated', 'unanswered', 'missed', 'ended'] as const;
+export const PAGE_EVENTS = [
+  'queued',
+  'escalated',
+  'offered',
+  'unanswered',
+  'missed',
+  'ended',
+] as const;
 export type PageEvent = (typeof PAGE_EVENTS)[number];
 
 /** One paging rule: calls of `queue` (`*`: any call, queued or direct) page `channel` on `on`. */
@@ -30,11 +37,36 @@ const RULE_KEYS = ['queue', 'channel', 'on'];
 const QUEUE = /^([A-Za-z0-9._-]{1,64}|\*)$/;
 
 /**
+ * Why a channel cannot reach one person by themselves (an `offered` page is for one expert);
+ * undefined when it can: DingTalk (an @mention), CAM without `room` (a direct message by email),
+ * a RingCentral app (a personId mention). From the raw entry, so a channel with mistakes of its
+ * own still gets this line checked.
+ */
+export function notDirect(raw: Raw): string | undefined {
+  switch (raw.type) {
+    case 'chatMessenger':
+      return raw.room === undefined ? undefined : 'a CAM room (drop "room" for direct messages)';
+    case 'ringcentral':
+      return raw.webhookUrl === undefined
+        ? undefined
+        : 'a RingCentral webhook, which cannot mention (use an app channel)';
+    case 'teams':
+      return 'a Teams webhook, which cannot mention anyone';
+    default:
+      return undefined;
+  }
+}
+
+/**
  * The `paging` part: `{"rules": [{"queue": "pumps", "channel": "ops-robot", "on": ["queued"]}]}`.
  * One line per mistake; queue ids are checked against the directory at start-up (the paging
  * module), since the directory is another file.
  */
-export function parsePagingRules(input: unknown, channelIds: ReadonlySet<string>): PagingRule[] {
+export function parsePagingRules(
+  input: unknown,
+  channelIds: ReadonlySet<string>,
+  indirect: ReadonlyMap<string, string> = new Map(),
+): PagingRule[] {
   if (input === undefined) return [];
   if (!isObject(input) || !Array.isArray(input.rules))
     throw new ChannelsFileError('"paging" must be an object with a "rules" array');
@@ -63,6 +95,9 @@ export function parsePagingRules(input: unknown, channelIds: ReadonlySet<string>
     for (const event of events)
       if (!PAGE_EVENTS.includes(event as PageEvent))
         mistake(`"on" names ${JSON.stringify(event)}; use ${PAGE_EVENTS.join(', ')}`);
+    const why = typeof channel === 'string' ? indirect.get(channel) : undefined;
+    if (events.includes('offered') && why)
+      mistake(`"on" names "offered", a page to one expert, but "${String(channel)}" is ${why}`);
     return [
       { queue: String(queue), channel: String(channel), on: [...new Set(events)] as PageEvent[] },
     ];
@@ -81,16 +116,22 @@ export function parseChannelsDocument(input: unknown, env: Env): ChannelsDocumen
     if (!(error instanceof ChannelsFileError)) throw error;
     lines.push(error.message);
   }
-  const ids = new Set(
+  const raws: Raw[] =
     isObject(input) && Array.isArray(input.channels)
-      ? input.channels.flatMap((raw: unknown) =>
-          isObject(raw) && typeof raw.id === 'string' ? [raw.id] : [],
+      ? input.channels.filter(
+          (raw: unknown): raw is Raw => isObject(raw) && typeof raw.id === 'string',
         )
-      : [],
+      : [];
+  const ids = new Set(raws.map((raw) => raw.id as string));
+  const indirect = new Map(
+    raws.flatMap((raw) => {
+      const why = notDirect(raw);
+      return why ? [[raw.id as string, why] as const] : [];
+    }),
   );
   let rules: PagingRule[] = [];
   try {
-    rules = parsePagingRules(isObject(input) ? input.paging : undefined, ids);
+    rules = parsePagingRules(isObject(input) ? input.paging : undefined, ids, indirect);
   } catch (error) {
     if (!(error instanceof ChannelsFileError)) throw error;
     lines.push(error.message);

@@ -150,3 +150,35 @@ function draftOf(
     mentions: [],
   };
 }
+
+/**
+ * The `offered` page: one expert was offered a call and has no dashboard open, so the offer
+ * reaches them in chat, naming them, with their accept link until the offer expires.
+ */
+export function offerPageOf(
+  call: { title: string; priority: string; technician: { displayName: string } },
+  queue: Queue | undefined,
+  expert: Person,
+  offer: { expiresAt: string },
+  seq: number,
+): Omit<PageDraft, 'channel'> {
+  const where = queue ? `Queue ${queue.name}` : 'Direct call';
+  const until = new Date(offer.expiresAt).toISOString().slice(11, 19);
+  return {
+    event: 'offered',
+    seq,
+    title: `${call.priority === 'urgent' ? 'Urgent: ' : ''}Offered to you: ${call.title}`,
+    lines: [
+      `${where}. Asked by ${call.technician.displayName}.`,
+      `${expert.displayName}, this request is offered to you until ${until} UTC; open the dashboard or your link to accept.`,
+    ],
+    mentions: [mention(expert)],
+    links: [
+      {
+        expertId: expert.id,
+        label: `Accept as ${expert.displayName}`,
+        expiresAtMs: Date.parse(offer.expiresAt),
+      },
+    ],
+  };
+}

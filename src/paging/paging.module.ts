@@ -3,17 +3,19 @@ import { CallCommitHooks } from '../calls/call-commit-hooks.js';
 import { CallsModule } from '../calls/calls.module.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
+import { RealtimeModule } from '../realtime/realtime.module.js';
 import { RoutingModule } from '../routing/routing.module.js';
 import { AcceptController } from './accept.controller.js';
 import { AcceptLinks } from './accept-links.service.js';
 import { ChatSender } from './chat-sender.js';
+import { OfferPager } from './offer-pager.js';
 import { PagingService } from './paging.service.js';
 
 /** Chat paging (issue 12): pages through the outbox to CHANNELS_FILE's channels, accept links. */
 @Module({
-  imports: [CallsModule, OutboxModule, RoutingModule],
+  imports: [CallsModule, OutboxModule, RoutingModule, RealtimeModule],
   controllers: [AcceptController],
-  providers: [PagingService, ChatSender, AcceptLinks],
+  providers: [PagingService, ChatSender, AcceptLinks, OfferPager],
 })
 export class PagingModule implements OnModuleInit {
   constructor(
@@ -21,6 +23,7 @@ export class PagingModule implements OnModuleInit {
     private readonly dispatcher: OutboxDispatcher,
     private readonly paging: PagingService,
     private readonly sender: ChatSender,
+    private readonly offers: OfferPager,
   ) {}
 
   onModuleInit(): void {
@@ -28,5 +31,6 @@ export class PagingModule implements OnModuleInit {
     this.dispatcher.registerSender('chat', this.sender);
     if (this.paging.paging)
       this.hooks.register((update, trx, kind) => this.paging.enqueue(update, trx, kind));
+    this.offers.start(this.paging.pagingRules);
   }
 }

@@ -70,6 +70,11 @@ export class PagingService implements OnModuleDestroy {
     return this.rules.length > 0;
   }
 
+  /** The rules read at start-up (the offer pager takes its `offered` ones). */
+  get pagingRules(): readonly PagingRule[] {
+    return this.rules;
+  }
+
   async onModuleDestroy(): Promise<void> {
     await Promise.all([...this.channels.values()].map((channel) => channel.close()));
   }

@@ -22,6 +22,7 @@ import { PresenceService } from '../routing/presence.service.js';
 import { RoutedCalls } from '../routing/routed-calls.service.js';
 import { RoutingNotices } from '../routing/routing-notices.js';
 import { RoutingOverviewService } from '../routing/routing-overview.service.js';
+import type { SocketPresence } from '../routing/socket-presence.js';
 import { ownPresenceView } from '../routing/routing.model.js';
 import type { BrokerServer, BrokerSocket } from './calls.gateway.js';
 import { socketErrorAnswer, type OfferAnswerAck, type PresenceSetAck } from './realtime-events.js';
@@ -33,7 +34,9 @@ import { EVERY_CALL_ROOM, QUEUE_WATCHERS_ROOM, SUPERVISORS_ROOM, personRoom } fr
  * handshake and the calls belong to CallsGateway, on the same server.
  */
 @WebSocketGateway()
-export class RoutingGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
+export class RoutingGateway
+  implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy, SocketPresence
+{
   @WebSocketServer() private server!: BrokerServer;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly logger: Logger;
@@ -160,6 +163,11 @@ export class RoutingGateway implements OnGatewayInit, OnGatewayConnection, OnMod
       logServerSide(this.logger, error, answer, context, what);
       return socketErrorAnswer(answer);
     }
+  }
+
+  /** SocketPresence (paging asks before paging an offer): whether the person has a socket open. */
+  hasSocket(personId: string): Promise<boolean> {
+    return this.stillConnected(personId);
   }
 
   /** Whether the person has a socket left (on this instance; every instance once sockets are shared). */

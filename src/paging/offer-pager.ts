@@ -1,0 +1,100 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { DATABASE } from '../database/database.module.js';
+import type { BrokerDatabase } from '../database/schema.js';
+import { DirectoryService } from '../directory/directory.service.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import type { PagingRule } from '../notifications/channels-document.js';
+import { OutboxStore } from '../outbox/kysely-outbox.store.js';
+import type { OutboxMessage } from '../outbox/outbox.model.js';
+import { RoutingNotices, type RoutingNoticeMap } from '../routing/routing-notices.js';
+import { SocketPresence } from '../routing/socket-presence.js';
+import { signAcceptLink } from './accept-link.js';
+import { offerPageOf } from './paging-pages.js';
+import type { PagePayload } from './paging.service.js';
+
+/**
+ * `offered` pages: when routing offers a call to an expert who has no dashboard socket open, one
+ * outbox row (kind `chat`) per matching rule carries that expert's accept link, so the dispatcher
+ * delivers it with retries. The gateway only says whether a socket is open; the decision is here.
+ */
+@Injectable()
+export class OfferPager implements OnModuleDestroy {
+  private rules: PagingRule[] = [];
+  private unsubscribe?: () => void;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly notices: RoutingNotices,
+    private readonly sockets: SocketPresence,
+    private readonly outbox: OutboxStore,
+    private readonly directory: DirectoryService,
+    private readonly clock: Clock,
+    @Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'offer-pager' });
+  }
+
+  /** Listens to offers when some rule pages `offered`. */
+  start(rules: readonly PagingRule[]): void {
+    this.rules = rules.filter((rule) => rule.on.includes('offered'));
+    if (this.rules.length === 0) return;
+    this.unsubscribe = this.notices.on('offer.created', (notice) => {
+      this.page(notice).catch((error: unknown) =>
+        this.logger.error(
+          { err: error, offerId: notice.offer.id, expertId: notice.offer.expertId },
+          'paging an offer failed',
+        ),
+      );
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  /** Resolves once the row is written (or nothing is to be paged). */
+  async page({ offer, call }: RoutingNoticeMap['offer.created']): Promise<void> {
+    const queueId = call.queue?.id ?? null;
+    const rules = this.rules.filter((rule) => rule.queue === '*' || rule.queue === queueId);
+    if (rules.length === 0) return;
+    const expert = this.directory.find(offer.expertId);
+    if (!expert) return;
+    if (await this.sockets.hasSocket(expert.id)) return; // the dashboard shows the offer
+    const queue = queueId === null ? undefined : this.directory.queue(queueId);
+    const draft = offerPageOf(call, queue, expert, offer, call.seq);
+    const key = this.config.paging.acceptLinkSecret;
+    const payload: PagePayload = {
+      title: draft.title,
+      lines: draft.lines,
+      mentions: draft.mentions,
+      links: draft.links.map((link) => ({
+        label: link.label,
+        path: `/accept/${signAcceptLink(key, { callId: call.id, expertId: link.expertId, expiresAtMs: link.expiresAtMs })}`,
+      })),
+    };
+    const messages: OutboxMessage[] = rules.map((rule, position) => ({
+      id: `page_${randomUUID()}`,
+      destinationKind: 'chat',
+      destinationId: rule.channel,
+      ownerId: null,
+      callId: call.id,
+      seq: draft.seq,
+      position,
+      eventType: 'page.offered',
+      payload: JSON.stringify(payload),
+    }));
+    // Its own transaction: an offer is routing's decision, not a call change (no call event,
+    // no commit hook), so there is no call transaction to join. Once committed, the dispatcher
+    // delivers it at least once like any page.
+    await this.db
+      .transaction()
+      .execute((trx) => this.outbox.add(trx, messages, this.clock.isoNow()));
+  }
+}

@@ -22,6 +22,13 @@ const PAGING_PEOPLE = PEOPLE.map((person) =>
 const QUEUES = [
   { id: 'pumps', name: 'Pumps', skills: ['pumps'], strategy: 'ring_all', maxWaitSeconds: 60 },
   { id: 'brief', name: 'Brief', skills: ['pumps'], strategy: 'serial', maxWaitSeconds: 1 },
+  {
+    id: 'widen',
+    name: 'Widening',
+    skills: ['pumps'],
+    strategy: 'serial',
+    escalation: [{ afterSeconds: 1, notifySupervisors: true }],
+  },
 ];
 
 const text = (message: Record<string, any>): string => message.text.content;
@@ -78,6 +85,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
             rules: [
               { queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'escalated'] },
               { queue: '*', channel: 'supervisors', on: ['unanswered', 'missed'] },
+              { queue: 'widen', channel: 'supervisors', on: ['escalated', 'ended'] },
             ],
           },
         }),
@@ -104,6 +112,29 @@ describe.each(await brokerDatabases('paging chat channels'))(
       await robot.close();
       await cam.close();
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('pages each escalation step once, and a summary when the call ends', async () => {
+      const asked = await sut.api('POST', '/v1/calls', {
+        as: 'tom',
+        body: { title: 'Valve 3 leak', queueId: 'widen' },
+      });
+      const ofCall = () => cam.messages.filter((m) => JSON.stringify(m).includes('Valve 3 leak'));
+      const escalated = await waitFor(
+        async () => ofCall(),
+        (got) => got.length >= 1,
+        5000,
+      );
+      expect(JSON.stringify(escalated[0])).toContain('still waiting, step 1');
+      await sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'tom' });
+      const both = await waitFor(
+        async () => ofCall(),
+        (got) => got.length >= 2,
+        5000,
+      );
+      expect(JSON.stringify(both[1])).toContain('Call cancelled: Valve 3 leak');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(ofCall()).toHaveLength(2);
     });
 
     it('pages a queued request to the group with mentions and one link per expert; the link accepts once', async () => {

@@ -213,12 +213,12 @@ describeIf(CHROMIUM)('the dashboard on a phone, by keyboard and after a reload',
     await page.route('**/v1/calls?status=all*', (route) =>
       route.fulfill({ json: { calls: history, nextCursor: null } }),
     );
-    const started = Date.now();
+    // How fast is for the benchmarks, not for a timed assertion on a shared machine: here, that
+    // all 1,000 rows are drawn, and that a change then redraws its own row only.
     await page.goto(`${sut.url}/#token=${sut.token('sam')}`);
     await page.waitForFunction(
       () => (globalThis as any).document.querySelectorAll('#calls tbody tr').length >= 1000,
     );
-    expect(Date.now() - started).toBeLessThan(5000);
     await page.evaluate(() =>
       (globalThis as any).document
         .querySelectorAll('#calls tbody tr')

@@ -184,10 +184,11 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
         if (status) seen.add(status);
         await page.waitForTimeout(20);
       }
-      expect([...seen]).toEqual(
-        expect.arrayContaining(['ringing', 'expert_joined', 'connected', 'ended']),
-      );
-      await page.locator('#events li', { hasText: 'Call ended' }).waitFor();
+      // A status can last less than one sample under load: the sampled row shows the start and
+      // the end, and the call's log on the page every step in between.
+      expect([...seen]).toEqual(expect.arrayContaining(['ringing', 'ended']));
+      for (const step of ['Expert joined', 'Technician joined: connected', 'Call ended'])
+        await page.locator('#events li', { hasText: step }).first().waitFor();
       await page.close();
     });
   });

@@ -23,7 +23,10 @@ describe.each(await brokerDatabases('offers, strategies and presence'))(
     const connect = async (id: string, status?: 'available') => {
       const client = await RecordingClient.connect(sut.url, sut.token(id));
       clients.push(client);
-      if (status) await client.socket.emitWithAck('presence.set', { status });
+      if (status)
+        expect(await client.socket.emitWithAck('presence.set', { status })).toMatchObject({
+          presence: { presence: status },
+        });
       return client;
     };
     const ask = async (queueId: string, priority?: string) =>

@@ -176,13 +176,28 @@ describe.each(backends)('KyselyRoutingRepository on $name', (backend) => {
     expect((await sut.offer(later.id))?.status).toBe('rescinded');
   });
 
+  it('makes no offer for a call that stopped waiting (a cancel committed since the tick read it)', async () => {
+    await insertCall(db, 'gone', 'cancelled');
+    await insertCall(db, 'waits', 'queued');
+    const late = pending('gone', 'nora');
+    const fine = pending('waits', 'otto');
+    expect(await sut.insertOffers([late, fine])).toEqual([fine]);
+    expect(await sut.pendingOffersOf('nora')).toEqual([]);
+  });
+
   it('derives busy from active calls and accepted offers of active calls', async () => {
     await insertCall(db, 'b-joined', 'connected', 'erika');
     await insertCall(db, 'b-done', 'ended', 'max');
-    await insertCall(db, 'b-accepted', 'ringing');
+    // Offered while queued, then accepted: the call rings.
+    await insertCall(db, 'b-accepted', 'queued');
     const offer = pending('b-accepted', 'sven');
     await sut.insertOffers([offer]);
     await sut.accept(offer.id, 'sven', at(1));
+    await db
+      .updateTable('calls')
+      .set({ status: 'ringing' })
+      .where('id', '=', 'b-accepted')
+      .execute();
     const busy = await sut.busyExperts();
     expect(busy.get('erika')).toBe('b-joined');
     expect(busy.get('sven')).toBe('b-accepted');

@@ -152,7 +152,18 @@ export class KyselyRoutingRepository extends RoutingRepository {
       if (this.concurrentWriters) settled = settled.orderBy('id').forUpdate();
       const rows = await settled.execute();
       const taken = new Set(rows.filter((row) => row.status === 'accepted').map((r) => r.call_id));
-      const fresh = offers.filter((offer) => !taken.has(offer.callId));
+      // Not for a call that stopped waiting: a cancel or an end committed since the tick read its
+      // calls would otherwise leave a pending offer nobody rescinds, reserving its expert until it
+      // times out. The row lock makes a cancel in flight wait for this insert (its rescind then
+      // sees the offer).
+      let calls = trx.selectFrom('calls').select(['id', 'status']).where('id', 'in', callIds);
+      if (this.concurrentWriters) calls = calls.orderBy('id').forUpdate();
+      const stopped = new Set(
+        (await calls.execute()).filter((row) => row.status !== 'queued').map((row) => row.id),
+      );
+      const fresh = offers.filter(
+        (offer) => !taken.has(offer.callId) && !stopped.has(offer.callId),
+      );
       if (fresh.length === 0) return [];
       // An expert already holding a pending offer (made meanwhile by another instance) is skipped.
       const inserted = await trx

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messenger.stand-in.js';
 import { BrokerHarness, PEOPLE, waitFor } from './support/broker-harness.js';
 import { brokerDatabases } from './support/environment.js';
-import { RecordingClient } from './support/socket-client.js';
+import { camChannel, ChannelsFile } from './support/channels-file.js';
+import { SocketClients } from './support/socket-client.js';
 
 /** Both experts can take pumps and are known to CAM by email. */
 const OFFER_PEOPLE = PEOPLE.map((person) =>
@@ -27,8 +25,8 @@ describe.each(await brokerDatabases('paging offers'))(
   ({ create }) => {
     let sut: BrokerHarness;
     let cam: ChatMessengerStandIn;
-    const dir = mkdtempSync(join(tmpdir(), 'offer-paging-e2e-'));
-    const clients: RecordingClient[] = [];
+    const channelsFile = new ChannelsFile();
+    const clients = new SocketClients(() => sut);
     const messagesAbout = (title: string) =>
       cam.messages.filter((m: any) => String(m.message).includes(title)) as any[];
     const presence = (as: string, status: string) =>
@@ -36,21 +34,10 @@ describe.each(await brokerDatabases('paging offers'))(
 
     beforeAll(async () => {
       cam = await new ChatMessengerStandIn({ apiToken: 'cam-token', basePath: '/api' }).start();
-      const file = join(dir, 'channels.json');
-      writeFileSync(
-        file,
-        JSON.stringify({
-          channels: [
-            {
-              id: 'cam-direct',
-              type: 'chatMessenger',
-              serverUrl: `${cam.url}/api`,
-              apiToken: { env: 'CAM_TOKEN' },
-            },
-          ],
-          paging: { rules: [{ queue: 'pumps', channel: 'cam-direct', on: ['offered'] }] },
-        }),
-      );
+      const file = channelsFile.write({
+        channels: [camChannel('cam-direct', cam)],
+        paging: { rules: [{ queue: 'pumps', channel: 'cam-direct', on: ['offered'] }] },
+      });
       sut = await new BrokerHarness({
         people: OFFER_PEOPLE,
         queues: QUEUES,
@@ -64,14 +51,12 @@ describe.each(await brokerDatabases('paging offers'))(
         },
       }).start();
     });
-    afterEach(() => {
-      for (const client of clients.splice(0)) client.close();
-    });
+    afterEach(() => clients.closeAll());
     afterAll(async () => {
       expect(sut.secretsInLogs()).toEqual([]);
       await sut.stop();
       await cam.close();
-      rmSync(dir, { recursive: true, force: true });
+      channelsFile.remove();
     });
 
     it('messages an available expert with no socket directly, naming them, with a link that accepts', async () => {
@@ -117,8 +102,7 @@ describe.each(await brokerDatabases('paging offers'))(
 
     it('does not page an expert whose dashboard socket is open: the dashboard shows the offer', async () => {
       expect((await presence('erika', 'away')).status).toBe(200);
-      const ed = await RecordingClient.connect(sut.url, sut.token('ed'));
-      clients.push(ed);
+      const ed = await clients.connect('ed');
       await ed.socket.emitWithAck('presence.set', { status: 'available' });
       const asked = await sut.api('POST', '/v1/calls', {
         as: 'tom',

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { signAcceptLink } from '../src/paging/accept-link.js';
 import { ACCEPT_PAGE_CSP } from '../src/paging/accept-page.js';
 import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messenger.stand-in.js';
 import { DingTalkStandIn } from '../src/notifications/stand-ins/dingtalk.stand-in.js';
 import { BrokerHarness, PEOPLE, waitFor } from './support/broker-harness.js';
 import { brokerDatabases } from './support/environment.js';
-import { RecordingClient } from './support/socket-client.js';
+import { camChannel, ChannelsFile } from './support/channels-file.js';
+import { SocketClients } from './support/socket-client.js';
 
 const LINK_SECRET = 'accept-link-secret-for-e2e-0123456789';
 const ROBOT_SECRET = 'SEC0123456789abcdef';
@@ -44,13 +42,9 @@ describe.each(await brokerDatabases('paging chat channels'))(
     let sut: BrokerHarness;
     let robot: DingTalkStandIn;
     let cam: ChatMessengerStandIn;
-    const dir = mkdtempSync(join(tmpdir(), 'paging-e2e-'));
-    const clients: RecordingClient[] = [];
-    const connect = async (id: string) => {
-      const client = await RecordingClient.connect(sut.url, sut.token(id));
-      clients.push(client);
-      return client;
-    };
+    const channelsFile = new ChannelsFile();
+    const clients = new SocketClients(() => sut);
+    const connect = (id: string) => clients.connect(id);
     const page = (url: string, method = 'GET') =>
       fetch(url, { method, redirect: 'manual' }).then(async (r) => ({
         status: r.status,
@@ -61,35 +55,25 @@ describe.each(await brokerDatabases('paging chat channels'))(
     beforeAll(async () => {
       robot = await new DingTalkStandIn({ accessToken: 'robot', secret: ROBOT_SECRET }).start();
       cam = await new ChatMessengerStandIn({ apiToken: 'cam-token', basePath: '/api' }).start();
-      const file = join(dir, 'channels.json');
-      writeFileSync(
-        file,
-        JSON.stringify({
-          channels: [
-            {
-              id: 'pumps-robot',
-              type: 'dingtalk',
-              webhookUrl: robot.webhookUrl,
-              secret: ROBOT_SECRET,
-              style: 'text',
-            },
-            {
-              id: 'supervisors',
-              type: 'chatMessenger',
-              serverUrl: `${cam.url}/api`,
-              apiToken: { env: 'CAM_TOKEN' },
-              room: 'Supervisors',
-            },
-          ],
-          paging: {
-            rules: [
-              { queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'escalated'] },
-              { queue: '*', channel: 'supervisors', on: ['unanswered', 'missed'] },
-              { queue: 'widen', channel: 'supervisors', on: ['escalated', 'ended'] },
-            ],
+      const file = channelsFile.write({
+        channels: [
+          {
+            id: 'pumps-robot',
+            type: 'dingtalk',
+            webhookUrl: robot.webhookUrl,
+            secret: ROBOT_SECRET,
+            style: 'text',
           },
-        }),
-      );
+          camChannel('supervisors', cam, { room: 'Supervisors' }),
+        ],
+        paging: {
+          rules: [
+            { queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'escalated'] },
+            { queue: '*', channel: 'supervisors', on: ['unanswered', 'missed'] },
+            { queue: 'widen', channel: 'supervisors', on: ['escalated', 'ended'] },
+          ],
+        },
+      });
       sut = await new BrokerHarness({
         people: PAGING_PEOPLE,
         queues: QUEUES,
@@ -103,15 +87,13 @@ describe.each(await brokerDatabases('paging chat channels'))(
         },
       }).start();
     });
-    afterEach(() => {
-      for (const client of clients.splice(0)) client.close();
-    });
+    afterEach(() => clients.closeAll());
     afterAll(async () => {
       expect(sut.secretsInLogs()).toEqual([]);
       await sut.stop();
       await robot.close();
       await cam.close();
-      rmSync(dir, { recursive: true, force: true });
+      channelsFile.remove();
     });
 
     it('pages each escalation step once, and a summary when the call ends', async () => {

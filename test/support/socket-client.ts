@@ -84,3 +84,22 @@ export async function refusalError(
 export async function refusal(url: string, token: string | undefined): Promise<string> {
   return (await refusalError(url, token)).message;
 }
+
+/** The sockets a test opened, closed together after it (`afterEach(() => clients.closeAll())`). */
+export class SocketClients {
+  private readonly open: RecordingClient[] = [];
+
+  /** `broker` is read at each connect: suites start theirs in beforeAll. */
+  constructor(private readonly broker: () => { url: string; token(personId: string): string }) {}
+
+  async connect(personId: string): Promise<RecordingClient> {
+    const broker = this.broker();
+    const client = await RecordingClient.connect(broker.url, broker.token(personId));
+    this.open.push(client);
+    return client;
+  }
+
+  closeAll(): void {
+    for (const client of this.open.splice(0)) client.close();
+  }
+}

@@ -91,6 +91,37 @@ export class ChatMessengerChannel extends NotificationChannel {
     );
   }
 
+  /**
+   * `createQuickCall`: a web meeting open until `expiresAtMs` behind `password`, for when xAssist
+   * cannot be reached. Resolves to the meeting's URL; throws with the reason when CAM gives none.
+   */
+  async createQuickCall(expiresAtMs: number, password: string): Promise<string> {
+    let meetingUrl: string | undefined;
+    const result = await this.http.deliver(
+      'createQuickCall',
+      {
+        path: `${this.basePath}createQuickCall`,
+        headers: {
+          'x-cam-apiToken': this.settings.apiToken,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({
+          expiredDate: String(expiresAtMs),
+          password,
+        }).toString(),
+      },
+      (answer) => {
+        const status = resultOfStatus(answer, 'Chat&Messenger', this.clock.now());
+        if (status.status !== 'sent') return status;
+        meetingUrl = meetingUrlOf(answer.text);
+        return meetingUrl ? status : failed('Chat&Messenger answered createQuickCall with no URL');
+      },
+    );
+    if (result.status !== 'sent' || meetingUrl === undefined)
+      throw new Error(`createQuickCall failed: ${'reason' in result ? result.reason : 'no URL'}`);
+    return meetingUrl;
+  }
+
   close(): Promise<void> {
     return this.http.close();
   }
@@ -98,4 +129,28 @@ export class ChatMessengerChannel extends NotificationChannel {
   private withBody(result: DeliveryResult, body: string): DeliveryResult {
     return result.status === 'sent' ? { status: 'sent', detail: body.slice(0, 500) } : result;
   }
+}
+
+/**
+ * The meeting URL in createQuickCall's answer, whose shape CAM does not document: the body
+ * itself when it is a URL, else the first http(s) URL among a JSON answer's string values.
+ */
+export function meetingUrlOf(body: string): string | undefined {
+  const isUrl = (value: unknown): value is string =>
+    typeof value === 'string' && /^https?:\/\/\S+$/.test(value.trim());
+  const trimmed = body.trim();
+  if (isUrl(trimmed)) return trimmed;
+  let json: unknown;
+  try {
+    json = JSON.parse(trimmed);
+  } catch {
+    return undefined;
+  }
+  const queue: unknown[] = [json];
+  while (queue.length > 0) {
+    const value = queue.shift();
+    if (isUrl(value)) return value.trim();
+    if (typeof value === 'object' && value !== null) queue.push(...Object.values(value));
+  }
+  return undefined;
 }

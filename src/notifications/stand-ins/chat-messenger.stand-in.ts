@@ -22,6 +22,8 @@ export class ChatMessengerStandIn extends StandInServer {
   readonly messages: Record<string, unknown>[] = [];
   /** Each accepted `sendMessages` batch, in order. */
   readonly batches: Record<string, unknown>[][] = [];
+  /** Each web meeting `createQuickCall` made, in order. */
+  readonly quickCalls: { url: string; expiredDate: number; password: string }[] = [];
 
   constructor(private readonly options: ChatMessengerStandInOptions) {
     super();
@@ -34,11 +36,13 @@ export class ChatMessengerStandIn extends StandInServer {
   protected async answer(request: ReceivedRequest): Promise<StandInAnswer> {
     const base = this.options.basePath ?? '';
     const route = request.path.startsWith(`${base}/`) ? request.path.slice(base.length) : '';
-    if (request.method !== 'POST' || !['/sendMessage', '/sendMessages'].includes(route))
+    const routes = ['/sendMessage', '/sendMessages', '/createQuickCall'];
+    if (request.method !== 'POST' || !routes.includes(route))
       return { status: 404, body: 'not found' };
     if (request.headers['x-cam-apitoken'] !== this.options.apiToken)
       return { status: 401, body: { result: 'error', message: 'invalid api token' } };
     const contentType = String(request.headers['content-type'] ?? '');
+    if (route === '/createQuickCall') return this.quickCall(request, contentType);
     if (route === '/sendMessage') {
       if (!contentType.startsWith('application/x-www-form-urlencoded'))
         return { status: 415, body: { result: 'error', message: 'form-encoded body expected' } };
@@ -74,5 +78,24 @@ export class ChatMessengerStandIn extends StandInServer {
       };
     this.batches.push(batch as Record<string, unknown>[]);
     return { status: 200, body: { result: 'ok', count: batch.length } };
+  }
+
+  /** A quick web meeting: a future `expiredDate` in epoch ms and a password, form-encoded. */
+  private async quickCall(request: ReceivedRequest, contentType: string): Promise<StandInAnswer> {
+    if (!contentType.startsWith('application/x-www-form-urlencoded'))
+      return { status: 415, body: { result: 'error', message: 'form-encoded body expected' } };
+    const form = await formOf(request);
+    const expiredDate = Number(form.get('expiredDate'));
+    const password = String(form.get('password') ?? '');
+    if (!/^\d{13}$/.test(String(form.get('expiredDate'))) || expiredDate <= Date.now())
+      return {
+        status: 400,
+        body: { result: 'error', message: 'expiredDate must be a future epoch in milliseconds' },
+      };
+    if (password === '')
+      return { status: 400, body: { result: 'error', message: 'password is required' } };
+    const url = `${this.url}/quick/${this.quickCalls.length + 1}`;
+    this.quickCalls.push({ url, expiredDate, password });
+    return { status: 200, body: { result: 'ok', data: { url } } };
   }
 }

@@ -34,7 +34,9 @@ export function pagingConfig(env: Env, demoMode: boolean): { paging: PagingConfi
       acceptLinkSecret: secret ?? randomBytes(32).toString('base64url'),
       publicUrl,
       loadChannels: () =>
-        file === undefined ? { channels: [], rules: [] } : loadChannelsDocument(file, env),
+        file === undefined
+          ? { channels: [], rules: [], fallback: null }
+          : loadChannelsDocument(file, env),
     },
   };
 }

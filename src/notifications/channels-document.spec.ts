@@ -93,3 +93,47 @@ describe('paging rules in the channels file', () => {
     ]);
   });
 });
+
+describe('the fallback part of the channels file', () => {
+  const cam = {
+    id: 'cam',
+    type: 'chatMessenger',
+    serverUrl: 'https://cam.example.invalid',
+    apiToken: 't',
+  };
+
+  it('names a Chat&Messenger channel; meetings last an hour unless it says otherwise', () => {
+    expect(parseChannelsDocument({ channels: [cam] }, {}).fallback).toBeNull();
+    expect(
+      parseChannelsDocument({ channels: [cam], fallback: { channel: 'cam' } }, {}).fallback,
+    ).toEqual({ channel: 'cam', meetingMinutes: 60 });
+    expect(
+      parseChannelsDocument(
+        { channels: [cam], fallback: { channel: 'cam', meetingMinutes: 30 } },
+        {},
+      ).fallback,
+    ).toEqual({ channel: 'cam', meetingMinutes: 30 });
+  });
+
+  it('reports one line per mistake: no such channel, a vendor without meetings, a bad duration', () => {
+    expect(
+      linesOf({
+        channels: [cam, teams],
+        fallback: { channel: 'hook', meetingMinutes: 2, when: 1 },
+      }),
+    ).toEqual([
+      'fallback: unknown field "when" (known: channel, meetingMinutes)',
+      'fallback: "channel" is "hook", a teams channel; only chatMessenger makes web meetings',
+      'fallback: "meetingMinutes" must be a whole number of minutes from 5 to 1440',
+    ]);
+    expect(linesOf({ channels: [cam], fallback: { channel: 'gone' } })).toEqual([
+      'fallback: "channel" is "gone", which is no channel above',
+    ]);
+    expect(linesOf({ channels: [cam], fallback: {} })).toEqual([
+      'fallback: "channel" must be the id of a chatMessenger channel above',
+    ]);
+    expect(linesOf({ channels: [cam], fallback: 'cam' })).toEqual([
+      '"fallback" must be an object like {"channel": "<a CAM channel>"}',
+    ]);
+  });
+});

@@ -23,10 +23,18 @@ export interface PagingRule {
   on: PageEvent[];
 }
 
-/** CHANNELS_FILE as a whole: the channels and the rules that say what is paged to which. */
+/** The `fallback` part: which CAM channel makes web meetings when xAssist is out of reach. */
+export interface FallbackSettings {
+  channel: string;
+  /** How long a meeting URL works. */
+  meetingMinutes: number;
+}
+
+/** CHANNELS_FILE as a whole: the channels, the paging rules, and the fallback if any. */
 export interface ChannelsDocument {
   channels: ChannelSettings[];
   rules: PagingRule[];
+  fallback: FallbackSettings | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -106,7 +114,44 @@ export function parsePagingRules(
   return rules;
 }
 
-/** Channels and paging rules together; every mistake of both parts, one line each. */
+const FALLBACK_KEYS = ['channel', 'meetingMinutes'];
+
+/**
+ * The `fallback` part: `{"channel": "cam", "meetingMinutes": 60}`, a Chat&Messenger channel
+ * above (only CAM makes web meetings). One line per mistake.
+ */
+export function parseFallback(
+  input: unknown,
+  vendors: ReadonlyMap<string, unknown>,
+): FallbackSettings | null {
+  if (input === undefined) return null;
+  if (!isObject(input))
+    throw new ChannelsFileError('"fallback" must be an object like {"channel": "<a CAM channel>"}');
+  const lines: string[] = [];
+  for (const key of Object.keys(input))
+    if (!FALLBACK_KEYS.includes(key))
+      lines.push(`fallback: unknown field "${key}" (known: ${FALLBACK_KEYS.join(', ')})`);
+  const { channel, meetingMinutes = 60 } = input;
+  if (typeof channel !== 'string')
+    lines.push('fallback: "channel" must be the id of a chatMessenger channel above');
+  else if (!vendors.has(channel))
+    lines.push(`fallback: "channel" is "${channel}", which is no channel above`);
+  else if (vendors.get(channel) !== 'chatMessenger')
+    lines.push(
+      `fallback: "channel" is "${channel}", a ${String(vendors.get(channel))} channel; only chatMessenger makes web meetings`,
+    );
+  if (
+    typeof meetingMinutes !== 'number' ||
+    !Number.isInteger(meetingMinutes) ||
+    meetingMinutes < 5 ||
+    meetingMinutes > 1440
+  )
+    lines.push('fallback: "meetingMinutes" must be a whole number of minutes from 5 to 1440');
+  if (lines.length > 0) throw new ChannelsFileError(lines.join('\n'));
+  return { channel: String(channel), meetingMinutes: meetingMinutes as number };
+}
+
+/** Channels, paging rules and fallback together; every mistake of every part, one line each. */
 export function parseChannelsDocument(input: unknown, env: Env): ChannelsDocument {
   const lines: string[] = [];
   let channels: ChannelSettings[] = [];
@@ -136,8 +181,16 @@ export function parseChannelsDocument(input: unknown, env: Env): ChannelsDocumen
     if (!(error instanceof ChannelsFileError)) throw error;
     lines.push(error.message);
   }
+  let fallback: FallbackSettings | null = null;
+  try {
+    const vendors = new Map(raws.map((raw) => [raw.id as string, raw.type] as const));
+    fallback = parseFallback(isObject(input) ? input.fallback : undefined, vendors);
+  } catch (error) {
+    if (!(error instanceof ChannelsFileError)) throw error;
+    lines.push(error.message);
+  }
   if (lines.length > 0) throw new ChannelsFileError(lines.join('\n'));
-  return { channels, rules };
+  return { channels, rules, fallback };
 }
 
 /** Reads and parses the file: channels and paging rules. */

@@ -37,6 +37,7 @@ function call(overrides: Partial<CallRecord> = {}): CallRecord {
     queuedAt: null,
     acceptedById: null,
     escalationsDone: [],
+    fallbackMeeting: null,
     createdAt: at,
     ringingAt: null,
     expertJoinedAt: null,

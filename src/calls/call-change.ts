@@ -1,5 +1,6 @@
 import { assertTransition, STATUS_TIMESTAMP, type CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
+import type { FallbackMeeting } from './fallback-meetings.js';
 import { boundXAssistEvent, seenKeyOf } from './xassist-event-bounds.js';
 
 /** What routing records in a call's log, as `routing.<type>` events. */
@@ -50,6 +51,12 @@ export class CallChange {
   /** Records something routing did to the call (an escalation, a failed accept) as its next event. */
   noteRouting(what: RoutingEventType): void {
     this.append(`routing.${what}`, null);
+  }
+
+  /** A web meeting was offered instead of the xAssist call: kept on the call, said in its log. */
+  offerFallback(meeting: FallbackMeeting): void {
+    this.call.fallbackMeeting = meeting;
+    this.append('fallback.offered', null);
   }
 
   /** Records an upstream event, bounded to what the columns hold (see xassist-event-bounds.ts). */

@@ -14,6 +14,7 @@ import type { CallRecord, Participant } from './call.model.js';
 import { applyCallLog } from './call-progress.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
 import { CallCreationFailedError, FAILURE_REASON } from './call.errors.js';
+import { fallbackApplies, FallbackMeetings } from './fallback-meetings.js';
 import { xassistCallBody } from './xassist-call-body.js';
 
 /** A commit that keeps meeting newer writes gives up after this many reloads. */
@@ -37,6 +38,7 @@ export class CallCreation {
     private readonly xassist: XAssistClient,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
+    private readonly fallbacks: FallbackMeetings,
   ) {}
 
   /** Whether this process is creating the call right now. */
@@ -141,6 +143,8 @@ export class CallCreation {
           ? FAILURE_REASON.rejected
           : FAILURE_REASON.unavailable;
     this.logger.warn({ callId: call.id, err: error }, 'creating the call on xAssist failed');
+    // Made before the commit (it calls out), recorded by it: the failure and the offer are one change.
+    const meeting = fallbackApplies(call, error) ? await this.fallbacks.meetingFor(call) : null;
     const now = await this.commitWithReload(call, (current) => {
       if (current.status !== 'creating') return null;
       const change = new CallChange(current, this.clock.isoNow());
@@ -150,6 +154,7 @@ export class CallCreation {
         change.transition('queued', { experts: [], acceptedById: null });
       } else {
         change.transition('failed', { failureReason: reason });
+        if (meeting) change.offerFallback(meeting);
       }
       return change;
     });

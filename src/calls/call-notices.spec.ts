@@ -41,6 +41,24 @@ describe('noticesOfUpdate', () => {
     expect(noticesOfUpdate({ call: connected, events: both }, null)).toHaveLength(1);
   });
 
+  it('tells the technician alone of a fallback meeting, once, when it is offered', () => {
+    const meeting = {
+      provider: 'chatMessenger' as const,
+      url: 'https://cam.example/meet/1',
+      password: 'p',
+      expiresAt: T0,
+    };
+    const call = ringingCall({ status: 'failed', fallbackMeeting: meeting });
+    const offered = noticesOfUpdate(
+      { call, events: [event('status.failed', call), event('fallback.offered', call)] },
+      null,
+    );
+    expect(offered.map((notice) => notice.kind)).toEqual(['call.changed', 'technician.fallback']);
+    expect(offered[1]).toEqual({ kind: 'technician.fallback', technicianId: 'tom', meeting });
+    const later = noticesOfUpdate({ call, events: [event('xassist.Chat', call)] }, null);
+    expect(later.map((notice) => notice.kind)).toEqual(['call.changed']);
+  });
+
   it('fills the join URL template with the xAssist call id', () => {
     const call = ringingCall({ status: 'expert_joined', joinedExpertId: 'ed' });
     const [, invite] = noticesOfUpdate(

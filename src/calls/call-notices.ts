@@ -2,6 +2,7 @@ import type { Person } from '../directory/person.js';
 import { hasRole } from '../directory/directory.service.js';
 import { callInvite, type CallInvite } from './call-invite.js';
 import type { CallUpdate } from './call.model.js';
+import type { FallbackMeeting } from './fallback-meetings.js';
 
 /**
  * Who must hear of a committed change, and whether the glasses are to join now: decided here,
@@ -25,7 +26,9 @@ export interface CallAudience {
 export type CallNotice =
   | { kind: 'call.changed'; audience: CallAudience; update: CallUpdate }
   /** Ring the glasses: an expert has joined the xAssist call. */
-  | { kind: 'technician.invite'; technicianId: string; invite: CallInvite };
+  | { kind: 'technician.invite'; technicianId: string; invite: CallInvite }
+  /** xAssist was out of reach: the technician may meet the experts in this web meeting. */
+  | { kind: 'technician.fallback'; technicianId: string; meeting: FallbackMeeting };
 
 export function audienceOf(update: CallUpdate): CallAudience {
   const { call, events } = update;
@@ -48,6 +51,14 @@ export function noticesOfUpdate(update: CallUpdate, joinUrlTemplate: string | nu
     if (invite)
       notices.push({ kind: 'technician.invite', technicianId: update.call.technician.id, invite });
   }
+  // The technician alone hears the meeting and its password; the experts get it by chat (paging).
+  const fallbackOffered = update.events.some((event) => event.type === 'fallback.offered');
+  if (fallbackOffered && update.call.fallbackMeeting)
+    notices.push({
+      kind: 'technician.fallback',
+      technicianId: update.call.technician.id,
+      meeting: update.call.fallbackMeeting,
+    });
   return notices;
 }
 

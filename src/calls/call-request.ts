@@ -50,6 +50,7 @@ export function buildCallRecord(
     queuedAt: null,
     acceptedById: null,
     escalationsDone: [],
+    fallbackMeeting: null,
     createdAt: now,
     ringingAt: null,
     expertJoinedAt: null,

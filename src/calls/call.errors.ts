@@ -39,7 +39,9 @@ export class CallCreationFailedError extends BrokerError {
       ? FAILURE_REASON.credentialsRefused
       : rejected
         ? FAILURE_REASON.rejected
-        : `${FAILURE_REASON.unavailable}; try again later`;
+        : call.fallbackMeeting
+          ? `${FAILURE_REASON.unavailable}; a web meeting was offered instead (call.fallback)`
+          : `${FAILURE_REASON.unavailable}; try again later`;
     super(
       call.status === 'queued'
         ? `${message}; the request stays queued and is offered again`

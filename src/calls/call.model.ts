@@ -2,6 +2,7 @@ import type { CallReason, CallType } from '../xassist-contract/xassist-contract.
 import { personRef, type PersonRef } from '../directory/person.js';
 import type { Priority } from '../routing/routing.model.js';
 import type { CallStatus } from './call-lifecycle.js';
+import type { FallbackMeeting } from './fallback-meetings.js';
 
 /** A person in a call, with the xAssist identity we match events against (never shown to clients). */
 export interface Participant extends PersonRef {
@@ -39,6 +40,11 @@ export interface CallRecord {
   acceptedById: string | null;
   /** Indexes of the queue's escalation steps already run (each runs once). */
   escalationsDone: number[];
+  /**
+   * The web meeting offered when xAssist could not be reached; null when none was. Its password
+   * goes to the technician and the experts only (call.fallback, a chat page), never in the view.
+   */
+  fallbackMeeting: FallbackMeeting | null;
   createdAt: string;
   ringingAt: string | null;
   expertJoinedAt: string | null;
@@ -74,7 +80,13 @@ export const NOT_PLACED: QueuePlacement = { position: null, estimatedWaitSeconds
  */
 export type CallView = Omit<
   CallRecord,
-  'technician' | 'experts' | 'createdBy' | 'queueId' | 'acceptedById' | 'escalationsDone'
+  | 'technician'
+  | 'experts'
+  | 'createdBy'
+  | 'queueId'
+  | 'acceptedById'
+  | 'escalationsDone'
+  | 'fallbackMeeting'
 > & {
   technician: PersonRef;
   experts: PersonRef[];

@@ -4,6 +4,7 @@ import { XAssistModule } from '../xassist/xassist.module.js';
 import { CallCommitHooks } from './call-commit-hooks.js';
 import { CallCreation } from './call-creation.js';
 import { CreationReconciler } from './creation-reconciler.js';
+import { FallbackMeetings } from './fallback-meetings.js';
 import { CallLedger } from './call-ledger.service.js';
 import { CallRepository } from './call.repository.js';
 import { CallTracker } from './call-tracker.service.js';
@@ -24,6 +25,7 @@ import { QueuePlacements } from './queue-placements.js';
     CallTracker,
     CallCreation,
     CreationReconciler,
+    FallbackMeetings,
     CallsService,
     QueuePlacements,
   ],
@@ -36,6 +38,7 @@ import { QueuePlacements } from './queue-placements.js';
     CallLedger,
     CallRepository,
     QueuePlacements,
+    FallbackMeetings,
   ],
 })
 export class CallsModule {}

@@ -46,6 +46,7 @@ function toRow(call: CallRecord): CallsTable {
     accepted_by_id: call.acceptedById,
     escalations_json:
       call.escalationsDone.length === 0 ? null : JSON.stringify(call.escalationsDone),
+    fallback_json: call.fallbackMeeting === null ? null : JSON.stringify(call.fallbackMeeting),
     created_at: call.createdAt,
     ringing_at: call.ringingAt,
     expert_joined_at: call.expertJoinedAt,
@@ -78,6 +79,7 @@ function fromRow(row: Selectable<CallsTable>): CallRecord {
     queuedAt: row.queued_at,
     acceptedById: row.accepted_by_id,
     escalationsDone: row.escalations_json === null ? [] : JSON.parse(row.escalations_json),
+    fallbackMeeting: row.fallback_json === null ? null : JSON.parse(row.fallback_json),
     createdAt: row.created_at,
     ringingAt: row.ringing_at,
     expertJoinedAt: row.expert_joined_at,

@@ -152,6 +152,15 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '2026-12-03-140-call-fallback': {
+    // The web meeting offered when xAssist was unreachable (docs/notifications.md, "Fallback").
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('calls').addColumn('fallback_json', 'text').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('calls').dropColumn('fallback_json').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

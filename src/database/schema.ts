@@ -48,6 +48,7 @@ export interface CallsTable {
   accepted_by_id: string | null;
   /** A JSON array of the escalation step indexes already run; null for none. */
   escalations_json: string | null;
+  fallback_json: string | null;
   created_at: string;
   ringing_at: string | null;
   expert_joined_at: string | null;

@@ -37,6 +37,12 @@ const SERVER_TO_CLIENT: Record<string, SocketMessage> = {
     summary:
       "To the call's technician only, once an expert has joined on xAssist; re-sent on every connect while the call is expert_joined, so de-duplicate by call.id.",
   },
+  callFallback: {
+    event: 'call.fallback',
+    payload: 'CallFallback',
+    summary:
+      "To the call's technician only, once: xAssist could not be reached, so the broker made a web meeting (Chat&Messenger) the technician may open instead; the experts get it by chat. Not re-sent on connect.",
+  },
   offerCreated: {
     event: 'offer.created',
     payload: 'OfferAnswer',

@@ -144,7 +144,7 @@ const CallEvent: JsonSchema = {
     callId: text("The broker's call id."),
     seq: { type: 'integer', minimum: 1 },
     type: text(
-      '`status.<status>`, `xassist.<xAssist event type>` or `routing.<escalated|accept_failed>`.',
+      '`status.<status>`, `xassist.<xAssist event type>`, `routing.<escalated|accept_failed>` or `fallback.offered` (xAssist was unreachable; the technician and experts were given a web meeting instead).',
       {
         example: 'status.expert_joined',
       },
@@ -313,6 +313,26 @@ const CallInvite: JsonSchema = {
   },
 };
 
+const CallFallback: JsonSchema = {
+  type: 'object',
+  description:
+    "To the call's technician only, once, when xAssist could not be reached and a web meeting was made instead; the call is failed and its events end with fallback.offered. The experts get the same meeting by chat.",
+  required: ['call', 'meeting'],
+  properties: {
+    call: ref('Call'),
+    meeting: {
+      type: 'object',
+      required: ['provider', 'url', 'password', 'expiresAt'],
+      properties: {
+        provider: { type: 'string', enum: ['chatMessenger'] },
+        url: text('The web meeting to open.', { format: 'uri' }),
+        password: text("The meeting's password."),
+        expiresAt: text('When the meeting URL stops working.', { format: 'date-time' }),
+      },
+    },
+  },
+};
+
 const CallSubscribe: JsonSchema = {
   type: 'object',
   description: 'Client to server: the call and its events after afterSeq.',
@@ -358,6 +378,7 @@ export const CONTRACT_SCHEMAS = {
   SessionExpired,
   CallUpdated,
   CallInvite,
+  CallFallback,
   CallSubscribe,
   CallSubscribeAck,
   ...ROUTING_SCHEMAS,

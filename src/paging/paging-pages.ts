@@ -15,7 +15,8 @@ export interface PageLink {
 
 /** A page decided, before it is addressed: the outbox row's payload is made from it. */
 export interface PageDraft {
-  event: PageEvent;
+  /** What was paged: a rule's event, or `fallback` (the fallback channel's own page). */
+  event: PageEvent | 'fallback';
   channel: string;
   seq: number;
   title: string;
@@ -180,5 +181,36 @@ export function offerPageOf(
         expiresAtMs: Date.parse(offer.expiresAt),
       },
     ],
+  };
+}
+
+/**
+ * The fallback page: xAssist was out of reach, so the call's experts get the web meeting made
+ * for it (the technician hears of it on their socket). Undefined when the change offered none.
+ */
+export function fallbackPageOf(
+  call: CallRecord,
+  events: readonly CallEventRecord[],
+  people: readonly Person[],
+): Omit<PageDraft, 'channel'> | undefined {
+  const offered = events.find((event) => event.type === 'fallback.offered');
+  const meeting = call.fallbackMeeting;
+  if (!offered || !meeting) return undefined;
+  const until = new Date(meeting.expiresAt).toISOString().slice(11, 16);
+  return {
+    event: 'fallback',
+    seq: offered.seq,
+    title: `xAssist is down: meet ${call.technician.displayName} in a web meeting`,
+    lines: [
+      `${call.technician.displayName} asked for help with "${call.title}" and xAssist could not be reached.`,
+      `Join: ${meeting.url}`,
+      `Password: ${meeting.password}`,
+      `The link works until ${until} UTC.`,
+    ],
+    mentions: call.experts.map((expert) => {
+      const person = people.find((candidate) => candidate.id === expert.id);
+      return person ? mention(person) : { id: expert.id, displayName: expert.displayName };
+    }),
+    links: [],
   };
 }

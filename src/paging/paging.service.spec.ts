@@ -4,6 +4,7 @@ import { DirectoryService } from '../directory/directory.service.js';
 import { parseDirectory } from '../directory/directory-file.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import type { OutboxStore } from '../outbox/kysely-outbox.store.js';
+import { FallbackMeetings } from '../calls/fallback-meetings.js';
 import { PagingService } from './paging.service.js';
 
 const people = parseDirectory({
@@ -19,6 +20,7 @@ function pagingWith(queueId: string): PagingService {
       loadChannels: () => ({
         channels: [],
         rules: [{ queue: queueId, channel: 'hook', on: ['queued'] }],
+        fallback: null,
       }),
     },
   } as unknown as AppConfig;
@@ -39,6 +41,7 @@ function pagingWith(queueId: string): PagingService {
     directory,
     new SystemClock(),
     config,
+    new FallbackMeetings(capturedLogger().logger),
     capturedLogger().logger,
   );
 }

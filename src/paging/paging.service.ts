@@ -1,23 +1,25 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Transaction } from 'kysely';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CallCommitKind } from '../calls/call-commit-hooks.js';
-import type { CallUpdate } from '../calls/call.model.js';
+import type { CallRecord, CallUpdate } from '../calls/call.model.js';
+import { FallbackMeetings, type FallbackMeeting } from '../calls/fallback-meetings.js';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { createChannel } from '../notifications/channel-factory.js';
-import type { PagingRule } from '../notifications/channels-document.js';
+import type { FallbackSettings, PagingRule } from '../notifications/channels-document.js';
 import { ChannelsFileError } from '../notifications/channels-file.js';
+import { ChatMessengerChannel } from '../notifications/chat-messenger.channel.js';
 import type { NotificationChannel } from '../notifications/notification-channel.port.js';
 import type { MentionedPerson } from '../notifications/notification.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
 import { signAcceptLink } from './accept-link.js';
-import { pagesOf } from './paging-pages.js';
+import { fallbackPageOf, pagesOf, type PageDraft } from './paging-pages.js';
 
 /** An outbox row's payload for a page: the links are paths, the sender puts the broker's URL first. */
 export interface PagePayload {
@@ -36,6 +38,7 @@ export interface PagePayload {
 export class PagingService implements OnModuleDestroy {
   readonly channels = new Map<string, NotificationChannel>();
   private rules: PagingRule[] = [];
+  private fallback: FallbackSettings | null = null;
   private readonly logger: Logger;
 
   constructor(
@@ -43,6 +46,7 @@ export class PagingService implements OnModuleDestroy {
     private readonly directory: DirectoryService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly fallbacks: FallbackMeetings,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'paging' });
@@ -50,7 +54,7 @@ export class PagingService implements OnModuleDestroy {
 
   /** Reads CHANNELS_FILE; a rule naming a queue the directory lacks fails start-up too. */
   load(): void {
-    const { channels, rules } = this.config.paging.loadChannels();
+    const { channels, rules, fallback } = this.config.paging.loadChannels();
     const unknown = rules.flatMap((rule, index) =>
       rule.queue === '*' || this.directory.queue(rule.queue)
         ? []
@@ -62,12 +66,17 @@ export class PagingService implements OnModuleDestroy {
     for (const settings of channels)
       this.channels.set(settings.id, createChannel(settings, this.logger, this.clock));
     this.rules = rules;
+    this.fallback = fallback;
+    const cam = fallback && this.channels.get(fallback.channel);
+    if (fallback && cam instanceof ChatMessengerChannel)
+      this.fallbacks.use((call) => this.quickMeeting(cam, call, fallback.meetingMinutes));
     if (channels.length > 0)
       this.logger.info({ channels: channels.length, rules: rules.length }, 'chat channels ready');
   }
 
+  /** Whether any commit may call for a page: rules, or a fallback whose meeting is paged. */
   get paging(): boolean {
-    return this.rules.length > 0;
+    return this.rules.length > 0 || this.fallback !== null;
   }
 
   /** The rules read at start-up (the offer pager takes its `offered` ones). */
@@ -79,18 +88,40 @@ export class PagingService implements OnModuleDestroy {
     await Promise.all([...this.channels.values()].map((channel) => channel.close()));
   }
 
+  /** A Chat&Messenger web meeting for a call xAssist could not create. */
+  private async quickMeeting(
+    cam: ChatMessengerChannel,
+    call: CallRecord,
+    minutes: number,
+  ): Promise<FallbackMeeting> {
+    const expiresAtMs = this.clock.now() + minutes * 60_000;
+    const password = randomBytes(6).toString('base64url');
+    const url = await cam.createQuickCall(expiresAtMs, password);
+    this.logger.info({ callId: call.id }, 'xAssist unreachable: a fallback web meeting was made');
+    return {
+      provider: 'chatMessenger',
+      url,
+      password,
+      expiresAt: new Date(expiresAtMs).toISOString(),
+    };
+  }
+
   /** The commit hook: one outbox row per page, in the change's transaction. */
   async enqueue(
     update: CallUpdate,
     trx: Transaction<BrokerDatabase>,
     kind: CallCommitKind,
   ): Promise<void> {
-    if (kind === 'inserted' || this.rules.length === 0) return;
-    const drafts = pagesOf(update.call, update.events, {
+    if (kind === 'inserted' || !this.paging) return;
+    const people = this.directory.all();
+    const drafts: PageDraft[] = pagesOf(update.call, update.events, {
       rules: this.rules,
-      people: this.directory.all(),
+      people,
       queue: (id) => this.directory.queue(id),
     });
+    const fallbackPage = this.fallback && fallbackPageOf(update.call, update.events, people);
+    if (this.fallback && fallbackPage)
+      drafts.push({ ...fallbackPage, channel: this.fallback.channel });
     if (drafts.length === 0) return;
     const key = this.config.paging.acceptLinkSecret;
     const messages: OutboxMessage[] = drafts.map((draft, position) => {

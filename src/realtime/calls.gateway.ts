@@ -184,8 +184,13 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
         this.server
           .to(roomsOfAudience(notice.audience))
           .emit('call.updated', { call, events: update.events });
-      } else {
+      } else if (notice.kind === 'technician.invite') {
         this.server.to(personRoom(notice.technicianId)).emit('call.invite', notice.invite);
+      } else {
+        const call = this.placements.view(update.call);
+        this.server
+          .to(personRoom(notice.technicianId))
+          .emit('call.fallback', { call, meeting: notice.meeting });
       }
     }
   }

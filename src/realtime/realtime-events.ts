@@ -7,6 +7,7 @@ import type { PersonRef } from '../directory/person.js';
 import type { CallEventView, CallView } from '../calls/call.model.js';
 import type { ErrorAnswer } from '../common/error-answer.js';
 import type { CallInvite } from '../calls/call-invite.js';
+import type { FallbackMeeting } from '../calls/fallback-meetings.js';
 import type { RoutingNoticeMap } from '../routing/routing-notices.js';
 import type { OfferWithCall } from '../routing/routed-calls.service.js';
 import type { OwnPresenceView, SettablePresence } from '../routing/routing.model.js';
@@ -53,6 +54,12 @@ export type PresenceSetAck = { presence: OwnPresenceView } | SocketErrorAnswer;
 /** The expert who joined, the xAssist call id and, when configured, the URL that joins it. */
 export type CallInvitePayload = CallInvite;
 
+/** xAssist was unreachable: the technician may meet the experts in this web meeting instead. */
+export interface CallFallbackPayload {
+  call: CallView;
+  meeting: FallbackMeeting;
+}
+
 export interface CallSubscribePayload {
   callId: string;
   afterSeq: number;
@@ -87,6 +94,8 @@ export interface ServerToClientEvents {
   'session.expired': (payload: SessionExpiredPayload) => void;
   'call.updated': (payload: CallUpdatedPayload) => void;
   'call.invite': (payload: CallInvitePayload) => void;
+  /** To the technician only, once, when xAssist was unreachable (docs/notifications.md). */
+  'call.fallback': (payload: CallFallbackPayload) => void;
   /** To the offered expert; again on every connect while it is pending. */
   'offer.created': (payload: OfferCreatedPayload) => void;
   'offer.ended': (payload: OfferEndedPayload) => void;

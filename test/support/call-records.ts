@@ -29,6 +29,7 @@ export function ringingCall(overrides: Partial<CallRecord> = {}): CallRecord {
     queuedAt: null,
     acceptedById: null,
     escalationsDone: [],
+    fallbackMeeting: null,
     createdAt: T0,
     ringingAt: T0,
     expertJoinedAt: null,

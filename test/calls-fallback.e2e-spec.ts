@@ -117,6 +117,19 @@ describe.each(await brokerDatabases('fallback web meetings'))(
       expect(JSON.stringify(sam.received)).not.toContain(made.password);
     });
 
+    it('tells glasses that were offline of the meeting when they connect, and nobody else', async () => {
+      xassistDown(503);
+      const answer = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask });
+      expect(answer.status).toBe(503);
+      const callId = answer.body.call.id;
+      const made = cam.quickCalls.at(-1)!;
+      const [tom, erika] = [await connect('tom'), await connect('erika')];
+      const heard = await tom.next('call.fallback', (payload) => payload.call.id === callId);
+      expect(heard.meeting).toMatchObject({ url: made.url, password: made.password });
+      await erika.next('calls.snapshot');
+      expect(erika.all('call.fallback')).toEqual([]);
+    });
+
     it('offers no meeting when xAssist refuses the call (502): a meeting would not fix the request', async () => {
       const tom = await connect('tom');
       const made = cam.quickCalls.length;
@@ -129,7 +142,7 @@ describe.each(await brokerDatabases('fallback web meetings'))(
       expect(events.body.events.map((event: any) => event.type)).toEqual(['status.failed']);
       expect(cam.quickCalls).toHaveLength(made);
       await tom.next('call.updated', (update) => update.call.id === answer.body.call.id);
-      expect(tom.all('call.fallback')).toEqual([]);
+      expect(tom.all('call.fallback').filter((p) => p.call.id === answer.body.call.id)).toEqual([]);
     });
 
     it('fails the call plainly, logging why, when Chat&Messenger cannot make a meeting either', async () => {
@@ -147,7 +160,7 @@ describe.each(await brokerDatabases('fallback web meetings'))(
         sut.log.lines.some((line) => line.includes('no fallback web meeting could be made')),
       ).toBe(true);
       await tom.next('call.updated', (update) => update.call.id === answer.body.call.id);
-      expect(tom.all('call.fallback')).toEqual([]);
+      expect(tom.all('call.fallback').filter((p) => p.call.id === answer.body.call.id)).toEqual([]);
     });
   },
 );

@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { ringingCall, T0 } from '../../test/support/call-records.js';
 import type { Person } from '../directory/person.js';
-import { audienceOf, invitesOnConnect, noticesOfUpdate } from './call-notices.js';
+import {
+  audienceOf,
+  fallbacksOnConnect,
+  invitesOnConnect,
+  noticesOfUpdate,
+} from './call-notices.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 
 const event = (type: string, call: CallRecord): CallEventRecord => ({
@@ -114,5 +119,36 @@ describe('invitesOnConnect', () => {
     expect(invites.map((invite) => invite.call.id)).toEqual(['a']);
     const expert = { ...tom, id: 'erika', roles: ['expert'] } as Person;
     expect(invitesOnConnect(expert, [mine], null)).toEqual([]);
+  });
+});
+
+describe('fallbacksOnConnect', () => {
+  const meeting = (expiresAt: string) => ({
+    provider: 'chatMessenger' as const,
+    url: 'https://cam.example/meet/1',
+    password: 'p',
+    expiresAt,
+  });
+  const now = Date.parse(T0);
+  const later = new Date(now + 60_000).toISOString();
+  const earlier = new Date(now - 1).toISOString();
+
+  it("tells the technician again of their failed calls' meetings that still work", () => {
+    const open = ringingCall({ id: 'c1', status: 'failed', fallbackMeeting: meeting(later) });
+    const expired = ringingCall({ id: 'c2', status: 'failed', fallbackMeeting: meeting(earlier) });
+    const none = ringingCall({ id: 'c3', status: 'failed' });
+    expect(fallbacksOnConnect(tom, [open, expired, none], now)).toEqual([
+      { call: open, meeting: meeting(later) },
+    ]);
+  });
+
+  it("tells nobody else: not another technician, not an expert, not a live call's", () => {
+    const failed = ringingCall({ status: 'failed', fallbackMeeting: meeting(later) });
+    const otherTech = { ...tom, id: 'tina' };
+    const expert: Person = { ...tom, id: 'tom', roles: ['expert'] };
+    expect(fallbacksOnConnect(otherTech, [failed], now)).toEqual([]);
+    expect(fallbacksOnConnect(expert, [failed], now)).toEqual([]);
+    const live = ringingCall({ fallbackMeeting: meeting(later) });
+    expect(fallbacksOnConnect(tom, [live], now)).toEqual([]);
   });
 });

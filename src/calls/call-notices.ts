@@ -1,7 +1,7 @@
 import type { Person } from '../directory/person.js';
 import { hasRole } from '../directory/directory.service.js';
 import { callInvite, type CallInvite } from './call-invite.js';
-import type { CallUpdate } from './call.model.js';
+import type { CallRecord, CallUpdate } from './call.model.js';
 import type { FallbackMeeting } from './fallback-meetings.js';
 
 /**
@@ -75,5 +75,23 @@ export function invitesOnConnect(
   return activeCalls.flatMap((call) => {
     if (call.status !== 'expert_joined' || call.technician.id !== person.id) return [];
     return callInvite(call, joinUrlTemplate) ?? [];
+  });
+}
+
+/**
+ * The web meetings to tell a technician of again when they connect: call.fallback is sent once,
+ * live, so glasses that were offline then would never learn of it. Their own failed calls whose
+ * meeting has not expired, newest first.
+ */
+export function fallbacksOnConnect(
+  person: Person,
+  failedCalls: readonly CallRecord[],
+  nowMs: number,
+): { call: CallRecord; meeting: FallbackMeeting }[] {
+  if (!hasRole(person, 'technician')) return [];
+  return failedCalls.flatMap((call) => {
+    const meeting = call.fallbackMeeting;
+    if (call.status !== 'failed' || call.technician.id !== person.id || !meeting) return [];
+    return Date.parse(meeting.expiresAt) > nowMs ? [{ call, meeting }] : [];
   });
 }

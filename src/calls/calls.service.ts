@@ -4,7 +4,7 @@ import type { Transaction } from 'kysely';
 import { ConflictError, NotFoundError } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
 import type { BrokerDatabase } from '../database/schema.js';
-import { DirectoryService } from '../directory/directory.service.js';
+import { DirectoryService, hasRole } from '../directory/directory.service.js';
 import { QuotasService } from '../quotas/quotas.service.js';
 import type { Person } from '../directory/person.js';
 import { canSeeCall, seesEveryCall, seesQueuedCalls } from './call-access.js';
@@ -12,6 +12,9 @@ import { CallChange } from './call-change.js';
 import { CallCommitHooks } from './call-commit-hooks.js';
 import { CallCreation } from './call-creation.js';
 import { CreationInterruptedError, CreationReconciler } from './creation-reconciler.js';
+import { fallbacksOnConnect } from './call-notices.js';
+import type { FallbackMeeting } from './fallback-meetings.js';
+import { FallbackMeetings } from './fallback-meetings.js';
 import { ACTIVE_STATUSES, END_STATUSES, isCancellable } from './call-lifecycle.js';
 import { CallLedger } from './call-ledger.service.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
@@ -21,6 +24,9 @@ import { CallCreationFailedError, QueueFullError } from './call.errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
 import { assertSameBody, idempotencyClaim } from './idempotency.js';
+
+/** How many of a technician's latest failed calls a connect looks at for open web meetings. */
+const RECENT_FAILED_CALLS = 10;
 
 export interface CallPage {
   calls: CallRecord[];
@@ -39,7 +45,24 @@ export class CallsService {
     private readonly quotas: QuotasService,
     private readonly hooks: CallCommitHooks,
     private readonly reconciler: CreationReconciler,
+    private readonly fallbacks: FallbackMeetings,
   ) {}
+
+  /**
+   * The web meetings still open for a technician who connects (call.fallback again): among their
+   * latest failed calls; none to look for when no fallback is configured.
+   */
+  async openFallbacks(person: Person): Promise<{ call: CallRecord; meeting: FallbackMeeting }[]> {
+    if (!this.fallbacks.configured || !hasRole(person, 'technician')) return [];
+    const failed = await this.calls.list({
+      statuses: ['failed'],
+      participantId: null,
+      technicianId: person.id,
+      limit: RECENT_FAILED_CALLS,
+      before: null,
+    });
+    return fallbacksOnConnect(person, failed, this.clock.now());
+  }
 
   /** Returns the ringing call; throws CallCreationFailedError (kept as failed) when xAssist refuses or is away. */
   async create(

@@ -316,7 +316,7 @@ const CallInvite: JsonSchema = {
 const CallFallback: JsonSchema = {
   type: 'object',
   description:
-    "To the call's technician only, once, when xAssist could not be reached and a web meeting was made instead; the call is failed and its events end with fallback.offered. The experts get the same meeting by chat.",
+    "To the call's technician only, when xAssist could not be reached and a web meeting was made instead, and again on every connect while the meeting has not expired (de-duplicate by call.id); the call is failed and its events end with fallback.offered. The experts get the same meeting by chat.",
   required: ['call', 'meeting'],
   properties: {
     call: ref('Call'),

@@ -149,6 +149,8 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
       // (A technician's active calls are capped far below a snapshot page, so it holds them all.)
       for (const invite of invitesOnConnect(person, page.calls, this.joinUrlTemplate))
         socket.emit('call.invite', invite);
+      for (const { call, meeting } of await this.calls.openFallbacks(person))
+        socket.emit('call.fallback', { call: this.placements.view(call), meeting });
     } catch (error) {
       this.logger.error({ err: error, personId: person.id }, 'sending the snapshot failed');
     }

@@ -94,7 +94,7 @@ export interface ServerToClientEvents {
   'session.expired': (payload: SessionExpiredPayload) => void;
   'call.updated': (payload: CallUpdatedPayload) => void;
   'call.invite': (payload: CallInvitePayload) => void;
-  /** To the technician only, once, when xAssist was unreachable (docs/notifications.md). */
+  /** To the technician only when xAssist was unreachable; again on connect until it expires. */
   'call.fallback': (payload: CallFallbackPayload) => void;
   /** To the offered expert; again on every connect while it is pending. */
   'offer.created': (payload: OfferCreatedPayload) => void;

@@ -29,10 +29,11 @@ export class CallCreationFailedError extends BrokerError {
   readonly httpStatus: number;
   override readonly code: string;
 
-  constructor(
-    readonly call: CallRecord,
-    reason: string | null = call.failureReason,
-  ) {
+  /**
+   * Takes the record but keeps only its view (as `details.call`): an error is logged whole, and
+   * the record holds what clients never see (xAssist identities, a fallback meeting's password).
+   */
+  constructor(call: CallRecord, reason: string | null = call.failureReason) {
     const credentials = reason === FAILURE_REASON.credentialsRefused;
     const rejected = reason?.startsWith(FAILURE_REASON.rejected) ?? false;
     const message = credentials

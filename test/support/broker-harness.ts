@@ -180,8 +180,8 @@ export class BrokerHarness {
   }
 
   /** Every line the broker logged; tests look for secrets here. */
-  secretsInLogs(): string[] {
-    const secrets = [XASSIST_PASSWORD, SECRET, ...this.simulator.state.issuedTokens];
+  secretsInLogs(...others: string[]): string[] {
+    const secrets = [XASSIST_PASSWORD, SECRET, ...this.simulator.state.issuedTokens, ...others];
     return this.log.lines.filter((line) => secrets.some((secret) => line.includes(secret)));
   }
 }

@@ -126,6 +126,14 @@ describe('the fallback part of the channels file', () => {
       'fallback: "channel" is "hook", a teams channel; only chatMessenger makes web meetings',
       'fallback: "meetingMinutes" must be a whole number of minutes from 5 to 1440',
     ]);
+    expect(
+      linesOf({
+        channels: [{ ...cam, id: 'room', room: 'Maintenance' }],
+        fallback: { channel: 'room' },
+      }),
+    ).toEqual([
+      'fallback: "channel" is "room", a CAM room; the meeting\'s password must go to the experts alone (use a channel without "room")',
+    ]);
     expect(linesOf({ channels: [cam], fallback: { channel: 'gone' } })).toEqual([
       'fallback: "channel" is "gone", which is no channel above',
     ]);

@@ -122,7 +122,7 @@ const FALLBACK_KEYS = ['channel', 'meetingMinutes'];
  */
 export function parseFallback(
   input: unknown,
-  vendors: ReadonlyMap<string, unknown>,
+  channels: ReadonlyMap<string, Record<string, unknown>>,
 ): FallbackSettings | null {
   if (input === undefined) return null;
   if (!isObject(input))
@@ -134,11 +134,16 @@ export function parseFallback(
   const { channel, meetingMinutes = 60 } = input;
   if (typeof channel !== 'string')
     lines.push('fallback: "channel" must be the id of a chatMessenger channel above');
-  else if (!vendors.has(channel))
+  else if (!channels.has(channel))
     lines.push(`fallback: "channel" is "${channel}", which is no channel above`);
-  else if (vendors.get(channel) !== 'chatMessenger')
+  else if (channels.get(channel)!.type !== 'chatMessenger')
     lines.push(
-      `fallback: "channel" is "${channel}", a ${String(vendors.get(channel))} channel; only chatMessenger makes web meetings`,
+      `fallback: "channel" is "${channel}", a ${String(channels.get(channel)!.type)} channel; only chatMessenger makes web meetings`,
+    );
+  else if (channels.get(channel)!.room !== undefined)
+    // The page carries the meeting's password: to the experts' direct messages, not a whole room.
+    lines.push(
+      `fallback: "channel" is "${channel}", a CAM room; the meeting's password must go to the experts alone (use a channel without "room")`,
     );
   if (
     typeof meetingMinutes !== 'number' ||
@@ -183,8 +188,8 @@ export function parseChannelsDocument(input: unknown, env: Env): ChannelsDocumen
   }
   let fallback: FallbackSettings | null = null;
   try {
-    const vendors = new Map(raws.map((raw) => [raw.id as string, raw.type] as const));
-    fallback = parseFallback(isObject(input) ? input.fallback : undefined, vendors);
+    const byId = new Map(raws.map((raw) => [raw.id as string, raw] as const));
+    fallback = parseFallback(isObject(input) ? input.fallback : undefined, byId);
   } catch (error) {
     if (!(error instanceof ChannelsFileError)) throw error;
     lines.push(error.message);

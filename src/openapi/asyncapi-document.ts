@@ -41,7 +41,7 @@ const SERVER_TO_CLIENT: Record<string, SocketMessage> = {
     event: 'call.fallback',
     payload: 'CallFallback',
     summary:
-      "To the call's technician only, once: xAssist could not be reached, so the broker made a web meeting (Chat&Messenger) the technician may open instead; the experts get it by chat. Not re-sent on connect.",
+      "To the call's technician only: xAssist could not be reached, so the broker made a web meeting (Chat&Messenger) the technician may open instead; the experts get it by chat. Re-sent on every connect until the meeting expires, so de-duplicate by call.id.",
   },
   offerCreated: {
     event: 'offer.created',

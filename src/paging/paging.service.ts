@@ -119,7 +119,7 @@ export class PagingService implements OnModuleDestroy {
       people,
       queue: (id) => this.directory.queue(id),
     });
-    const fallbackPage = this.fallback && fallbackPageOf(update.call, update.events, people);
+    const fallbackPage = fallbackPageOf(update.call, update.events, people);
     if (this.fallback && fallbackPage)
       drafts.push({ ...fallbackPage, channel: this.fallback.channel });
     if (drafts.length === 0) return;

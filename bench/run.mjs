@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { routing } from './routing-scenarios.mjs';
 import { fanOut, inviteLatency, naiveConnector } from './scenarios.mjs';
+import { runSlowPollBench } from './slow-polls.mjs';
 import { runWebhookBench } from './webhook-scenarios.mjs';
 import { fmt, summarize } from './lib/stats.mjs';
 
@@ -17,6 +18,12 @@ const log = (line) => process.stderr.write(`${line}\n`);
 // `--only webhooks`: the webhook figures alone, in their own section of docs/benchmarks.md.
 if (process.argv.includes('--only') && process.argv.includes('webhooks')) {
   await runWebhookBench({ quick, log });
+  process.exit(0);
+}
+
+// `--only slow-polls`: a healthy call's invite latency with six slow calls, printed only.
+if (process.argv.includes('--only') && process.argv.includes('slow-polls')) {
+  await runSlowPollBench({ probes: quick ? 6 : 30, log });
   process.exit(0);
 }
 

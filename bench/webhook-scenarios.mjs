@@ -73,7 +73,8 @@ export async function webhooks({ backlog, callsPerBacklog, probes, log }) {
   const cluster = await new Cluster({
     technicians: probes,
     brokerEnv: {
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      // The allow-list opens one port of a host: the receiver's.
+      WEBHOOK_ALLOWED_HOSTS: new URL(hooks.url).host,
       WEBHOOK_RATE_PER_SECOND: '10000',
       OUTBOX_BATCH_SIZE: '500',
     },

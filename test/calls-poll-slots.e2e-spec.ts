@@ -93,3 +93,77 @@ describe('polling while some calls hang on xAssist', () => {
     expect(skipped).toBeGreaterThanOrEqual(10);
   });
 });
+
+/** Issue 18 item 6: calls slow on xAssist but answering must not take back the reserved slot. */
+describe('polling while some calls are slow on xAssist but answer', () => {
+  const SLOTS = 4;
+  const RESERVED = 1; // a quarter of 4
+  let sut: BrokerHarness;
+
+  beforeAll(async () => {
+    sut = await new BrokerHarness({
+      env: {
+        POLL_MAX_CONCURRENT: String(SLOTS),
+        XASSIST_REQUEST_TIMEOUT_MS: '3000',
+        // Slower than this is slow; the slow calls' 800 ms answers are, the simulator's few ms are not.
+        POLL_SLOW_ATTEMPT_MS: '300',
+      },
+    }).start();
+  });
+  afterAll(async () => {
+    expect(sut.secretsInLogs()).toEqual([]);
+    await sut.stop();
+  });
+
+  it('6 slow calls never hold the reserved slot (4 slots): the healthy call is polled beside them and its invite goes out', async () => {
+    const slow: any[] = [];
+    for (let i = 0; i < 6; i++)
+      slow.push((await sut.api('POST', '/v1/calls', { as: 'tom', body: ask })).body);
+    const { body: healthy } = await sut.api('POST', '/v1/calls', { as: 'tina', body: ask });
+    const slowIds = new Set(slow.map((call) => call.xassistCallId as string));
+    const polls = (xassistCallId: string) => sut.simulator.stats.pollsByCall[xassistCallId] ?? 0;
+    const slowAttempts = () => slow.reduce((sum, call) => sum + polls(call.xassistCallId), 0);
+    // Under the request timeout: every attempt of a slow call answers, after 800 ms.
+    for (const call of slow) {
+      sut.simulator.injectFault({
+        kind: 'slow',
+        delayMs: 800,
+        count: 1,
+        forMs: 120_000,
+        path: 'rtc/getCallLogById',
+        callId: call.xassistCallId,
+      });
+    }
+
+    // Each slow call has answered slowly once and been asked again: from now on every attempt of
+    // theirs in flight was started after a slow answer.
+    const before = slow.map((call) => polls(call.xassistCallId));
+    await waitFor(
+      async () => slow.map((call) => polls(call.xassistCallId)),
+      (now) => now.every((count, i) => count >= before[i] + 2),
+      30_000,
+    );
+    let mostSlowInFlight = 0;
+    sut.simulator.onPoll = (_callId, inFlight) => {
+      let slowInFlight = 0;
+      for (const [id, count] of inFlight) if (slowIds.has(id)) slowInFlight += count;
+      mostSlowInFlight = Math.max(mostSlowInFlight, slowInFlight);
+    };
+    const start = { slow: slowAttempts(), healthy: polls(healthy.xassistCallId) };
+    await waitFor(
+      async () => slowAttempts(),
+      (count) => count >= start.slow + 12,
+      30_000,
+    );
+    sut.simulator.onPoll = undefined;
+
+    // The cause: slow calls answering took every slot, the reserved one too, so the healthy
+    // call's polls waited behind 800 ms attempts.
+    expect(mostSlowInFlight).toBe(SLOTS - RESERVED);
+    expect(polls(healthy.xassistCallId) - start.healthy).toBeGreaterThanOrEqual(10);
+
+    sut.simulator.state.join(healthy.xassistCallId, 'erika');
+    const joined = await sut.waitForCall(healthy.id, (c) => c.status === 'expert_joined');
+    expect(joined.status).toBe('expert_joined');
+  });
+});

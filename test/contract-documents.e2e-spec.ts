@@ -53,7 +53,11 @@ describe('the OpenAPI document describes every real answer', () => {
     return answer;
   };
 
+  /** The webhook receiver of the delivery checks (closed by that test): the allow-list names its port. */
+  let receiver: WebhookReceiver;
+
   beforeAll(async () => {
+    receiver = await new WebhookReceiver().start();
     sut = await new BrokerHarness({
       queues: [{ id: 'anyone', strategy: 'ring_all', offerTimeoutSeconds: 600 }],
       // One xAssist failure opens the circuit until the end of the test, so /readyz says 503.
@@ -65,7 +69,7 @@ describe('the OpenAPI document describes every real answer', () => {
         XASSIST_JOIN_URL_TEMPLATE: 'https://frontline.example.com/acme/#/call/{callId}',
         TECHNICIAN_JOIN_TIMEOUT_MS: '600000',
         // Webhooks to a closed local port fail at once and for good, so a delivery can be retried.
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:9,${receiver.allowListEntry}`,
         WEBHOOK_MAX_ATTEMPTS: '1',
         OUTBOX_POLL_INTERVAL_MS: '50',
       },
@@ -371,7 +375,6 @@ describe('the OpenAPI document describes every real answer', () => {
     }
     expect((await api('GET', one, `${hooks}/${created.body.id}`, { as: 'erp' })).status).toBe(200);
 
-    const receiver = await new WebhookReceiver().start();
     const good = await sut.api('POST', hooks, {
       as: 'erp',
       body: { ...body, url: `${receiver.url}/hooks` },

@@ -13,7 +13,9 @@ describe('webhook and delivery input', () => {
 
   beforeAll(async () => {
     receiver = await new WebhookReceiver().start();
-    sut = await new BrokerHarness({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } }).start();
+    sut = await new BrokerHarness({
+      env: { WEBHOOK_ALLOWED_HOSTS: receiver.allowListEntry },
+    }).start();
   });
   afterAll(async () => {
     await sut.stop();
@@ -100,14 +102,13 @@ describe('webhook and delivery input', () => {
     );
   });
 
-  it('refuses at delivery time a name that now resolves to a private address (DNS rebinding)', async () => {
-    // `localhost` passed the subscription check in this story; now it resolves to 127.0.0.1.
-    const config = loadConfig({ BROKER_MODE: 'demo' });
+  /** One delivery to `url` by a WebhookSender configured with `env`: its outcome, and whether it arrived. */
+  async function deliverOnce(env: Record<string, string>, url: string) {
     const webhooks = {
       findForDelivery: async () => ({
         id: 'w1',
         ownerId: 'erp',
-        url: `http://localhost:${new URL(receiver.url).port}/in`,
+        url,
         eventTypes: types,
         description: null,
         secret: 'whsec_AAAA',
@@ -116,20 +117,44 @@ describe('webhook and delivery input', () => {
         createdAt: new Date().toISOString(),
       }),
     } as unknown as WebhooksService;
-    const sender = new WebhookSender(webhooks, new SystemClock(), config);
+    const sender = new WebhookSender(webhooks, new SystemClock(), loadConfig(env));
     try {
       const before = receiver.received.length;
       const outcome = await sender.deliver(
         { id: 'msg_1', payload: '{}' } as Delivery,
         async () => {},
       );
-      expect(outcome).toMatchObject({
-        status: 'failed',
-        reason: expect.stringMatching(/127\.0\.0\.1/),
-      });
-      expect(receiver.received.length).toBe(before);
+      return { outcome, arrived: receiver.received.length > before };
     } finally {
       await sender.onModuleDestroy();
     }
+  }
+
+  it('refuses at delivery time a name that now resolves to a private address (DNS rebinding)', async () => {
+    // `localhost` passed the subscription check in this story; now it resolves to 127.0.0.1.
+    const port = new URL(receiver.url).port;
+    const { outcome, arrived } = await deliverOnce(
+      { BROKER_MODE: 'demo' },
+      `http://localhost:${port}/in`,
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/127\.0\.0\.1/),
+    });
+    expect(arrived).toBe(false);
+  });
+
+  it('refuses at delivery time an allowed host on a port the allow-list does not name', async () => {
+    const port = new URL(receiver.url).port;
+    // A bare host is open on the scheme's default port only (80 for http), a host:port on its own.
+    for (const allowed of ['127.0.0.1', '127.0.0.1:9', 'localhost:9'])
+      for (const url of [`http://127.0.0.1:${port}/in`, `http://localhost:${port}/in`]) {
+        const env = { BROKER_MODE: 'demo', WEBHOOK_ALLOWED_HOSTS: allowed };
+        const { outcome, arrived } = await deliverOnce(env, url);
+        expect([allowed, url, outcome.status, arrived]).toEqual([allowed, url, 'failed', false]);
+      }
+    // The port it names is open.
+    const env = { BROKER_MODE: 'demo', WEBHOOK_ALLOWED_HOSTS: receiver.allowListEntry };
+    expect((await deliverOnce(env, `http://127.0.0.1:${port}/in`)).arrived).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ describe('kill -9 of the broker while a webhook delivery is in flight', () => {
     receiver = await new WebhookReceiver().start();
     await brokers.setUp({
       env: {
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_ALLOWED_HOSTS: receiver.allowListEntry,
         WEBHOOK_TIMEOUT_MS: '10000',
         OUTBOX_LEASE_MS: '2000',
         OUTBOX_POLL_INTERVAL_MS: '50',

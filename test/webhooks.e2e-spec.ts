@@ -11,14 +11,17 @@ const RATE_PER_SECOND = 20;
 describe.each(await brokerDatabases('webhooks'))('webhooks on $name', ({ create }) => {
   let sut: BrokerHarness;
   let receiver: WebhookReceiver;
+  /** The receiver that answers 410 Gone; started here, as the allow-list names each port. */
+  let gone: WebhookReceiver;
   let webhookId: string;
 
   beforeAll(async () => {
     receiver = await new WebhookReceiver().start();
+    gone = await new WebhookReceiver().start();
     sut = await new BrokerHarness({
       database: create,
       env: {
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_ALLOWED_HOSTS: `${receiver.allowListEntry},${gone.allowListEntry}`,
         WEBHOOK_RETRY_BASE_MS: '50',
         WEBHOOK_RETRY_MAX_MS: '200',
         WEBHOOK_MAX_ATTEMPTS: '6',
@@ -39,6 +42,7 @@ describe.each(await brokerDatabases('webhooks'))('webhooks on $name', ({ create 
   afterAll(async () => {
     await sut.stop();
     await receiver.close();
+    await gone.close();
   });
 
   /** A call asked for and cancelled at once: four messages for the webhook. */
@@ -163,25 +167,20 @@ describe.each(await brokerDatabases('webhooks'))('webhooks on $name', ({ create 
   });
 
   it('disables a webhook whose receiver answers 410 Gone', async () => {
-    const gone = await new WebhookReceiver().start();
-    try {
-      const { body: hook } = await sut.api('POST', '/v1/webhooks', {
-        as: 'erp',
-        body: { url: `${gone.url}/old`, eventTypes: ['call.created'] },
-      });
-      gone.trust(hook.secret);
-      gone.script({ kind: 'status', status: 410 }, 5);
-      await cancelledCall();
-      const disabled = await waitFor(
-        async () => (await sut.api('GET', `/v1/webhooks/${hook.id}`, { as: 'erp' })).body,
-        (body) => body.status === 'disabled',
-      );
-      expect(disabled.disabledReason).toMatch(/410/);
-      const before = gone.received.length;
-      await deliveredOf([await cancelledCall()]);
-      expect(gone.received.length).toBe(before);
-    } finally {
-      await gone.close();
-    }
+    const { body: hook } = await sut.api('POST', '/v1/webhooks', {
+      as: 'erp',
+      body: { url: `${gone.url}/old`, eventTypes: ['call.created'] },
+    });
+    gone.trust(hook.secret);
+    gone.script({ kind: 'status', status: 410 }, 5);
+    await cancelledCall();
+    const disabled = await waitFor(
+      async () => (await sut.api('GET', `/v1/webhooks/${hook.id}`, { as: 'erp' })).body,
+      (body) => body.status === 'disabled',
+    );
+    expect(disabled.disabledReason).toMatch(/410/);
+    const before = gone.received.length;
+    await deliveredOf([await cancelledCall()]);
+    expect(gone.received.length).toBe(before);
   });
 });

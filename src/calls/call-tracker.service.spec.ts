@@ -120,6 +120,7 @@ describe('CallTracker on a fake clock', () => {
         ringingMs: RINGING_MS,
         connectedMs: CONNECTED_MS,
         maxConcurrent: 4,
+        slowAttemptMs: 1_000,
         notFoundPollsToFail: 3,
       },
       timeouts: { expertAnswerMs: EXPERT_ANSWER_MS, technicianJoinMs: 20_000 },

@@ -20,7 +20,7 @@ import { applyCallLog, applyDeadline, nextPollAt } from './call-progress.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
 import { CallUpdatesBus } from './call-updates.bus.js';
 import { FAILURE_REASON } from './call.errors.js';
-import { PollSlots } from './poll-slots.js';
+import { PollSlots, type AttemptPace } from './poll-slots.js';
 import { RepeatedFailureLog } from './repeated-failure-log.js';
 
 /** The poll-failure streak of every call while xAssist refuses the broker's login. */
@@ -36,8 +36,8 @@ interface Followed {
   seen?: Set<string>;
   /** A poll (with its retries) is under way: ticks meanwhile check deadlines but do not poll. */
   polling: boolean;
-  /** The last HTTP attempt for this call failed: its next attempts may not take reserved slots. */
-  lastAttemptFailed: boolean;
+  /** Its attempts failed, hung or were slow: they may not take reserved slots (see PollSlots). */
+  pace: AttemptPace;
   /** getCallLogById answered 404 this many times in a row. */
   notFound: number;
 }
@@ -70,7 +70,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     bus: CallUpdatesBus,
     private readonly clock: Clock,
   ) {
-    this.slots = new PollSlots(config.polling.maxConcurrent);
+    this.slots = new PollSlots(config.polling.maxConcurrent, config.polling.slowAttemptMs, clock);
     this.logger = logger.child({ component: 'call-tracker' });
     this.pollFailures = new RepeatedFailureLog(this.logger, 'warn', 'polling xAssist failed');
     this.commitFailures = new RepeatedFailureLog(this.logger, 'error', 'recording a poll failed');
@@ -120,7 +120,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
       call,
       dueAt: this.clock.now(),
       polling: false,
-      lastAttemptFailed: false,
+      pace: { slow: false },
       notFound: 0,
     };
     this.followed.set(call.id, entry);
@@ -239,13 +239,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     const stopTimer = this.metrics.pollDuration.startTimer();
     try {
       const log = await this.xassist.getCallLogById(xassistCallId, {
-        attemptGate: (attempt) =>
-          this.slots.run(entry.lastAttemptFailed, async () => {
-            entry.lastAttemptFailed = true; // until it answers: a hanging attempt counts as failing
-            const answer = await attempt();
-            entry.lastAttemptFailed = false;
-            return answer;
-          }),
+        attemptGate: (attempt) => this.slots.run(entry.pace, attempt),
       });
       this.metrics.polls.inc({ outcome: 'ok' });
       this.pollFailures.succeeded(callId);

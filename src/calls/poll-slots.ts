@@ -1,7 +1,17 @@
+import type { Clock } from '../common/clock.js';
+
 interface Waiter {
-  failing: boolean;
+  slow: boolean;
   start: () => void;
   refuse: (error: Error) => void;
+}
+
+/**
+ * How a call's attempts have been going on xAssist. Slow from an attempt that failed, hung or took
+ * longer than the slow threshold, until one of its attempts answers within it again.
+ */
+export interface AttemptPace {
+  slow: boolean;
 }
 
 /** The slots were closed (the broker is stopping): the attempt was not made. */
@@ -11,18 +21,24 @@ export class PollSlotsClosedError extends Error {
 
 /**
  * Caps xAssist poll attempts in flight across all calls. A slot is held for one HTTP attempt, never
- * across a retry's backoff. Attempts of calls whose last attempt failed (hanging or erroring on
- * xAssist) may not take the last `reserve` slots, so a few slow calls cannot starve the healthy
- * ones; otherwise waiters start in arrival order.
+ * across a retry's backoff. Attempts of slow calls (see AttemptPace) may not take the last
+ * `reserve` slots, so slow calls cannot starve the healthy ones; otherwise waiters start in
+ * arrival order. An answer alone does not make a call healthy again: a slow call whose attempts
+ * all answer after seconds would otherwise come back to every slot after each of them.
  */
 export class PollSlots {
   readonly reserve: number;
   private active = 0;
-  private activeFailing = 0;
+  private activeSlow = 0;
   private readonly waiting: Waiter[] = [];
   private closed = false;
 
-  constructor(readonly limit: number) {
+  constructor(
+    readonly limit: number,
+    /** An attempt that takes longer than this (ms) makes its call slow. */
+    readonly slowAttemptMs: number,
+    private readonly clock: Clock,
+  ) {
     this.reserve = limit > 1 ? Math.max(1, Math.floor(limit / 4)) : 0;
   }
 
@@ -30,19 +46,30 @@ export class PollSlots {
     return this.active;
   }
 
+  /** Slots held by attempts of calls that were slow when the attempt started. */
+  get inUseBySlow(): number {
+    return this.activeSlow;
+  }
+
   get queued(): number {
     return this.waiting.length;
   }
 
-  async run<T>(failing: boolean, attempt: () => Promise<T>): Promise<T> {
+  /** Runs one attempt of the call whose pace is `pace` in a slot, and updates that pace. */
+  async run<T>(pace: AttemptPace, attempt: () => Promise<T>): Promise<T> {
     if (this.closed) throw new PollSlotsClosedError('poll slots are closed');
-    if (this.admits(failing)) this.take(failing);
-    else await new Promise<void>((start, refuse) => this.waiting.push({ failing, start, refuse }));
+    const slow = pace.slow;
+    if (this.admits(slow)) this.take(slow);
+    else await new Promise<void>((start, refuse) => this.waiting.push({ slow, start, refuse }));
     try {
-      return await attempt();
+      const started = this.clock.now();
+      pace.slow = true; // until it answers: a hanging or failing attempt counts as slow
+      const answer = await attempt();
+      pace.slow = this.clock.now() - started > this.slowAttemptMs;
+      return answer;
     } finally {
       this.active--;
-      if (failing) this.activeFailing--;
+      if (slow) this.activeSlow--;
       this.startWaiters();
     }
   }
@@ -54,25 +81,25 @@ export class PollSlots {
       waiter.refuse(new PollSlotsClosedError('poll slots are closed'));
   }
 
-  private admits(failing: boolean): boolean {
+  private admits(slow: boolean): boolean {
     if (this.active >= this.limit) return false;
-    return !failing || this.activeFailing < this.limit - this.reserve;
+    return !slow || this.activeSlow < this.limit - this.reserve;
   }
 
-  private take(failing: boolean): void {
+  private take(slow: boolean): void {
     this.active++;
-    if (failing) this.activeFailing++;
+    if (slow) this.activeSlow++;
   }
 
   private startWaiters(): void {
     for (let index = 0; index < this.waiting.length && this.active < this.limit;) {
       const waiter = this.waiting[index];
-      if (!this.admits(waiter.failing)) {
+      if (!this.admits(waiter.slow)) {
         index++;
         continue;
       }
       this.waiting.splice(index, 1);
-      this.take(waiter.failing);
+      this.take(waiter.slow);
       waiter.start();
     }
   }

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       ringingMs: 1000,
       connectedMs: 5000,
       maxConcurrent: 32,
+      slowAttemptMs: 1000,
       notFoundPollsToFail: 3,
     });
     expect(config.timeouts).toEqual({ expertAnswerMs: 60000, technicianJoinMs: 60000 });
@@ -33,6 +34,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ ROUTING_OFFLINE_GRACE_MS: '500' }).routing.offlineGraceMs).toBe(500);
     expect(() => loadConfig({ ROUTING_OFFLINE_GRACE_MS: '-1' })).toThrow(
       'ROUTING_OFFLINE_GRACE_MS must be a whole number from 1 to 3600000, got "-1"',
+    );
+  });
+
+  it('counts a poll attempt slow past a tenth of the xAssist request timeout, unless told', () => {
+    expect(loadConfig({ XASSIST_REQUEST_TIMEOUT_MS: '3000' }).polling.slowAttemptMs).toBe(300);
+    expect(loadConfig({ POLL_SLOW_ATTEMPT_MS: '250' }).polling.slowAttemptMs).toBe(250);
+    expect(() => loadConfig({ POLL_SLOW_ATTEMPT_MS: '0' })).toThrow(
+      'POLL_SLOW_ATTEMPT_MS must be a whole number from 1 to 300000, got "0"',
     );
   });
 

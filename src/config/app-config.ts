@@ -121,7 +121,7 @@ export function loadConfig(env: Env): AppConfig {
     databaseUrl: databaseUrl(env, demoMode),
     auth,
     directoryFile,
-    polling: pollingConfig(env),
+    polling: pollingConfig(env, xassist.requestTimeoutMs),
     timeouts: {
       expertAnswerMs: integer(env, 'EXPERT_ANSWER_TIMEOUT_MS', 60000, 1, 86400000),
       technicianJoinMs: integer(env, 'TECHNICIAN_JOIN_TIMEOUT_MS', 60000, 1, 86400000),

@@ -44,6 +44,10 @@ export class XAssistSimulator {
   readonly state: SimulatorState;
   readonly stats: SimulatorStats = { logins: 0, failedLogins: 0, requests: {}, pollsByCall: {} };
   readonly faults = new FaultQueue();
+  /** getCallLogById requests under way (arrived, their answer not yet written or dropped), by callId. */
+  readonly pollsInFlight = new Map<string, number>();
+  /** Told of each getCallLogById as it arrives, with the polls then under way (this one included). */
+  onPoll?: (callId: string, inFlight: ReadonlyMap<string, number>) => void;
   private readonly server: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly options: Required<Omit<SimulatorOptions, 'demo' | 'port' | 'host'>> &
@@ -119,7 +123,7 @@ export class XAssistSimulator {
       this.stats.requests[path] = (this.stats.requests[path] ?? 0) + 1;
       const callId = url.searchParams.get('callId') ?? undefined;
       if (path === XASSIST_PATHS.getCallLogById && callId !== undefined)
-        this.stats.pollsByCall[callId] = (this.stats.pollsByCall[callId] ?? 0) + 1;
+        this.pollArrived(callId, res);
       const fault = this.faults.take(path, Date.now(), callId);
       const context = this.faultContext(req, res, url);
       if (fault && (await serveFault(fault, context))) return;
@@ -136,6 +140,19 @@ export class XAssistSimulator {
         return springError(res, 400, error.message);
       springError(res, 500, String(error));
     }
+  }
+
+  private pollArrived(callId: string, res: ServerResponse): void {
+    this.stats.pollsByCall[callId] = (this.stats.pollsByCall[callId] ?? 0) + 1;
+    const inFlight = this.pollsInFlight;
+    inFlight.set(callId, (inFlight.get(callId) ?? 0) + 1);
+    // 'close' comes with the answer written, or with the caller gone (its timeout): no slot then.
+    res.once('close', () => {
+      const left = (inFlight.get(callId) ?? 1) - 1;
+      if (left > 0) inFlight.set(callId, left);
+      else inFlight.delete(callId);
+    });
+    this.onPoll?.(callId, inFlight);
   }
 
   private faultContext(req: IncomingMessage, res: ServerResponse, url: URL) {

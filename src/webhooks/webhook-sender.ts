@@ -1,14 +1,14 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { lookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, buildConnector } from 'undici';
 import { Clock } from '../common/clock.js';
 import { boundedAttempt } from '../common/resilience.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { retryAfterMs } from '../notifications/channel-http.js';
 import type { OutboxSender } from '../outbox/outbox-dispatcher.service.js';
 import type { AttemptOutcome, Delivery } from '../outbox/outbox.model.js';
-import { addressProblem, hostOf } from './webhook-address.js';
+import { addressProblem, hostOf, hostsAllowedOn } from './webhook-address.js';
 import { signedHeaders } from './webhook-signature.js';
 import type { Webhook } from './kysely-webhook.store.js';
 import { WebhooksService } from './webhooks.service.js';
@@ -46,6 +46,28 @@ function guardedLookup(allowedHosts: readonly string[]): LookupFunction {
   };
 }
 
+/**
+ * Connects with a guardedLookup that knows the port: a host WEBHOOK_ALLOWED_HOSTS opens on one port
+ * is refused on every other, also when a name resolves to it. One connector per distinct set of
+ * hosts allowed (a few: one per port the list names, one for every other port).
+ */
+function portGuardedConnector(
+  timeoutMs: number,
+  allowedHosts: readonly string[],
+): buildConnector.connector {
+  const connectors = new Map<string, buildConnector.connector>();
+  return (options, callback) => {
+    const hosts = hostsAllowedOn(allowedHosts, options.protocol, options.port);
+    const key = hosts.join(' ');
+    let connector = connectors.get(key);
+    if (!connector) {
+      connector = buildConnector({ timeout: timeoutMs, lookup: guardedLookup(hosts) });
+      connectors.set(key, connector);
+    }
+    return connector(options, callback);
+  };
+}
+
 /** Posts a delivery to its webhook, signed; every outcome becomes an AttemptOutcome. */
 @Injectable()
 export class WebhookSender implements OutboxSender, OnModuleDestroy {
@@ -62,7 +84,7 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
     const { timeoutMs, allowedHosts } = config.webhooks;
     this.allowedHosts = allowedHosts;
     this.agent = new Agent({
-      connect: { timeout: timeoutMs, lookup: guardedLookup(allowedHosts) },
+      connect: portGuardedConnector(timeoutMs, allowedHosts),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       connections: 16,
@@ -81,7 +103,8 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
       return { status: 'failed', reason: `the webhook is disabled: ${webhook.disabledReason}` };
     const url = new URL(webhook.url);
     const host = hostOf(url);
-    const problem = isIP(host) ? addressProblem(host, [host], this.allowedHosts) : undefined;
+    const allowedHere = hostsAllowedOn(this.allowedHosts, url.protocol, url.port);
+    const problem = isIP(host) ? addressProblem(host, [host], allowedHere) : undefined;
     if (problem) return { status: 'failed', reason: problem };
     const headers = {
       'content-type': 'application/json',

@@ -27,6 +27,11 @@ export class WebhookReceiver extends StandInServer {
   readonly refusedSignatures: ReceivedRequest[] = [];
   private verifier?: Webhook;
 
+  /** Its WEBHOOK_ALLOWED_HOSTS entry, `127.0.0.1:<port>`: the allow-list opens one port only. */
+  get allowListEntry(): string {
+    return new URL(this.url).host;
+  }
+
   /** The secret POST /v1/webhooks answered with. */
   trust(secret: string): void {
     this.verifier = new Webhook(secret);

@@ -129,6 +129,8 @@ export class OutboxStore {
       nextAttemptAt?: string;
       lastError: string | null;
       deliveredAt?: string;
+      /** What is kept of the payload once settled (its secrets wiped); unset: unchanged. */
+      payload?: string;
     },
   ): Promise<boolean> {
     const result = await this.db
@@ -139,6 +141,7 @@ export class OutboxStore {
         ...(change.nextAttemptAt ? { next_attempt_at: change.nextAttemptAt } : {}),
         last_error: change.lastError,
         delivered_at: change.deliveredAt ?? null,
+        ...(change.payload === undefined ? {} : { payload: change.payload }),
         lease_until: null,
         claim_token: null,
       })

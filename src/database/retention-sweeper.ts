@@ -46,6 +46,11 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
     await this.running;
   }
 
+  /** Resolves once a sweep under way has finished (tests on a fake clock wait here). */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
   /** One sweep as of `nowMs`. */
   async sweep(nowMs = this.clock.now()): Promise<SweepResult> {
     const before = (ms: number) => new Date(nowMs - ms).toISOString();

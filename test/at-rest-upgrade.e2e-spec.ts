@@ -16,6 +16,7 @@ const BEFORE_AT_REST = '2026-12-03-140-call-fallback';
 const LIVE_SECRET = newWebhookSecret();
 const DELETED_SECRET = newWebhookSecret();
 const OLD_PASSWORD = 'old-meeting-password-7f3a';
+const OLD_TOKEN = 'eyJvbGQiOiJsaW5rIn0.old-accept-link-signature-0123456789abcdefghij';
 
 /** Writes, in the old schema, what the old release stored in plain text. */
 async function seedPreviousRelease(url: string, receiverUrl: string): Promise<void> {
@@ -67,6 +68,30 @@ async function seedPreviousRelease(url: string, receiverUrl: string): Promise<vo
           password: OLD_PASSWORD,
           expiresAt: '2026-12-01T10:30:00.000Z',
         }),
+      })
+      .execute();
+    const page = JSON.stringify({
+      title: 'Offered to you: Old pump',
+      lines: ['Tom Technician asks for help', `Password: ${OLD_PASSWORD}`],
+      mentions: [],
+      links: [{ label: 'Accept as Erika Expert', path: `/accept/${OLD_TOKEN}` }],
+    });
+    await (db as Kysely<any>)
+      .insertInto('outbox')
+      .values({
+        id: 'page_old',
+        destination_kind: 'chat',
+        destination_id: 'cam-direct',
+        owner_id: null,
+        call_id: 'old-call',
+        seq: 1,
+        position: 0,
+        event_type: 'page.offered',
+        payload: page,
+        status: 'failed',
+        attempts: 18,
+        next_attempt_at: at,
+        created_at: at,
       })
       .execute();
   } finally {
@@ -126,6 +151,22 @@ describe.each(await brokerDatabases('at rest upgrade'))(
       expect(hooks.map((hook) => hook.type)).toEqual(['call.created']);
       expect(receiver.refusedSignatures).toEqual([]);
       await sut.api('POST', `/v1/calls/${call.id}/cancel`, { as: 'erp' });
+    });
+
+    it('wipes the accept links and passwords of pages settled before the upgrade', async () => {
+      const db = sut.app!.get<Kysely<BrokerDatabase>>(DATABASE);
+      const row = await db
+        .selectFrom('outbox')
+        .select(['payload', 'status'])
+        .where('id', '=', 'page_old')
+        .executeTakeFirstOrThrow();
+      expect(row.status).toBe('failed');
+      expect(row.payload).not.toContain(OLD_TOKEN);
+      expect(row.payload).not.toContain(OLD_PASSWORD);
+      expect(JSON.parse(row.payload)).toMatchObject({
+        title: 'Offered to you: Old pump',
+        links: [],
+      });
     });
 
     it('wipes the password of a meeting that expired before the upgrade at the first sweep', async () => {

@@ -1,11 +1,13 @@
 import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
+import { wipePageSecrets } from '../paging/page-secrets.js';
 
 /**
  * Issue 18 item 8 (docs/security.md, "At rest"): what an existing database needs.
  * - webhooks.secret becomes text: a sealed secret is longer than varchar(128) (PostgreSQL
  *   enforces the size; SQLite does not). Plain-text secrets stay readable; the start-up reseal
  *   (WebhooksModule) encrypts them with the first key of DATA_ENCRYPTION_KEYS.
- * - Deleted webhooks' secrets are wiped: nothing will ever be signed with them again.
+ * - Deleted webhooks' secrets are wiped: nothing will ever be signed with them again; so are
+ *   the accept links and meeting passwords of pages already delivered or dead.
  * - calls.fallback_password_until: when the sweep wipes a fallback meeting's password; set here
  *   for meetings stored before, so their plain-text passwords are wiped at the first sweep
  *   after expiry.
@@ -15,6 +17,7 @@ import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
 interface Tables {
   webhooks: { secret: string; deleted_at: string | null };
   calls: { id: string; fallback_json: string | null; fallback_password_until: string | null };
+  outbox: { id: string; destination_kind: string; status: string; payload: string };
 }
 
 export const atRestMigrations: Record<string, Migration> = {
@@ -31,6 +34,19 @@ export const atRestMigrations: Record<string, Migration> = {
         .set({ secret: '' })
         .where('deleted_at', 'is not', null)
         .execute();
+
+      const settledPages = await db
+        .selectFrom('outbox')
+        .select(['id', 'payload'])
+        .where('destination_kind', '=', 'chat')
+        .where('status', 'in', ['delivered', 'failed'])
+        .execute();
+      for (const { id, payload } of settledPages)
+        await db
+          .updateTable('outbox')
+          .set({ payload: wipePageSecrets(payload) })
+          .where('id', '=', id)
+          .execute();
 
       await db.schema
         .alterTable('calls')

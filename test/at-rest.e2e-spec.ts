@@ -7,6 +7,7 @@ import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messen
 import { BrokerHarness, PEOPLE, waitFor } from './support/broker-harness.js';
 import { camChannel, ChannelsFile } from './support/channels-file.js';
 import { brokerDatabases } from './support/environment.js';
+import { outboxRow } from './support/outbox-rows.js';
 import { SocketClients } from './support/socket-client.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
@@ -239,25 +240,18 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
   it('prunes delivered rows and used accept links past their retention, and nothing else', async () => {
     const now = Date.now();
     const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR_MS).toISOString();
-    const row = (name: string, status: string, createdHoursAgo: number, deliveredAgo?: number) => ({
-      id: `prune_${name}_${randomUUID()}`,
-      destination_kind: 'webhook',
-      destination_id: 'prune-test',
-      owner_id: 'erp',
-      call_id: `call-${name}`,
-      seq: 0,
-      position: 0,
-      event_type: 'call.created',
-      payload: '{}',
-      status,
-      attempts: 1,
-      next_attempt_at: at(createdHoursAgo),
-      lease_until: null,
-      claim_token: null,
-      last_error: status === 'failed' ? 'gave up' : null,
-      created_at: at(createdHoursAgo),
-      delivered_at: deliveredAgo === undefined ? null : at(deliveredAgo),
-    });
+    const row = (
+      name: string,
+      status: 'delivered' | 'failed' | 'pending',
+      created: number,
+      delivered?: number,
+    ) =>
+      outboxRow(
+        `prune_${name}_${randomUUID()}`,
+        status,
+        at(created),
+        delivered === undefined ? null : at(delivered),
+      );
     const rows = [
       row('old-delivered', 'delivered', 200, 169),
       row('recent-delivered', 'delivered', 200, 167),
@@ -279,7 +273,7 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
     const left = await db()
       .selectFrom('outbox')
       .select('id')
-      .where('destination_id', '=', 'prune-test')
+      .where('destination_id', '=', 'retention-test')
       .execute();
     expect(left.map((r) => r.id).sort()).toEqual(
       rows

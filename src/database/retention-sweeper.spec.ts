@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
+import { outboxRow } from '../../test/support/outbox-rows.js';
 import { migrateToLatest, openDatabase } from './database.js';
 import { RetentionSweeper, SWEEP_INTERVAL_MS } from './retention-sweeper.js';
 import type { BrokerDatabase } from './schema.js';
@@ -14,28 +15,15 @@ describe('RetentionSweeper (issue 18 item 8): prunes and wipes on the clock', ()
   let sut: RetentionSweeper;
   const iso = (ms: number) => new Date(ms).toISOString();
 
-  async function outboxRow(id: string, status: string, deliveredAt: number | null) {
+  async function addOutboxRow(
+    id: string,
+    status: 'pending' | 'delivered' | 'failed',
+    deliveredAt: number | null,
+  ) {
+    const delivered = deliveredAt === null ? null : iso(deliveredAt);
     await db
       .insertInto('outbox')
-      .values({
-        id,
-        destination_kind: 'webhook',
-        destination_id: 'w1',
-        owner_id: 'erp',
-        call_id: `call-${id}`,
-        seq: 0,
-        position: 0,
-        event_type: 'call.created',
-        payload: '{}',
-        status,
-        attempts: 1,
-        next_attempt_at: iso(clock.now()),
-        lease_until: null,
-        claim_token: null,
-        last_error: null,
-        created_at: iso(clock.now()),
-        delivered_at: deliveredAt === null ? null : iso(deliveredAt),
-      })
+      .values(outboxRow(id, status, iso(clock.now()), delivered))
       .execute();
   }
 
@@ -118,9 +106,9 @@ describe('RetentionSweeper (issue 18 item 8): prunes and wipes on the clock', ()
 
   it('runs at start-up and every interval; removes each thing once its time is up, nothing else', async () => {
     const start = clock.now();
-    await outboxRow('a-delivered', 'delivered', start);
-    await outboxRow('b-pending', 'pending', null);
-    await outboxRow('c-failed', 'failed', null);
+    await addOutboxRow('a-delivered', 'delivered', start);
+    await addOutboxRow('b-pending', 'pending', null);
+    await addOutboxRow('c-failed', 'failed', null);
     await db
       .insertInto('accept_link_use')
       .values({ link_id: 'l1', call_id: 'c1', expert_id: 'erika', used_at: iso(start) })

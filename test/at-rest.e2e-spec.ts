@@ -97,6 +97,7 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
         ACCEPT_LINK_SECRET: 'accept-link-secret-for-e2e-0123456789',
         DATA_ENCRYPTION_KEYS: `${K1.id}:${K1.key.toString('base64')}`,
         WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_RETRY_BASE_MS: '500',
         OUTBOX_POLL_INTERVAL_MS: '50',
         ROUTING_TICK_MS: '50',
       },
@@ -105,6 +106,7 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
   afterEach(() => {
     clients.closeAll();
     sut.simulator.clearFaults();
+    cam.clearScript();
   });
   afterAll(async () => {
     await sut.stop();
@@ -158,16 +160,30 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
     expect(row.secret).toBe('');
   });
 
-  it('wipes the accept link from a page’s row once it is delivered', async () => {
+  it('keeps a waiting page’s accept link encrypted, and wipes it once the page is delivered', async () => {
     expect(
       (await sut.api('PUT', '/v1/presence/me', { as: 'erika', body: { status: 'available' } }))
         .status,
     ).toBe(200);
+    // The vendor asks for 2 s: the page waits in its row meanwhile.
+    cam.script({ kind: 'status', status: 429, retryAfter: '2' });
     const asked = await sut.api('POST', '/v1/calls', {
       as: 'tom',
       body: { title: 'Pump 12 humming', queueId: 'pumps' },
     });
     expect(asked.status).toBe(201);
+    const waiting = await waitFor(
+      async () =>
+        db()
+          .selectFrom('outbox')
+          .select(['status', 'attempts', 'payload'])
+          .where('call_id', '=', asked.body.id)
+          .where('event_type', '=', 'page.offered')
+          .execute(),
+      (rows) => rows.length === 1 && rows[0].attempts >= 1,
+    );
+    expect(waiting[0].status).toBe('pending');
+    expect(waiting[0].payload).toMatch(/^enc:v1:k\d:/);
     const message = await waitFor(
       async () => cam.messages.find((m: any) => String(m.message).includes('Pump 12 humming')),
       (found) => found !== undefined,

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { BrokerHarness } from './support/broker-harness.js';
 import { BrokerProcess, REPO } from './support/broker-process.js';
 import { ProductionBrokers } from './support/production-broker.js';
 
@@ -49,5 +50,25 @@ describe('DATA_ENCRYPTION_KEYS without the key a stored secret needs', () => {
     const again = await brokers.start();
     const listed = await brokers.api(again.url, 'GET', '/v1/webhooks', 'erp');
     expect(listed.body.webhooks).toHaveLength(1);
+  });
+});
+
+describe('webhooks without DATA_ENCRYPTION_KEYS in production', () => {
+  let sut: BrokerHarness;
+  beforeAll(async () => {
+    sut = await new BrokerHarness({
+      env: { DATA_ENCRYPTION_KEYS: '', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' },
+    }).start();
+  });
+  afterAll(() => sut.stop());
+
+  it('refuses to store a signing secret it could only keep in plain text', async () => {
+    const created = await sut.api('POST', '/v1/webhooks', {
+      as: 'erp',
+      body: { url: 'http://127.0.0.1:9/in', eventTypes: ['call.created'] },
+    });
+    expect(created.status).toBe(409);
+    expect(created.body.message).toMatch(/DATA_ENCRYPTION_KEYS is not set/);
+    expect((await sut.api('GET', '/v1/webhooks', { as: 'erp' })).body).toEqual({ webhooks: [] });
   });
 });

@@ -305,23 +305,3 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
     expect(linksLeft.map((r) => r.link_id)).toEqual([links[1].link_id]);
   });
 });
-
-describe('webhooks without DATA_ENCRYPTION_KEYS in production', () => {
-  let sut: BrokerHarness;
-  beforeAll(async () => {
-    sut = await new BrokerHarness({
-      env: { DATA_ENCRYPTION_KEYS: '', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' },
-    }).start();
-  });
-  afterAll(() => sut.stop());
-
-  it('refuses to store a signing secret it could only keep in plain text', async () => {
-    const created = await sut.api('POST', '/v1/webhooks', {
-      as: 'erp',
-      body: { url: 'http://127.0.0.1:9/in', eventTypes: ['call.created'] },
-    });
-    expect(created.status).toBe(409);
-    expect(created.body.message).toMatch(/DATA_ENCRYPTION_KEYS is not set/);
-    expect((await sut.api('GET', '/v1/webhooks', { as: 'erp' })).body).toEqual({ webhooks: [] });
-  });
-});

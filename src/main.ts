@@ -114,6 +114,7 @@ async function main(): Promise<void> {
     const known =
       error instanceof DirectoryError ||
       error instanceof DatabaseError ||
+      error instanceof ConfigError ||
       (error as { code?: string }).code === 'EADDRINUSE';
     const message =
       (error as { code?: string }).code === 'EADDRINUSE'

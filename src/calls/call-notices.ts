@@ -92,6 +92,8 @@ export function fallbacksOnConnect(
   return failedCalls.flatMap((call) => {
     const meeting = call.fallbackMeeting;
     if (call.status !== 'failed' || call.technician.id !== person.id || !meeting) return [];
-    return Date.parse(meeting.expiresAt) > nowMs ? [{ call, meeting }] : [];
+    // A wiped password (docs/security.md, "At rest") leaves nothing worth telling.
+    const live = meeting.password !== null && Date.parse(meeting.expiresAt) > nowMs;
+    return live ? [{ call, meeting }] : [];
   });
 }

@@ -9,7 +9,8 @@ export interface FallbackMeeting {
   /** Which tool made it: only Chat&Messenger's createQuickCall today. */
   provider: 'chatMessenger';
   url: string;
-  password: string;
+  /** Null once the meeting expired: the retention sweep wipes it from the database. */
+  password: string | null;
   expiresAt: string;
 }
 

@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { SecretBox } from '../common/secret-box.js';
 import { DATABASE } from '../database/database.module.js';
 import {
   INSERT_CHUNK_ROWS,
@@ -11,6 +12,7 @@ import type { CallReason, CallType } from '../xassist-contract/xassist-contract.
 import type { Priority } from '../routing/routing.model.js';
 import type { CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
+import { fallbackOf, storedFallback } from './fallback-at-rest.js';
 import {
   CallRepository,
   StaleCallError,
@@ -21,7 +23,7 @@ import {
   type WriteAlongside,
 } from './call.repository.js';
 
-function toRow(call: CallRecord): CallsTable {
+function toRow(call: CallRecord, box: SecretBox): CallsTable {
   return {
     id: call.id,
     xassist_call_id: call.xassistCallId,
@@ -46,7 +48,7 @@ function toRow(call: CallRecord): CallsTable {
     accepted_by_id: call.acceptedById,
     escalations_json:
       call.escalationsDone.length === 0 ? null : JSON.stringify(call.escalationsDone),
-    fallback_json: call.fallbackMeeting === null ? null : JSON.stringify(call.fallbackMeeting),
+    ...storedFallback(box, call.id, call.fallbackMeeting),
     created_at: call.createdAt,
     ringing_at: call.ringingAt,
     expert_joined_at: call.expertJoinedAt,
@@ -56,7 +58,7 @@ function toRow(call: CallRecord): CallsTable {
   };
 }
 
-function fromRow(row: Selectable<CallsTable>): CallRecord {
+function fromRow(row: Selectable<CallsTable>, box: SecretBox): CallRecord {
   return {
     id: row.id,
     xassistCallId: row.xassist_call_id,
@@ -79,7 +81,7 @@ function fromRow(row: Selectable<CallsTable>): CallRecord {
     queuedAt: row.queued_at,
     acceptedById: row.accepted_by_id,
     escalationsDone: row.escalations_json === null ? [] : JSON.parse(row.escalations_json),
-    fallbackMeeting: row.fallback_json === null ? null : JSON.parse(row.fallback_json),
+    fallbackMeeting: fallbackOf(box, row.id, row.fallback_json),
     createdAt: row.created_at,
     ringingAt: row.ringing_at,
     expertJoinedAt: row.expert_joined_at,
@@ -147,7 +149,11 @@ export function isUniqueViolation(error: unknown): boolean {
 
 @Injectable()
 export class KyselyCallRepository extends CallRepository {
-  constructor(@Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>) {
+  constructor(
+    @Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>,
+    // Without keys (unit specs, production with no channels) no fallback meeting is ever stored.
+    @Optional() private readonly box: SecretBox = new SecretBox([]),
+  ) {
     super();
   }
 
@@ -180,7 +186,7 @@ export class KyselyCallRepository extends CallRepository {
               .execute();
           }
         }
-        await trx.insertInto('calls').values(toRow(call)).execute();
+        await trx.insertInto('calls').values(toRow(call, this.box)).execute();
         await insertExperts(trx, call.id, call.experts);
         if (claim) {
           await trx
@@ -220,7 +226,7 @@ export class KyselyCallRepository extends CallRepository {
     alongside?: WriteAlongside,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const { id, created_at: _createdAt, ...changes } = toRow(call);
+      const { id, created_at: _createdAt, ...changes } = toRow(call, this.box);
       const result = await trx
         .updateTable('calls')
         .set(changes)
@@ -252,7 +258,7 @@ export class KyselyCallRepository extends CallRepository {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    return row ? fromRow(row) : undefined;
+    return row ? fromRow(row, this.box) : undefined;
   }
 
   async list(query: CallListQuery, trx?: Transaction<BrokerDatabase>): Promise<CallRecord[]> {
@@ -297,7 +303,7 @@ export class KyselyCallRepository extends CallRepository {
     select = select.orderBy('created_at', 'desc').orderBy('id', 'desc');
     if (query.limit !== null) select = select.limit(query.limit);
     const rows = await select.execute();
-    return rows.map(fromRow);
+    return rows.map((row) => fromRow(row, this.box));
   }
 
   async events(callId: string, afterSeq: number, limit: number): Promise<CallEventRecord[]> {
@@ -353,7 +359,7 @@ export class KyselyCallRepository extends CallRepository {
     const found: CallRecord[] = [];
     for (const chunk of chunks([...ids])) {
       const rows = await this.db.selectFrom('calls').selectAll().where('id', 'in', chunk).execute();
-      found.push(...rows.map(fromRow));
+      found.push(...rows.map((row) => fromRow(row, this.box)));
     }
     return found;
   }
@@ -364,7 +370,7 @@ export class KyselyCallRepository extends CallRepository {
       .selectAll()
       .where('status', 'in', [...statuses])
       .execute();
-    return rows.map(fromRow);
+    return rows.map((row) => fromRow(row, this.box));
   }
 
   async linkedXAssistCallIds(xassistCallIds: readonly string[]): Promise<Set<string>> {

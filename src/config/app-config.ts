@@ -3,6 +3,7 @@
  * Each feature reads its own slice (a small function of the environment); loadConfig only
  * puts the slices together.
  */
+import { atRestConfig, type AtRestConfig } from './at-rest-config.js';
 import { channelsConfig } from './channels-config.js';
 import { authConfig, jwtSecretConfig, type AuthConfig } from './auth-config.js';
 import { ConfigError, type Env, integer, oneOf, required, text, url } from './env-readers.js';
@@ -58,6 +59,8 @@ export interface AppConfig {
   webhooks: WebhookConfig;
   /** Chat paging: accept links, and the channels file read with this environment. */
   paging: PagingConfig;
+  /** Encryption keys of stored secrets, and how long settled rows are kept. */
+  atRest: AtRestConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -133,6 +136,7 @@ export function loadConfig(env: Env): AppConfig {
     ...channelsConfig(env),
     ...webhookConfig(env),
     ...pagingConfig(env, demoMode),
+    ...atRestConfig(env, mode),
   };
 }
 

@@ -3,7 +3,10 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
+import { Clock } from '../common/clock.js';
+import { SecretBox } from '../common/secret-box.js';
 import { prepareDatabase } from './database.js';
+import { RetentionSweeper } from './retention-sweeper.js';
 import { DatabaseProbe } from './write-probe.js';
 import type { BrokerDatabase } from './schema.js';
 
@@ -26,8 +29,19 @@ export { DatabaseProbe } from './write-probe.js';
         new DatabaseProbe(db, config.databaseUrl, logger.child({ component: 'database-probe' })),
       inject: [DATABASE, APP_CONFIG, ROOT_LOGGER],
     },
+    {
+      provide: SecretBox,
+      useFactory: (config: AppConfig) => new SecretBox(config.atRest.keys),
+      inject: [APP_CONFIG],
+    },
+    {
+      provide: RetentionSweeper,
+      useFactory: (db: Kysely<BrokerDatabase>, clock: Clock, config: AppConfig, logger: Logger) =>
+        new RetentionSweeper(db, clock, config.atRest, logger.child({ component: 'retention' })),
+      inject: [DATABASE, Clock, APP_CONFIG, ROOT_LOGGER],
+    },
   ],
-  exports: [DATABASE, DatabaseProbe],
+  exports: [DATABASE, DatabaseProbe, SecretBox, RetentionSweeper],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>) {}

@@ -4,6 +4,7 @@ import { pagingMigrations } from '../paging/paging.schema.js';
 import { quotaMigrations } from '../quotas/quota.schema.js';
 import { routingMigrations } from '../routing/routing.schema.js';
 import { webhookMigrations } from '../webhooks/webhook.schema.js';
+import { atRestMigrations } from './at-rest-migrations.js';
 import { writeProbeMigrations } from './write-probe.js';
 
 /**
@@ -172,5 +173,6 @@ export const migrationProvider: MigrationProvider = {
     ...outboxMigrations,
     ...pagingMigrations,
     ...writeProbeMigrations,
+    ...atRestMigrations,
   }),
 };

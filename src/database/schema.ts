@@ -48,7 +48,10 @@ export interface CallsTable {
   accepted_by_id: string | null;
   /** A JSON array of the escalation step indexes already run; null for none. */
   escalations_json: string | null;
+  /** The fallback meeting; its password sealed with DATA_ENCRYPTION_KEYS, null once wiped. */
   fallback_json: string | null;
+  /** When the retention sweep wipes the meeting's password; null when none is kept. */
+  fallback_password_until: string | null;
   created_at: string;
   ringing_at: string | null;
   expert_joined_at: string | null;

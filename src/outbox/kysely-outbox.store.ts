@@ -1,11 +1,26 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { SecretBox, SecretBoxError } from '../common/secret-box.js';
 import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import type { Delivery, DeliveryStatus, OutboxMessage } from './outbox.model.js';
 import type { OutboxTable } from './outbox.schema.js';
 
-function fromRow(row: Selectable<OutboxTable>): Delivery {
+/** A page's payload carries accept links (and a meeting's password): sealed while it waits. */
+const SEALED_KINDS = new Set<string>(['chat']);
+const payloadContext = (id: string) => `outbox.payload:${id}`;
+
+/** The payload to send; one no configured key opens stays as stored (its attempts fail). */
+function openPayload(box: SecretBox, row: Selectable<OutboxTable>): string {
+  try {
+    return box.open(row.payload, payloadContext(row.id));
+  } catch (error) {
+    if (error instanceof SecretBoxError) return row.payload;
+    throw error;
+  }
+}
+
+function fromRow(row: Selectable<OutboxTable>, box: SecretBox): Delivery {
   return {
     id: row.id,
     destinationKind: row.destination_kind as Delivery['destinationKind'],
@@ -15,7 +30,7 @@ function fromRow(row: Selectable<OutboxTable>): Delivery {
     seq: Number(row.seq),
     position: Number(row.position),
     eventType: row.event_type,
-    payload: row.payload,
+    payload: openPayload(box, row),
     status: row.status as DeliveryStatus,
     attempts: Number(row.attempts),
     nextAttemptAt: row.next_attempt_at,
@@ -38,7 +53,11 @@ export class OutboxStore {
   /** PostgreSQL runs claims side by side: rows another instance is claiming are skipped, not waited for. */
   private readonly concurrentClaims: boolean;
 
-  constructor(@Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>) {
+  constructor(
+    @Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>,
+    // Without keys (unit specs; production has keys whenever CHANNELS_FILE makes pages) as is.
+    @Optional() private readonly box: SecretBox = new SecretBox([]),
+  ) {
     this.concurrentClaims = db.getExecutor().adapter instanceof PostgresAdapter;
   }
 
@@ -61,7 +80,7 @@ export class OutboxStore {
           seq: message.seq,
           position: message.position,
           event_type: message.eventType,
-          payload: message.payload,
+          payload: this.stored(message),
           status: 'pending',
           attempts: 0,
           next_attempt_at: now,
@@ -73,6 +92,11 @@ export class OutboxStore {
         })),
       )
       .execute();
+  }
+
+  private stored(message: OutboxMessage): string {
+    if (!SEALED_KINDS.has(message.destinationKind) || !this.box.canSeal) return message.payload;
+    return this.box.seal(message.payload, payloadContext(message.id));
   }
 
   /**
@@ -116,7 +140,9 @@ export class OutboxStore {
       .where('id', 'in', due)
       .returningAll()
       .execute();
-    return rows.map(fromRow).sort((a, b) => a.seq - b.seq || a.position - b.position);
+    return rows
+      .map((row) => fromRow(row, this.box))
+      .sort((a, b) => a.seq - b.seq || a.position - b.position);
   }
 
   /** Records an attempt's outcome, only while the claim is still this one's. */
@@ -129,6 +155,8 @@ export class OutboxStore {
       nextAttemptAt?: string;
       lastError: string | null;
       deliveredAt?: string;
+      /** What is kept of the payload once settled (its secrets wiped); unset: unchanged. */
+      payload?: string;
     },
   ): Promise<boolean> {
     const result = await this.db
@@ -139,6 +167,7 @@ export class OutboxStore {
         ...(change.nextAttemptAt ? { next_attempt_at: change.nextAttemptAt } : {}),
         last_error: change.lastError,
         delivered_at: change.deliveredAt ?? null,
+        ...(change.payload === undefined ? {} : { payload: change.payload }),
         lease_until: null,
         claim_token: null,
       })
@@ -174,7 +203,7 @@ export class OutboxStore {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    return row ? fromRow(row) : undefined;
+    return row ? fromRow(row, this.box) : undefined;
   }
 
   async list(query: DeliveryQuery): Promise<Delivery[]> {
@@ -186,7 +215,7 @@ export class OutboxStore {
       .orderBy('id')
       .limit(query.limit)
       .execute();
-    return rows.map(fromRow);
+    return rows.map((row) => fromRow(row, this.box));
   }
 
   /** A failed row becomes due now with a fresh count of attempts; false when it was not failed. */

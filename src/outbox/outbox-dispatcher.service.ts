@@ -28,6 +28,11 @@ export interface OutboxSender {
   deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome>;
   /** The destination answered 410 Gone: stop sending it anything. */
   gone(destinationId: string, reason: string): Promise<void>;
+  /**
+   * The payload to keep once the row is settled (delivered or dead): without the secrets it
+   * carried for the receiver (docs/security.md, "At rest"). Unset: kept as it is.
+   */
+  wipe?(payload: string): string;
 }
 
 /**
@@ -161,6 +166,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
         attempts,
         lastError: null,
         deliveredAt: new Date(now).toISOString(),
+        payload: sender?.wipe?.(row.payload),
       });
       return;
     }
@@ -187,7 +193,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       { deliveryId: row.id, destinationId: row.destinationId, reason },
       'outbox delivery failed',
     );
-    await this.store.settle(row.id, token, { status: 'failed', attempts, lastError: reason });
+    await this.store.settle(row.id, token, {
+      status: 'failed',
+      attempts,
+      lastError: reason,
+      payload: sender?.wipe?.(row.payload),
+    });
     if (outcome.status === 'gone' && sender) await sender.gone(row.destinationId, reason);
   }
 

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Notification } from '../notifications/notification.js';
 import type { OutboxSender } from '../outbox/outbox-dispatcher.service.js';
 import type { AttemptOutcome, Delivery } from '../outbox/outbox.model.js';
+import { wipePageSecrets } from './page-secrets.js';
 import type { PagePayload } from './paging.service.js';
 import { PagingService } from './paging.service.js';
 
@@ -44,6 +45,11 @@ export class ChatSender implements OutboxSender {
 
   /** Pages have no "gone": a vendor's permanent refusal is a failed row. */
   async gone(): Promise<void> {}
+
+  /** A settled page keeps its text, not its accept links nor a meeting's password. */
+  wipe(payload: string): string {
+    return wipePageSecrets(payload);
+  }
 
   /** PUBLIC_URL, else the address this broker listens on. */
   private baseUrl(): string {

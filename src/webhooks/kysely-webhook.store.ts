@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { ConflictError } from '../common/broker-error.js';
+import { SecretBox } from '../common/secret-box.js';
 import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import type { WebhookEventType } from './webhook-events.js';
@@ -19,26 +21,39 @@ export interface Webhook {
   createdAt: string;
 }
 
-function fromRow(row: Selectable<WebhooksTable>): Webhook {
+/** The signing secret is sealed for its own row: a ciphertext copied to another row does not open. */
+const secretContext = (id: string) => `webhooks.secret:${id}`;
+
+function fromRow(row: Selectable<WebhooksTable>, box: SecretBox): Webhook {
   return {
     id: row.id,
     ownerId: row.owner_id,
     url: row.url,
     eventTypes: JSON.parse(row.event_types_json),
     description: row.description,
-    secret: row.secret,
+    secret: row.deleted_at === null ? box.open(row.secret, secretContext(row.id)) : '',
     status: row.status as WebhookStatus,
     disabledReason: row.disabled_reason,
     createdAt: row.created_at,
   };
 }
 
-/** The subscriptions; deleted ones stay as rows (their deliveries name them) but are never found. */
+/**
+ * The subscriptions; deleted ones stay as rows (their deliveries name them) but are never found,
+ * and keep no secret. Signing secrets are stored sealed with DATA_ENCRYPTION_KEYS.
+ */
 @Injectable()
 export class WebhookStore {
-  constructor(@Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>) {}
+  constructor(
+    @Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>,
+    private readonly box: SecretBox,
+  ) {}
 
   async create(webhook: Webhook): Promise<void> {
+    if (!this.box.canSeal)
+      throw new ConflictError(
+        'webhooks are off on this broker: DATA_ENCRYPTION_KEYS is not set, and signing secrets are only stored encrypted',
+      );
     await this.db
       .insertInto('webhooks')
       .values({
@@ -47,7 +62,7 @@ export class WebhookStore {
         url: webhook.url,
         event_types_json: JSON.stringify(webhook.eventTypes),
         description: webhook.description,
-        secret: webhook.secret,
+        secret: this.box.seal(webhook.secret, secretContext(webhook.id)),
         status: webhook.status,
         disabled_reason: null,
         created_at: webhook.createdAt,
@@ -63,7 +78,7 @@ export class WebhookStore {
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
-    return row ? fromRow(row) : undefined;
+    return row ? fromRow(row, this.box) : undefined;
   }
 
   async listOf(ownerId: string): Promise<Webhook[]> {
@@ -75,7 +90,7 @@ export class WebhookStore {
       .orderBy('created_at')
       .orderBy('id')
       .execute();
-    return rows.map(fromRow);
+    return rows.map((row) => fromRow(row, this.box));
   }
 
   /** Active subscriptions, read inside the call change's transaction. */
@@ -86,11 +101,41 @@ export class WebhookStore {
       .where('status', '=', 'active')
       .where('deleted_at', 'is', null)
       .execute();
-    return rows.map(fromRow);
+    return rows.map((row) => fromRow(row, this.box));
   }
 
+  /** Nothing will be signed for it again: its secret goes with it. */
   async markDeleted(id: string, at: string): Promise<void> {
-    await this.db.updateTable('webhooks').set({ deleted_at: at }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('webhooks')
+      .set({ deleted_at: at, secret: '' })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Seals every kept secret with the current key: plain text from before encryption, and
+   * secrets of an older key (rotation). Run at start-up; a secret no configured key opens
+   * throws, so a dropped key stops start-up instead of failing deliveries.
+   */
+  async resealSecrets(): Promise<number> {
+    if (!this.box.canSeal) return 0;
+    const rows = await this.db
+      .selectFrom('webhooks')
+      .select(['id', 'secret'])
+      .where('deleted_at', 'is', null)
+      .execute();
+    const stale = rows.filter((row) => !this.box.isCurrent(row.secret));
+    for (const row of stale) {
+      const secret = this.box.open(row.secret, secretContext(row.id));
+      await this.db
+        .updateTable('webhooks')
+        .set({ secret: this.box.seal(secret, secretContext(row.id)) })
+        .where('id', '=', row.id)
+        .where('secret', '=', row.secret)
+        .execute();
+    }
+    return stale.length;
   }
 
   async disable(id: string, reason: string): Promise<void> {

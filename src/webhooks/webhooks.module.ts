@@ -1,4 +1,6 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { Module, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { SecretBoxError } from '../common/secret-box.js';
+import { ConfigError } from '../config/app-config.js';
 import { CallCommitHooks } from '../calls/call-commit-hooks.js';
 import { CallsModule } from '../calls/calls.module.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
@@ -14,16 +16,29 @@ import { WebhooksService } from './webhooks.service.js';
   controllers: [WebhooksController],
   providers: [WebhookStore, WebhooksService, WebhookSender],
 })
-export class WebhooksModule implements OnModuleInit {
+export class WebhooksModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     private readonly hooks: CallCommitHooks,
     private readonly dispatcher: OutboxDispatcher,
     private readonly webhooks: WebhooksService,
     private readonly sender: WebhookSender,
+    private readonly store: WebhookStore,
   ) {}
 
   onModuleInit(): void {
     this.hooks.register((update, trx, kind) => this.webhooks.enqueue(update, trx, kind));
     this.dispatcher.registerSender('webhook', this.sender);
+  }
+
+  /** Key rotation's step (docs/security.md, "At rest"): every secret under the first key. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.store.resealSecrets();
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      throw new ConfigError(
+        `DATA_ENCRYPTION_KEYS cannot open a stored webhook secret: ${error.message}; put the old key back (after the new one) until a start has resealed them`,
+      );
+    }
   }
 }

@@ -13,6 +13,8 @@ import type { TestDatabase } from './environment.js';
 
 export const SECRET = 'e2e-secret-0123456789abcdef-0123456789';
 export const XASSIST_PASSWORD = 'xassist-secret-password-for-e2e';
+/** DATA_ENCRYPTION_KEYS of the suites' production-mode brokers (webhook secrets are sealed). */
+export const TEST_DATA_KEYS = `test:${Buffer.alloc(32, 'test-data-key').toString('base64')}`;
 
 export const PEOPLE = [
   {
@@ -112,6 +114,7 @@ export class BrokerHarness {
       POLL_INTERVAL_CONNECTED_MS: '100',
       XASSIST_REQUEST_TIMEOUT_MS: '2000',
       XASSIST_BREAKER_HALF_OPEN_MS: '100',
+      DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
       ...this.options.env,
     });
     if (this.options.demoMode) this.config.demoMode = true;

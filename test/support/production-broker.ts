@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueToken } from '../../src/auth/jwt.js';
 import { XAssistSimulator } from '../../src/simulator/xassist-simulator.js';
-import { PEOPLE, SECRET, SIMULATOR_USERS, XASSIST_PASSWORD } from './broker-harness.js';
+import {
+  PEOPLE,
+  SECRET,
+  SIMULATOR_USERS,
+  TEST_DATA_KEYS,
+  XASSIST_PASSWORD,
+} from './broker-harness.js';
 import { BrokerProcess, buildIfStale, REPO } from './broker-process.js';
 
 const MAIN = join(REPO, 'dist', 'main.js');
@@ -47,6 +53,7 @@ export class ProductionBrokers {
       AUTH_JWT_SECRET: SECRET,
       DIRECTORY_FILE: directoryFile,
       DATABASE_URL: `sqlite:${join(this.dir, 'broker.db')}`,
+      DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
       ...options.env,
     };
   }

@@ -1,0 +1,136 @@
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { wipedFallback } from '../calls/fallback-at-rest.js';
+import { Clock, type TimerHandle } from '../common/clock.js';
+import type { AtRestConfig } from '../config/at-rest-config.js';
+import type { BrokerDatabase } from './schema.js';
+
+/** How often the sweep runs; each run also runs once at start-up. */
+export const SWEEP_INTERVAL_MS = 10 * 60_000;
+/** Rows deleted per statement, so a long backlog never holds the database for long. */
+const BATCH = 1_000;
+
+export interface SweepResult {
+  outboxRowsPruned: number;
+  acceptLinksPruned: number;
+  meetingPasswordsWiped: number;
+}
+
+/**
+ * Keeps the database from holding what the broker no longer needs (docs/security.md, "At
+ * rest"): delivered outbox rows and used accept links past their retention are deleted, and a
+ * fallback meeting's password once the meeting expired. Runs on the injected Clock (built by
+ * DatabaseModule, which owns the database it sweeps).
+ */
+export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer?: TimerHandle;
+  private running?: Promise<unknown>;
+  private stopped = true;
+
+  constructor(
+    private readonly db: Kysely<BrokerDatabase>,
+    private readonly clock: Clock,
+    private readonly settings: AtRestConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.clock.clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Resolves once a sweep under way has finished (tests on a fake clock wait here). */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  /** One sweep as of `nowMs`. */
+  async sweep(nowMs = this.clock.now()): Promise<SweepResult> {
+    const before = (ms: number) => new Date(nowMs - ms).toISOString();
+    const outboxRowsPruned = await this.inBatches((db) =>
+      db
+        .deleteFrom('outbox')
+        .where(
+          'id',
+          'in',
+          db
+            .selectFrom('outbox')
+            .select('id')
+            .where('status', '=', 'delivered')
+            .where('delivered_at', '<', before(this.settings.outboxRetentionMs))
+            .limit(BATCH),
+        )
+        .executeTakeFirst(),
+    );
+    const acceptLinksPruned = await this.inBatches((db) =>
+      db
+        .deleteFrom('accept_link_use')
+        .where(
+          'link_id',
+          'in',
+          db
+            .selectFrom('accept_link_use')
+            .select('link_id')
+            .where('used_at', '<', before(this.settings.acceptLinkRetentionMs))
+            .limit(BATCH),
+        )
+        .executeTakeFirst(),
+    );
+    return {
+      outboxRowsPruned,
+      acceptLinksPruned,
+      meetingPasswordsWiped: await this.wipeMeetingPasswords(new Date(nowMs).toISOString()),
+    };
+  }
+
+  private async wipeMeetingPasswords(now: string): Promise<number> {
+    const expired = await this.db
+      .selectFrom('calls')
+      .select(['id', 'fallback_json'])
+      .where('fallback_password_until', '<=', now)
+      .execute();
+    for (const { id, fallback_json } of expired)
+      await this.db
+        .updateTable('calls')
+        .set({
+          fallback_json: fallback_json === null ? null : wipedFallback(fallback_json),
+          fallback_password_until: null,
+        })
+        .where('id', '=', id)
+        .where('fallback_password_until', '<=', now)
+        .execute();
+    return expired.length;
+  }
+
+  private async inBatches(
+    run: (db: Kysely<BrokerDatabase>) => Promise<{ numDeletedRows: bigint }>,
+  ): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = Number((await run(this.db)).numDeletedRows);
+      total += deleted;
+      if (deleted < BATCH || this.stopped) return total;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = this.clock.setTimeout(() => {
+      this.running = this.sweep()
+        .then((result) => {
+          if (Object.values(result).some((n) => n > 0)) this.logger.info(result, 'retention sweep');
+        })
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'retention sweep failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.schedule(SWEEP_INTERVAL_MS);
+        });
+    }, delayMs);
+  }
+}

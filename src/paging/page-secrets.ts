@@ -1,0 +1,20 @@
+import type { PagePayload } from './paging.service.js';
+
+/** The fallback page's password line (paging-pages.ts, fallbackPageOf). */
+const PASSWORD_LINE = /^Password: /;
+
+/**
+ * A page's row once delivered or dead (docs/security.md, "At rest"): its accept links (each a
+ * credential to accept as an expert) and a fallback meeting's password are wiped; the title and
+ * the other lines stay, so a retried dead page still says what it was about.
+ */
+export function wipePageSecrets(payload: string): string {
+  const page = JSON.parse(payload) as PagePayload;
+  return JSON.stringify({
+    ...page,
+    lines: page.lines.map((line) =>
+      PASSWORD_LINE.test(line) ? 'Password: (wiped once the page was sent)' : line,
+    ),
+    links: [],
+  } satisfies PagePayload);
+}

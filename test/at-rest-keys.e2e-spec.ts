@@ -19,7 +19,7 @@ describe('DATA_ENCRYPTION_KEYS without the key a stored secret needs', () => {
   const brokers = new ProductionBrokers('at-rest-keys');
 
   beforeAll(() =>
-    brokers.setUp({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', DATA_ENCRYPTION_KEYS: K1 } }),
+    brokers.setUp({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1:9', DATA_ENCRYPTION_KEYS: K1 } }),
   );
   afterAll(() => brokers.tearDown());
 
@@ -57,7 +57,7 @@ describe('webhooks without DATA_ENCRYPTION_KEYS in production', () => {
   let sut: BrokerHarness;
   beforeAll(async () => {
     sut = await new BrokerHarness({
-      env: { DATA_ENCRYPTION_KEYS: '', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' },
+      env: { DATA_ENCRYPTION_KEYS: '', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1:9' },
     }).start();
   });
   afterAll(() => sut.stop());

@@ -123,7 +123,7 @@ describe.each(await brokerDatabases('at rest upgrade'))(
       };
       sut = await new BrokerHarness({
         database,
-        env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', OUTBOX_POLL_INTERVAL_MS: '50' },
+        env: { WEBHOOK_ALLOWED_HOSTS: receiver.allowListEntry, OUTBOX_POLL_INTERVAL_MS: '50' },
       }).start();
     });
     afterAll(async () => {

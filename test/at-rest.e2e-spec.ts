@@ -96,7 +96,7 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
         CAM_TOKEN: 'cam-token',
         ACCEPT_LINK_SECRET: 'accept-link-secret-for-e2e-0123456789',
         DATA_ENCRYPTION_KEYS: `${K1.id}:${K1.key.toString('base64')}`,
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_ALLOWED_HOSTS: receiver.allowListEntry,
         WEBHOOK_RETRY_BASE_MS: '500',
         OUTBOX_POLL_INTERVAL_MS: '50',
         ROUTING_TICK_MS: '50',

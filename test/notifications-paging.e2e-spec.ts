@@ -75,6 +75,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
         },
       });
       sut = await new BrokerHarness({
+        publicUrl: true,
         people: PAGING_PEOPLE,
         queues: QUEUES,
         database: create,

@@ -9,12 +9,21 @@ import { SocketClients } from './support/socket-client.js';
 
 const LINK_SECRET = 'accept-link-secret-for-e2e-0123456789';
 const ROBOT_SECRET = 'SEC0123456789abcdef';
-/** erika is known to DingTalk by her mobile; ed (who has the skill here too) only by name. */
+/**
+ * erika is known to DingTalk by her mobile; ed (who has the skill here too) only by name. Both
+ * have a Chat&Messenger email: the direct channel reaches each of them alone.
+ */
 const PAGING_PEOPLE = PEOPLE.map((person) =>
   person.id === 'erika'
-    ? { ...person, channels: { dingtalk: { mobile: '13800000001' } } }
+    ? {
+        ...person,
+        channels: {
+          dingtalk: { mobile: '13800000001' },
+          chatMessenger: { email: 'erika@acme.example' },
+        },
+      }
     : person.id === 'ed'
-      ? { ...person, skills: ['pumps'] }
+      ? { ...person, skills: ['pumps'], channels: { chatMessenger: { email: 'ed@acme.example' } } }
       : person,
 );
 const QUEUES = [
@@ -44,6 +53,12 @@ describe.each(await brokerDatabases('paging chat channels'))(
     let cam: ChatMessengerStandIn;
     const channelsFile = new ChannelsFile();
     const clients = new SocketClients(() => sut);
+    /** Every accept token this suite saw or made (its signature part): none may be logged. */
+    const tokens: string[] = [];
+    const seen = (link: string) => {
+      tokens.push(link.split('.').at(-1)!);
+      return link;
+    };
     const connect = (id: string) => clients.connect(id);
     const page = (url: string, method = 'GET') =>
       fetch(url, { method, redirect: 'manual' }).then(async (r) => ({
@@ -65,10 +80,12 @@ describe.each(await brokerDatabases('paging chat channels'))(
             style: 'text',
           },
           camChannel('supervisors', cam, { room: 'Supervisors' }),
+          camChannel('experts-direct', cam),
         ],
         paging: {
           rules: [
             { queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'escalated'] },
+            { queue: 'pumps', channel: 'experts-direct', on: ['queued'] },
             { queue: '*', channel: 'supervisors', on: ['unanswered', 'missed'] },
             { queue: 'widen', channel: 'supervisors', on: ['escalated', 'ended'] },
           ],
@@ -90,7 +107,9 @@ describe.each(await brokerDatabases('paging chat channels'))(
     });
     afterEach(() => clients.closeAll());
     afterAll(async () => {
-      expect(sut.secretsInLogs()).toEqual([]);
+      // No accept token in any log line (the access log logged every followed link whole).
+      expect(tokens.length).toBeGreaterThan(0);
+      expect(sut.secretsInLogs(...tokens)).toEqual([]);
       await sut.stop();
       await robot.close();
       await cam.close();
@@ -120,7 +139,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
       expect(ofCall()).toHaveLength(2);
     });
 
-    it('pages a queued request to the group with mentions and one link per expert; the link accepts once', async () => {
+    it('pages the group with mentions and the console link only; each expert alone gets their own accept link, which accepts once', async () => {
       const erika = await connect('erika');
       const ed = await connect('ed');
       await erika.socket.emitWithAck('presence.set', { status: 'available' });
@@ -141,8 +160,29 @@ describe.each(await brokerDatabases('paging chat channels'))(
       expect(message.at.atMobiles).toEqual(['13800000001']);
       expect(content).toContain('@13800000001');
       expect(content).toContain('Ed Expert'); // no DingTalk identity: the display name
-      const erikaLink = linkOf(content, 'Erika Expert');
-      const edLink = linkOf(content, 'Ed Expert');
+      // The group reads no credential: its one link opens the request in the console.
+      expect(content).not.toContain('/accept/');
+      expect(content).toContain(
+        `Open the request in the console: ${sut.url}/#call=${asked.body.id}`,
+      );
+      expect((await page(`${sut.url}/#call=${asked.body.id}`)).status).toBe(200);
+
+      const direct = await waitFor(
+        async () =>
+          cam.messages.filter(
+            (m: any) => m.panelName === 'messenger' && String(m.message).includes('Pump 7'),
+          ),
+        (m) => m.length >= 2,
+      );
+      const to = (email: string) => direct.find((m: any) => m.generalPurposes.users === email);
+      expect(direct.map((m: any) => m.generalPurposes.users).sort()).toEqual([
+        'ed@acme.example',
+        'erika@acme.example',
+      ]);
+      const erikaLink = seen(linkOf(String(to('erika@acme.example')!.message), 'Erika Expert'));
+      const edLink = seen(linkOf(String(to('ed@acme.example')!.message), 'Ed Expert'));
+      expect(String(to('erika@acme.example')!.message)).not.toContain('Ed Expert');
+      expect(String(to('ed@acme.example')!.message)).not.toContain(erikaLink);
       expect(erikaLink.startsWith(`${sut.url}/accept/`)).toBe(true);
       expect(erikaLink).not.toBe(edLink);
 
@@ -181,7 +221,9 @@ describe.each(await brokerDatabases('paging chat channels'))(
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(robot.messages).toHaveLength(1);
       const rows = await sut.api('GET', '/v1/deliveries?status=delivered', { as: 'sam' });
-      const pages = rows.body.deliveries.filter((d: any) => d.eventType === 'page.queued');
+      const pages = rows.body.deliveries.filter(
+        (d: any) => d.eventType === 'page.queued' && d.webhookId === 'pumps-robot',
+      );
       expect(pages.map((d: any) => [d.id, d.attempts])).toEqual([[message.msgUuid, 1]]);
       await sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'sam' });
     });
@@ -193,6 +235,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
         expertId: 'erika',
         expiresAtMs: Date.now() + 60_000,
       });
+      seen(token);
       const [body, signature] = token.split('.');
       const swapped = signAcceptLink(LINK_SECRET, {
         callId: 'c1',
@@ -228,6 +271,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
         expiresAtMs: Date.now() + 60_000,
       });
       expect((await page(`${base}/${tom}`, 'POST')).status).toBe(403);
+      [otherKey, expired, tom].forEach(seen);
       // A real link for a call that has no offer open to that expert.
       expect((await page(`${base}/${token}`, 'POST')).status).toBe(409);
       expect(sut.log.lines.filter((line) => line.includes('"statusCode":500'))).toEqual([]);

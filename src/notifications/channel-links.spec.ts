@@ -1,4 +1,4 @@
-import MarkdownIt from 'markdown-it';
+import { EVIL, linksOf } from '../../test/support/reader-links.js';
 import {
   renderCamBatch,
   renderCamMessage,
@@ -9,34 +9,8 @@ import {
 } from './channel-renderers.js';
 import { combineNotifications, type Notification } from './notification.js';
 
-/** What a reader's client may turn into links: CommonMark with bare URLs linkified. */
-const markdown = new MarkdownIt({ linkify: true });
-/** Fields that are a link by themselves (a button): their value is the link. */
-const URL_FIELDS = new Set(['singleURL', 'actionURL', 'url']);
-/** Fields a reader sees as text (rendered here as CommonMark + linkify, the most a client does). */
-const TEXT_FIELDS = new Set(['text', 'content', 'title', 'message', 'singleTitle']);
-
-/** Every link a reader of this body can follow: anchors in its texts, and its buttons. */
-export function linksOf(body: unknown): string[] {
-  const found: string[] = [];
-  const walk = (value: unknown, key: string) => {
-    if (typeof value === 'string') {
-      if (URL_FIELDS.has(key)) found.push(value);
-      else if (TEXT_FIELDS.has(key))
-        for (const [, href] of markdown.render(value).matchAll(/<a href="([^"]*)"/g))
-          found.push(href.replace(/&amp;/g, '&'));
-      return;
-    }
-    if (Array.isArray(value)) value.forEach((item) => walk(item, key));
-    else if (typeof value === 'object' && value !== null)
-      for (const [name, inner] of Object.entries(value)) walk(inner, name);
-  };
-  walk(body, '');
-  return found.sort();
-}
-
 /** Every channel body the broker sends, seven kinds (and CAM's batch file). */
-export const BODIES: [string, (message: Notification) => unknown][] = [
+const BODIES: [string, (message: Notification) => unknown][] = [
   ['DingTalk text', (m) => renderDingTalk(m, 'text')],
   ['DingTalk markdown', (m) => renderDingTalk(m, 'markdown')],
   ['DingTalk actionCard', (m) => renderDingTalk(m, 'actionCard')],
@@ -46,10 +20,6 @@ export const BODIES: [string, (message: Notification) => unknown][] = [
   ['Teams card', (m) => renderTeamsCard(m)],
   ['Chat&Messenger batch file', (m) => renderCamBatch([m])],
 ];
-
-/** A user's attempts at a link of their own, in every form a reader's client might take. */
-export const EVIL =
-  'Pump https://evil.example/x www.evil.example [x](https://evil.example) <https://evil.example> evil.com mail@evil.com';
 
 const BROKER = 'https://broker.acme.example';
 /** Real token shapes: base64url, so most of them hold a `_` or a `-`. */

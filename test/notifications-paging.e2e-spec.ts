@@ -256,6 +256,12 @@ describe.each(await brokerDatabases('paging chat channels'))(
       expect(Buffer.from(respelt, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
       expect((await page(`${base}/${body}.${respelt}`, 'POST')).status).toBe(400);
       expect((await page(`${base}/not-a-token`)).status).toBe(400);
+      // Bad percent-encoding, a huge token, a token with padding: a clear 400, never a 500.
+      for (const bad of ['%E0%A4%A', '%ZZ', 'A'.repeat(4_000), `${token}=`, `${token}%3D`])
+        for (const method of ['GET', 'POST'])
+          expect([bad.slice(0, 20), method, (await page(`${base}/${bad}`, method)).status]).toEqual(
+            [bad.slice(0, 20), method, 400],
+          );
       expect((await page(`${base}/${body}.${'A'.repeat(43)}x`)).status).toBe(400);
       const expired = signAcceptLink(LINK_SECRET, {
         callId: 'c1',

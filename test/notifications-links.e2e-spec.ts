@@ -2,8 +2,8 @@ import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messen
 import { DingTalkStandIn } from '../src/notifications/stand-ins/dingtalk.stand-in.js';
 import { RingCentralStandIn } from '../src/notifications/stand-ins/ringcentral.stand-in.js';
 import { TeamsStandIn } from '../src/notifications/stand-ins/teams.stand-in.js';
-import { BrokerHarness, PEOPLE, waitFor } from './support/broker-harness.js';
-import { camChannel, ChannelsFile } from './support/channels-file.js';
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
+import { camChannel, ChannelsFile, CHAT_PEOPLE } from './support/channels-file.js';
 import { EVIL, linksOf } from './support/reader-links.js';
 import { SocketClients } from './support/socket-client.js';
 
@@ -16,20 +16,6 @@ import { SocketClients } from './support/socket-client.js';
  * of the title's. Each is followed over real HTTP and the broker answers it.
  */
 const RC = { clientId: 'client-1', clientSecret: 'client-secret', jwt: 'rc-jwt-credential' };
-const LINK_PEOPLE = PEOPLE.map((person) =>
-  person.id === 'erika'
-    ? {
-        ...person,
-        channels: {
-          dingtalk: { mobile: '13800000001' },
-          chatMessenger: { email: 'erika@acme.example' },
-          ringcentral: { personId: '111' },
-        },
-      }
-    : person.id === 'ed'
-      ? { ...person, skills: ['pumps'], channels: { chatMessenger: { email: 'ed@acme.example' } } }
-      : person,
-);
 const QUEUES = [
   { id: 'pumps', name: 'Pumps', skills: ['pumps'], strategy: 'ring_all', maxWaitSeconds: 60 },
 ];
@@ -75,7 +61,7 @@ describe('the links of every chat body', () => {
     });
     sut = await new BrokerHarness({
       publicUrl: true,
-      people: LINK_PEOPLE,
+      people: CHAT_PEOPLE,
       queues: QUEUES,
       env: {
         CHANNELS_FILE: file,

@@ -2,30 +2,13 @@ import { signAcceptLink } from '../src/paging/accept-link.js';
 import { ACCEPT_PAGE_CSP } from '../src/paging/accept-page.js';
 import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messenger.stand-in.js';
 import { DingTalkStandIn } from '../src/notifications/stand-ins/dingtalk.stand-in.js';
-import { BrokerHarness, PEOPLE, waitFor } from './support/broker-harness.js';
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { brokerDatabases } from './support/environment.js';
-import { camChannel, ChannelsFile } from './support/channels-file.js';
+import { camChannel, ChannelsFile, CHAT_PEOPLE } from './support/channels-file.js';
 import { SocketClients } from './support/socket-client.js';
 
 const LINK_SECRET = 'accept-link-secret-for-e2e-0123456789';
 const ROBOT_SECRET = 'SEC0123456789abcdef';
-/**
- * erika is known to DingTalk by her mobile; ed (who has the skill here too) only by name. Both
- * have a Chat&Messenger email: the direct channel reaches each of them alone.
- */
-const PAGING_PEOPLE = PEOPLE.map((person) =>
-  person.id === 'erika'
-    ? {
-        ...person,
-        channels: {
-          dingtalk: { mobile: '13800000001' },
-          chatMessenger: { email: 'erika@acme.example' },
-        },
-      }
-    : person.id === 'ed'
-      ? { ...person, skills: ['pumps'], channels: { chatMessenger: { email: 'ed@acme.example' } } }
-      : person,
-);
 const QUEUES = [
   { id: 'pumps', name: 'Pumps', skills: ['pumps'], strategy: 'ring_all', maxWaitSeconds: 60 },
   { id: 'brief', name: 'Brief', skills: ['pumps'], strategy: 'serial', maxWaitSeconds: 1 },
@@ -93,7 +76,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
       });
       sut = await new BrokerHarness({
         publicUrl: true,
-        people: PAGING_PEOPLE,
+        people: CHAT_PEOPLE,
         queues: QUEUES,
         database: create,
         env: {

@@ -77,7 +77,7 @@ describe('paging configuration: ACCEPT_LINK_SECRET and PUBLIC_URL', () => {
 
   it('refuses the JWT secret itself: the two keys sign different things', () => {
     expect(refusal({ ...PRODUCTION, ACCEPT_LINK_SECRET: JWT_SECRET })).toBe(
-      'ACCEPT_LINK_SECRET must differ from AUTH_JWT_SECRET (a link key that signs sessions too would let one mint the other)',
+      'ACCEPT_LINK_SECRET must differ from AUTH_JWT_SECRET (one leaked key would then forge both sessions and accept links)',
     );
     expect(
       refusal({

@@ -17,7 +17,7 @@ function linkSecret(env: Env, demoMode: boolean, jwtSecret: string | undefined) 
     );
   if (secret === jwtSecret)
     throw new ConfigError(
-      'ACCEPT_LINK_SECRET must differ from AUTH_JWT_SECRET (a link key that signs sessions too would let one mint the other)',
+      'ACCEPT_LINK_SECRET must differ from AUTH_JWT_SECRET (one leaked key would then forge both sessions and accept links)',
     );
   return secret;
 }

@@ -35,6 +35,7 @@ describe.each(await brokerDatabases('fallback web meetings'))(
         fallback: { channel: 'cam-direct', meetingMinutes: 30 },
       });
       sut = await new BrokerHarness({
+        publicUrl: true,
         people: FALLBACK_PEOPLE,
         database: create,
         env: {

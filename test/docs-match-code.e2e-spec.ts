@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES, errorAnswer } from '../src/common/error-answer.js';
 import { redactUrl } from '../src/logging/redact-url.js';
+import { signAcceptLink } from '../src/paging/accept-link.js';
 import { REPO } from './support/broker-process.js';
 
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
@@ -101,6 +102,19 @@ describe('the documentation names what the code does', () => {
       expect(redactUrl(`/v1/calls?${name}=v`)).toBe(`/v1/calls?${name}=[redacted]`);
     expect(names.filter((name) => !secrets.includes(`\`${name}\``))).toEqual([]);
     expect(secrets).toMatch(/path segment that looks like a JWT/);
+  });
+
+  it('security.md says the access log redacts accept-link tokens, in paths and queries, as the code does', () => {
+    const secrets = section(read('docs/security.md'), 'Secrets in logs').replace(/\n\s*/g, ' ');
+    const token = signAcceptLink('k'.repeat(8) + '-docs-match-code-key-0123456789', {
+      callId: 'c1',
+      expertId: 'erika',
+      expiresAtMs: 1,
+    });
+    expect(redactUrl(`/accept/${token}`)).toBe('/accept/[redacted]');
+    expect(redactUrl(`/?anything=${token}`)).toBe('/?anything=[redacted]');
+    expect(secrets).toMatch(/`\/accept\/<token>`/);
+    expect(secrets).toMatch(/any value or path segment that looks like an accept-link token/);
   });
 });
 

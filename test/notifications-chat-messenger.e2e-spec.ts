@@ -20,7 +20,7 @@ const page = (id = 'n1', mentions = [erika, ed, max]): Notification => ({
   title: 'Help wanted: pump P-101',
   lines: ['Queue pumps, waiting 2 min'],
   mentions,
-  action: { label: 'Accept', url: 'https://broker.example/accept/abc' },
+  links: [{ label: 'Accept', url: 'https://broker.example/accept/abc' }],
 });
 
 describe('Chat&Messenger channel against its stand-in', () => {

@@ -23,7 +23,7 @@ const page = (id = 'n1'): Notification => ({
   title: 'Help wanted: pump P-101',
   lines: ['Queue pumps, waiting 2 min'],
   mentions: [erika, ed, max],
-  action: { label: 'Accept', url: 'https://broker.example/accept/abc' },
+  links: [{ label: 'Accept', url: 'https://broker.example/accept/abc' }],
 });
 
 describe('DingTalk robot channel against its stand-in', () => {
@@ -150,7 +150,13 @@ describe('DingTalk robot channel against its stand-in', () => {
     expect((await robotChannel.sendBatch(waiting)).status).toBe('sent');
     const combined = robot.messages.at(-1) as { text: { content: string }; msgUuid: string };
     expect(combined.msgUuid).toBe('late-1+late-2+late-3');
-    expect(combined.text.content.match(/Help wanted: pump P-101/g)).toHaveLength(3);
+    // Every page's title, and every page's link, named after it, none dropped.
+    expect(combined.text.content.match(/^Help wanted: pump P-101:$/gm)).toHaveLength(3);
+    expect(
+      combined.text.content.match(
+        /^Help wanted: pump P-101: Accept: https:\/\/broker\.example\/accept\/abc$/gm,
+      ),
+    ).toHaveLength(3);
   });
 
   it("two instances sharing a robot: the 21st message of the minute meets the robot's own 130101", async () => {

@@ -39,6 +39,7 @@ describe.each(await brokerDatabases('paging offers'))(
         paging: { rules: [{ queue: 'pumps', channel: 'cam-direct', on: ['offered'] }] },
       });
       sut = await new BrokerHarness({
+        publicUrl: true,
         people: OFFER_PEOPLE,
         queues: QUEUES,
         database: create,

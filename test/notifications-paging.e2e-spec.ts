@@ -2,21 +2,13 @@ import { signAcceptLink } from '../src/paging/accept-link.js';
 import { ACCEPT_PAGE_CSP } from '../src/paging/accept-page.js';
 import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messenger.stand-in.js';
 import { DingTalkStandIn } from '../src/notifications/stand-ins/dingtalk.stand-in.js';
-import { BrokerHarness, PEOPLE, waitFor } from './support/broker-harness.js';
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { brokerDatabases } from './support/environment.js';
-import { camChannel, ChannelsFile } from './support/channels-file.js';
+import { camChannel, ChannelsFile, CHAT_PEOPLE } from './support/channels-file.js';
 import { SocketClients } from './support/socket-client.js';
 
 const LINK_SECRET = 'accept-link-secret-for-e2e-0123456789';
 const ROBOT_SECRET = 'SEC0123456789abcdef';
-/** erika is known to DingTalk by her mobile; ed (who has the skill here too) only by name. */
-const PAGING_PEOPLE = PEOPLE.map((person) =>
-  person.id === 'erika'
-    ? { ...person, channels: { dingtalk: { mobile: '13800000001' } } }
-    : person.id === 'ed'
-      ? { ...person, skills: ['pumps'] }
-      : person,
-);
 const QUEUES = [
   { id: 'pumps', name: 'Pumps', skills: ['pumps'], strategy: 'ring_all', maxWaitSeconds: 60 },
   { id: 'brief', name: 'Brief', skills: ['pumps'], strategy: 'serial', maxWaitSeconds: 1 },
@@ -44,6 +36,12 @@ describe.each(await brokerDatabases('paging chat channels'))(
     let cam: ChatMessengerStandIn;
     const channelsFile = new ChannelsFile();
     const clients = new SocketClients(() => sut);
+    /** Every accept token this suite saw or made (its signature part): none may be logged. */
+    const tokens: string[] = [];
+    const seen = (link: string) => {
+      tokens.push(link.split('.').at(-1)!);
+      return link;
+    };
     const connect = (id: string) => clients.connect(id);
     const page = (url: string, method = 'GET') =>
       fetch(url, { method, redirect: 'manual' }).then(async (r) => ({
@@ -65,17 +63,20 @@ describe.each(await brokerDatabases('paging chat channels'))(
             style: 'text',
           },
           camChannel('supervisors', cam, { room: 'Supervisors' }),
+          camChannel('experts-direct', cam),
         ],
         paging: {
           rules: [
             { queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'escalated'] },
+            { queue: 'pumps', channel: 'experts-direct', on: ['queued'] },
             { queue: '*', channel: 'supervisors', on: ['unanswered', 'missed'] },
             { queue: 'widen', channel: 'supervisors', on: ['escalated', 'ended'] },
           ],
         },
       });
       sut = await new BrokerHarness({
-        people: PAGING_PEOPLE,
+        publicUrl: true,
+        people: CHAT_PEOPLE,
         queues: QUEUES,
         database: create,
         env: {
@@ -89,7 +90,9 @@ describe.each(await brokerDatabases('paging chat channels'))(
     });
     afterEach(() => clients.closeAll());
     afterAll(async () => {
-      expect(sut.secretsInLogs()).toEqual([]);
+      // No accept token in any log line (the access log logged every followed link whole).
+      expect(tokens.length).toBeGreaterThan(0);
+      expect(sut.secretsInLogs(...tokens)).toEqual([]);
       await sut.stop();
       await robot.close();
       await cam.close();
@@ -119,7 +122,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
       expect(ofCall()).toHaveLength(2);
     });
 
-    it('pages a queued request to the group with mentions and one link per expert; the link accepts once', async () => {
+    it('pages the group with mentions and the console link only; each expert alone gets their own accept link, which accepts once', async () => {
       const erika = await connect('erika');
       const ed = await connect('ed');
       await erika.socket.emitWithAck('presence.set', { status: 'available' });
@@ -140,8 +143,29 @@ describe.each(await brokerDatabases('paging chat channels'))(
       expect(message.at.atMobiles).toEqual(['13800000001']);
       expect(content).toContain('@13800000001');
       expect(content).toContain('Ed Expert'); // no DingTalk identity: the display name
-      const erikaLink = linkOf(content, 'Erika Expert');
-      const edLink = linkOf(content, 'Ed Expert');
+      // The group reads no credential: its one link opens the request in the console.
+      expect(content).not.toContain('/accept/');
+      expect(content).toContain(
+        `Open the request in the console: ${sut.url}/#call=${asked.body.id}`,
+      );
+      expect((await page(`${sut.url}/#call=${asked.body.id}`)).status).toBe(200);
+
+      const direct = await waitFor(
+        async () =>
+          cam.messages.filter(
+            (m: any) => m.panelName === 'messenger' && String(m.message).includes('Pump 7'),
+          ),
+        (m) => m.length >= 2,
+      );
+      const to = (email: string) => direct.find((m: any) => m.generalPurposes.users === email);
+      expect(direct.map((m: any) => m.generalPurposes.users).sort()).toEqual([
+        'ed@acme.example',
+        'erika@acme.example',
+      ]);
+      const erikaLink = seen(linkOf(String(to('erika@acme.example')!.message), 'Erika Expert'));
+      const edLink = seen(linkOf(String(to('ed@acme.example')!.message), 'Ed Expert'));
+      expect(String(to('erika@acme.example')!.message)).not.toContain('Ed Expert');
+      expect(String(to('ed@acme.example')!.message)).not.toContain(erikaLink);
       expect(erikaLink.startsWith(`${sut.url}/accept/`)).toBe(true);
       expect(erikaLink).not.toBe(edLink);
 
@@ -180,7 +204,9 @@ describe.each(await brokerDatabases('paging chat channels'))(
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(robot.messages).toHaveLength(1);
       const rows = await sut.api('GET', '/v1/deliveries?status=delivered', { as: 'sam' });
-      const pages = rows.body.deliveries.filter((d: any) => d.eventType === 'page.queued');
+      const pages = rows.body.deliveries.filter(
+        (d: any) => d.eventType === 'page.queued' && d.webhookId === 'pumps-robot',
+      );
       expect(pages.map((d: any) => [d.id, d.attempts])).toEqual([[message.msgUuid, 1]]);
       await sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'sam' });
     });
@@ -192,6 +218,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
         expertId: 'erika',
         expiresAtMs: Date.now() + 60_000,
       });
+      seen(token);
       const [body, signature] = token.split('.');
       const swapped = signAcceptLink(LINK_SECRET, {
         callId: 'c1',
@@ -199,14 +226,25 @@ describe.each(await brokerDatabases('paging chat channels'))(
         expiresAtMs: Date.now() + 60_000,
       }).split('.')[0];
       const forged = await page(`${base}/${swapped}.${signature}`, 'POST');
-      expect([forged.status, forged.html]).toEqual([403, expect.stringContaining('not valid')]);
+      expect([forged.status, forged.html]).toEqual([401, expect.stringContaining('not valid')]);
       const otherKey = signAcceptLink('another-key-another-key-another-key', {
         callId: 'c1',
         expertId: 'erika',
         expiresAtMs: Date.now() + 60_000,
       });
-      expect((await page(`${base}/${otherKey}`)).status).toBe(403);
+      expect((await page(`${base}/${otherKey}`)).status).toBe(401);
+      // The same signature bytes spelt with its two unused bits set: not one of ours.
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const respelt = `${signature.slice(0, -1)}${alphabet[alphabet.indexOf(signature.at(-1)!) | 1]}`;
+      expect(Buffer.from(respelt, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+      expect((await page(`${base}/${body}.${respelt}`, 'POST')).status).toBe(400);
       expect((await page(`${base}/not-a-token`)).status).toBe(400);
+      // Bad percent-encoding, a huge token, a token with padding: a clear 400, never a 500.
+      for (const bad of ['%E0%A4%A', '%ZZ', 'A'.repeat(4_000), `${token}=`, `${token}%3D`])
+        for (const method of ['GET', 'POST'])
+          expect([bad.slice(0, 20), method, (await page(`${base}/${bad}`, method)).status]).toEqual(
+            [bad.slice(0, 20), method, 400],
+          );
       expect((await page(`${base}/${body}.${'A'.repeat(43)}x`)).status).toBe(400);
       const expired = signAcceptLink(LINK_SECRET, {
         callId: 'c1',
@@ -222,6 +260,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
         expiresAtMs: Date.now() + 60_000,
       });
       expect((await page(`${base}/${tom}`, 'POST')).status).toBe(403);
+      [otherKey, expired, tom].forEach(seen);
       // A real link for a call that has no offer open to that expert.
       expect((await page(`${base}/${token}`, 'POST')).status).toBe(409);
       expect(sut.log.lines.filter((line) => line.includes('"statusCode":500'))).toEqual([]);

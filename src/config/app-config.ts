@@ -135,7 +135,7 @@ export function loadConfig(env: Env): AppConfig {
     ...routingConfig(env),
     ...channelsConfig(env),
     ...webhookConfig(env),
-    ...pagingConfig(env, demoMode),
+    ...pagingConfig(env, demoMode, auth.jwtSecret),
     ...atRestConfig(env, mode),
   };
 }

@@ -53,21 +53,29 @@ function oidcConfig(env: Env): OidcConfig | undefined {
   };
 }
 
-/** The HS256 secret alone: enough for the token CLI, which needs nothing else. */
-export function jwtSecretConfig(env: Env, demoMode: boolean): string | undefined {
-  const secret = text(env, 'AUTH_JWT_SECRET');
-  if (secret === undefined) return demoMode ? DEMO_JWT_SECRET : undefined;
+/**
+ * The rules every HMAC key of the broker is held to, one line for the first broken: not the
+ * public demo secret outside demo mode, at least MIN_SECRET_BYTES bytes.
+ */
+export function checkSecretKey(name: string, secret: string, demoMode: boolean): void {
   if (!demoMode && secret === DEMO_JWT_SECRET) {
     throw new ConfigError(
-      'AUTH_JWT_SECRET is the public demo secret; outside demo mode use a random one (openssl rand -base64 48)',
+      `${name} is the public demo secret; outside demo mode use a random one (openssl rand -base64 48)`,
     );
   }
   const bytes = Buffer.byteLength(secret, 'utf8');
   if (bytes < MIN_SECRET_BYTES) {
     throw new ConfigError(
-      `AUTH_JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes long (got ${bytes}); openssl rand -base64 48 makes one`,
+      `${name} must be at least ${MIN_SECRET_BYTES} bytes long (got ${bytes}); openssl rand -base64 48 makes one`,
     );
   }
+}
+
+/** The HS256 secret alone: enough for the token CLI, which needs nothing else. */
+export function jwtSecretConfig(env: Env, demoMode: boolean): string | undefined {
+  const secret = text(env, 'AUTH_JWT_SECRET');
+  if (secret === undefined) return demoMode ? DEMO_JWT_SECRET : undefined;
+  checkSecretKey('AUTH_JWT_SECRET', secret, demoMode);
   return secret;
 }
 

@@ -1,4 +1,5 @@
 import { redactUrl } from './redact-url.js';
+import { signAcceptLink } from '../paging/accept-link.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -43,5 +44,31 @@ describe('redactUrl', () => {
     expect(redactUrl(url.replace('%J', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0In0.c2ln'))).toBe(
       expected,
     );
+  });
+});
+
+describe('redactUrl and accept-link tokens', () => {
+  const token = signAcceptLink('accept-link-key-for-unit-tests-0123456789', {
+    callId: '6f1c2f4e-1b2a-4c3d-9e8f-0a1b2c3d4e5f',
+    expertId: 'erika',
+    expiresAtMs: 1_700_000_000_000,
+  });
+
+  it.each([
+    ['/accept/%T', '/accept/[redacted]'],
+    ['/accept/%T?x=1', '/accept/[redacted]?x=1'],
+    ['/accept/%T/', '/accept/[redacted]/'],
+    ['/?link=%T', '/?link=[redacted]'],
+    ['/?next=%2Faccept%2F%T', '/?next=[redacted]'],
+    ['/accept/x%T', '/accept/[redacted]'],
+  ])('redacts accept tokens: %s', (url, expected) => {
+    const logged = redactUrl(url.replace('%T', token));
+    expect(logged).toBe(expected);
+    expect(logged).not.toContain(token.split('.')[1]);
+  });
+
+  it('keeps ordinary paths with dots', () => {
+    expect(redactUrl('/app.js')).toBe('/app.js');
+    expect(redactUrl('/v1/calls/a.b')).toBe('/v1/calls/a.b');
   });
 });

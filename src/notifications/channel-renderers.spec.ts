@@ -25,7 +25,7 @@ const message: Notification = {
   title: 'Pump *P-101*',
   lines: ['Waiting 2 min'],
   mentions: [known, unknown],
-  action: { label: 'Accept', url: 'https://b.example/a/1' },
+  links: [{ label: 'Accept', url: 'https://b.example/a/1' }],
 };
 
 describe('rendering one notification per vendor', () => {
@@ -48,7 +48,7 @@ describe('rendering one notification per vendor', () => {
   });
 
   it('DingTalk actionCard without an action falls back to markdown', () => {
-    expect(renderDingTalk({ ...message, action: undefined }, 'actionCard')).toMatchObject({
+    expect(renderDingTalk({ ...message, links: [] }, 'actionCard')).toMatchObject({
       msgtype: 'markdown',
     });
   });
@@ -73,7 +73,24 @@ describe('rendering one notification per vendor', () => {
     expect(renderRingCentralWebhook(message).text).toContain('\nErika Max');
   });
 
-  it('Teams: an Adaptive Card with one Action.OpenUrl, and none without an action', () => {
+  it('DingTalk actionCard: one button per link (btns) when there are several', () => {
+    const two = {
+      ...message,
+      links: [...message.links!, { label: 'Open', url: 'https://b.example/c/2' }],
+    };
+    expect(renderDingTalk(two, 'actionCard')).toMatchObject({
+      msgtype: 'actionCard',
+      actionCard: {
+        btnOrientation: '0',
+        btns: [
+          { title: 'Accept', actionURL: 'https://b.example/a/1' },
+          { title: 'Open', actionURL: 'https://b.example/c/2' },
+        ],
+      },
+    });
+  });
+
+  it('Teams: an Adaptive Card with one Action.OpenUrl per link, and none without', () => {
     const card = renderTeamsCard(message) as {
       attachments: { content: { actions: unknown[]; body: { text: string }[] } }[];
     };
@@ -85,7 +102,7 @@ describe('rendering one notification per vendor', () => {
       'Waiting 2 min',
       'For: Erika, Max',
     ]);
-    const bare = renderTeamsCard({ ...message, action: undefined }) as typeof card;
+    const bare = renderTeamsCard({ ...message, links: undefined }) as typeof card;
     expect(bare.attachments[0].content.actions).toEqual([]);
   });
 });
@@ -96,31 +113,28 @@ describe('combining notifications (aggregate rather than drop)', () => {
     title: 'Call missed',
     lines: [],
     mentions: [unknown],
-    action: { label: 'Open', url: 'https://b.example/c/2' },
+    links: [{ label: 'Open', url: 'https://b.example/c/2' }],
   };
 
   it('keeps one message as it is', () => {
     expect(combineNotifications([message])).toBe(message);
   });
 
-  it('keeps every title and line, merges mentions by person, and turns several actions into lines', () => {
+  it('keeps every title and line, merges mentions by person, and keeps every link as a link', () => {
     const combined = combineNotifications([message, other]);
     expect(combined).toEqual({
       id: 'n1+n2',
       title: '2 notifications',
-      lines: [
-        'Pump *P-101*:',
-        '  Waiting 2 min',
-        '  Accept: https://b.example/a/1',
-        'Call missed',
-        '  Open: https://b.example/c/2',
-      ],
+      lines: ['Pump *P-101*:', '  Waiting 2 min', 'Call missed'],
       mentions: [known, unknown],
-      action: undefined,
+      links: [
+        { label: 'Pump *P-101*: Accept', url: 'https://b.example/a/1' },
+        { label: 'Call missed: Open', url: 'https://b.example/c/2' },
+      ],
     });
-    expect(combineNotifications([message, { ...other, action: undefined }]).action).toEqual(
-      message.action,
-    );
+    expect(combineNotifications([message, { ...other, links: [] }]).links).toEqual([
+      { label: 'Pump *P-101*: Accept', url: 'https://b.example/a/1' },
+    ]);
   });
 
   it('refuses an empty batch', () => {

@@ -1,14 +1,14 @@
 import type { MentionedPerson, Notification } from './notification.js';
+import { inertText, markdownLink, markdownText, plainLink } from './user-text.js';
+
+export { escapeMarkdown } from './user-text.js';
 
 /**
  * Pure functions from a Notification to each vendor's body. A person the vendor does not know
- * (no identity for it in the directory) is written by display name: never an error.
+ * (no identity for it in the directory) is written by display name: never an error. Text is
+ * made inert (user-text.ts) in every field; links are written in each vendor's own syntax, never
+ * escaped: `[label](url)` in markdown, a button or card action, `label: url` in plain text.
  */
-
-/** Characters that would turn a title or a line into markup (a link, bold text) in markdown. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]()#<>!|~]/g, (char) => `\\${char}`);
-}
 
 // ---------------------------------------------------------------- DingTalk
 export const DINGTALK_STYLES = ['text', 'markdown', 'actionCard'] as const;
@@ -36,7 +36,7 @@ export function dingTalkMentions(people: readonly MentionedPerson[]): {
       at.atUserIds.push(userId);
       return `@${userId}`;
     }
-    return person.displayName;
+    return inertText(person.displayName);
   });
   return { at, text: words.join(' ') };
 }
@@ -44,41 +44,42 @@ export function dingTalkMentions(people: readonly MentionedPerson[]): {
 export function renderDingTalk(message: Notification, style: DingTalkStyle): object {
   const { at, text: mentionText } = dingTalkMentions(message.mentions);
   const msgUuid = message.id;
+  const links = message.links ?? [];
+  const mentionLines = mentionText ? [mentionText] : [];
   if (style === 'text') {
     const content = [
-      message.title,
-      ...message.lines,
-      ...(message.action ? [`${message.action.label}: ${message.action.url}`] : []),
-      ...(mentionText ? [mentionText] : []),
+      inertText(message.title),
+      ...message.lines.map(inertText),
+      ...links.map(plainLink),
+      ...mentionLines,
     ].join('\n');
     return { msgtype: 'text', text: { content }, at, msgUuid };
   }
-  const body = message.lines.map(escapeMarkdown);
-  if (style === 'actionCard' && message.action) {
-    // An actionCard carries no "at": the names are in its text.
-    const text = [
-      `### ${escapeMarkdown(message.title)}`,
-      ...body,
-      ...(mentionText ? [mentionText] : []),
-    ];
+  const heading = `### ${markdownText(message.title)}`;
+  const body = message.lines.map(markdownText);
+  if (style === 'actionCard' && links.length > 0) {
+    // An actionCard carries no "at": the names are in its text. One button per link.
+    const text = [heading, ...body, ...mentionLines].join('\n\n');
+    const buttons =
+      links.length === 1
+        ? { singleTitle: inertText(links[0].label), singleURL: links[0].url }
+        : {
+            btnOrientation: '0',
+            btns: links.map((link) => ({ title: inertText(link.label), actionURL: link.url })),
+          };
     return {
       msgtype: 'actionCard',
-      actionCard: {
-        title: message.title,
-        text: text.join('\n\n'),
-        singleTitle: message.action.label,
-        singleURL: message.action.url,
-      },
+      actionCard: { title: inertText(message.title), text, ...buttons },
       msgUuid,
     };
   }
-  const text = [
-    `### ${escapeMarkdown(message.title)}`,
-    ...body,
-    ...(message.action ? [`[${escapeMarkdown(message.action.label)}](${message.action.url})`] : []),
-    ...(mentionText ? [mentionText] : []),
-  ].join('\n\n');
-  return { msgtype: 'markdown', markdown: { title: message.title, text }, at, msgUuid };
+  const text = [heading, ...body, ...links.map(markdownLink), ...mentionLines].join('\n\n');
+  return {
+    msgtype: 'markdown',
+    markdown: { title: inertText(message.title), text },
+    at,
+    msgUuid,
+  };
 }
 
 // ---------------------------------------------------------------- Chat&Messenger
@@ -96,11 +97,11 @@ export function camText(message: Notification): { text: string; users: string[] 
   );
   const unknown = message.mentions
     .filter((p) => !p.channels?.chatMessenger)
-    .map((p) => p.displayName);
+    .map((p) => inertText(p.displayName));
   const text = [
-    message.title,
-    ...message.lines,
-    ...(message.action ? [`${message.action.label}: ${message.action.url}`] : []),
+    inertText(message.title),
+    ...message.lines.map(inertText),
+    ...(message.links ?? []).map(plainLink),
     ...(unknown.length > 0 ? [`For: ${unknown.join(', ')}`] : []),
   ].join('\n');
   return { text, users };
@@ -130,25 +131,28 @@ export function renderCamBatch(messages: readonly Notification[]): object[] {
 export function renderRingCentralText(message: Notification, canMention: boolean): string {
   const mentions = message.mentions.map((person) => {
     const personId = person.channels?.ringcentral?.personId;
-    return canMention && personId ? `![:Person](${personId})` : person.displayName;
+    return canMention && personId ? `![:Person](${personId})` : markdownText(person.displayName);
   });
   return [
-    ...message.lines.map(escapeMarkdown),
-    ...(message.action ? [`[${escapeMarkdown(message.action.label)}](${message.action.url})`] : []),
+    ...message.lines.map(markdownText),
+    ...(message.links ?? []).map(markdownLink),
     ...(mentions.length > 0 ? [mentions.join(' ')] : []),
   ].join('\n');
 }
 
 export function renderRingCentralPost(message: Notification): { text: string } {
-  return { text: `**${escapeMarkdown(message.title)}**\n${renderRingCentralText(message, true)}` };
+  return { text: `**${markdownText(message.title)}**\n${renderRingCentralText(message, true)}` };
 }
 
 export function renderRingCentralWebhook(message: Notification): { title: string; text: string } {
-  return { title: message.title, text: renderRingCentralText(message, false) };
+  return { title: markdownText(message.title), text: renderRingCentralText(message, false) };
 }
 
 // ---------------------------------------------------------------- Microsoft Teams
-/** An Adaptive Card in the envelope a Workflows webhook takes; only Action.OpenUrl is useful. */
+/**
+ * An Adaptive Card in the envelope a Workflows webhook takes: text in TextBlocks (Teams reads
+ * markdown there, so it is inert and escaped), each link its own Action.OpenUrl.
+ */
 export function renderTeamsCard(message: Notification): object {
   const text = (value: string, extra: object = {}) => ({
     type: 'TextBlock',
@@ -167,13 +171,15 @@ export function renderTeamsCard(message: Notification): object {
           type: 'AdaptiveCard',
           version: '1.4',
           body: [
-            text(escapeMarkdown(message.title), { weight: 'Bolder', size: 'Medium' }),
-            ...message.lines.map((line) => text(escapeMarkdown(line))),
-            ...(names.length > 0 ? [text(`For: ${names.map(escapeMarkdown).join(', ')}`)] : []),
+            text(markdownText(message.title), { weight: 'Bolder', size: 'Medium' }),
+            ...message.lines.map((line) => text(markdownText(line))),
+            ...(names.length > 0 ? [text(`For: ${names.map(markdownText).join(', ')}`)] : []),
           ],
-          actions: message.action
-            ? [{ type: 'Action.OpenUrl', title: message.action.label, url: message.action.url }]
-            : [],
+          actions: (message.links ?? []).map((link) => ({
+            type: 'Action.OpenUrl',
+            title: inertText(link.label),
+            url: link.url,
+          })),
         },
       },
     ],

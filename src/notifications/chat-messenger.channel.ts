@@ -4,7 +4,12 @@ import { SystemClock, type Clock } from '../common/clock.js';
 import { ChannelHttp, resultOfStatus, type ChannelHttpSettings } from './channel-http.js';
 import { renderCamBatch, renderCamMessage } from './channel-renderers.js';
 import { NotificationChannel } from './notification-channel.port.js';
-import { failed, type DeliveryResult, type Notification } from './notification.js';
+import {
+  failed,
+  type DeliveryResult,
+  type MentionedPerson,
+  type Notification,
+} from './notification.js';
 
 export interface ChatMessengerSettings {
   id: string;
@@ -61,6 +66,11 @@ export class ChatMessengerChannel extends NotificationChannel {
       (answer) =>
         this.withBody(resultOfStatus(answer, 'Chat&Messenger', this.clock.now()), answer.text),
     );
+  }
+
+  /** Without a room, a message goes to the mentioned people's CAM emails only. */
+  override reachesAlone(person: MentionedPerson): boolean {
+    return this.settings.room === undefined && person.channels?.chatMessenger !== undefined;
   }
 
   /** Direct messages go as one sendMessages file; a room's as one combined message. */

@@ -1,4 +1,9 @@
-import { combineNotifications, type DeliveryResult, type Notification } from './notification.js';
+import {
+  combineNotifications,
+  type DeliveryResult,
+  type MentionedPerson,
+  type Notification,
+} from './notification.js';
 
 export const CHANNEL_VENDORS = ['dingtalk', 'chatMessenger', 'ringcentral', 'teams'] as const;
 export type ChannelVendor = (typeof CHANNEL_VENDORS)[number];
@@ -14,6 +19,15 @@ export abstract class NotificationChannel {
   abstract readonly vendor: ChannelVendor;
 
   abstract send(message: Notification): Promise<DeliveryResult>;
+
+  /**
+   * Whether a message mentioning only `person` reaches them and nobody else (a direct message),
+   * so that it may carry a credential of theirs. A group (a room, a robot's group, a chat that
+   * guests read, a Teams channel) never does: the default.
+   */
+  reachesAlone(_person: MentionedPerson): boolean {
+    return false;
+  }
 
   /**
    * Several messages for this destination as ONE delivery with one result (all sent or none).

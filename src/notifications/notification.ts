@@ -7,15 +7,24 @@ export interface MentionedPerson {
   channels?: ChannelIdentities;
 }
 
-/** What the broker wants to tell people, before any vendor's format. */
+/** A link the broker gives people: a button, a card action or `[label](url)` per vendor. */
+export interface NotificationLink {
+  label: string;
+  url: string;
+}
+
+/**
+ * What the broker wants to tell people, before any vendor's format. The title, lines and names
+ * are text (people's, often): they never become links; links are only `links`.
+ */
 export interface Notification {
   /** Stable for one logical message (the outbox row's id later): a retry carries the same. */
   id: string;
   title: string;
   lines: string[];
   mentions: MentionedPerson[];
-  /** A link to act on (the accept link later): a button where the vendor has buttons. */
-  action?: { label: string; url: string };
+  /** The links to act on (an accept link, the console): each its own button where the vendor has buttons. */
+  links?: NotificationLink[];
 }
 
 /**
@@ -39,8 +48,8 @@ export const failed = (reason: string): DeliveryResult => ({ status: 'failed', r
 
 /**
  * Several messages as one, for a destination that must not be sent them one by one (a DingTalk
- * robot past its 20 a minute): aggregated, never dropped. Mentions are merged; a single action
- * stays a button, several become lines.
+ * robot past its 20 a minute): aggregated, never dropped. Mentions are merged; every link is
+ * kept, named after its message's title.
  */
 export function combineNotifications(messages: readonly Notification[]): Notification {
   if (messages.length === 0) throw new RangeError('combineNotifications needs a message');
@@ -48,18 +57,16 @@ export function combineNotifications(messages: readonly Notification[]): Notific
   const mentions = new Map<string, MentionedPerson>();
   for (const message of messages)
     for (const person of message.mentions) mentions.set(person.id, person);
-  const actions = messages.flatMap((message) => (message.action ? [message.action] : []));
   return {
     id: messages.map((message) => message.id).join('+'),
     title: `${messages.length} notifications`,
     lines: messages.flatMap((message) => [
       `${message.title}${message.lines.length > 0 ? ':' : ''}`,
       ...message.lines.map((line) => `  ${line}`),
-      ...(actions.length > 1 && message.action
-        ? [`  ${message.action.label}: ${message.action.url}`]
-        : []),
     ]),
     mentions: [...mentions.values()],
-    action: actions.length === 1 ? actions[0] : undefined,
+    links: messages.flatMap((message) =>
+      (message.links ?? []).map((link) => ({ ...link, label: `${message.title}: ${link.label}` })),
+    ),
   };
 }

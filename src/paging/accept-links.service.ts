@@ -105,7 +105,7 @@ export class AcceptLinks {
             )
           : verified.problem === 'forged'
             ? refusal(
-                403,
+                401,
                 'This link is not valid',
                 'It was not made by this broker, or it was changed.',
               )

@@ -30,14 +30,15 @@ export class ChatSender implements OutboxSender {
       };
     const page = JSON.parse(delivery.payload) as PagePayload;
     const base = this.baseUrl();
-    const links = page.links.map((link) => ({ label: link.label, url: `${base}${link.path}` }));
     const message: Notification = {
       id: delivery.id,
       title: page.title,
-      // One link per mentioned expert: a single one is the message's button, several are lines.
-      lines: [...page.lines, ...(links.length > 1 ? links.map((l) => `${l.label}: ${l.url}`) : [])],
+      lines: page.lines,
       mentions: page.mentions,
-      action: links.length === 1 ? links[0] : undefined,
+      // Links stay links (a button, `[label](url)`), never lines: lines are people's text.
+      links: page.links.map((link) =>
+        'url' in link ? link : { label: link.label, url: `${base}${link.path}` },
+      ),
     };
     await paced();
     return channel.send(message);

@@ -9,13 +9,13 @@ import type { BrokerDatabase } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import type { PagingRule } from '../notifications/channels-document.js';
+import type { NotificationChannel } from '../notifications/notification-channel.port.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
 import { RoutingNotices, type RoutingNoticeMap } from '../routing/routing-notices.js';
 import { SocketPresence } from '../routing/socket-presence.js';
-import { signAcceptLink } from './accept-link.js';
+import { addressPage, pagePayload } from './page-addressing.js';
 import { offerPageOf } from './paging-pages.js';
-import type { PagePayload } from './paging.service.js';
 
 /**
  * `offered` pages: when routing offers a call to an expert who has no dashboard socket open, one
@@ -25,6 +25,8 @@ import type { PagePayload } from './paging.service.js';
 @Injectable()
 export class OfferPager implements OnModuleDestroy {
   private rules: PagingRule[] = [];
+  /** The channel of a rule, to know whom it reaches (the paging service's, given at start). */
+  private channels: (id: string) => NotificationChannel | undefined = () => undefined;
   private unsubscribe?: () => void;
   private readonly logger: Logger;
 
@@ -42,8 +44,12 @@ export class OfferPager implements OnModuleDestroy {
   }
 
   /** Listens to offers when some rule pages `offered`. */
-  start(rules: readonly PagingRule[]): void {
+  start(
+    rules: readonly PagingRule[],
+    channels: (id: string) => NotificationChannel | undefined,
+  ): void {
     this.rules = rules.filter((rule) => rule.on.includes('offered'));
+    this.channels = channels;
     if (this.rules.length === 0) return;
     this.unsubscribe = this.notices.on('offer.created', (notice) => {
       this.page(notice).catch((error: unknown) =>
@@ -70,16 +76,10 @@ export class OfferPager implements OnModuleDestroy {
     const queue = queueId === null ? undefined : this.directory.queue(queueId);
     const draft = offerPageOf(call, queue, expert, offer, call.seq);
     const key = this.config.paging.acceptLinkSecret;
-    const payload: PagePayload = {
-      title: draft.title,
-      lines: draft.lines,
-      mentions: draft.mentions,
-      links: draft.links.map((link) => ({
-        label: link.label,
-        path: `/accept/${signAcceptLink(key, { callId: call.id, expertId: link.expertId, expiresAtMs: link.expiresAtMs })}`,
-      })),
-    };
-    const messages: OutboxMessage[] = rules.map((rule, position) => ({
+    const pages = rules.flatMap((rule) =>
+      addressPage(draft, this.channels(rule.channel)).map((page) => ({ page, rule })),
+    );
+    const messages: OutboxMessage[] = pages.map(({ page, rule }, position) => ({
       id: `page_${randomUUID()}`,
       destinationKind: 'chat',
       destinationId: rule.channel,
@@ -88,7 +88,7 @@ export class OfferPager implements OnModuleDestroy {
       seq: draft.seq,
       position,
       eventType: 'page.offered',
-      payload: JSON.stringify(payload),
+      payload: JSON.stringify(pagePayload(page, call.id, key)),
     }));
     // Its own transaction: an offer is routing's decision, not a call change (no call event,
     // no commit hook), so there is no call transaction to join. Once committed, the dispatcher

@@ -6,12 +6,16 @@ import type { MentionedPerson } from '../notifications/notification.js';
 import { eligibleExperts } from '../routing/routing-rules.js';
 import type { ExpertStanding } from '../routing/routing.model.js';
 
-/** One accept link a page carries, for one mentioned expert (see accept-link.ts). */
-export interface PageLink {
-  expertId: string;
-  label: string;
-  expiresAtMs: number;
-}
+/**
+ * A link a page carries: `accept`, one expert's one-click accept link (see accept-link.ts; only
+ * on a channel that reaches that expert alone, page-addressing.ts); `console`, the request in the
+ * dashboard, where the reader's own session decides who accepts; `external`, someone else's URL
+ * (a fallback web meeting).
+ */
+export type PageLink =
+  | { kind: 'accept'; expertId: string; label: string; expiresAtMs: number }
+  | { kind: 'console'; label: string }
+  | { kind: 'external'; label: string; url: string };
 
 /** A page decided, before it is addressed: the outbox row's payload is made from it. */
 export interface PageDraft {
@@ -115,9 +119,10 @@ function draftOf(
     return {
       ...base,
       title: `${call.priority === 'urgent' ? 'Urgent: ' : ''}Help wanted: ${call.title}${step}`,
-      lines: [`${where}. ${who}.`, 'Open your link to accept; the first to accept takes the call.'],
+      lines: [`${where}. ${who}.`, 'The first to accept takes the call.'],
       mentions: experts.map(mention),
       links: experts.map((expert) => ({
+        kind: 'accept' as const,
         expertId: expert.id,
         label: `Accept as ${expert.displayName}`,
         expiresAtMs,
@@ -171,11 +176,12 @@ export function offerPageOf(
     title: `${call.priority === 'urgent' ? 'Urgent: ' : ''}Offered to you: ${call.title}`,
     lines: [
       `${where}. Asked by ${call.technician.displayName}.`,
-      `${expert.displayName}, this request is offered to you until ${until} UTC; open the dashboard or your link to accept.`,
+      `${expert.displayName}, this request is offered to you until ${until} UTC; accept it below.`,
     ],
     mentions: [mention(expert)],
     links: [
       {
+        kind: 'accept',
         expertId: expert.id,
         label: `Accept as ${expert.displayName}`,
         expiresAtMs: Date.parse(offer.expiresAt),
@@ -203,7 +209,6 @@ export function fallbackPageOf(
     title: `xAssist is down: meet ${call.technician.displayName} in a web meeting`,
     lines: [
       `${call.technician.displayName} asked for help with "${call.title}" and xAssist could not be reached.`,
-      `Join: ${meeting.url}`,
       `Password: ${meeting.password}`,
       `The link works until ${until} UTC.`,
     ],
@@ -211,6 +216,7 @@ export function fallbackPageOf(
       const person = people.find((candidate) => candidate.id === expert.id);
       return person ? mention(person) : { id: expert.id, displayName: expert.displayName };
     }),
-    links: [],
+    // A link, never a line: lines are people's text and can hold no live URL.
+    links: [{ kind: 'external', label: 'Join', url: meeting.url }],
   };
 }

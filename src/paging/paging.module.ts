@@ -31,6 +31,6 @@ export class PagingModule implements OnModuleInit {
     this.dispatcher.registerSender('chat', this.sender);
     if (this.paging.paging)
       this.hooks.register((update, trx, kind) => this.paging.enqueue(update, trx, kind));
-    this.offers.start(this.paging.pagingRules);
+    this.offers.start(this.paging.pagingRules, (id) => this.paging.channels.get(id));
   }
 }

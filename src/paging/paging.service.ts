@@ -18,15 +18,18 @@ import type { NotificationChannel } from '../notifications/notification-channel.
 import type { MentionedPerson } from '../notifications/notification.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
-import { signAcceptLink } from './accept-link.js';
+import { addressPage, pagePayload } from './page-addressing.js';
 import { fallbackPageOf, pagesOf, type PageDraft } from './paging-pages.js';
 
-/** An outbox row's payload for a page: the links are paths, the sender puts the broker's URL first. */
+/**
+ * An outbox row's payload for a page: the broker's links are paths (the sender puts the broker's
+ * URL first), another's (a web meeting) a whole URL.
+ */
 export interface PagePayload {
   title: string;
   lines: string[];
   mentions: MentionedPerson[];
-  links: { label: string; path: string }[];
+  links: ({ label: string; path: string } | { label: string; url: string })[];
 }
 
 /**
@@ -124,28 +127,20 @@ export class PagingService implements OnModuleDestroy {
       drafts.push({ ...fallbackPage, channel: this.fallback.channel });
     if (drafts.length === 0) return;
     const key = this.config.paging.acceptLinkSecret;
-    const messages: OutboxMessage[] = drafts.map((draft, position) => {
-      const payload: PagePayload = {
-        title: draft.title,
-        lines: draft.lines,
-        mentions: draft.mentions,
-        links: draft.links.map((link) => ({
-          label: link.label,
-          path: `/accept/${signAcceptLink(key, { callId: update.call.id, expertId: link.expertId, expiresAtMs: link.expiresAtMs })}`,
-        })),
-      };
-      return {
-        id: `page_${randomUUID()}`,
-        destinationKind: 'chat',
-        destinationId: draft.channel,
-        ownerId: null,
-        callId: update.call.id,
-        seq: draft.seq,
-        position,
-        eventType: `page.${draft.event}`,
-        payload: JSON.stringify(payload),
-      };
-    });
+    const pages = drafts.flatMap((draft) =>
+      addressPage(draft, this.channels.get(draft.channel)).map((page) => ({ ...draft, ...page })),
+    );
+    const messages: OutboxMessage[] = pages.map((page, position) => ({
+      id: `page_${randomUUID()}`,
+      destinationKind: 'chat',
+      destinationId: page.channel,
+      ownerId: null,
+      callId: update.call.id,
+      seq: page.seq,
+      position,
+      eventType: `page.${page.event}`,
+      payload: JSON.stringify(pagePayload(page, update.call.id, key)),
+    }));
     await this.outbox.add(trx, messages, this.clock.isoNow());
   }
 }

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { issueToken } from '../../src/auth/jwt.js';
 import { createBrokerApp } from '../../src/bootstrap.js';
@@ -71,6 +72,20 @@ export interface HarnessOptions {
   queues?: unknown[];
   /** Makes a fresh database (dropped by stop()); default a SQLite file in the harness's folder. */
   database?: () => Promise<TestDatabase>;
+  /**
+   * Listen on a port chosen before start-up and give it as PUBLIC_URL, which production requires
+   * with CHANNELS_FILE: the links of chat pages then point at this broker.
+   */
+  publicUrl?: boolean;
+}
+
+/** A port free right now on 127.0.0.1 (the OS's pick), for a broker told its own URL up front. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** The broker on a random port and a temporary SQLite file, against the simulator over real HTTP. */
@@ -102,7 +117,9 @@ export class BrokerHarness {
       JSON.stringify({ people: this.options.people ?? PEOPLE, queues: this.options.queues }),
     );
     this.database = await this.options.database?.();
+    const port = this.options.publicUrl ? await freePort() : 0;
     this.config = loadConfig({
+      ...(port ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
       XASSIST_BASE_URL: await this.simulator.listen(),
       XASSIST_USERNAME: 'connector',
       XASSIST_PASSWORD,
@@ -118,7 +135,7 @@ export class BrokerHarness {
       ...this.options.env,
     });
     if (this.options.demoMode) this.config.demoMode = true;
-    await this.startBroker();
+    await this.startBroker(port);
     return this;
   }
 

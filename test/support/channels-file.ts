@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PEOPLE } from './broker-harness.js';
 import type { ChatMessengerStandIn } from '../../src/notifications/stand-ins/chat-messenger.stand-in.js';
 
 /** A CHANNELS_FILE for one suite, in a directory of its own that `remove()` deletes. */
@@ -29,3 +30,23 @@ export function camChannel(id: string, cam: ChatMessengerStandIn, extra: object 
     ...extra,
   };
 }
+
+/**
+ * The harness people with chat identities: erika known to DingTalk (mobile), CAM (email) and
+ * RingCentral (personId); ed, who has the `pumps` skill here too, to CAM only (DingTalk and
+ * RingCentral write his name). CAM without a room reaches each of them alone.
+ */
+export const CHAT_PEOPLE = PEOPLE.map((person) =>
+  person.id === 'erika'
+    ? {
+        ...person,
+        channels: {
+          dingtalk: { mobile: '13800000001' },
+          chatMessenger: { email: 'erika@acme.example' },
+          ringcentral: { personId: '111' },
+        },
+      }
+    : person.id === 'ed'
+      ? { ...person, skills: ['pumps'], channels: { chatMessenger: { email: 'ed@acme.example' } } }
+      : person,
+);

@@ -91,6 +91,7 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
       people: AT_REST_PEOPLE,
       queues: QUEUES,
       database: create,
+      publicUrl: true,
       env: {
         CHANNELS_FILE: file,
         CAM_TOKEN: 'cam-token',

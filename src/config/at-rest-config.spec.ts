@@ -49,7 +49,11 @@ describe('at rest (issue 18 item 8): DATA_ENCRYPTION_KEYS and the retention sett
 
   it.each([
     [
-      { CHANNELS_FILE: './channels.json', ACCEPT_LINK_SECRET: 'x'.repeat(40) },
+      {
+        CHANNELS_FILE: './channels.json',
+        ACCEPT_LINK_SECRET: 'accept-link-secret-for-the-at-rest-spec-0123',
+        PUBLIC_URL: 'https://broker.acme.example',
+      },
       /^DATA_ENCRYPTION_KEYS is required with CHANNELS_FILE in production mode/,
     ],
     [{ DATA_ENCRYPTION_KEYS: K1 }, /^DATA_ENCRYPTION_KEYS entry 1 must be <id>:<base64 key>/],

@@ -14,6 +14,7 @@ const PRODUCTION = {
   CHANNELS_FILE: './channels.json',
   ACCEPT_LINK_SECRET: LINK_SECRET,
   PUBLIC_URL: 'https://broker.acme.example/',
+  DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
 /** The one start-up line a configuration stops with. */

@@ -40,6 +40,8 @@ export interface QueuedSummary {
   priority: CallRecord['priority'];
   queuedAt: string;
   technicianId: string;
+  /** Who created the request (the technician, or a supervisor or integration for them). */
+  createdBy: string;
   escalationsDone: number[];
 }
 

@@ -336,6 +336,7 @@ export class KyselyCallRepository extends CallRepository {
     const rows = await this.db
       .selectFrom('calls')
       .select(['id', 'queue_id', 'priority', 'queued_at', 'created_at', 'technician_id'])
+      .select('created_by')
       .select('escalations_json')
       .where('status', '=', 'queued')
       .execute();
@@ -345,6 +346,7 @@ export class KyselyCallRepository extends CallRepository {
       priority: (row.priority ?? 'normal') as Priority,
       queuedAt: row.queued_at ?? row.created_at,
       technicianId: row.technician_id,
+      createdBy: row.created_by,
       escalationsDone: row.escalations_json === null ? [] : JSON.parse(row.escalations_json),
     }));
   }

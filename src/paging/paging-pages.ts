@@ -3,7 +3,7 @@ import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import type { PageEvent, PagingRule } from '../notifications/channels-document.js';
 import type { MentionedPerson } from '../notifications/notification.js';
-import { eligibleExperts } from '../routing/routing-rules.js';
+import { eligibleExperts, requestersOf } from '../routing/routing-rules.js';
 import type { ExpertStanding } from '../routing/routing.model.js';
 
 /** One accept link a page carries, for one mentioned expert (see accept-link.ts). */
@@ -62,7 +62,11 @@ export function pageableExperts(
 ): Person[] {
   const anyone: ExpertStanding = { status: 'available', busy: false, idleSinceMs: null };
   const standing = new Map(people.map((person) => [person.id, anyone]));
-  const request = { callId: call.id, queuedAt: call.queuedAt ?? call.createdAt };
+  const request = {
+    callId: call.id,
+    queuedAt: call.queuedAt ?? call.createdAt,
+    requesters: requestersOf(call),
+  };
   return eligibleExperts(queue, people, standing, request, [], nowMs);
 }
 

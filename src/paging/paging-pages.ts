@@ -129,7 +129,10 @@ function draftOf(
     };
   }
   if (kind === 'unanswered' || kind === 'missed') {
-    const supervisors = people.filter((person) => person.roles.includes('supervisor'));
+    const asked = requestersOf(call);
+    const supervisors = people.filter(
+      (person) => person.roles.includes('supervisor') && !asked.includes(person.id),
+    );
     const why = kind === 'unanswered' ? 'nobody accepted it in time' : 'the expert did not join';
     return {
       ...base,
@@ -211,10 +214,12 @@ export function fallbackPageOf(
       `Password: ${meeting.password}`,
       `The link works until ${until} UTC.`,
     ],
-    mentions: call.experts.map((expert) => {
-      const person = people.find((candidate) => candidate.id === expert.id);
-      return person ? mention(person) : { id: expert.id, displayName: expert.displayName };
-    }),
+    mentions: call.experts
+      .filter((expert) => !requestersOf(call).includes(expert.id))
+      .map((expert) => {
+        const person = people.find((candidate) => candidate.id === expert.id);
+        return person ? mention(person) : { id: expert.id, displayName: expert.displayName };
+      }),
     links: [],
   };
 }

@@ -316,11 +316,11 @@ export class KyselyCallRepository extends CallRepository {
     queueId: string,
     limit: number,
     trx?: Transaction<BrokerDatabase>,
+    technicianId?: string,
   ): Promise<number> {
-    const rows = await (trx ?? this.db)
-      .selectFrom('calls')
-      .select('id')
-      .where('queue_id', '=', queueId)
+    let select = (trx ?? this.db).selectFrom('calls').select('id').where('queue_id', '=', queueId);
+    if (technicianId !== undefined) select = select.where('technician_id', '=', technicianId);
+    const rows = await select
       .where((eb) =>
         eb.or([
           eb('status', '=', 'queued'),

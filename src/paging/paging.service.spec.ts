@@ -33,6 +33,8 @@ function pagingWith(queueId: string): PagingService {
       offerTimeoutSeconds: 20,
       maxWaitSeconds: 60,
       maxQueued: 10,
+      maxQueuedPerTechnician: 3,
+      urgentRoles: ['supervisor'],
       escalation: [],
     },
   ]);

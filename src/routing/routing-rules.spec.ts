@@ -36,6 +36,8 @@ const queue = (overrides: Partial<Queue> = {}): Queue => ({
   offerTimeoutSeconds: 20,
   maxWaitSeconds: 300,
   maxQueued: 50,
+  maxQueuedPerTechnician: 3,
+  urgentRoles: ['supervisor'],
   escalation: [
     { afterSeconds: 60, addExperts: ['max'], notifySupervisors: false },
     { afterSeconds: 120, addExperts: [], notifySupervisors: true },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadChannelsDocument, type ChannelsDocument } from '../notifications/channels-document.js';
-import { ConfigError, type Env, text, url } from './env-readers.js';
+import { ConfigError, type Env, integer, text, url } from './env-readers.js';
 
 /**
  * Chat paging (docs/notifications.md, "Paging"): the accept links' key and where they point,
@@ -16,6 +16,11 @@ export interface PagingConfig {
    * once at start-up by the paging module. Throws ChannelsFileError, one line per mistake.
    */
   loadChannels: () => ChannelsDocument;
+  /**
+   * One technician's pages to one channel: at most `limit` in any window of `windowMs`; the rest
+   * are deferred (PAGING_PER_CALLER_LIMIT, PAGING_PER_CALLER_WINDOW_SECONDS).
+   */
+  perCaller: { limit: number; windowMs: number };
 }
 
 export function pagingConfig(env: Env, demoMode: boolean): { paging: PagingConfig } {
@@ -37,6 +42,10 @@ export function pagingConfig(env: Env, demoMode: boolean): { paging: PagingConfi
         file === undefined
           ? { channels: [], rules: [], fallback: null }
           : loadChannelsDocument(file, env),
+      perCaller: {
+        limit: integer(env, 'PAGING_PER_CALLER_LIMIT', 5, 1, 1000),
+        windowMs: integer(env, 'PAGING_PER_CALLER_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
+      },
     },
   };
 }

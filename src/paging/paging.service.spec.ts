@@ -5,6 +5,7 @@ import { parseDirectory } from '../directory/directory-file.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import type { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import { FallbackMeetings } from '../calls/fallback-meetings.js';
+import type { PageFairness } from './page-fairness.js';
 import { PagingService } from './paging.service.js';
 
 const people = parseDirectory({
@@ -44,6 +45,7 @@ function pagingWith(queueId: string): PagingService {
     new SystemClock(),
     config,
     new FallbackMeetings(capturedLogger().logger),
+    {} as PageFairness,
     capturedLogger().logger,
   );
 }

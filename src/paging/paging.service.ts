@@ -19,6 +19,7 @@ import type { MentionedPerson } from '../notifications/notification.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
 import { signAcceptLink } from './accept-link.js';
+import { PageFairness } from './page-fairness.js';
 import { fallbackPageOf, pagesOf, type PageDraft } from './paging-pages.js';
 
 /** An outbox row's payload for a page: the links are paths, the sender puts the broker's URL first. */
@@ -47,6 +48,7 @@ export class PagingService implements OnModuleDestroy {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly fallbacks: FallbackMeetings,
+    private readonly fairness: PageFairness,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'paging' });
@@ -113,12 +115,21 @@ export class PagingService implements OnModuleDestroy {
     kind: CallCommitKind,
   ): Promise<void> {
     if (kind === 'inserted' || !this.paging) return;
+    const nowMs = this.clock.now();
+    const now = new Date(nowMs).toISOString();
+    const announced = this.rules.filter((rule) => rule.on.some((on) => on !== 'ended'));
+    const unheard = await this.fairness.supersede(
+      trx,
+      update,
+      [...new Set(announced.map((rule) => rule.channel))],
+      now,
+    );
     const people = this.directory.all();
     const drafts: PageDraft[] = pagesOf(update.call, update.events, {
       rules: this.rules,
       people,
       queue: (id) => this.directory.queue(id),
-    });
+    }).filter((draft) => !(draft.event === 'ended' && unheard.has(draft.channel)));
     const fallbackPage = fallbackPageOf(update.call, update.events, people);
     if (this.fallback && fallbackPage)
       drafts.push({ ...fallbackPage, channel: this.fallback.channel });
@@ -146,6 +157,8 @@ export class PagingService implements OnModuleDestroy {
         payload: JSON.stringify(payload),
       };
     });
-    await this.outbox.add(trx, messages, this.clock.isoNow());
+    const slots = await this.fairness.slots(trx, update.call.technician.id, messages, nowMs);
+    await this.outbox.add(trx, messages, now);
+    await this.fairness.defer(trx, slots, nowMs);
   }
 }

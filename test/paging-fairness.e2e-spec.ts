@@ -1,0 +1,106 @@
+import { DingTalkStandIn } from '../src/notifications/stand-ins/dingtalk.stand-in.js';
+import { OutboxStore } from '../src/outbox/kysely-outbox.store.js';
+import type { Delivery } from '../src/outbox/outbox.model.js';
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
+import { brokerDatabases } from './support/environment.js';
+import { ChannelsFile } from './support/channels-file.js';
+
+const LINK_SECRET = 'accept-link-secret-for-e2e-0123456789';
+const ROBOT_SECRET = 'SEC0123456789abcdef';
+const BURST = 12;
+const QUEUES = [{ id: 'pumps', name: 'Pumps', skills: ['pumps'], maxWaitSeconds: 600 }];
+
+/**
+ * Issue 18 item 7: 12 create-and-cancel requests in a fraction of a second spent a DingTalk robot's
+ * 20 messages a minute (a `queued` and an `ended` page each), so a real urgent page from someone
+ * else waited for the next minute.
+ */
+describe.each(await brokerDatabases('fair paging'))('fair paging on $name', ({ create }) => {
+  let sut: BrokerHarness;
+  let robot: DingTalkStandIn;
+  const channelsFile = new ChannelsFile();
+  const rows = async (): Promise<Delivery[]> =>
+    sut.app!.get(OutboxStore).list({ status: null, ownerId: null, limit: 500 });
+  const titleOf = (row: Delivery): string => (JSON.parse(row.payload) as { title: string }).title;
+  const robotTexts = () => robot.messages.map((m) => (m.text as { content: string }).content);
+
+  beforeAll(async () => {
+    robot = await new DingTalkStandIn({ accessToken: 'robot', secret: ROBOT_SECRET }).start();
+    const file = channelsFile.write({
+      channels: [
+        {
+          id: 'pumps-robot',
+          type: 'dingtalk',
+          webhookUrl: robot.webhookUrl,
+          secret: ROBOT_SECRET,
+          style: 'text',
+        },
+      ],
+      paging: { rules: [{ queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'ended'] }] },
+    });
+    sut = await new BrokerHarness({
+      queues: QUEUES,
+      database: create,
+      env: {
+        CHANNELS_FILE: file,
+        ACCEPT_LINK_SECRET: LINK_SECRET,
+        ROUTING_TICK_MS: '50',
+        OUTBOX_POLL_INTERVAL_MS: '50',
+        QUOTA_CREATES_PER_MINUTE: '100',
+      },
+    }).start();
+  });
+  afterAll(async () => {
+    expect(sut.secretsInLogs()).toEqual([]);
+    await sut.stop();
+    await robot.close();
+    channelsFile.remove();
+  });
+
+  it("one technician's create-and-cancel burst cannot spend the robot's minute: another caller's urgent page goes at once", async () => {
+    const burst: string[] = [];
+    for (let i = 0; i < BURST; i++) {
+      const asked = await sut.api('POST', '/v1/calls', {
+        as: 'tom',
+        body: { title: `Burst ${i}`, queueId: 'pumps' },
+      });
+      expect(asked.status).toBe(201);
+      burst.push(asked.body.id);
+      expect(
+        (await sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'tom' })).status,
+      ).toBe(200);
+    }
+    const urgent = await sut.api('POST', '/v1/calls', {
+      as: 'sam',
+      body: { title: 'Pump 1 seized', queueId: 'pumps', technicianId: 'tina', priority: 'urgent' },
+    });
+    expect(urgent.status).toBe(201);
+
+    // The urgent page is delivered on its first attempt: the robot's budget was not spent.
+    const urgentRow = async () => (await rows()).find((row) => row.callId === urgent.body.id);
+    const page = await waitFor(urgentRow, (row) => row?.status !== 'pending', 15_000);
+    expect([page?.status, page?.attempts, page?.lastError]).toEqual(['delivered', 1, null]);
+    expect(robotTexts().filter((text) => text.includes('Pump 1 seized'))).toHaveLength(1);
+
+    // Of tom's pages, at most his share of the minute reached the robot; the rest were dropped
+    // (a queued page whose call was cancelled before it went, and then its ended page) or wait
+    // for the next window, never due sooner.
+    const toms = (await rows()).filter((row) => burst.includes(row.callId));
+    const delivered = toms.filter((row) => row.status === 'delivered');
+    expect(delivered.length).toBeLessThanOrEqual(5);
+    expect(robotTexts().filter((text) => text.includes('Burst '))).toHaveLength(delivered.length);
+    const superseded = toms.filter((row) => row.status === 'superseded');
+    expect(superseded.length).toBeGreaterThanOrEqual(BURST - 5);
+    expect(superseded.every((row) => row.eventType === 'page.queued')).toBe(true);
+    expect(superseded[0].lastError).toMatch(/^superseded: the request stopped waiting/);
+    const firstAt = Math.min(...toms.map((row) => Date.parse(row.createdAt)));
+    for (const row of toms.filter((r) => r.status === 'pending'))
+      expect(Date.parse(row.nextAttemptAt)).toBeGreaterThanOrEqual(firstAt + 60_000);
+    // A call whose queued page never went out has no ended page on that channel either.
+    for (const row of superseded)
+      expect(toms.filter((r) => r.callId === row.callId).map((r) => r.eventType)).toEqual([
+        'page.queued',
+      ]);
+    expect(titleOf(page!)).toBe('Urgent: Help wanted: Pump 1 seized');
+  }, 60_000);
+});

@@ -2,8 +2,8 @@ import { DingTalkStandIn } from '../src/notifications/stand-ins/dingtalk.stand-i
 import { OutboxStore } from '../src/outbox/kysely-outbox.store.js';
 import type { Delivery } from '../src/outbox/outbox.model.js';
 import { BrokerHarness, waitFor } from './support/broker-harness.js';
-import { brokerDatabases } from './support/environment.js';
-import { ChannelsFile } from './support/channels-file.js';
+import { brokerDatabases, type TestDatabase } from './support/environment.js';
+import { ChannelsFile, dingTalkChannel } from './support/channels-file.js';
 
 const LINK_SECRET = 'accept-link-secret-for-e2e-0123456789';
 const ROBOT_SECRET = 'SEC0123456789abcdef';
@@ -15,30 +15,23 @@ const QUEUES = [{ id: 'pumps', name: 'Pumps', skills: ['pumps'], maxWaitSeconds:
  * 20 messages a minute (a `queued` and an `ended` page each), so a real urgent page from someone
  * else waited for the next minute.
  */
-describe.each(await brokerDatabases('fair paging'))('fair paging on $name', ({ create }) => {
-  let sut: BrokerHarness;
-  let robot: DingTalkStandIn;
+/** The broker paging `queued` and `ended` of pumps to one robot on the DingTalk stand-in. */
+function pagingBroker(create: (() => Promise<TestDatabase>) | undefined, env = {}) {
+  const context = {
+    sut: undefined as unknown as BrokerHarness,
+    robot: undefined as unknown as DingTalkStandIn,
+  };
   const channelsFile = new ChannelsFile();
-  const rows = async (): Promise<Delivery[]> =>
-    sut.app!.get(OutboxStore).list({ status: null, ownerId: null, limit: 500 });
-  const titleOf = (row: Delivery): string => (JSON.parse(row.payload) as { title: string }).title;
-  const robotTexts = () => robot.messages.map((m) => (m.text as { content: string }).content);
-
   beforeAll(async () => {
-    robot = await new DingTalkStandIn({ accessToken: 'robot', secret: ROBOT_SECRET }).start();
+    context.robot = await new DingTalkStandIn({
+      accessToken: 'robot',
+      secret: ROBOT_SECRET,
+    }).start();
     const file = channelsFile.write({
-      channels: [
-        {
-          id: 'pumps-robot',
-          type: 'dingtalk',
-          webhookUrl: robot.webhookUrl,
-          secret: ROBOT_SECRET,
-          style: 'text',
-        },
-      ],
+      channels: [dingTalkChannel('pumps-robot', context.robot, ROBOT_SECRET)],
       paging: { rules: [{ queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'ended'] }] },
     });
-    sut = await new BrokerHarness({
+    context.sut = await new BrokerHarness({
       queues: QUEUES,
       database: create,
       env: {
@@ -47,30 +40,42 @@ describe.each(await brokerDatabases('fair paging'))('fair paging on $name', ({ c
         ROUTING_TICK_MS: '50',
         OUTBOX_POLL_INTERVAL_MS: '50',
         QUOTA_CREATES_PER_MINUTE: '100',
+        ...env,
       },
     }).start();
   });
   afterAll(async () => {
-    expect(sut.secretsInLogs()).toEqual([]);
-    await sut.stop();
-    await robot.close();
+    expect(context.sut.secretsInLogs()).toEqual([]);
+    await context.sut.stop();
+    await context.robot.close();
     channelsFile.remove();
   });
+  const rows = async (): Promise<Delivery[]> =>
+    context.sut.app!.get(OutboxStore).list({ status: null, ownerId: null, limit: 500 });
+  const robotTexts = () =>
+    context.robot.messages.map((m) => (m.text as { content: string }).content);
+  return { context, rows, robotTexts };
+}
+
+const titleOf = (row: Delivery): string => (JSON.parse(row.payload) as { title: string }).title;
+
+describe.each(await brokerDatabases('fair paging'))('fair paging on $name', ({ create }) => {
+  const { context, rows, robotTexts } = pagingBroker(create);
 
   it("one technician's create-and-cancel burst cannot spend the robot's minute: another caller's urgent page goes at once", async () => {
     const burst: string[] = [];
     for (let i = 0; i < BURST; i++) {
-      const asked = await sut.api('POST', '/v1/calls', {
+      const asked = await context.sut.api('POST', '/v1/calls', {
         as: 'tom',
         body: { title: `Burst ${i}`, queueId: 'pumps' },
       });
       expect(asked.status).toBe(201);
       burst.push(asked.body.id);
       expect(
-        (await sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'tom' })).status,
+        (await context.sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'tom' })).status,
       ).toBe(200);
     }
-    const urgent = await sut.api('POST', '/v1/calls', {
+    const urgent = await context.sut.api('POST', '/v1/calls', {
       as: 'sam',
       body: { title: 'Pump 1 seized', queueId: 'pumps', technicianId: 'tina', priority: 'urgent' },
     });
@@ -103,4 +108,33 @@ describe.each(await brokerDatabases('fair paging'))('fair paging on $name', ({ c
       ]);
     expect(titleOf(page!)).toBe('Urgent: Help wanted: Pump 1 seized');
   }, 60_000);
+});
+
+describe.each(await brokerDatabases('deferred pages'))('deferred pages on $name', ({ create }) => {
+  const { context, rows } = pagingBroker(create, {
+    PAGING_PER_CALLER_LIMIT: '1',
+    PAGING_PER_CALLER_WINDOW_SECONDS: '1',
+  });
+
+  it('a page over the share is deferred, not dropped: each goes out a window after the one before', async () => {
+    const asked: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await context.sut.api('POST', '/v1/calls', {
+        as: 'tom',
+        body: { title: `Waiting ${i}`, queueId: 'pumps' },
+      });
+      asked.push(answer.body.id);
+    }
+    const pages = await waitFor(
+      async () => (await rows()).filter((row) => asked.includes(row.callId)),
+      (found) => found.length === 3 && found.every((row) => row.status === 'delivered'),
+      10_000,
+    );
+    expect(pages.map((row) => row.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    const due = pages.map((row) => Date.parse(row.nextAttemptAt)).sort((a, b) => a - b);
+    expect(due[1] - due[0]).toBeGreaterThanOrEqual(1000);
+    expect(due[2] - due[1]).toBeGreaterThanOrEqual(1000);
+    expect(context.robot.messages).toHaveLength(3);
+    for (const id of asked) await context.sut.api('POST', `/v1/calls/${id}/cancel`, { as: 'tom' });
+  }, 30_000);
 });

@@ -1,35 +1,26 @@
 import type { CallEventRecord } from '../calls/call.model.js';
-import type { Person } from '../directory/person.js';
-import type { Queue } from '../directory/queue.js';
+import { parseDirectory } from '../directory/directory-file.js';
+import { parseQueues } from '../directory/queue-file.js';
 import { ringingCall, T0 } from '../../test/support/call-records.js';
 import { pagesOf } from './paging-pages.js';
 
 /** Issue 18 item 7: nobody is paged for a request they asked for. */
-const person = (id: string, roles: Person['roles'], skills: string[] = []): Person => ({
-  id,
-  displayName: id,
-  email: '',
-  roles,
-  skills,
-});
-const PEOPLE = [
-  person('tex', ['technician', 'expert'], ['pumps']),
-  person('erika', ['expert'], ['pumps']),
-  person('sam', ['supervisor', 'technician']),
-  person('sue', ['supervisor']),
-];
-const PUMPS: Queue = {
-  id: 'pumps',
-  name: 'Pumps',
-  skills: ['pumps'],
-  strategy: 'ring_all',
-  offerTimeoutSeconds: 20,
-  maxWaitSeconds: 60,
-  maxQueued: 10,
-  maxQueuedPerTechnician: 3,
-  urgentRoles: ['supervisor'],
-  escalation: [{ afterSeconds: 0, addExperts: ['tex'], notifySupervisors: false }],
+const directory = {
+  people: [
+    { id: 'tex', displayName: 'tex', roles: ['technician', 'expert'], skills: ['pumps'] },
+    { id: 'erika', displayName: 'erika', roles: ['expert'], skills: ['pumps'] },
+    { id: 'sam', displayName: 'sam', roles: ['supervisor', 'technician'] },
+    { id: 'sue', displayName: 'sue', roles: ['supervisor'] },
+  ],
+  // The step names tex too: a step reached does not make the requester pageable either.
+  queues: [
+    { id: 'pumps', skills: ['pumps'], escalation: [{ afterSeconds: 0, addExperts: ['tex'] }] },
+  ],
 };
+const PEOPLE = parseDirectory({
+  people: directory.people.map((p, i) => ({ ...p, xassist: { userId: p.id, userDbId: i + 1 } })),
+});
+const [PUMPS] = parseQueues(directory, PEOPLE);
 const technician = (id: string) => ({
   id,
   displayName: id,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatMessengerStandIn } from '../../src/notifications/stand-ins/chat-messenger.stand-in.js';
+import type { DingTalkStandIn } from '../../src/notifications/stand-ins/dingtalk.stand-in.js';
 
 /** A CHANNELS_FILE for one suite, in a directory of its own that `remove()` deletes. */
 export class ChannelsFile {
@@ -28,4 +29,9 @@ export function camChannel(id: string, cam: ChatMessengerStandIn, extra: object 
     apiToken: { env: 'CAM_TOKEN' },
     ...extra,
   };
+}
+
+/** A DingTalk robot on the stand-in, signing with `secret`, in the plain `text` style. */
+export function dingTalkChannel(id: string, robot: DingTalkStandIn, secret: string): object {
+  return { id, type: 'dingtalk', webhookUrl: robot.webhookUrl, secret, style: 'text' };
 }

@@ -8,7 +8,16 @@ import { ChannelsFile, dingTalkChannel } from './support/channels-file.js';
 const LINK_SECRET = 'accept-link-secret-for-e2e-0123456789';
 const ROBOT_SECRET = 'SEC0123456789abcdef';
 const BURST = 12;
-const QUEUES = [{ id: 'pumps', name: 'Pumps', skills: ['pumps'], maxWaitSeconds: 600 }];
+const QUEUES = [
+  { id: 'pumps', name: 'Pumps', skills: ['pumps'], maxWaitSeconds: 600 },
+  // Its one step runs on the first routing tick: an `escalated` page right after `queued`.
+  {
+    id: 'steps',
+    skills: ['pumps'],
+    maxWaitSeconds: 600,
+    escalation: [{ afterSeconds: 0, notifySupervisors: true }],
+  },
+];
 
 /**
  * Issue 18 item 7: 12 create-and-cancel requests in a fraction of a second spent a DingTalk robot's
@@ -29,7 +38,12 @@ function pagingBroker(create: (() => Promise<TestDatabase>) | undefined, env = {
     }).start();
     const file = channelsFile.write({
       channels: [dingTalkChannel('pumps-robot', context.robot, ROBOT_SECRET)],
-      paging: { rules: [{ queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'ended'] }] },
+      paging: {
+        rules: [
+          { queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'ended'] },
+          { queue: 'steps', channel: 'pumps-robot', on: ['queued', 'escalated', 'ended'] },
+        ],
+      },
     });
     context.sut = await new BrokerHarness({
       queues: QUEUES,
@@ -137,4 +151,32 @@ describe.each(await brokerDatabases('deferred pages'))('deferred pages on $name'
     expect(context.robot.messages).toHaveLength(3);
     for (const id of asked) await context.sut.api('POST', `/v1/calls/${id}/cancel`, { as: 'tom' });
   }, 30_000);
+
+  it('a channel that heard of the request still gets its end, though a later announcement was dropped', async () => {
+    const asked = await context.sut.api('POST', '/v1/calls', {
+      as: 'tina',
+      body: { title: 'Stepping', queueId: 'steps' },
+    });
+    const ofCall = async () => (await rows()).filter((row) => row.callId === asked.body.id);
+    // The queued page went out; the escalated one waits for tina's next window.
+    const before = await waitFor(
+      ofCall,
+      (found) =>
+        found.some((row) => row.eventType === 'page.queued' && row.status === 'delivered') &&
+        found.some((row) => row.eventType === 'page.escalated'),
+      10_000,
+    );
+    const escalated = before.find((row) => row.eventType === 'page.escalated');
+    expect(escalated?.status).toBe('pending');
+    await context.sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'tina' });
+    const after = await ofCall();
+    // The ended page waits for tina's next window, or went already if that came meanwhile.
+    const ended = after.filter((row) => row.eventType === 'page.ended');
+    expect(ended.map((row) => ['pending', 'delivered'].includes(row.status))).toEqual([true]);
+    expect(after.map((row) => [row.eventType, row.status]).sort()).toEqual([
+      ['page.ended', ended[0].status],
+      ['page.escalated', 'superseded'],
+      ['page.queued', 'delivered'],
+    ]);
+  });
 });

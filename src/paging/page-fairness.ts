@@ -55,7 +55,8 @@ export class PageFairness {
 
   /**
    * The change took its call out of its queue: its announcements not yet sent (nor being sent)
-   * are superseded. Returns the channels that never heard of the request.
+   * are superseded. Returns the channels that never heard of the request (all its announcements
+   * there superseded).
    */
   async supersede(
     trx: Transaction<BrokerDatabase>,
@@ -82,7 +83,19 @@ export class PageFairness {
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
       .returning('destination_id')
       .execute();
-    return new Set(rows.map((row) => row.destination_id));
+    const superseded = new Set(rows.map((row) => row.destination_id));
+    if (superseded.size === 0) return superseded;
+    // A channel that got (or is getting) another announcement of the request did hear of it.
+    const heard = await trx
+      .selectFrom('outbox')
+      .select('destination_id')
+      .where('call_id', '=', call.id)
+      .where('destination_id', 'in', [...superseded])
+      .where('event_type', 'in', ANNOUNCEMENTS)
+      .where('status', '!=', 'superseded')
+      .execute();
+    for (const row of heard) superseded.delete(row.destination_id);
+    return superseded;
   }
 
   /**

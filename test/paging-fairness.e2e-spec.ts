@@ -1,6 +1,7 @@
 import { DingTalkStandIn } from '../src/notifications/stand-ins/dingtalk.stand-in.js';
 import { OutboxStore } from '../src/outbox/kysely-outbox.store.js';
-import type { Delivery } from '../src/outbox/outbox.model.js';
+import type { Delivery, OutboxMessage } from '../src/outbox/outbox.model.js';
+import { PageFairness } from '../src/paging/page-fairness.js';
 import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { brokerDatabases, type TestDatabase } from './support/environment.js';
 import { ChannelsFile, dingTalkChannel } from './support/channels-file.js';
@@ -151,6 +152,38 @@ describe.each(await brokerDatabases('deferred pages'))('deferred pages on $name'
     expect(context.robot.messages).toHaveLength(3);
     for (const id of asked) await context.sut.api('POST', `/v1/calls/${id}/cancel`, { as: 'tom' });
   }, 30_000);
+
+  it('an offered page its share would only let go after the offer expired is not written', async () => {
+    const asked = await context.sut.api('POST', '/v1/calls', {
+      as: 'tina',
+      body: { title: 'Offer me', queueId: 'pumps' },
+    });
+    const [queued] = await waitFor(
+      async () => (await rows()).filter((row) => row.callId === asked.body.id),
+      (found) => found.length === 1,
+    );
+    // tina's share (1 a second) is taken by the queued page until a second after it was due.
+    const dueMs = Date.parse(queued.nextAttemptAt);
+    const page = (id: string): OutboxMessage => ({
+      id,
+      destinationKind: 'chat',
+      destinationId: 'pumps-robot',
+      ownerId: null,
+      callId: asked.body.id,
+      seq: queued.seq + 1,
+      position: 0,
+      eventType: 'page.offered',
+      payload: JSON.stringify({ title: id, lines: [], mentions: [], links: [] }),
+    });
+    const fairness = context.sut.app!.get(PageFairness);
+    await fairness.addBefore('tina', [page('page_late')], dueMs, dueMs + 999);
+    await fairness.addBefore('tina', [page('page_timely')], dueMs, dueMs + 1001);
+    const written = (await rows()).filter((row) => row.eventType === 'page.offered');
+    expect(written.map((row) => [row.id, row.nextAttemptAt])).toEqual([
+      ['page_timely', new Date(dueMs + 1000).toISOString()],
+    ]);
+    await context.sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'tina' });
+  });
 
   it('a channel that heard of the request still gets its end, though a later announcement was dropped', async () => {
     const asked = await context.sut.api('POST', '/v1/calls', {

@@ -117,13 +117,12 @@ export class PagingService implements OnModuleDestroy {
     if (kind === 'inserted' || !this.paging) return;
     const nowMs = this.clock.now();
     const now = new Date(nowMs).toISOString();
-    const announced = this.rules.filter((rule) => rule.on.some((on) => on !== 'ended'));
-    const unheard = await this.fairness.supersede(
-      trx,
-      update,
-      [...new Set(announced.map((rule) => rule.channel))],
-      now,
+    // Where the request may have been announced: those pages are dropped once it stops waiting.
+    const announcing = this.rules.filter((rule) =>
+      rule.on.some((on) => on === 'queued' || on === 'escalated' || on === 'offered'),
     );
+    const channels = [...new Set(announcing.map((rule) => rule.channel))];
+    const unheard = await this.fairness.supersede(trx, update, channels, now);
     const people = this.directory.all();
     const drafts: PageDraft[] = pagesOf(update.call, update.events, {
       rules: this.rules,

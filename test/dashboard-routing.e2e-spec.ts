@@ -16,6 +16,8 @@ const QUEUES = [
     strategy: 'ring_all',
     offerTimeoutSeconds: 60,
     maxWaitSeconds: 120,
+    // tom marks a request urgent below; by default only supervisors and integrations may.
+    urgentRoles: ['technician', 'supervisor'],
   },
   { id: 'brief', name: 'Brief line', skills: ['pumps'], offerTimeoutSeconds: 1, maxWaitSeconds: 2 },
 ];

@@ -70,3 +70,31 @@ export class QueueFullError extends BrokerError {
     );
   }
 }
+
+/**
+ * `maxQueuedPerTechnician` of the technician's requests already wait in the queue: 429, theirs to
+ * resolve (wait, or cancel one), so one technician cannot fill a queue for everyone.
+ */
+export class QueueShareFullError extends BrokerError {
+  override name = 'QueueShareFullError';
+  readonly httpStatus = 429;
+  override readonly code = ROUTING_ERROR_CODE.queueShareFull;
+
+  constructor(queue: Pick<Queue, 'id' | 'maxQueuedPerTechnician'>, technicianId: string) {
+    super(
+      `technician ${technicianId} already has ${queue.maxQueuedPerTechnician} requests waiting in queue ${queue.id}, their share; wait for one to be taken or cancel one`,
+    );
+  }
+}
+
+/** `priority: urgent` from a caller none of whose roles the queue's `urgentRoles` names: 403. */
+export class UrgentNotAllowedError extends BrokerError {
+  override name = 'UrgentNotAllowedError';
+  readonly httpStatus = 403;
+  override readonly code = ROUTING_ERROR_CODE.urgentNotAllowed;
+
+  constructor(queue: Pick<Queue, 'id' | 'urgentRoles'>) {
+    const who = queue.urgentRoles.length === 0 ? 'nobody' : queue.urgentRoles.join(' or ');
+    super(`queue ${queue.id} takes urgent requests only from ${who}; ask without priority`);
+  }
+}

@@ -40,6 +40,8 @@ export interface QueuedSummary {
   priority: CallRecord['priority'];
   queuedAt: string;
   technicianId: string;
+  /** Who created the request (the technician, or a supervisor or integration for them). */
+  createdBy: string;
   escalationsDone: number[];
 }
 
@@ -73,12 +75,14 @@ export abstract class CallRepository {
   abstract events(callId: string, afterSeq: number, limit: number): Promise<CallEventRecord[]>;
   /**
    * Calls waiting in this queue now, and routed calls just inserted that are about to (still
-   * `creating`, nobody accepted), counting up to `limit`; read in `trx` when given.
+   * `creating`, nobody accepted), counting up to `limit`; read in `trx` when given; only this
+   * technician's when `technicianId` is given (their share of the queue).
    */
   abstract countQueued(
     queueId: string,
     limit: number,
     trx?: Transaction<BrokerDatabase>,
+    technicianId?: string,
   ): Promise<number>;
   /** Every call waiting in a queue now, as routing needs it. */
   abstract queuedSummaries(): Promise<QueuedSummary[]>;

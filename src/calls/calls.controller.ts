@@ -26,7 +26,9 @@ export class CallsController {
     summary: 'Ask for an expert call; 201 ringing, 502 xAssist refused, 503 xAssist unreachable',
     description:
       'The broker creates the xAssist call for the technician and answers with the Call, status ringing. ' +
-      'When xAssist refuses (502) or cannot be reached (503) the call is kept as failed and the error body carries it.',
+      'When xAssist refuses (502) or cannot be reached (503) the call is kept as failed and the error body carries it. ' +
+      "With queueId: 403 urgent_not_allowed for priority urgent from a role the queue's urgentRoles does not name; " +
+      "429 queue_share_full when the technician already has the queue's maxQueuedPerTechnician requests waiting; 503 queue_full when it is full.",
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -48,7 +50,7 @@ export class CallsController {
   @ApiJson(
     429,
     'Error',
-    'A quota is used up: the technician holds too many active calls, or the caller created too many calls this minute',
+    "A quota is used up: the technician holds too many active calls, or the caller created too many calls this minute; or (queue_share_full, no Retry-After) the technician's share of the queue is used up",
     {
       'Retry-After': {
         description: 'Seconds to wait before asking again (also retryAfterSeconds in the body).',

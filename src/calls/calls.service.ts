@@ -20,7 +20,12 @@ import { CallLedger } from './call-ledger.service.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 import { buildCallRecord } from './call-request.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
-import { CallCreationFailedError, QueueFullError } from './call.errors.js';
+import {
+  CallCreationFailedError,
+  QueueFullError,
+  QueueShareFullError,
+  UrgentNotAllowedError,
+} from './call.errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
 import { assertSameBody, idempotencyClaim } from './idempotency.js';
@@ -71,6 +76,7 @@ export class CallsService {
     idempotencyKey?: string,
   ): Promise<{ call: CallRecord; replayed: boolean }> {
     const call = buildCallRecord(this.directory, caller, dto, this.clock.isoNow());
+    this.assertMayAskUrgent(caller, call);
     const claim = idempotencyClaim(caller.id, idempotencyKey, dto, this.clock.now());
     await this.quotas.admitCreate(caller);
     const hooks = this.hooks.alongside({ call, events: [] }, 'inserted');
@@ -79,7 +85,7 @@ export class CallsService {
       await this.quotas.admitActiveCall(trx, call.technician.id, (limit) =>
         this.activeCallsOf(call.technician.id, limit, trx),
       );
-      if (call.queueId !== null) await this.assertQueueHasRoom(call.queueId, trx);
+      if (call.queueId !== null) await this.assertQueueHasRoom(call, trx);
       await hooks?.(trx);
     });
     if (outcome.kind === 'existing') {
@@ -95,19 +101,31 @@ export class CallsService {
     return { call: await this.creation.create(call), replayed: false };
   }
 
+  /** `urgent` jumps the queue: only callers with a role the queue's `urgentRoles` names (403). */
+  private assertMayAskUrgent(caller: Person, call: CallRecord): void {
+    if (call.priority !== 'urgent' || call.queueId === null) return;
+    const queue = this.directory.queue(call.queueId);
+    if (queue && !queue.urgentRoles.some((role) => hasRole(caller, role)))
+      throw new UrgentNotAllowedError(queue);
+  }
+
   /**
-   * `maxQueued`: a full queue refuses new requests (503), so callers can go elsewhere. Counted
-   * after the insert, under a lock per queue, so that parallel requests cannot all see room.
+   * `maxQueued`: a full queue refuses new requests (503), so callers can go elsewhere; then
+   * `maxQueuedPerTechnician`: one technician's share of it (429). Both counted after the insert,
+   * under one lock per queue, so that parallel requests cannot all see room.
    */
   private async assertQueueHasRoom(
-    queueId: string,
+    call: CallRecord,
     trx: Transaction<BrokerDatabase>,
   ): Promise<void> {
-    const queue = this.directory.queue(queueId);
+    const queue = call.queueId === null ? undefined : this.directory.queue(call.queueId);
     if (!queue) return;
-    await lockPerson(trx, 'queue', queueId);
-    const waiting = await this.calls.countQueued(queueId, queue.maxQueued + 1, trx);
+    await lockPerson(trx, 'queue', queue.id);
+    const waiting = await this.calls.countQueued(queue.id, queue.maxQueued + 1, trx);
     if (waiting > queue.maxQueued) throw new QueueFullError(queue);
+    const share = queue.maxQueuedPerTechnician;
+    const theirs = await this.calls.countQueued(queue.id, share + 1, trx, call.technician.id);
+    if (theirs > share) throw new QueueShareFullError(queue, call.technician.id);
   }
 
   /** A routed call waits in its queue (no xAssist call yet); routing picks it up from the bus. */

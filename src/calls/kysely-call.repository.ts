@@ -322,11 +322,11 @@ export class KyselyCallRepository extends CallRepository {
     queueId: string,
     limit: number,
     trx?: Transaction<BrokerDatabase>,
+    technicianId?: string,
   ): Promise<number> {
-    const rows = await (trx ?? this.db)
-      .selectFrom('calls')
-      .select('id')
-      .where('queue_id', '=', queueId)
+    let select = (trx ?? this.db).selectFrom('calls').select('id').where('queue_id', '=', queueId);
+    if (technicianId !== undefined) select = select.where('technician_id', '=', technicianId);
+    const rows = await select
       .where((eb) =>
         eb.or([
           eb('status', '=', 'queued'),
@@ -342,6 +342,7 @@ export class KyselyCallRepository extends CallRepository {
     const rows = await this.db
       .selectFrom('calls')
       .select(['id', 'queue_id', 'priority', 'queued_at', 'created_at', 'technician_id'])
+      .select('created_by')
       .select('escalations_json')
       .where('status', '=', 'queued')
       .execute();
@@ -351,6 +352,7 @@ export class KyselyCallRepository extends CallRepository {
       priority: (row.priority ?? 'normal') as Priority,
       queuedAt: row.queued_at ?? row.created_at,
       technicianId: row.technician_id,
+      createdBy: row.created_by,
       escalationsDone: row.escalations_json === null ? [] : JSON.parse(row.escalations_json),
     }));
   }

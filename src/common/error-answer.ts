@@ -139,8 +139,17 @@ export function logServerSide(
   else logger.warn({ err: error, status, ...context }, `${what} answered ${status}`);
 }
 
-/** The code of a 503 for a queue whose maxQueued requests already wait (QueueFullError). */
-export const ROUTING_ERROR_CODE = { queueFull: 'queue_full' } as const;
+/**
+ * The codes of routing's refusals: a full queue (503 QueueFullError); a technician's share of it
+ * used up (429 QueueShareFullError); `urgent` from a role the queue does not allow (403
+ * UrgentNotAllowedError); an expert accepting a request they asked for (403 OwnRequestError).
+ */
+export const ROUTING_ERROR_CODE = {
+  queueFull: 'queue_full',
+  queueShareFull: 'queue_share_full',
+  urgentNotAllowed: 'urgent_not_allowed',
+  ownRequest: 'own_request',
+} as const;
 
 /**
  * Every code an answer may carry: each status's own and every named one above. It is the Error

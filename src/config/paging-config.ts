@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadChannelsDocument, type ChannelsDocument } from '../notifications/channels-document.js';
 import { checkSecretKey } from './auth-config.js';
-import { ConfigError, type Env, text, url } from './env-readers.js';
+import { ConfigError, type Env, integer, text, url } from './env-readers.js';
 
 /** 32 x `a`, `abab…`, `passwordpassword…`: long enough, and guessable. */
 const REPEATED_RUN = /^(.{1,8})\1+$/s;
@@ -39,6 +39,11 @@ export interface PagingConfig {
    * once at start-up by the paging module. Throws ChannelsFileError, one line per mistake.
    */
   loadChannels: () => ChannelsDocument;
+  /**
+   * One technician's pages to one channel: at most `limit` in any window of `windowMs`; the rest
+   * are deferred (PAGING_PER_CALLER_LIMIT, PAGING_PER_CALLER_WINDOW_SECONDS).
+   */
+  perCaller: { limit: number; windowMs: number };
 }
 
 /** `jwtSecret`: AUTH_JWT_SECRET as read (the demo secret in demo mode), which the link key must not be. */
@@ -67,6 +72,10 @@ export function pagingConfig(
         file === undefined
           ? { channels: [], rules: [], fallback: null }
           : loadChannelsDocument(file, env),
+      perCaller: {
+        limit: integer(env, 'PAGING_PER_CALLER_LIMIT', 5, 1, 1000),
+        windowMs: integer(env, 'PAGING_PER_CALLER_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
+      },
     },
   };
 }

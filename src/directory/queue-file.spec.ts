@@ -46,6 +46,8 @@ describe('parseQueues', () => {
     expect(parse([pumps])).toEqual(
       [pumps].map((q) => ({
         ...q,
+        maxQueuedPerTechnician: 3,
+        urgentRoles: ['supervisor', 'integration'],
         escalation: [
           { afterSeconds: 60, addExperts: ['max'], notifySupervisors: false },
           { afterSeconds: 120, addExperts: [], notifySupervisors: true },
@@ -64,9 +66,17 @@ describe('parseQueues', () => {
         offerTimeoutSeconds: 20,
         maxWaitSeconds: 300,
         maxQueued: 100,
+        maxQueuedPerTechnician: 3,
+        urgentRoles: ['supervisor', 'integration'],
         escalation: [],
       },
     ]);
+  });
+
+  it("takes a technician's share of the queue and the roles that may ask urgent", () => {
+    const [queue] = parse([{ id: 'any', maxQueuedPerTechnician: 1, urgentRoles: ['technician'] }]);
+    expect(queue).toMatchObject({ maxQueuedPerTechnician: 1, urgentRoles: ['technician'] });
+    expect(parse([{ id: 'any', urgentRoles: [] }])[0].urgentRoles).toEqual([]);
   });
 
   it('a file without queues has none', () => {
@@ -108,7 +118,19 @@ describe('parseQueues', () => {
     ],
     [
       { ...pumps, strategey: 'serial' },
-      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, escalation)',
+      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation)',
+    ],
+    [
+      { ...pumps, maxQueuedPerTechnician: 0 },
+      'queue "pumps": "maxQueuedPerTechnician" must be a whole number from 1 to 86400',
+    ],
+    [
+      { ...pumps, urgentRoles: ['boss'] },
+      'queue "pumps": "urgentRoles" names "boss"; use roles of technician, expert, supervisor, integration',
+    ],
+    [
+      { ...pumps, urgentRoles: 'supervisor' },
+      'queue "pumps": "urgentRoles" must be an array of non-empty strings',
     ],
     [{ ...pumps, id: 'a queue' }, 'queue "a queue": "id" must be 1 to 64 letters, digits or ._-'],
     [{ ...pumps, id: undefined }, 'queues[0]: "id" must be 1 to 64 letters, digits or ._-'],

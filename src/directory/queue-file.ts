@@ -1,6 +1,7 @@
 import { DirectoryError, isObject } from './directory-file.js';
-import type { Person } from './person.js';
+import { ROLES, type Person, type Role } from './person.js';
 import {
+  DEFAULT_URGENT_ROLES,
   QUEUE_DEFAULTS,
   QUEUE_ID,
   ROUTING_STRATEGIES,
@@ -17,6 +18,8 @@ const QUEUE_KEYS = new Set([
   'offerTimeoutSeconds',
   'maxWaitSeconds',
   'maxQueued',
+  'maxQueuedPerTechnician',
+  'urgentRoles',
   'escalation',
 ]);
 const STEP_KEYS = new Set(['afterSeconds', 'addExperts', 'notifySupervisors']);
@@ -53,6 +56,16 @@ function stringList(mistakes: Mistakes, where: string, value: unknown, field: st
     return [];
   }
   return value as string[];
+}
+
+function roleList(mistakes: Mistakes, where: string, value: unknown): Role[] {
+  if (value === undefined) return [...DEFAULT_URGENT_ROLES];
+  const roles = stringList(mistakes, where, value, 'urgentRoles');
+  for (const role of roles) {
+    if (!(ROLES as readonly string[]).includes(role))
+      mistakes.add(where, `"urgentRoles" names "${role}"; use roles of ${ROLES.join(', ')}`);
+  }
+  return roles as Role[];
 }
 
 function unknownKeys(mistakes: Mistakes, where: string, raw: object, known: Set<string>): void {
@@ -133,6 +146,11 @@ function parseQueue(
   const offerTimeoutSeconds = number('offerTimeoutSeconds', QUEUE_DEFAULTS.offerTimeoutSeconds);
   const maxWaitSeconds = number('maxWaitSeconds', QUEUE_DEFAULTS.maxWaitSeconds);
   const maxQueued = number('maxQueued', QUEUE_DEFAULTS.maxQueued);
+  const maxQueuedPerTechnician = number(
+    'maxQueuedPerTechnician',
+    QUEUE_DEFAULTS.maxQueuedPerTechnician,
+  );
+  const urgentRoles = roleList(mistakes, where, raw.urgentRoles);
   let escalation: EscalationStep[] = [];
   if (raw.escalation !== undefined && !Array.isArray(raw.escalation)) {
     mistakes.add(where, '"escalation" must be an array of steps');
@@ -157,6 +175,8 @@ function parseQueue(
     offerTimeoutSeconds,
     maxWaitSeconds,
     maxQueued,
+    maxQueuedPerTechnician,
+    urgentRoles,
     escalation,
   };
 }

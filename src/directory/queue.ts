@@ -1,3 +1,5 @@
+import type { Role } from './person.js';
+
 /** What a queue id may be (the directory file and `POST /v1/calls` check it alike). */
 export const QUEUE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -24,6 +26,10 @@ export interface Queue {
   offerTimeoutSeconds: number;
   maxWaitSeconds: number;
   maxQueued: number;
+  /** How many of those one technician's requests may be (so one cannot fill it for everyone). */
+  maxQueuedPerTechnician: number;
+  /** The roles of callers who may ask `priority: urgent` (the caller's, not the technician's). */
+  urgentRoles: Role[];
   /** In the order the file gives them. */
   escalation: EscalationStep[];
 }
@@ -34,4 +40,12 @@ export const QUEUE_DEFAULTS = {
   offerTimeoutSeconds: 20,
   maxWaitSeconds: 300,
   maxQueued: 100,
+  maxQueuedPerTechnician: 3,
 } as const satisfies Partial<Queue>;
+
+/**
+ * Who may jump the queue when none is named: those who see every call and answer for the floor,
+ * not the person asking for themselves (any technician marking every request urgent makes urgent
+ * mean nothing).
+ */
+export const DEFAULT_URGENT_ROLES: readonly Role[] = ['supervisor', 'integration'];

@@ -96,7 +96,7 @@ const CLIENT_TO_SERVER: Record<string, ClientMessage> = {
     summary: 'An expert takes the offered call: it becomes theirs and is created on xAssist.',
     ack: 'OfferAnswerAck',
     ackSummary:
-      '{ offer, call } with the call ringing, or { error }: 404 not your offer, 409 taken or expired, 502/503 xAssist failed (the call stays queued).',
+      '{ offer, call } with the call ringing, or { error }: 404 not your offer, 403 own_request for a request you asked for, 409 taken or expired, 502/503 xAssist failed (the call stays queued).',
   },
   offerDecline: {
     event: 'offer.decline',

@@ -237,7 +237,7 @@ export class OutboxStore {
       .where('status', 'in', ['pending', 'failed'])
       .groupBy('status')
       .execute();
-    const counts = { pending: 0, delivered: 0, failed: 0 };
+    const counts = { pending: 0, delivered: 0, failed: 0, superseded: 0 };
     for (const row of rows) counts[row.status as DeliveryStatus] = Number(row.n);
     return counts;
   }

@@ -1,6 +1,10 @@
 import type { DeliveryResult } from '../notifications/notification.js';
 
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+/**
+ * `superseded`: a page that had not gone out yet when it stopped mattering (its request stopped
+ * waiting); it is never sent, nor retried (docs/notifications.md, "Fair paging").
+ */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'superseded'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** A message to write into the outbox, in the transaction of the change that caused it. */

@@ -1,20 +1,17 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { DATABASE } from '../database/database.module.js';
-import type { BrokerDatabase } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import type { PagingRule } from '../notifications/channels-document.js';
 import type { NotificationChannel } from '../notifications/notification-channel.port.js';
-import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
 import { RoutingNotices, type RoutingNoticeMap } from '../routing/routing-notices.js';
 import { SocketPresence } from '../routing/socket-presence.js';
 import { addressPage, pagePayload } from './page-addressing.js';
+import { PageFairness } from './page-fairness.js';
 import { offerPageOf } from './paging-pages.js';
 
 /**
@@ -33,10 +30,9 @@ export class OfferPager implements OnModuleDestroy {
   constructor(
     private readonly notices: RoutingNotices,
     private readonly sockets: SocketPresence,
-    private readonly outbox: OutboxStore,
     private readonly directory: DirectoryService,
     private readonly clock: Clock,
-    @Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>,
+    private readonly fairness: PageFairness,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
@@ -93,8 +89,11 @@ export class OfferPager implements OnModuleDestroy {
     // Its own transaction: an offer is routing's decision, not a call change (no call event,
     // no commit hook), so there is no call transaction to join. Once committed, the dispatcher
     // delivers it at least once like any page.
-    await this.db
-      .transaction()
-      .execute((trx) => this.outbox.add(trx, messages, this.clock.isoNow()));
+    await this.fairness.addBefore(
+      call.technician.id,
+      messages,
+      this.clock.now(),
+      Date.parse(offer.expiresAt),
+    );
   }
 }

@@ -3,7 +3,7 @@ import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import type { PageEvent, PagingRule } from '../notifications/channels-document.js';
 import type { MentionedPerson } from '../notifications/notification.js';
-import { eligibleExperts } from '../routing/routing-rules.js';
+import { eligibleExperts, requestersOf } from '../routing/routing-rules.js';
 import type { ExpertStanding } from '../routing/routing.model.js';
 
 /**
@@ -66,7 +66,11 @@ export function pageableExperts(
 ): Person[] {
   const anyone: ExpertStanding = { status: 'available', busy: false, idleSinceMs: null };
   const standing = new Map(people.map((person) => [person.id, anyone]));
-  const request = { callId: call.id, queuedAt: call.queuedAt ?? call.createdAt };
+  const request = {
+    callId: call.id,
+    queuedAt: call.queuedAt ?? call.createdAt,
+    requesters: requestersOf(call),
+  };
   return eligibleExperts(queue, people, standing, request, [], nowMs);
 }
 
@@ -130,7 +134,10 @@ function draftOf(
     };
   }
   if (kind === 'unanswered' || kind === 'missed') {
-    const supervisors = people.filter((person) => person.roles.includes('supervisor'));
+    const asked = requestersOf(call);
+    const supervisors = people.filter(
+      (person) => person.roles.includes('supervisor') && !asked.includes(person.id),
+    );
     const why = kind === 'unanswered' ? 'nobody accepted it in time' : 'the expert did not join';
     return {
       ...base,
@@ -212,10 +219,12 @@ export function fallbackPageOf(
       `Password: ${meeting.password}`,
       `The link works until ${until} UTC.`,
     ],
-    mentions: call.experts.map((expert) => {
-      const person = people.find((candidate) => candidate.id === expert.id);
-      return person ? mention(person) : { id: expert.id, displayName: expert.displayName };
-    }),
+    mentions: call.experts
+      .filter((expert) => !requestersOf(call).includes(expert.id))
+      .map((expert) => {
+        const person = people.find((candidate) => candidate.id === expert.id);
+        return person ? mention(person) : { id: expert.id, displayName: expert.displayName };
+      }),
     // A link, never a line: lines are people's text and can hold no live URL.
     links: [{ kind: 'external', label: 'Join', url: meeting.url }],
   };

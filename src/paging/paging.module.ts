@@ -9,13 +9,14 @@ import { AcceptController } from './accept.controller.js';
 import { AcceptLinks } from './accept-links.service.js';
 import { ChatSender } from './chat-sender.js';
 import { OfferPager } from './offer-pager.js';
+import { PageFairness } from './page-fairness.js';
 import { PagingService } from './paging.service.js';
 
 /** Chat paging (issue 12): pages through the outbox to CHANNELS_FILE's channels, accept links. */
 @Module({
   imports: [CallsModule, OutboxModule, RoutingModule, RealtimeModule],
   controllers: [AcceptController],
-  providers: [PagingService, ChatSender, AcceptLinks, OfferPager],
+  providers: [PagingService, ChatSender, AcceptLinks, OfferPager, PageFairness],
 })
 export class PagingModule implements OnModuleInit {
   constructor(

@@ -5,6 +5,7 @@ import { parseDirectory } from '../directory/directory-file.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import type { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import { FallbackMeetings } from '../calls/fallback-meetings.js';
+import type { PageFairness } from './page-fairness.js';
 import { PagingService } from './paging.service.js';
 
 const people = parseDirectory({
@@ -33,6 +34,8 @@ function pagingWith(queueId: string): PagingService {
       offerTimeoutSeconds: 20,
       maxWaitSeconds: 60,
       maxQueued: 10,
+      maxQueuedPerTechnician: 3,
+      urgentRoles: ['supervisor'],
       escalation: [],
     },
   ]);
@@ -42,6 +45,7 @@ function pagingWith(queueId: string): PagingService {
     new SystemClock(),
     config,
     new FallbackMeetings(capturedLogger().logger),
+    {} as PageFairness,
     capturedLogger().logger,
   );
 }

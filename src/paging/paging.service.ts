@@ -19,6 +19,7 @@ import type { MentionedPerson } from '../notifications/notification.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
 import { addressPage, pagePayload } from './page-addressing.js';
+import { PageFairness } from './page-fairness.js';
 import { fallbackPageOf, pagesOf, type PageDraft } from './paging-pages.js';
 
 /**
@@ -50,6 +51,7 @@ export class PagingService implements OnModuleDestroy {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly fallbacks: FallbackMeetings,
+    private readonly fairness: PageFairness,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'paging' });
@@ -116,12 +118,20 @@ export class PagingService implements OnModuleDestroy {
     kind: CallCommitKind,
   ): Promise<void> {
     if (kind === 'inserted' || !this.paging) return;
+    const nowMs = this.clock.now();
+    const now = new Date(nowMs).toISOString();
+    // Where the request may have been announced: those pages are dropped once it stops waiting.
+    const announcing = this.rules.filter((rule) =>
+      rule.on.some((on) => on === 'queued' || on === 'escalated' || on === 'offered'),
+    );
+    const channels = [...new Set(announcing.map((rule) => rule.channel))];
+    const unheard = await this.fairness.supersede(trx, update, channels, now);
     const people = this.directory.all();
     const drafts: PageDraft[] = pagesOf(update.call, update.events, {
       rules: this.rules,
       people,
       queue: (id) => this.directory.queue(id),
-    });
+    }).filter((draft) => !(draft.event === 'ended' && unheard.has(draft.channel)));
     const fallbackPage = fallbackPageOf(update.call, update.events, people);
     if (this.fallback && fallbackPage)
       drafts.push({ ...fallbackPage, channel: this.fallback.channel });
@@ -141,6 +151,8 @@ export class PagingService implements OnModuleDestroy {
       eventType: `page.${page.event}`,
       payload: JSON.stringify(pagePayload(page, update.call.id, key)),
     }));
-    await this.outbox.add(trx, messages, this.clock.isoNow());
+    const slots = await this.fairness.slots(trx, update.call.technician.id, messages, nowMs);
+    await this.outbox.add(trx, messages, now);
+    await this.fairness.defer(trx, slots, nowMs);
   }
 }

@@ -49,7 +49,7 @@ describe('OfferService', () => {
     callId: string,
     queueId: string,
     priority: QueuedRequest['priority'] = 'normal',
-  ) => requests.push({ callId, queueId, priority, queuedAt: clock.isoNow() });
+  ) => requests.push({ callId, queueId, priority, queuedAt: clock.isoNow(), requesters: ['tom'] });
   const route = async () => (await sut.route(requests)).map((o) => `${o.callId}:${o.expertId}`);
   const available = (...ids: string[]) =>
     Promise.all(ids.map((id) => presence.set(person(id), 'available')));

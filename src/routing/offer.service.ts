@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../common/broker-error.js';
+import {
+  BrokerError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+} from '../common/broker-error.js';
+import { ROUTING_ERROR_CODE } from '../common/error-answer.js';
 import { DirectoryService, hasRole } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import { PresenceService } from './presence.service.js';
@@ -13,6 +19,17 @@ export interface AcceptedOffer {
   offer: Offer;
   /** The call's other offers, ended at once: tell their experts (`offer.ended`). */
   rescinded: Offer[];
+}
+
+/** An expert accepting a request they asked for themselves (an older offer, a link): 403. */
+export class OwnRequestError extends BrokerError {
+  override name = 'OwnRequestError';
+  readonly httpStatus = 403;
+  override readonly code = ROUTING_ERROR_CODE.ownRequest;
+
+  constructor() {
+    super('you asked for this call; another expert has to take it');
+  }
 }
 
 /** The 404 or 409 an accept or decline that did not take answers, with a message that says why. */
@@ -82,6 +99,12 @@ export class OfferService {
     if (outcome.kind !== 'accepted') throw refusalError(offerId, outcome);
     await this.presence.offerEnded(caller.id, 'accepted');
     return { offer: outcome.offer, rescinded: outcome.rescinded };
+  }
+
+  /** The caller's own offer with this id; undefined when there is none (the accept answers 404). */
+  async ownOffer(caller: Person, offerId: string): Promise<Offer | undefined> {
+    const offer = await this.repository.offer(offerId);
+    return offer?.expertId === caller.id ? offer : undefined;
   }
 
   /** `offer.decline`: the call is never offered to this expert again. */

@@ -28,7 +28,7 @@ export class OffersController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Take the call: it becomes yours and is created on xAssist; 409 when another expert was first or the offer expired',
+      'Take the call: it becomes yours and is created on xAssist; 409 when another expert was first or the offer expired; 403 own_request for a request you asked for',
   })
   @ApiJson(200, 'OfferAnswer', 'The accepted offer and the call, ringing')
   @ApiErrors(400, 403, 404, 409)

@@ -34,6 +34,7 @@ export function queuedRequestOf(call: QueuedSummary): QueuedRequest {
     queueId: call.queueId,
     priority: call.priority,
     queuedAt: call.queuedAt,
+    requesters: [call.technicianId, call.createdBy],
   };
 }
 
@@ -201,7 +202,7 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
     const standing = await this.presence.standing();
     const people = this.directory.all();
     const available = new Map<string, number>();
-    const fresh = { callId: '', queuedAt: new Date(nowMs).toISOString() };
+    const fresh = { callId: '', queuedAt: new Date(nowMs).toISOString(), requesters: [] };
     for (const queue of this.directory.queues())
       available.set(queue.id, eligibleExperts(queue, people, standing, fresh, [], nowMs).length);
     const next = new Map<string, QueuePlacement>();

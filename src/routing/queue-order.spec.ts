@@ -11,6 +11,7 @@ const request = (
   queueId,
   priority,
   queuedAt: new Date(Date.UTC(2026, 10, 23, 12, 0, second)).toISOString(),
+  requesters: ['tom'],
 });
 
 describe('queue order', () => {

@@ -8,10 +8,11 @@ import { NotFoundError } from '../common/broker-error.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { OfferService } from './offer.service.js';
+import { OfferService, OwnRequestError } from './offer.service.js';
 import { QueueDispatcher } from './queue-dispatcher.service.js';
 import type { Offer } from './routing.model.js';
 import { RoutingNotices } from './routing-notices.js';
+import { requestersOf } from './routing-rules.js';
 
 /** An offer with the call it is for, as REST answers and socket acknowledgements carry them. */
 export interface OfferWithCall {
@@ -42,6 +43,7 @@ export class RoutedCalls {
    * again (its `routing.accept_failed` event says so).
    */
   async accept(caller: Person, offerId: string): Promise<OfferWithCall> {
+    await this.refuseOwnRequest(caller, offerId);
     const { offer, rescinded } = await this.offers.accept(caller, offerId);
     this.metrics.offers.inc({ outcome: 'accepted' });
     for (const other of rescinded) {
@@ -59,6 +61,16 @@ export class RoutedCalls {
       this.dispatcher.kick();
       throw error;
     }
+  }
+
+  /**
+   * Routing never offers a request to who asked for it; an offer of one made otherwise (by an
+   * instance before this rule, a stale accept link) is still refused, 403, before anything changes.
+   */
+  private async refuseOwnRequest(caller: Person, offerId: string): Promise<void> {
+    const offer = await this.offers.ownOffer(caller, offerId);
+    const call = offer && (await this.calls.find(offer.callId));
+    if (call && requestersOf(call).includes(caller.id)) throw new OwnRequestError();
   }
 
   /** The call is never offered to this expert again; the next one is offered at once. */

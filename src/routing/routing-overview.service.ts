@@ -101,7 +101,7 @@ export class RoutingOverviewService {
         .filter((call) => call.queueId === queueId)
         .map((call) => Date.parse(call.queuedAt ?? call.createdAt));
     // A request queued now: escalation steps not reached, nobody refused yet.
-    const fresh = { callId: '', queuedAt: new Date(nowMs).toISOString() };
+    const fresh = { callId: '', queuedAt: new Date(nowMs).toISOString(), requesters: [] };
     return this.directory.queues().map((queue) => ({
       id: queue.id,
       name: queue.name,

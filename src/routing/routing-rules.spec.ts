@@ -36,6 +36,8 @@ const queue = (overrides: Partial<Queue> = {}): Queue => ({
   offerTimeoutSeconds: 20,
   maxWaitSeconds: 300,
   maxQueued: 50,
+  maxQueuedPerTechnician: 3,
+  urgentRoles: ['supervisor'],
   escalation: [
     { afterSeconds: 60, addExperts: ['max'], notifySupervisors: false },
     { afterSeconds: 120, addExperts: [], notifySupervisors: true },
@@ -56,6 +58,7 @@ const request = (callId: string, overrides: Partial<QueuedRequest> = {}): Queued
   queueId: 'pumps',
   priority: 'normal',
   queuedAt: at(0),
+  requesters: ['tom'],
   ...overrides,
 });
 const offer = (callId: string, expertId: string, status: Offer['status']): Offer => ({
@@ -97,6 +100,31 @@ describe('eligibleExperts', () => {
     expect(eligible(standing)).toEqual([]);
     standing.set('ida', { ...available(), busy: true });
     expect(eligible(standing)).toEqual([]);
+  });
+
+  it('never offers a request to who asked for it: its technician, or whoever created it', () => {
+    const mine = request('c1', { requesters: ['tex'] });
+    // tex wears the glasses and is an expert too.
+    const people = [...PEOPLE, person('tex', ['technician', 'expert'], ['pumps'])];
+    const standing = new Map([...allAvailable(), ['tex', available()]]);
+    const eligibleFor = (req: QueuedRequest, q = queue()) =>
+      ids(eligibleExperts(q, people, standing, req, [], T0));
+    expect(eligibleFor(request('c1'))).toContain('tex');
+    expect(eligibleFor(mine)).toEqual(['erika', 'ed', 'ida']);
+    // Not even when an escalation step names them.
+    const named = queue({
+      escalation: [{ afterSeconds: 0, addExperts: ['tex'], notifySupervisors: false }],
+    });
+    expect(eligibleFor(mine, named)).not.toContain('tex');
+    expect(eligibleFor(request('c1', { requesters: ['tom', 'ida'] }))).toEqual([
+      'erika',
+      'ed',
+      'tex',
+    ]);
+    const planned = planOffers({ nowMs: T0, people, standing, requests: [mine], offers: [] }, () =>
+      queue(),
+    );
+    expect(planned.map((p) => p.expertId)).toEqual(['erika', 'ed', 'ida']);
   });
 
   it('never offers the call again to who declined it or let it time out', () => {

@@ -32,6 +32,11 @@ export function maxWaitReached(queue: Queue, queuedAtMs: number, nowMs: number):
   return nowMs - queuedAtMs >= queue.maxWaitSeconds * 1000;
 }
 
+/** Who asked for a call: its technician, and whoever created it for them (an expert too, maybe). */
+export function requestersOf(call: { technician: { id: string }; createdBy: string }): string[] {
+  return [...new Set([call.technician.id, call.createdBy])];
+}
+
 /** Experts who said no to this call, or let its offer time out: never offered it again. */
 function refusedBy(callId: string, offers: readonly Offer[]): Set<string> {
   return new Set(
@@ -44,13 +49,14 @@ function refusedBy(callId: string, offers: readonly Offer[]): Set<string> {
 
 /**
  * Experts who may be offered this call now, in directory order: role expert; every skill of the
- * queue, or named by an escalation step already reached; available; not busy; not refused.
+ * queue, or named by an escalation step already reached; available; not busy; not refused; and
+ * not one of its requesters (a technician who is also an expert never takes their own request).
  */
 export function eligibleExperts(
   queue: Queue,
   people: readonly Person[],
   standing: ReadonlyMap<string, ExpertStanding>,
-  request: Pick<QueuedRequest, 'callId' | 'queuedAt'>,
+  request: Pick<QueuedRequest, 'callId' | 'queuedAt' | 'requesters'>,
   offers: readonly Offer[],
   nowMs: number,
 ): Person[] {
@@ -61,7 +67,7 @@ export function eligibleExperts(
   );
   const refused = refusedBy(request.callId, offers);
   return people.filter((person) => {
-    if (!person.roles.includes('expert')) return false;
+    if (!person.roles.includes('expert') || request.requesters.includes(person.id)) return false;
     const skilled = queue.skills.every((skill) => person.skills.includes(skill));
     if (!skilled && !added.has(person.id)) return false;
     const now = standing.get(person.id);

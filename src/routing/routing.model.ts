@@ -78,6 +78,8 @@ export interface QueuedRequest {
   queueId: string;
   priority: Priority;
   queuedAt: string;
+  /** Who asked for it (its technician, and whoever created it for them): never offered it. */
+  requesters: readonly string[];
 }
 
 /** What routing knows of one expert at one instant. */

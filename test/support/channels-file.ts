@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PEOPLE } from './broker-harness.js';
 import type { ChatMessengerStandIn } from '../../src/notifications/stand-ins/chat-messenger.stand-in.js';
+import type { DingTalkStandIn } from '../../src/notifications/stand-ins/dingtalk.stand-in.js';
 
 /** A CHANNELS_FILE for one suite, in a directory of its own that `remove()` deletes. */
 export class ChannelsFile {
@@ -50,3 +51,8 @@ export const CHAT_PEOPLE = PEOPLE.map((person) =>
       ? { ...person, skills: ['pumps'], channels: { chatMessenger: { email: 'ed@acme.example' } } }
       : person,
 );
+
+/** A DingTalk robot on the stand-in, signing with `secret`, in the plain `text` style. */
+export function dingTalkChannel(id: string, robot: DingTalkStandIn, secret: string): object {
+  return { id, type: 'dingtalk', webhookUrl: robot.webhookUrl, secret, style: 'text' };
+}

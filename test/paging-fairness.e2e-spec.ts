@@ -49,6 +49,7 @@ function pagingBroker(create: (() => Promise<TestDatabase>) | undefined, env = {
     context.sut = await new BrokerHarness({
       queues: QUEUES,
       database: create,
+      publicUrl: true,
       env: {
         CHANNELS_FILE: file,
         ACCEPT_LINK_SECRET: LINK_SECRET,

@@ -29,11 +29,13 @@ export interface StandInAnswer {
 /**
  * A failure scripted for the next requests: an HTTP status (5xx, or 429 with Retry-After), a
  * slow answer (past the client's timeout), or a vendor-specific one the stand-in knows by name.
+ * `path`: only a request whose path ends so meets it (a page delivered meanwhile does not).
  */
-export type ScriptedFault =
+export type ScriptedFault = (
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'slow'; delayMs: number }
-  | { kind: 'vendor'; name: string };
+  | { kind: 'vendor'; name: string }
+) & { path?: string };
 
 /**
  * The common part of every vendor stand-in: real HTTP on 127.0.0.1, a record of what arrived,
@@ -102,7 +104,10 @@ export abstract class StandInServer {
   }
 
   private async respond(request: ReceivedRequest, response: ServerResponse): Promise<void> {
-    const fault = this.faults.shift();
+    const at = this.faults.findIndex(
+      (scripted) => scripted.path === undefined || request.path.endsWith(scripted.path),
+    );
+    const fault = at === -1 ? undefined : this.faults.splice(at, 1)[0];
     let answer: StandInAnswer;
     if (fault?.kind === 'status') {
       const headers = fault.retryAfter ? { 'retry-after': fault.retryAfter } : undefined;

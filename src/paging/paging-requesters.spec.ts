@@ -71,7 +71,7 @@ describe('paging never pages the requester', () => {
     expect(mentioned(others)).toEqual(['tex', 'erika']);
   });
 
-  it('a supervisor who asked is not among the supervisors an unanswered request pages', () => {
+  it('a supervisor whose request it is is not among the supervisors an unanswered request pages; one who asked for another is', () => {
     const own = pages({ technician: 'sam', createdBy: 'sam' }, 'status.unanswered', 'unanswered');
     expect(mentioned(own)).toEqual(['sue']);
     const onBehalf = pages(
@@ -79,7 +79,8 @@ describe('paging never pages the requester', () => {
       'status.unanswered',
       'unanswered',
     );
-    expect(mentioned(onBehalf)).toEqual(['sue']);
+    // Who asked on the technician's behalf is not the requester: they hear it went unanswered.
+    expect(mentioned(onBehalf)).toEqual(['sam', 'sue']);
     const others = pages(
       { technician: 'tom', createdBy: 'erp' },
       'status.unanswered',

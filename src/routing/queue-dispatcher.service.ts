@@ -24,7 +24,12 @@ import { estimatedWaitSeconds, queuePositions } from './queue-order.js';
 import type { QueuedRequest } from './routing.model.js';
 import { RoutingRepository } from './routing.repository.js';
 import { RoutingNotices } from './routing-notices.js';
-import { dueEscalationSteps, eligibleExperts, maxWaitReached } from './routing-rules.js';
+import {
+  dueEscalationSteps,
+  eligibleExperts,
+  maxWaitReached,
+  requestersOf,
+} from './routing-rules.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 
@@ -34,7 +39,7 @@ export function queuedRequestOf(call: QueuedSummary): QueuedRequest {
     queueId: call.queueId,
     priority: call.priority,
     queuedAt: call.queuedAt,
-    requesters: [call.technicianId, call.createdBy],
+    requesters: requestersOf({ technician: { id: call.technicianId } }),
   };
 }
 

@@ -102,7 +102,7 @@ describe('eligibleExperts', () => {
     expect(eligible(standing)).toEqual([]);
   });
 
-  it('never offers a request to who asked for it: its technician, or whoever created it', () => {
+  it('never offers a request to whose it is: its technician, also an expert', () => {
     const mine = request('c1', { requesters: ['tex'] });
     // tex wears the glasses and is an expert too.
     const people = [...PEOPLE, person('tex', ['technician', 'expert'], ['pumps'])];

@@ -32,9 +32,13 @@ export function maxWaitReached(queue: Queue, queuedAtMs: number, nowMs: number):
   return nowMs - queuedAtMs >= queue.maxWaitSeconds * 1000;
 }
 
-/** Who asked for a call: its technician, and whoever created it for them (an expert too, maybe). */
-export function requestersOf(call: { technician: { id: string }; createdBy: string }): string[] {
-  return [...new Set([call.technician.id, call.createdBy])];
+/**
+ * Whose request a call is: its technician, who may be an expert too. Whoever created it on their
+ * behalf (a supervisor, an integration, an expert pressing the demo button) is not: they may well
+ * be the one to help, and the demo's whole point is that its expert is offered the call.
+ */
+export function requestersOf(call: { technician: { id: string } }): string[] {
+  return [call.technician.id];
 }
 
 /** Experts who said no to this call, or let its offer time out: never offered it again. */

@@ -166,6 +166,23 @@ describeIf(CHROMIUM)('the dashboard on a phone, by keyboard and after a reload',
     await page.close();
   });
 
+  it("opens a group page's console link (/#call=<id>) on that request, also after signing in by the form", async () => {
+    const call = await ask('Console link: compressor 3');
+    const page = await browser.newPage();
+    await page.goto(`${sut.url}/#call=${call.id}`);
+    await page.locator('#login').waitFor();
+    await page.fill('#token', sut.token('sam'));
+    await page.press('#token', 'Enter');
+    await page.locator('#timeline-title', { hasText: 'Console link: compressor 3' }).waitFor();
+    await page.locator('#events li', { hasText: 'Ringing the expert' }).waitFor();
+    await page.close();
+
+    const signedIn = await openAs('sam');
+    await signedIn.evaluate((id) => ((globalThis as any).location.hash = `call=${id}`), call.id);
+    await signedIn.locator('#timeline-title', { hasText: 'Console link: compressor 3' }).waitFor();
+    await signedIn.close();
+  });
+
   it('announces status changes of the opened call in an aria-live region', async () => {
     const call = await ask('Announced: gearbox');
     const page = await openAs('sam');

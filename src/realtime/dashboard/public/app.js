@@ -27,9 +27,29 @@ function readToken() {
   return fromUrl ?? sessionStorage.getItem('broker-token');
 }
 
+/**
+ * A group page's console link, `/#call=<id>`, opens that request once signed in (the person's
+ * own session decides what they may do with it). Kept in sessionStorage so the sign-in form,
+ * when it is needed first, does not lose it.
+ */
+const OPEN_CALL = 'broker-open-call';
+function readCallLink() {
+  const callId = new URLSearchParams(location.hash.slice(1)).get('call');
+  if (callId) sessionStorage.setItem(OPEN_CALL, callId);
+}
+function openLinkedCall() {
+  const callId = sessionStorage.getItem(OPEN_CALL);
+  if (!callId) return;
+  sessionStorage.removeItem(OPEN_CALL);
+  openTimeline(callId);
+}
+
 // Pasting another `#token=` link into this tab changes only the fragment: open it afresh.
 window.addEventListener('hashchange', () => {
-  if (new URLSearchParams(location.hash.slice(1)).has('token')) location.reload();
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.has('token')) return location.reload();
+  readCallLink();
+  if (state.session) openLinkedCall();
 });
 
 function setConnection(kind, text) {
@@ -137,6 +157,7 @@ async function open(token) {
   document.body.dataset.view = isExpert() ? 'expert' : seesEverything() ? 'supervisor' : 'other';
   demoButton(session);
   connect();
+  openLinkedCall();
   if (isExpert()) {
     expertConsole.initConsole({ open: openTimeline }).catch(report('opening the console'));
   }
@@ -156,6 +177,7 @@ $('login').addEventListener('submit', (event) => {
   }
 });
 
+readCallLink();
 const initial = readToken();
 if (initial) void open(initial);
 else showLogin();

@@ -142,6 +142,9 @@ export function logServerSide(
 /** The code of a 503 for a queue whose maxQueued requests already wait (QueueFullError). */
 export const ROUTING_ERROR_CODE = { queueFull: 'queue_full' } as const;
 
+/** The code of a 409 for an integration that already holds its most webhooks (WebhookLimitError). */
+export const WEBHOOK_ERROR_CODE = { limitReached: 'webhook_limit_reached' } as const;
+
 /**
  * Every code an answer may carry: each status's own and every named one above. It is the Error
  * schema's `code` enum (src/openapi/contract-schemas.ts), so a new named code goes in here too;
@@ -153,5 +156,6 @@ export const ERROR_CODES: readonly string[] = [
     ...Object.values(XASSIST_ERROR_CODE),
     ...Object.values(SERVICE_ERROR_CODE),
     ...Object.values(ROUTING_ERROR_CODE),
+    ...Object.values(WEBHOOK_ERROR_CODE),
   ]),
 ];

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   PostgresAdapter,
+  sql,
   type Insertable,
   type Kysely,
   type Selectable,
@@ -56,6 +57,12 @@ function toRow(message: OutboxMessage, now: string): Insertable<OutboxTable> {
   };
 }
 
+/** How a claim spreads over destinations (see OutboxStore.claim). */
+export interface ClaimSpread {
+  perDestination: number;
+  skip: readonly string[];
+}
+
 export interface DeliveryQuery {
   status: DeliveryStatus | null;
   /** Null: every owner's (a supervisor). */
@@ -94,13 +101,21 @@ export class OutboxStore {
   }
 
   /**
-   * Leases up to `limit` due rows to `token`. Only a row with no earlier pending row of the same
-   * call for the same destination is due, so seq N+1 never overtakes N (delivered or dead).
+   * Leases up to `limit` due rows to `token`, at most `spread.perDestination` of any one
+   * destination and none of `spread.skip` (destinations this instance already keeps busy), so
+   * one destination's backlog cannot fill a claim. Only a row with no earlier pending row of the
+   * same call for the same destination is due, so seq N+1 never overtakes N (delivered or dead).
    */
-  async claim(now: string, leaseUntil: string, limit: number, token: string): Promise<Delivery[]> {
-    let due = this.db
+  async claim(
+    now: string,
+    leaseUntil: string,
+    limit: number,
+    token: string,
+    spread: ClaimSpread,
+  ): Promise<Delivery[]> {
+    let candidates = this.db
       .selectFrom('outbox as o')
-      .select('o.id')
+      .select(['o.id', 'o.destination_id', 'o.next_attempt_at'])
       .where('o.status', '=', 'pending')
       .where('o.next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', now)]))
@@ -125,8 +140,27 @@ export class OutboxStore {
         ),
       )
       .orderBy('o.next_attempt_at')
+      .limit(limit * spread.perDestination);
+    if (spread.skip.length > 0)
+      candidates = candidates.where('o.destination_id', 'not in', [...spread.skip]);
+    // PostgreSQL: rows another instance is claiming are skipped, not waited for (the lock is
+    // taken on the candidates: a window function cannot be locked).
+    if (this.concurrentClaims) candidates = candidates.forUpdate().skipLocked();
+    const ranked = this.db
+      .selectFrom(candidates.as('c'))
+      .select([
+        'c.id',
+        'c.next_attempt_at',
+        sql<number>`row_number() over (partition by c.destination_id order by c.next_attempt_at, c.id)`.as(
+          'rank',
+        ),
+      ]);
+    const due = this.db
+      .selectFrom(ranked.as('r'))
+      .select('r.id')
+      .where('r.rank', '<=', spread.perDestination)
+      .orderBy('r.next_attempt_at')
       .limit(limit);
-    if (this.concurrentClaims) due = due.forUpdate().skipLocked();
     // One statement: on SQLite (one writer) the guard in the subquery is the whole claim.
     const rows = await this.db
       .updateTable('outbox')
@@ -135,6 +169,21 @@ export class OutboxStore {
       .returningAll()
       .execute();
     return rows.map(fromRow).sort((a, b) => a.seq - b.seq || a.position - b.position);
+  }
+
+  /**
+   * A destination's circuit opened: its pending rows no instance holds wait until `until`
+   * (when one trial may go), so no instance claims them meanwhile.
+   */
+  async defer(destinationId: string, until: string, now: string): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: until })
+      .where('destination_id', '=', destinationId)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<', until)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .execute();
   }
 
   /** Records an attempt's outcome, only while the claim is still this one's. */

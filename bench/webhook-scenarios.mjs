@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from './lib/cluster.mjs';
-import { percentile } from './lib/stats.mjs';
+import { fmt, median, percentile, summarize } from './lib/stats.mjs';
 
 /** Answers 204 to every POST and notes when each webhook-id first arrived. */
 async function receiver() {
@@ -145,6 +145,102 @@ export async function webhooks({ backlog, callsPerBacklog, probes, log }) {
   }
 }
 
+/** An endpoint that takes every request and never answers: a receiver that is down but not gone. */
+async function deadReceiver() {
+  const held = new Set();
+  const server = createServer((request, response) => {
+    held.add(response);
+    request.resume();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hooks`,
+    get held() {
+      return held.size;
+    },
+    close: () => {
+      for (const response of held) response.destroy();
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * Isolation: the delay of a healthy webhook's deliveries (each probe call's status.ringing, from
+ * its commit to arrival), with or without another integration's webhook that never answers and
+ * is owed a row by every call change too (its attempts hang until WEBHOOK_TIMEOUT_MS).
+ */
+export async function deadNeighbour({ probes, withDead, log }) {
+  const hooks = await receiver();
+  const dead = withDead ? await deadReceiver() : undefined;
+  const cluster = await new Cluster({
+    technicians: probes,
+    extraPeople: [{ id: 'crm', displayName: 'CRM connector', roles: ['integration'] }],
+    brokerEnv: {
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_TIMEOUT_MS: '3000',
+      WEBHOOK_RATE_PER_SECOND: '10000',
+    },
+  }).start();
+  try {
+    const events = ['call.created', 'call.status_changed', 'call.ended'];
+    await cluster.brokerApi('POST', '/v1/webhooks', { url: hooks.url, eventTypes: events });
+    if (dead)
+      await cluster.brokerApi('POST', '/v1/webhooks', { url: dead.url, eventTypes: events }, 'crm');
+    log(
+      `webhooks: ${probes} deliveries ${withDead ? 'beside a receiver that never answers' : 'alone'}`,
+    );
+    const delays = [];
+    for (let i = 0; i < probes; i++) {
+      const call = await cluster.createCall(i);
+      const found = () =>
+        [...hooks.arrivals.values()].find(
+          (hook) => hook.body.includes(call.id) && hook.body.includes('"status.ringing"'),
+        );
+      if (await until(() => found() !== undefined, 30_000))
+        delays.push(found().at - Date.parse(JSON.parse(found().body).data.event.at));
+      await cluster.brokerApi('POST', `/v1/calls/${call.id}/cancel`);
+    }
+    return {
+      probes,
+      delivered: delays.length,
+      median: percentile(delays, 50),
+      p90: percentile(delays, 90),
+      held: dead?.held ?? 0,
+    };
+  } finally {
+    await cluster.stop();
+    await hooks.close();
+    await dead?.close();
+  }
+}
+
+/**
+ * deadNeighbour alone and beside a dead receiver, `runs` times each, alternating so that the
+ * machine's load falls on both alike; the figures are the median of the runs' medians.
+ */
+export async function isolation({ probes, runs, log }) {
+  const alone = [];
+  const beside = [];
+  for (let run = 0; run < runs; run++) {
+    alone.push(await deadNeighbour({ probes, withDead: false, log }));
+    beside.push(await deadNeighbour({ probes, withDead: true, log }));
+  }
+  const of = (results, key) => summarize(results.map((result) => result[key]));
+  return {
+    probes,
+    runs,
+    alone: { median: of(alone, 'median'), p90: of(alone, 'p90') },
+    beside: {
+      median: of(beside, 'median'),
+      p90: of(beside, 'p90'),
+      delivered: beside.reduce((sum, result) => sum + result.delivered, 0),
+    },
+    ratio: median(beside.map((r) => r.median)) / median(alone.map((r) => r.median)),
+  };
+}
+
 const SECTION_START =
   '<!-- webhooks: rewritten by npm run bench and npm run bench -- --only webhooks -->';
 const SECTION_END = '<!-- /webhooks -->';
@@ -159,6 +255,7 @@ export async function runWebhookBench({ quick, log }) {
     probes: quick ? 20 : 200,
     log,
   });
+  const iso = await isolation({ probes: quick ? 10 : 40, runs: quick ? 1 : 3, log });
   const ms = (value) => `${value.toFixed(0)} ms`;
   const section = [
     SECTION_START,
@@ -179,10 +276,20 @@ export async function runWebhookBench({ quick, log }) {
     `| outbox throughput, ${r.backlog} deliveries to one receiver | ${r.perSecond.toFixed(0)} a second${r.drained ? '' : ' (**not all delivered in 120 s**)'} |`,
     `| requests repeated (the same webhook-id twice) | ${r.duplicates} |`,
     '',
+    "Isolation: another integration's webhook that never answers (its attempts hang until " +
+      'WEBHOOK_TIMEOUT_MS=3000), owed a row by every call change too. Healthy deliveries measured as above ' +
+      `(${iso.probes} calls one after another, WEBHOOK_RATE_PER_SECOND=10000), alone and beside it, ` +
+      `${iso.runs} runs each alternating: the median of the runs' medians (their spread); target: within 1.2 x.`,
+    '',
+    '| measure | alone | beside a dead receiver | ratio | target |',
+    '|---|---|---|---|---|',
+    `| call change to healthy webhook, median | ${fmt(iso.alone.median, 0, ' ms')} | ${fmt(iso.beside.median, 0, ' ms')} | ${iso.ratio.toFixed(2)} x | ≤ 1.2 x: ${iso.ratio <= 1.2 ? 'met' : '**missed**'} |`,
+    `| call change to healthy webhook, p90 | ${fmt(iso.alone.p90, 0, ' ms')} | ${fmt(iso.beside.p90, 0, ' ms')} (${iso.beside.delivered} of ${iso.probes * iso.runs} delivered) | | |`,
+    '',
     SECTION_END,
   ].join('\n');
   process.stdout.write(`${section}\n`);
-  if (quick) return r;
+  if (quick) return { ...r, isolation: iso };
   const path = 'docs/benchmarks.md';
   const previous = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const next = previous.includes(SECTION_START)
@@ -196,10 +303,16 @@ export async function runWebhookBench({ quick, log }) {
     ['node_modules/prettier/bin/prettier.cjs', '--write', '--log-level', 'warn', path],
     { stdio: 'inherit' },
   );
-  return r;
+  return { ...r, isolation: iso };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--isolation')) {
+  // The isolation figures alone: `node bench/webhook-scenarios.mjs --isolation [--quick]`.
+  const log = (line) => process.stderr.write(`${line}\n`);
+  const quick = process.argv.includes('--quick');
+  const result = await isolation({ probes: quick ? 10 : 40, runs: quick ? 1 : 3, log });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   await runWebhookBench({
     quick: process.argv.includes('--quick'),
     log: (line) => process.stderr.write(`${line}\n`),

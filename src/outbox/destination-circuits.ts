@@ -35,6 +35,16 @@ export class DestinationCircuits {
     return circuit && circuit.opens > 0 && now < circuit.openUntil ? circuit.openUntil : undefined;
   }
 
+  /** Destinations whose circuit is open at `now`, at most `limit` of them (a claim leaves them out). */
+  open(now: number, limit: number): string[] {
+    const open: string[] = [];
+    for (const [id, circuit] of this.circuits) {
+      if (open.length >= limit) break;
+      if (circuit.opens > 0 && now < circuit.openUntil) open.push(id);
+    }
+    return open;
+  }
+
   /** The destination answered (delivered, refused for good, or asked to wait): closed. */
   succeeded(destinationId: string): void {
     this.circuits.delete(destinationId);

@@ -20,6 +20,9 @@ import { DestinationPacer, retryDelayMs } from './retry-schedule.js';
 /** Attempts in flight at once (and claimed rows waiting for their destination), all destinations together. */
 const IN_FLIGHT = 32;
 
+/** Open circuits a claim names; rows of any others are claimed and given back until their trial. */
+const OPEN_SKIPPED = 100;
+
 /** Delivers one kind of destination's rows; never throws for what the destination did. */
 export interface OutboxSender {
   /**
@@ -167,14 +170,19 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     return rows.length;
   }
 
-  /** Destinations with as many rows running or waiting as they may have in flight. */
+  /**
+   * Destinations a claim leaves out: those with as many rows running or waiting as they may have
+   * in flight, and (up to OPEN_SKIPPED) those whose circuit is open, so that rows a new call
+   * change owes them are not claimed only to be given back.
+   */
   private busy(now: number): string[] {
     const destinations = new Set([...this.running.keys(), ...this.waiting.keys()]);
-    return [...destinations].filter(
+    const full = [...destinations].filter(
       (id) =>
         (this.running.get(id) ?? 0) + (this.waiting.get(id)?.length ?? 0) >=
         this.circuits.allowance(id, now, this.settings.concurrencyPerDestination),
     );
+    return [...new Set([...full, ...this.circuits.open(now, OPEN_SKIPPED)])];
   }
 
   private waitingCount(): number {

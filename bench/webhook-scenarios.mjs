@@ -44,6 +44,25 @@ const until = async (check, timeoutMs) => {
   return check();
 };
 
+/**
+ * Calls asked for one after another, each cancelled once its status.ringing reached `hooks`:
+ * the delay of each from its commit (the event's `at`) to its arrival, for those that arrived.
+ */
+async function ringingDelays(cluster, hooks, probes, timeoutMs) {
+  const delays = [];
+  for (let i = 0; i < probes; i++) {
+    const call = await cluster.createCall(i);
+    const found = () =>
+      [...hooks.arrivals.values()].find(
+        (hook) => hook.body.includes(call.id) && hook.body.includes('"status.ringing"'),
+      );
+    if (await until(() => found() !== undefined, timeoutMs))
+      delays.push(found().at - Date.parse(JSON.parse(found().body).data.event.at));
+    await cluster.brokerApi('POST', `/v1/calls/${call.id}/cancel`);
+  }
+  return delays;
+}
+
 /** A delivery as the broker's commit hook writes it, straight into the outbox of its database. */
 function outboxRow(webhookId, callId, seq, now) {
   const body = JSON.stringify({
@@ -86,19 +105,7 @@ export async function webhooks({ backlog, callsPerBacklog, probes, log }) {
 
     // Call change -> webhook: each probe call's status.ringing, from its commit (event.at) to arrival.
     log(`webhooks: delay of ${probes} call changes`);
-    const delays = [];
-    for (let i = 0; i < probes; i++) {
-      const call = await cluster.createCall(i);
-      const found = () =>
-        [...hooks.arrivals.values()].find(
-          (hook) => hook.body.includes(call.id) && hook.body.includes('"status.ringing"'),
-        );
-      if (await until(() => found() !== undefined, 5_000)) {
-        const hook = found();
-        delays.push(hook.at - Date.parse(JSON.parse(hook.body).data.event.at));
-      }
-      await cluster.brokerApi('POST', `/v1/calls/${call.id}/cancel`);
-    }
+    const delays = await ringingDelays(cluster, hooks, probes, 5_000);
     await until(() => hooks.arrivals.size >= probes * 4, 10_000);
 
     // Throughput: a backlog written at once (as a burst of commits would), drained to the receiver.
@@ -191,17 +198,7 @@ export async function deadNeighbour({ probes, withDead, log }) {
     log(
       `webhooks: ${probes} deliveries ${withDead ? 'beside a receiver that never answers' : 'alone'}`,
     );
-    const delays = [];
-    for (let i = 0; i < probes; i++) {
-      const call = await cluster.createCall(i);
-      const found = () =>
-        [...hooks.arrivals.values()].find(
-          (hook) => hook.body.includes(call.id) && hook.body.includes('"status.ringing"'),
-        );
-      if (await until(() => found() !== undefined, 30_000))
-        delays.push(found().at - Date.parse(JSON.parse(found().body).data.event.at));
-      await cluster.brokerApi('POST', `/v1/calls/${call.id}/cancel`);
-    }
+    const delays = await ringingDelays(cluster, hooks, probes, 30_000);
     return {
       probes,
       delivered: delays.length,

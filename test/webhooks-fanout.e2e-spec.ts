@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { Kysely } from 'kysely';
 import { DATABASE } from '../src/database/database.module.js';
 import type { BrokerDatabase } from '../src/database/schema.js';
@@ -7,19 +6,11 @@ import { WEBHOOK_EVENT_TYPES } from '../src/webhooks/webhook-events.js';
 import { newWebhookSecret } from '../src/webhooks/webhook-signature.js';
 import { BrokerHarness, PEOPLE } from './support/broker-harness.js';
 import { brokerDatabases } from './support/environment.js';
+import { freePort } from './support/free-port.js';
 import { RecordingClient } from './support/socket-client.js';
 
 /** Past both bounds one multi-row INSERT hits: SQLite's 32,766 variables, PostgreSQL's 65,535. */
 const WEBHOOKS = 5_000;
-
-/** A loopback port nobody listens on: deliveries there are refused at once, and cost nothing. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * One integration with thousands of subscriptions must not stop calls: every call change writes
@@ -42,7 +33,7 @@ describe.each(await brokerDatabases('webhook fan-out'))(
         },
       }).start();
       const store = sut.app!.get(WebhookStore);
-      const url = `http://127.0.0.1:${await closedPort()}/hooks`;
+      const url = `http://127.0.0.1:${await freePort()}/hooks`;
       const createdAt = new Date().toISOString();
       for (let n = 0; n < WEBHOOKS; n += 100) {
         await Promise.all(

@@ -15,6 +15,7 @@ import { OutboxStore } from './kysely-outbox.store.js';
 import { OutboxMetrics } from './outbox-metrics.js';
 import type { AttemptOutcome, Delivery } from './outbox.model.js';
 import { DestinationCircuits } from './destination-circuits.js';
+import { DestinationSlots } from './destination-slots.js';
 import { DestinationPacer, retryDelayMs } from './retry-schedule.js';
 
 /** Attempts in flight at once (and claimed rows waiting for their destination), all destinations together. */
@@ -34,12 +35,6 @@ export interface OutboxSender {
   gone(destinationId: string, reason: string): Promise<void>;
 }
 
-/** A claimed row and the claim it belongs to. */
-interface Claimed {
-  row: Delivery;
-  token: string;
-}
-
 /**
  * Delivers the outbox at least once: claims due rows under a lease, sends each destination's in
  * seq order at its rate, and records every outcome on the row (retry with backoff, dead letter
@@ -56,11 +51,9 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private readonly pacer: DestinationPacer;
   private readonly circuits: DestinationCircuits;
   private readonly pauses = new Set<() => void>();
-  /** Attempts under way, by destination, and every one of them (stop() waits for them). */
-  private readonly running = new Map<string, number>();
+  private readonly slots = new DestinationSlots();
+  /** Attempts (and releases) under way: stop() waits for them. */
   private readonly attempts = new Set<Promise<void>>();
-  /** Claimed rows waiting for a slot of their destination. */
-  private readonly waiting = new Map<string, Claimed[]>();
   private timer?: TimerHandle;
   private round?: Promise<void>;
   private again = false;
@@ -109,9 +102,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     this.clock.clearTimeout(this.timer);
     for (const resume of this.pauses) resume();
     await this.round;
-    for (const queue of this.waiting.values())
-      for (const { row, token } of queue.splice(0)) this.track(this.release(row, token));
-    this.waiting.clear();
+    for (const { row, token } of this.slots.takeWaiting())
+      this.track(this.store.release(row.id, token, row.nextAttemptAt));
     while (this.attempts.size > 0) await Promise.all(this.attempts);
   }
 
@@ -147,7 +139,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
 
   /** Claims for the free slots, leaving out destinations that already have all theirs. */
   private async claimMore(): Promise<number> {
-    const free = IN_FLIGHT - this.attempts.size - this.waitingCount();
+    const free = IN_FLIGHT - this.attempts.size - this.slots.waitingCount;
     if (free <= 0) return 0;
     const now = this.clock.now();
     const token = randomUUID();
@@ -160,11 +152,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     );
     // A claim holds at most one row per call and destination (see OutboxStore.claim), so the
     // rows may go side by side; the pacer still spaces each destination's.
-    for (const row of rows) {
-      const queue = this.waiting.get(row.destinationId) ?? [];
-      queue.push({ row, token });
-      this.waiting.set(row.destinationId, queue);
-    }
+    for (const row of rows) this.slots.add({ row, token });
     for (const destinationId of new Set(rows.map((row) => row.destinationId)))
       this.startWaiting(destinationId);
     return rows.length;
@@ -176,51 +164,36 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
    * change owes them are not claimed only to be given back.
    */
   private busy(now: number): string[] {
-    const destinations = new Set([...this.running.keys(), ...this.waiting.keys()]);
-    const full = [...destinations].filter(
-      (id) =>
-        (this.running.get(id) ?? 0) + (this.waiting.get(id)?.length ?? 0) >=
-        this.circuits.allowance(id, now, this.settings.concurrencyPerDestination),
-    );
+    const full = this.slots.full((id) => this.allowance(id, now));
     return [...new Set([...full, ...this.circuits.open(now, OPEN_SKIPPED)])];
   }
 
-  private waitingCount(): number {
-    let count = 0;
-    for (const queue of this.waiting.values()) count += queue.length;
-    return count;
+  private allowance(destinationId: string, now: number): number {
+    return this.circuits.allowance(destinationId, now, this.settings.concurrencyPerDestination);
   }
 
   /** Starts a destination's waiting rows up to its allowance; an open circuit gives them back. */
   private startWaiting(destinationId: string): void {
-    const queue = this.waiting.get(destinationId);
-    if (!queue) return;
     const now = this.clock.now();
-    const allowance = this.circuits.allowance(
-      destinationId,
-      now,
-      this.settings.concurrencyPerDestination,
-    );
     const openUntil = this.circuits.openUntil(destinationId, now);
     if (this.stopped || openUntil !== undefined) {
-      const at = new Date(openUntil ?? now).toISOString();
-      for (const { row, token } of queue.splice(0))
-        this.track(this.store.release(row.id, token, openUntil ? at : row.nextAttemptAt));
+      const at = openUntil === undefined ? undefined : new Date(openUntil).toISOString();
+      for (const { row, token } of this.slots.takeWaiting(destinationId))
+        this.track(this.store.release(row.id, token, at ?? row.nextAttemptAt));
+      return;
     }
-    while (queue.length > 0 && (this.running.get(destinationId) ?? 0) < allowance) {
-      const { row, token } = queue.shift()!;
-      this.running.set(destinationId, (this.running.get(destinationId) ?? 0) + 1);
+    for (const { row, token } of this.slots.startable(
+      destinationId,
+      this.allowance(destinationId, now),
+    )) {
       this.track(
         this.attempt(row, token).finally(() => {
-          const left = (this.running.get(destinationId) ?? 1) - 1;
-          if (left > 0) this.running.set(destinationId, left);
-          else this.running.delete(destinationId);
+          this.slots.finished(destinationId);
           this.startWaiting(destinationId);
           this.wake();
         }),
       );
     }
-    if (queue.length === 0) this.waiting.delete(destinationId);
   }
 
   /** Keeps a promise for stop() to wait for; its failure is logged, never thrown. */
@@ -232,10 +205,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       })
       .finally(() => this.attempts.delete(tracked));
     this.attempts.add(tracked);
-  }
-
-  private release(row: Delivery, token: string): Promise<void> {
-    return this.store.release(row.id, token, row.nextAttemptAt);
   }
 
   private async attempt(row: Delivery, token: string): Promise<void> {

@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from './lib/cluster.mjs';
-import { percentile } from './lib/stats.mjs';
+import { fmt, median, percentile, summarize } from './lib/stats.mjs';
 
 /** Answers 204 to every POST and notes when each webhook-id first arrived. */
 async function receiver() {
@@ -44,6 +44,25 @@ const until = async (check, timeoutMs) => {
   return check();
 };
 
+/**
+ * Calls asked for one after another, each cancelled once its status.ringing reached `hooks`:
+ * the delay of each from its commit (the event's `at`) to its arrival, for those that arrived.
+ */
+async function ringingDelays(cluster, hooks, probes, timeoutMs) {
+  const delays = [];
+  for (let i = 0; i < probes; i++) {
+    const call = await cluster.createCall(i);
+    const found = () =>
+      [...hooks.arrivals.values()].find(
+        (hook) => hook.body.includes(call.id) && hook.body.includes('"status.ringing"'),
+      );
+    if (await until(() => found() !== undefined, timeoutMs))
+      delays.push(found().at - Date.parse(JSON.parse(found().body).data.event.at));
+    await cluster.brokerApi('POST', `/v1/calls/${call.id}/cancel`);
+  }
+  return delays;
+}
+
 /** A delivery as the broker's commit hook writes it, straight into the outbox of its database. */
 function outboxRow(webhookId, callId, seq, now) {
   const body = JSON.stringify({
@@ -76,6 +95,8 @@ export async function webhooks({ backlog, callsPerBacklog, probes, log }) {
       // The allow-list opens one port of a host: the receiver's.
       WEBHOOK_ALLOWED_HOSTS: new URL(hooks.url).host,
       WEBHOOK_RATE_PER_SECOND: '10000',
+      // One receiver, its limits lifted: what the outbox itself can drain.
+      WEBHOOK_CONCURRENCY_PER_DESTINATION: '16',
       OUTBOX_BATCH_SIZE: '500',
     },
   }).start();
@@ -87,19 +108,7 @@ export async function webhooks({ backlog, callsPerBacklog, probes, log }) {
 
     // Call change -> webhook: each probe call's status.ringing, from its commit (event.at) to arrival.
     log(`webhooks: delay of ${probes} call changes`);
-    const delays = [];
-    for (let i = 0; i < probes; i++) {
-      const call = await cluster.createCall(i);
-      const found = () =>
-        [...hooks.arrivals.values()].find(
-          (hook) => hook.body.includes(call.id) && hook.body.includes('"status.ringing"'),
-        );
-      if (await until(() => found() !== undefined, 5_000)) {
-        const hook = found();
-        delays.push(hook.at - Date.parse(JSON.parse(hook.body).data.event.at));
-      }
-      await cluster.brokerApi('POST', `/v1/calls/${call.id}/cancel`);
-    }
+    const delays = await ringingDelays(cluster, hooks, probes, 5_000);
     await until(() => hooks.arrivals.size >= probes * 4, 10_000);
 
     // Throughput: a backlog written at once (as a burst of commits would), drained to the receiver.
@@ -146,6 +155,92 @@ export async function webhooks({ backlog, callsPerBacklog, probes, log }) {
   }
 }
 
+/** An endpoint that takes every request and never answers: a receiver that is down but not gone. */
+async function deadReceiver() {
+  const held = new Set();
+  const server = createServer((request, response) => {
+    held.add(response);
+    request.resume();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hooks`,
+    get held() {
+      return held.size;
+    },
+    close: () => {
+      for (const response of held) response.destroy();
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * Isolation: the delay of a healthy webhook's deliveries (each probe call's status.ringing, from
+ * its commit to arrival), with or without another integration's webhook that never answers and
+ * is owed a row by every call change too (its attempts hang until WEBHOOK_TIMEOUT_MS).
+ */
+export async function deadNeighbour({ probes, withDead, log }) {
+  const hooks = await receiver();
+  const dead = withDead ? await deadReceiver() : undefined;
+  const cluster = await new Cluster({
+    technicians: probes,
+    extraPeople: [{ id: 'crm', displayName: 'CRM connector', roles: ['integration'] }],
+    brokerEnv: {
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_TIMEOUT_MS: '3000',
+      WEBHOOK_RATE_PER_SECOND: '10000',
+    },
+  }).start();
+  try {
+    const events = ['call.created', 'call.status_changed', 'call.ended'];
+    await cluster.brokerApi('POST', '/v1/webhooks', { url: hooks.url, eventTypes: events });
+    if (dead)
+      await cluster.brokerApi('POST', '/v1/webhooks', { url: dead.url, eventTypes: events }, 'crm');
+    log(
+      `webhooks: ${probes} deliveries ${withDead ? 'beside a receiver that never answers' : 'alone'}`,
+    );
+    const delays = await ringingDelays(cluster, hooks, probes, 30_000);
+    return {
+      probes,
+      delivered: delays.length,
+      median: percentile(delays, 50),
+      p90: percentile(delays, 90),
+      held: dead?.held ?? 0,
+    };
+  } finally {
+    await cluster.stop();
+    await hooks.close();
+    await dead?.close();
+  }
+}
+
+/**
+ * deadNeighbour alone and beside a dead receiver, `runs` times each, alternating so that the
+ * machine's load falls on both alike; the figures are the median of the runs' medians.
+ */
+export async function isolation({ probes, runs, log }) {
+  const alone = [];
+  const beside = [];
+  for (let run = 0; run < runs; run++) {
+    alone.push(await deadNeighbour({ probes, withDead: false, log }));
+    beside.push(await deadNeighbour({ probes, withDead: true, log }));
+  }
+  const of = (results, key) => summarize(results.map((result) => result[key]));
+  return {
+    probes,
+    runs,
+    alone: { median: of(alone, 'median'), p90: of(alone, 'p90') },
+    beside: {
+      median: of(beside, 'median'),
+      p90: of(beside, 'p90'),
+      delivered: beside.reduce((sum, result) => sum + result.delivered, 0),
+    },
+    ratio: median(beside.map((r) => r.median)) / median(alone.map((r) => r.median)),
+  };
+}
+
 const SECTION_START =
   '<!-- webhooks: rewritten by npm run bench and npm run bench -- --only webhooks -->';
 const SECTION_END = '<!-- /webhooks -->';
@@ -160,6 +255,7 @@ export async function runWebhookBench({ quick, log }) {
     probes: quick ? 20 : 200,
     log,
   });
+  const iso = await isolation({ probes: quick ? 10 : 40, runs: quick ? 1 : 3, log });
   const ms = (value) => `${value.toFixed(0)} ms`;
   const section = [
     SECTION_START,
@@ -172,7 +268,7 @@ export async function runWebhookBench({ quick, log }) {
       `Delay: ${r.probes} calls asked for one after another, from the commit of each \`status.ringing\` (the event's \`at\`) ` +
       'to its arrival at the receiver. Throughput: ' +
       `${r.backlog} deliveries written into the outbox at once (${r.callsPerBacklog} calls, ${r.backlog / r.callsPerBacklog} in seq order each), ` +
-      'drained at WEBHOOK_RATE_PER_SECOND=10000, each signed and POSTed once.',
+      'drained at WEBHOOK_RATE_PER_SECOND=10000 and WEBHOOK_CONCURRENCY_PER_DESTINATION=16, each signed and POSTed once.',
     '',
     '| measure | figure |',
     '|---|---|',
@@ -180,10 +276,20 @@ export async function runWebhookBench({ quick, log }) {
     `| outbox throughput, ${r.backlog} deliveries to one receiver | ${r.perSecond.toFixed(0)} a second${r.drained ? '' : ' (**not all delivered in 120 s**)'} |`,
     `| requests repeated (the same webhook-id twice) | ${r.duplicates} |`,
     '',
+    "Isolation: another integration's webhook that never answers (its attempts hang until " +
+      'WEBHOOK_TIMEOUT_MS=3000), owed a row by every call change too. Healthy deliveries measured as above ' +
+      `(${iso.probes} calls one after another, WEBHOOK_RATE_PER_SECOND=10000), alone and beside it, ` +
+      `${iso.runs} runs each alternating: the median of the runs' medians (their spread); target: within 1.2 x.`,
+    '',
+    '| measure | alone | beside a dead receiver | ratio | target |',
+    '|---|---|---|---|---|',
+    `| call change to healthy webhook, median | ${fmt(iso.alone.median, 0, ' ms')} | ${fmt(iso.beside.median, 0, ' ms')} | ${iso.ratio.toFixed(2)} x | ≤ 1.2 x: ${iso.ratio <= 1.2 ? 'met' : '**missed**'} |`,
+    `| call change to healthy webhook, p90 | ${fmt(iso.alone.p90, 0, ' ms')} | ${fmt(iso.beside.p90, 0, ' ms')} (${iso.beside.delivered} of ${iso.probes * iso.runs} delivered) | | |`,
+    '',
     SECTION_END,
   ].join('\n');
   process.stdout.write(`${section}\n`);
-  if (quick) return r;
+  if (quick) return { ...r, isolation: iso };
   const path = 'docs/benchmarks.md';
   const previous = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const next = previous.includes(SECTION_START)
@@ -197,10 +303,16 @@ export async function runWebhookBench({ quick, log }) {
     ['node_modules/prettier/bin/prettier.cjs', '--write', '--log-level', 'warn', path],
     { stdio: 'inherit' },
   );
-  return r;
+  return { ...r, isolation: iso };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--isolation')) {
+  // The isolation figures alone: `node bench/webhook-scenarios.mjs --isolation [--quick]`.
+  const log = (line) => process.stderr.write(`${line}\n`);
+  const quick = process.argv.includes('--quick');
+  const result = await isolation({ probes: quick ? 10 : 40, runs: quick ? 1 : 3, log });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   await runWebhookBench({
     quick: process.argv.includes('--quick'),
     log: (line) => process.stderr.write(`${line}\n`),

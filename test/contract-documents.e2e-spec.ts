@@ -71,6 +71,8 @@ describe('the OpenAPI document describes every real answer', () => {
         // Webhooks to a closed local port fail at once and for good, so a delivery can be retried.
         WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:9,${receiver.allowListEntry}`,
         WEBHOOK_MAX_ATTEMPTS: '1',
+        // Two webhooks, then 409 webhook_limit_reached; past ten tries a minute, 429.
+        WEBHOOK_MAX_PER_INTEGRATION: '2',
         OUTBOX_POLL_INTERVAL_MS: '50',
       },
     }).start();
@@ -380,6 +382,14 @@ describe('the OpenAPI document describes every real answer', () => {
       body: { ...body, url: `${receiver.url}/hooks` },
     });
     receiver.trust(good.body.secret);
+    expect((await api('POST', hooks, hooks, { as: 'erp', body })).status).toBe(409);
+    const page = await api('GET', hooks, `${hooks}?limit=1`, { as: 'erp' });
+    expect(page.body.nextCursor).toEqual(expect.any(String));
+    expect((await api('GET', hooks, `${hooks}?limit=0`, { as: 'erp' })).status).toBe(400);
+    let limited: ApiAnswer | undefined;
+    for (let attempt = 0; attempt < 25 && limited?.status !== 429; attempt++)
+      limited = await api('POST', hooks, hooks, { as: 'erp', body });
+    expect(limited?.status).toBe(429);
     const { body: call } = await sut.api('POST', '/v1/calls', { as: 'erp', body: ask });
     const list = '/v1/deliveries';
     const delivered = await waitFor(

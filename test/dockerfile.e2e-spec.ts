@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,16 +7,9 @@ import { jest } from '@jest/globals';
 import { waitFor } from './support/broker-harness.js';
 import { BrokerProcess, REPO } from './support/broker-process.js';
 import { DockerfileRunner, parseDockerfile } from './support/dockerfile-runner.js';
+import { freePort } from './support/free-port.js';
 
 const packageJson = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * better-sqlite3 installs a prebuilt binary when one is offered, and compiles SQLite (minutes

@@ -151,6 +151,9 @@ export const ROUTING_ERROR_CODE = {
   ownRequest: 'own_request',
 } as const;
 
+/** The code of a 409 for an integration that already holds its most webhooks (WebhookLimitError). */
+export const WEBHOOK_ERROR_CODE = { limitReached: 'webhook_limit_reached' } as const;
+
 /**
  * Every code an answer may carry: each status's own and every named one above. It is the Error
  * schema's `code` enum (src/openapi/contract-schemas.ts), so a new named code goes in here too;
@@ -162,5 +165,6 @@ export const ERROR_CODES: readonly string[] = [
     ...Object.values(XASSIST_ERROR_CODE),
     ...Object.values(SERVICE_ERROR_CODE),
     ...Object.values(ROUTING_ERROR_CODE),
+    ...Object.values(WEBHOOK_ERROR_CODE),
   ]),
 ];

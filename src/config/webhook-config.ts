@@ -27,6 +27,16 @@ export interface WebhookConfig {
   leaseMs: number;
   /** Rows claimed at once. */
   batchSize: number;
+  /** Webhooks one integration may hold (active or disabled): each call change owes each one a row. */
+  maxPerIntegration: number;
+  /** POST /v1/webhooks per integration per minute (refused ones count too). */
+  createsPerMinute: number;
+  /** Attempts in flight to one destination at once, so a slow one cannot take every slot. */
+  concurrencyPerDestination: number;
+  /** Failed attempts in a row after which a destination's circuit opens (no attempts for a while). */
+  circuitFailures: number;
+  /** How long an open circuit waits before one trial attempt; doubles while trials fail, up to 16 x. */
+  circuitOpenMs: number;
 }
 
 const NAME_OR_IPV4 = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
@@ -78,6 +88,11 @@ export function webhookConfig(env: Env): { webhooks: WebhookConfig } {
       pollIntervalMs: integer(env, 'OUTBOX_POLL_INTERVAL_MS', 1_000, 1, 3_600_000),
       leaseMs: integer(env, 'OUTBOX_LEASE_MS', 60_000, 1_000, 3_600_000),
       batchSize: integer(env, 'OUTBOX_BATCH_SIZE', 100, 1, 10_000),
+      maxPerIntegration: integer(env, 'WEBHOOK_MAX_PER_INTEGRATION', 25, 1, 100_000),
+      createsPerMinute: integer(env, 'WEBHOOK_CREATES_PER_MINUTE', 10, 1, 1_000_000),
+      concurrencyPerDestination: integer(env, 'WEBHOOK_CONCURRENCY_PER_DESTINATION', 4, 1, 100),
+      circuitFailures: integer(env, 'WEBHOOK_CIRCUIT_FAILURES', 5, 1, 1_000),
+      circuitOpenMs: integer(env, 'WEBHOOK_CIRCUIT_OPEN_MS', 30_000, 1, 3_600_000),
     },
   };
 }

@@ -9,7 +9,7 @@ const ERROR_MEANING: Record<number, string> = {
   401: 'No token, a bad signature, an expired token, or a subject not in the directory',
   403: "The caller's role may not do this (a technician asking a call for somebody else, a non-expert setting presence)",
   404: 'No such call, or one the caller may not see',
-  409: 'The call is past the point where this is possible',
+  409: 'The call is past the point where this is possible; on POST /v1/webhooks: the integration holds its most webhooks (webhook_limit_reached)',
   413: 'The body is larger than 64 KiB',
   415: 'The body is not UTF-8 JSON',
   422: 'Well-formed but unacceptable: an unknown person, a wrong role, an Idempotency-Key reused with another body',

@@ -82,8 +82,11 @@ export const WEBHOOK_SCHEMAS = {
   CreatedWebhook,
   WebhookList: {
     type: 'object',
-    required: ['webhooks'],
-    properties: { webhooks: { type: 'array', items: ref('Webhook') } },
+    required: ['webhooks', 'nextCursor'],
+    properties: {
+      webhooks: { type: 'array', items: ref('Webhook') },
+      nextCursor: orNull(text('Pass as cursor for the next page; null on the last page.')),
+    },
   },
   Delivery,
   DeliveryList: {

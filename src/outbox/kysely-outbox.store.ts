@@ -1,5 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import {
+  PostgresAdapter,
+  sql,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  type Transaction,
+} from 'kysely';
 import { SecretBox, SecretBoxError } from '../common/secret-box.js';
 import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
@@ -40,6 +47,38 @@ function fromRow(row: Selectable<OutboxTable>, box: SecretBox): Delivery {
   };
 }
 
+/** 17 columns a row: 8,500 bound values a statement, far below both databases' bounds. */
+export const ROWS_PER_INSERT = 500;
+
+/** `payload`: as stored (a chat page's sealed, see OutboxStore.stored). */
+function toRow(message: OutboxMessage, payload: string, now: string): Insertable<OutboxTable> {
+  return {
+    id: message.id,
+    destination_kind: message.destinationKind,
+    destination_id: message.destinationId,
+    owner_id: message.ownerId,
+    call_id: message.callId,
+    seq: message.seq,
+    position: message.position,
+    event_type: message.eventType,
+    payload,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: now,
+    lease_until: null,
+    claim_token: null,
+    last_error: null,
+    created_at: now,
+    delivered_at: null,
+  };
+}
+
+/** How a claim spreads over destinations (see OutboxStore.claim). */
+export interface ClaimSpread {
+  perDestination: number;
+  skip: readonly string[];
+}
+
 export interface DeliveryQuery {
   status: DeliveryStatus | null;
   /** Null: every owner's (a supervisor). */
@@ -61,37 +100,26 @@ export class OutboxStore {
     this.concurrentClaims = db.getExecutor().adapter instanceof PostgresAdapter;
   }
 
-  /** Inside the call change's transaction. */
+  /**
+   * Inside the call change's transaction, in statements of ROWS_PER_INSERT rows: one INSERT of
+   * every row fails past SQLite's 32,766 bound variables and wraps PostgreSQL's 65,535, and a
+   * call change must commit whatever the number of destinations.
+   */
   async add(
     trx: Transaction<BrokerDatabase>,
     messages: OutboxMessage[],
     now: string,
   ): Promise<void> {
-    if (messages.length === 0) return;
-    await trx
-      .insertInto('outbox')
-      .values(
-        messages.map((message) => ({
-          id: message.id,
-          destination_kind: message.destinationKind,
-          destination_id: message.destinationId,
-          owner_id: message.ownerId,
-          call_id: message.callId,
-          seq: message.seq,
-          position: message.position,
-          event_type: message.eventType,
-          payload: this.stored(message),
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: now,
-          lease_until: null,
-          claim_token: null,
-          last_error: null,
-          created_at: now,
-          delivered_at: null,
-        })),
-      )
-      .execute();
+    for (let start = 0; start < messages.length; start += ROWS_PER_INSERT) {
+      await trx
+        .insertInto('outbox')
+        .values(
+          messages
+            .slice(start, start + ROWS_PER_INSERT)
+            .map((message) => toRow(message, this.stored(message), now)),
+        )
+        .execute();
+    }
   }
 
   private stored(message: OutboxMessage): string {
@@ -100,13 +128,21 @@ export class OutboxStore {
   }
 
   /**
-   * Leases up to `limit` due rows to `token`. Only a row with no earlier pending row of the same
-   * call for the same destination is due, so seq N+1 never overtakes N (delivered or dead).
+   * Leases up to `limit` due rows to `token`, at most `spread.perDestination` of any one
+   * destination and none of `spread.skip` (destinations this instance already keeps busy), so
+   * one destination's backlog cannot fill a claim. Only a row with no earlier pending row of the
+   * same call for the same destination is due, so seq N+1 never overtakes N (delivered or dead).
    */
-  async claim(now: string, leaseUntil: string, limit: number, token: string): Promise<Delivery[]> {
-    let due = this.db
+  async claim(
+    now: string,
+    leaseUntil: string,
+    limit: number,
+    token: string,
+    spread: ClaimSpread,
+  ): Promise<Delivery[]> {
+    let candidates = this.db
       .selectFrom('outbox as o')
-      .select('o.id')
+      .select(['o.id', 'o.destination_id', 'o.next_attempt_at'])
       .where('o.status', '=', 'pending')
       .where('o.next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', now)]))
@@ -131,8 +167,27 @@ export class OutboxStore {
         ),
       )
       .orderBy('o.next_attempt_at')
+      .limit(limit * spread.perDestination);
+    if (spread.skip.length > 0)
+      candidates = candidates.where('o.destination_id', 'not in', [...spread.skip]);
+    // PostgreSQL: rows another instance is claiming are skipped, not waited for (the lock is
+    // taken on the candidates: a window function cannot be locked).
+    if (this.concurrentClaims) candidates = candidates.forUpdate().skipLocked();
+    const ranked = this.db
+      .selectFrom(candidates.as('c'))
+      .select([
+        'c.id',
+        'c.next_attempt_at',
+        sql<number>`row_number() over (partition by c.destination_id order by c.next_attempt_at, c.id)`.as(
+          'rank',
+        ),
+      ]);
+    const due = this.db
+      .selectFrom(ranked.as('r'))
+      .select('r.id')
+      .where('r.rank', '<=', spread.perDestination)
+      .orderBy('r.next_attempt_at')
       .limit(limit);
-    if (this.concurrentClaims) due = due.forUpdate().skipLocked();
     // One statement: on SQLite (one writer) the guard in the subquery is the whole claim.
     const rows = await this.db
       .updateTable('outbox')
@@ -143,6 +198,21 @@ export class OutboxStore {
     return rows
       .map((row) => fromRow(row, this.box))
       .sort((a, b) => a.seq - b.seq || a.position - b.position);
+  }
+
+  /**
+   * A destination's circuit opened: its pending rows no instance holds wait until `until`
+   * (when one trial may go), so no instance claims them meanwhile.
+   */
+  async defer(destinationId: string, until: string, now: string): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: until })
+      .where('destination_id', '=', destinationId)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<', until)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .execute();
   }
 
   /** Records an attempt's outcome, only while the claim is still this one's. */

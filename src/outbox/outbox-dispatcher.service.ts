@@ -14,10 +14,15 @@ import { ROOT_LOGGER } from '../logging/logger.js';
 import { OutboxStore } from './kysely-outbox.store.js';
 import { OutboxMetrics } from './outbox-metrics.js';
 import type { AttemptOutcome, Delivery } from './outbox.model.js';
+import { DestinationCircuits } from './destination-circuits.js';
+import { DestinationSlots } from './destination-slots.js';
 import { DestinationPacer, retryDelayMs } from './retry-schedule.js';
 
-/** Attempts in flight at once, all destinations together. */
-const IN_FLIGHT = 16;
+/** Attempts in flight at once (and claimed rows waiting for their destination), all destinations together. */
+const IN_FLIGHT = 32;
+
+/** Open circuits a claim names; rows of any others are claimed and given back until their trial. */
+const OPEN_SKIPPED = 100;
 
 /** Delivers one kind of destination's rows; never throws for what the destination did. */
 export interface OutboxSender {
@@ -39,13 +44,21 @@ export interface OutboxSender {
  * Delivers the outbox at least once: claims due rows under a lease, sends each destination's in
  * seq order at its rate, and records every outcome on the row (retry with backoff, dead letter
  * after the last attempt). Timers run on the injected Clock; a committed call change wakes it.
+ *
+ * Destinations are kept apart: each has at most WEBHOOK_CONCURRENCY_PER_DESTINATION attempts in
+ * flight and a circuit (DestinationCircuits), and claims go on while attempts are under way (a
+ * freed slot claims again), so a receiver that never answers holds only its own slots.
  */
 @Injectable()
 export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly senders = new Map<string, OutboxSender>();
   private readonly settings: WebhookConfig;
   private readonly pacer: DestinationPacer;
+  private readonly circuits: DestinationCircuits;
   private readonly pauses = new Set<() => void>();
+  private readonly slots = new DestinationSlots();
+  /** Attempts (and releases) under way: stop() waits for them. */
+  private readonly attempts = new Set<Promise<void>>();
   private timer?: TimerHandle;
   private round?: Promise<void>;
   private again = false;
@@ -62,6 +75,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   ) {
     this.settings = config.webhooks;
     this.pacer = new DestinationPacer(this.settings.ratePerSecond);
+    this.circuits = new DestinationCircuits(
+      this.settings.circuitFailures,
+      this.settings.circuitOpenMs,
+    );
   }
 
   registerSender(kind: string, sender: OutboxSender): void {
@@ -90,9 +107,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     this.clock.clearTimeout(this.timer);
     for (const resume of this.pauses) resume();
     await this.round;
+    for (const { row, token } of this.slots.takeWaiting())
+      this.track(this.store.release(row.id, token, row.nextAttemptAt));
+    while (this.attempts.size > 0) await Promise.all(this.attempts);
   }
 
-  /** Something was committed: look now rather than at the next poll. */
+  /** Something was committed or a slot freed: look now rather than at the next poll. */
   wake(): void {
     if (this.stopped) return;
     if (this.round) {
@@ -110,7 +130,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private startRound(): void {
     this.timer = undefined;
     this.again = false;
-    this.round = this.claimAndDeliver()
+    this.round = this.claimMore()
       .catch((error: unknown) => {
         this.logger.error({ err: error }, 'outbox round failed; trying again at the next poll');
         return 0;
@@ -122,28 +142,74 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       });
   }
 
-  private async claimAndDeliver(): Promise<number> {
+  /** Claims for the free slots, leaving out destinations that already have all theirs. */
+  private async claimMore(): Promise<number> {
+    const free = IN_FLIGHT - this.attempts.size - this.slots.waitingCount;
+    if (free <= 0) return 0;
     const now = this.clock.now();
     const token = randomUUID();
     const rows = await this.store.claim(
       new Date(now).toISOString(),
       new Date(now + this.settings.leaseMs).toISOString(),
-      this.settings.batchSize,
+      Math.min(this.settings.batchSize, free),
       token,
+      { perDestination: this.settings.concurrencyPerDestination, skip: this.busy(now) },
     );
     // A claim holds at most one row per call and destination (see OutboxStore.claim), so the
     // rows may go side by side; the pacer still spaces each destination's.
-    let next = 0;
-    const worker = async () => {
-      while (next < rows.length) await this.attemptUnlessStopped(rows[next++], token);
-    };
-    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, rows.length) }, worker));
+    for (const row of rows) this.slots.add({ row, token });
+    for (const destinationId of new Set(rows.map((row) => row.destinationId)))
+      this.startWaiting(destinationId);
     return rows.length;
   }
 
-  private async attemptUnlessStopped(row: Delivery, token: string): Promise<void> {
-    if (this.stopped) await this.store.release(row.id, token, row.nextAttemptAt);
-    else await this.attempt(row, token);
+  /**
+   * Destinations a claim leaves out: those with as many rows running or waiting as they may have
+   * in flight, and (up to OPEN_SKIPPED) those whose circuit is open, so that rows a new call
+   * change owes them are not claimed only to be given back.
+   */
+  private busy(now: number): string[] {
+    const full = this.slots.full((id) => this.allowance(id, now));
+    return [...new Set([...full, ...this.circuits.open(now, OPEN_SKIPPED)])];
+  }
+
+  private allowance(destinationId: string, now: number): number {
+    return this.circuits.allowance(destinationId, now, this.settings.concurrencyPerDestination);
+  }
+
+  /** Starts a destination's waiting rows up to its allowance; an open circuit gives them back. */
+  private startWaiting(destinationId: string): void {
+    const now = this.clock.now();
+    const openUntil = this.circuits.openUntil(destinationId, now);
+    if (this.stopped || openUntil !== undefined) {
+      const at = openUntil === undefined ? undefined : new Date(openUntil).toISOString();
+      for (const { row, token } of this.slots.takeWaiting(destinationId))
+        this.track(this.store.release(row.id, token, at ?? row.nextAttemptAt));
+      return;
+    }
+    for (const { row, token } of this.slots.startable(
+      destinationId,
+      this.allowance(destinationId, now),
+    )) {
+      this.track(
+        this.attempt(row, token).finally(() => {
+          this.slots.finished(destinationId);
+          this.startWaiting(destinationId);
+          this.wake();
+        }),
+      );
+    }
+  }
+
+  /** Keeps a promise for stop() to wait for; its failure is logged, never thrown. */
+  private track(work: Promise<unknown>): void {
+    const tracked: Promise<void> = work
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'outbox attempt failed; the lease will lapse');
+      })
+      .finally(() => this.attempts.delete(tracked));
+    this.attempts.add(tracked);
   }
 
   private async attempt(row: Delivery, token: string): Promise<void> {
@@ -156,6 +222,35 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     } catch (error) {
       outcome = { status: 'retry', afterMs: 0, reason: (error as Error).message };
     }
+    await this.record(row, token, outcome, sender);
+    await this.updateCircuit(row.destinationId, outcome);
+  }
+
+  /**
+   * No answer, refused, or an error status without Retry-After counts against the destination's
+   * circuit; any other outcome is an answer and closes it. When this failure opens the circuit,
+   * the destination's pending rows wait until its trial, on every instance.
+   */
+  private async updateCircuit(destinationId: string, outcome: AttemptOutcome): Promise<void> {
+    if (outcome.status !== 'retry' || outcome.afterMs > 0) {
+      this.circuits.succeeded(destinationId);
+      return;
+    }
+    const now = this.clock.now();
+    const openUntil = this.circuits.failed(destinationId, now);
+    if (openUntil === undefined) return;
+    const until = new Date(openUntil).toISOString();
+    this.logger.warn({ destinationId, until }, 'outbox destination keeps failing: circuit open');
+    await this.store.defer(destinationId, until, new Date(now).toISOString());
+  }
+
+  /** Writes the attempt's outcome on the row. */
+  private async record(
+    row: Delivery,
+    token: string,
+    outcome: AttemptOutcome,
+    sender: OutboxSender | undefined,
+  ): Promise<void> {
     const attempts = row.attempts + 1;
     const now = this.clock.now();
     if (outcome.status === 'sent') {

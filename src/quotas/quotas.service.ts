@@ -82,6 +82,11 @@ export class QuotasService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** Before a webhook is created: the integration's creations per minute (refused ones count too). */
+  async admitWebhookCreate(caller: Person, perMinute: number): Promise<void> {
+    await this.admitRate(caller, 'webhook-creates', MINUTE_MS, perMinute, 'webhook creations');
+  }
+
   /** One socket message (call.subscribe, ...) from the person, all their sockets together. */
   async admitMessage(person: Person): Promise<void> {
     await this.admitRate(

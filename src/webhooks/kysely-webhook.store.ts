@@ -4,6 +4,7 @@ import { ConflictError } from '../common/broker-error.js';
 import { SecretBox } from '../common/secret-box.js';
 import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
+import { lockPerson } from '../quotas/person-lock.js';
 import type { WebhookEventType } from './webhook-events.js';
 import type { WebhooksTable } from './webhook.schema.js';
 
@@ -38,6 +39,9 @@ function fromRow(row: Selectable<WebhooksTable>, box: SecretBox): Webhook {
   };
 }
 
+/** Rolls an over-cap insert back. */
+class OverCap extends Error {}
+
 /**
  * The subscriptions; deleted ones stay as rows (their deliveries name them) but are never found,
  * and keep no secret. Signing secrets are stored sealed with DATA_ENCRYPTION_KEYS.
@@ -49,12 +53,13 @@ export class WebhookStore {
     private readonly box: SecretBox,
   ) {}
 
-  async create(webhook: Webhook): Promise<void> {
+  /** In `db`, a transaction when the insert must be counted before it commits (the cap). */
+  async create(webhook: Webhook, db: Kysely<BrokerDatabase> = this.db): Promise<void> {
     if (!this.box.canSeal)
       throw new ConflictError(
         'webhooks are off on this broker: DATA_ENCRYPTION_KEYS is not set, and signing secrets are only stored encrypted',
       );
-    await this.db
+    await db
       .insertInto('webhooks')
       .values({
         id: webhook.id,
@@ -71,6 +76,25 @@ export class WebhookStore {
       .execute();
   }
 
+  /**
+   * Creates the webhook unless its owner then holds more than `cap`; false when refused. Written
+   * before it is counted, under a per-owner lock (see lockPerson), so of parallel creates on any
+   * instance at most the cap succeed; an over-cap row is rolled back.
+   */
+  async createUnlessAtCap(webhook: Webhook, cap: number): Promise<boolean> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await lockPerson(trx, 'webhooks', webhook.ownerId);
+        await this.create(webhook, trx);
+        if ((await this.countOf(webhook.ownerId, trx)) > cap) throw new OverCap();
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof OverCap) return false;
+      throw error;
+    }
+  }
+
   async find(id: string): Promise<Webhook | undefined> {
     const row = await this.db
       .selectFrom('webhooks')
@@ -81,16 +105,38 @@ export class WebhookStore {
     return row ? fromRow(row, this.box) : undefined;
   }
 
-  async listOf(ownerId: string): Promise<Webhook[]> {
-    const rows = await this.db
+  /** One page of the owner's webhooks, oldest first, after the (createdAt, id) of `after`. */
+  async listOf(
+    ownerId: string,
+    limit: number,
+    after: { createdAt: string; id: string } | null,
+  ): Promise<Webhook[]> {
+    let select = this.db
       .selectFrom('webhooks')
       .selectAll()
       .where('owner_id', '=', ownerId)
-      .where('deleted_at', 'is', null)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+      .where('deleted_at', 'is', null);
+    if (after) {
+      select = select.where((eb) =>
+        eb.or([
+          eb('created_at', '>', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    }
+    const rows = await select.orderBy('created_at').orderBy('id').limit(limit).execute();
     return rows.map((row) => fromRow(row, this.box));
+  }
+
+  /** The owner's webhooks that count against the cap (active or disabled, not deleted). */
+  async countOf(ownerId: string, trx: Transaction<BrokerDatabase>): Promise<number> {
+    const row = await trx
+      .selectFrom('webhooks')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('owner_id', '=', ownerId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /** Active subscriptions, read inside the call change's transaction. */

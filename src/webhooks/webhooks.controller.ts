@@ -1,9 +1,14 @@
-import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPerson } from '../auth/auth.guard.js';
 import type { Person } from '../directory/person.js';
 import { ApiErrors, ApiJson } from '../openapi/api-responses.js';
-import { CreateWebhookDto, OutboxIdParam } from './dto/webhook.dto.js';
+import {
+  CreateWebhookDto,
+  ListWebhooksQuery,
+  OutboxIdParam,
+  WEBHOOK_PAGE,
+} from './dto/webhook.dto.js';
 import { toWebhookView, WebhooksService, type WebhookView } from './webhooks.service.js';
 
 @ApiTags('webhooks')
@@ -18,10 +23,12 @@ export class WebhooksController {
     summary: 'Subscribe to call events (integrations only); the answer shows the secret once',
     description:
       'Deliveries are signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). ' +
-      'The URL must be https and resolve to public addresses only; 400 otherwise, 422 for a private or unresolvable host.',
+      'The URL must be https and resolve to public addresses only; 400 otherwise, 422 for a private or unresolvable host. ' +
+      '409 (webhook_limit_reached) when the integration already holds WEBHOOK_MAX_PER_INTEGRATION webhooks; ' +
+      '429 past WEBHOOK_CREATES_PER_MINUTE tries a minute.',
   })
   @ApiJson(201, 'CreatedWebhook', 'The subscription with its whsec_ secret (shown only here)')
-  @ApiErrors(400, 403, 422)
+  @ApiErrors(400, 403, 409, 422, 429)
   async create(
     @CurrentPerson() caller: Person,
     @Body() body: CreateWebhookDto,
@@ -32,10 +39,15 @@ export class WebhooksController {
 
   @Get()
   @ApiOperation({ summary: "The caller's webhooks, without their secrets (integrations only)" })
-  @ApiJson(200, 'WebhookList', 'Oldest first')
-  @ApiErrors(403)
-  async list(@CurrentPerson() caller: Person): Promise<{ webhooks: WebhookView[] }> {
-    return { webhooks: (await this.webhooks.list(caller)).map(toWebhookView) };
+  @ApiJson(200, 'WebhookList', 'One page, oldest first')
+  @ApiErrors(400, 403)
+  async list(
+    @CurrentPerson() caller: Person,
+    @Query() query: ListWebhooksQuery,
+  ): Promise<{ webhooks: WebhookView[]; nextCursor: string | null }> {
+    const limit = query.limit === undefined ? WEBHOOK_PAGE.default : Number(query.limit);
+    const page = await this.webhooks.list(caller, limit, query.cursor);
+    return { webhooks: page.webhooks.map(toWebhookView), nextCursor: page.nextCursor };
   }
 
   @Get(':id')

@@ -5,6 +5,7 @@ import { CallCommitHooks } from '../calls/call-commit-hooks.js';
 import { CallsModule } from '../calls/calls.module.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
+import { QuotasModule } from '../quotas/quotas.module.js';
 import { WebhookStore } from './kysely-webhook.store.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhooksController } from './webhooks.controller.js';
@@ -12,7 +13,7 @@ import { WebhooksService } from './webhooks.service.js';
 
 /** Signed webhooks for integrations (Standard Webhooks), delivered through the outbox. */
 @Module({
-  imports: [CallsModule, OutboxModule],
+  imports: [CallsModule, OutboxModule, QuotasModule],
   controllers: [WebhooksController],
   providers: [WebhookStore, WebhooksService, WebhookSender],
 })

@@ -5,16 +5,20 @@ import type { CallCommitKind } from '../calls/call-commit-hooks.js';
 import type { CallUpdate } from '../calls/call.model.js';
 import { ForbiddenError, NotFoundError } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
+import { decodePageCursor, encodePageCursor } from '../common/page-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { WebhookConfig } from '../config/webhook-config.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { hasRole } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
-import type { CreateWebhookDto } from './dto/webhook.dto.js';
+import { QuotasService } from '../quotas/quotas.service.js';
+import { WEBHOOK_ID, type CreateWebhookDto } from './dto/webhook.dto.js';
 import { WebhookStore, type Webhook } from './kysely-webhook.store.js';
 import { assertWebhookUrl } from './webhook-address.js';
 import { webhookEventsOf } from './webhook-events.js';
+import { WebhookLimitError } from './webhook.errors.js';
 import { newWebhookSecret } from './webhook-signature.js';
 
 /** A subscription as its owner sees it: never the secret, which only the creation answer shows. */
@@ -32,23 +36,33 @@ export function toWebhookView(webhook: Webhook): WebhookView {
   };
 }
 
+export interface WebhookPage {
+  webhooks: Webhook[];
+  nextCursor: string | null;
+}
+
+const isWebhookId = (id: unknown) => typeof id === 'string' && WEBHOOK_ID.test(id);
+
 /** Integrations' webhook subscriptions, and the outbox rows a call change owes them. */
 @Injectable()
 export class WebhooksService {
-  private readonly allowedHosts: readonly string[];
+  private readonly settings: WebhookConfig;
 
   constructor(
     private readonly store: WebhookStore,
     private readonly outbox: OutboxStore,
+    private readonly quotas: QuotasService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.allowedHosts = config.webhooks.allowedHosts;
+    this.settings = config.webhooks;
   }
 
+  /** At most WEBHOOK_CREATES_PER_MINUTE tries a minute and WEBHOOK_MAX_PER_INTEGRATION held. */
   async create(caller: Person, dto: CreateWebhookDto): Promise<Webhook> {
     assertIntegration(caller);
-    const url = await assertWebhookUrl(dto.url, this.allowedHosts);
+    await this.quotas.admitWebhookCreate(caller, this.settings.createsPerMinute);
+    const url = await assertWebhookUrl(dto.url, this.settings.allowedHosts);
     const webhook: Webhook = {
       id: randomUUID(),
       ownerId: caller.id,
@@ -60,13 +74,22 @@ export class WebhooksService {
       disabledReason: null,
       createdAt: this.clock.isoNow(),
     };
-    await this.store.create(webhook);
+    const cap = this.settings.maxPerIntegration;
+    if (!(await this.store.createUnlessAtCap(webhook, cap)))
+      throw new WebhookLimitError(caller.id, cap);
     return webhook;
   }
 
-  async list(caller: Person): Promise<Webhook[]> {
+  /** One page, oldest first; `nextCursor` null on the last. */
+  async list(caller: Person, limit: number, cursor?: string): Promise<WebhookPage> {
     assertIntegration(caller);
-    return this.store.listOf(caller.id);
+    const after = cursor ? decodePageCursor(cursor, isWebhookId) : null;
+    const webhooks = await this.store.listOf(caller.id, limit, after);
+    const last = webhooks.at(-1);
+    return {
+      webhooks,
+      nextCursor: webhooks.length === limit && last ? encodePageCursor(last) : null,
+    };
   }
 
   async get(caller: Person, id: string): Promise<Webhook> {

@@ -53,10 +53,13 @@ export class CreateWebhookDto {
   description?: string;
 }
 
+/** The ids the broker gives webhooks and deliveries. */
+export const WEBHOOK_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** The `:id` of /v1/webhooks/:id and /v1/deliveries/:id, checked before it reaches the database. */
 export class OutboxIdParam {
   @ApiProperty({ description: 'The id the broker gave it' })
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+  @Matches(WEBHOOK_ID, {
     message: 'id must be 1 to 64 letters, digits, "_" or "-"',
   })
   id!: string;
@@ -79,4 +82,23 @@ export class ListDeliveriesQuery {
   @IsOptional()
   @IsWholeNumberText(1, DELIVERY_PAGE.max)
   limit?: string;
+}
+
+export const WEBHOOK_PAGE = { default: 25, max: 100 } as const;
+
+export class ListWebhooksQuery {
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: WEBHOOK_PAGE.max,
+    default: WEBHOOK_PAGE.default,
+    type: Number,
+  })
+  @IsOptional()
+  @IsWholeNumberText(1, WEBHOOK_PAGE.max)
+  limit?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,512}$/, { message: 'cursor is not one this server handed out' })
+  cursor?: string;
 }

@@ -127,6 +127,12 @@ export function logServerSide(
 ): void {
   if (status < 500) return;
   const storage = storageFailureOf(error);
+  if (storage === 'unreachable' || storage === 'timeout') {
+    // Every request answers 503 while the database is away: the pool logs the outage once when it
+    // begins and once when it ends (src/database/healing-pool.ts), not once per request.
+    logger.debug({ err: error, storage, ...context }, `${what} failed: the database is away`);
+    return;
+  }
   if (storage) {
     // The database's own error (SQLITE_FULL, 53100...), not a rollback that failed after it.
     logger.error(

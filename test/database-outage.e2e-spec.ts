@@ -1,0 +1,147 @@
+import { jest } from '@jest/globals';
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
+import { describeIf, requirePostgres } from './support/environment.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+
+const BODY = { expertIds: ['erika'], title: 'Pump 7 vibration' };
+const BLACKHOLE_MS = 20_000;
+
+const postgres = await requirePostgres('the database heals');
+
+interface Answer {
+  what: string;
+  status: number;
+  body: any;
+}
+
+/**
+ * The broker on PostgreSQL through a proxy the test controls (issue 18, item 2). Before: after a
+ * blackhole /readyz, REST and sockets hung until a restart, and a refused connection answered
+ * 500 internal_error.
+ */
+describeIf(postgres)('the database heals (issue 18, item 2)', () => {
+  jest.setTimeout(180_000);
+  let proxy: TcpProxy;
+  let sut: BrokerHarness;
+  let callId: string;
+
+  beforeEach(async () => {
+    sut = await new BrokerHarness({
+      database: async () => {
+        const database = await postgres!.createDatabase();
+        const { hostname, port } = new URL(database.url);
+        proxy = await new TcpProxy({ host: hostname, port: Number(port || 5432) }).listen();
+        return {
+          url: proxy.through(database.url),
+          drop: async () => {
+            await proxy.close();
+            await database.drop();
+          },
+        };
+      },
+    }).start();
+    const created = await sut.api('POST', '/v1/calls', { as: 'tom', body: BODY });
+    expect(created.status).toBe(201);
+    callId = created.body.id;
+    expect((await sut.api('GET', '/readyz')).status).toBe(200);
+  });
+  afterEach(() => sut.stop());
+
+  /** One request; no answer within the broker's own request timeout counts as a hang. */
+  async function ask(what: string, method: string, path: string, as?: string): Promise<Answer> {
+    const timeoutMs = sut.config.http.requestTimeoutMs;
+    const body = method === 'POST' ? BODY : undefined;
+    try {
+      const answer = await sut.api(method, path, { as, body, timeoutMs });
+      return { what, status: answer.status, body: answer.body };
+    } catch (error) {
+      return { what, status: 0, body: `no answer within ${timeoutMs} ms (${String(error)})` };
+    }
+  }
+
+  /** /readyz, a create and a read of a stored call, at once. */
+  function round(): Promise<Answer[]> {
+    return Promise.all([
+      ask('readyz', 'GET', '/readyz'),
+      ask('create', 'POST', '/v1/calls', 'tom'),
+      ask('read', 'GET', `/v1/calls/${callId}`, 'tom'),
+    ]);
+  }
+
+  function expectRefusedAsStorage(answers: Answer[], storage: string[]): void {
+    for (const answer of answers) {
+      const shown = JSON.stringify(answer);
+      expect([shown, answer.status]).toEqual([shown, 503]);
+      if (answer.what === 'readyz') {
+        expect(answer.body.error.database.status).toBe('down');
+        continue;
+      }
+      expect(answer.body).toMatchObject({ code: 'storage_unavailable' });
+      expect(storage).toContain(answer.body.storage);
+    }
+  }
+
+  /** Waits (no restart) until a create, a read and /readyz all work; the figure goes to stderr. */
+  async function expectServingAgain(after: string): Promise<void> {
+    const restoredAt = Date.now();
+    const last = await waitFor(
+      round,
+      (answers) => answers.every((a) => a.status === (a.what === 'create' ? 201 : 200)),
+      sut.config.http.requestTimeoutMs,
+    );
+    expect(last.map((a) => [a.what, a.status])).toEqual([
+      ['readyz', 200],
+      ['create', 201],
+      ['read', 200],
+    ]);
+    const seconds = ((Date.now() - restoredAt) / 1000).toFixed(2);
+    process.stderr.write(`the broker served again ${seconds} s after ${after}\n`);
+  }
+
+  function errorLines(pattern: RegExp): string[] {
+    return sut.log.lines.filter((line) => pattern.test(line) && /"level":50/.test(line));
+  }
+
+  it('a 20 s blackhole answers 503 storage_unavailable and /readyz 503 within its deadline, then serves again without a restart', async () => {
+    await proxy.blackhole();
+    const until = Date.now() + BLACKHOLE_MS;
+    const during: Answer[] = [];
+    while (Date.now() < until) during.push(...(await round()));
+    await proxy.forward();
+
+    expectRefusedAsStorage(during, ['unreachable', 'timeout']);
+    // The first check waits on a connection that will not answer: the probe's deadline answers.
+    const readies = during.filter((a) => a.what === 'readyz');
+    expect(readies[0].body.error.database.message).toMatch(/did not answer within \d+ ms/);
+    for (const ready of readies)
+      expect(ready.body.error.database.message).toMatch(/did not answer|cannot be reached/);
+    await expectServingAgain('a 20 s blackhole');
+
+    // One line when the streak began, one when it ended: not one per refused request.
+    expect(errorLines(/the database cannot be reached/)).toHaveLength(1);
+    expect(
+      sut.log.lines.filter((line) => line.includes('the database answers again')),
+    ).toHaveLength(1);
+    expect(errorLines(/failed unexpectedly/)).toEqual([]);
+  });
+
+  it('refused connections answer 503 storage_unavailable (unreachable), never 500', async () => {
+    await proxy.refuse();
+    const during = [...(await round()), ...(await round())];
+    await proxy.forward();
+
+    expectRefusedAsStorage(during, ['unreachable']);
+    await expectServingAgain('connections were refused');
+    expect(errorLines(/failed unexpectedly/)).toEqual([]);
+  });
+
+  it('reset connections answer 503 storage_unavailable (unreachable), never 500', async () => {
+    await proxy.reset();
+    const during = [...(await round()), ...(await round())];
+    await proxy.forward();
+
+    expectRefusedAsStorage(during, ['unreachable']);
+    await expectServingAgain('connections were reset');
+    expect(errorLines(/failed unexpectedly/)).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { describeIf, requirePostgres } from './support/environment.js';
+import { RecordingClient } from './support/socket-client.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const BODY = { expertIds: ['erika'], title: 'Pump 7 vibration' };
@@ -24,6 +25,7 @@ describeIf(postgres)('the database heals (issue 18, item 2)', () => {
   let proxy: TcpProxy;
   let sut: BrokerHarness;
   let callId: string;
+  let tom: RecordingClient;
 
   beforeEach(async () => {
     sut = await new BrokerHarness({
@@ -44,8 +46,12 @@ describeIf(postgres)('the database heals (issue 18, item 2)', () => {
     expect(created.status).toBe(201);
     callId = created.body.id;
     expect((await sut.api('GET', '/readyz')).status).toBe(200);
+    tom = await RecordingClient.connect(sut.url, sut.token('tom'));
   });
-  afterEach(() => sut.stop());
+  afterEach(async () => {
+    tom.socket.close();
+    await sut.stop();
+  });
 
   /** One request; no answer within the broker's own request timeout counts as a hang. */
   async function ask(what: string, method: string, path: string, as?: string): Promise<Answer> {
@@ -59,12 +65,26 @@ describeIf(postgres)('the database heals (issue 18, item 2)', () => {
     }
   }
 
-  /** /readyz, a create and a read of a stored call, at once. */
+  /** call.subscribe on a socket connected before; no acknowledgement in time counts as a hang. */
+  async function subscribe(): Promise<Answer> {
+    const timeoutMs = sut.config.http.requestTimeoutMs;
+    try {
+      const ack: any = await tom.socket
+        .timeout(timeoutMs)
+        .emitWithAck('call.subscribe', { callId, afterSeq: 0 });
+      return { what: 'subscribe', status: ack.error?.statusCode ?? 200, body: ack.error ?? ack };
+    } catch (error) {
+      return { what: 'subscribe', status: 0, body: `no ack within ${timeoutMs} ms (${error})` };
+    }
+  }
+
+  /** /readyz, a create and a read of a stored call over REST and a socket, at once. */
   function round(): Promise<Answer[]> {
     return Promise.all([
       ask('readyz', 'GET', '/readyz'),
       ask('create', 'POST', '/v1/calls', 'tom'),
       ask('read', 'GET', `/v1/calls/${callId}`, 'tom'),
+      subscribe(),
     ]);
   }
 
@@ -77,7 +97,7 @@ describeIf(postgres)('the database heals (issue 18, item 2)', () => {
         continue;
       }
       expect(answer.body).toMatchObject({ code: 'storage_unavailable' });
-      expect(storage).toContain(answer.body.storage);
+      if (answer.what !== 'subscribe') expect(storage).toContain(answer.body.storage);
     }
   }
 
@@ -93,6 +113,7 @@ describeIf(postgres)('the database heals (issue 18, item 2)', () => {
       ['readyz', 200],
       ['create', 201],
       ['read', 200],
+      ['subscribe', 200],
     ]);
     const seconds = ((Date.now() - restoredAt) / 1000).toFixed(2);
     process.stderr.write(`the broker served again ${seconds} s after ${after}\n`);
@@ -117,8 +138,11 @@ describeIf(postgres)('the database heals (issue 18, item 2)', () => {
       expect(ready.body.error.database.message).toMatch(/did not answer|cannot be reached/);
     await expectServingAgain('a 20 s blackhole');
 
-    // One line when the streak began, one when it ended: not one per refused request.
-    expect(errorLines(/the database cannot be reached/)).toHaveLength(1);
+    // One line when the streak began, one when it ended: not one per refused request or round.
+    expect(
+      errorLines(/"msg":"the database cannot be reached or does not answer in time/),
+    ).toHaveLength(1);
+    expect(errorLines(/DatabaseConnectionError/)).toHaveLength(1);
     expect(
       sut.log.lines.filter((line) => line.includes('the database answers again')),
     ).toHaveLength(1);

@@ -145,6 +145,22 @@ export function logServerSide(
   else logger.warn({ err: error, status, ...context }, `${what} answered ${status}`);
 }
 
+/**
+ * Logs a background round (a tick, a sweep, a snapshot) that failed: at error level, unless the
+ * database is away, which its pool logs once per outage (src/database/healing-pool.ts); the
+ * rounds keep failing until it is back and would otherwise log one line each.
+ */
+export function logRoundFailure(
+  logger: Logger,
+  error: unknown,
+  context: Record<string, unknown>,
+  message: string,
+): void {
+  const storage = storageFailureOf(error);
+  const away = storage === 'unreachable' || storage === 'timeout';
+  logger[away ? 'debug' : 'error']({ err: error, ...context }, message);
+}
+
 /** The code of a 503 for a queue whose maxQueued requests already wait (QueueFullError). */
 export const ROUTING_ERROR_CODE = { queueFull: 'queue_full' } as const;
 

@@ -77,8 +77,13 @@ export class DatabaseConnectionError extends Error {
     readonly kind: ConnectionFailureKind,
     cause: unknown,
   ) {
-    // The driver's own words ("connect ECONNREFUSED ...", "Query read timeout"), for the log.
-    super(String((cause as Error | undefined)?.message ?? cause), { cause });
+    // The driver's own words ("connect ECONNREFUSED ...") follow in the log as the cause's.
+    super(
+      kind === 'unreachable'
+        ? 'the database cannot be reached'
+        : 'the database did not answer in time',
+      { cause },
+    );
   }
 
   /** The first code along the cause chain (ECONNREFUSED, 57P01...), for logs and /readyz. */

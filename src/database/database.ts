@@ -3,6 +3,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { DatabaseConnectionError } from '../common/storage-failure.js';
 import { databaseConfig, type DatabaseSettings } from '../config/database-config.js';
 import { healingPool } from './healing-pool.js';
 import { migrationProvider } from './migrations.js';
@@ -108,8 +109,9 @@ export async function prepareDatabase(
   const { db, kind } = openDatabase(url, options);
   try {
     await sql`select 1`.execute(db).catch((error: Error) => {
+      const reason = error instanceof DatabaseConnectionError ? error.cause : error;
       throw new DatabaseError(
-        `DATABASE_URL ${shown(url)} cannot be reached (${error.message}); ` +
+        `DATABASE_URL ${shown(url)} cannot be reached (${(reason as Error).message}); ` +
           'start the database server or correct DATABASE_URL',
       );
     });

@@ -13,15 +13,19 @@ const MAX_CONNECTIONS = 10;
 
 /**
  * Logs an outage of the database once when it begins and once when the next query works again,
- * not once per refused request or per query (every request answers 503 meanwhile).
+ * not once per refused request or per query (every request answers 503 meanwhile). A failure of
+ * an attempt that began before the database answered again is the end of that outage (a
+ * connection opened during a blackhole times out after it), not the start of a new one.
  */
 export class OutageLog {
   private failures = 0;
   private since = 0;
+  private answeredAt = 0;
 
   constructor(private readonly logger?: Logger) {}
 
-  failed(error: DatabaseConnectionError): void {
+  failed(error: DatabaseConnectionError, startedAt: number): void {
+    if (startedAt < this.answeredAt && this.failures === 0) return;
     if (this.failures++ > 0) return;
     this.since = Date.now();
     this.logger?.error(
@@ -31,9 +35,10 @@ export class OutageLog {
   }
 
   answered(): void {
+    this.answeredAt = Date.now();
     if (this.failures === 0) return;
     this.logger?.info(
-      { failures: this.failures, outageMs: Date.now() - this.since },
+      { failures: this.failures, outageMs: this.answeredAt - this.since },
       'the database answers again',
     );
     this.failures = 0;
@@ -56,6 +61,7 @@ class HealingClient {
 
   query(...args: unknown[]): unknown {
     if (this.lost) return Promise.reject(this.lost);
+    const startedAt = Date.now();
     const answer = (this.client.query as (...a: unknown[]) => unknown)(...args);
     if (!(answer instanceof Promise)) return answer; // a cursor: read on its own
     return answer.then(
@@ -66,7 +72,7 @@ class HealingClient {
         // A statement cancelled by statement_timeout leaves a sound connection; the others do not.
         const failure = new DatabaseConnectionError(kind, error);
         if (!isCancelledStatement(error)) this.lost = failure;
-        this.outages.failed(failure);
+        this.outages.failed(failure, startedAt);
         throw failure;
       },
     );
@@ -92,13 +98,14 @@ class HealingPool implements PostgresPool {
 
   async connect(): Promise<PostgresPoolClient> {
     let client: pg.PoolClient;
+    const startedAt = Date.now();
     try {
       client = await this.pool.connect();
     } catch (error) {
       const kind: ConnectionFailureKind | undefined = connectionFailureKind(error);
       if (!kind) throw error;
       const failure = new DatabaseConnectionError(kind, error);
-      this.outages.failed(failure);
+      this.outages.failed(failure, startedAt);
       throw failure;
     }
     let healing = this.clients.get(client);

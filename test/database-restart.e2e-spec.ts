@@ -31,4 +31,28 @@ describeIf(postgres)('PostgreSQL closing idle connections', () => {
       await database.drop();
     }
   });
+
+  // pg emits 'error' on a checked-out client too when its connection ends between two queries of
+  // a transaction: before issue 18 that was an uncaught exception, the whole broker down.
+  it('a connection ended in the middle of a transaction fails that transaction, not the process', async () => {
+    const database = await postgres!.createDatabase();
+    const { db } = openDatabase(database.url);
+    try {
+      const ended = db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        const admin = new pg.Client({ connectionString: postgres!.adminUrl });
+        await admin.connect();
+        await admin.query('select pg_terminate_backend($1)', [rows[0].pid]);
+        await admin.end();
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the end reaches the client
+        await sql`select 1`.execute(trx);
+      });
+      await expect(ended).rejects.toMatchObject({ name: 'DatabaseConnectionError' });
+      const { rows } = await sql<{ answer: number }>`select 3 as answer`.execute(db);
+      expect(rows).toEqual([{ answer: 3 }]);
+    } finally {
+      await db.destroy();
+      await database.drop();
+    }
+  });
 });

@@ -127,6 +127,12 @@ export function logServerSide(
 ): void {
   if (status < 500) return;
   const storage = storageFailureOf(error);
+  if (storage === 'unreachable' || storage === 'timeout') {
+    // Every request answers 503 while the database is away: the pool logs the outage once when it
+    // begins and once when it ends (src/database/healing-pool.ts), not once per request.
+    logger.debug({ err: error, storage, ...context }, `${what} failed: the database is away`);
+    return;
+  }
   if (storage) {
     // The database's own error (SQLITE_FULL, 53100...), not a rollback that failed after it.
     logger.error(
@@ -137,6 +143,22 @@ export function logServerSide(
   }
   if (status === 500) logger.error({ err: error, ...context }, `${what} failed unexpectedly`);
   else logger.warn({ err: error, status, ...context }, `${what} answered ${status}`);
+}
+
+/**
+ * Logs a background round (a tick, a sweep, a snapshot) that failed: at error level, unless the
+ * database is away, which its pool logs once per outage (src/database/healing-pool.ts); the
+ * rounds keep failing until it is back and would otherwise log one line each.
+ */
+export function logRoundFailure(
+  logger: Logger,
+  error: unknown,
+  context: Record<string, unknown>,
+  message: string,
+): void {
+  const storage = storageFailureOf(error);
+  const away = storage === 'unreachable' || storage === 'timeout';
+  logger[away ? 'debug' : 'error']({ err: error, ...context }, message);
 }
 
 /**

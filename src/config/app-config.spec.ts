@@ -64,6 +64,11 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must be "sqlite:<path>" or "postgres:/],
     [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /^REDIS_URL is not supported yet/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ DATABASE_QUERY_TIMEOUT_MS: '0' }, /^DATABASE_QUERY_TIMEOUT_MS must be a whole number/],
+    [
+      { DATABASE_STATEMENT_TIMEOUT_MS: '20000' },
+      /^DATABASE_STATEMENT_TIMEOUT_MS \(20000\) must be shorter than DATABASE_QUERY_TIMEOUT_MS \(15000\)$/,
+    ],
   ])('stops on %j with one line naming the variable', (env, message) => {
     const whole = 'XASSIST_BASE_URL' in env ? { ...production, ...env } : env;
     expect(() => loadConfig(whole)).toThrow(ConfigError);

@@ -6,6 +6,7 @@
 import { atRestConfig, type AtRestConfig } from './at-rest-config.js';
 import { channelsConfig } from './channels-config.js';
 import { authConfig, jwtSecretConfig, type AuthConfig } from './auth-config.js';
+import { databaseConfig, type DatabaseSettings } from './database-config.js';
 import { ConfigError, type Env, integer, oneOf, required, text, url } from './env-readers.js';
 import { glassesConfig, type GlassesConfig } from './glasses-config.js';
 import { httpConfig, type HttpTimeouts } from './http-config.js';
@@ -23,6 +24,7 @@ export { ConfigError } from './env-readers.js';
 export { DEMO_JWT_SECRET } from './auth-config.js';
 export type { AuthConfig, OidcConfig } from './auth-config.js';
 export type { PollingConfig } from './polling-config.js';
+export type { DatabaseSettings } from './database-config.js';
 
 export interface XAssistConfig extends XAssistResilienceConfig {
   /** Always ends with '/': `https://<host>/<domainTag>/`. */
@@ -45,6 +47,8 @@ export interface AppConfig {
   /** Unset in demo mode until the in-process simulator is listening (see main.ts). */
   xassist: XAssistConfig;
   databaseUrl: string;
+  /** Timeouts on the way to PostgreSQL, and /readyz's deadline for the database check. */
+  database: DatabaseSettings;
   auth: AuthConfig;
   /** Unset means the built-in demo directory (demo mode only). */
   directoryFile: string | undefined;
@@ -122,6 +126,7 @@ export function loadConfig(env: Env): AppConfig {
     demoMode,
     xassist,
     databaseUrl: databaseUrl(env, demoMode),
+    ...databaseConfig(env),
     auth,
     directoryFile,
     polling: pollingConfig(env, xassist.requestTimeoutMs),

@@ -20,13 +20,22 @@ export { DatabaseProbe } from './write-probe.js';
   providers: [
     {
       provide: DATABASE,
-      useFactory: (config: AppConfig) => prepareDatabase(config.databaseUrl),
-      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig, logger: Logger) =>
+        prepareDatabase(config.databaseUrl, {
+          settings: config.database,
+          logger: logger.child({ component: 'database' }),
+        }),
+      inject: [APP_CONFIG, ROOT_LOGGER],
     },
     {
       provide: DatabaseProbe,
       useFactory: (db: Kysely<BrokerDatabase>, config: AppConfig, logger: Logger) =>
-        new DatabaseProbe(db, config.databaseUrl, logger.child({ component: 'database-probe' })),
+        new DatabaseProbe(
+          db,
+          config.databaseUrl,
+          config.database.readyTimeoutMs,
+          logger.child({ component: 'database-probe' }),
+        ),
       inject: [DATABASE, APP_CONFIG, ROOT_LOGGER],
     },
     {

@@ -2,7 +2,10 @@ import type Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import pg from 'pg';
+import type { Logger } from 'pino';
+import { DatabaseConnectionError } from '../common/storage-failure.js';
+import { databaseConfig, type DatabaseSettings } from '../config/database-config.js';
+import { healingPool } from './healing-pool.js';
 import { migrationProvider } from './migrations.js';
 import { keepingTheRealError, sqliteDriver } from './sqlite-driver.js';
 import type { BrokerDatabase } from './schema.js';
@@ -48,8 +51,15 @@ function openSqlite(path: string): Database.Database {
   }
 }
 
+export interface DatabaseOptions {
+  /** PostgreSQL's timeouts; the defaults unless given; null: none (migrations). */
+  settings?: DatabaseSettings | null;
+  /** Where a PostgreSQL outage is logged, once when it begins and once when it ends. */
+  logger?: Logger;
+}
+
 /** Opens `sqlite:<path>` (folder created, WAL on) or `postgres://...`. */
-export function openDatabase(url: string): OpenDatabase {
+export function openDatabase(url: string, options: DatabaseOptions = {}): OpenDatabase {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length));
     return {
@@ -59,11 +69,8 @@ export function openDatabase(url: string): OpenDatabase {
       kind: 'sqlite',
     };
   }
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // An idle connection the server ended (restart, failover, an admin) is re-emitted here; without
-  // a listener that crashes the process. The pool has already dropped it and opens a new one for
-  // the next query; a connection lost during a query fails that query instead.
-  pool.on('error', () => undefined);
+  const settings = options.settings === undefined ? databaseConfig({}).database : options.settings;
+  const pool = healingPool(url, settings ?? undefined, options.logger);
   return {
     db: new Kysely<BrokerDatabase>({ dialect: new PostgresDialect({ pool }) }),
     kind: 'postgres',
@@ -83,17 +90,32 @@ export async function migrateToLatest(db: Kysely<BrokerDatabase>): Promise<void>
   }
 }
 
+/** Migrations may take long on a big table: on PostgreSQL they run without the timeouts. */
+async function migrate(url: string, db: Kysely<BrokerDatabase>, kind: DatabaseKind) {
+  if (kind === 'sqlite') return migrateToLatest(db);
+  const { db: untimed } = openDatabase(url, { settings: null });
+  try {
+    await migrateToLatest(untimed);
+  } finally {
+    await untimed.destroy();
+  }
+}
+
 /** Start-up: open, make sure the server answers (so that the error says so), migrate. */
-export async function prepareDatabase(url: string): Promise<Kysely<BrokerDatabase>> {
-  const { db } = openDatabase(url);
+export async function prepareDatabase(
+  url: string,
+  options: DatabaseOptions = {},
+): Promise<Kysely<BrokerDatabase>> {
+  const { db, kind } = openDatabase(url, options);
   try {
     await sql`select 1`.execute(db).catch((error: Error) => {
+      const reason = error instanceof DatabaseConnectionError ? error.cause : error;
       throw new DatabaseError(
-        `DATABASE_URL ${shown(url)} cannot be reached (${error.message}); ` +
+        `DATABASE_URL ${shown(url)} cannot be reached (${(reason as Error).message}); ` +
           'start the database server or correct DATABASE_URL',
       );
     });
-    await migrateToLatest(db);
+    await migrate(url, db, kind);
     return db;
   } catch (error) {
     await db.destroy().catch(() => undefined);

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { statSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { storageFailureOf } from '../common/storage-failure.js';
+import { DatabaseConnectionError, storageFailureOf } from '../common/storage-failure.js';
 import type { BrokerDatabase } from './schema.js';
 
 /** One row, rewritten by every readiness check: the database must accept a write to be ready. */
@@ -42,14 +42,19 @@ interface FileIdentity {
  * deleted or replaced: the broker would write to a file nobody sees), room left under
  * max_page_count and on its disk, and one committed write (read-only, I/O errors, PostgreSQL's
  * read-only transactions and full disks). Logs when it goes down and comes back, once each.
+ * Answers within `deadlineMs` whatever the database does: a check still running then is down
+ * (a probe that waits longer than the orchestrator's own timeout reads as a hang), and the next
+ * check joins the one still running rather than piling up connections on a server that is gone.
  */
 export class DatabaseProbe {
   private readonly file?: FileIdentity;
   private lastMessage?: string;
+  private running?: Promise<DatabaseHealth>;
 
   constructor(
     private readonly db: Kysely<BrokerDatabase>,
     databaseUrl: string,
+    private readonly deadlineMs: number,
     private readonly logger?: Logger,
   ) {
     const path = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : '';
@@ -60,13 +65,31 @@ export class DatabaseProbe {
   }
 
   async check(): Promise<DatabaseHealth> {
-    const health = this.checkFile() ?? (await this.checkRoom()) ?? (await this.checkWrite());
+    this.running ??= this.inspect().finally(() => (this.running = undefined));
+    const health = await this.withinDeadline(this.running);
     if (health.message !== this.lastMessage) {
       if (health.up) this.logger?.info('the database accepts writes again');
       else this.logger?.error({ reason: health.message }, 'the database does not accept writes');
       this.lastMessage = health.message;
     }
     return health;
+  }
+
+  private async inspect(): Promise<DatabaseHealth> {
+    return this.checkFile() ?? (await this.checkRoom()) ?? (await this.checkWrite());
+  }
+
+  private async withinDeadline(check: Promise<DatabaseHealth>): Promise<DatabaseHealth> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<DatabaseHealth>((resolve) => {
+      const message = `the database did not answer within ${this.deadlineMs} ms`;
+      timer = setTimeout(() => resolve({ up: false, message }), this.deadlineMs);
+    });
+    try {
+      return await Promise.race([check, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private checkFile(): DatabaseHealth | undefined {
@@ -111,8 +134,15 @@ export class DatabaseProbe {
 
   private failed(error: unknown): DatabaseHealth {
     const kind = storageFailureOf(error);
-    const code = String((error as { code?: unknown }).code ?? 'no code');
+    const code =
+      error instanceof DatabaseConnectionError
+        ? error.driverCode
+        : String((error as { code?: unknown }).code ?? 'no code');
     if (!kind) return { up: false, message: `the database does not answer (${code})` };
+    if (kind === 'unreachable')
+      return { up: false, message: `the database cannot be reached (${code})` };
+    if (kind === 'timeout')
+      return { up: false, message: `the database did not answer in time (${code})` };
     const what = { full: 'is full', read_only: 'is read-only', io_error: 'reports an I/O error' };
     return { up: false, message: `the database refuses writes: it ${what[kind]} (${code})` };
   }

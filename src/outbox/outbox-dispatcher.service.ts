@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { Clock, type TimerHandle } from '../common/clock.js';
+import { logRoundFailure } from '../common/error-answer.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { WebhookConfig } from '../config/webhook-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
@@ -132,7 +133,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     this.again = false;
     this.round = this.claimMore()
       .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'outbox round failed; trying again at the next poll');
+        logRoundFailure(
+          this.logger,
+          error,
+          {},
+          'outbox round failed; trying again at the next poll',
+        );
         return 0;
       })
       .then((claimed) => {

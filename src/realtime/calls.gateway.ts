@@ -17,7 +17,7 @@ import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { CallsService } from '../calls/calls.service.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import { Clock } from '../common/clock.js';
-import { errorAnswer, logServerSide } from '../common/error-answer.js';
+import { errorAnswer, logRoundFailure, logServerSide } from '../common/error-answer.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { validatePayload } from '../common/validation.js';
 import type { Person } from '../directory/person.js';
@@ -152,7 +152,7 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
       for (const { call, meeting } of await this.calls.openFallbacks(person))
         socket.emit('call.fallback', { call: this.placements.view(call), meeting });
     } catch (error) {
-      this.logger.error({ err: error, personId: person.id }, 'sending the snapshot failed');
+      logRoundFailure(this.logger, error, { personId: person.id }, 'sending the snapshot failed');
     }
   }
 

@@ -11,7 +11,7 @@ import {
 import type { Logger } from 'pino';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { errorAnswer, logServerSide } from '../common/error-answer.js';
+import { errorAnswer, logRoundFailure, logServerSide } from '../common/error-answer.js';
 import { validatePayload } from '../common/validation.js';
 import { hasRole } from '../directory/directory.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
@@ -96,7 +96,9 @@ export class RoutingGateway
   private sweep(): void {
     this.presence
       .expireStale((personId) => this.stillConnected(personId))
-      .catch((error: unknown) => this.logger.error({ err: error }, 'the presence sweep failed'));
+      .catch((error: unknown) =>
+        logRoundFailure(this.logger, error, {}, 'the presence sweep failed'),
+      );
     this.sweepTimer = this.clock.setTimeout(() => this.sweep(), this.config.routing.offlineGraceMs);
   }
 

@@ -13,6 +13,7 @@ import { CallRepository, StaleCallError, type QueuedSummary } from '../calls/cal
 import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import { Clock, type TimerHandle } from '../common/clock.js';
+import { logRoundFailure } from '../common/error-answer.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
@@ -124,7 +125,7 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
       try {
         await this.tick();
       } catch (error) {
-        this.logger.error({ err: error }, 'a routing tick failed; the next one tries again');
+        logRoundFailure(this.logger, error, {}, 'a routing tick failed; the next one tries again');
       }
     } while (this.again && !this.stopped);
   }

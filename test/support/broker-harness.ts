@@ -171,6 +171,8 @@ export class BrokerHarness {
       body?: unknown;
       raw?: string;
       headers?: Record<string, string>;
+      /** Gives up (the fetch rejects) after this long: for tests that prove an answer never hangs. */
+      timeoutMs?: number;
     } = {},
   ): Promise<ApiAnswer<T>> {
     const headers: Record<string, string> = { ...options.headers };
@@ -179,7 +181,8 @@ export class BrokerHarness {
     let body: string | undefined = options.raw;
     if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await fetch(`${this.url}${path}`, { method, headers, body });
+    const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
+    const response = await fetch(`${this.url}${path}`, { method, headers, body, signal });
     const text = await response.text();
     let parsed: unknown = text;
     try {

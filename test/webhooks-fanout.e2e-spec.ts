@@ -22,10 +22,11 @@ describe.each(await brokerDatabases('webhook fan-out'))(
     let sut: BrokerHarness;
 
     beforeAll(async () => {
+      const port = await freePort();
       sut = await new BrokerHarness({
         database: create,
         env: {
-          WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+          WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${port}`,
           WEBHOOK_MAX_PER_INTEGRATION: String(WEBHOOKS),
           // Nothing listens there: one refused attempt each, the next an hour away.
           WEBHOOK_RETRY_BASE_MS: '3600000',
@@ -33,7 +34,7 @@ describe.each(await brokerDatabases('webhook fan-out'))(
         },
       }).start();
       const store = sut.app!.get(WebhookStore);
-      const url = `http://127.0.0.1:${await freePort()}/hooks`;
+      const url = `http://127.0.0.1:${port}/hooks`;
       const createdAt = new Date().toISOString();
       for (let n = 0; n < WEBHOOKS; n += 100) {
         await Promise.all(
@@ -101,7 +102,7 @@ describe.each(await brokerDatabases('webhook limits'))('webhook limits on $name'
       database: create,
       people: [...PEOPLE, { id: 'crm', displayName: 'CRM connector', roles: ['integration'] }],
       env: {
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1:9',
         WEBHOOK_MAX_PER_INTEGRATION: String(CAP),
         WEBHOOK_CREATES_PER_MINUTE: String(PER_MINUTE),
       },

@@ -254,12 +254,12 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
     expect(JSON.parse(after.fallback_json!)).toMatchObject({ url: made.url, password: null });
   });
 
-  it('prunes delivered rows and used accept links past their retention, and nothing else', async () => {
+  it('prunes delivered and superseded rows and used accept links past their retention, and nothing else', async () => {
     const now = Date.now();
     const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR_MS).toISOString();
     const row = (
       name: string,
-      status: 'delivered' | 'failed' | 'pending',
+      status: 'delivered' | 'failed' | 'pending' | 'superseded',
       created: number,
       delivered?: number,
     ) =>
@@ -271,9 +271,11 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
       );
     const rows = [
       row('old-delivered', 'delivered', 200, 169),
+      row('old-sup', 'superseded', 169),
       row('recent-delivered', 'delivered', 200, 167),
       row('old-failed', 'failed', 400),
       row('old-pending', 'pending', 400),
+      row('new-sup', 'superseded', 167),
     ];
     await db().insertInto('outbox').values(rows).execute();
     const link = (name: string, hoursAgo: number) => ({
@@ -286,7 +288,7 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
     await db().insertInto('accept_link_use').values(links).execute();
 
     const swept = await sweeper().sweep(now);
-    expect(swept).toMatchObject({ outboxRowsPruned: 1, acceptLinksPruned: 1 });
+    expect(swept).toMatchObject({ outboxRowsPruned: 2, acceptLinksPruned: 1 });
     const left = await db()
       .selectFrom('outbox')
       .select('id')
@@ -294,7 +296,7 @@ describe.each(await brokerDatabases('at rest'))('secrets at rest on $name', ({ c
       .execute();
     expect(left.map((r) => r.id).sort()).toEqual(
       rows
-        .slice(1)
+        .slice(2)
         .map((r) => r.id)
         .sort(),
     );

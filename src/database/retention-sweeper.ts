@@ -19,8 +19,8 @@ export interface SweepResult {
 
 /**
  * Keeps the database from holding what the broker no longer needs (docs/security.md, "At
- * rest"): delivered outbox rows and used accept links past their retention are deleted, and a
- * fallback meeting's password once the meeting expired. Runs on the injected Clock (built by
+ * rest"): delivered (and superseded) outbox rows and used accept links past their retention are
+ * deleted, and a fallback meeting's password once the meeting expired. Runs on the injected Clock (built by
  * DatabaseModule, which owns the database it sweeps).
  */
 export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -63,8 +63,19 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
           db
             .selectFrom('outbox')
             .select('id')
-            .where('status', '=', 'delivered')
-            .where('delivered_at', '<', before(this.settings.outboxRetentionMs))
+            .where((eb) =>
+              eb.or([
+                eb.and([
+                  eb('status', '=', 'delivered'),
+                  eb('delivered_at', '<', before(this.settings.outboxRetentionMs)),
+                ]),
+                // A page that never went out (its request stopped waiting): kept as long.
+                eb.and([
+                  eb('status', '=', 'superseded'),
+                  eb('created_at', '<', before(this.settings.outboxRetentionMs)),
+                ]),
+              ]),
+            )
             .limit(BATCH),
         )
         .executeTakeFirst(),

@@ -7,7 +7,7 @@ import type { OutboxTable } from '../../src/outbox/outbox.schema.js';
  */
 export function outboxRow(
   id: string,
-  status: 'pending' | 'delivered' | 'failed',
+  status: 'pending' | 'delivered' | 'failed' | 'superseded',
   createdAt: string,
   deliveredAt: string | null = null,
 ): Insertable<OutboxTable> {

@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
+import { databaseIsAway } from '../common/storage-failure.js';
 
 interface Streak {
   message: string;
   count: number;
+  /** The database is away: its pool logs the outage once, so every call's streak stays at debug. */
+  quiet: boolean;
 }
 
 /**
@@ -29,8 +32,9 @@ export class RepeatedFailureLog {
       return;
     }
     if (streak) this.end(callId, 'it now fails differently');
-    this.streaks.set(callId, { message, count: 1 });
-    this.logger[this.level](
+    const quiet = databaseIsAway(error);
+    this.streaks.set(callId, { message, count: 1, quiet });
+    this.logger[quiet ? 'debug' : this.level](
       { callId, err: error, error: error instanceof Error ? error.message : String(error) },
       `${this.what}; will try again (repeats are counted, not logged)`,
     );
@@ -50,7 +54,7 @@ export class RepeatedFailureLog {
     if (!streak) return;
     this.streaks.delete(callId);
     if (streak.count > 1) {
-      this.logger[this.level === 'error' ? 'warn' : 'info'](
+      this.logger[streak.quiet ? 'debug' : this.level === 'error' ? 'warn' : 'info'](
         { callId, error: streak.message, times: streak.count },
         `${this.what} ${streak.count} time(s) in a row; ${why}`,
       );

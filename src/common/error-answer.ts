@@ -7,7 +7,7 @@ import {
 } from '../xassist/xassist.errors.js';
 import { BrokerError } from './broker-error.js';
 import { MAX_BODY_BYTES } from './limits.js';
-import { StorageUnavailableError, storageFailureOf } from './storage-failure.js';
+import { StorageUnavailableError, databaseIsAway, storageFailureOf } from './storage-failure.js';
 
 export interface ErrorAnswer {
   status: number;
@@ -156,9 +156,7 @@ export function logRoundFailure(
   context: Record<string, unknown>,
   message: string,
 ): void {
-  const storage = storageFailureOf(error);
-  const away = storage === 'unreachable' || storage === 'timeout';
-  logger[away ? 'debug' : 'error']({ err: error, ...context }, message);
+  logger[databaseIsAway(error) ? 'debug' : 'error']({ err: error, ...context }, message);
 }
 
 /**

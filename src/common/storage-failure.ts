@@ -124,6 +124,16 @@ export function storageFailureOf(error: unknown): StorageFailureKind | undefined
 }
 
 /**
+ * The database cannot be talked to for now (unreachable, or no answer in time): its pool logs
+ * the outage once when it begins and once when it ends (src/database/healing-pool.ts), so what
+ * fails meanwhile, again and again, logs at debug level instead of a line each.
+ */
+export function databaseIsAway(error: unknown): boolean {
+  const kind = storageFailureOf(error);
+  return kind === 'unreachable' || kind === 'timeout';
+}
+
+/**
  * 503 `storage_unavailable`: the database refuses writes (disk full, read-only, I/O error) or
  * cannot be talked to (unreachable, timeout). Not the client's fault and not a bug: an operator must act; the request may be sent again later.
  * The database's own error is its `cause`, for the log.

@@ -69,6 +69,9 @@ describe('webhooks without DATA_ENCRYPTION_KEYS in production', () => {
     });
     expect(created.status).toBe(409);
     expect(created.body.message).toMatch(/DATA_ENCRYPTION_KEYS is not set/);
-    expect((await sut.api('GET', '/v1/webhooks', { as: 'erp' })).body).toEqual({ webhooks: [] });
+    expect((await sut.api('GET', '/v1/webhooks', { as: 'erp' })).body).toEqual({
+      webhooks: [],
+      nextCursor: null,
+    });
   });
 });

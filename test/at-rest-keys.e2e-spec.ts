@@ -46,6 +46,14 @@ describe('DATA_ENCRYPTION_KEYS without the key a stored secret needs', () => {
     expect(refused.output).not.toContain(K1.slice(3));
     expect(refused.output).not.toContain(K2.slice(3));
 
+    // No key at all is the same mistake: every call change would fail opening that secret.
+    delete brokers.env.DATA_ENCRYPTION_KEYS;
+    const keyless = BrokerProcess.node(join(REPO, 'dist', 'main.js'), brokers.dir, brokers.env);
+    brokers.runs.push(keyless);
+    expect(await keyless.line(/start-up failed/)).toBe(line);
+    await keyless.stop();
+    expect(keyless.child.exitCode).toBe(1);
+
     brokers.env.DATA_ENCRYPTION_KEYS = `${K2},${K1}`;
     const again = await brokers.start();
     const listed = await brokers.api(again.url, 'GET', '/v1/webhooks', 'erp');

@@ -7,6 +7,11 @@ export class SecretBoxError extends Error {
 }
 
 const VERSION = 'enc:v1:';
+
+/** A value as SecretBox seals it (whatever its key), as opposed to plain text. */
+export function isSealed(stored: string): boolean {
+  return stored.startsWith(VERSION);
+}
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 

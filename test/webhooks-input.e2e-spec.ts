@@ -131,11 +131,12 @@ describe('webhook and delivery input', () => {
   }
 
   it('refuses at delivery time a name that now resolves to a private address (DNS rebinding)', async () => {
-    // `localhost` passed the subscription check in this story; now it resolves to 127.0.0.1.
+    // `localhost` passed the subscription check in this story (as https, the only scheme for a
+    // host not allowed); now it resolves to 127.0.0.1, refused in the lookup before any TLS.
     const port = new URL(receiver.url).port;
     const { outcome, arrived } = await deliverOnce(
       { BROKER_MODE: 'demo' },
-      `http://localhost:${port}/in`,
+      `https://localhost:${port}/in`,
     );
     expect(outcome).toMatchObject({
       status: 'failed',
@@ -156,5 +157,16 @@ describe('webhook and delivery input', () => {
     // The port it names is open.
     const env = { BROKER_MODE: 'demo', WEBHOOK_ALLOWED_HOSTS: receiver.allowListEntry };
     expect((await deliverOnce(env, `http://127.0.0.1:${port}/in`)).arrived).toBe(true);
+  });
+
+  it('sends nothing over http to a host the allow-list no longer names, before any lookup', async () => {
+    // Subscribed while hooks.acme.invalid was listed; now it is not (and never resolves here).
+    const env = { BROKER_MODE: 'demo', WEBHOOK_ALLOWED_HOSTS: receiver.allowListEntry };
+    const { outcome } = await deliverOnce(env, 'http://hooks.acme.invalid/in');
+    expect(outcome).toEqual({
+      status: 'failed',
+      reason:
+        'hooks.acme.invalid is not in WEBHOOK_ALLOWED_HOSTS on this port: only such a host is sent to over http',
+    });
   });
 });

@@ -104,6 +104,12 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
     const url = new URL(webhook.url);
     const host = hostOf(url);
     const allowedHere = hostsAllowedOn(this.allowedHosts, url.protocol, url.port);
+    // http was allowed at subscription because the host was listed; it may not be any more.
+    if (url.protocol !== 'https:' && !allowedHere.includes(host))
+      return {
+        status: 'failed',
+        reason: `${host} is not in WEBHOOK_ALLOWED_HOSTS on this port: only such a host is sent to over ${url.protocol.replace(':', '')}`,
+      };
     const problem = isIP(host) ? addressProblem(host, [host], allowedHere) : undefined;
     if (problem) return { status: 'failed', reason: problem };
     const headers = {

@@ -11,12 +11,22 @@
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, EXPERTS, inParallel } from './lib/cluster.mjs';
+import { waitForHttp } from './lib/processes.mjs';
 import { median } from './lib/stats.mjs';
 import { connectSocket } from './scenarios.mjs';
 
 const RINGING_MS = 1000;
 const SLOW_CALLS = 6;
 const PROBES_AT_ONCE = 3;
+
+/** Resolves once `done()` holds, asking every 100 ms; throws after `timeoutMs`. */
+async function until(done, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
 
 /** One healthy call from creation to invite; the join-to-invite time in ms. */
 async function probe(cluster, technician) {
@@ -54,7 +64,7 @@ export async function runSlowPollBench({ probes: count = 30, delayMs = 5000, log
     brokerEnv: { POLL_MAX_CONCURRENT: '4' },
   }).start();
   try {
-    await sleep(1000);
+    await waitForHttp(`${cluster.brokerUrl}/readyz`); // logged in to xAssist
     const baseline = await probes(cluster, SLOW_CALLS, count, log, 'baseline');
     const slow = [];
     for (let i = 0; i < SLOW_CALLS; i++) slow.push(await cluster.createCall(i));
@@ -66,7 +76,12 @@ export async function runSlowPollBench({ probes: count = 30, delayMs = 5000, log
         path: 'rtc/getCallLogById',
         callId: call.xassistCallId,
       });
-    await sleep(delayMs * 2 + RINGING_MS); // every slow call has answered slowly at least once
+    // Every slow call has answered slowly at least once: a call is never polled twice at once,
+    // so its second poll arriving means its first was answered.
+    await until(async () => {
+      const { pollsByCall } = await cluster.control('GET', 'stats');
+      return slow.every((call) => (pollsByCall[call.xassistCallId] ?? 0) >= 2);
+    }, delayMs * 4);
     const withSlow = await probes(cluster, SLOW_CALLS + count, count, log, `${SLOW_CALLS} slow`);
     const result = {
       baseline: median(baseline),

@@ -43,8 +43,14 @@ describeIf(postgres)('PostgreSQL closing idle connections', () => {
         const admin = new pg.Client({ connectionString: postgres!.adminUrl });
         await admin.connect();
         await admin.query('select pg_terminate_backend($1)', [rows[0].pid]);
+        // The server has let the backend go (so its socket is closed) before the next query.
+        for (;;) {
+          const left = await admin.query('select 1 from pg_stat_activity where pid = $1', [
+            rows[0].pid,
+          ]);
+          if (left.rowCount === 0) break;
+        }
         await admin.end();
-        await new Promise((resolve) => setTimeout(resolve, 200)); // the end reaches the client
         await sql`select 1`.execute(trx);
       });
       await expect(ended).rejects.toMatchObject({ name: 'DatabaseConnectionError' });

@@ -139,15 +139,24 @@ export class WebhookStore {
     return Number(row.n);
   }
 
-  /** Active subscriptions, read inside the call change's transaction. */
-  async active(trx: Transaction<BrokerDatabase>): Promise<Webhook[]> {
+  /**
+   * Active subscriptions, read inside the call change's transaction: only what an outbox row
+   * names. The signing secret is opened at send time, not once per webhook on every call change.
+   */
+  async active(
+    trx: Transaction<BrokerDatabase>,
+  ): Promise<Pick<Webhook, 'id' | 'ownerId' | 'eventTypes'>[]> {
     const rows = await trx
       .selectFrom('webhooks')
-      .selectAll()
+      .select(['id', 'owner_id', 'event_types_json'])
       .where('status', '=', 'active')
       .where('deleted_at', 'is', null)
       .execute();
-    return rows.map((row) => fromRow(row, this.box));
+    return rows.map((row) => ({
+      id: row.id,
+      ownerId: row.owner_id,
+      eventTypes: JSON.parse(row.event_types_json) as WebhookEventType[],
+    }));
   }
 
   /** Nothing will be signed for it again: its secret goes with it. */

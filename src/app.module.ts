@@ -8,6 +8,7 @@ import { HttpErrorFilter } from './common/http-error.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DirectoryModule } from './directory/directory.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ROOT_LOGGER } from './logging/logger.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config, logger),
         ClockModule,
+        EventsModule,
         MetricsModule,
         DatabaseModule,
         DirectoryModule,

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { CallUpdatesBus } from '../src/calls/call-updates.bus.js';
 import { SystemClock } from '../src/common/clock.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { prepareDatabase } from '../src/database/database.js';
@@ -84,14 +83,7 @@ describe.each(await brokerDatabases('outbox claims'))('two dispatchers on $name'
     const dispatchers = dbs.map((db, i) => {
       const store = new OutboxStore(db);
       const metrics = new OutboxMetrics(new MetricsService(), store);
-      const dispatcher = new OutboxDispatcher(
-        store,
-        new SystemClock(),
-        metrics,
-        new CallUpdatesBus(logger),
-        config,
-        logger,
-      );
+      const dispatcher = new OutboxDispatcher(store, new SystemClock(), metrics, config, logger);
       dispatcher.registerSender('webhook', new RecordingSender(`i${i}`, sent));
       return dispatcher;
     });

@@ -1,3 +1,6 @@
+import type { Kysely } from 'kysely';
+import { DATABASE } from '../src/database/database.module.js';
+import type { BrokerDatabase } from '../src/database/schema.js';
 import { DingTalkStandIn } from '../src/notifications/stand-ins/dingtalk.stand-in.js';
 import { OutboxStore } from '../src/outbox/kysely-outbox.store.js';
 import type { Delivery, OutboxMessage } from '../src/outbox/outbox.model.js';
@@ -177,8 +180,14 @@ describe.each(await brokerDatabases('deferred pages'))('deferred pages on $name'
       payload: JSON.stringify({ title: id, lines: [], mentions: [], links: [] }),
     });
     const fairness = context.sut.app!.get(PageFairness);
-    await fairness.addBefore('tina', [page('page_late')], dueMs, dueMs + 999);
-    await fairness.addBefore('tina', [page('page_timely')], dueMs, dueMs + 1001);
+    const db = context.sut.app!.get<Kysely<BrokerDatabase>>(DATABASE);
+    for (const [id, beforeMs] of [
+      ['page_late', dueMs + 999],
+      ['page_timely', dueMs + 1001],
+    ] as const)
+      await db
+        .transaction()
+        .execute((trx) => fairness.addBefore(trx, 'tina', [page(id)], dueMs, beforeMs));
     const written = (await rows()).filter((row) => row.eventType === 'page.offered');
     expect(written.map((row) => [row.id, row.nextAttemptAt])).toEqual([
       ['page_timely', new Date(dueMs + 1000).toISOString()],

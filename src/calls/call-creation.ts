@@ -10,12 +10,15 @@ import { XAssistAuthError, XAssistError, XAssistRejectedError } from '../xassist
 import type { CallLog } from '../xassist-contract/xassist-contract.js';
 import { CallChange } from './call-change.js';
 import { CallLedger } from './call-ledger.service.js';
-import type { CallRecord, Participant } from './call.model.js';
+import type { CallRecord } from './call.model.js';
 import { applyCallLog } from './call-progress.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
 import { CallCreationFailedError, FAILURE_REASON } from './call.errors.js';
 import { fallbackApplies, FallbackMeetings } from './fallback-meetings.js';
 import { xassistCallBody } from './xassist-call-body.js';
+
+/** What a call whose creation failed becomes instead of failed (routing: back in its queue). */
+export type FailedCreation = (current: CallRecord, at: string) => CallChange;
 
 /** A commit that keeps meeting newer writes gives up after this many reloads. */
 const COMMIT_ATTEMPTS = 5;
@@ -64,21 +67,21 @@ export class CallCreation {
   }
 
   /**
-   * An expert accepted a queued call: it becomes theirs alone (creatorUser the technician, the
-   * expert and the connector invited) and is created on xAssist the same way as a named call.
-   * When xAssist fails, the call goes back to its queue (a `routing.accept_failed` event) to be
-   * offered again, and the expert hears why (CallCreationFailedError).
+   * Creates on xAssist a call another module puts into `creating` with `take` (routing's accept:
+   * the call becomes the expert's alone), the same way as a named call. When xAssist fails,
+   * `instead` is what the call becomes rather than failed (routing: back in its queue), and the
+   * caller gets CallCreationFailedError with the reason.
    */
-  acceptRouted(call: CallRecord, expert: Participant): Promise<CallRecord> {
+  createTaken(
+    call: CallRecord,
+    take: (current: CallRecord, at: string) => CallChange,
+    instead: FailedCreation,
+  ): Promise<CallRecord> {
     return this.exclusively(call.id, async () => {
-      const accepted = await this.commitWithReload(call, (current) => {
-        if (current.status !== 'queued')
-          throw new ConflictError(`call ${call.id} is ${current.status}, no longer waiting`);
-        const change = new CallChange(current, this.clock.isoNow());
-        change.transition('creating', { experts: [expert], acceptedById: expert.id });
-        return change;
-      });
-      return this.createOnXAssist(accepted);
+      const taken = await this.commitWithReload(call, (current) =>
+        take(current, this.clock.isoNow()),
+      );
+      return this.createOnXAssist(taken, instead);
     });
   }
 
@@ -93,14 +96,14 @@ export class CallCreation {
     }
   }
 
-  private async createOnXAssist(call: CallRecord): Promise<CallRecord> {
+  private async createOnXAssist(call: CallRecord, instead?: FailedCreation): Promise<CallRecord> {
     let log: CallLog;
     try {
       const connector = await this.xassist.connectorContact();
       log = await this.xassist.createCall(xassistCallBody(this.directory, call, connector));
     } catch (error) {
       if (!(error instanceof XAssistError)) throw error;
-      return this.recordFailure(call, error);
+      return this.recordFailure(call, error, instead);
     }
     return this.recordRinging(call, log);
   }
@@ -134,7 +137,11 @@ export class CallCreation {
   }
 
   /** Only xAssist's own errors fail a call, and only one still `creating`. */
-  private async recordFailure(call: CallRecord, error: XAssistError): Promise<CallRecord> {
+  private async recordFailure(
+    call: CallRecord,
+    error: XAssistError,
+    instead?: FailedCreation,
+  ): Promise<CallRecord> {
     // xAssist's own words stay in this log line; the call and its answer say it plainly.
     const reason =
       error instanceof XAssistAuthError
@@ -144,21 +151,21 @@ export class CallCreation {
           : FAILURE_REASON.unavailable;
     this.logger.warn({ callId: call.id, err: error }, 'creating the call on xAssist failed');
     // Made before the commit (it calls out), recorded by it: the failure and the offer are one change.
-    const meeting = fallbackApplies(call, error) ? await this.fallbacks.meetingFor(call) : null;
+    const meeting =
+      !instead && fallbackApplies(call, error) ? await this.fallbacks.meetingFor(call) : null;
+    let spared = false;
     const now = await this.commitWithReload(call, (current) => {
       if (current.status !== 'creating') return null;
-      const change = new CallChange(current, this.clock.isoNow());
-      if (current.queueId !== null) {
-        // A routed call is not lost with xAssist: back to its queue, to be offered again.
-        change.noteRouting('accept_failed');
-        change.transition('queued', { experts: [], acceptedById: null });
-      } else {
-        change.transition('failed', { failureReason: reason });
-        if (meeting) change.offerFallback(meeting);
+      if (instead) {
+        spared = true;
+        return instead(current, this.clock.isoNow());
       }
+      const change = new CallChange(current, this.clock.isoNow());
+      change.transition('failed', { failureReason: reason });
+      if (meeting) change.offerFallback(meeting);
       return change;
     });
-    if (now.status === 'queued') throw new CallCreationFailedError(now, reason);
+    if (spared) throw new CallCreationFailedError(now, reason);
     if (now.status !== 'failed') return now;
     this.metrics.callsCreated.inc({ outcome: 'failed' });
     throw new CallCreationFailedError(now);

@@ -1,34 +1,63 @@
 import { Injectable } from '@nestjs/common';
+import { brokerEvent, type BrokerEvent } from '../events/broker-events.js';
+import { EventBus } from '../events/event-bus.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CallChange } from './call-change.js';
-import { CallCommitHooks } from './call-commit-hooks.js';
-import { CallRepository } from './call.repository.js';
-import { CallUpdatesBus } from './call-updates.bus.js';
+import { committedEvents } from './call-facts.js';
+import type { CallRecord } from './call.model.js';
+import {
+  CallRepository,
+  type IdempotencyClaim,
+  type InsertOutcome,
+  type WriteAlongside,
+} from './call.repository.js';
 
-/** The one way a call changes: written atomically with its events, then published in seq order. */
+/**
+ * The one way a call is written: inserted, or changed atomically with its events, guarded by
+ * seq. What the change means (call-facts.ts) goes to the event bus: the in-transaction handlers
+ * write their rows in the same transaction, the after-commit ones hear of it once it is durable.
+ */
 @Injectable()
 export class CallLedger {
   constructor(
     private readonly calls: CallRepository,
-    private readonly bus: CallUpdatesBus,
+    private readonly bus: EventBus,
     private readonly metrics: MetricsService,
-    // Unit tests that build a ledger by hand need no hooks.
-    private readonly hooks: CallCommitHooks = new CallCommitHooks(),
   ) {}
+
+  /**
+   * Inserts a new call (claiming the idempotency key when given); `admit` runs in the same
+   * transaction first, so caps it checks there hold against parallel inserts.
+   */
+  async insert(
+    call: CallRecord,
+    claim: IdempotencyClaim | null,
+    admit: WriteAlongside,
+  ): Promise<InsertOutcome> {
+    const events = [brokerEvent('call.created', { call })];
+    const outcome = await this.calls.insert(call, claim, async (trx) => {
+      await admit(trx);
+      await this.bus.inTransaction(trx, events);
+    });
+    if (outcome.kind === 'inserted') this.bus.afterCommit(events);
+    return outcome;
+  }
 
   /** Throws StaleCallError when someone else changed the call since `change.before` was read. */
   async record(change: CallChange): Promise<void> {
     if (change.isEmpty) return;
+    const events: BrokerEvent[] =
+      change.events.length > 0 ? committedEvents(change.before, change.call, change.events) : [];
     await this.calls.commit(
       change.call,
       change.before.seq,
       change.events,
       change.seenXAssistEventIds,
-      this.hooks.alongside({ call: change.call, events: change.events }, 'changed'),
+      this.bus.writesFor(events) ? (trx) => this.bus.inTransaction(trx, events) : undefined,
     );
     this.metrics.observeCall(change.before, change.call);
     for (const event of change.events)
       this.metrics.callEvents.inc({ kind: event.type.split('.')[0] });
-    if (change.events.length > 0) this.bus.publish({ call: change.call, events: change.events });
+    this.bus.afterCommit(events);
   }
 }

@@ -1,12 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { ringingCall, T0 } from '../../test/support/call-records.js';
 import type { Person } from '../directory/person.js';
-import {
-  audienceOf,
-  fallbacksOnConnect,
-  invitesOnConnect,
-  noticesOfUpdate,
-} from './call-notices.js';
+import { factsOf } from './call-facts.js';
+import { audienceOf, fallbacksOnConnect, invitesOnConnect } from './call-notices.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 
 const event = (type: string, call: CallRecord): CallEventRecord => ({
@@ -17,6 +13,11 @@ const event = (type: string, call: CallRecord): CallEventRecord => ({
   status: call.status,
   xassist: null,
 });
+/** A batch of `call` as committed from `before`'s status, with its facts. */
+const batch = (call: CallRecord, from: CallRecord['status'], ...types: string[]) => {
+  const events = types.map((type) => event(type, call));
+  return { call, facts: factsOf({ ...call, status: from }, call, events) };
+};
 const tom: Person = {
   id: 'tom',
   displayName: 'Tom',
@@ -25,59 +26,10 @@ const tom: Person = {
   skills: [],
 };
 
-describe('noticesOfUpdate', () => {
-  it('rings the technician once, when the batch holds the expert joining', () => {
-    const call = ringingCall({ status: 'expert_joined', joinedExpertId: 'erika' });
-    const notices = noticesOfUpdate({ call, events: [event('status.expert_joined', call)] }, null);
-    expect(notices.map((notice) => notice.kind)).toEqual(['call.changed', 'technician.invite']);
-    expect(notices[1]).toMatchObject({
-      technicianId: 'tom',
-      invite: { expert: { id: 'erika' }, xassistCallId: 'x1', joinUrl: null },
-    });
-  });
-
-  it('does not ring again for later events of a joined call, nor once the technician is in', () => {
-    const joined = ringingCall({ status: 'expert_joined', joinedExpertId: 'erika' });
-    expect(
-      noticesOfUpdate({ call: joined, events: [event('xassist.Chat', joined)] }, null),
-    ).toHaveLength(1);
-    const connected = ringingCall({ status: 'connected', joinedExpertId: 'erika' });
-    const both = [event('status.expert_joined', connected), event('status.connected', connected)];
-    expect(noticesOfUpdate({ call: connected, events: both }, null)).toHaveLength(1);
-  });
-
-  it('tells the technician alone of a fallback meeting, once, when it is offered', () => {
-    const meeting = {
-      provider: 'chatMessenger' as const,
-      url: 'https://cam.example/meet/1',
-      password: 'p',
-      expiresAt: T0,
-    };
-    const call = ringingCall({ status: 'failed', fallbackMeeting: meeting });
-    const offered = noticesOfUpdate(
-      { call, events: [event('status.failed', call), event('fallback.offered', call)] },
-      null,
-    );
-    expect(offered.map((notice) => notice.kind)).toEqual(['call.changed', 'technician.fallback']);
-    expect(offered[1]).toEqual({ kind: 'technician.fallback', technicianId: 'tom', meeting });
-    const later = noticesOfUpdate({ call, events: [event('xassist.Chat', call)] }, null);
-    expect(later.map((notice) => notice.kind)).toEqual(['call.changed']);
-  });
-
-  it('fills the join URL template with the xAssist call id', () => {
-    const call = ringingCall({ status: 'expert_joined', joinedExpertId: 'ed' });
-    const [, invite] = noticesOfUpdate(
-      { call, events: [event('status.expert_joined', call)] },
-      'https://x.example/#/call/{callId}',
-    );
-    expect(invite).toMatchObject({ invite: { joinUrl: 'https://x.example/#/call/x1' } });
-  });
-});
-
 describe('audienceOf', () => {
   it('a named call: its technician, its experts and whoever sees every call', () => {
     const call = ringingCall();
-    expect(audienceOf({ call, events: [event('status.ringing', call)] })).toEqual({
+    expect(audienceOf(batch(call, 'creating', 'status.ringing'))).toEqual({
       personIds: ['tom', 'erika', 'ed'],
       everyCall: true,
       queueWatchers: false,
@@ -91,17 +43,14 @@ describe('audienceOf', () => {
       queueId: 'pumps',
       ringingAt: null,
     });
-    expect(
-      audienceOf({ call: queued, events: [event('status.queued', queued)] }).queueWatchers,
-    ).toBe(true);
+    expect(audienceOf(batch(queued, 'creating', 'status.queued')).queueWatchers).toBe(true);
     const ringing = ringingCall({ queueId: 'pumps', experts: [ringingCall().experts[0]] });
-    expect(audienceOf({ call: ringing, events: [event('status.ringing', ringing)] })).toMatchObject(
-      { personIds: ['tom', 'erika'], queueWatchers: true },
-    );
+    expect(audienceOf(batch(ringing, 'creating', 'status.ringing'))).toMatchObject({
+      personIds: ['tom', 'erika'],
+      queueWatchers: true,
+    });
     const joined = ringingCall({ queueId: 'pumps', status: 'expert_joined' });
-    expect(
-      audienceOf({ call: joined, events: [event('xassist.Join', joined)] }).queueWatchers,
-    ).toBe(false);
+    expect(audienceOf(batch(joined, 'expert_joined', 'xassist.Join')).queueWatchers).toBe(false);
   });
 });
 

@@ -1,13 +1,14 @@
 import type { Person } from '../directory/person.js';
 import { hasRole } from '../directory/directory.service.js';
 import { callInvite, type CallInvite } from './call-invite.js';
-import type { CallRecord, CallUpdate } from './call.model.js';
+import type { CallCommitted } from './call-facts.js';
+import type { CallRecord } from './call.model.js';
 import type { FallbackMeeting } from './fallback-meetings.js';
 
 /**
- * Who must hear of a committed change, and whether the glasses are to join now: decided here,
- * from the change alone, so that every transport (sockets today, chat and webhooks next) only
- * delivers. Pure functions of plain data (call-notices.spec.ts).
+ * Who must hear of a committed change, and what a person is told again on connecting: decided
+ * here, from the change's facts alone, so that every transport only delivers. Pure functions of
+ * plain data (call-notices.spec.ts).
  */
 
 /** The people a change concerns; transports map these onto their own rooms or channels. */
@@ -23,43 +24,15 @@ export interface CallAudience {
   queueWatchers: boolean;
 }
 
-export type CallNotice =
-  | { kind: 'call.changed'; audience: CallAudience; update: CallUpdate }
-  /** Ring the glasses: an expert has joined the xAssist call. */
-  | { kind: 'technician.invite'; technicianId: string; invite: CallInvite }
-  /** xAssist was out of reach: the technician may meet the experts in this web meeting. */
-  | { kind: 'technician.fallback'; technicianId: string; meeting: FallbackMeeting };
-
-export function audienceOf(update: CallUpdate): CallAudience {
-  const { call, events } = update;
+/** Who hears of a committed batch (`call.updated`). */
+export function audienceOf({ call, facts }: Pick<CallCommitted, 'call' | 'facts'>): CallAudience {
   const waiting = call.queueId !== null && call.ringingAt === null;
-  const leftToRing = events.some((event) => event.type === 'status.ringing');
+  const leftToRing = facts.some((fact) => fact.kind === 'status_changed' && fact.to === 'ringing');
   return {
     personIds: [call.technician.id, ...call.experts.map((expert) => expert.id)],
     everyCall: true,
     queueWatchers: call.queueId !== null && (waiting || leftToRing),
   };
-}
-
-/** What one committed batch means for the people concerned. */
-export function noticesOfUpdate(update: CallUpdate, joinUrlTemplate: string | null): CallNotice[] {
-  const notices: CallNotice[] = [{ kind: 'call.changed', audience: audienceOf(update), update }];
-  // Ring the glasses once, when the expert's Join arrives; not if the technician is already in.
-  const expertJustJoined = update.events.some((event) => event.type === 'status.expert_joined');
-  if (expertJustJoined && update.call.status === 'expert_joined') {
-    const invite = callInvite(update.call, joinUrlTemplate);
-    if (invite)
-      notices.push({ kind: 'technician.invite', technicianId: update.call.technician.id, invite });
-  }
-  // The technician alone hears the meeting and its password; the experts get it by chat (paging).
-  const fallbackOffered = update.events.some((event) => event.type === 'fallback.offered');
-  if (fallbackOffered && update.call.fallbackMeeting)
-    notices.push({
-      kind: 'technician.fallback',
-      technicianId: update.call.technician.id,
-      meeting: update.call.fallbackMeeting,
-    });
-  return notices;
 }
 
 /**
@@ -68,7 +41,7 @@ export function noticesOfUpdate(update: CallUpdate, joinUrlTemplate: string | nu
  */
 export function invitesOnConnect(
   person: Person,
-  activeCalls: readonly CallUpdate['call'][],
+  activeCalls: readonly CallRecord[],
   joinUrlTemplate: string | null,
 ): CallInvite[] {
   if (!hasRole(person, 'technician')) return [];

@@ -18,7 +18,7 @@ import { CallChange } from './call-change.js';
 import { CallLedger } from './call-ledger.service.js';
 import type { CallRecord } from './call.model.js';
 import { CallTracker } from './call-tracker.service.js';
-import { CallUpdatesBus } from './call-updates.bus.js';
+import { EventBus } from '../events/event-bus.js';
 import { KyselyCallRepository } from './kysely-call.repository.js';
 
 const RINGING_MS = 1000;
@@ -113,7 +113,7 @@ describe('CallTracker on a fake clock', () => {
     xassist = new InProcessXAssist();
     log = capturedLogger('debug');
     metrics = new MetricsService();
-    const bus = new CallUpdatesBus(log.logger);
+    const bus = new EventBus(log.logger);
     ledger = new CallLedger(calls, bus, metrics);
     const config = {
       polling: {
@@ -125,7 +125,8 @@ describe('CallTracker on a fake clock', () => {
       },
       timeouts: { expertAnswerMs: EXPERT_ANSWER_MS, technicianJoinMs: 20_000 },
     } as AppConfig;
-    sut = new CallTracker(config, log.logger, calls, ledger, xassist, metrics, bus, clock);
+    sut = new CallTracker(config, log.logger, calls, ledger, xassist, metrics, clock);
+    bus.on('call.committed', 'after-commit', (committed) => sut.committed(committed));
   });
 
   afterEach(async () => {
@@ -160,7 +161,7 @@ describe('CallTracker on a fake clock', () => {
     await calls.insert(call, null);
     const change = new CallChange(call, call.createdAt);
     change.transition('ringing', { xassistCallId: xassistLog.callId });
-    await ledger.record(change); // the tracker follows it from the update bus
+    await ledger.record(change); // the tracker follows it from the event bus
     return change.call;
   }
 
@@ -171,7 +172,7 @@ describe('CallTracker on a fake clock', () => {
 
   const statusOf = async (call: CallRecord) => (await calls.find(call.id))!.status;
 
-  it('follows a new call from the update bus and polls it once per ringing interval', async () => {
+  it('follows a new call from the event bus and polls it once per ringing interval', async () => {
     const call = await ringingCall();
     expect(sut.followedCount).toBe(1);
     await advance(RINGING_MS - 1);

@@ -18,7 +18,8 @@ import { CallLedger } from './call-ledger.service.js';
 import type { CallRecord } from './call.model.js';
 import { applyCallLog, applyDeadline, nextPollAt } from './call-progress.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
-import { CallUpdatesBus } from './call-updates.bus.js';
+import { OnEvent } from '../events/on-event.js';
+import type { CallCommitted } from './call-facts.js';
 import { FAILURE_REASON } from './call.errors.js';
 import { PollSlots, type AttemptPace } from './poll-slots.js';
 import { RepeatedFailureLog } from './repeated-failure-log.js';
@@ -58,7 +59,6 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly pollFailures: RepeatedFailureLog;
   private readonly commitFailures: RepeatedFailureLog;
   private stopped = false;
-  private readonly unsubscribe: () => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -67,22 +67,26 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly ledger: CallLedger,
     private readonly xassist: XAssistClient,
     private readonly metrics: MetricsService,
-    bus: CallUpdatesBus,
     private readonly clock: Clock,
   ) {
     this.slots = new PollSlots(config.polling.maxConcurrent, config.polling.slowAttemptMs, clock);
     this.logger = logger.child({ component: 'call-tracker' });
     this.pollFailures = new RepeatedFailureLog(this.logger, 'warn', 'polling xAssist failed');
     this.commitFailures = new RepeatedFailureLog(this.logger, 'error', 'recording a poll failed');
-    // Every committed change passes here: new calls to follow, and changes made elsewhere (a cancel
-    // over REST) reach the cached call before its next poll.
-    this.unsubscribe = bus.subscribe(({ call }) => {
-      const entry = this.followed.get(call.id);
-      if (!entry) return this.follow(call);
-      if (entry.call.seq >= call.seq) return;
-      entry.call = call;
-      if (!FOLLOWED_STATUSES.includes(call.status)) this.unfollow(call.id);
-    });
+  }
+
+  /**
+   * Every committed change passes here: new calls to follow, and changes made elsewhere (a cancel
+   * over REST) reach the cached call before its next poll.
+   */
+  @OnEvent('call.committed', 'after-commit')
+  committed({ call }: CallCommitted): void {
+    if (this.stopped) return;
+    const entry = this.followed.get(call.id);
+    if (!entry) return this.follow(call);
+    if (entry.call.seq >= call.seq) return;
+    entry.call = call;
+    if (!FOLLOWED_STATUSES.includes(call.status)) this.unfollow(call.id);
   }
 
   /**
@@ -99,7 +103,6 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.slots.close(); // polls under way stop at their next attempt instead of retrying
-    this.unsubscribe();
     for (const id of [...this.followed.keys()]) this.unfollow(id);
     await this.idle();
   }

@@ -1,10 +1,13 @@
 import type { CallReason, CallType } from '../xassist-contract/xassist-contract.js';
 import { personRef, type PersonRef } from '../directory/person.js';
-import type { Priority } from '../routing/routing.model.js';
 import type { CallStatus } from './call-lifecycle.js';
 import type { FallbackMeeting } from './fallback-meetings.js';
 
 /** A person in a call, with the xAssist identity we match events against (never shown to clients). */
+/** How urgently a routed call is wanted: `urgent` is offered first. */
+export const PRIORITIES = ['normal', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
 export interface Participant extends PersonRef {
   xassistUserId: string;
   xassistUserDbId: number;

@@ -87,7 +87,11 @@ export abstract class CallRepository {
   /** Every call waiting in a queue now, as routing needs it. */
   abstract queuedSummaries(): Promise<QueuedSummary[]>;
   /** The calls with these ids (those that exist), in no particular order. */
-  abstract findMany(ids: readonly string[]): Promise<CallRecord[]>;
+  /** Read in `trx` when given (routing reads the calls it offers inside the offers' transaction). */
+  abstract findMany(
+    ids: readonly string[],
+    trx?: Transaction<BrokerDatabase>,
+  ): Promise<CallRecord[]>;
   abstract withStatus(statuses: readonly CallStatus[]): Promise<CallRecord[]>;
   abstract seenXAssistEventIds(callId: string): Promise<Set<string>>;
   /** Which of these xAssist calls a broker call is linked to already. */

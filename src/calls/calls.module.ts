@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
 import { QuotasModule } from '../quotas/quotas.module.js';
 import { XAssistModule } from '../xassist/xassist.module.js';
-import { CallCommitHooks } from './call-commit-hooks.js';
 import { CallCreation } from './call-creation.js';
 import { CreationReconciler } from './creation-reconciler.js';
 import { FallbackMeetings } from './fallback-meetings.js';
 import { CallLedger } from './call-ledger.service.js';
 import { CallRepository } from './call.repository.js';
 import { CallTracker } from './call-tracker.service.js';
-import { CallUpdatesBus } from './call-updates.bus.js';
 import { CallsController } from './calls.controller.js';
 import { CallsService } from './calls.service.js';
 import { KyselyCallRepository } from './kysely-call.repository.js';
@@ -19,8 +17,6 @@ import { QueuePlacements } from './queue-placements.js';
   controllers: [CallsController],
   providers: [
     { provide: CallRepository, useClass: KyselyCallRepository },
-    CallUpdatesBus,
-    CallCommitHooks,
     CallLedger,
     CallTracker,
     CallCreation,
@@ -31,8 +27,6 @@ import { QueuePlacements } from './queue-placements.js';
   ],
   exports: [
     CallsService,
-    CallUpdatesBus,
-    CallCommitHooks,
     CallTracker,
     CallCreation,
     CallLedger,

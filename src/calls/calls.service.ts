@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { lockPerson } from '../quotas/person-lock.js';
+import { Injectable, Optional } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import { ConflictError, NotFoundError } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
@@ -9,7 +8,6 @@ import { QuotasService } from '../quotas/quotas.service.js';
 import type { Person } from '../directory/person.js';
 import { canSeeCall, seesEveryCall, seesQueuedCalls } from './call-access.js';
 import { CallChange } from './call-change.js';
-import { CallCommitHooks } from './call-commit-hooks.js';
 import { CallCreation } from './call-creation.js';
 import { CreationInterruptedError, CreationReconciler } from './creation-reconciler.js';
 import { fallbacksOnConnect } from './call-notices.js';
@@ -20,12 +18,8 @@ import { CallLedger } from './call-ledger.service.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 import { buildCallRecord } from './call-request.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
-import {
-  CallCreationFailedError,
-  QueueFullError,
-  QueueShareFullError,
-  UrgentNotAllowedError,
-} from './call.errors.js';
+import { CallCreationFailedError } from './call.errors.js';
+import { QueueAdmission } from './queue-admission.port.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
 import { assertSameBody, idempotencyClaim } from './idempotency.js';
@@ -48,10 +42,16 @@ export class CallsService {
     private readonly creation: CallCreation,
     private readonly clock: Clock,
     private readonly quotas: QuotasService,
-    private readonly hooks: CallCommitHooks,
     private readonly reconciler: CreationReconciler,
     private readonly fallbacks: FallbackMeetings,
+    @Optional() private readonly admission?: QueueAdmission,
   ) {}
+
+  /** Routing's admission; a broker without routing refuses queued requests. */
+  private queues(): QueueAdmission {
+    if (!this.admission) throw new ConflictError('this broker routes no queues; name the experts');
+    return this.admission;
+  }
 
   /**
    * The web meetings still open for a technician who connects (call.fallback again): among their
@@ -76,17 +76,15 @@ export class CallsService {
     idempotencyKey?: string,
   ): Promise<{ call: CallRecord; replayed: boolean }> {
     const call = buildCallRecord(this.directory, caller, dto, this.clock.isoNow());
-    this.assertMayAskUrgent(caller, call);
+    if (call.queueId !== null) this.queues().assertMayAsk(caller, call);
     const claim = idempotencyClaim(caller.id, idempotencyKey, dto, this.clock.now());
     await this.quotas.admitCreate(caller);
-    const hooks = this.hooks.alongside({ call, events: [] }, 'inserted');
     // The caps are checked in the insert's transaction, so parallel creates cannot all see room.
-    const outcome = await this.calls.insert(call, claim, async (trx) => {
+    const outcome = await this.ledger.insert(call, claim, async (trx) => {
       await this.quotas.admitActiveCall(trx, call.technician.id, (limit) =>
         this.activeCallsOf(call.technician.id, limit, trx),
       );
-      if (call.queueId !== null) await this.assertQueueHasRoom(call, trx);
-      await hooks?.(trx);
+      if (call.queueId !== null) await this.queues().admit(trx, call);
     });
     if (outcome.kind === 'existing') {
       assertSameBody(claim, outcome.bodyHash);
@@ -97,43 +95,8 @@ export class CallsService {
       if (earlier.status === 'failed') throw new CallCreationFailedError(earlier);
       return { call: earlier, replayed: true };
     }
-    if (call.queueId !== null) return { call: await this.enqueue(call), replayed: false };
+    if (call.queueId !== null) return { call: await this.queues().enqueue(call), replayed: false };
     return { call: await this.creation.create(call), replayed: false };
-  }
-
-  /** `urgent` jumps the queue: only callers with a role the queue's `urgentRoles` names (403). */
-  private assertMayAskUrgent(caller: Person, call: CallRecord): void {
-    if (call.priority !== 'urgent' || call.queueId === null) return;
-    const queue = this.directory.queue(call.queueId);
-    if (queue && !queue.urgentRoles.some((role) => hasRole(caller, role)))
-      throw new UrgentNotAllowedError(queue);
-  }
-
-  /**
-   * `maxQueued`: a full queue refuses new requests (503), so callers can go elsewhere; then
-   * `maxQueuedPerTechnician`: one technician's share of it (429). Both counted after the insert,
-   * under one lock per queue, so that parallel requests cannot all see room.
-   */
-  private async assertQueueHasRoom(
-    call: CallRecord,
-    trx: Transaction<BrokerDatabase>,
-  ): Promise<void> {
-    const queue = call.queueId === null ? undefined : this.directory.queue(call.queueId);
-    if (!queue) return;
-    await lockPerson(trx, 'queue', queue.id);
-    const waiting = await this.calls.countQueued(queue.id, queue.maxQueued + 1, trx);
-    if (waiting > queue.maxQueued) throw new QueueFullError(queue);
-    const share = queue.maxQueuedPerTechnician;
-    const theirs = await this.calls.countQueued(queue.id, share + 1, trx, call.technician.id);
-    if (theirs > share) throw new QueueShareFullError(queue, call.technician.id);
-  }
-
-  /** A routed call waits in its queue (no xAssist call yet); routing picks it up from the bus. */
-  private async enqueue(call: CallRecord): Promise<CallRecord> {
-    const change = new CallChange(call, call.createdAt);
-    change.transition('queued', { queuedAt: call.createdAt });
-    await this.ledger.record(change);
-    return change.call;
   }
 
   async get(caller: Person, id: string): Promise<CallRecord> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { XAssistUnavailableError, type XAssistError } from '../xassist/xassist.errors.js';
@@ -14,9 +14,6 @@ export interface FallbackMeeting {
   expiresAt: string;
 }
 
-/** Makes one web meeting for a call; throws when the tool cannot (logged, never fatal). */
-export type FallbackMeetingSource = (call: CallRecord) => Promise<FallbackMeeting>;
-
 /**
  * Whether a failed creation may be answered with a web meeting: only when xAssist is out of
  * reach (what answers 503 xassist_unavailable: a 5xx, a timeout, the circuit open), never when it
@@ -28,28 +25,34 @@ export function fallbackApplies(call: CallRecord, error: XAssistError): boolean 
 }
 
 /**
- * The seam between call creation and the chat tool that makes web meetings: the paging module
- * plugs CHANNELS_FILE's `fallback` channel in at start-up, so the calls module knows no vendor.
+ * The port through which call creation gets a web meeting: implemented by whichever module knows
+ * a tool that makes them (paging, with CHANNELS_FILE's `fallback` channel), provided globally, so
+ * the calls module knows no vendor and no registry is filled at run time.
  */
+export abstract class FallbackMeetingMaker {
+  /** False when no tool is configured: nothing is ever made. */
+  abstract readonly configured: boolean;
+  /** Throws when the tool cannot make one. */
+  abstract make(call: CallRecord): Promise<FallbackMeeting>;
+}
+
+/** Asks the maker, if any; a failure is logged and never fatal (the call fails as it would). */
 @Injectable()
 export class FallbackMeetings {
-  private source: FallbackMeetingSource | undefined;
-
-  constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
-
-  use(source: FallbackMeetingSource): void {
-    this.source = source;
-  }
+  constructor(
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Optional() private readonly maker?: FallbackMeetingMaker,
+  ) {}
 
   get configured(): boolean {
-    return this.source !== undefined;
+    return this.maker?.configured ?? false;
   }
 
   /** A meeting for the call, or null: none configured, or the tool failed too (logged). */
   async meetingFor(call: CallRecord): Promise<FallbackMeeting | null> {
-    if (!this.source) return null;
+    if (!this.maker?.configured) return null;
     try {
-      return await this.source(call);
+      return await this.maker.make(call);
     } catch (error) {
       this.logger.warn(
         { callId: call.id, err: error },

@@ -9,7 +9,7 @@ import {
   type CallsTable,
 } from '../database/schema.js';
 import type { CallReason, CallType } from '../xassist-contract/xassist-contract.js';
-import type { Priority } from '../routing/routing.model.js';
+import type { Priority } from './call.model.js';
 import type { CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 import { fallbackOf, storedFallback } from './fallback-at-rest.js';
@@ -357,10 +357,14 @@ export class KyselyCallRepository extends CallRepository {
     }));
   }
 
-  async findMany(ids: readonly string[]): Promise<CallRecord[]> {
+  async findMany(ids: readonly string[], trx?: Transaction<BrokerDatabase>): Promise<CallRecord[]> {
     const found: CallRecord[] = [];
     for (const chunk of chunks([...ids])) {
-      const rows = await this.db.selectFrom('calls').selectAll().where('id', 'in', chunk).execute();
+      const rows = await (trx ?? this.db)
+        .selectFrom('calls')
+        .selectAll()
+        .where('id', 'in', chunk)
+        .execute();
       found.push(...rows.map((row) => fromRow(row, this.box)));
     }
     return found;

@@ -9,7 +9,7 @@ import { CALL_STATUSES } from '../calls/call-lifecycle.js';
 import { CALL_CONTEXT_LIMITS } from '../calls/dto/call-context.validation.js';
 import { ERROR_CODES } from '../common/error-answer.js';
 import { ROLES } from '../directory/person.js';
-import { PRIORITIES } from '../routing/routing.model.js';
+import { PRIORITIES } from '../calls/call.model.js';
 import { CALL_REASONS, CALL_TYPES } from '../xassist-contract/xassist-contract.js';
 import { instant, orNull, ref, text, type JsonSchema } from './json-schema.js';
 import { ROUTING_SCHEMAS } from './routing-schemas.js';

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
-import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { loadConfig, type AppConfig } from '../config/app-config.js';
 import { migrateToLatest, openDatabase } from '../database/database.js';
 import type { BrokerDatabase } from '../database/schema.js';
@@ -106,7 +105,7 @@ describe('OutboxDispatcher', () => {
     const { logger } = capturedLogger('silent');
     sender = new ScriptedSender();
     const metrics = new OutboxMetrics(new MetricsService(), store);
-    sut = new OutboxDispatcher(store, clock, metrics, new CallUpdatesBus(logger), config, logger);
+    sut = new OutboxDispatcher(store, clock, metrics, config, logger);
     sut.registerSender('webhook', sender);
   });
   afterEach(async () => {

@@ -6,7 +6,6 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { logRoundFailure } from '../common/error-answer.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -64,13 +63,11 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private round?: Promise<void>;
   private again = false;
   private stopped = true;
-  private unsubscribe?: () => void;
 
   constructor(
     private readonly store: OutboxStore,
     private readonly clock: Clock,
     private readonly metrics: OutboxMetrics,
-    private readonly bus: CallUpdatesBus,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
@@ -97,14 +94,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.unsubscribe = this.bus.subscribe(() => this.wake());
     this.schedule(0);
   }
 
   /** Stops claiming; rows already claimed but not yet sent are given back. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.unsubscribe?.();
     this.clock.clearTimeout(this.timer);
     for (const resume of this.pauses) resume();
     await this.round;

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely, Transaction } from 'kysely';
-import type { CallUpdate } from '../calls/call.model.js';
+import type { Transaction } from 'kysely';
+import type { CallCommitted } from '../calls/call-facts.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
@@ -28,29 +27,27 @@ export class PageFairness {
 
   constructor(
     private readonly outbox: OutboxStore,
-    @Inject(DATABASE) private readonly db: Kysely<BrokerDatabase>,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.budget = config.paging.perCaller;
   }
 
   /**
-   * Writes pages in a transaction of their own, within the technician's share; a page the share
-   * would only let go at or after `beforeMs` (its offer's expiry: its link would be dead) is not
-   * written at all.
+   * Writes pages in `trx` (the offer's own transaction), within the technician's share; a page
+   * the share would only let go at or after `beforeMs` (its offer's expiry: its link would be
+   * dead) is not written at all.
    */
   async addBefore(
+    trx: Transaction<BrokerDatabase>,
     technicianId: string,
     messages: readonly OutboxMessage[],
     nowMs: number,
     beforeMs: number,
   ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const slots = await this.slots(trx, technicianId, messages, nowMs);
-      const timely = messages.filter((message) => (slots.get(message.id) ?? nowMs) < beforeMs);
-      await this.outbox.add(trx, timely, new Date(nowMs).toISOString());
-      await this.defer(trx, slots, nowMs);
-    });
+    const slots = await this.slots(trx, technicianId, messages, nowMs);
+    const timely = messages.filter((message) => (slots.get(message.id) ?? nowMs) < beforeMs);
+    await this.outbox.add(trx, timely, new Date(nowMs).toISOString());
+    await this.defer(trx, slots, nowMs);
   }
 
   /**
@@ -60,11 +57,11 @@ export class PageFairness {
    */
   async supersede(
     trx: Transaction<BrokerDatabase>,
-    { call, events }: CallUpdate,
+    { call, facts }: Pick<CallCommitted, 'call' | 'facts'>,
     channels: readonly string[],
     now: string,
   ): Promise<Set<string>> {
-    const left = events.some((event) => event.type.startsWith('status.'));
+    const left = facts.some((fact) => fact.kind === 'status_changed');
     if (call.queueId === null || call.status === 'queued' || !left || channels.length === 0)
       return new Set();
     const rows = await trx

@@ -1,3 +1,4 @@
+import type { CallFact } from '../calls/call-facts.js';
 import type { CallEventRecord, CallRecord } from '../calls/call.model.js';
 import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
@@ -29,21 +30,17 @@ export interface PageDraft {
   links: PageLink[];
 }
 
-/** What a committed call event means for paging; undefined when nothing is paged for it. */
-function pageEventOf(event: CallEventRecord): PageEvent | undefined {
-  switch (event.type) {
-    case 'status.queued':
+/** What a fact of a committed change means for paging; undefined when nothing is paged for it. */
+function pageEventOf(fact: CallFact): PageEvent | undefined {
+  switch (fact.kind) {
+    case 'queued':
       return 'queued';
-    case 'routing.escalated':
+    case 'escalated':
       return 'escalated';
-    case 'status.unanswered':
-      return 'unanswered';
-    case 'status.missed':
-      return 'missed';
+    case 'ended':
+      return fact.status === 'unanswered' || fact.status === 'missed' ? fact.status : 'ended';
     default:
-      return ['status.ended', 'status.failed', 'status.cancelled'].includes(event.type)
-        ? 'ended'
-        : undefined;
+      return undefined;
   }
 }
 
@@ -81,24 +78,24 @@ export interface PagingContext {
 }
 
 /**
- * The pages one committed change calls for, per matching rule (a rule's queue, or `*`): a queued
+ * The pages one committed change's facts call for, per matching rule (a rule's queue, or `*`): a queued
  * request and each escalation step page the queue's experts with one accept link each; calls that
  * end unanswered or missed page with the supervisors mentioned; `ended` is a summary.
  */
 export function pagesOf(
   call: CallRecord,
-  events: readonly CallEventRecord[],
+  facts: readonly CallFact[],
   context: PagingContext,
 ): PageDraft[] {
   const queue = call.queueId === null ? undefined : context.queue(call.queueId);
-  return events.flatMap((event) => {
-    const kind = pageEventOf(event);
+  return facts.flatMap((fact) => {
+    const kind = pageEventOf(fact);
     if (!kind) return [];
     const rules = context.rules.filter(
       (rule) => rule.on.includes(kind) && (rule.queue === '*' || rule.queue === call.queueId),
     );
     if (rules.length === 0) return [];
-    const draft = draftOf(kind, call, event, queue, context.people);
+    const draft = draftOf(kind, call, fact.event, queue, context.people);
     return draft ? rules.map((rule) => ({ ...draft, channel: rule.channel })) : [];
   });
 }
@@ -203,16 +200,16 @@ export function offerPageOf(
  */
 export function fallbackPageOf(
   call: CallRecord,
-  events: readonly CallEventRecord[],
+  facts: readonly CallFact[],
   people: readonly Person[],
 ): Omit<PageDraft, 'channel'> | undefined {
-  const offered = events.find((event) => event.type === 'fallback.offered');
-  const meeting = call.fallbackMeeting;
-  if (!offered || !meeting) return undefined;
+  const offered = facts.find((fact) => fact.kind === 'fallback_offered');
+  if (offered?.kind !== 'fallback_offered') return undefined;
+  const meeting = offered.meeting;
   const until = new Date(meeting.expiresAt).toISOString().slice(11, 16);
   return {
     event: 'fallback',
-    seq: offered.seq,
+    seq: offered.event.seq,
     title: `xAssist is down: meet ${call.technician.displayName} in a web meeting`,
     lines: [
       `${call.technician.displayName} asked for help with "${call.title}" and xAssist could not be reached.`,

@@ -1,3 +1,4 @@
+import { factsOf } from '../calls/call-facts.js';
 import type { CallEventRecord } from '../calls/call.model.js';
 import { parseDirectory } from '../directory/directory-file.js';
 import { parseQueues } from '../directory/queue-file.js';
@@ -49,7 +50,9 @@ const pages = (
       technician: technician(requester.technician),
       createdBy: requester.createdBy,
     }),
-    [event(type, status)],
+    factsOf(ringingCall({ status: 'queued', queueId: 'pumps' }), ringingCall({ status }), [
+      event(type, status),
+    ]),
     {
       rules: [{ queue: '*', channel: 'ops', on: ['queued', 'escalated', 'unanswered'] }],
       people: PEOPLE,

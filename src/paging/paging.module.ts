@@ -1,37 +1,45 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
-import { CallCommitHooks } from '../calls/call-commit-hooks.js';
+import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module.js';
+import { FallbackMeetingMaker } from '../calls/fallback-meetings.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
-import { RealtimeModule } from '../realtime/realtime.module.js';
 import { RoutingModule } from '../routing/routing.module.js';
 import { AcceptController } from './accept.controller.js';
 import { AcceptLinks } from './accept-links.service.js';
+import { CallPages } from './call-pages.js';
 import { ChatSender } from './chat-sender.js';
 import { OfferPager } from './offer-pager.js';
 import { PageFairness } from './page-fairness.js';
 import { PagingService } from './paging.service.js';
 
-/** Chat paging (issue 12): pages through the outbox to CHANNELS_FILE's channels, accept links. */
+/**
+ * Chat paging: pages through the outbox to CHANNELS_FILE's channels, accept links. Global for
+ * one port: call creation asks it for fallback web meetings without importing paging.
+ */
+@Global()
 @Module({
-  imports: [CallsModule, OutboxModule, RoutingModule, RealtimeModule],
+  imports: [CallsModule, OutboxModule, RoutingModule],
   controllers: [AcceptController],
-  providers: [PagingService, ChatSender, AcceptLinks, OfferPager, PageFairness],
+  providers: [
+    PagingService,
+    { provide: FallbackMeetingMaker, useExisting: PagingService },
+    ChatSender,
+    AcceptLinks,
+    CallPages,
+    OfferPager,
+    PageFairness,
+  ],
+  exports: [FallbackMeetingMaker],
 })
 export class PagingModule implements OnModuleInit {
   constructor(
-    private readonly hooks: CallCommitHooks,
     private readonly dispatcher: OutboxDispatcher,
     private readonly paging: PagingService,
     private readonly sender: ChatSender,
-    private readonly offers: OfferPager,
   ) {}
 
   onModuleInit(): void {
     this.paging.load();
     this.dispatcher.registerSender('chat', this.sender);
-    if (this.paging.paging)
-      this.hooks.register((update, trx, kind) => this.paging.enqueue(update, trx, kind));
-    this.offers.start(this.paging.pagingRules, (id) => this.paging.channels.get(id));
   }
 }

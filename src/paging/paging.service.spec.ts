@@ -3,9 +3,6 @@ import type { AppConfig } from '../config/app-config.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { parseDirectory } from '../directory/directory-file.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
-import type { OutboxStore } from '../outbox/kysely-outbox.store.js';
-import { FallbackMeetings } from '../calls/fallback-meetings.js';
-import type { PageFairness } from './page-fairness.js';
 import { PagingService } from './paging.service.js';
 
 const people = parseDirectory({
@@ -39,15 +36,7 @@ function pagingWith(queueId: string): PagingService {
       escalation: [],
     },
   ]);
-  return new PagingService(
-    {} as OutboxStore,
-    directory,
-    new SystemClock(),
-    config,
-    new FallbackMeetings(capturedLogger().logger),
-    {} as PageFairness,
-    capturedLogger().logger,
-  );
+  return new PagingService(directory, new SystemClock(), config, capturedLogger().logger);
 }
 
 describe('paging rules at start-up', () => {

@@ -1,13 +1,10 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { Transaction } from 'kysely';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CallCommitKind } from '../calls/call-commit-hooks.js';
-import type { CallRecord, CallUpdate } from '../calls/call.model.js';
-import { FallbackMeetings, type FallbackMeeting } from '../calls/fallback-meetings.js';
+import type { CallRecord } from '../calls/call.model.js';
+import { FallbackMeetingMaker, type FallbackMeeting } from '../calls/fallback-meetings.js';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import type { BrokerDatabase } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { createChannel } from '../notifications/channel-factory.js';
@@ -16,11 +13,6 @@ import { ChannelsFileError } from '../notifications/channels-file.js';
 import { ChatMessengerChannel } from '../notifications/chat-messenger.channel.js';
 import type { NotificationChannel } from '../notifications/notification-channel.port.js';
 import type { MentionedPerson } from '../notifications/notification.js';
-import { OutboxStore } from '../outbox/kysely-outbox.store.js';
-import type { OutboxMessage } from '../outbox/outbox.model.js';
-import { addressPage, pagePayload } from './page-addressing.js';
-import { PageFairness } from './page-fairness.js';
-import { fallbackPageOf, pagesOf, type PageDraft } from './paging-pages.js';
 
 /**
  * An outbox row's payload for a page: the broker's links are paths (the sender puts the broker's
@@ -34,26 +26,24 @@ export interface PagePayload {
 }
 
 /**
- * What is paged to which chat channel (the rules of CHANNELS_FILE): decides the pages of each
- * committed call change and writes them into the outbox in its transaction; the channels
- * (transports) only deliver them.
+ * CHANNELS_FILE at work: its channels, its paging rules (call-pages.ts and offer-pager.ts write
+ * the pages they call for), and its `fallback` channel, which makes web meetings for calls
+ * xAssist could not create (the calls module asks through FallbackMeetingMaker).
  */
 @Injectable()
-export class PagingService implements OnModuleDestroy {
+export class PagingService extends FallbackMeetingMaker implements OnModuleDestroy {
   readonly channels = new Map<string, NotificationChannel>();
   private rules: PagingRule[] = [];
   private fallback: FallbackSettings | null = null;
   private readonly logger: Logger;
 
   constructor(
-    private readonly outbox: OutboxStore,
     private readonly directory: DirectoryService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly fallbacks: FallbackMeetings,
-    private readonly fairness: PageFairness,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
+    super();
     this.logger = logger.child({ component: 'paging' });
   }
 
@@ -72,11 +62,19 @@ export class PagingService implements OnModuleDestroy {
       this.channels.set(settings.id, createChannel(settings, this.logger, this.clock));
     this.rules = rules;
     this.fallback = fallback;
-    const cam = fallback && this.channels.get(fallback.channel);
-    if (fallback && cam instanceof ChatMessengerChannel)
-      this.fallbacks.use((call) => this.quickMeeting(cam, call, fallback.meetingMinutes));
     if (channels.length > 0)
       this.logger.info({ channels: channels.length, rules: rules.length }, 'chat channels ready');
+  }
+
+  private meetings(): { cam: ChatMessengerChannel; minutes: number } | undefined {
+    const cam = this.fallback && this.channels.get(this.fallback.channel);
+    if (!this.fallback || !(cam instanceof ChatMessengerChannel)) return undefined;
+    return { cam, minutes: this.fallback.meetingMinutes };
+  }
+
+  /** The fallback channel's settings, when one is configured. */
+  get fallbackSettings(): FallbackSettings | null {
+    return this.fallback;
   }
 
   /** Whether any commit may call for a page: rules, or a fallback whose meeting is paged. */
@@ -93,12 +91,16 @@ export class PagingService implements OnModuleDestroy {
     await Promise.all([...this.channels.values()].map((channel) => channel.close()));
   }
 
-  /** A Chat&Messenger web meeting for a call xAssist could not create. */
-  private async quickMeeting(
-    cam: ChatMessengerChannel,
-    call: CallRecord,
-    minutes: number,
-  ): Promise<FallbackMeeting> {
+  /** FallbackMeetingMaker: whether CHANNELS_FILE names a Chat&Messenger `fallback` channel. */
+  get configured(): boolean {
+    return this.meetings() !== undefined;
+  }
+
+  /** FallbackMeetingMaker: a Chat&Messenger web meeting for a call xAssist could not create. */
+  async make(call: CallRecord): Promise<FallbackMeeting> {
+    const tool = this.meetings();
+    if (!tool) throw new Error('no fallback channel is configured');
+    const { cam, minutes } = tool;
     const expiresAtMs = this.clock.now() + minutes * 60_000;
     const password = randomBytes(6).toString('base64url');
     const url = await cam.createQuickCall(expiresAtMs, password);
@@ -109,50 +111,5 @@ export class PagingService implements OnModuleDestroy {
       password,
       expiresAt: new Date(expiresAtMs).toISOString(),
     };
-  }
-
-  /** The commit hook: one outbox row per page, in the change's transaction. */
-  async enqueue(
-    update: CallUpdate,
-    trx: Transaction<BrokerDatabase>,
-    kind: CallCommitKind,
-  ): Promise<void> {
-    if (kind === 'inserted' || !this.paging) return;
-    const nowMs = this.clock.now();
-    const now = new Date(nowMs).toISOString();
-    // Where the request may have been announced: those pages are dropped once it stops waiting.
-    const announcing = this.rules.filter((rule) =>
-      rule.on.some((on) => on === 'queued' || on === 'escalated' || on === 'offered'),
-    );
-    const channels = [...new Set(announcing.map((rule) => rule.channel))];
-    const unheard = await this.fairness.supersede(trx, update, channels, now);
-    const people = this.directory.all();
-    const drafts: PageDraft[] = pagesOf(update.call, update.events, {
-      rules: this.rules,
-      people,
-      queue: (id) => this.directory.queue(id),
-    }).filter((draft) => !(draft.event === 'ended' && unheard.has(draft.channel)));
-    const fallbackPage = fallbackPageOf(update.call, update.events, people);
-    if (this.fallback && fallbackPage)
-      drafts.push({ ...fallbackPage, channel: this.fallback.channel });
-    if (drafts.length === 0) return;
-    const key = this.config.paging.acceptLinkSecret;
-    const pages = drafts.flatMap((draft) =>
-      addressPage(draft, this.channels.get(draft.channel)).map((page) => ({ ...draft, ...page })),
-    );
-    const messages: OutboxMessage[] = pages.map((page, position) => ({
-      id: `page_${randomUUID()}`,
-      destinationKind: 'chat',
-      destinationId: page.channel,
-      ownerId: null,
-      callId: update.call.id,
-      seq: page.seq,
-      position,
-      eventType: `page.${page.event}`,
-      payload: JSON.stringify(pagePayload(page, update.call.id, key)),
-    }));
-    const slots = await this.fairness.slots(trx, update.call.technician.id, messages, nowMs);
-    await this.outbox.add(trx, messages, now);
-    await this.fairness.defer(trx, slots, nowMs);
   }
 }

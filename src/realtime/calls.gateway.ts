@@ -1,4 +1,4 @@
-import { Inject, type OnModuleDestroy } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -11,9 +11,9 @@ import {
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service.js';
-import type { CallUpdate } from '../calls/call.model.js';
-import { invitesOnConnect, noticesOfUpdate } from '../calls/call-notices.js';
-import { CallUpdatesBus } from '../calls/call-updates.bus.js';
+import type { CallCommitted, CallFactEvent } from '../calls/call-facts.js';
+import { callInvite } from '../calls/call-invite.js';
+import { audienceOf, invitesOnConnect } from '../calls/call-notices.js';
 import { CallsService } from '../calls/calls.service.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import { Clock } from '../common/clock.js';
@@ -21,6 +21,7 @@ import { errorAnswer, logRoundFailure, logServerSide } from '../common/error-ans
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { validatePayload } from '../common/validation.js';
 import type { Person } from '../directory/person.js';
+import { OnEvent } from '../events/on-event.js';
 import { QuotasService } from '../quotas/quotas.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { CallSubscribeDto } from './call-subscribe.dto.js';
@@ -59,20 +60,18 @@ const SESSION_EXPIRED = 'token has expired; connect again with a fresh token';
 
 /**
  * The socket.io face of the broker: authenticates the handshake, sends each person the calls
- * they may see, and delivers the notices calls/call-notices.ts derives from every committed
- * change (the glasses are rung there, once an expert has joined). It decides nothing itself.
+ * they may see, and delivers the calls' events to the rooms calls/call-notices.ts names (the
+ * glasses are rung on `call.expert_joined`). It decides nothing itself.
  */
 // The io server's options are IO_SERVER_OPTIONS, applied by BrokerIoAdapter (src/edge).
 @WebSocketGateway()
-export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
+export class CallsGateway implements OnGatewayInit, OnGatewayConnection {
   @WebSocketServer() private server!: BrokerServer;
-  private unsubscribe?: () => void;
   private readonly logger: Logger;
 
   constructor(
     private readonly auth: AuthService,
     private readonly calls: CallsService,
-    private readonly bus: CallUpdatesBus,
     private readonly clock: Clock,
     private readonly quotas: QuotasService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -90,9 +89,6 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
         (error: unknown) => next(this.refusal(error)),
       );
     });
-    // Delivered on the next turn of the event loop, in commit order (setImmediate is FIFO): the
-    // broadcast to every watching socket must not hold up the request that made the change.
-    this.unsubscribe = this.bus.subscribe((update) => setImmediate(() => this.push(update)));
   }
 
   /** The handshake: a valid token, and a free socket slot for its person. */
@@ -111,12 +107,6 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     return Object.assign(new Error(answer.body.message), {
       data: socketErrorAnswer(answer).error,
     });
-  }
-
-  onModuleDestroy(): void {
-    // Closing the server drops the transports, which clients take as a cue to reconnect (to
-    // this instance once back, or another). An explicit disconnect would tell them to stay away.
-    this.unsubscribe?.();
   }
 
   async handleConnection(socket: BrokerSocket): Promise<void> {
@@ -178,22 +168,37 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection, OnModul
     return this.config.glasses.joinUrlTemplate;
   }
 
-  private push(update: CallUpdate): void {
-    if (!this.server) return;
-    for (const notice of noticesOfUpdate(update, this.joinUrlTemplate)) {
-      if (notice.kind === 'call.changed') {
-        const call = this.placements.view(update.call);
-        this.server
-          .to(roomsOfAudience(notice.audience))
-          .emit('call.updated', { call, events: update.events });
-      } else if (notice.kind === 'technician.invite') {
-        this.server.to(personRoom(notice.technicianId)).emit('call.invite', notice.invite);
-      } else {
-        const call = this.placements.view(update.call);
-        this.server
-          .to(personRoom(notice.technicianId))
-          .emit('call.fallback', { call, meeting: notice.meeting });
-      }
-    }
+  /**
+   * Delivered on the next turn of the event loop, in commit order (setImmediate is FIFO): the
+   * broadcast to every watching socket must not hold up the request that made the change.
+   */
+  @OnEvent('call.committed', 'after-commit')
+  committed(committed: CallCommitted): void {
+    setImmediate(() => {
+      const call = this.placements.view(committed.call);
+      this.server
+        ?.to(roomsOfAudience(audienceOf(committed)))
+        .emit('call.updated', { call, events: committed.events });
+    });
+  }
+
+  /** Ring the glasses: an expert joined the xAssist call. */
+  @OnEvent('call.expert_joined', 'after-commit')
+  expertJoined({ call }: CallFactEvent<'expert_joined'>): void {
+    const invite = callInvite(call, this.joinUrlTemplate);
+    if (invite)
+      setImmediate(() =>
+        this.server?.to(personRoom(call.technician.id)).emit('call.invite', invite),
+      );
+  }
+
+  /** The technician alone hears the meeting and its password; the experts get it by chat. */
+  @OnEvent('call.fallback_offered', 'after-commit')
+  fallbackOffered({ call, meeting }: CallFactEvent<'fallback_offered'>): void {
+    setImmediate(() =>
+      this.server
+        ?.to(personRoom(call.technician.id))
+        .emit('call.fallback', { call: this.placements.view(call), meeting }),
+    );
   }
 }

@@ -8,7 +8,12 @@ import type { CallEventView, CallView } from '../calls/call.model.js';
 import type { ErrorAnswer } from '../common/error-answer.js';
 import type { CallInvite } from '../calls/call-invite.js';
 import type { FallbackMeeting } from '../calls/fallback-meetings.js';
-import type { RoutingNoticeMap } from '../routing/routing-notices.js';
+import type {
+  OfferCreated,
+  OfferEnded,
+  PresenceUpdated,
+  QueueEscalated,
+} from '../routing/routing-facts.js';
 import type { OfferWithCall } from '../routing/routed-calls.service.js';
 import type { OwnPresenceView, SettablePresence } from '../routing/routing.model.js';
 
@@ -36,10 +41,10 @@ export interface CallUpdatedPayload {
 }
 
 /** Routing (docs/routing.md): offers to experts, presence and escalations to supervisors. */
-export type OfferCreatedPayload = RoutingNoticeMap['offer.created'];
-export type OfferEndedPayload = RoutingNoticeMap['offer.ended'];
-export type PresenceUpdatedPayload = RoutingNoticeMap['presence.updated'];
-export type QueueEscalatedPayload = RoutingNoticeMap['queue.escalated'];
+export type OfferCreatedPayload = OfferCreated;
+export type OfferEndedPayload = OfferEnded;
+export type PresenceUpdatedPayload = PresenceUpdated;
+export type QueueEscalatedPayload = QueueEscalated;
 
 export interface OfferAnswerPayload {
   offerId: string;

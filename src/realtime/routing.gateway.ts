@@ -1,4 +1,4 @@
-import { Inject, type OnModuleDestroy } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -6,22 +6,25 @@ import {
   WebSocketGateway,
   WebSocketServer,
   type OnGatewayConnection,
-  type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Logger } from 'pino';
-import { Clock, type TimerHandle } from '../common/clock.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { errorAnswer, logRoundFailure, logServerSide } from '../common/error-answer.js';
+import { errorAnswer, logServerSide } from '../common/error-answer.js';
 import { validatePayload } from '../common/validation.js';
 import { hasRole } from '../directory/directory.service.js';
+import { OnEvent } from '../events/on-event.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { QuotasService } from '../quotas/quotas.service.js';
 import { OfferAnswerPayload } from '../routing/dto/offer.dto.js';
 import { SetPresenceDto } from '../routing/dto/set-presence.dto.js';
 import { PresenceService } from '../routing/presence.service.js';
 import { RoutedCalls } from '../routing/routed-calls.service.js';
-import { RoutingNotices } from '../routing/routing-notices.js';
-import { RoutingOverviewService } from '../routing/routing-overview.service.js';
+import type {
+  CallPlaced,
+  OfferCreated,
+  OfferEnded,
+  PresenceUpdated,
+  QueueEscalated,
+} from '../routing/routing-facts.js';
 import type { SocketPresence } from '../routing/socket-presence.js';
 import { ownPresenceView } from '../routing/routing.model.js';
 import type { BrokerServer, BrokerSocket } from './calls.gateway.js';
@@ -30,81 +33,51 @@ import { EVERY_CALL_ROOM, QUEUE_WATCHERS_ROOM, SUPERVISORS_ROOM, personRoom } fr
 
 /**
  * Routing over sockets: reports experts' sockets to presence (the offline grace runs there),
- * takes offer.accept / offer.decline / presence.set, and delivers routing's notices. The
- * handshake and the calls belong to CallsGateway, on the same server.
+ * takes offer.accept / offer.decline / presence.set, and delivers routing's events to the rooms
+ * they concern; it decides nothing. The handshake and the calls belong to CallsGateway, on the
+ * same server.
  */
 @WebSocketGateway()
-export class RoutingGateway
-  implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy, SocketPresence
-{
+export class RoutingGateway implements OnGatewayConnection, SocketPresence {
   @WebSocketServer() private server!: BrokerServer;
-  private readonly unsubscribe: (() => void)[] = [];
   private readonly logger: Logger;
-  private sweepTimer?: TimerHandle;
 
   constructor(
     private readonly presence: PresenceService,
-    private readonly overview: RoutingOverviewService,
     private readonly routed: RoutedCalls,
-    private readonly notices: RoutingNotices,
     private readonly quotas: QuotasService,
-    private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'routing-gateway' });
   }
 
-  afterInit(): void {
-    const on = this.notices.on.bind(this.notices);
-    this.unsubscribe.push(
-      on('offer.created', (notice) =>
-        this.server.to(personRoom(notice.offer.expertId)).emit('offer.created', notice),
-      ),
-      on('offer.ended', (notice) =>
-        this.server.to(personRoom(notice.offer.expertId)).emit('offer.ended', notice),
-      ),
-      on('presence.updated', (notice) =>
-        this.server
-          .to([SUPERVISORS_ROOM, personRoom(notice.expert.id)])
-          .emit('presence.updated', notice),
-      ),
-      on('queue.escalated', (notice) =>
-        this.server.to(SUPERVISORS_ROOM).emit('queue.escalated', notice),
-      ),
-      on('call.placed', ({ call, technicianId }) =>
-        this.server
-          .to([personRoom(technicianId), EVERY_CALL_ROOM, QUEUE_WATCHERS_ROOM])
-          .emit('call.updated', { call, events: [] }),
-      ),
-    );
-    this.unsubscribe.push(
-      this.presence.onChange((presence) => {
-        this.overview.expert(presence.expertId).then(
-          (expert) => expert && this.notices.emit('presence.updated', { expert }),
-          (error: unknown) => this.logger.warn({ err: error }, 'reading an expert view failed'),
-        );
-      }),
-    );
-    this.sweep();
+  @OnEvent('offer.created', 'after-commit')
+  offerCreated(notice: OfferCreated): void {
+    this.server.to(personRoom(notice.offer.expertId)).emit('offer.created', notice);
   }
 
-  /**
-   * Experts left available by an instance that stopped (whose grace timers died with it), with
-   * no socket anywhere, go offline: at start-up and then once per grace period.
-   */
-  private sweep(): void {
-    this.presence
-      .expireStale((personId) => this.stillConnected(personId))
-      .catch((error: unknown) =>
-        logRoundFailure(this.logger, error, {}, 'the presence sweep failed'),
-      );
-    this.sweepTimer = this.clock.setTimeout(() => this.sweep(), this.config.routing.offlineGraceMs);
+  @OnEvent('offer.ended', 'after-commit')
+  offerEnded(notice: OfferEnded): void {
+    this.server.to(personRoom(notice.offer.expertId)).emit('offer.ended', notice);
   }
 
-  onModuleDestroy(): void {
-    this.clock.clearTimeout(this.sweepTimer);
-    for (const unsubscribe of this.unsubscribe) unsubscribe();
+  @OnEvent('presence.updated', 'after-commit')
+  presenceUpdated(notice: PresenceUpdated): void {
+    this.server
+      .to([SUPERVISORS_ROOM, personRoom(notice.expert.id)])
+      .emit('presence.updated', notice);
+  }
+
+  @OnEvent('queue.escalated', 'after-commit')
+  queueEscalated(notice: QueueEscalated): void {
+    this.server.to(SUPERVISORS_ROOM).emit('queue.escalated', notice);
+  }
+
+  @OnEvent('call.placed', 'after-commit')
+  callPlaced({ call, technicianId }: CallPlaced): void {
+    this.server
+      .to([personRoom(technicianId), EVERY_CALL_ROOM, QUEUE_WATCHERS_ROOM])
+      .emit('call.updated', { call, events: [] });
   }
 
   async handleConnection(socket: BrokerSocket): Promise<void> {

@@ -9,14 +9,15 @@ import type { Person } from '../directory/person.js';
 import { DEMO_ACCEPT_AFTER_MS, DemoExperts } from './demo-experts.js';
 import type { PresenceService } from './presence.service.js';
 import type { RoutedCalls } from './routed-calls.service.js';
-import { RoutingNotices } from './routing-notices.js';
+import { brokerEvent } from '../events/broker-events.js';
+import { EventBus } from '../events/event-bus.js';
 import type { Offer } from './routing.model.js';
 
 function demoExperts(demoMode: boolean) {
   const clock = new FakeClock();
   const logger = capturedLogger('debug').logger;
   const directory: DirectoryService = directoryFrom(DEMO_DIRECTORY);
-  const notices = new RoutingNotices(logger);
+  const bus = new EventBus(logger);
   const available: string[] = [];
   const accepts: Array<[string, string]> = [];
   const presence = { set: async (person: Person) => void available.push(person.id) };
@@ -32,10 +33,14 @@ function demoExperts(demoMode: boolean) {
     directory,
     presence as unknown as PresenceService,
     routed as unknown as RoutedCalls,
-    notices,
     clock,
     logger,
   );
+  bus.on('offer.created', 'after-commit', (notice) => sut.offered(notice));
+  const notices = {
+    emit: (_name: 'offer.created', notice: { offer: Offer; call: never }) =>
+      bus.afterCommit([brokerEvent('offer.created', notice)]),
+  };
   return { sut, clock, notices, available, accepts };
 }
 

@@ -8,10 +8,11 @@ import type { Logger } from 'pino';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DirectoryService } from '../directory/directory.service.js';
+import { OnEvent } from '../events/on-event.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { PresenceService } from './presence.service.js';
 import { RoutedCalls } from './routed-calls.service.js';
-import { RoutingNotices } from './routing-notices.js';
+import type { OfferCreated } from './routing-facts.js';
 
 /** How long a demo expert lets an offer ring before taking it (time to take it yourself first). */
 export const DEMO_ACCEPT_AFTER_MS = 6000;
@@ -25,14 +26,13 @@ export const DEMO_ACCEPT_AFTER_MS = 6000;
 @Injectable()
 export class DemoExperts implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly timers = new Set<TimerHandle>();
-  private unsubscribe?: () => void;
+  private stopped = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly directory: DirectoryService,
     private readonly presence: PresenceService,
     private readonly routed: RoutedCalls,
-    private readonly notices: RoutingNotices,
     private readonly clock: Clock,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -41,23 +41,26 @@ export class DemoExperts implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.config.demoMode) return;
     for (const expert of this.directory.withRole('expert'))
       await this.presence.set(expert, 'available');
-    this.unsubscribe = this.notices.on('offer.created', ({ offer }) => {
-      const expert = this.directory.find(offer.expertId);
-      if (!expert) return;
-      const timer = this.clock.setTimeout(() => {
-        this.timers.delete(timer);
-        this.routed.accept(expert, offer.id).then(
-          () =>
-            this.logger.info({ offerId: offer.id, expertId: expert.id }, 'demo expert accepted'),
-          () => undefined, // answered already (accepted, declined or expired): nothing to do
-        );
-      }, DEMO_ACCEPT_AFTER_MS);
-      this.timers.add(timer);
-    });
+  }
+
+  /** In demo mode the offered expert accepts after a moment, as a person at a dashboard would. */
+  @OnEvent('offer.created', 'after-commit')
+  offered({ offer }: OfferCreated): void {
+    if (!this.config.demoMode || this.stopped) return;
+    const expert = this.directory.find(offer.expertId);
+    if (!expert) return;
+    const timer = this.clock.setTimeout(() => {
+      this.timers.delete(timer);
+      this.routed.accept(expert, offer.id).then(
+        () => this.logger.info({ offerId: offer.id, expertId: expert.id }, 'demo expert accepted'),
+        () => undefined, // answered already (accepted, declined or expired): nothing to do
+      );
+    }, DEMO_ACCEPT_AFTER_MS);
+    this.timers.add(timer);
   }
 
   onModuleDestroy(): void {
-    this.unsubscribe?.();
+    this.stopped = true;
     for (const timer of this.timers) this.clock.clearTimeout(timer);
   }
 }

@@ -17,6 +17,7 @@ import {
   type AcceptOutcome,
   type DeclineOutcome,
   type OfferRefusal,
+  type OffersAlongside,
 } from './routing.repository.js';
 import type { ExpertPresenceTable, OffersTable } from './routing.schema.js';
 
@@ -140,7 +141,7 @@ export class KyselyRoutingRepository extends RoutingRepository {
     return new Map([...holding, ...inCall].map((row) => [row.expertId as string, row.callId]));
   }
 
-  async insertOffers(offers: Offer[]): Promise<Offer[]> {
+  async insertOffers(offers: Offer[], alongside?: OffersAlongside): Promise<Offer[]> {
     if (offers.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
       const callIds = [...new Set(offers.map((offer) => offer.callId))];
@@ -173,7 +174,9 @@ export class KyselyRoutingRepository extends RoutingRepository {
         .returningAll()
         .execute();
       const ids = new Set(inserted.map((row) => row.id));
-      return fresh.filter((offer) => ids.has(offer.id));
+      const stored = fresh.filter((offer) => ids.has(offer.id));
+      if (stored.length > 0) await alongside?.(trx, stored);
+      return stored;
     });
   }
 

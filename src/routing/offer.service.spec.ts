@@ -1,3 +1,4 @@
+import { EventBus } from '../events/event-bus.js';
 import type { Kysely } from 'kysely';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
@@ -61,7 +62,8 @@ describe('OfferService', () => {
     await migrateToLatest(db);
     clock = new FakeClock();
     const repository = new KyselyRoutingRepository(db);
-    presence = new PresenceService(repository, directory, clock, capturedLogger().logger);
+    const logger = capturedLogger().logger;
+    presence = new PresenceService(repository, directory, clock, logger, new EventBus(logger));
     sut = new OfferService(repository, presence, directory, clock);
     requests = [];
   });

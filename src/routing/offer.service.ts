@@ -12,7 +12,11 @@ import { DirectoryService, hasRole } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import { PresenceService } from './presence.service.js';
 import type { Offer, QueuedRequest } from './routing.model.js';
-import { RoutingRepository, type OfferRefusal } from './routing.repository.js';
+import {
+  RoutingRepository,
+  type OfferRefusal,
+  type OffersAlongside,
+} from './routing.repository.js';
 import { planOffers } from './routing-rules.js';
 
 export interface AcceptedOffer {
@@ -64,7 +68,7 @@ export class OfferService {
    * Makes the offers due now for these queued calls (pass every queued call: priority order is
    * across all of them). Returns the new offers, for `offer.created` to their experts.
    */
-  async route(requests: readonly QueuedRequest[]): Promise<Offer[]> {
+  async route(requests: readonly QueuedRequest[], alongside?: OffersAlongside): Promise<Offer[]> {
     if (requests.length === 0) return [];
     const nowMs = this.clock.now();
     const [standing, ofRequests, reserved] = await Promise.all([
@@ -89,6 +93,7 @@ export class OfferService {
         expiresAt: new Date(plan.expiresAtMs).toISOString(),
         endedAt: null,
       })),
+      alongside,
     );
   }
 

@@ -1,3 +1,4 @@
+import { EventBus } from '../events/event-bus.js';
 import type { Kysely } from 'kysely';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
@@ -39,15 +40,13 @@ describe('PresenceService', () => {
     db = openDatabase('sqlite::memory:').db;
     await migrateToLatest(db);
     clock = new FakeClock();
-    sut = new PresenceService(
-      new KyselyRoutingRepository(db),
-      directory,
-      clock,
-      capturedLogger().logger,
-      { offlineGraceMs: GRACE_MS },
-    );
+    const logger = capturedLogger().logger;
+    const bus = new EventBus(logger);
+    sut = new PresenceService(new KyselyRoutingRepository(db), directory, clock, logger, bus, {
+      offlineGraceMs: GRACE_MS,
+    });
     changes = [];
-    sut.onChange((presence) => changes.push(presence));
+    bus.on('presence.changed', 'after-commit', (changed) => void changes.push(changed.presence));
     socketsLeft = new Set();
   });
   afterEach(async () => {

@@ -4,7 +4,11 @@ import { Clock, type TimerHandle } from '../common/clock.js';
 import { ForbiddenError } from '../common/broker-error.js';
 import { DirectoryService, hasRole } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
+import { brokerEvent } from '../events/broker-events.js';
+import { EventBus } from '../events/event-bus.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
+// The presence events' types (declaration merging into the event map).
+import './routing-facts.js';
 import {
   afterCallEnded,
   afterConnect,
@@ -28,8 +32,6 @@ export const PRESENCE_OPTIONS = Symbol('PRESENCE_OPTIONS');
 /** Whether the person still has a socket anywhere in the cluster (the gateway answers). */
 export type ConnectedCheck = (personId: string) => boolean | Promise<boolean>;
 
-export type PresenceListener = (presence: ExpertPresence) => void;
-
 /**
  * Experts' presence: what they set, what their sockets imply (the offline grace), and what their
  * offers imply (two timeouts in a row: away). Stored in the database, so every instance sees the
@@ -38,7 +40,6 @@ export type PresenceListener = (presence: ExpertPresence) => void;
 @Injectable()
 export class PresenceService {
   private readonly graceTimers = new Map<string, TimerHandle>();
-  private readonly listeners = new Set<PresenceListener>();
   private readonly graceMs: number;
 
   constructor(
@@ -46,15 +47,10 @@ export class PresenceService {
     private readonly directory: DirectoryService,
     private readonly clock: Clock,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly bus: EventBus,
     @Optional() @Inject(PRESENCE_OPTIONS) options?: PresenceOptions,
   ) {
     this.graceMs = options?.offlineGraceMs ?? DEFAULT_OFFLINE_GRACE_MS;
-  }
-
-  /** Called with the new presence after every change that took (never for a no-op). */
-  onChange(listener: PresenceListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   /** `PUT /v1/presence/me` and socket `presence.set`; only experts have a presence. */
@@ -159,15 +155,8 @@ export class PresenceService {
     const { before, after } = await this.repository.updatePresence(expertId, at, (current) =>
       rule(current, at),
     );
-    if (after.status !== before.status) {
-      for (const listener of this.listeners) {
-        try {
-          listener(after);
-        } catch (error) {
-          this.logger.error({ err: error, expertId }, 'a presence listener failed');
-        }
-      }
-    }
+    if (after.status !== before.status)
+      this.bus.afterCommit([brokerEvent('presence.changed', { presence: after })]);
     return after;
   }
 }

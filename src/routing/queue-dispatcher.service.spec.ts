@@ -4,7 +4,6 @@ import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { CallChange } from '../calls/call-change.js';
 import { CallLedger } from '../calls/call-ledger.service.js';
-import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { KyselyCallRepository } from '../calls/kysely-call.repository.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -17,7 +16,14 @@ import { KyselyRoutingRepository } from './kysely-routing.repository.js';
 import { OfferService } from './offer.service.js';
 import { PresenceService } from './presence.service.js';
 import { QueueDispatcher } from './queue-dispatcher.service.js';
-import { RoutingNotices, type RoutingNoticeMap } from './routing-notices.js';
+import { EventBus } from '../events/event-bus.js';
+import { Escalations } from './escalations.js';
+import { MaxWait } from './max-wait.js';
+import { OfferExpiry } from './offer-expiry.js';
+import { OfferRound } from './offer-round.js';
+import { QueuePlacer } from './queue-placement.js';
+import { RoutingReactions } from './routing-reactions.js';
+import { WaitingRequests } from './waiting-requests.js';
 
 const xassist = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
 const directory = directoryFrom({
@@ -52,7 +58,7 @@ describe('QueueDispatcher', () => {
   let presence: PresenceService;
   let calls: KyselyCallRepository;
   let ledger: CallLedger;
-  let heard: Array<{ kind: keyof RoutingNoticeMap; notice: object }>;
+  let heard: Array<{ kind: string; notice: object }>;
 
   beforeEach(async () => {
     db = openDatabase('sqlite::memory:').db;
@@ -62,29 +68,44 @@ describe('QueueDispatcher', () => {
     const metrics = new MetricsService();
     const repository = new KyselyRoutingRepository(db);
     calls = new KyselyCallRepository(db);
-    const bus = new CallUpdatesBus(logger);
+    const bus = new EventBus(logger);
     ledger = new CallLedger(calls, bus, metrics);
-    presence = new PresenceService(repository, directory, clock, logger);
-    const notices = new RoutingNotices(logger);
+    presence = new PresenceService(repository, directory, clock, logger, bus);
     heard = [];
     for (const kind of ['offer.created', 'offer.ended', 'queue.escalated'] as const)
-      notices.on(kind, (notice) => heard.push({ kind, notice }));
+      bus.on(kind, 'after-commit', (notice) => void heard.push({ kind, notice }));
+    const offers = new OfferService(repository, presence, directory, clock);
+    const placements = new QueuePlacements();
+    const history = new AcceptHistory();
+    const config = { routing: { tickMs: 1000, offlineGraceMs: 30_000 } } as AppConfig;
     sut = new QueueDispatcher(
-      calls,
-      ledger,
-      bus,
-      new OfferService(repository, presence, directory, clock),
-      repository,
-      presence,
-      directory,
-      new QueuePlacements(),
-      notices,
-      new AcceptHistory(),
-      metrics,
+      new OfferExpiry(offers, bus, metrics),
+      new WaitingRequests(
+        calls,
+        directory,
+        new MaxWait(calls, ledger, metrics),
+        new Escalations(calls, ledger, placements, bus),
+      ),
+      new OfferRound(offers, calls, placements, bus, metrics),
+      new QueuePlacer(calls, placements, presence, directory, history, bus),
       clock,
-      { routing: { tickMs: 1000, offlineGraceMs: 30_000 } } as AppConfig,
+      config,
       logger,
     );
+    // What the module's discovery wires: routing's reactions to committed changes.
+    const reactions = new RoutingReactions(
+      repository,
+      offers,
+      presence,
+      sut,
+      history,
+      bus,
+      metrics,
+      clock,
+    );
+    bus.on('call.queued', 'after-commit', (fact) => reactions.onQueued(fact));
+    bus.on('call.ended', 'after-commit', (fact) => reactions.onEnded(fact));
+    bus.on('presence.changed', 'after-commit', (changed) => reactions.onPresence(changed));
     sut.onApplicationBootstrap();
   });
   afterEach(async () => {
@@ -105,7 +126,7 @@ describe('QueueDispatcher', () => {
       createdAt: clock.isoNow(),
       ringingAt: null,
     });
-    await calls.insert(call, null);
+    await ledger.insert(call, null, async () => undefined);
     const change = new CallChange(call, clock.isoNow());
     change.transition('queued', { queuedAt: clock.isoNow() });
     await ledger.record(change);

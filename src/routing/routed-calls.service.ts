@@ -1,18 +1,38 @@
 import { Injectable } from '@nestjs/common';
 import { CallCreation } from '../calls/call-creation.js';
-import type { CallView } from '../calls/call.model.js';
+import { CallChange } from '../calls/call-change.js';
+import type { CallRecord, CallView, Participant } from '../calls/call.model.js';
 import { participantOf } from '../calls/call-request.js';
 import { CallRepository } from '../calls/call.repository.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
-import { NotFoundError } from '../common/broker-error.js';
+import { ConflictError, NotFoundError } from '../common/broker-error.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
+import { brokerEvent } from '../events/broker-events.js';
+import { EventBus } from '../events/event-bus.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OfferService, OwnRequestError } from './offer.service.js';
 import { QueueDispatcher } from './queue-dispatcher.service.js';
 import type { Offer } from './routing.model.js';
-import { RoutingNotices } from './routing-notices.js';
+import './routing-facts.js';
 import { requestersOf } from './routing-rules.js';
+
+/** The accepted call becomes the expert's alone; only a call still waiting can be taken. */
+function takeFromQueue(current: CallRecord, at: string, expert: Participant): CallChange {
+  if (current.status !== 'queued')
+    throw new ConflictError(`call ${current.id} is ${current.status}, no longer waiting`);
+  const change = new CallChange(current, at);
+  change.transition('creating', { experts: [expert], acceptedById: expert.id });
+  return change;
+}
+
+/** A routed call is not lost with xAssist: back to its queue, to be offered again. */
+function backToQueue(current: CallRecord, at: string): CallChange {
+  const change = new CallChange(current, at);
+  change.noteRouting('accept_failed');
+  change.transition('queued', { experts: [], acceptedById: null });
+  return change;
+}
 
 /** An offer with the call it is for, as REST answers and socket acknowledgements carry them. */
 export interface OfferWithCall {
@@ -22,7 +42,7 @@ export interface OfferWithCall {
 
 /**
  * What an expert does with an offer, REST and socket alike: accepting makes the call theirs and
- * creates it on xAssist (CallCreation.acceptRouted); declining passes it on.
+ * creates it on xAssist (CallCreation.createTaken); declining passes it on.
  */
 @Injectable()
 export class RoutedCalls {
@@ -32,7 +52,7 @@ export class RoutedCalls {
     private readonly creation: CallCreation,
     private readonly placements: QueuePlacements,
     private readonly dispatcher: QueueDispatcher,
-    private readonly notices: RoutingNotices,
+    private readonly bus: EventBus,
     private readonly directory: DirectoryService,
     private readonly metrics: MetricsService,
   ) {}
@@ -46,15 +66,17 @@ export class RoutedCalls {
     await this.refuseOwnRequest(caller, offerId);
     const { offer, rescinded } = await this.offers.accept(caller, offerId);
     this.metrics.offers.inc({ outcome: 'accepted' });
-    for (const other of rescinded) {
-      this.metrics.offers.inc({ outcome: 'rescinded' });
-      this.notices.emit('offer.ended', { offer: other });
-    }
-    this.notices.emit('offer.ended', { offer });
+    for (let i = 0; i < rescinded.length; i++) this.metrics.offers.inc({ outcome: 'rescinded' });
+    const ended = [...rescinded, offer].map((each) => brokerEvent('offer.ended', { offer: each }));
+    this.bus.afterCommit(ended);
     const call = await this.callOf(offer);
     try {
       const expert = participantOf(this.directory, caller.id, 'expert', 'offer');
-      const created = await this.creation.acceptRouted(call, expert);
+      const created = await this.creation.createTaken(
+        call,
+        (current, at) => takeFromQueue(current, at, expert),
+        backToQueue,
+      );
       return { offer, call: this.placements.view(created) };
     } catch (error) {
       // Back in its queue (the dispatcher releases the offer), or no longer waiting at all.
@@ -77,7 +99,7 @@ export class RoutedCalls {
   async decline(caller: Person, offerId: string): Promise<OfferWithCall> {
     const offer = await this.offers.decline(caller, offerId);
     this.metrics.offers.inc({ outcome: 'declined' });
-    this.notices.emit('offer.ended', { offer });
+    this.bus.afterCommit([brokerEvent('offer.ended', { offer })]);
     this.dispatcher.kick();
     return { offer, call: this.placements.view(await this.callOf(offer)) };
   }

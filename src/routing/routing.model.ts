@@ -1,3 +1,4 @@
+import type { Priority } from '../calls/call.model.js';
 /** What an expert says about themselves; `busy` is derived from offers and calls, never stored. */
 export const PRESENCE_STATUSES = ['available', 'away', 'offline'] as const;
 export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
@@ -68,9 +69,6 @@ export interface Offer {
   /** When it stopped being pending; null while pending. */
   endedAt: string | null;
 }
-
-export const PRIORITIES = ['normal', 'urgent'] as const;
-export type Priority = (typeof PRIORITIES)[number];
 
 /** A call waiting in a queue, as routing needs it. */
 export interface QueuedRequest {

@@ -1,11 +1,20 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { QueueAdmission } from '../calls/queue-admission.port.js';
 import { CallsModule } from '../calls/calls.module.js';
 import { AcceptHistory } from './accept-history.js';
 import { DemoExperts } from './demo-experts.js';
 import { OffersController } from './offers.controller.js';
 import { QueueDispatcher } from './queue-dispatcher.service.js';
 import { RoutedCalls } from './routed-calls.service.js';
-import { RoutingNotices } from './routing-notices.js';
+import { Escalations } from './escalations.js';
+import { MaxWait } from './max-wait.js';
+import { OfferExpiry } from './offer-expiry.js';
+import { OfferRound } from './offer-round.js';
+import { PresenceUpkeep } from './presence-upkeep.js';
+import { RoutingQueueAdmission } from './queue-admission.js';
+import { QueuePlacer } from './queue-placement.js';
+import { RoutingReactions } from './routing-reactions.js';
+import { WaitingRequests } from './waiting-requests.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
 import { OfferService } from './offer.service.js';
@@ -14,7 +23,11 @@ import { RoutingRepository } from './routing.repository.js';
 import { RoutingController } from './routing.controller.js';
 import { RoutingOverviewService } from './routing-overview.service.js';
 
-/** Queues, presence and offers (issue 11); the gateway and call creation use what it exports. */
+/**
+ * Queues, presence and offers; the gateways use what it exports. Global for one port: call
+ * creation admits routed requests through QueueAdmission without importing routing.
+ */
+@Global()
 @Module({
   imports: [CallsModule],
   controllers: [RoutingController, OffersController],
@@ -28,9 +41,17 @@ import { RoutingOverviewService } from './routing-overview.service.js';
     PresenceService,
     OfferService,
     RoutingOverviewService,
-    RoutingNotices,
     AcceptHistory,
     QueueDispatcher,
+    OfferExpiry,
+    MaxWait,
+    Escalations,
+    WaitingRequests,
+    OfferRound,
+    QueuePlacer,
+    RoutingReactions,
+    PresenceUpkeep,
+    { provide: QueueAdmission, useClass: RoutingQueueAdmission },
     RoutedCalls,
     DemoExperts,
   ],
@@ -39,9 +60,9 @@ import { RoutingOverviewService } from './routing-overview.service.js';
     PresenceService,
     OfferService,
     RoutingOverviewService,
-    RoutingNotices,
     QueueDispatcher,
     RoutedCalls,
+    QueueAdmission,
   ],
 })
 export class RoutingModule {}

@@ -1,3 +1,5 @@
+import type { Transaction } from 'kysely';
+import type { BrokerDatabase } from '../database/schema.js';
 import type { ExpertPresence, Offer } from './routing.model.js';
 
 /** Why an accept or decline did not take; the caller turns it into 404 or 409. */
@@ -22,6 +24,9 @@ export class PresenceContentionError extends Error {
  * Where presence and offers live, shared by every instance. An abstract class so it is its own DI
  * token; the Kysely implementation runs on SQLite and PostgreSQL alike.
  */
+/** Rows written in the offers' own transaction (the offers' chat pages), given those stored. */
+export type OffersAlongside = (trx: Transaction<BrokerDatabase>, stored: Offer[]) => Promise<void>;
+
 export abstract class RoutingRepository {
   abstract presenceOf(expertId: string): Promise<ExpertPresence | undefined>;
   abstract allPresence(): Promise<ExpertPresence[]>;
@@ -41,7 +46,7 @@ export abstract class RoutingRepository {
    * Stores new pending offers and returns those stored: none for a call that already has an
    * accepted offer, none for an expert who already holds a pending offer.
    */
-  abstract insertOffers(offers: Offer[]): Promise<Offer[]>;
+  abstract insertOffers(offers: Offer[], alongside?: OffersAlongside): Promise<Offer[]>;
   abstract offer(id: string): Promise<Offer | undefined>;
   abstract offersOfCalls(callIds: readonly string[]): Promise<Offer[]>;
   abstract pendingOffersOf(expertId: string): Promise<Offer[]>;

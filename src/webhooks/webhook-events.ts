@@ -1,6 +1,5 @@
-import type { CallCommitKind } from '../calls/call-commit-hooks.js';
-import { isEnded } from '../calls/call-lifecycle.js';
-import { toCallView, type CallEventRecord, type CallUpdate } from '../calls/call.model.js';
+import type { CallCommitted, CallFact } from '../calls/call-facts.js';
+import { toCallView, type CallEventRecord, type CallRecord } from '../calls/call.model.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'call.created',
@@ -24,34 +23,37 @@ export interface WebhookEvent {
 function bodyOf(
   type: WebhookEventType,
   timestamp: string,
-  update: CallUpdate,
+  call: CallRecord,
   event: CallEventRecord | null,
 ): string {
-  return JSON.stringify({ type, timestamp, data: { call: toCallView(update.call), event } });
+  return JSON.stringify({ type, timestamp, data: { call: toCallView(call), event } });
+}
+
+/** call.created, when the call row is inserted (seq 0: it has no event yet). */
+export function createdWebhookEvents(call: CallRecord): WebhookEvent[] {
+  const body = bodyOf('call.created', call.createdAt, call, null);
+  return [{ type: 'call.created', seq: 0, position: 0, body }];
 }
 
 /**
- * What integrations hear of a committed change: call.created when the call row is inserted;
- * for each status event call.status_changed, then call.ended for an end status; offer.accepted
- * first when an expert took a queued call (status.creating is only ever entered from queued).
+ * What integrations hear of a committed batch: for each status change call.status_changed, then
+ * call.ended for an end status; offer.accepted first when an expert took the call from its queue.
  * `call` in every body is the call as this commit left it.
  */
-export function webhookEventsOf(update: CallUpdate, kind: CallCommitKind): WebhookEvent[] {
-  if (kind === 'inserted') {
-    const body = bodyOf('call.created', update.call.createdAt, update, null);
-    return [{ type: 'call.created', seq: 0, position: 0, body }];
-  }
-  return update.events.flatMap((event) => {
-    if (!event.type.startsWith('status.')) return [];
+export function webhookEventsOf({ call, facts }: CallCommitted): WebhookEvent[] {
+  const about = (kind: CallFact['kind'], event: CallEventRecord) =>
+    facts.some((fact) => fact.kind === kind && fact.event === event);
+  return facts.flatMap((fact) => {
+    if (fact.kind !== 'status_changed') return [];
     const types: WebhookEventType[] = [];
-    if (event.type === 'status.creating') types.push('offer.accepted');
+    if (about('accepted', fact.event)) types.push('offer.accepted');
     types.push('call.status_changed');
-    if (isEnded(event.status)) types.push('call.ended');
+    if (about('ended', fact.event)) types.push('call.ended');
     return types.map((type, position) => ({
       type,
-      seq: event.seq,
+      seq: fact.event.seq,
       position,
-      body: bodyOf(type, event.at, update, event),
+      body: bodyOf(type, fact.event.at, call, fact.event),
     }));
   });
 }

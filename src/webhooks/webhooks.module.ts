@@ -1,12 +1,12 @@
 import { Module, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { SecretBoxError } from '../common/secret-box.js';
 import { ConfigError } from '../config/app-config.js';
-import { CallCommitHooks } from '../calls/call-commit-hooks.js';
 import { CallsModule } from '../calls/calls.module.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
 import { QuotasModule } from '../quotas/quotas.module.js';
 import { WebhookStore } from './kysely-webhook.store.js';
+import { WebhookOutbox } from './webhook-outbox.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WebhooksService } from './webhooks.service.js';
@@ -15,19 +15,16 @@ import { WebhooksService } from './webhooks.service.js';
 @Module({
   imports: [CallsModule, OutboxModule, QuotasModule],
   controllers: [WebhooksController],
-  providers: [WebhookStore, WebhooksService, WebhookSender],
+  providers: [WebhookStore, WebhooksService, WebhookSender, WebhookOutbox],
 })
 export class WebhooksModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(
-    private readonly hooks: CallCommitHooks,
     private readonly dispatcher: OutboxDispatcher,
-    private readonly webhooks: WebhooksService,
     private readonly sender: WebhookSender,
     private readonly store: WebhookStore,
   ) {}
 
   onModuleInit(): void {
-    this.hooks.register((update, trx, kind) => this.webhooks.enqueue(update, trx, kind));
     this.dispatcher.registerSender('webhook', this.sender);
   }
 

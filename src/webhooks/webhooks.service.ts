@@ -1,23 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Transaction } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import type { CallCommitKind } from '../calls/call-commit-hooks.js';
-import type { CallUpdate } from '../calls/call.model.js';
 import { ForbiddenError, NotFoundError } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
 import { decodePageCursor, encodePageCursor } from '../common/page-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { WebhookConfig } from '../config/webhook-config.js';
-import type { BrokerDatabase } from '../database/schema.js';
 import { hasRole } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
-import type { OutboxMessage } from '../outbox/outbox.model.js';
 import { QuotasService } from '../quotas/quotas.service.js';
 import { WEBHOOK_ID, type CreateWebhookDto } from './dto/webhook.dto.js';
 import { WebhookStore, type Webhook } from './kysely-webhook.store.js';
 import { assertWebhookUrl } from './webhook-address.js';
-import { webhookEventsOf } from './webhook-events.js';
 import { WebhookLimitError } from './webhook.errors.js';
 import { newWebhookSecret } from './webhook-signature.js';
 
@@ -43,7 +37,7 @@ export interface WebhookPage {
 
 const isWebhookId = (id: unknown) => typeof id === 'string' && WEBHOOK_ID.test(id);
 
-/** Integrations' webhook subscriptions, and the outbox rows a call change owes them. */
+/** Integrations' webhook subscriptions (webhook-outbox.ts writes what a call change owes them). */
 @Injectable()
 export class WebhooksService {
   private readonly settings: WebhookConfig;
@@ -116,33 +110,6 @@ export class WebhooksService {
   async disable(id: string, reason: string): Promise<void> {
     await this.store.disable(id, reason);
     await this.outbox.failPendingOf(id, reason);
-  }
-
-  /** The commit hook: one outbox row per (message, subscribed webhook), in the change's transaction. */
-  async enqueue(
-    update: CallUpdate,
-    trx: Transaction<BrokerDatabase>,
-    kind: CallCommitKind,
-  ): Promise<void> {
-    const events = webhookEventsOf(update, kind);
-    if (events.length === 0) return;
-    const webhooks = await this.store.active(trx);
-    const messages: OutboxMessage[] = events.flatMap((event) =>
-      webhooks
-        .filter((webhook) => webhook.eventTypes.includes(event.type))
-        .map((webhook) => ({
-          id: `msg_${randomUUID()}`,
-          destinationKind: 'webhook' as const,
-          destinationId: webhook.id,
-          ownerId: webhook.ownerId,
-          callId: update.call.id,
-          seq: event.seq,
-          position: event.position,
-          eventType: event.type,
-          payload: event.body,
-        })),
-    );
-    await this.outbox.add(trx, messages, this.clock.isoNow());
   }
 }
 

@@ -19,7 +19,7 @@ import {
 } from '../../xassist-contract/xassist-contract.js';
 import { MAX_STORED_INTEGER } from '../../common/limits.js';
 import { QUEUE_ID } from '../../directory/queue.js';
-import { PRIORITIES, type Priority } from '../../routing/routing.model.js';
+import { PRIORITIES, type Priority } from '../call.model.js';
 import { IsPlainText, PERSON_ID, PERSON_ID_RULE } from '../../common/text-rules.js';
 import { IsWholeNumberText } from '../../common/validation.js';
 import {

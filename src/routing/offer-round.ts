@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { CallRepository } from '../calls/call.repository.js';
+import { QueuePlacements } from '../calls/queue-placements.js';
+import { brokerEvent, type BrokerEvent } from '../events/broker-events.js';
+import { EventBus } from '../events/event-bus.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { OfferService } from './offer.service.js';
+import type { QueuedRequest } from './routing.model.js';
+import './routing-facts.js';
+
+/**
+ * Makes the offers due for the waiting requests. Each `offer.created` runs its in-transaction
+ * handlers in the offers' own transaction (the chat page of an expert with no dashboard open
+ * commits with the offer, so a crash cannot keep one without the other), and its after-commit
+ * handlers once they are stored.
+ */
+@Injectable()
+export class OfferRound {
+  constructor(
+    private readonly offers: OfferService,
+    private readonly calls: CallRepository,
+    private readonly placements: QueuePlacements,
+    private readonly bus: EventBus,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async run(waiting: readonly QueuedRequest[]): Promise<void> {
+    let made: BrokerEvent[] = [];
+    await this.offers.route(waiting, async (trx, stored) => {
+      const ids = [...new Set(stored.map((offer) => offer.callId))];
+      const calls = new Map((await this.calls.findMany(ids, trx)).map((call) => [call.id, call]));
+      made = stored.flatMap((offer) => {
+        const call = calls.get(offer.callId);
+        return call
+          ? [brokerEvent('offer.created', { offer, call: this.placements.view(call) })]
+          : [];
+      });
+      await this.bus.inTransaction(trx, made);
+    });
+    for (let i = 0; i < made.length; i++) this.metrics.offers.inc({ outcome: 'created' });
+    this.bus.afterCommit(made);
+  }
+}

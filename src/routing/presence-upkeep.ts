@@ -1,0 +1,69 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
+import type { Logger } from 'pino';
+import { Clock, type TimerHandle } from '../common/clock.js';
+import { logRoundFailure } from '../common/error-answer.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { brokerEvent } from '../events/broker-events.js';
+import { EventBus } from '../events/event-bus.js';
+import { OnEvent } from '../events/on-event.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import { PresenceService } from './presence.service.js';
+import type { PresenceChanged } from './routing-facts.js';
+import { RoutingOverviewService } from './routing-overview.service.js';
+import { SocketPresence } from './socket-presence.js';
+
+/**
+ * Presence beyond what experts set: a change is told as the expert's whole view
+ * (`presence.updated`), and experts left available by an instance that stopped (whose grace
+ * timers died with it), with no socket anywhere, go offline: at start-up, then once per grace.
+ */
+@Injectable()
+export class PresenceUpkeep implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: TimerHandle;
+  private stopped = false;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly overview: RoutingOverviewService,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+    // The realtime layer answers; without it nobody has a socket.
+    @Optional() private readonly sockets?: SocketPresence,
+  ) {
+    this.logger = logger.child({ component: 'presence-upkeep' });
+  }
+
+  @OnEvent('presence.changed', 'after-commit')
+  async told({ presence }: PresenceChanged): Promise<void> {
+    const expert = await this.overview.expert(presence.expertId);
+    if (expert) this.bus.afterCommit([brokerEvent('presence.updated', { expert })]);
+  }
+
+  onApplicationBootstrap(): void {
+    this.sweep();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    this.clock.clearTimeout(this.timer);
+  }
+
+  private sweep(): void {
+    if (this.stopped) return;
+    this.presence
+      .expireStale((personId) => this.sockets?.hasSocket(personId) ?? false)
+      .catch((error: unknown) =>
+        logRoundFailure(this.logger, error, {}, 'the presence sweep failed'),
+      );
+    this.timer = this.clock.setTimeout(() => this.sweep(), this.config.routing.offlineGraceMs);
+  }
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { CallChange } from '../calls/call-change.js';
+import { CallLedger } from '../calls/call-ledger.service.js';
+import type { CallRecord } from '../calls/call.model.js';
+import { CallRepository } from '../calls/call.repository.js';
+import {
+  QueueFullError,
+  QueueShareFullError,
+  UrgentNotAllowedError,
+} from '../calls/call.errors.js';
+import { QueueAdmission } from '../calls/queue-admission.port.js';
+import { DirectoryService, hasRole } from '../directory/directory.service.js';
+import type { Person } from '../directory/person.js';
+import type { Writer } from '../events/broker-events.js';
+import { lockPerson } from '../quotas/person-lock.js';
+
+/** Routing's side of a new routed request: the queue's limits, then the `queued` change. */
+@Injectable()
+export class RoutingQueueAdmission extends QueueAdmission {
+  constructor(
+    private readonly calls: CallRepository,
+    private readonly ledger: CallLedger,
+    private readonly directory: DirectoryService,
+  ) {
+    super();
+  }
+
+  /** `urgent` jumps the queue: only callers with a role the queue's `urgentRoles` names (403). */
+  assertMayAsk(caller: Person, call: CallRecord): void {
+    if (call.priority !== 'urgent' || call.queueId === null) return;
+    const queue = this.directory.queue(call.queueId);
+    if (queue && !queue.urgentRoles.some((role) => hasRole(caller, role)))
+      throw new UrgentNotAllowedError(queue);
+  }
+
+  /**
+   * `maxQueued`: a full queue refuses new requests (503), so callers can go elsewhere; then
+   * `maxQueuedPerTechnician`: one technician's share of it (429). Both counted after the insert,
+   * under one lock per queue, so that parallel requests cannot all see room.
+   */
+  async admit(trx: Writer, call: CallRecord): Promise<void> {
+    const queue = call.queueId === null ? undefined : this.directory.queue(call.queueId);
+    if (!queue) return;
+    await lockPerson(trx, 'queue', queue.id);
+    const waiting = await this.calls.countQueued(queue.id, queue.maxQueued + 1, trx);
+    if (waiting > queue.maxQueued) throw new QueueFullError(queue);
+    const share = queue.maxQueuedPerTechnician;
+    const theirs = await this.calls.countQueued(queue.id, share + 1, trx, call.technician.id);
+    if (theirs > share) throw new QueueShareFullError(queue, call.technician.id);
+  }
+
+  /** The routed call waits in its queue; the dispatcher hears of it from `call.queued`. */
+  async enqueue(call: CallRecord): Promise<CallRecord> {
+    const change = new CallChange(call, call.createdAt);
+    change.transition('queued', { queuedAt: call.createdAt });
+    await this.ledger.record(change);
+    return change.call;
+  }
+}

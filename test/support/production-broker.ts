@@ -38,11 +38,14 @@ export class ProductionBrokers {
     this.dir = mkdtempSync(join(tmpdir(), `broker-${name}-`));
   }
 
-  /** Builds dist/ if stale, starts the simulator, writes the directory file (harness people). */
-  async setUp(options: { queues?: unknown[]; env?: Record<string, string> } = {}): Promise<void> {
+  /** Builds dist/ if stale, starts the simulator, writes the directory file (harness people unless given). */
+  async setUp(
+    options: { people?: unknown[]; queues?: unknown[]; env?: Record<string, string> } = {},
+  ): Promise<void> {
     buildIfStale();
     const directoryFile = join(this.dir, 'people.json');
-    writeFileSync(directoryFile, JSON.stringify({ people: PEOPLE, queues: options.queues }));
+    const people = options.people ?? PEOPLE;
+    writeFileSync(directoryFile, JSON.stringify({ people, queues: options.queues }));
     this.env = {
       BROKER_MODE: 'production',
       PORT: '0',

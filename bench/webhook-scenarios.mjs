@@ -188,7 +188,10 @@ export async function deadNeighbour({ probes, withDead, log }) {
     technicians: probes,
     extraPeople: [{ id: 'crm', displayName: 'CRM connector', roles: ['integration'] }],
     brokerEnv: {
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      // Entries are host:port since issue 18: the live receiver's and the dead one's.
+      WEBHOOK_ALLOWED_HOSTS: [hooks, dead]
+        .flatMap((each) => (each ? [new URL(each.url).host] : []))
+        .join(','),
       WEBHOOK_TIMEOUT_MS: '3000',
       WEBHOOK_RATE_PER_SECOND: '10000',
     },

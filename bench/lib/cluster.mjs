@@ -103,6 +103,8 @@ export class Cluster {
       EXPERT_ANSWER_TIMEOUT_MS: '3600000',
       TECHNICIAN_JOIN_TIMEOUT_MS: '3600000',
       LOG_LEVEL: 'warn',
+      // Webhook signing secrets are only stored sealed: a bench key (never a real one).
+      DATA_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 'bench-data-key').toString('base64')}`,
       // The bench is one integration creating thousands of calls and one supervisor opening
       // thousands of sockets: far beyond the per-person quotas a real deployment keeps.
       QUOTA_CREATES_PER_MINUTE: '1000000',

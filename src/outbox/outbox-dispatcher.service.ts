@@ -9,8 +9,7 @@ import type { Logger } from 'pino';
 import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { logRoundFailure } from '../common/error-answer.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import type { WebhookConfig } from '../config/webhook-config.js';
+import { APP_CONFIG, type AppConfig, type OutboxConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { OutboxStore } from './kysely-outbox.store.js';
 import { OutboxMetrics } from './outbox-metrics.js';
@@ -53,7 +52,7 @@ export interface OutboxSender {
 @Injectable()
 export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly senders = new Map<string, OutboxSender>();
-  private readonly settings: WebhookConfig;
+  private readonly settings: OutboxConfig;
   private readonly pacer: DestinationPacer;
   private readonly circuits: DestinationCircuits;
   private readonly pauses = new Set<() => void>();
@@ -74,7 +73,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
-    this.settings = config.webhooks;
+    this.settings = config.outbox;
     this.pacer = new DestinationPacer(this.settings.ratePerSecond);
     this.circuits = new DestinationCircuits(
       this.settings.circuitFailures,
@@ -273,7 +272,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     }
     const delay =
       outcome.status === 'retry'
-        ? retryDelayMs(this.settings, attempts, outcome.afterMs)
+        ? retryDelayMs(this.settings.retry, attempts, outcome.afterMs)
         : undefined;
     if (delay !== undefined && outcome.status === 'retry') {
       this.metrics.attempts.inc({ outcome: 'retry' });

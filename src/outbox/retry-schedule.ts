@@ -1,9 +1,6 @@
-/** The retry settings of WebhookConfig that the schedule needs. */
-export interface RetrySchedule {
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-}
+import type { RetrySchedule } from '../config/app-config.js';
+
+export type { RetrySchedule } from '../config/app-config.js';
 
 /** Delays vary by up to this share either way, so receivers that failed together do not get retried in step. */
 const JITTER = 0.2;

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module.js';
-import { DeliveriesController } from './deliveries.controller.js';
 import { OutboxStore } from './kysely-outbox.store.js';
 import { OutboxDispatcher } from './outbox-dispatcher.service.js';
 import { OutboxMetrics } from './outbox-metrics.js';
@@ -8,7 +7,6 @@ import { OutboxMetrics } from './outbox-metrics.js';
 /** The durable outbox: rows written with call changes, delivered at least once by the dispatcher. */
 @Module({
   imports: [CallsModule],
-  controllers: [DeliveriesController],
   providers: [OutboxStore, OutboxMetrics, OutboxDispatcher],
   exports: [OutboxStore, OutboxDispatcher],
 })

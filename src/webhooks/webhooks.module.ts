@@ -6,6 +6,7 @@ import { CallsModule } from '../calls/calls.module.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
 import { QuotasModule } from '../quotas/quotas.module.js';
+import { DeliveriesController } from './deliveries.controller.js';
 import { WebhookStore } from './kysely-webhook.store.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhooksController } from './webhooks.controller.js';
@@ -14,7 +15,7 @@ import { WebhooksService } from './webhooks.service.js';
 /** Signed webhooks for integrations (Standard Webhooks), delivered through the outbox. */
 @Module({
   imports: [CallsModule, OutboxModule, QuotasModule],
-  controllers: [WebhooksController],
+  controllers: [WebhooksController, DeliveriesController],
   providers: [WebhookStore, WebhooksService, WebhookSender],
 })
 export class WebhooksModule implements OnModuleInit, OnApplicationBootstrap {

@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Notification } from '../notifications/notification.js';
-import type { OutboxSender } from '../outbox/outbox-dispatcher.service.js';
+import { OutboxSenderOf, type OutboxPolicy, type OutboxSender } from '../outbox/outbox-sender.js';
 import type { AttemptOutcome, Delivery } from '../outbox/outbox.model.js';
 import { wipePageSecrets } from './page-secrets.js';
 import type { PagePayload } from './paging.service.js';
@@ -14,12 +14,17 @@ import { PagingService } from './paging.service.js';
  * the same on every retry (DingTalk's msgUuid), so a vendor that deduplicates shows it once.
  */
 @Injectable()
+@OutboxSenderOf('chat')
 export class ChatSender implements OutboxSender {
+  readonly policy: OutboxPolicy;
+
   constructor(
     private readonly paging: PagingService,
     private readonly http: HttpAdapterHost,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.policy = { retry: config.outbox.retry };
+  }
 
   async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {
     const channel = this.paging.channels.get(delivery.destinationId);

@@ -1,5 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { CallCommitHooks } from '../calls/call-commit-hooks.js';
+import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { CallsModule } from '../calls/calls.module.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
@@ -23,13 +24,14 @@ export class PagingModule implements OnModuleInit {
     private readonly hooks: CallCommitHooks,
     private readonly dispatcher: OutboxDispatcher,
     private readonly paging: PagingService,
-    private readonly sender: ChatSender,
+    private readonly bus: CallUpdatesBus,
     private readonly offers: OfferPager,
   ) {}
 
   onModuleInit(): void {
     this.paging.load();
-    this.dispatcher.registerSender('chat', this.sender);
+    // Until the event system lands: a committed call change may have written pages.
+    this.bus.subscribe(() => this.dispatcher.wake());
     if (this.paging.paging)
       this.hooks.register((update, trx, kind) => this.paging.enqueue(update, trx, kind));
     this.offers.start(this.paging.pagingRules, (id) => this.paging.channels.get(id));

@@ -6,7 +6,7 @@ import { Clock } from '../common/clock.js';
 import { boundedAttempt } from '../common/resilience.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { retryAfterMs } from '../notifications/channel-http.js';
-import type { OutboxSender } from '../outbox/outbox-dispatcher.service.js';
+import { OutboxSenderOf, type OutboxPolicy, type OutboxSender } from '../outbox/outbox-sender.js';
 import type { AttemptOutcome, Delivery } from '../outbox/outbox.model.js';
 import { addressProblem, hostOf, hostsAllowedOn } from './webhook-address.js';
 import { signedHeaders } from './webhook-signature.js';
@@ -68,9 +68,14 @@ function portGuardedConnector(
   };
 }
 
-/** Posts a delivery to its webhook, signed; every outcome becomes an AttemptOutcome. */
+/**
+ * Posts a delivery to its webhook, signed; every outcome becomes an AttemptOutcome. Retried on the
+ * outbox's schedule (WEBHOOK_MAX_ATTEMPTS: about a day).
+ */
 @Injectable()
+@OutboxSenderOf('webhook')
 export class WebhookSender implements OutboxSender, OnModuleDestroy {
+  readonly policy: OutboxPolicy;
   private readonly agent: Agent;
   private readonly allowedHosts: readonly string[];
   private readonly attempt;
@@ -82,6 +87,7 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     const { timeoutMs, allowedHosts } = config.webhooks;
+    this.policy = { retry: config.outbox.retry };
     this.allowedHosts = allowedHosts;
     this.agent = new Agent({
       connect: portGuardedConnector(timeoutMs, allowedHosts),

@@ -2,6 +2,7 @@ import { Module, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/
 import { SecretBoxError } from '../common/secret-box.js';
 import { ConfigError } from '../config/app-config.js';
 import { CallCommitHooks } from '../calls/call-commit-hooks.js';
+import { CallUpdatesBus } from '../calls/call-updates.bus.js';
 import { CallsModule } from '../calls/calls.module.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
@@ -23,13 +24,14 @@ export class WebhooksModule implements OnModuleInit, OnApplicationBootstrap {
     private readonly hooks: CallCommitHooks,
     private readonly dispatcher: OutboxDispatcher,
     private readonly webhooks: WebhooksService,
-    private readonly sender: WebhookSender,
+    private readonly bus: CallUpdatesBus,
     private readonly store: WebhookStore,
   ) {}
 
   onModuleInit(): void {
     this.hooks.register((update, trx, kind) => this.webhooks.enqueue(update, trx, kind));
-    this.dispatcher.registerSender('webhook', this.sender);
+    // Until the event system lands: a committed call change may have written webhook rows.
+    this.bus.subscribe(() => this.dispatcher.wake());
   }
 
   /** Key rotation's step (docs/security.md, "At rest"): every secret under the first key. */

@@ -28,7 +28,7 @@ class RecordingSender implements OutboxSender {
     private readonly log: Array<{ instance: string; id: string; callId: string; seq: number }>,
     config: AppConfig,
   ) {
-    this.policy = { retry: config.outbox.retry };
+    this.policy = { retry: config.outbox.retry, ttlMs: 3_600_000 };
   }
 
   async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {

@@ -155,6 +155,8 @@ export class OutboxStore {
       deliveredAt?: string;
       /** What is kept of the payload once settled (its secrets wiped); unset: unchanged. */
       payload?: string;
+      /** The first attempt's start (set once; its kind's time to live counts from it). */
+      firstAttemptAt?: string;
     },
   ): Promise<boolean> {
     const result = await this.db
@@ -166,6 +168,7 @@ export class OutboxStore {
         last_error: change.lastError,
         delivered_at: change.deliveredAt ?? null,
         ...(change.payload === undefined ? {} : { payload: change.payload }),
+        ...(change.firstAttemptAt ? { first_attempt_at: change.firstAttemptAt } : {}),
         lease_until: null,
         claim_token: null,
       })
@@ -216,11 +219,20 @@ export class OutboxStore {
     return rows.map((row) => fromRow(row, this.box));
   }
 
-  /** A failed row becomes due now with a fresh count of attempts; false when it was not failed. */
+  /**
+   * A failed row becomes due now with a fresh count of attempts (and time to live; its own
+   * deadline stays); false when it was not failed.
+   */
   async retry(id: string, now: string): Promise<boolean> {
     const result = await this.db
       .updateTable('outbox')
-      .set({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null })
+      .set({
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: null,
+        first_attempt_at: null,
+      })
       .where('id', '=', id)
       .where('status', '=', 'failed')
       .executeTakeFirst();

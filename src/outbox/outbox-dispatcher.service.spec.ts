@@ -84,4 +84,100 @@ describe('OutboxDispatcher', () => {
     expect(sender.goneCalls).toEqual([['hook-1', '410']]);
     expect((await store.find('a1'))?.status).toBe('failed');
   });
+
+  describe("ends a row past its deadline or its kind's time to live (expired)", () => {
+    /** Six attempts 1 s doubling up to 4 s; pages live 5 s from their first attempt. */
+    const retry = { maxAttempts: 6, retryBaseMs: 1_000, retryMaxMs: 4_000 };
+    let pages: ScriptedSender;
+    let hooks: ScriptedSender;
+    const failing = (to: ScriptedSender) =>
+      to.answers.push(
+        ...Array.from({ length: 10 }, () => ({
+          status: 'retry' as const,
+          afterMs: 0,
+          reason: '503',
+        })),
+      );
+    const page = (id: string, callId: string, expiresAt?: string): OutboxMessage => ({
+      ...message(id, callId, 1, 'cam-direct'),
+      destinationKind: 'chat',
+      eventType: 'page.offered',
+      expiresAt,
+    });
+    const expiredCount = () => bench.attempts('expired');
+
+    beforeEach(async () => {
+      pages = new ScriptedSender({ retry, ttlMs: 5_000 });
+      hooks = new ScriptedSender({ retry, ttlMs: 3_600_000 });
+      await bench.build({ webhook: hooks, chat: pages });
+    });
+
+    it("stops retrying a page once its kind's time to live would pass; a webhook on the same failures keeps its schedule", async () => {
+      failing(pages);
+      failing(hooks);
+      await add(page('p1', 'a'), message('w1', 'a', 1));
+      sut().start();
+      await clock.advance(60_000);
+      // Attempts at 0, ~1 s and ~3 s (each delay ±20 %); the next (~7 s) is past 5 s.
+      expect(pages.sent).toEqual(['p1', 'p1', 'p1']);
+      const expired = await store.find('p1');
+      expect(expired).toMatchObject({ status: 'failed', attempts: 3 });
+      expect(expired?.lastError).toBe(
+        'expired after 3 attempts: its time to live (5 s from its first attempt) ends before the next one; last: 503',
+      );
+      expect(hooks.sent).toHaveLength(6);
+      expect(await store.find('w1')).toMatchObject({
+        status: 'failed',
+        attempts: 6,
+        lastError: 'gave up after 6 attempts: 503',
+      });
+      expect(await expiredCount()).toBe(1);
+      // Dead like any other: listed as failed, counted by the gauge.
+      const dead = await store.list({ status: 'failed', ownerId: null, limit: 10 });
+      expect(dead.map((row) => row.id).sort()).toEqual(['p1', 'w1']);
+      expect((await store.counts()).failed).toBe(2);
+    });
+
+    it("ends an offered page at its offer's expiry, sooner than its kind's time to live", async () => {
+      failing(pages);
+      const expiresAt = new Date(clock.now() + 2_500).toISOString();
+      await add(page('p1', 'a', expiresAt));
+      sut().start();
+      await clock.advance(60_000);
+      // Attempts at 0 and ~1 s; the next (~3 s) is past the offer's 2.5 s.
+      expect(pages.sent).toEqual(['p1', 'p1']);
+      expect((await store.find('p1'))?.lastError).toBe(
+        `expired after 2 attempts: its deadline (${expiresAt}) ends before the next one; last: 503`,
+      );
+    });
+
+    it('settles a row already past its deadline when claimed without sending it, and lets the next row go', async () => {
+      const expiresAt = new Date(clock.now() + 1_000).toISOString();
+      await add(page('p1', 'a', expiresAt), { ...page('p2', 'a'), seq: 2 });
+      await clock.advance(2_000); // the dispatcher was down past the offer's expiry
+      sut().start();
+      await clock.advance(100);
+      expect(pages.sent).toEqual(['p2']);
+      expect(await store.find('p1')).toMatchObject({
+        status: 'failed',
+        attempts: 0,
+        lastError: `expired: its deadline (${expiresAt}) passed before attempt 1`,
+      });
+      expect(await expiredCount()).toBe(1);
+    });
+
+    it('gives a dead row retried by hand a fresh time to live (its own deadline stays)', async () => {
+      failing(pages);
+      await add(page('p1', 'a'));
+      sut().start();
+      await clock.advance(60_000);
+      expect((await store.find('p1'))?.status).toBe('failed');
+      pages.answers.splice(0);
+      expect(await store.retry('p1', clock.isoNow())).toBe(true);
+      expect((await store.find('p1'))?.firstAttemptAt).toBeNull();
+      sut().wake();
+      await clock.advance(100);
+      expect(await store.find('p1')).toMatchObject({ status: 'delivered', attempts: 1 });
+    });
+  });
 });

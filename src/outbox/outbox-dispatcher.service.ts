@@ -28,8 +28,8 @@ const OPEN_SKIPPED = 100;
 /**
  * Delivers the outbox at least once: claims due rows under a lease, sends each destination's in
  * seq order at its rate through the sender of its kind (`@OutboxSenderOf`), and records every
- * outcome on the row (OutboxSettlement: retry on the kind's schedule, dead after the last
- * attempt). Timers run on the injected Clock; whoever commits
+ * outcome on the row (OutboxSettlement: retry on the kind's schedule, dead after the last attempt
+ * or past the row's deadline or time to live). Timers run on the injected Clock; whoever commits
  * rows calls wake() (else the next poll finds them).
  *
  * Destinations are kept apart: each has at most WEBHOOK_CONCURRENCY_PER_DESTINATION attempts in
@@ -200,6 +200,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
 
   private async attempt(row: Delivery, token: string): Promise<void> {
     const sender = this.senders.get(row.destinationKind);
+    const startedAt = this.clock.now();
+    if (sender && (await this.settlement.expireIfDue(row, token, sender, startedAt))) return;
     let outcome: AttemptOutcome;
     try {
       outcome = sender
@@ -208,7 +210,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     } catch (error) {
       outcome = { status: 'retry', afterMs: 0, reason: (error as Error).message };
     }
-    await this.settlement.record(row, token, outcome, sender, this.clock.now());
+    await this.settlement.record(row, token, outcome, sender, { startedAt, now: this.clock.now() });
     await this.updateCircuit(row.destinationId, outcome);
   }
 

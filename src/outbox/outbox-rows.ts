@@ -7,7 +7,7 @@ import type { OutboxTable } from './outbox.schema.js';
 const SEALED_KINDS = new Set<string>(['chat']);
 const payloadContext = (id: string) => `outbox.payload:${id}`;
 
-/** 17 columns a row: 8,500 bound values a statement, far below both databases' bounds. */
+/** 19 columns a row: 9,500 bound values a statement, far below both databases' bounds. */
 export const ROWS_PER_INSERT = 500;
 
 /** The payload as stored: a chat page's sealed when keys are configured. */
@@ -37,12 +37,14 @@ export function fromRow(row: Selectable<OutboxTable>, box: SecretBox): Delivery 
     position: Number(row.position),
     eventType: row.event_type,
     payload: openPayload(box, row),
+    expiresAt: row.expires_at,
     status: row.status as DeliveryStatus,
     attempts: Number(row.attempts),
     nextAttemptAt: row.next_attempt_at,
     lastError: row.last_error,
     createdAt: row.created_at,
     deliveredAt: row.delivered_at,
+    firstAttemptAt: row.first_attempt_at,
   };
 }
 
@@ -70,5 +72,7 @@ export function toRow(
     last_error: null,
     created_at: now,
     delivered_at: null,
+    expires_at: message.expiresAt ?? null,
+    first_attempt_at: null,
   };
 }

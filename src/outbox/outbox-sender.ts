@@ -3,9 +3,14 @@ import { DiscoveryService } from '@nestjs/core';
 import type { RetrySchedule } from '../config/app-config.js';
 import type { AttemptOutcome, Delivery } from './outbox.model.js';
 
-/** How one kind of row is retried (docs/notifications.md, "The outbox"). */
+/** How one kind of row is retried, and for how long at most (docs/notifications.md, "The outbox"). */
 export interface OutboxPolicy {
   retry: RetrySchedule;
+  /**
+   * From a row's first attempt: a retry that would come later is not made, the row is dead
+   * (`expired`); so is a row still pending past it. A row's own `expiresAt` may end it sooner.
+   */
+  ttlMs: number;
 }
 
 /** Delivers one kind of destination's rows; never throws for what the destination did. */

@@ -18,6 +18,11 @@ export interface OutboxMessage {
   eventType: string;
   /** The body to send, as its sender reads it (JSON for both kinds today). */
   payload: string;
+  /**
+   * ISO time after which the row is worth nothing (an `offered` page: its offer's expiry): it is
+   * then settled dead (`expired`) instead of sent or retried. Unset: only its kind's time to live.
+   */
+  expiresAt?: string | null;
 }
 
 /** One row as the dispatcher and the deliveries API see it. */
@@ -28,6 +33,8 @@ export interface Delivery extends OutboxMessage {
   lastError: string | null;
   createdAt: string;
   deliveredAt: string | null;
+  /** When its first attempt started (its kind's time to live counts from then); null: untried. */
+  firstAttemptAt: string | null;
 }
 
 /**

@@ -26,6 +26,18 @@ export function retryDelayMs(
 }
 
 /**
+ * The longest `schedule` takes from a row's first attempt to its last, every delay at the top of
+ * its jitter (a receiver's Retry-After aside): a time to live that ends no row the schedule would
+ * still retry.
+ */
+export function retrySpanMs(schedule: RetrySchedule): number {
+  let span = 0;
+  for (let attempts = 1; attempts < schedule.maxAttempts; attempts++)
+    span += Math.min(schedule.retryMaxMs, schedule.retryBaseMs * 2 ** (attempts - 1));
+  return Math.ceil(span * (1 + JITTER));
+}
+
+/**
  * Spaces one instance's deliveries to each destination `1000 / ratePerSecond` ms apart, so a
  * burst of call changes never floods a receiver.
  */

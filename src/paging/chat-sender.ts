@@ -10,6 +10,12 @@ import type { PagePayload } from './paging.service.js';
 import { PagingService } from './paging.service.js';
 
 /**
+ * A page is retried for 15 minutes from its first attempt at most: later it reports what is long
+ * over (an `offered` page ends sooner, with its offer).
+ */
+export const PAGE_TTL_MS = 15 * 60_000;
+
+/**
  * Delivers `chat` outbox rows through the channel they name. The row's id is the message's id,
  * the same on every retry (DingTalk's msgUuid), so a vendor that deduplicates shows it once.
  */
@@ -23,7 +29,7 @@ export class ChatSender implements OutboxSender {
     private readonly http: HttpAdapterHost,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.policy = { retry: config.outbox.retry };
+    this.policy = { retry: config.outbox.retry, ttlMs: PAGE_TTL_MS };
   }
 
   async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {

@@ -33,9 +33,10 @@ export const message = (
   payload: '{}',
 });
 
-/** The spec's schedule (WEBHOOK_* below): 1 s doubling up to 4 s, three attempts. */
+/** The spec's schedule (WEBHOOK_* below): 1 s doubling up to 4 s, three attempts; an hour to live. */
 export const POLICY: OutboxPolicy = {
   retry: { maxAttempts: 3, retryBaseMs: 1_000, retryMaxMs: 4_000 },
+  ttlMs: 3_600_000,
 };
 
 /** A sender whose answers the test scripts; it records what it was asked to deliver. */

@@ -44,7 +44,12 @@ export class OutboxSettlement {
    * Before an attempt starting at `now`: a row already past its deadline is settled dead without
    * being sent. True when it was.
    */
-  async expireIfDue(row: Delivery, token: string, sender: OutboxSender, now: number) {
+  async expireIfDue(
+    row: Delivery,
+    token: string,
+    sender: OutboxSender,
+    now: number,
+  ): Promise<boolean> {
     const first = row.firstAttemptAt ? Date.parse(row.firstAttemptAt) : now;
     const deadline = deadlineOf(row, sender.policy, first);
     if (now < deadline.at) return false;

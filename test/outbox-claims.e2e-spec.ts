@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { SystemClock } from '../src/common/clock.js';
-import { loadConfig } from '../src/config/app-config.js';
+import { loadConfig, type AppConfig } from '../src/config/app-config.js';
 import { prepareDatabase } from '../src/database/database.js';
 import type { BrokerDatabase } from '../src/database/schema.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
 import { OutboxStore } from '../src/outbox/kysely-outbox.store.js';
-import { OutboxDispatcher, type OutboxSender } from '../src/outbox/outbox-dispatcher.service.js';
+import { OutboxDispatcher } from '../src/outbox/outbox-dispatcher.service.js';
 import { OutboxMetrics } from '../src/outbox/outbox-metrics.js';
+import { OutboxSenders, type OutboxSender } from '../src/outbox/outbox-sender.js';
 import type { AttemptOutcome, Delivery } from '../src/outbox/outbox.model.js';
 import { waitFor } from './support/broker-harness.js';
 import { brokerDatabases, type TestDatabase } from './support/environment.js';
@@ -20,10 +21,15 @@ const SEQS = 10;
 
 /** Records which instance sent what, answering after a short pause as a real receiver would. */
 class RecordingSender implements OutboxSender {
+  readonly policy: OutboxSender['policy'];
+
   constructor(
     private readonly instance: string,
     private readonly log: Array<{ instance: string; id: string; callId: string; seq: number }>,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.policy = { retry: config.outbox.retry, ttlMs: 3_600_000 };
+  }
 
   async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {
     await paced();
@@ -83,9 +89,14 @@ describe.each(await brokerDatabases('outbox claims'))('two dispatchers on $name'
     const dispatchers = dbs.map((db, i) => {
       const store = new OutboxStore(db);
       const metrics = new OutboxMetrics(new MetricsService(), store);
-      const dispatcher = new OutboxDispatcher(store, new SystemClock(), metrics, config, logger);
-      dispatcher.registerSender('webhook', new RecordingSender(`i${i}`, sent));
-      return dispatcher;
+      return new OutboxDispatcher(
+        store,
+        new SystemClock(),
+        metrics,
+        OutboxSenders.of({ webhook: new RecordingSender(`i${i}`, sent, config) }),
+        config,
+        logger,
+      );
     });
     dispatchers.forEach((dispatcher) => dispatcher.start());
     try {

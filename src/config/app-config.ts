@@ -11,6 +11,7 @@ import { ConfigError, type Env, integer, oneOf, required, text, url } from './en
 import { glassesConfig, type GlassesConfig } from './glasses-config.js';
 import { httpConfig, type HttpTimeouts } from './http-config.js';
 import { brokerMode, type BrokerMode } from './mode-config.js';
+import { outboxConfig, type OutboxConfig } from './outbox-config.js';
 import { pagingConfig, type PagingConfig } from './paging-config.js';
 import { pollingConfig, type PollingConfig } from './polling-config.js';
 import { quotaConfig, type QuotaConfig } from './quota-config.js';
@@ -25,6 +26,7 @@ export { DEMO_JWT_SECRET } from './auth-config.js';
 export type { AuthConfig, OidcConfig } from './auth-config.js';
 export type { PollingConfig } from './polling-config.js';
 export type { DatabaseSettings } from './database-config.js';
+export type { OutboxConfig, RetrySchedule } from './outbox-config.js';
 
 export interface XAssistConfig extends XAssistResilienceConfig {
   /** Always ends with '/': `https://<host>/<domainTag>/`. */
@@ -61,6 +63,8 @@ export interface AppConfig {
   /** CHANNELS_FILE: the chat channels; unset means none. */
   channelsFile: string | undefined;
   webhooks: WebhookConfig;
+  /** The outbox dispatcher (webhooks and pages alike): retries, pacing, claims, circuits. */
+  outbox: OutboxConfig;
   /** Chat paging: accept links, and the channels file read with this environment. */
   paging: PagingConfig;
   /** Encryption keys of stored secrets, and how long settled rows are kept. */
@@ -140,6 +144,7 @@ export function loadConfig(env: Env): AppConfig {
     ...routingConfig(env),
     ...channelsConfig(env),
     ...webhookConfig(env),
+    ...outboxConfig(env),
     ...pagingConfig(env, demoMode, auth.jwtSecret),
     ...atRestConfig(env, mode),
   };

@@ -1,77 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import {
-  PostgresAdapter,
-  sql,
-  type Insertable,
-  type Kysely,
-  type Selectable,
-  type Transaction,
-} from 'kysely';
-import { SecretBox, SecretBoxError } from '../common/secret-box.js';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import { SecretBox } from '../common/secret-box.js';
 import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import type { Delivery, DeliveryStatus, OutboxMessage } from './outbox.model.js';
-import type { OutboxTable } from './outbox.schema.js';
-
-/** A page's payload carries accept links (and a meeting's password): sealed while it waits. */
-const SEALED_KINDS = new Set<string>(['chat']);
-const payloadContext = (id: string) => `outbox.payload:${id}`;
-
-/** The payload to send; one no configured key opens stays as stored (its attempts fail). */
-function openPayload(box: SecretBox, row: Selectable<OutboxTable>): string {
-  try {
-    return box.open(row.payload, payloadContext(row.id));
-  } catch (error) {
-    if (error instanceof SecretBoxError) return row.payload;
-    throw error;
-  }
-}
-
-function fromRow(row: Selectable<OutboxTable>, box: SecretBox): Delivery {
-  return {
-    id: row.id,
-    destinationKind: row.destination_kind as Delivery['destinationKind'],
-    destinationId: row.destination_id,
-    ownerId: row.owner_id,
-    callId: row.call_id,
-    seq: Number(row.seq),
-    position: Number(row.position),
-    eventType: row.event_type,
-    payload: openPayload(box, row),
-    status: row.status as DeliveryStatus,
-    attempts: Number(row.attempts),
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error,
-    createdAt: row.created_at,
-    deliveredAt: row.delivered_at,
-  };
-}
-
-/** 17 columns a row: 8,500 bound values a statement, far below both databases' bounds. */
-export const ROWS_PER_INSERT = 500;
-
-/** `payload`: as stored (a chat page's sealed, see OutboxStore.stored). */
-function toRow(message: OutboxMessage, payload: string, now: string): Insertable<OutboxTable> {
-  return {
-    id: message.id,
-    destination_kind: message.destinationKind,
-    destination_id: message.destinationId,
-    owner_id: message.ownerId,
-    call_id: message.callId,
-    seq: message.seq,
-    position: message.position,
-    event_type: message.eventType,
-    payload,
-    status: 'pending',
-    attempts: 0,
-    next_attempt_at: now,
-    lease_until: null,
-    claim_token: null,
-    last_error: null,
-    created_at: now,
-    delivered_at: null,
-  };
-}
+import { fromRow, ROWS_PER_INSERT, storedPayload, toRow } from './outbox-rows.js';
 
 /** How a claim spreads over destinations (see OutboxStore.claim). */
 export interface ClaimSpread {
@@ -116,15 +49,10 @@ export class OutboxStore {
         .values(
           messages
             .slice(start, start + ROWS_PER_INSERT)
-            .map((message) => toRow(message, this.stored(message), now)),
+            .map((message) => toRow(message, storedPayload(this.box, message), now)),
         )
         .execute();
     }
-  }
-
-  private stored(message: OutboxMessage): string {
-    if (!SEALED_KINDS.has(message.destinationKind) || !this.box.canSeal) return message.payload;
-    return this.box.seal(message.payload, payloadContext(message.id));
   }
 
   /**
@@ -227,6 +155,8 @@ export class OutboxStore {
       deliveredAt?: string;
       /** What is kept of the payload once settled (its secrets wiped); unset: unchanged. */
       payload?: string;
+      /** The first attempt's start (set once; its kind's time to live counts from it). */
+      firstAttemptAt?: string;
     },
   ): Promise<boolean> {
     const result = await this.db
@@ -238,6 +168,7 @@ export class OutboxStore {
         last_error: change.lastError,
         delivered_at: change.deliveredAt ?? null,
         ...(change.payload === undefined ? {} : { payload: change.payload }),
+        ...(change.firstAttemptAt ? { first_attempt_at: change.firstAttemptAt } : {}),
         lease_until: null,
         claim_token: null,
       })
@@ -288,11 +219,20 @@ export class OutboxStore {
     return rows.map((row) => fromRow(row, this.box));
   }
 
-  /** A failed row becomes due now with a fresh count of attempts; false when it was not failed. */
+  /**
+   * A failed row becomes due now with a fresh count of attempts (and time to live; its own
+   * deadline stays); false when it was not failed.
+   */
   async retry(id: string, now: string): Promise<boolean> {
     const result = await this.db
       .updateTable('outbox')
-      .set({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null })
+      .set({
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: null,
+        first_attempt_at: null,
+      })
       .where('id', '=', id)
       .where('status', '=', 'failed')
       .executeTakeFirst();

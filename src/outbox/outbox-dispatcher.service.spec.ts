@@ -1,124 +1,27 @@
-import type { Kysely } from 'kysely';
-import { FakeClock } from '../../test/support/fake-clock.js';
-import { capturedLogger } from '../../test/support/log-capture.js';
-import { loadConfig, type AppConfig } from '../config/app-config.js';
-import { migrateToLatest, openDatabase } from '../database/database.js';
-import type { BrokerDatabase } from '../database/schema.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { OutboxStore } from './kysely-outbox.store.js';
-import { OutboxDispatcher, type OutboxSender } from './outbox-dispatcher.service.js';
-import { OutboxMetrics } from './outbox-metrics.js';
-import type { AttemptOutcome, Delivery, OutboxMessage } from './outbox.model.js';
-
-const message = (
-  id: string,
-  callId: string,
-  seq: number,
-  destinationId = 'hook-1',
-): OutboxMessage => ({
-  id,
-  destinationKind: 'webhook',
-  destinationId,
-  ownerId: 'erp',
-  callId,
-  seq,
-  position: 0,
-  eventType: 'call.status_changed',
-  payload: '{}',
-});
-
-/** A sender whose answers the test scripts; it records what it was asked to deliver. */
-class ScriptedSender implements OutboxSender {
-  readonly sent: string[] = [];
-  readonly answers: AttemptOutcome[] = [];
-  readonly goneCalls: string[][] = [];
-
-  async gone(destinationId: string, reason: string): Promise<void> {
-    this.goneCalls.push([destinationId, reason]);
-  }
-
-  async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {
-    await paced();
-    this.sent.push(delivery.id);
-    return this.answers.shift() ?? { status: 'sent' };
-  }
-}
-
-/** Per destination: answers at once, fails at once, or never answers (until `releaseHung`). */
-class DestinationSender implements OutboxSender {
-  readonly sent: Array<{ id: string; destinationId: string }> = [];
-  readonly behaviour = new Map<string, 'ok' | 'fail' | 'hang'>();
-  private readonly hung: Array<() => void> = [];
-
-  get hanging(): number {
-    return this.hung.length;
-  }
-
-  async gone(): Promise<void> {}
-
-  async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {
-    await paced();
-    this.sent.push({ id: delivery.id, destinationId: delivery.destinationId });
-    const behaviour = this.behaviour.get(delivery.destinationId) ?? 'ok';
-    if (behaviour === 'fail') return { status: 'retry', afterMs: 0, reason: 'refused' };
-    if (behaviour === 'hang') {
-      await new Promise<void>((resolve) => this.hung.push(resolve));
-      return { status: 'retry', afterMs: 0, reason: 'the receiver did not answer in time' };
-    }
-    return { status: 'sent' };
-  }
-
-  to(destinationId: string): string[] {
-    return this.sent.filter((s) => s.destinationId === destinationId).map((s) => s.id);
-  }
-
-  releaseHung(): void {
-    for (const resolve of this.hung.splice(0)) resolve();
-  }
-}
+import type { FakeClock } from '../../test/support/fake-clock.js';
+import { message, OutboxBench, ScriptedSender } from '../../test/support/outbox-bench.js';
+import type { OutboxStore } from './kysely-outbox.store.js';
+import type { OutboxMessage } from './outbox.model.js';
 
 describe('OutboxDispatcher', () => {
-  let db: Kysely<BrokerDatabase>;
+  let bench: OutboxBench;
   let store: OutboxStore;
   let clock: FakeClock;
   let sender: ScriptedSender;
-  let sut: OutboxDispatcher;
-  let config: AppConfig;
+  const sut = () => bench.sut;
+  const add = (...messages: OutboxMessage[]) => bench.add(...messages);
 
   beforeEach(async () => {
-    ({ db } = openDatabase('sqlite::memory:'));
-    await migrateToLatest(db);
-    store = new OutboxStore(db);
-    clock = new FakeClock();
-    config = loadConfig({
-      BROKER_MODE: 'demo',
-      WEBHOOK_RETRY_BASE_MS: '1000',
-      WEBHOOK_RETRY_MAX_MS: '4000',
-      WEBHOOK_MAX_ATTEMPTS: '3',
-      OUTBOX_LEASE_MS: '30000',
-      OUTBOX_POLL_INTERVAL_MS: '500',
-      WEBHOOK_RATE_PER_SECOND: '1000',
-      WEBHOOK_CONCURRENCY_PER_DESTINATION: '2',
-      WEBHOOK_CIRCUIT_FAILURES: '5',
-      WEBHOOK_CIRCUIT_OPEN_MS: '10000',
-    });
-    const { logger } = capturedLogger('silent');
+    bench = await OutboxBench.open();
+    ({ store, clock } = bench);
     sender = new ScriptedSender();
-    const metrics = new OutboxMetrics(new MetricsService(), store);
-    sut = new OutboxDispatcher(store, clock, metrics, config, logger);
-    sut.registerSender('webhook', sender);
+    await bench.build({ webhook: sender });
   });
-  afterEach(async () => {
-    await sut.stop();
-    await db.destroy();
-  });
-
-  const add = (...messages: OutboxMessage[]) =>
-    db.transaction().execute((trx) => store.add(trx, messages, clock.isoNow()));
+  afterEach(() => bench.close());
 
   it("delivers a call's rows in seq order, and another call's alongside", async () => {
     await add(message('b2', 'b', 2), message('a2', 'a', 2), message('a1', 'a', 1));
-    sut.start();
+    sut().start();
     await clock.advance(1_000);
     expect(sender.sent.indexOf('a1')).toBeLessThan(sender.sent.indexOf('a2'));
     expect(sender.sent.sort()).toEqual(['a1', 'a2', 'b2']);
@@ -131,7 +34,7 @@ describe('OutboxDispatcher', () => {
       { status: 'retry', afterMs: 0, reason: '503' },
     );
     await add(message('a1', 'a', 1), message('a2', 'a', 2));
-    sut.start();
+    sut().start();
     await clock.advance(100);
     expect(sender.sent).toEqual(['a1']);
     await clock.advance(700); // the first retry is 1000 ± 20% away
@@ -149,7 +52,7 @@ describe('OutboxDispatcher', () => {
   it('honours Retry-After beyond its own backoff', async () => {
     sender.answers.push({ status: 'retry', afterMs: 60_000, reason: '429' });
     await add(message('a1', 'a', 1));
-    sut.start();
+    sut().start();
     await clock.advance(59_000);
     expect(sender.sent).toEqual(['a1']);
     await clock.advance(2_000);
@@ -165,7 +68,7 @@ describe('OutboxDispatcher', () => {
         skip: [],
       }),
     ).toHaveLength(1);
-    sut.start();
+    sut().start();
     await clock.advance(4_000);
     expect(sender.sent).toEqual([]);
     await clock.advance(2_000);
@@ -176,63 +79,105 @@ describe('OutboxDispatcher', () => {
   it('marks a row failed and tells the sender when the destination is gone', async () => {
     sender.answers.push({ status: 'gone', reason: '410' });
     await add(message('a1', 'a', 1));
-    sut.start();
+    sut().start();
     await clock.advance(100);
     expect(sender.goneCalls).toEqual([['hook-1', '410']]);
     expect((await store.find('a1'))?.status).toBe('failed');
   });
 
-  describe('isolates destinations', () => {
-    let destinations: DestinationSender;
-
-    beforeEach(() => {
-      destinations = new DestinationSender();
-      sut.registerSender('webhook', destinations);
+  describe("ends a row past its deadline or its kind's time to live (expired)", () => {
+    /** Six attempts 1 s doubling up to 4 s; pages live 5 s from their first attempt. */
+    const retry = { maxAttempts: 6, retryBaseMs: 1_000, retryMaxMs: 4_000 };
+    let pages: ScriptedSender;
+    let hooks: ScriptedSender;
+    const failing = (to: ScriptedSender) =>
+      to.answers.push(
+        ...Array.from({ length: 10 }, () => ({
+          status: 'retry' as const,
+          afterMs: 0,
+          reason: '503',
+        })),
+      );
+    const page = (id: string, callId: string, expiresAt?: string): OutboxMessage => ({
+      ...message(id, callId, 1, 'cam-direct'),
+      destinationKind: 'chat',
+      eventType: 'page.offered',
+      expiresAt,
     });
-    afterEach(() => destinations.releaseHung());
+    const expiredCount = () => bench.attempts('expired');
 
-    it("delivers another destination's rows while a dead receiver's first attempt still hangs", async () => {
-      destinations.behaviour.set('dead', 'hang');
-      // Ten rows of one call: each becomes due only after the one before it, so each needs a
-      // claim of its own, made while the dead receiver's attempts are still under way.
-      const live = Array.from({ length: 10 }, (_, i) => message(`l${i + 1}`, 'l', i + 1, 'live'));
-      const dead = Array.from({ length: 6 }, (_, i) => message(`d${i}`, `d${i}`, 1, 'dead'));
-      await add(...dead, ...live);
-      sut.start();
-      await clock.advance(100);
-      expect(destinations.to('live')).toEqual(live.map((row) => row.id));
-      // The dead receiver holds only its own slots (WEBHOOK_CONCURRENCY_PER_DESTINATION), and
-      // its first attempts have not ended.
-      expect(destinations.to('dead')).toHaveLength(2);
-      expect(destinations.hanging).toBe(2);
-      expect((await store.find('d0'))?.attempts).toBe(0);
+    beforeEach(async () => {
+      pages = new ScriptedSender({ retry, ttlMs: 5_000 });
+      hooks = new ScriptedSender({ retry, ttlMs: 3_600_000 });
+      await bench.build({ webhook: hooks, chat: pages });
     });
 
-    it("opens a failing destination's circuit: no attempts while open, then one trial at a time", async () => {
-      destinations.behaviour.set('down', 'fail');
-      await add(...Array.from({ length: 8 }, (_, i) => message(`x${i}`, `x${i}`, 1, 'down')));
-      await add(message('ok1', 'o', 1, 'up'));
-      sut.start();
+    it("stops retrying a page once its kind's time to live would pass; a webhook on the same failures keeps its schedule", async () => {
+      failing(pages);
+      failing(hooks);
+      await add(page('p1', 'a'), message('w1', 'a', 1));
+      sut().start();
+      await clock.advance(60_000);
+      // Attempts at 0, ~1 s and ~3 s (each delay ±20 %); the next (~7 s) is past 5 s.
+      expect(pages.sent).toEqual(['p1', 'p1', 'p1']);
+      const expired = await store.find('p1');
+      expect(expired).toMatchObject({ status: 'failed', attempts: 3 });
+      expect(expired?.lastError).toBe(
+        'expired after 3 attempts: its time to live (5 s from its first attempt) ends before the next one; last: 503',
+      );
+      expect(hooks.sent).toHaveLength(6);
+      expect(await store.find('w1')).toMatchObject({
+        status: 'failed',
+        attempts: 6,
+        lastError: 'gave up after 6 attempts: 503',
+      });
+      expect(await expiredCount()).toBe(1);
+      // Dead like any other: listed as failed, counted by the gauge.
+      const dead = await store.list({ status: 'failed', ownerId: null, limit: 10 });
+      expect(dead.map((row) => row.id).sort()).toEqual(['p1', 'w1']);
+      expect((await store.counts()).failed).toBe(2);
+    });
+
+    it("ends an offered page at its offer's expiry, sooner than its kind's time to live", async () => {
+      failing(pages);
+      const expiresAt = new Date(clock.now() + 2_500).toISOString();
+      await add(page('p1', 'a', expiresAt));
+      sut().start();
+      await clock.advance(60_000);
+      // Attempts at 0 and ~1 s; the next (~3 s) is past the offer's 2.5 s.
+      expect(pages.sent).toEqual(['p1', 'p1']);
+      expect((await store.find('p1'))?.lastError).toBe(
+        `expired after 2 attempts: its deadline (${expiresAt}) ends before the next one; last: 503`,
+      );
+    });
+
+    it('settles a row already past its deadline when claimed without sending it, and lets the next row go', async () => {
+      const expiresAt = new Date(clock.now() + 1_000).toISOString();
+      await add(page('p1', 'a', expiresAt), { ...page('p2', 'a'), seq: 2 });
+      await clock.advance(2_000); // the dispatcher was down past the offer's expiry
+      sut().start();
       await clock.advance(100);
-      // Five failures in a row (WEBHOOK_CIRCUIT_FAILURES) open it, the sixth was already in
-      // flight beside the fifth (two per destination); the other rows wait untried.
-      expect(destinations.to('down')).toHaveLength(6);
-      expect(destinations.to('up')).toEqual(['ok1']);
-      const untried = await store.find('x7');
-      expect(untried).toMatchObject({ status: 'pending', attempts: 0 });
-      expect(Date.parse(untried!.nextAttemptAt)).toBeGreaterThanOrEqual(clock.now() + 9_000);
-      await clock.advance(9_000);
-      expect(destinations.to('down')).toHaveLength(6);
-      // Half-open: one trial; it fails, so the circuit opens again, for twice as long.
-      await clock.advance(1_500);
-      expect(destinations.to('down')).toHaveLength(7);
-      await clock.advance(15_000);
-      expect(destinations.to('down')).toHaveLength(7);
-      // The receiver is back: the next trial succeeds and closes the circuit; the rest follow.
-      destinations.behaviour.set('down', 'ok');
-      await clock.advance(10_000);
-      const delivered = await store.list({ status: 'delivered', ownerId: null, limit: 100 });
-      expect(delivered.filter((row) => row.destinationId === 'down')).toHaveLength(8);
+      expect(pages.sent).toEqual(['p2']);
+      expect(await store.find('p1')).toMatchObject({
+        status: 'failed',
+        attempts: 0,
+        lastError: `expired: its deadline (${expiresAt}) passed before attempt 1`,
+      });
+      expect(await expiredCount()).toBe(1);
+    });
+
+    it('gives a dead row retried by hand a fresh time to live (its own deadline stays)', async () => {
+      failing(pages);
+      await add(page('p1', 'a'));
+      sut().start();
+      await clock.advance(60_000);
+      expect((await store.find('p1'))?.status).toBe('failed');
+      pages.answers.splice(0);
+      expect(await store.retry('p1', clock.isoNow())).toBe(true);
+      expect((await store.find('p1'))?.firstAttemptAt).toBeNull();
+      sut().wake();
+      await clock.advance(100);
+      expect(await store.find('p1')).toMatchObject({ status: 'delivered', attempts: 1 });
     });
   });
 });

@@ -8,15 +8,16 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { logRoundFailure } from '../common/error-answer.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import type { WebhookConfig } from '../config/webhook-config.js';
+import { APP_CONFIG, type AppConfig, type OutboxConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { OutboxStore } from './kysely-outbox.store.js';
 import { OutboxMetrics } from './outbox-metrics.js';
 import type { AttemptOutcome, Delivery } from './outbox.model.js';
+import { OutboxSenders } from './outbox-sender.js';
+import { OutboxSettlement } from './outbox-settlement.js';
 import { DestinationCircuits } from './destination-circuits.js';
 import { DestinationSlots } from './destination-slots.js';
-import { DestinationPacer, retryDelayMs } from './retry-schedule.js';
+import { DestinationPacer } from './retry-schedule.js';
 
 /** Attempts in flight at once (and claimed rows waiting for their destination), all destinations together. */
 const IN_FLIGHT = 32;
@@ -24,26 +25,12 @@ const IN_FLIGHT = 32;
 /** Open circuits a claim names; rows of any others are claimed and given back until their trial. */
 const OPEN_SKIPPED = 100;
 
-/** Delivers one kind of destination's rows; never throws for what the destination did. */
-export interface OutboxSender {
-  /**
-   * Calls `paced` right before the request leaves (after its own lookups), so the spacing the
-   * rate limit makes is the spacing the receiver sees.
-   */
-  deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome>;
-  /** The destination answered 410 Gone: stop sending it anything. */
-  gone(destinationId: string, reason: string): Promise<void>;
-  /**
-   * The payload to keep once the row is settled (delivered or dead): without the secrets it
-   * carried for the receiver (docs/security.md, "At rest"). Unset: kept as it is.
-   */
-  wipe?(payload: string): string;
-}
-
 /**
  * Delivers the outbox at least once: claims due rows under a lease, sends each destination's in
- * seq order at its rate, and records every outcome on the row (retry with backoff, dead letter
- * after the last attempt). Timers run on the injected Clock; a committed call change wakes it.
+ * seq order at its rate through the sender of its kind (`@OutboxSenderOf`), and records every
+ * outcome on the row (OutboxSettlement: retry on the kind's schedule, dead after the last attempt
+ * or past the row's deadline or time to live). Timers run on the injected Clock; whoever commits
+ * rows calls wake() (else the next poll finds them).
  *
  * Destinations are kept apart: each has at most WEBHOOK_CONCURRENCY_PER_DESTINATION attempts in
  * flight and a circuit (DestinationCircuits), and claims go on while attempts are under way (a
@@ -51,8 +38,8 @@ export interface OutboxSender {
  */
 @Injectable()
 export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly senders = new Map<string, OutboxSender>();
-  private readonly settings: WebhookConfig;
+  private readonly settings: OutboxConfig;
+  private readonly settlement: OutboxSettlement;
   private readonly pacer: DestinationPacer;
   private readonly circuits: DestinationCircuits;
   private readonly pauses = new Set<() => void>();
@@ -67,20 +54,18 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly store: OutboxStore,
     private readonly clock: Clock,
-    private readonly metrics: OutboxMetrics,
+    metrics: OutboxMetrics,
+    private readonly senders: OutboxSenders,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
-    this.settings = config.webhooks;
+    this.settings = config.outbox;
+    this.settlement = new OutboxSettlement(store, metrics, logger);
     this.pacer = new DestinationPacer(this.settings.ratePerSecond);
     this.circuits = new DestinationCircuits(
       this.settings.circuitFailures,
       this.settings.circuitOpenMs,
     );
-  }
-
-  registerSender(kind: string, sender: OutboxSender): void {
-    this.senders.set(kind, sender);
   }
 
   onApplicationBootstrap(): void {
@@ -215,6 +200,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
 
   private async attempt(row: Delivery, token: string): Promise<void> {
     const sender = this.senders.get(row.destinationKind);
+    const startedAt = this.clock.now();
+    if (sender && (await this.settlement.expireIfDue(row, token, sender, startedAt))) return;
     let outcome: AttemptOutcome;
     try {
       outcome = sender
@@ -223,7 +210,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     } catch (error) {
       outcome = { status: 'retry', afterMs: 0, reason: (error as Error).message };
     }
-    await this.record(row, token, outcome, sender);
+    await this.settlement.record(row, token, outcome, sender, { startedAt, now: this.clock.now() });
     await this.updateCircuit(row.destinationId, outcome);
   }
 
@@ -243,59 +230,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     const until = new Date(openUntil).toISOString();
     this.logger.warn({ destinationId, until }, 'outbox destination keeps failing: circuit open');
     await this.store.defer(destinationId, until, new Date(now).toISOString());
-  }
-
-  /** Writes the attempt's outcome on the row. */
-  private async record(
-    row: Delivery,
-    token: string,
-    outcome: AttemptOutcome,
-    sender: OutboxSender | undefined,
-  ): Promise<void> {
-    const attempts = row.attempts + 1;
-    const now = this.clock.now();
-    if (outcome.status === 'sent') {
-      this.metrics.attempts.inc({ outcome: 'delivered' });
-      this.metrics.delay.observe((now - Date.parse(row.createdAt)) / 1000);
-      await this.store.settle(row.id, token, {
-        status: 'delivered',
-        attempts,
-        lastError: null,
-        deliveredAt: new Date(now).toISOString(),
-        payload: sender?.wipe?.(row.payload),
-      });
-      return;
-    }
-    const delay =
-      outcome.status === 'retry'
-        ? retryDelayMs(this.settings, attempts, outcome.afterMs)
-        : undefined;
-    if (delay !== undefined && outcome.status === 'retry') {
-      this.metrics.attempts.inc({ outcome: 'retry' });
-      await this.store.settle(row.id, token, {
-        status: 'pending',
-        attempts,
-        nextAttemptAt: new Date(now + delay).toISOString(),
-        lastError: outcome.reason,
-      });
-      return;
-    }
-    const reason =
-      outcome.status === 'retry'
-        ? `gave up after ${attempts} attempts: ${outcome.reason}`
-        : outcome.reason;
-    this.metrics.attempts.inc({ outcome: outcome.status === 'gone' ? 'gone' : 'failed' });
-    this.logger.warn(
-      { deliveryId: row.id, destinationId: row.destinationId, reason },
-      'outbox delivery failed',
-    );
-    await this.store.settle(row.id, token, {
-      status: 'failed',
-      attempts,
-      lastError: reason,
-      payload: sender?.wipe?.(row.payload),
-    });
-    if (outcome.status === 'gone' && sender) await sender.gone(row.destinationId, reason);
   }
 
   private async paced(destinationId: string): Promise<void> {

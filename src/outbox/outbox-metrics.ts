@@ -13,7 +13,7 @@ export class OutboxMetrics {
     const registers = [metrics.registry];
     this.attempts = new Counter({
       name: 'broker_outbox_attempts_total',
-      help: 'Outbox delivery attempts, by outcome (delivered, retry, failed, gone)',
+      help: 'Outbox delivery attempts, by outcome (delivered, retry, failed, gone, expired: past its deadline or time to live, also when settled without an attempt)',
       labelNames: ['outcome'] as const,
       registers,
     });

@@ -1,5 +1,3 @@
-import type { DeliveryResult } from '../notifications/notification.js';
-
 /**
  * `superseded`: a page that had not gone out yet when it stopped mattering (its request stopped
  * waiting); it is never sent, nor retried (docs/notifications.md, "Fair paging").
@@ -10,15 +8,21 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** A message to write into the outbox, in the transaction of the change that caused it. */
 export interface OutboxMessage {
   id: string;
-  /** A webhook, or a chat channel of CHANNELS_FILE (a page). */
-  destinationKind: 'webhook' | 'chat';
+  /** Which sender delivers it (`@OutboxSenderOf(kind)`): `webhook`, `chat` (a page). */
+  destinationKind: string;
   destinationId: string;
   ownerId: string | null;
   callId: string;
   seq: number;
   position: number;
   eventType: string;
+  /** The body to send, as its sender reads it (JSON for both kinds today). */
   payload: string;
+  /**
+   * ISO time after which the row is worth nothing (an `offered` page: its offer's expiry): it is
+   * then settled dead (`expired`) instead of sent or retried. Unset: only its kind's time to live.
+   */
+  expiresAt?: string | null;
 }
 
 /** One row as the dispatcher and the deliveries API see it. */
@@ -29,41 +33,16 @@ export interface Delivery extends OutboxMessage {
   lastError: string | null;
   createdAt: string;
   deliveredAt: string | null;
-}
-
-/** The public view: the row without its payload (the receiver has it; it may be large). */
-export interface DeliveryView {
-  id: string;
-  webhookId: string;
-  callId: string;
-  seq: number;
-  eventType: string;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
-}
-
-export function toDeliveryView(delivery: Delivery): DeliveryView {
-  return {
-    id: delivery.id,
-    webhookId: delivery.destinationId,
-    callId: delivery.callId,
-    seq: delivery.seq,
-    eventType: delivery.eventType,
-    status: delivery.status,
-    attempts: delivery.attempts,
-    nextAttemptAt: delivery.status === 'pending' ? delivery.nextAttemptAt : null,
-    lastError: delivery.lastError,
-    createdAt: delivery.createdAt,
-    deliveredAt: delivery.deliveredAt,
-  };
+  /** When its first attempt started (its kind's time to live counts from then); null: untried. */
+  firstAttemptAt: string | null;
 }
 
 /**
- * What one attempt came to: a channel's DeliveryResult (sent, retry no sooner than afterMs,
- * failed for good), or `gone`: the destination asked never to be called again (410).
+ * What one attempt came to: sent, retry no sooner than `afterMs`, failed for good, or `gone`:
+ * the destination asked never to be called again (410). A chat channel's DeliveryResult is one.
  */
-export type AttemptOutcome = DeliveryResult | { status: 'gone'; reason: string };
+export type AttemptOutcome =
+  | { status: 'sent'; detail?: string }
+  | { status: 'retry'; afterMs: number; reason: string }
+  | { status: 'failed'; reason: string }
+  | { status: 'gone'; reason: string };

@@ -1,7 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
 
 /**
- * One delivery of one message to one destination (a webhook now; chat pages later), written in
+ * One delivery of one message to one destination (a webhook, a chat page), written in
  * the transaction of the call change that caused it. The row is the delivery's whole state, so
  * a crash between that commit and the delivery loses nothing: another claim picks it up once
  * the lease ran out.
@@ -22,7 +22,7 @@ export interface OutboxTable {
   event_type: string;
   /** The body as sent, fixed at commit time. */
   payload: string;
-  /** pending, delivered or failed. */
+  /** pending, delivered, failed or superseded. */
   status: string;
   attempts: number;
   next_attempt_at: string;
@@ -32,6 +32,10 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  /** The row's own deadline (an `offered` page: its offer's expiry); past it, dead (`expired`). */
+  expires_at: string | null;
+  /** When its first attempt started: its kind's time to live counts from then. */
+  first_attempt_at: string | null;
 }
 
 export interface OutboxTables {
@@ -75,6 +79,17 @@ export const outboxMigrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('outbox').execute();
+    },
+  },
+  '2026-12-06-190-outbox-deadlines': {
+    // A time to live per kind of row and a deadline per row (docs/notifications.md, "The outbox").
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('outbox').addColumn('expires_at', 'varchar(32)').execute();
+      await db.schema.alterTable('outbox').addColumn('first_attempt_at', 'varchar(32)').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('outbox').dropColumn('first_attempt_at').execute();
+      await db.schema.alterTable('outbox').dropColumn('expires_at').execute();
     },
   },
 };

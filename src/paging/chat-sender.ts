@@ -3,23 +3,34 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Notification } from '../notifications/notification.js';
-import type { OutboxSender } from '../outbox/outbox-dispatcher.service.js';
+import { OutboxSenderOf, type OutboxPolicy, type OutboxSender } from '../outbox/outbox-sender.js';
 import type { AttemptOutcome, Delivery } from '../outbox/outbox.model.js';
 import { wipePageSecrets } from './page-secrets.js';
 import type { PagePayload } from './paging.service.js';
 import { PagingService } from './paging.service.js';
 
 /**
+ * A page is retried for 15 minutes from its first attempt at most: later it reports what is long
+ * over (an `offered` page ends sooner, with its offer).
+ */
+export const PAGE_TTL_MS = 15 * 60_000;
+
+/**
  * Delivers `chat` outbox rows through the channel they name. The row's id is the message's id,
  * the same on every retry (DingTalk's msgUuid), so a vendor that deduplicates shows it once.
  */
 @Injectable()
+@OutboxSenderOf('chat')
 export class ChatSender implements OutboxSender {
+  readonly policy: OutboxPolicy;
+
   constructor(
     private readonly paging: PagingService,
     private readonly http: HttpAdapterHost,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.policy = { retry: config.outbox.retry, ttlMs: PAGE_TTL_MS };
+  }
 
   async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {
     const channel = this.paging.channels.get(delivery.destinationId);

@@ -35,7 +35,7 @@ export class PageFairness {
   /**
    * Writes pages in `trx` (the offer's own transaction), within the technician's share; a page
    * the share would only let go at or after `beforeMs` (its offer's expiry: its link would be
-   * dead) is not written at all.
+   * dead) is not written at all, and one written is not sent nor retried past it (its `expiresAt`).
    */
   async addBefore(
     trx: Transaction<BrokerDatabase>,
@@ -45,7 +45,10 @@ export class PageFairness {
     beforeMs: number,
   ): Promise<void> {
     const slots = await this.slots(trx, technicianId, messages, nowMs);
-    const timely = messages.filter((message) => (slots.get(message.id) ?? nowMs) < beforeMs);
+    const expiresAt = new Date(beforeMs).toISOString();
+    const timely = messages
+      .filter((message) => (slots.get(message.id) ?? nowMs) < beforeMs)
+      .map((message) => ({ ...message, expiresAt }));
     await this.outbox.add(trx, timely, new Date(nowMs).toISOString());
     await this.defer(trx, slots, nowMs);
   }

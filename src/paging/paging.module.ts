@@ -1,7 +1,6 @@
 import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module.js';
 import { FallbackMeetingMaker } from '../calls/fallback-meetings.js';
-import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
 import { RoutingModule } from '../routing/routing.module.js';
 import { AcceptController } from './accept.controller.js';
@@ -32,14 +31,9 @@ import { PagingService } from './paging.service.js';
   exports: [FallbackMeetingMaker],
 })
 export class PagingModule implements OnModuleInit {
-  constructor(
-    private readonly dispatcher: OutboxDispatcher,
-    private readonly paging: PagingService,
-    private readonly sender: ChatSender,
-  ) {}
+  constructor(private readonly paging: PagingService) {}
 
   onModuleInit(): void {
     this.paging.load();
-    this.dispatcher.registerSender('chat', this.sender);
   }
 }

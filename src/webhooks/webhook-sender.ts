@@ -6,8 +6,9 @@ import { Clock } from '../common/clock.js';
 import { boundedAttempt } from '../common/resilience.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { retryAfterMs } from '../notifications/channel-http.js';
-import type { OutboxSender } from '../outbox/outbox-dispatcher.service.js';
+import { OutboxSenderOf, type OutboxPolicy, type OutboxSender } from '../outbox/outbox-sender.js';
 import type { AttemptOutcome, Delivery } from '../outbox/outbox.model.js';
+import { retrySpanMs } from '../outbox/retry-schedule.js';
 import { addressProblem, hostOf, hostsAllowedOn } from './webhook-address.js';
 import { signedHeaders } from './webhook-signature.js';
 import type { Webhook } from './kysely-webhook.store.js';
@@ -68,9 +69,18 @@ function portGuardedConnector(
   };
 }
 
-/** Posts a delivery to its webhook, signed; every outcome becomes an AttemptOutcome. */
+/** Slack in a webhook row's time to live for open circuits and pacing that delay its retries. */
+const TTL_SLACK_MS = 3_600_000;
+
+/**
+ * Posts a delivery to its webhook, signed; every outcome becomes an AttemptOutcome. The outbox's
+ * schedule (WEBHOOK_MAX_ATTEMPTS: about a day) ends a webhook row; its time to live only backs it
+ * up: the schedule at the top of its jitter, each attempt's timeout, and an hour.
+ */
 @Injectable()
+@OutboxSenderOf('webhook')
 export class WebhookSender implements OutboxSender, OnModuleDestroy {
+  readonly policy: OutboxPolicy;
   private readonly agent: Agent;
   private readonly allowedHosts: readonly string[];
   private readonly attempt;
@@ -82,6 +92,11 @@ export class WebhookSender implements OutboxSender, OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     const { timeoutMs, allowedHosts } = config.webhooks;
+    const { retry } = config.outbox;
+    this.policy = {
+      retry,
+      ttlMs: retrySpanMs(retry) + retry.maxAttempts * timeoutMs + TTL_SLACK_MS,
+    };
     this.allowedHosts = allowedHosts;
     this.agent = new Agent({
       connect: portGuardedConnector(timeoutMs, allowedHosts),

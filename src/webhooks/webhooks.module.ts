@@ -1,10 +1,10 @@
-import { Module, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { SecretBoxError } from '../common/secret-box.js';
 import { ConfigError } from '../config/app-config.js';
 import { CallsModule } from '../calls/calls.module.js';
-import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
 import { QuotasModule } from '../quotas/quotas.module.js';
+import { DeliveriesController } from './deliveries.controller.js';
 import { WebhookStore } from './kysely-webhook.store.js';
 import { WebhookOutbox } from './webhook-outbox.js';
 import { WebhookSender } from './webhook-sender.js';
@@ -14,19 +14,11 @@ import { WebhooksService } from './webhooks.service.js';
 /** Signed webhooks for integrations (Standard Webhooks), delivered through the outbox. */
 @Module({
   imports: [CallsModule, OutboxModule, QuotasModule],
-  controllers: [WebhooksController],
+  controllers: [WebhooksController, DeliveriesController],
   providers: [WebhookStore, WebhooksService, WebhookSender, WebhookOutbox],
 })
-export class WebhooksModule implements OnModuleInit, OnApplicationBootstrap {
-  constructor(
-    private readonly dispatcher: OutboxDispatcher,
-    private readonly sender: WebhookSender,
-    private readonly store: WebhookStore,
-  ) {}
-
-  onModuleInit(): void {
-    this.dispatcher.registerSender('webhook', this.sender);
-  }
+export class WebhooksModule implements OnApplicationBootstrap {
+  constructor(private readonly store: WebhookStore) {}
 
   /** Key rotation's step (docs/security.md, "At rest"): every secret under the first key. */
   async onApplicationBootstrap(): Promise<void> {

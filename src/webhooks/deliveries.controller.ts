@@ -6,10 +6,10 @@ import { Clock } from '../common/clock.js';
 import { hasRole } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import { ApiErrors, ApiJson } from '../openapi/api-responses.js';
-import { DELIVERY_PAGE, ListDeliveriesQuery, OutboxIdParam } from '../webhooks/dto/webhook.dto.js';
-import { OutboxStore } from './kysely-outbox.store.js';
-import { OutboxDispatcher } from './outbox-dispatcher.service.js';
-import { toDeliveryView, type DeliveryView } from './outbox.model.js';
+import { OutboxStore } from '../outbox/kysely-outbox.store.js';
+import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
+import { toDeliveryView, type DeliveryView } from './delivery-view.js';
+import { DELIVERY_PAGE, ListDeliveriesQuery, OutboxIdParam } from './dto/webhook.dto.js';
 
 /** Supervisors see every delivery; an integration those of its own webhooks. */
 function ownerScope(caller: Person): string | null {

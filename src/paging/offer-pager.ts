@@ -26,6 +26,8 @@ export class OfferPager implements OnModuleDestroy {
   private channels: (id: string) => NotificationChannel | undefined = () => undefined;
   private unsubscribe?: () => void;
   private readonly logger: Logger;
+  /** Pages being written, for settled(). */
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(
     private readonly notices: RoutingNotices,
@@ -48,13 +50,21 @@ export class OfferPager implements OnModuleDestroy {
     this.channels = channels;
     if (this.rules.length === 0) return;
     this.unsubscribe = this.notices.on('offer.created', (notice) => {
-      this.page(notice).catch((error: unknown) =>
-        this.logger.error(
-          { err: error, offerId: notice.offer.id, expertId: notice.offer.expertId },
-          'paging an offer failed',
-        ),
-      );
+      const written: Promise<void> = this.page(notice)
+        .catch((error: unknown) =>
+          this.logger.error(
+            { err: error, offerId: notice.offer.id, expertId: notice.offer.expertId },
+            'paging an offer failed',
+          ),
+        )
+        .finally(() => this.writing.delete(written));
+      this.writing.add(written);
     });
+  }
+
+  /** Resolves once every offer told so far is paged or left unpaged (tests wait on it). */
+  async settled(): Promise<void> {
+    while (this.writing.size > 0) await Promise.allSettled([...this.writing]);
   }
 
   onModuleDestroy(): void {

@@ -5,9 +5,12 @@ const ask = (title: string) => ({ expertIds: ['erika'], title });
 /** Waits until the broker has tried `count` more polls (failed ones included), or fails. */
 async function waitForPollsTried(sut: BrokerHarness, count: number): Promise<void> {
   const wanted = (await sut.pollsTried()) + count;
-  expect(await waitFor(() => sut.pollsTried(), (tried) => tried >= wanted)).toBeGreaterThanOrEqual(
-    wanted,
-  );
+  expect(
+    await waitFor(
+      () => sut.pollsTried(),
+      (tried) => tried >= wanted,
+    ),
+  ).toBeGreaterThanOrEqual(wanted);
 }
 
 /** Issue 9: what the broker does when xAssist answers wrongly (findings 5 and 6). */

@@ -222,7 +222,13 @@ export class BrokerHarness {
   async morePolls(xassistCallId: string, count: number, timeoutMs = 5000): Promise<void> {
     const polls = () => this.simulator.stats.pollsByCall[xassistCallId] ?? 0;
     const wanted = polls() + count;
-    if ((await waitFor(async () => polls(), (seen) => seen >= wanted, timeoutMs)) < wanted)
+    if (
+      (await waitFor(
+        async () => polls(),
+        (seen) => seen >= wanted,
+        timeoutMs,
+      )) < wanted
+    )
       throw new Error(`fewer than ${count} more polls of ${xassistCallId} within ${timeoutMs} ms`);
     await this.app!.get(CallTracker).idle();
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ringingCall, T0 } from '../../test/support/call-records.js';
+import { aCallRecord, T0 } from '../../test/support/call-records.js';
 import type { Person } from '../directory/person.js';
 import {
   audienceOf,
@@ -27,7 +27,7 @@ const tom: Person = {
 
 describe('noticesOfUpdate', () => {
   it('rings the technician once, when the batch holds the expert joining', () => {
-    const call = ringingCall({ status: 'expert_joined', joinedExpertId: 'erika' });
+    const call = aCallRecord({ status: 'expert_joined', joinedExpertId: 'erika' });
     const notices = noticesOfUpdate({ call, events: [event('status.expert_joined', call)] }, null);
     expect(notices.map((notice) => notice.kind)).toEqual(['call.changed', 'technician.invite']);
     expect(notices[1]).toMatchObject({
@@ -37,11 +37,11 @@ describe('noticesOfUpdate', () => {
   });
 
   it('does not ring again for later events of a joined call, nor once the technician is in', () => {
-    const joined = ringingCall({ status: 'expert_joined', joinedExpertId: 'erika' });
+    const joined = aCallRecord({ status: 'expert_joined', joinedExpertId: 'erika' });
     expect(
       noticesOfUpdate({ call: joined, events: [event('xassist.Chat', joined)] }, null),
     ).toHaveLength(1);
-    const connected = ringingCall({ status: 'connected', joinedExpertId: 'erika' });
+    const connected = aCallRecord({ status: 'connected', joinedExpertId: 'erika' });
     const both = [event('status.expert_joined', connected), event('status.connected', connected)];
     expect(noticesOfUpdate({ call: connected, events: both }, null)).toHaveLength(1);
   });
@@ -53,7 +53,7 @@ describe('noticesOfUpdate', () => {
       password: 'p',
       expiresAt: T0,
     };
-    const call = ringingCall({ status: 'failed', fallbackMeeting: meeting });
+    const call = aCallRecord({ status: 'failed', fallbackMeeting: meeting });
     const offered = noticesOfUpdate(
       { call, events: [event('status.failed', call), event('fallback.offered', call)] },
       null,
@@ -65,7 +65,7 @@ describe('noticesOfUpdate', () => {
   });
 
   it('fills the join URL template with the xAssist call id', () => {
-    const call = ringingCall({ status: 'expert_joined', joinedExpertId: 'ed' });
+    const call = aCallRecord({ status: 'expert_joined', joinedExpertId: 'ed' });
     const [, invite] = noticesOfUpdate(
       { call, events: [event('status.expert_joined', call)] },
       'https://x.example/#/call/{callId}',
@@ -76,7 +76,7 @@ describe('noticesOfUpdate', () => {
 
 describe('audienceOf', () => {
   it('a named call: its technician, its experts and whoever sees every call', () => {
-    const call = ringingCall();
+    const call = aCallRecord();
     expect(audienceOf({ call, events: [event('status.ringing', call)] })).toEqual({
       personIds: ['tom', 'erika', 'ed'],
       everyCall: true,
@@ -85,7 +85,7 @@ describe('audienceOf', () => {
   });
 
   it('a routed call: the queue watchers while it waits and once more as it rings, then not', () => {
-    const queued = ringingCall({
+    const queued = aCallRecord({
       status: 'queued',
       experts: [],
       queueId: 'pumps',
@@ -94,11 +94,11 @@ describe('audienceOf', () => {
     expect(
       audienceOf({ call: queued, events: [event('status.queued', queued)] }).queueWatchers,
     ).toBe(true);
-    const ringing = ringingCall({ queueId: 'pumps', experts: [ringingCall().experts[0]] });
+    const ringing = aCallRecord({ queueId: 'pumps', experts: [aCallRecord().experts[0]] });
     expect(audienceOf({ call: ringing, events: [event('status.ringing', ringing)] })).toMatchObject(
       { personIds: ['tom', 'erika'], queueWatchers: true },
     );
-    const joined = ringingCall({ queueId: 'pumps', status: 'expert_joined' });
+    const joined = aCallRecord({ queueId: 'pumps', status: 'expert_joined' });
     expect(
       audienceOf({ call: joined, events: [event('xassist.Join', joined)] }).queueWatchers,
     ).toBe(false);
@@ -107,13 +107,13 @@ describe('audienceOf', () => {
 
 describe('invitesOnConnect', () => {
   it("re-sends the invite of the technician's own joined calls only", () => {
-    const mine = ringingCall({ id: 'a', status: 'expert_joined', joinedExpertId: 'erika' });
-    const ringing = ringingCall({ id: 'b' });
-    const other = ringingCall({
+    const mine = aCallRecord({ id: 'a', status: 'expert_joined', joinedExpertId: 'erika' });
+    const ringing = aCallRecord({ id: 'b' });
+    const other = aCallRecord({
       id: 'c',
       status: 'expert_joined',
       joinedExpertId: 'erika',
-      technician: { ...ringingCall().technician, id: 'tina' },
+      technician: { ...aCallRecord().technician, id: 'tina' },
     });
     const invites = invitesOnConnect(tom, [mine, ringing, other], null);
     expect(invites.map((invite) => invite.call.id)).toEqual(['a']);
@@ -134,21 +134,21 @@ describe('fallbacksOnConnect', () => {
   const earlier = new Date(now - 1).toISOString();
 
   it("tells the technician again of their failed calls' meetings that still work", () => {
-    const open = ringingCall({ id: 'c1', status: 'failed', fallbackMeeting: meeting(later) });
-    const expired = ringingCall({ id: 'c2', status: 'failed', fallbackMeeting: meeting(earlier) });
-    const none = ringingCall({ id: 'c3', status: 'failed' });
+    const open = aCallRecord({ id: 'c1', status: 'failed', fallbackMeeting: meeting(later) });
+    const expired = aCallRecord({ id: 'c2', status: 'failed', fallbackMeeting: meeting(earlier) });
+    const none = aCallRecord({ id: 'c3', status: 'failed' });
     expect(fallbacksOnConnect(tom, [open, expired, none], now)).toEqual([
       { call: open, meeting: meeting(later) },
     ]);
   });
 
   it("tells nobody else: not another technician, not an expert, not a live call's", () => {
-    const failed = ringingCall({ status: 'failed', fallbackMeeting: meeting(later) });
+    const failed = aCallRecord({ status: 'failed', fallbackMeeting: meeting(later) });
     const otherTech = { ...tom, id: 'tina' };
     const expert: Person = { ...tom, id: 'tom', roles: ['expert'] };
     expect(fallbacksOnConnect(otherTech, [failed], now)).toEqual([]);
     expect(fallbacksOnConnect(expert, [failed], now)).toEqual([]);
-    const live = ringingCall({ fallbackMeeting: meeting(later) });
+    const live = aCallRecord({ fallbackMeeting: meeting(later) });
     expect(fallbacksOnConnect(tom, [live], now)).toEqual([]);
   });
 });

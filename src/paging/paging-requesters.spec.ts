@@ -1,7 +1,7 @@
 import type { CallEventRecord } from '../calls/call.model.js';
 import { parseDirectory } from '../directory/directory-file.js';
 import { parseQueues } from '../directory/queue-file.js';
-import { ringingCall, T0 } from '../../test/support/call-records.js';
+import { aCallRecord, T0 } from '../../test/support/call-records.js';
 import { pagesOf } from './paging-pages.js';
 
 /** Issue 18 item 7: nobody is paged for a request they asked for. */
@@ -41,7 +41,7 @@ const pages = (
   status: CallEventRecord['status'],
 ) =>
   pagesOf(
-    ringingCall({
+    aCallRecord({
       status,
       experts: [],
       queueId: 'pumps',

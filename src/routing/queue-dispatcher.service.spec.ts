@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { ringingCall } from '../../test/support/call-records.js';
+import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { CallChange } from '../calls/call-change.js';
@@ -95,7 +95,7 @@ describe('QueueDispatcher', () => {
 
   /** A request for tom, queued now in `pumps`, as CallsService makes one. */
   async function queued(id: string) {
-    const call = ringingCall({
+    const call = aCallRecord({
       id,
       status: 'creating',
       xassistCallId: null,

@@ -14,6 +14,7 @@ import { OfferPager } from '../../src/paging/offer-pager.js';
 import { QueueDispatcher } from '../../src/routing/queue-dispatcher.service.js';
 import { XAssistSimulator, type SimulatorOptions } from '../../src/simulator/xassist-simulator.js';
 import { capturedLogger } from './log-capture.js';
+import { PEOPLE } from './people.js';
 import type { TestDatabase } from './environment.js';
 
 export const SECRET = 'e2e-secret-0123456789abcdef-0123456789';
@@ -21,39 +22,7 @@ export const XASSIST_PASSWORD = 'xassist-secret-password-for-e2e';
 /** DATA_ENCRYPTION_KEYS of the suites' production-mode brokers (webhook secrets are sealed). */
 export const TEST_DATA_KEYS = `test:${Buffer.alloc(32, 'test-data-key').toString('base64')}`;
 
-export const PEOPLE = [
-  {
-    id: 'tom',
-    displayName: 'Tom Technician',
-    email: 'tom@acme.example',
-    roles: ['technician'],
-    xassist: { userId: 'tom', userDbId: 12, domain: 'acme', phoneNumber: '' },
-  },
-  {
-    id: 'tina',
-    displayName: 'Tina Technician',
-    email: 'tina@acme.example',
-    roles: ['technician'],
-    xassist: { userId: 'tina', userDbId: 13, domain: 'acme', phoneNumber: '' },
-  },
-  {
-    id: 'erika',
-    displayName: 'Erika Expert',
-    email: 'erika@acme.example',
-    roles: ['expert'],
-    skills: ['pumps'],
-    xassist: { userId: 'erika', userDbId: 8, domain: 'acme', phoneNumber: '+49 1' },
-  },
-  {
-    id: 'ed',
-    displayName: 'Ed Expert',
-    email: 'ed@acme.example',
-    roles: ['expert'],
-    xassist: { userId: 'ed', userDbId: 9, domain: 'acme', phoneNumber: '' },
-  },
-  { id: 'sam', displayName: 'Sam Supervisor', roles: ['supervisor'] },
-  { id: 'erp', displayName: 'ERP connector', roles: ['integration'] },
-];
+export { PEOPLE };
 
 export const SIMULATOR_USERS = parseDirectory({ people: PEOPLE }).flatMap(
   (person) => xassistContactOf(person) ?? [],

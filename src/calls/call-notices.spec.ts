@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { aCallRecord, T0 } from '../../test/support/call-records.js';
+import { participant, people } from '../../test/support/people.js';
 import type { Person } from '../directory/person.js';
 import {
   audienceOf,
@@ -17,13 +18,7 @@ const event = (type: string, call: CallRecord): CallEventRecord => ({
   status: call.status,
   xassist: null,
 });
-const tom: Person = {
-  id: 'tom',
-  displayName: 'Tom',
-  email: 't@x',
-  roles: ['technician'],
-  skills: [],
-};
+const { tom } = people;
 
 describe('noticesOfUpdate', () => {
   it('rings the technician once, when the batch holds the expert joining', () => {
@@ -113,12 +108,11 @@ describe('invitesOnConnect', () => {
       id: 'c',
       status: 'expert_joined',
       joinedExpertId: 'erika',
-      technician: { ...aCallRecord().technician, id: 'tina' },
+      technician: participant(people.tina),
     });
     const invites = invitesOnConnect(tom, [mine, ringing, other], null);
     expect(invites.map((invite) => invite.call.id)).toEqual(['a']);
-    const expert = { ...tom, id: 'erika', roles: ['expert'] } as Person;
-    expect(invitesOnConnect(expert, [mine], null)).toEqual([]);
+    expect(invitesOnConnect(people.erika, [mine], null)).toEqual([]);
   });
 });
 
@@ -144,8 +138,8 @@ describe('fallbacksOnConnect', () => {
 
   it("tells nobody else: not another technician, not an expert, not a live call's", () => {
     const failed = aCallRecord({ status: 'failed', fallbackMeeting: meeting(later) });
-    const otherTech = { ...tom, id: 'tina' };
-    const expert: Person = { ...tom, id: 'tom', roles: ['expert'] };
+    const otherTech = people.tina;
+    const expert: Person = { ...tom, roles: ['expert'] };
     expect(fallbacksOnConnect(otherTech, [failed], now)).toEqual([]);
     expect(fallbacksOnConnect(expert, [failed], now)).toEqual([]);
     const live = aCallRecord({ fallbackMeeting: meeting(later) });

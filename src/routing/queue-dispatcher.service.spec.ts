@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
+import { people } from '../../test/support/people.js';
 import { CallChange } from '../calls/call-change.js';
 import { CallLedger } from '../calls/call-ledger.service.js';
 import { CallUpdatesBus } from '../calls/call-updates.bus.js';
@@ -19,19 +20,8 @@ import { PresenceService } from './presence.service.js';
 import { QueueDispatcher } from './queue-dispatcher.service.js';
 import { RoutingNotices, type RoutingNoticeMap } from './routing-notices.js';
 
-const xassist = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
 const directory = directoryFrom({
-  people: [
-    { id: 'tom', displayName: 'Tom', roles: ['technician'], xassist: xassist(12) },
-    {
-      id: 'erika',
-      displayName: 'Erika',
-      roles: ['expert'],
-      skills: ['pumps'],
-      xassist: xassist(8),
-    },
-    { id: 'sam', displayName: 'Sam', roles: ['supervisor'] },
-  ],
+  people: [people.tom, people.erika, people.sam],
   queues: [
     {
       id: 'pumps',

@@ -147,6 +147,22 @@ describe('OutboxDispatcher', () => {
     expect((await store.find('a2'))?.status).toBe('delivered');
   });
 
+  it('idle() waits for the send under way and a round that finds nothing due; a later retry does not count', async () => {
+    const hanging = new DestinationSender();
+    hanging.behaviour.set('hook-1', 'hang');
+    sut.registerSender('webhook', hanging);
+    await add(message('a1', 'a', 1));
+    sut.start();
+    let idle = false;
+    void sut.idle().then(() => (idle = true));
+    await clock.advance(0);
+    expect([hanging.to('hook-1'), idle]).toEqual([['a1'], false]);
+    hanging.releaseHung(); // answered: a retry, due in about a second
+    await clock.advance(0);
+    expect(idle).toBe(true);
+    expect((await store.find('a1'))?.status).toBe('pending');
+  });
+
   it('honours Retry-After beyond its own backoff', async () => {
     sender.answers.push({ status: 'retry', afterMs: 60_000, reason: '429' });
     await add(message('a1', 'a', 1));

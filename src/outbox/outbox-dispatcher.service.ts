@@ -126,7 +126,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     this.schedule(0);
   }
 
-  /** Resolves once a round begun after this call found no row due and no attempt under way (tests). */
+  /**
+   * Resolves once a round begun after this call found no row due and no attempt under way: what
+   * was committed before has been tried (rows set for a later retry wait). Tests wait on it.
+   */
   idle(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {

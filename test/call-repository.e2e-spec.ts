@@ -8,44 +8,29 @@ import type { CallEventRecord, CallRecord } from '../src/calls/call.model.js';
 import { StaleCallError } from '../src/calls/call.repository.js';
 import { migrateToLatest, openDatabase } from '../src/database/database.js';
 import type { BrokerDatabase } from '../src/database/schema.js';
+import { aCallRecord } from './support/call-records.js';
 import { requirePostgres } from './support/environment.js';
+import { participant, people } from './support/people.js';
 
 /** The PostgreSQL server the machine runs (.ci/run starts it); each run gets a database of its own. */
 const postgres = await requirePostgres('KyselyCallRepository on PostgreSQL');
 
+/** A call as creation first stores it (status creating, no xAssist id yet), made now. */
 function call(overrides: Partial<CallRecord> = {}): CallRecord {
   const at = new Date().toISOString();
-  return {
+  return aCallRecord({
     id: randomUUID(),
     xassistCallId: null,
     status: 'creating',
     title: 'Pump 7',
-    reason: 'STANDARD',
     callType: 'MESH',
-    technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'tom', xassistUserDbId: 12 },
-    experts: [{ id: 'erika', displayName: 'Erika', xassistUserId: 'erika', xassistUserDbId: 8 }],
-    joinedExpertId: null,
-    failureReason: null,
+    experts: [participant(people.erika)],
     seq: 0,
-    createdBy: 'tom',
-    anonymousJoinAllowed: false,
-    description: null,
-    externalRef: null,
-    metadata: {},
-    queueId: null,
-    priority: 'normal',
-    queuedAt: null,
-    acceptedById: null,
-    escalationsDone: [],
-    fallbackMeeting: null,
     createdAt: at,
     ringingAt: null,
-    expertJoinedAt: null,
-    connectedAt: null,
-    endedAt: null,
     updatedAt: at,
     ...overrides,
-  };
+  });
 }
 
 const event = (callId: string, seq: number, type: string): CallEventRecord => ({

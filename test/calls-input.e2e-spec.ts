@@ -1,4 +1,4 @@
-import { BrokerHarness, SECRET } from './support/broker-harness.js';
+import { BrokerHarness } from './support/broker-harness.js';
 
 const ask = { expertIds: ['erika'], title: 'Pump 7 vibration' };
 
@@ -146,9 +146,17 @@ describe('calls: bad input, authentication, visibility, idempotency', () => {
     });
 
     it('leaves health, metrics and docs open', async () => {
-      for (const path of ['/healthz', '/readyz', '/metrics', '/docs'])
-        expect((await sut.api('GET', path)).status).toBe(200);
-      expect(SECRET).toBeTruthy();
+      const badToken = sut.token('tom', 600, 'another-secret-entirely');
+      for (const path of ['/healthz', '/readyz', '/metrics', '/docs']) {
+        expect([path, (await sut.api('GET', path)).status]).toEqual([path, 200]);
+        // Open means not authenticated at all: a token that would be refused changes nothing.
+        expect([path, (await sut.api('GET', path, { token: badToken })).status]).toEqual([
+          path,
+          200,
+        ]);
+      }
+      // ...while a route that is not open refuses the same tokenless request.
+      expect((await sut.api('GET', '/v1/calls')).status).toBe(401);
     });
   });
 

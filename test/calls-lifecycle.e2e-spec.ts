@@ -1,4 +1,4 @@
-import { BrokerHarness } from './support/broker-harness.js';
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
 
 const ask = { expertIds: ['erika'], title: 'Pump 7 vibration' };
 
@@ -117,7 +117,7 @@ describe('a call from creation to each end status', () => {
     ).toBeGreaterThanOrEqual(1500);
     const polls = sut.simulator.stats.pollsByCall[call.xassistCallId];
     expect(polls).toBeGreaterThan(3);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sut.whileAWitnessIsPolled();
     expect(sut.simulator.stats.pollsByCall[call.xassistCallId]).toBe(polls);
   });
 
@@ -139,7 +139,7 @@ describe('a call from creation to each end status', () => {
     expect(again.body.message).toMatch(/cancelled and can no longer be cancelled/);
     const polls = sut.simulator.stats.pollsByCall[call.xassistCallId] ?? 0;
     sut.simulator.state.join(call.xassistCallId, 'erika');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sut.whileAWitnessIsPolled();
     expect((await sut.api('GET', `/v1/calls/${call.id}`, { as: 'tom' })).body.status).toBe(
       'cancelled',
     );
@@ -226,10 +226,8 @@ async function waitForEvents(
   callId: string,
   predicate: (types: string[]) => boolean,
 ): Promise<any[]> {
-  const until = Date.now() + 5000;
-  for (;;) {
-    const { body } = await sut.api('GET', `/v1/calls/${callId}/events`, { as: 'sam' });
-    if (predicate(body.events.map((e: any) => e.type)) || Date.now() > until) return body.events;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return waitFor(
+    async () => (await sut.api('GET', `/v1/calls/${callId}/events`, { as: 'sam' })).body.events,
+    (events) => predicate(events.map((e: any) => e.type)),
+  );
 }

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { BrokerHarness } from './support/broker-harness.js';
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { CHROMIUM_ARGS, describeIf, requireChromium } from './support/environment.js';
 
 /**
@@ -263,8 +263,16 @@ describeIf(CHROMIUM)('the dashboard on a phone, by keyboard and after a reload',
     sut.simulator.state.join(ended.xassistCallId, 'erika');
     await sut.waitForCall(ended.id, (call) => call.status === 'expert_joined');
     sut.simulator.state.join(ended.xassistCallId, 'tom');
-    await sut.waitForCall(ended.id, (call) => call.status === 'connected');
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const connected = await sut.waitForCall(ended.id, (call) => call.status === 'connected');
+    // Connected for a whole second as the broker recorded it, so the duration shown is not 0 s.
+    const since = Date.parse(connected.connectedAt);
+    expect(
+      await waitFor(
+        async () => Date.now() - since,
+        (ms) => ms >= 1000,
+        3000,
+      ),
+    ).toBeGreaterThanOrEqual(1000);
     sut.simulator.state.end(ended.xassistCallId);
     await sut.waitForCall(ended.id, (call) => call.status === 'ended');
     const cancelled = await ask('History: cancelled');

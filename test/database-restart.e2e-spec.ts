@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { openDatabase } from '../src/database/database.js';
+import { waitFor } from './support/broker-harness.js';
 import { describeIf, requirePostgres } from './support/environment.js';
 
 const postgres = await requirePostgres('PostgreSQL closing idle connections');
@@ -22,8 +23,14 @@ describeIf(postgres)('PostgreSQL closing idle connections', () => {
         'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
         [name],
       );
+      // The server has let the backend go (so the pool's idle socket is closed) before the next query.
+      const left = await waitFor(
+        async () =>
+          (await admin.query('select 1 from pg_stat_activity where datname = $1', [name])).rowCount,
+        (rows) => rows === 0,
+      );
+      expect(left).toBe(0);
       await admin.end();
-      await new Promise((resolve) => setTimeout(resolve, 200));
       const { rows } = await sql<{ answer: number }>`select 2 as answer`.execute(db);
       expect(rows).toEqual([{ answer: 2 }]);
     } finally {

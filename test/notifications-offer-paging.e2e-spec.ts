@@ -91,7 +91,7 @@ describe.each(await brokerDatabases('paging offers'))(
       expect(call).toMatchObject({ acceptedBy: { id: 'erika' } });
 
       // One row, delivered once, for the one expert offered (ed is offline: no offer, no page).
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sut.settled();
       expect(messagesAbout('Pump 9 leaking')).toHaveLength(1);
       const rows = await sut.api('GET', '/v1/deliveries?status=delivered', { as: 'sam' });
       const pages = rows.body.deliveries.filter(
@@ -112,7 +112,7 @@ describe.each(await brokerDatabases('paging offers'))(
       expect(asked.status).toBe(201);
       await ed.next('offer.created', (o) => o.call.id === asked.body.id);
 
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sut.settled(); // the offer's page decided, and anything written sent
       expect(messagesAbout('Pump 11 noisy')).toEqual([]);
       const rows = await sut.api('GET', '/v1/deliveries', { as: 'sam' });
       expect(

@@ -118,7 +118,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
         5000,
       );
       expect(JSON.stringify(both[1])).toContain('Call cancelled: Valve 3 leak');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sut.settled();
       expect(ofCall()).toHaveLength(2);
     });
 
@@ -201,7 +201,7 @@ describe.each(await brokerDatabases('paging chat channels'))(
       expect(sut.simulator.state.listCalls()).toHaveLength(1);
 
       // Delivered once: one message, its msgUuid the outbox row's id, the row delivered.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sut.settled();
       expect(robot.messages).toHaveLength(1);
       const rows = await sut.api('GET', '/v1/deliveries?status=delivered', { as: 'sam' });
       const pages = rows.body.deliveries.filter(

@@ -19,7 +19,7 @@ import { capturedLogger } from './support/log-capture.js';
 const CALLS = 30;
 const SEQS = 10;
 
-/** Records which instance sent what, answering after a short pause as a real receiver would. */
+/** Records which instance sent what, answering on a later turn of the event loop as a real receiver would. */
 class RecordingSender implements OutboxSender {
   readonly policy: OutboxSender['policy'];
 
@@ -33,7 +33,7 @@ class RecordingSender implements OutboxSender {
 
   async deliver(delivery: Delivery, paced: () => Promise<void>): Promise<AttemptOutcome> {
     await paced();
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    await new Promise((resolve) => setImmediate(resolve)); // answers on a later turn: the other instance runs meanwhile
     const { id, callId, seq } = delivery;
     this.log.push({ instance: this.instance, id, callId, seq });
     return { status: 'sent' };

@@ -2,7 +2,6 @@ import { BrokerHarness } from './support/broker-harness.js';
 import { RecordingClient, refusal } from './support/socket-client.js';
 
 const ask = { expertIds: ['erika'], title: 'Pump 7 vibration' };
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('realtime push over socket.io', () => {
   let sut: BrokerHarness;
@@ -66,7 +65,8 @@ describe('realtime push over socket.io', () => {
       'call.updated',
       (u) => u.call.id === call.id && u.events.some((e) => e.type === 'xassist.Created'),
     );
-    await pause(250); // several ringing polls
+    await sut.morePolls(call.xassistCallId, 4); // several ringing polls, applied
+    await tom.flush();
     expect(tom.all('call.invite')).toEqual([]);
 
     sut.simulator.state.join(call.xassistCallId, 'erika');
@@ -108,7 +108,7 @@ describe('realtime push over socket.io', () => {
     expect((await again.next('call.invite', (i) => i.call.id === call.id)).expert.id).toBe('erika');
     const supervisor = await connect('sam');
     await supervisor.next('calls.snapshot');
-    await pause(100);
+    await supervisor.flush();
     expect(supervisor.all('call.invite')).toEqual([]);
   });
 

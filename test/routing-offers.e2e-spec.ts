@@ -94,8 +94,9 @@ describe.each(await brokerDatabases('offers, strategies and presence'))(
       const declined = await erika.socket.emitWithAck('offer.decline', { offerId: first.offer.id });
       expect(declined).toMatchObject({ offer: { status: 'declined' } });
       await ed.next('offer.created', (o) => o.call.id === call.id);
-      // Declined once: never offered to erika again.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Declined once: never offered to erika again (a routing round run, what it sent arrived).
+      await sut.settled();
+      await erika.flush();
       expect(erika.all('offer.created').filter((o) => o.call.id === call.id)).toHaveLength(1);
     });
 
@@ -138,7 +139,8 @@ describe.each(await brokerDatabases('offers, strategies and presence'))(
     it('an escalation step adds experts without the skill, once it is reached', async () => {
       const ed = await connect('ed', 'available');
       const call = await ask('widen');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sut.settled(); // the routing round the new call asked for has run
+      await ed.flush();
       expect(ed.all('offer.created').filter((o) => o.call.id === call.id)).toEqual([]);
       const offered = await ed.next('offer.created', (o) => o.call.id === call.id, 5000);
       const waited = Date.parse(offered.offer.offeredAt) - Date.parse(call.queuedAt);

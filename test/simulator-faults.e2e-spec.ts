@@ -1,4 +1,5 @@
 import { XAssistSimulator } from '../src/simulator/xassist-simulator.js';
+import { waitFor } from './support/broker-harness.js';
 
 /** The simulator's fault injection, driven over its own HTTP control API as an operator would. */
 describe('xAssist simulator faults', () => {
@@ -104,11 +105,19 @@ describe('xAssist simulator faults', () => {
 
   it('serves a fault with forMs to every request for that long, then answers normally', async () => {
     const callId = await createCall();
+    const from = Date.now();
     await sim('POST', 'faults', { kind: 'status', status: 503, forMs: 400 });
     const during = await Promise.all([poll(callId), poll(callId), poll(callId)]);
     expect(during.map((answer) => answer.status)).toEqual([503, 503, 503]);
-    await new Promise((resolve) => setTimeout(resolve, 450));
-    expect((await poll(callId)).status).toBe(200);
+    const statuses: number[] = [];
+    await waitFor(
+      async () => statuses.push((await poll(callId)).status),
+      () => statuses.at(-1) !== 503,
+    );
+    const healedAfter = Date.now() - from;
+    expect(statuses.slice(0, -1).every((status) => status === 503)).toBe(true);
+    expect(statuses.at(-1)).toBe(200);
+    expect(healedAfter).toBeGreaterThanOrEqual(400);
     expect((await sim('POST', 'faults', { kind: 'status', forMs: -1 })).status).toBe(400);
   });
 

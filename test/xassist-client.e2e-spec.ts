@@ -8,6 +8,7 @@ import {
   XAssistWrongCallError,
 } from '../src/xassist/xassist.errors.js';
 import type { CreateCallRequest } from '../src/xassist-contract/xassist-contract.js';
+import { waitFor } from './support/broker-harness.js';
 import { capturedLogger } from './support/log-capture.js';
 
 const PASSWORD = 'pa55-w0rd-that-must-never-be-logged';
@@ -47,6 +48,20 @@ describe('XAssistHttpClient against the simulator', () => {
     const created = new XAssistHttpClient(config, log.logger, { retryInitialDelayMs: 5, ...retry });
     clients.push(created);
     return created;
+  }
+
+  /** Asks until a poll reaches xAssist (the circuit's probe); how long that took. */
+  async function untilProbe(sut: XAssistHttpClient, callId: string): Promise<number> {
+    const sent = () => simulator.requestCount('rtc/getCallLogById');
+    const start = Date.now();
+    const before = sent();
+    const after = await waitFor(
+      () => sut.getCallLogById(callId).then(sent, sent),
+      (count) => count > before,
+      5000,
+    );
+    if (after === before) throw new Error('no probe reached xAssist within 5 s');
+    return Date.now() - start;
   }
 
   function callRequest(overrides: Partial<CreateCallRequest> = {}): CreateCallRequest {
@@ -223,16 +238,37 @@ describe('XAssistHttpClient against the simulator', () => {
   it('logs in again once the pause is over, doubling it while refusals go on (issue 9 finding 5)', async () => {
     const sut = client({ loginBackoff: { initialMs: 150, maxMs: 10_000 } });
     simulator.injectFault({ kind: 'refuse-login', count: 2 });
-    await expect(sut.connectorContact()).rejects.toBeInstanceOf(XAssistAuthError);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    await expect(sut.connectorContact()).rejects.toBeInstanceOf(XAssistAuthError);
-    expect(simulator.stats.failedLogins).toBe(2);
-    // The second pause is twice the first: still within it, nothing is sent.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const logins = () => simulator.stats.logins + simulator.stats.failedLogins;
+    /** Asks until a login reaches xAssist: the outcome, and when the request that sent it began. */
+    async function untilLogin() {
+      const before = logins();
+      let startedAt = 0;
+      const outcome = await waitFor(
+        async () => {
+          startedAt = Date.now();
+          return sut.connectorContact().catch((error: unknown) => error);
+        },
+        () => logins() > before,
+        3000,
+      );
+      expect(logins()).toBe(before + 1);
+      return { outcome, startedAt };
+    }
+
+    const first = await untilLogin();
+    expect(first.outcome).toBeInstanceOf(XAssistAuthError);
+    // Within the pause nothing is sent.
     await expect(sut.connectorContact()).rejects.toThrow(/next login attempt/);
+    expect(simulator.stats.failedLogins).toBe(1);
+    const second = await untilLogin();
+    expect(second.outcome).toBeInstanceOf(XAssistAuthError);
+    expect(second.startedAt - first.startedAt).toBeGreaterThanOrEqual(150);
     expect(simulator.stats.failedLogins).toBe(2);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    await expect(sut.connectorContact()).resolves.toMatchObject({ userId: 'broker' });
+    // The second pause is twice the first.
+    await expect(sut.connectorContact()).rejects.toThrow(/next login attempt/);
+    const third = await untilLogin();
+    expect(third.outcome).toMatchObject({ userId: 'broker' });
+    expect(third.startedAt - second.startedAt).toBeGreaterThanOrEqual(300);
     expect(sut.readiness()).toMatchObject({ ready: true, login: 'ok' });
   });
 
@@ -267,10 +303,10 @@ describe('XAssistHttpClient against the simulator', () => {
       await expect(sut.getCallLogById(callId)).rejects.toThrow(/HTML page/);
     expect(sut.circuitState()).toBe('open');
     await expect(sut.getCallLogById(callId)).rejects.toThrow(/circuit is open/);
-    // Well after the first open period, far below the old fixed 10 s: the probe goes out.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await expect(sut.getCallLogById(callId)).resolves.toMatchObject({ callId });
+    // After the first open period, far below the old fixed 10 s: the probe goes out, and is good.
+    expect(await untilProbe(sut, callId)).toBeLessThan(1_000);
     expect(sut.circuitState()).toBe('closed');
+    await expect(sut.getCallLogById(callId)).resolves.toMatchObject({ callId });
   });
 
   it('doubles the open period while probes fail and resets it after a good probe (issue 9 finding 1)', async () => {
@@ -279,17 +315,6 @@ describe('XAssistHttpClient against the simulator', () => {
       { retryAttempts: 1 },
     );
     const { callId } = await sut.createCall(callRequest());
-    const sent = () => simulator.requestCount('rtc/getCallLogById');
-    /** Asks every 10 ms until a request reaches xAssist (the probe); how long that took. */
-    async function untilProbe(): Promise<number> {
-      const start = Date.now();
-      const before = sent();
-      while (sent() === before) {
-        await sut.getCallLogById(callId).catch(() => undefined);
-        if (sent() === before) await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      return Date.now() - start;
-    }
     async function openIt(): Promise<void> {
       simulator.injectFault({ kind: 'status', count: 1000, path: 'rtc/getCallLogById' });
       for (let i = 0; i < 2; i++) await expect(sut.getCallLogById(callId)).rejects.toThrow(/503/);
@@ -298,7 +323,8 @@ describe('XAssistHttpClient against the simulator', () => {
 
     await openIt();
     // Each probe fails and opens the circuit again, for twice as long: about 200, 400, 800 ms.
-    const periods = [await untilProbe(), await untilProbe(), await untilProbe()];
+    const periods = [];
+    for (let probe = 0; probe < 3; probe++) periods.push(await untilProbe(sut, callId));
     expect(sut.circuitState()).toBe('open');
     expect(periods[0]).toBeGreaterThanOrEqual(180);
     expect(periods[0]).toBeLessThan(600);
@@ -306,13 +332,13 @@ describe('XAssistHttpClient against the simulator', () => {
     expect(periods[2]).toBeGreaterThanOrEqual(periods[1] * 1.6);
 
     simulator.clearFaults();
-    await untilProbe(); // the good probe
+    await untilProbe(sut, callId); // the good probe
     expect(sut.circuitState()).toBe('closed');
     await expect(sut.getCallLogById(callId)).resolves.toMatchObject({ callId });
 
     // Opened again later: the period starts short again, not where the failing probes left it.
     await openIt();
-    const again = await untilProbe();
+    const again = await untilProbe(sut, callId);
     expect(again).toBeGreaterThanOrEqual(180);
     expect(again).toBeLessThan(periods[1]);
   });

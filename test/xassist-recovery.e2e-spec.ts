@@ -30,7 +30,7 @@ describe('recovery after an xAssist blip', () => {
   it('opens the circuit during a one-second blip on 20 ringing calls, and brings the first invite within 2 s of xAssist answering again', async () => {
     const tom = await RecordingClient.connect(sut.url, sut.token('tom'));
     clients.push(tom);
-    const calls = [];
+    const calls: Array<{ id: string; xassistCallId: string }> = [];
     for (let index = 0; index < 20; index++) {
       const answer = await sut.api('POST', '/v1/calls', {
         as: 'tom',
@@ -39,15 +39,21 @@ describe('recovery after an xAssist blip', () => {
       expect(answer.status).toBe(201);
       calls.push(answer.body);
     }
-    // Every call polled at least once: the breaker's window holds successes before the blip.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-
-    // The blip: the token expires, xAssist answers 503 for half of it, then HTML 502 pages.
+    // The blip: the token expires, xAssist answers 503 for half of it, then HTML 502 pages. It
+    // begins as the second round of polls does, every call polled once before (the breaker's
+    // window holds successes), so each call's next poll meets it.
     const blipMs = 1000;
-    sut.simulator.state.expireTokens();
-    sut.simulator.injectFault({ kind: 'status', status: 503, count: 1, forMs: blipMs / 2 });
-    sut.simulator.injectFault({ kind: 'html', status: 502, count: 1, forMs: blipMs });
-    const healthyAt = Date.now() + blipMs;
+    const healthyAt = await new Promise<number>((resolve) => {
+      sut.simulator.onPoll = (callId) => {
+        const polls = sut.simulator.stats.pollsByCall;
+        if (polls[callId] < 2 || !calls.every((call) => polls[call.xassistCallId] >= 1)) return;
+        sut.simulator.onPoll = undefined;
+        sut.simulator.state.expireTokens();
+        sut.simulator.injectFault({ kind: 'status', status: 503, count: 1, forMs: blipMs / 2 });
+        sut.simulator.injectFault({ kind: 'html', status: 502, count: 1, forMs: blipMs });
+        resolve(Date.now() + blipMs);
+      };
+    });
     for (const call of calls) sut.simulator.state.join(call.xassistCallId, 'erika');
 
     const invite = await tom.next('call.invite', () => true, 30_000);

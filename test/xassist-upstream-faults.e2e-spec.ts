@@ -2,6 +2,17 @@ import { BrokerHarness, waitFor } from './support/broker-harness.js';
 
 const ask = (title: string) => ({ expertIds: ['erika'], title });
 
+/** Waits until the broker has tried `count` more polls (failed ones included), or fails. */
+async function waitForPollsTried(sut: BrokerHarness, count: number): Promise<void> {
+  const wanted = (await sut.pollsTried()) + count;
+  expect(
+    await waitFor(
+      () => sut.pollsTried(),
+      (tried) => tried >= wanted,
+    ),
+  ).toBeGreaterThanOrEqual(wanted);
+}
+
 /** Issue 9: what the broker does when xAssist answers wrongly (findings 5 and 6). */
 describe('the broker against a misbehaving xAssist', () => {
   let sut: BrokerHarness;
@@ -25,7 +36,7 @@ describe('the broker against a misbehaving xAssist', () => {
       async () => sut.simulator.faults.list().length,
       (left) => left === 0,
     );
-    await new Promise((resolve) => setTimeout(resolve, 200)); // a few more polls of A
+    await sut.morePolls(first.xassistCallId, 4); // a few more polls of A, answered rightly
     const { body: events } = await sut.api('GET', `/v1/calls/${first.id}/events`, { as: 'tom' });
     expect(events.events.map((e: any) => e.type)).toEqual(['status.ringing', 'xassist.Created']);
     expect((await sut.api('GET', `/v1/calls/${first.id}`, { as: 'tom' })).body.status).toBe(
@@ -73,8 +84,8 @@ describe('the broker against a misbehaving xAssist', () => {
       (answer) => answer.status === 503,
     );
     const pollsRefused = sut.simulator.requestCount('rtc/getCallLogById');
-    // Twenty ringing polls' worth of time (50 ms each): each would have logged in again before.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Twenty more polls tried by the broker: each would have logged in again before.
+    await waitForPollsTried(sut, 20);
     expect(sut.simulator.stats.failedLogins).toBe(1);
     expect(sut.simulator.requestCount('rtc/getCallLogById')).toBe(pollsRefused);
     expect((await sut.api('GET', `/v1/calls/${call.id}`, { as: 'tom' })).body.status).toBe(
@@ -95,8 +106,8 @@ describe('the broker against a misbehaving xAssist', () => {
       () => sut.api('GET', '/readyz'),
       (answer) => answer.status === 503,
     );
-    // Twenty ringing polls' worth of time (50 ms each) for each of the six calls.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Twenty polls tried for each of the six calls.
+    await waitForPollsTried(sut, 6 * 20);
     const pollFailures = sut.log.lines.filter(
       (line) => line.includes('polling xAssist failed') && line.includes('XAssistAuthError'),
     );

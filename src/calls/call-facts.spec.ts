@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ringingCall, T0 } from '../../test/support/call-records.js';
+import { aCallRecord, T0 } from '../../test/support/call-records.js';
 import { committedEvents, factsOf } from './call-facts.js';
 import type { CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
@@ -18,8 +18,8 @@ const kinds = (before: CallRecord, call: CallRecord, events: CallEventRecord[]) 
 
 describe('factsOf', () => {
   it('names each status change with where it came from', () => {
-    const before = ringingCall({ status: 'ringing' });
-    const call = ringingCall({ status: 'connected', joinedExpertId: 'erika' });
+    const before = aCallRecord({ status: 'ringing' });
+    const call = aCallRecord({ status: 'connected', joinedExpertId: 'erika' });
     const facts = factsOf(before, call, [
       event('status.expert_joined', 'expert_joined'),
       event('xassist.Chat', 'expert_joined'),
@@ -34,31 +34,31 @@ describe('factsOf', () => {
   });
 
   it('the invite is due when the expert joins and the call still waits for the glasses', () => {
-    const joined = ringingCall({ status: 'expert_joined', joinedExpertId: 'erika' });
-    expect(kinds(ringingCall(), joined, [event('status.expert_joined', 'expert_joined')])).toEqual([
+    const joined = aCallRecord({ status: 'expert_joined', joinedExpertId: 'erika' });
+    expect(kinds(aCallRecord(), joined, [event('status.expert_joined', 'expert_joined')])).toEqual([
       'status_changed',
       'expert_joined',
     ]);
     // Already connected in the same batch: the technician is in, nobody rings.
-    const connected = ringingCall({ status: 'connected', joinedExpertId: 'erika' });
+    const connected = aCallRecord({ status: 'connected', joinedExpertId: 'erika' });
     const both = [
       event('status.expert_joined', 'expert_joined'),
       event('status.connected', 'connected'),
     ];
-    expect(kinds(ringingCall(), connected, both)).not.toContain('expert_joined');
+    expect(kinds(aCallRecord(), connected, both)).not.toContain('expert_joined');
     // Later events of a joined call say nothing new.
     expect(kinds(joined, joined, [event('xassist.Chat', 'expert_joined')])).toEqual([]);
   });
 
   it('accepted only when an expert took the call from its queue, with how long it waited', () => {
     const queuedAt = T0;
-    const before = ringingCall({ status: 'queued', queueId: 'pumps', queuedAt, experts: [] });
-    const taken = ringingCall({ status: 'creating', queueId: 'pumps', queuedAt });
+    const before = aCallRecord({ status: 'queued', queueId: 'pumps', queuedAt, experts: [] });
+    const taken = aCallRecord({ status: 'creating', queueId: 'pumps', queuedAt });
     const at = new Date(Date.parse(T0) + 12_000).toISOString();
     const facts = factsOf(before, taken, [event('status.creating', 'creating', at)]);
     expect(facts[1]).toMatchObject({ kind: 'accepted', queueId: 'pumps', waitedSeconds: 12 });
     // Back in the queue after a failed accept: queued again, never accepted.
-    const back = ringingCall({ status: 'queued', queueId: 'pumps', queuedAt, experts: [] });
+    const back = aCallRecord({ status: 'queued', queueId: 'pumps', queuedAt, experts: [] });
     expect(
       kinds(taken, back, [
         event('routing.accept_failed', 'creating'),
@@ -74,23 +74,23 @@ describe('factsOf', () => {
       password: 'p',
       expiresAt: T0,
     };
-    const failed = ringingCall({ status: 'failed', fallbackMeeting: meeting });
-    const facts = factsOf(ringingCall({ status: 'creating' }), failed, [
+    const failed = aCallRecord({ status: 'failed', fallbackMeeting: meeting });
+    const facts = factsOf(aCallRecord({ status: 'creating' }), failed, [
       event('status.failed', 'failed'),
       event('fallback.offered', 'failed'),
     ]);
     expect(facts.map((fact) => fact.kind)).toEqual(['status_changed', 'ended', 'fallback_offered']);
     expect(facts[1]).toMatchObject({ status: 'failed' });
     expect(facts[2]).toMatchObject({ meeting });
-    const queued = ringingCall({ status: 'queued', queueId: 'pumps' });
+    const queued = aCallRecord({ status: 'queued', queueId: 'pumps' });
     expect(kinds(queued, queued, [event('routing.escalated', 'queued')])).toEqual(['escalated']);
   });
 });
 
 describe('committedEvents', () => {
   it('the batch first, then each fact on its own, in order', () => {
-    const joined = ringingCall({ status: 'expert_joined', joinedExpertId: 'erika' });
-    const events = committedEvents(ringingCall(), joined, [
+    const joined = aCallRecord({ status: 'expert_joined', joinedExpertId: 'erika' });
+    const events = committedEvents(aCallRecord(), joined, [
       event('status.expert_joined', 'expert_joined'),
     ]);
     expect(events.map((each) => each.name)).toEqual(['call.committed', 'call.expert_joined']);

@@ -1,11 +1,11 @@
 import type { CallRecord } from './call.model.js';
 import { callInvite } from './call-invite.js';
-import { ringingCall, T0 } from '../../test/support/call-records.js';
+import { aCallRecord, T0 } from '../../test/support/call-records.js';
 
 const XASSIST_CALL_ID = 'e76e1d8a-6d1c-4b0e-9a55-0d4f3c1e2b7a';
 
 function joinedCall(overrides: Partial<CallRecord> = {}): CallRecord {
-  return ringingCall({
+  return aCallRecord({
     xassistCallId: XASSIST_CALL_ID,
     status: 'expert_joined',
     joinedExpertId: 'ed',
@@ -19,13 +19,13 @@ describe('callInvite', () => {
   it('names the expert who joined and the xAssist call to join', () => {
     const invite = callInvite(joinedCall(), null);
     expect(invite).toMatchObject({
-      expert: { id: 'ed', displayName: 'Ed' },
+      expert: { id: 'ed', displayName: 'Ed Expert' },
       xassistCallId: XASSIST_CALL_ID,
       joinUrl: null,
       call: { id: 'c1', status: 'expert_joined' },
     });
     // The public view only: no xAssist user ids of the people.
-    expect(invite?.expert).toEqual({ id: 'ed', displayName: 'Ed' });
+    expect(invite?.expert).toEqual({ id: 'ed', displayName: 'Ed Expert' });
     expect(JSON.stringify(invite)).not.toContain('xassistUserDbId');
   });
 

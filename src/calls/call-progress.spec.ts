@@ -3,7 +3,7 @@ import type { CallRecord } from './call.model.js';
 import { CallChange } from './call-change.js';
 import { IllegalTransitionError } from './call-lifecycle.js';
 import { applyCallLog, applyDeadline, nextPollAt } from './call-progress.js';
-import { ringingCall, T0 } from '../../test/support/call-records.js';
+import { aCallRecord, T0 } from '../../test/support/call-records.js';
 
 const timeouts = { expertAnswerMs: 60_000, technicianJoinMs: 30_000 };
 
@@ -33,7 +33,7 @@ function apply(call: CallRecord, events: CallEvent[], seen: string[] = ['1'], ca
 
 describe('applyCallLog', () => {
   it('records each new xAssist event once and moves to expert_joined on the first invited expert', () => {
-    const change = apply(ringingCall(), [created, join(2, 9), join(3, 8)]);
+    const change = apply(aCallRecord(), [created, join(2, 9), join(3, 8)]);
     expect(change.events.map((e) => [e.seq, e.type, e.status])).toEqual([
       [3, 'xassist.Join', 'ringing'],
       [4, 'status.expert_joined', 'expert_joined'],
@@ -44,11 +44,11 @@ describe('applyCallLog', () => {
   });
 
   it('ignores events already taken in', () => {
-    expect(apply(ringingCall(), [created, join(2, 8)], ['1', '2']).isEmpty).toBe(true);
+    expect(apply(aCallRecord(), [created, join(2, 8)], ['1', '2']).isEmpty).toBe(true);
   });
 
   it('connects when the technician joins after the expert', () => {
-    const call = ringingCall({
+    const call = aCallRecord({
       status: 'expert_joined',
       joinedExpertId: 'erika',
       expertJoinedAt: T0,
@@ -59,7 +59,7 @@ describe('applyCallLog', () => {
   });
 
   it('goes through expert_joined to connected when the technician was there first', () => {
-    const change = apply(ringingCall(), [created, join(2, 12), join(3, 8)]);
+    const change = apply(aCallRecord(), [created, join(2, 12), join(3, 8)]);
     expect(change.events.map((e) => e.type)).toEqual([
       'xassist.Join',
       'xassist.Join',
@@ -69,7 +69,7 @@ describe('applyCallLog', () => {
   });
 
   it('keeps unknown event types', () => {
-    const change = apply(ringingCall(), [created, { id: 2, type: 'ScreenShared', comment: 'x' }]);
+    const change = apply(aCallRecord(), [created, { id: 2, type: 'ScreenShared', comment: 'x' }]);
     expect(change.events[0]).toMatchObject({
       type: 'xassist.ScreenShared',
       xassist: { comment: 'x' },
@@ -78,7 +78,7 @@ describe('applyCallLog', () => {
   });
 
   it('ends when xAssist says Ended, or when everyone has left', () => {
-    const connected = ringingCall({ status: 'connected', joinedExpertId: 'erika' });
+    const connected = aCallRecord({ status: 'connected', joinedExpertId: 'erika' });
     expect(apply(connected, [created], ['1'], 'Ended').call.status).toBe('ended');
     const left = apply(
       connected,
@@ -93,7 +93,7 @@ describe('applyCallLog', () => {
   });
 
   it('does not end a ringing call because the technician stepped out', () => {
-    expect(apply(ringingCall(), [created, join(2, 12), leave(3, 12)]).call.status).toBe('ringing');
+    expect(apply(aCallRecord(), [created, join(2, 12), leave(3, 12)]).call.status).toBe('ringing');
   });
 });
 
@@ -101,46 +101,46 @@ describe('applyDeadline', () => {
   const at = (ms: number) => Date.parse(T0) + ms;
 
   it('makes a ringing call unanswered when no expert joined in time', () => {
-    const early = new CallChange(ringingCall(), T0);
+    const early = new CallChange(aCallRecord(), T0);
     applyDeadline(early, at(59_999), timeouts);
     expect(early.isEmpty).toBe(true);
-    const late = new CallChange(ringingCall(), T0);
+    const late = new CallChange(aCallRecord(), T0);
     applyDeadline(late, at(60_000), timeouts);
     expect(late.call.status).toBe('unanswered');
   });
 
   it('makes an expert_joined call missed when the technician did not join in time', () => {
-    const change = new CallChange(ringingCall({ status: 'expert_joined', expertJoinedAt: T0 }), T0);
+    const change = new CallChange(aCallRecord({ status: 'expert_joined', expertJoinedAt: T0 }), T0);
     applyDeadline(change, at(30_000), timeouts);
     expect(change.events.map((e) => e.type)).toEqual(['status.missed']);
   });
 
   it('refuses transitions the lifecycle does not allow', () => {
-    const change = new CallChange(ringingCall({ status: 'ended' }), T0);
+    const change = new CallChange(aCallRecord({ status: 'ended' }), T0);
     expect(() => change.transition('connected')).toThrow(IllegalTransitionError);
   });
 });
 
 describe('applyCallLog with odd upstream events', () => {
   it('takes an id that appears twice in one log once', () => {
-    const change = apply(ringingCall(), [created, join(5, 9), { id: 5, type: 'Chat' }]);
+    const change = apply(aCallRecord(), [created, join(5, 9), { id: 5, type: 'Chat' }]);
     expect(change.events.map((e) => e.type)).toEqual(['xassist.Join', 'status.expert_joined']);
     expect(change.seenXAssistEventIds).toEqual(['5']);
   });
 
   it('skips entries that are not events at all', () => {
     const odd = [null, 'text', created, join(2, 8)] as unknown as CallEvent[];
-    const change = apply(ringingCall(), odd);
+    const change = apply(aCallRecord(), odd);
     expect(change.events.map((e) => e.type)).toEqual(['xassist.Join', 'status.expert_joined']);
   });
 
   it('recognises a long id already seen by the key it was stored under', () => {
     const longId = 'i'.repeat(300);
-    const first = apply(ringingCall(), [created, { id: longId, type: 'Chat' } as never]);
+    const first = apply(aCallRecord(), [created, { id: longId, type: 'Chat' } as never]);
     const [key] = first.seenXAssistEventIds;
     expect(key.length).toBeLessThanOrEqual(64);
     const again = apply(
-      ringingCall(),
+      aCallRecord(),
       [created, { id: longId, type: 'Chat' } as never],
       ['1', key],
     );
@@ -153,18 +153,18 @@ describe('nextPollAt', () => {
   const t0 = Date.parse(T0);
 
   it('polls at a fixed rate: a slow poll does not push the next one back', () => {
-    expect(nextPollAt(ringingCall(), t0, t0 + 300, timing)).toBe(t0 + 1000);
-    expect(nextPollAt(ringingCall({ status: 'connected' }), t0, t0 + 300, timing)).toBe(t0 + 5000);
+    expect(nextPollAt(aCallRecord(), t0, t0 + 300, timing)).toBe(t0 + 1000);
+    expect(nextPollAt(aCallRecord({ status: 'connected' }), t0, t0 + 300, timing)).toBe(t0 + 5000);
   });
 
   it('does not make up ticks that were missed', () => {
-    expect(nextPollAt(ringingCall(), t0, t0 + 4500, timing)).toBe(t0 + 4500);
+    expect(nextPollAt(aCallRecord(), t0, t0 + 4500, timing)).toBe(t0 + 4500);
   });
 
   it('ticks at the deadline when it comes before the next poll, once', () => {
     const deadline = t0 + timeouts.expertAnswerMs;
-    expect(nextPollAt(ringingCall(), deadline - 400, deadline - 400, timing)).toBe(deadline);
+    expect(nextPollAt(aCallRecord(), deadline - 400, deadline - 400, timing)).toBe(deadline);
     // The deadline tick happened (its commit may have failed): back to the normal rate.
-    expect(nextPollAt(ringingCall(), deadline, deadline, timing)).toBe(deadline + 1000);
+    expect(nextPollAt(aCallRecord(), deadline, deadline, timing)).toBe(deadline + 1000);
   });
 });

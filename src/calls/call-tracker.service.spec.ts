@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
-import { ringingCall as callRecord } from '../../test/support/call-records.js';
+import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
+import { participant, people } from '../../test/support/people.js';
 import type { AppConfig } from '../config/app-config.js';
 import { migrateToLatest, openDatabase } from '../database/database.js';
 import type { BrokerDatabase } from '../database/schema.js';
+import { xassistContactOf } from '../directory/person.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SimulatorState } from '../simulator/simulator-state.js';
 import { XAssistClient, type XAssistReadOptions } from '../xassist/xassist-client.port.js';
@@ -25,14 +27,7 @@ const RINGING_MS = 1000;
 const CONNECTED_MS = 5000;
 const EXPERT_ANSWER_MS = 10_000;
 
-const tom: CallLogContact = {
-  userDbId: 12,
-  userId: 'tom',
-  displayName: 'Tom',
-  domain: 'acme',
-  email: '',
-  phoneNumber: '',
-};
+const tom: CallLogContact = xassistContactOf(people.tom)!;
 
 /**
  * xAssist in-process: the simulator's own call state (no HTTP), answering each poll as one attempt
@@ -148,12 +143,12 @@ describe('CallTracker on a fake clock', () => {
       invitedContacts: [{ userDbId: 8, userId: 'erika' }],
     });
     const at = clock.isoNow();
-    const call = callRecord({
+    const call = aCallRecord({
       id: `call-${xassistLog.callId}`,
       xassistCallId: null,
       status: 'creating',
       seq: 0,
-      experts: [{ id: 'erika', displayName: 'Erika', xassistUserId: 'erika', xassistUserDbId: 8 }],
+      experts: [participant(people.erika)],
       createdAt: at,
       ringingAt: null,
       updatedAt: at,

@@ -5,6 +5,8 @@ import {
   matchCreatedCall,
   type CreationFingerprint,
 } from './xassist-call-match.js';
+import { aCallRecord } from '../../test/support/call-records.js';
+import { participant, people } from '../../test/support/people.js';
 
 const CREATED = Date.parse('2025-03-01T10:00:00.000Z');
 
@@ -84,12 +86,11 @@ describe('matchCreatedCall', () => {
 
 describe('fingerprintOf', () => {
   it('invites the experts and the connector, in a window around createdAt', () => {
-    const call = {
+    const call = aCallRecord({
       title: 'Pump 7 vibration',
       createdAt: new Date(CREATED).toISOString(),
-      technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'tom', xassistUserDbId: 12 },
-      experts: [{ id: 'erika', displayName: 'Erika', xassistUserId: 'erika', xassistUserDbId: 8 }],
-    };
+      experts: [participant(people.erika)],
+    });
     expect(fingerprintOf(call, 1, 4000, 1000)).toEqual(FINGERPRINT);
   });
 });

@@ -28,7 +28,7 @@ function handlersInDocs(): string[] {
   const section = doc.slice(doc.indexOf('## Events'));
   return section
     .split('\n')
-    .filter((line) => /^\| `[a-z_.]+` \|/.test(line))
+    .filter((line) => /^\| `[a-z_.]+`\s*\|/.test(line))
     .flatMap((line) => {
       const [, name, phase, handlers] = line.split('|').map((cell) => cell.trim());
       return [...handlers.matchAll(/`([a-z-]+\/[a-z.-]+\.ts)`/g)].map(

@@ -50,6 +50,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private round?: Promise<void>;
   private again = false;
   private stopped = true;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly store: OutboxStore,
@@ -91,6 +92,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     for (const { row, token } of this.slots.takeWaiting())
       this.track(this.store.release(row.id, token, row.nextAttemptAt));
     while (this.attempts.size > 0) await Promise.all(this.attempts);
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   /** Something was committed or a slot freed: look now rather than at the next poll. */
@@ -104,6 +106,18 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     this.schedule(0);
   }
 
+  /**
+   * Resolves once a round begun after this call found no row due and no attempt under way: what
+   * was committed before has been tried (rows set for a later retry wait). Tests wait on it.
+   */
+  idle(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.wake();
+    });
+  }
+
   private schedule(delayMs: number): void {
     this.timer = this.clock.setTimeout(() => this.startRound(), delayMs);
   }
@@ -111,6 +125,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private startRound(): void {
     this.timer = undefined;
     this.again = false;
+    const waiters = this.idleWaiters.splice(0);
     this.round = this.claimMore()
       .catch((error: unknown) => {
         logRoundFailure(
@@ -123,6 +138,9 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       })
       .then((claimed) => {
         this.round = undefined;
+        const quiet = claimed === 0 && this.attempts.size === 0 && this.slots.waitingCount === 0;
+        if (quiet || this.stopped) for (const resolve of waiters) resolve();
+        else this.idleWaiters.push(...waiters);
         if (!this.stopped)
           this.schedule(claimed > 0 || this.again ? 0 : this.settings.pollIntervalMs);
       });

@@ -104,4 +104,21 @@ describe('OutboxDispatcher keeps destinations apart', () => {
       expect(delivered.filter((row) => row.destinationId === 'down')).toHaveLength(8);
     });
   });
+  it('idle() waits for the send under way and a round that finds nothing due; a later retry does not count', async () => {
+    const hanging = new DestinationSender();
+    hanging.behaviour.set('hook-1', 'hang');
+    await bench.build({ webhook: hanging });
+    await add(message('a1', 'a', 1));
+    sut().start();
+    let idle = false;
+    void sut()
+      .idle()
+      .then(() => (idle = true));
+    await clock.advance(0);
+    expect([hanging.to('hook-1'), idle]).toEqual([['a1'], false]);
+    hanging.releaseHung(); // answered: a retry, due in about a second
+    await clock.advance(0);
+    expect(idle).toBe(true);
+    expect((await store.find('a1'))?.status).toBe('pending');
+  });
 });

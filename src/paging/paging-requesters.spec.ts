@@ -2,7 +2,7 @@ import { factsOf } from '../calls/call-facts.js';
 import type { CallEventRecord } from '../calls/call.model.js';
 import { parseDirectory } from '../directory/directory-file.js';
 import { parseQueues } from '../directory/queue-file.js';
-import { ringingCall, T0 } from '../../test/support/call-records.js';
+import { aCallRecord, T0 } from '../../test/support/call-records.js';
 import { pagesOf } from './paging-pages.js';
 
 /** Issue 18 item 7: nobody is paged for a request they asked for. */
@@ -42,7 +42,7 @@ const pages = (
   status: CallEventRecord['status'],
 ) =>
   pagesOf(
-    ringingCall({
+    aCallRecord({
       status,
       experts: [],
       queueId: 'pumps',
@@ -50,7 +50,7 @@ const pages = (
       technician: technician(requester.technician),
       createdBy: requester.createdBy,
     }),
-    factsOf(ringingCall({ status: 'queued', queueId: 'pumps' }), ringingCall({ status }), [
+    factsOf(aCallRecord({ status: 'queued', queueId: 'pumps' }), aCallRecord({ status }), [
       event(type, status),
     ]),
     {

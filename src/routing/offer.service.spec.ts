@@ -2,6 +2,7 @@ import { EventBus } from '../events/event-bus.js';
 import type { Kysely } from 'kysely';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
+import { people } from '../../test/support/people.js';
 import { migrateToLatest, openDatabase } from '../database/database.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { directoryFrom } from '../directory/directory.module.js';
@@ -10,21 +11,9 @@ import { OfferService } from './offer.service.js';
 import { PresenceService } from './presence.service.js';
 import type { Offer, QueuedRequest } from './routing.model.js';
 
-const xassist = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
-const expert = (id: string, skills: string[], userDbId: number) => ({
-  id,
-  displayName: id,
-  roles: ['expert'],
-  skills,
-  xassist: xassist(userDbId),
-});
 const directory = directoryFrom({
-  people: [
-    { id: 'tom', displayName: 'Tom', roles: ['technician'], xassist: xassist(1) },
-    expert('erika', ['pumps'], 2),
-    expert('ed', ['pumps'], 3),
-    expert('max', ['valves'], 4),
-  ],
+  // ed takes pumps here too: two experts for one queue, in directory order.
+  people: [people.tom, people.erika, { ...people.ed, skills: ['pumps'] }, people.max],
   queues: [
     { id: 'serial', skills: ['pumps'], strategy: 'serial' },
     { id: 'ring', skills: ['pumps'], strategy: 'ring_all', offerTimeoutSeconds: 30 },

@@ -2,6 +2,7 @@ import { EventBus } from '../events/event-bus.js';
 import type { Kysely } from 'kysely';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
+import { people } from '../../test/support/people.js';
 import { migrateToLatest, openDatabase } from '../database/database.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { directoryFrom } from '../directory/directory.module.js';
@@ -11,19 +12,7 @@ import { PresenceService } from './presence.service.js';
 import { RoutingOverviewService } from './routing-overview.service.js';
 import type { ExpertPresence } from './routing.model.js';
 
-const xassist = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
-const directory = directoryFrom({
-  people: [
-    {
-      id: 'erika',
-      displayName: 'Erika',
-      roles: ['expert'],
-      skills: ['pumps'],
-      xassist: xassist(1),
-    },
-    { id: 'tom', displayName: 'Tom', roles: ['technician'], xassist: xassist(2) },
-  ],
-});
+const directory = directoryFrom({ people: [people.erika, people.tom] });
 const GRACE_MS = 30_000;
 
 describe('PresenceService', () => {
@@ -159,7 +148,7 @@ describe('PresenceService', () => {
     await sut.set(directory.find('erika')!, 'available');
     expect(await overview.expert('erika')).toEqual({
       id: 'erika',
-      displayName: 'Erika',
+      displayName: people.erika.displayName,
       skills: ['pumps'],
       presence: 'available',
       busy: false,

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
-import { ringingCall } from '../../test/support/call-records.js';
+import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
+import { people } from '../../test/support/people.js';
 import { CallChange } from '../calls/call-change.js';
 import { CallLedger } from '../calls/call-ledger.service.js';
 import { KyselyCallRepository } from '../calls/kysely-call.repository.js';
@@ -25,19 +26,8 @@ import { QueuePlacer } from './queue-placement.js';
 import { RoutingReactions } from './routing-reactions.js';
 import { WaitingRequests } from './waiting-requests.js';
 
-const xassist = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
 const directory = directoryFrom({
-  people: [
-    { id: 'tom', displayName: 'Tom', roles: ['technician'], xassist: xassist(12) },
-    {
-      id: 'erika',
-      displayName: 'Erika',
-      roles: ['expert'],
-      skills: ['pumps'],
-      xassist: xassist(8),
-    },
-    { id: 'sam', displayName: 'Sam', roles: ['supervisor'] },
-  ],
+  people: [people.tom, people.erika, people.sam],
   queues: [
     {
       id: 'pumps',
@@ -116,7 +106,7 @@ describe('QueueDispatcher', () => {
 
   /** A request for tom, queued now in `pumps`, as CallsService makes one. */
   async function queued(id: string) {
-    const call = ringingCall({
+    const call = aCallRecord({
       id,
       status: 'creating',
       xassistCallId: null,

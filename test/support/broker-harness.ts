@@ -5,11 +5,16 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { issueToken } from '../../src/auth/jwt.js';
 import { createBrokerApp } from '../../src/bootstrap.js';
+import { CallTracker } from '../../src/calls/call-tracker.service.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { parseDirectory } from '../../src/directory/directory-file.js';
 import { xassistContactOf } from '../../src/directory/person.js';
+import { OutboxDispatcher } from '../../src/outbox/outbox-dispatcher.service.js';
+import { EventBus } from '../../src/events/event-bus.js';
+import { QueueDispatcher } from '../../src/routing/queue-dispatcher.service.js';
 import { XAssistSimulator, type SimulatorOptions } from '../../src/simulator/xassist-simulator.js';
 import { capturedLogger } from './log-capture.js';
+import { PEOPLE } from './people.js';
 import type { TestDatabase } from './environment.js';
 
 export const SECRET = 'e2e-secret-0123456789abcdef-0123456789';
@@ -17,39 +22,7 @@ export const XASSIST_PASSWORD = 'xassist-secret-password-for-e2e';
 /** DATA_ENCRYPTION_KEYS of the suites' production-mode brokers (webhook secrets are sealed). */
 export const TEST_DATA_KEYS = `test:${Buffer.alloc(32, 'test-data-key').toString('base64')}`;
 
-export const PEOPLE = [
-  {
-    id: 'tom',
-    displayName: 'Tom Technician',
-    email: 'tom@acme.example',
-    roles: ['technician'],
-    xassist: { userId: 'tom', userDbId: 12, domain: 'acme', phoneNumber: '' },
-  },
-  {
-    id: 'tina',
-    displayName: 'Tina Technician',
-    email: 'tina@acme.example',
-    roles: ['technician'],
-    xassist: { userId: 'tina', userDbId: 13, domain: 'acme', phoneNumber: '' },
-  },
-  {
-    id: 'erika',
-    displayName: 'Erika Expert',
-    email: 'erika@acme.example',
-    roles: ['expert'],
-    skills: ['pumps'],
-    xassist: { userId: 'erika', userDbId: 8, domain: 'acme', phoneNumber: '+49 1' },
-  },
-  {
-    id: 'ed',
-    displayName: 'Ed Expert',
-    email: 'ed@acme.example',
-    roles: ['expert'],
-    xassist: { userId: 'ed', userDbId: 9, domain: 'acme', phoneNumber: '' },
-  },
-  { id: 'sam', displayName: 'Sam Supervisor', roles: ['supervisor'] },
-  { id: 'erp', displayName: 'ERP connector', roles: ['integration'] },
-];
+export { PEOPLE };
 
 export const SIMULATOR_USERS = parseDirectory({ people: PEOPLE }).flatMap(
   (person) => xassistContactOf(person) ?? [],
@@ -200,6 +173,55 @@ export class BrokerHarness {
       predicate,
       timeoutMs,
     );
+  }
+
+  /**
+   * Waits for the work the broker has begun to be done: the routing rounds asked for, offer pages
+   * being written, then an outbox round that found nothing due with no send under way. What comes
+   * later by a timer (the tracker's next poll, a retry's backoff) is not waited for.
+   */
+  async settled(): Promise<void> {
+    const app = this.app!;
+    await app.get(QueueDispatcher).settled();
+    await app.get(EventBus).idle();
+    await app.get(OutboxDispatcher).idle();
+  }
+
+  /** Waits until the simulator has seen `count` more polls of an xAssist call, and the tracker has applied them. */
+  async morePolls(xassistCallId: string, count: number, timeoutMs = 5000): Promise<void> {
+    const polls = () => this.simulator.stats.pollsByCall[xassistCallId] ?? 0;
+    const wanted = polls() + count;
+    if (
+      (await waitFor(
+        async () => polls(),
+        (seen) => seen >= wanted,
+        timeoutMs,
+      )) < wanted
+    )
+      throw new Error(`fewer than ${count} more polls of ${xassistCallId} within ${timeoutMs} ms`);
+    await this.app!.get(CallTracker).idle();
+  }
+
+  /**
+   * Waits while a fresh ringing call (tina's, for ed) is polled `polls` times, then cancels it: a
+   * call the tracker still followed at the ringing rate would have been polled alongside it.
+   */
+  async whileAWitnessIsPolled(polls = 6): Promise<void> {
+    const { status, body } = await this.api('POST', '/v1/calls', {
+      as: 'erp',
+      body: { technicianId: 'tina', expertIds: ['ed'], title: 'witness' },
+    });
+    if (status !== 201) throw new Error(`the witness call was refused: ${status}`);
+    await this.morePolls(body.xassistCallId, polls);
+    await this.api('POST', `/v1/calls/${body.id}/cancel`, { as: 'sam' });
+  }
+
+  /** The broker's poll attempts so far (broker_xassist_polls_total: answered or failed). */
+  async pollsTried(): Promise<number> {
+    const { body } = await this.api<string>('GET', '/metrics');
+    return [...body.matchAll(/^broker_xassist_polls_total\{outcome="(?:ok|failed)"\} (\d+)$/gm)]
+      .map((match) => Number(match[1]))
+      .reduce((sum, value) => sum + value, 0);
   }
 
   /** Every line the broker logged; tests look for secrets here. */

@@ -1,9 +1,13 @@
 import type { CallRecord } from '../../src/calls/call.model.js';
+import { participant, people } from './people.js';
 
 export const T0 = '2026-11-22T10:00:00.000Z';
 
-/** A call ringing two experts (erika, ed) for tom since T0; override what a test is about. */
-export function ringingCall(overrides: Partial<CallRecord> = {}): CallRecord {
+/**
+ * The one CallRecord builder of the specs: a call ringing two experts (erika, ed) for tom since
+ * T0, people from ./people.ts; override what a test is about.
+ */
+export function aCallRecord(overrides: Partial<CallRecord> = {}): CallRecord {
   return {
     id: 'c1',
     xassistCallId: 'x1',
@@ -11,11 +15,8 @@ export function ringingCall(overrides: Partial<CallRecord> = {}): CallRecord {
     title: 't',
     reason: 'STANDARD',
     callType: 'SFU',
-    technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'tom', xassistUserDbId: 12 },
-    experts: [
-      { id: 'erika', displayName: 'Erika', xassistUserId: 'erika', xassistUserDbId: 8 },
-      { id: 'ed', displayName: 'Ed', xassistUserId: 'ed', xassistUserDbId: 9 },
-    ],
+    technician: participant(people.tom),
+    experts: [participant(people.erika), participant(people.ed)],
     joinedExpertId: null,
     failureReason: null,
     seq: 2,

@@ -53,6 +53,14 @@ export class RecordingClient {
     }
   }
 
+  /**
+   * An acknowledged round trip (a call.subscribe the broker answers 404): everything it sent this
+   * socket before has arrived, as socket.io keeps one connection's packets in order.
+   */
+  async flush(): Promise<void> {
+    await this.socket.emitWithAck('call.subscribe', { callId: 'flush', afterSeq: 0 });
+  }
+
   /** Every event of one call from call.updated, flattened in arrival order. */
   eventsOf(callId: string): any[] {
     return this.all('call.updated')

@@ -1,13 +1,9 @@
 import { HttpException } from '@nestjs/common';
 import type { Logger } from 'pino';
-import {
-  XAssistAuthError,
-  XAssistRejectedError,
-  XAssistUnavailableError,
-} from '../xassist/xassist.errors.js';
 import { BrokerError } from './broker-error.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { StorageUnavailableError, databaseIsAway, storageFailureOf } from './storage-failure.js';
+import { UpstreamError } from './upstream-error.js';
 
 export interface ErrorAnswer {
   status: number;
@@ -69,25 +65,11 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (storage) return answer(storage.httpStatus, storage.message, storage.details, storage.code);
   if (error instanceof BrokerError)
     return answer(error.httpStatus, error.message, error.details, error.code);
-  // xAssist's text and the connector's account stay in the log (logServerSide), never in a body.
-  // Our own credentials refused: still 502, but not the client's fault, and an operator must act.
-  if (error instanceof XAssistAuthError) {
-    return answer(
-      502,
-      "xAssist refused the broker's own credentials; an operator must fix the xAssist account",
-      {},
-      XASSIST_ERROR_CODE.credentialsRefused,
-    );
-  }
-  if (error instanceof XAssistRejectedError)
-    return answer(502, 'xAssist refused the request', {}, XASSIST_ERROR_CODE.rejected);
-  if (error instanceof XAssistUnavailableError) {
-    return answer(
-      503,
-      'xAssist could not be reached; try again later',
-      {},
-      XASSIST_ERROR_CODE.unavailable,
-    );
+  // An upstream's own text (xAssist's, the connector's account) stays in the log
+  // (logServerSide), never in a body: each upstream error names what its clients are told.
+  if (error instanceof UpstreamError) {
+    const { status, message, code } = error.answer;
+    return answer(status, message, {}, code);
   }
   if (error instanceof HttpException) {
     const cause = (error as { cause?: unknown }).cause;

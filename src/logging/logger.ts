@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 import { BrokerError } from '../common/broker-error.js';
-import { XAssistError } from '../xassist/xassist.errors.js';
+import { UpstreamError } from '../common/upstream-error.js';
 
 /** Paths that may hold secrets in any object we log; pino replaces them before writing. */
 export const REDACTED_PATHS = [
@@ -28,7 +28,7 @@ export const REDACTED_PATHS = [
  */
 export function serializeError(error: unknown): unknown {
   const serialized = pino.stdSerializers.err(error as Error);
-  if (!(error instanceof BrokerError || error instanceof XAssistError)) return serialized;
+  if (!(error instanceof BrokerError || error instanceof UpstreamError)) return serialized;
   const { stack: _stack, ...expected } = serialized as unknown as Record<string, unknown>;
   return expected;
 }

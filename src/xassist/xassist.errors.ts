@@ -1,8 +1,11 @@
+import { XASSIST_ERROR_CODE } from '../common/error-answer.js';
+import { UpstreamError, type UpstreamAnswer } from '../common/upstream-error.js';
+
 /**
  * What can go wrong when talking to xAssist. Messages never carry credentials or tokens:
  * they are built from status codes and xAssist's own error text only.
  */
-export abstract class XAssistError extends Error {
+export abstract class XAssistError extends UpstreamError {
   abstract readonly kind: 'unavailable' | 'rejected' | 'auth';
 
   toJSON(): Record<string, unknown> {
@@ -14,6 +17,13 @@ export abstract class XAssistError extends Error {
 export class XAssistUnavailableError extends XAssistError {
   override name = 'XAssistUnavailableError';
   readonly kind = 'unavailable';
+  get answer(): UpstreamAnswer {
+    return {
+      status: 503,
+      message: 'xAssist could not be reached; try again later',
+      code: XASSIST_ERROR_CODE.unavailable,
+    };
+  }
 
   constructor(
     message: string,
@@ -44,6 +54,13 @@ export class XAssistWrongCallError extends XAssistUnavailableError {
 export class XAssistRejectedError extends XAssistError {
   override name = 'XAssistRejectedError';
   readonly kind: 'rejected' | 'auth' = 'rejected';
+  get answer(): UpstreamAnswer {
+    return {
+      status: 502,
+      message: 'xAssist refused the request',
+      code: XASSIST_ERROR_CODE.rejected,
+    };
+  }
 
   constructor(
     readonly status: number,
@@ -60,6 +77,15 @@ export class XAssistRejectedError extends XAssistError {
 export class XAssistAuthError extends XAssistRejectedError {
   override name = 'XAssistAuthError';
   override readonly kind = 'auth';
+  /** Still 502, but not the client's fault: an operator must fix the account. */
+  override get answer(): UpstreamAnswer {
+    return {
+      status: 502,
+      message:
+        "xAssist refused the broker's own credentials; an operator must fix the xAssist account",
+      code: XASSIST_ERROR_CODE.credentialsRefused,
+    };
+  }
 
   constructor(status: number, xassistMessage: string, detail = '') {
     const refusal = `xAssist refused the broker's credentials (${status} ${xassistMessage})${detail}`;

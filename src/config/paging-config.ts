@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { loadChannelsDocument, type ChannelsDocument } from '../notifications/channels-document.js';
 import { checkSecretKey } from './auth-config.js';
 import { ConfigError, type Env, integer, text, url } from './env-readers.js';
 
@@ -35,10 +34,12 @@ export interface PagingConfig {
    */
   publicUrl: string | undefined;
   /**
-   * Reads and validates CHANNELS_FILE (channels and paging rules) with this environment; called
-   * once at start-up by the paging module. Throws ChannelsFileError, one line per mistake.
+   * Hands CHANNELS_FILE and this environment (the file's secrets may name variables) to `parse`,
+   * the channels parser (notifications/channels-document.ts), which the paging module passes once
+   * at start-up and which throws ChannelsFileError, one line per mistake. Undefined without the
+   * file. The parser is the caller's: configuration knows where the file is, not what it says.
    */
-  loadChannels: () => ChannelsDocument;
+  readChannelsFile: <T>(parse: (file: string, env: Env) => T) => T | undefined;
   /**
    * One technician's pages to one channel: at most `limit` in any window of `windowMs`; the rest
    * are deferred (PAGING_PER_CALLER_LIMIT, PAGING_PER_CALLER_WINDOW_SECONDS).
@@ -68,10 +69,7 @@ export function pagingConfig(
     paging: {
       acceptLinkSecret: secret ?? randomBytes(32).toString('base64url'),
       publicUrl,
-      loadChannels: () =>
-        file === undefined
-          ? { channels: [], rules: [], fallback: null }
-          : loadChannelsDocument(file, env),
+      readChannelsFile: (parse) => (file === undefined ? undefined : parse(file, env)),
       perCaller: {
         limit: integer(env, 'PAGING_PER_CALLER_LIMIT', 5, 1, 1000),
         windowMs: integer(env, 'PAGING_PER_CALLER_WINDOW_SECONDS', 60, 1, 86_400) * 1000,

@@ -198,6 +198,9 @@ export function parseChannelsDocument(input: unknown, env: Env): ChannelsDocumen
   return { channels, rules, fallback };
 }
 
+/** No CHANNELS_FILE: nothing is paged. */
+export const NO_CHANNELS: ChannelsDocument = { channels: [], rules: [], fallback: null };
+
 /** Reads and parses the file: channels and paging rules. */
 export function loadChannelsDocument(file: string, env: Env): ChannelsDocument {
   return readChannelsJson(file, (json) => parseChannelsDocument(json, env));

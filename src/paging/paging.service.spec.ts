@@ -15,7 +15,7 @@ function pagingWith(queueId: string): PagingService {
     paging: {
       acceptLinkSecret: 'x'.repeat(32),
       publicUrl: undefined,
-      loadChannels: () => ({
+      readChannelsFile: () => ({
         channels: [],
         rules: [{ queue: queueId, channel: 'hook', on: ['queued'] }],
         fallback: null,

@@ -8,7 +8,12 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { createChannel } from '../notifications/channel-factory.js';
-import type { FallbackSettings, PagingRule } from '../notifications/channels-document.js';
+import {
+  loadChannelsDocument,
+  NO_CHANNELS,
+  type FallbackSettings,
+  type PagingRule,
+} from '../notifications/channels-document.js';
 import { ChannelsFileError } from '../notifications/channels-file.js';
 import { ChatMessengerChannel } from '../notifications/chat-messenger.channel.js';
 import type { NotificationChannel } from '../notifications/notification-channel.port.js';
@@ -49,7 +54,8 @@ export class PagingService extends FallbackMeetingMaker implements OnModuleDestr
 
   /** Reads CHANNELS_FILE; a rule naming a queue the directory lacks fails start-up too. */
   load(): void {
-    const { channels, rules, fallback } = this.config.paging.loadChannels();
+    const { channels, rules, fallback } =
+      this.config.paging.readChannelsFile(loadChannelsDocument) ?? NO_CHANNELS;
     const unknown = rules.flatMap((rule, index) =>
       rule.queue === '*' || this.directory.queue(rule.queue)
         ? []

@@ -38,8 +38,3 @@ export function fallbackOf(
     return { ...stored, password: null };
   }
 }
-
-/** The stored meeting with its password gone (the meeting expired). */
-export function wipedFallback(json: string): string {
-  return JSON.stringify({ ...(JSON.parse(json) as FallbackMeeting), password: null });
-}

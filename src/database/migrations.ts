@@ -1,9 +1,9 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
-import { outboxMigrations } from '../outbox/outbox.schema.js';
-import { pagingMigrations } from '../paging/paging.schema.js';
-import { quotaMigrations } from '../quotas/quota.schema.js';
-import { routingMigrations } from '../routing/routing.schema.js';
-import { webhookMigrations } from '../webhooks/webhook.schema.js';
+import { outboxMigrations } from './outbox.schema.js';
+import { pagingMigrations } from './paging.schema.js';
+import { quotaMigrations } from './quota.schema.js';
+import { routingMigrations } from './routing.schema.js';
+import { webhookMigrations } from './webhook.schema.js';
 import { atRestMigrations } from './at-rest-migrations.js';
 import { writeProbeMigrations } from './write-probe.js';
 

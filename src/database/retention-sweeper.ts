@@ -1,10 +1,17 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { wipedFallback } from '../calls/fallback-at-rest.js';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import type { AtRestConfig } from '../config/at-rest-config.js';
 import type { BrokerDatabase } from './schema.js';
+
+/**
+ * calls.fallback_json with its meeting's password gone (the meeting expired): the column holds a
+ * JSON object whose `password` is the sealed password (schema.ts, CallsTable).
+ */
+export function wipedFallback(json: string): string {
+  return JSON.stringify({ ...(JSON.parse(json) as Record<string, unknown>), password: null });
+}
 
 /** How often the sweep runs; each run also runs once at start-up. */
 export const SWEEP_INTERVAL_MS = 10 * 60_000;

@@ -1,8 +1,8 @@
-import type { OutboxTables } from '../outbox/outbox.schema.js';
-import type { PagingTables } from '../paging/paging.schema.js';
-import type { QuotaTables } from '../quotas/quota.schema.js';
-import type { RoutingTables } from '../routing/routing.schema.js';
-import type { WebhookTables } from '../webhooks/webhook.schema.js';
+import type { OutboxTables } from './outbox.schema.js';
+import type { PagingTables } from './paging.schema.js';
+import type { QuotaTables } from './quota.schema.js';
+import type { RoutingTables } from './routing.schema.js';
+import type { WebhookTables } from './webhook.schema.js';
 
 /**
  * Sizes of the columns that hold text from outside (the migrations create them so; PostgreSQL

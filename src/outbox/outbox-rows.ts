@@ -1,7 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import { SecretBox, SecretBoxError } from '../common/secret-box.js';
 import type { Delivery, DeliveryStatus, OutboxMessage } from './outbox.model.js';
-import type { OutboxTable } from './outbox.schema.js';
+import type { OutboxTable } from '../database/outbox.schema.js';
 
 /** A page's payload carries accept links (and a meeting's password): sealed while it waits. */
 const SEALED_KINDS = new Set<string>(['chat']);

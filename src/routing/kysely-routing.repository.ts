@@ -19,7 +19,7 @@ import {
   type OfferRefusal,
   type OffersAlongside,
 } from './routing.repository.js';
-import type { ExpertPresenceTable, OffersTable } from './routing.schema.js';
+import type { ExpertPresenceTable, OffersTable } from '../database/routing.schema.js';
 
 const PRESENCE_ATTEMPTS = 8;
 

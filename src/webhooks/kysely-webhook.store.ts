@@ -6,7 +6,7 @@ import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { lockPerson } from '../quotas/person-lock.js';
 import type { WebhookEventType } from './webhook-events.js';
-import type { WebhooksTable } from './webhook.schema.js';
+import type { WebhooksTable } from '../database/webhook.schema.js';
 
 export type WebhookStatus = 'active' | 'disabled';
 

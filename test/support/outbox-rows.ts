@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import type { OutboxTable } from '../../src/outbox/outbox.schema.js';
+import type { OutboxTable } from '../../src/database/outbox.schema.js';
 
 /**
  * An outbox row written straight into the database (retention tests): a webhook delivery of

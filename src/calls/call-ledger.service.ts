@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { brokerEvent, type BrokerEvent } from '../events/broker-events.js';
 import { EventBus } from '../events/event-bus.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import type { CallChange } from './call-change.js';
 import { committedEvents } from './call-facts.js';
+import { CallMetrics } from './call-metrics.js';
 import type { CallRecord } from './call.model.js';
 import {
   CallRepository,
@@ -22,7 +22,7 @@ export class CallLedger {
   constructor(
     private readonly calls: CallRepository,
     private readonly bus: EventBus,
-    private readonly metrics: MetricsService,
+    private readonly metrics: CallMetrics,
   ) {}
 
   /**

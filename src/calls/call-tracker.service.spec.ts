@@ -18,6 +18,7 @@ import {
 import type { CallLog, CallLogContact } from '../xassist-contract/xassist-contract.js';
 import { CallChange } from './call-change.js';
 import { CallLedger } from './call-ledger.service.js';
+import { CallMetrics } from './call-metrics.js';
 import type { CallRecord } from './call.model.js';
 import { CallTracker } from './call-tracker.service.js';
 import { EventBus } from '../events/event-bus.js';
@@ -109,7 +110,7 @@ describe('CallTracker on a fake clock', () => {
     log = capturedLogger('debug');
     metrics = new MetricsService();
     const bus = new EventBus(log.logger);
-    ledger = new CallLedger(calls, bus, metrics);
+    ledger = new CallLedger(calls, bus, new CallMetrics(metrics));
     const config = {
       polling: {
         ringingMs: RINGING_MS,

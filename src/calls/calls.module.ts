@@ -5,6 +5,7 @@ import { CallCreation } from './call-creation.js';
 import { CreationReconciler } from './creation-reconciler.js';
 import { FallbackMeetings } from './fallback-meetings.js';
 import { CallLedger } from './call-ledger.service.js';
+import { CallMetrics } from './call-metrics.js';
 import { CallRepository } from './call.repository.js';
 import { CallTracker } from './call-tracker.service.js';
 import { CallsController } from './calls.controller.js';
@@ -17,6 +18,7 @@ import { QueuePlacements } from './queue-placements.js';
   controllers: [CallsController],
   providers: [
     { provide: CallRepository, useClass: KyselyCallRepository },
+    CallMetrics,
     CallLedger,
     CallTracker,
     CallCreation,

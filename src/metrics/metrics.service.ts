@@ -1,17 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { isEnded } from '../calls/call-lifecycle.js';
-import type { CallRecord } from '../calls/call.model.js';
 
 /** From seconds to minutes: an expert answers in seconds, or the call times out (60 s default). */
-const CALL_SECONDS_BUCKETS = [1, 2.5, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 600];
+export const CALL_SECONDS_BUCKETS = [1, 2.5, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 600];
 
 /** Something that says when it goes away, as a socket.io socket does. */
 interface Disconnectable {
   once(event: 'disconnect', listener: () => void): unknown;
 }
 
-/** The broker's Prometheus metrics, on a registry of its own (tests start many apps). */
+/**
+ * The broker's Prometheus metrics, on a registry of its own (tests start many apps). A feature
+ * whose metrics need its own types registers them here itself (calls/call-metrics.ts).
+ */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -43,34 +44,6 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly callEvents = new Counter({
-    name: 'broker_call_events_total',
-    help: 'Call events committed, by kind (status or xassist)',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
-
-  readonly timeToAnswer = new Histogram({
-    name: 'broker_call_time_to_answer_seconds',
-    help: 'From a call being asked for to an expert joining it on xAssist',
-    buckets: CALL_SECONDS_BUCKETS,
-    registers: [this.registry],
-  });
-
-  readonly timeToConnect = new Histogram({
-    name: 'broker_call_time_to_connect_seconds',
-    help: 'From a call being asked for to the technician joining the expert (connected)',
-    buckets: CALL_SECONDS_BUCKETS,
-    registers: [this.registry],
-  });
-
-  readonly callOutcomes = new Counter({
-    name: 'broker_call_outcomes_total',
-    help: 'Calls that came to an end, by their final status',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-  });
-
   readonly connectedSockets = new Gauge({
     name: 'broker_connected_sockets',
     help: 'Authenticated socket.io connections open now',
@@ -98,17 +71,6 @@ export class MetricsService {
     labelNames: ['queue'] as const,
     registers: [this.registry],
   });
-
-  /** Called with every committed change to a call: times the milestones it just reached. */
-  observeCall(before: CallRecord, after: CallRecord): void {
-    const since = (at: string) => (Date.parse(at) - Date.parse(after.createdAt)) / 1000;
-    if (after.expertJoinedAt && !before.expertJoinedAt)
-      this.timeToAnswer.observe(since(after.expertJoinedAt));
-    if (after.connectedAt && !before.connectedAt)
-      this.timeToConnect.observe(since(after.connectedAt));
-    if (isEnded(after.status) && !isEnded(before.status))
-      this.callOutcomes.inc({ status: after.status });
-  }
 
   /** Counts a socket until it disconnects. */
   socketConnected(socket: Disconnectable): void {

@@ -5,6 +5,7 @@ import { capturedLogger } from '../../test/support/log-capture.js';
 import { people } from '../../test/support/people.js';
 import { CallChange } from '../calls/call-change.js';
 import { CallLedger } from '../calls/call-ledger.service.js';
+import { CallMetrics } from '../calls/call-metrics.js';
 import { KyselyCallRepository } from '../calls/kysely-call.repository.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -59,7 +60,7 @@ describe('QueueDispatcher', () => {
     const repository = new KyselyRoutingRepository(db);
     calls = new KyselyCallRepository(db);
     const bus = new EventBus(logger);
-    ledger = new CallLedger(calls, bus, metrics);
+    ledger = new CallLedger(calls, bus, new CallMetrics(metrics));
     presence = new PresenceService(repository, directory, clock, logger, bus);
     heard = [];
     for (const kind of ['offer.created', 'offer.ended', 'queue.escalated'] as const)

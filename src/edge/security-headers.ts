@@ -12,21 +12,6 @@ const ALWAYS: Record<string, string> = {
 };
 
 /**
- * The dashboard's page: its own script and stylesheet files only, socket.io to the same
- * origin, no inline code, no plugins, no forms posting elsewhere.
- */
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-/**
  * Sets the headers every answer carries. `Cache-Control: no-store` keeps authenticated JSON
  * out of shared and browser caches; static files that may be cached say so themselves.
  */

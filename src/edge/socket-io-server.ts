@@ -1,6 +1,6 @@
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { ServerResponse } from 'node:http';
-import { IO_SERVER_OPTIONS } from '../realtime/io-server-options.js';
+import { IO_SERVER_OPTIONS } from './io-server-options.js';
 import { setSecurityHeaders } from './security-headers.js';
 
 type IoServer = ReturnType<IoAdapter['createIOServer']>;

@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { CurrentPerson, Public } from '../../auth/auth.guard.js';
 import { NotFoundError } from '../../common/broker-error.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { DASHBOARD_CSP } from '../../edge/security-headers.js';
 import { DirectoryService, hasRole } from '../../directory/directory.service.js';
 import type { Person } from '../../directory/person.js';
+import { DASHBOARD_CSP } from './dashboard-csp.js';
 
 /** The dashboard's files live in the source tree (plain JS, no build), found from here or from dist/. */
 function publicFolder(): string {

@@ -5,7 +5,7 @@ import { MAX_BODY_BYTES } from '../common/limits.js';
  * gives it the options of the gateway it happens to scan first, so a gateway's decorator is no
  * place for them: with RoutingGateway (no options) scanned first, connection state recovery,
  * the ping timings and the 64 KiB message bound were silently off. The adapter that creates the
- * server (src/edge/socket-io-server.ts) applies these whichever gateway comes first.
+ * server (socket-io-server.ts) applies these whichever gateway comes first.
  */
 export const IO_SERVER_OPTIONS = {
   connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false },

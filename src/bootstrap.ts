@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { setupOpenApi } from './openapi/openapi-document.js';
+import { setupOpenApi } from './api-docs/openapi-document.js';
 import { MAX_BODY_BYTES } from './common/limits.js';
 import { describeValidationErrors } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ERROR_CODES } from '../src/common/error-answer.js';
-import { asyncApiDocument } from '../src/openapi/asyncapi-document.js';
+import { asyncApiDocument } from '../src/api-docs/asyncapi-document.js';
 import { BrokerHarness, waitFor, type ApiAnswer } from './support/broker-harness.js';
 import { contractValidator } from './support/contract-validator.js';
 import { TestIdentityProvider } from './support/identity-provider.js';

@@ -158,7 +158,7 @@ export const WEBHOOK_ERROR_CODE = { limitReached: 'webhook_limit_reached' } as c
 
 /**
  * Every code an answer may carry: each status's own and every named one above. It is the Error
- * schema's `code` enum (src/openapi/contract-schemas.ts), so a new named code goes in here too;
+ * schema's `code` enum (src/openapi/error-schemas.ts), so a new named code goes in here too;
  * test/docs-match-code.e2e-spec.ts fails for a code the source names that is not listed.
  */
 export const ERROR_CODES: readonly string[] = [

@@ -1,7 +1,7 @@
 /** The routing routes' answers: presence, the experts and the queues (see docs/routing.md). */
 import { ROUTING_STRATEGIES } from '../directory/queue.js';
-import { OFFER_STATUSES, PRESENCE_STATUSES } from '../routing/routing.model.js';
-import { instant, orNull, ref, text, type JsonSchema } from './json-schema.js';
+import { OFFER_STATUSES, PRESENCE_STATUSES } from './routing.model.js';
+import { instant, orNull, ref, text, type JsonSchema } from '../openapi/json-schema.js';
 
 const presence: JsonSchema = {
   type: 'string',

@@ -1,7 +1,7 @@
 /** The webhook and delivery routes' answers (docs/notifications.md, "Webhooks"). */
 import { DELIVERY_STATUSES } from '../outbox/outbox.model.js';
-import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-events.js';
-import { instant, orNull, ref, text, type JsonSchema } from './json-schema.js';
+import { WEBHOOK_EVENT_TYPES } from './webhook-events.js';
+import { instant, orNull, ref, text, type JsonSchema } from '../openapi/json-schema.js';
 
 const webhookProperties: Record<string, JsonSchema> = {
   id: text("The broker's webhook id."),

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { CallsModule } from './calls/calls.module.js';
 import { ClockModule } from './common/clock.module.js';
-import { HttpErrorFilter } from './common/http-error.filter.js';
+import { HttpErrorFilter } from './edge/http-error.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DirectoryModule } from './directory/directory.module.js';

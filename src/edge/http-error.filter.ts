@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../logging/logger.js';
-import { errorAnswer, logServerSide } from './error-answer.js';
+import { errorAnswer, logServerSide } from '../common/error-answer.js';
 
 /** Every REST error leaves through errorAnswer(); what the client is not told goes to the log. */
 @Catch()

@@ -1,4 +1,4 @@
-import { BrokenCircuitError, type IPolicy } from 'cockatiel';
+import type { IPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { XAssistConfig } from '../config/app-config.js';
 import {
@@ -13,7 +13,6 @@ import {
 import {
   asCallLog,
   connectorFrom,
-  decode,
   errorMessage,
   successBody,
   type Answer,
@@ -27,6 +26,7 @@ import type {
   XAssistReadiness,
 } from './xassist-client.port.js';
 import { LoginBackoff } from './login-backoff.js';
+import { XAssistSender } from './xassist-sender.js';
 import { XAssistTransport } from './xassist-transport.js';
 import {
   circuitStateOf,
@@ -36,7 +36,6 @@ import {
 } from './xassist-policies.js';
 import {
   XAssistAuthError,
-  XAssistRejectedError,
   XAssistUnavailableError,
   XAssistWrongCallError,
 } from './xassist.errors.js';
@@ -55,6 +54,7 @@ export class XAssistHttpClient implements XAssistClient {
   private loginInFlight?: Promise<Session>;
   private readonly policies: XAssistPolicies;
   private readonly loginBackoff: LoginBackoff;
+  private readonly sender: XAssistSender;
 
   constructor(
     private readonly config: XAssistConfig,
@@ -64,6 +64,7 @@ export class XAssistHttpClient implements XAssistClient {
     this.transport = new XAssistTransport(config);
     this.policies = xassistPolicies(config, retryOptions);
     this.loginBackoff = new LoginBackoff(config.loginBackoff);
+    this.sender = new XAssistSender(this.transport, this.policies, logger);
     this.policies.breaker.onStateChange(() =>
       this.logger.warn({ circuit: this.circuitState() }, 'xAssist circuit breaker changed state'),
     );
@@ -173,10 +174,10 @@ export class XAssistHttpClient implements XAssistClient {
     gate?: AttemptGate,
   ): Promise<unknown> {
     const session = await this.currentSession();
-    let response = await this.send(method, path, body, session.token, retryPolicy, gate);
+    let response = await this.sender.send(method, path, body, session.token, retryPolicy, gate);
     if (response.status === 401) {
       const renewed = await this.renewSession(session.token);
-      response = await this.send(method, path, body, renewed.token, retryPolicy, gate);
+      response = await this.sender.send(method, path, body, renewed.token, retryPolicy, gate);
       if (response.status === 401)
         throw new XAssistAuthError(401, 'it refused a freshly issued token');
     }
@@ -214,7 +215,7 @@ export class XAssistHttpClient implements XAssistClient {
       domain: this.config.domain,
       agreedToTos: true,
     };
-    const response = await this.send(
+    const response = await this.sender.send(
       'POST',
       XASSIST_PATHS.login,
       credentials,
@@ -255,61 +256,5 @@ export class XAssistHttpClient implements XAssistClient {
       );
     }
     return error;
-  }
-
-  private async send(
-    method: 'GET' | 'POST',
-    path: string,
-    body: unknown,
-    token: string | undefined,
-    retryPolicy: IPolicy,
-    gate: AttemptGate = (attempt) => attempt(),
-  ): Promise<Answer> {
-    const operation = path.split('?')[0];
-    const attempt = (signal: AbortSignal) =>
-      this.policies.attempt(
-        operation,
-        async (attemptSignal) => {
-          const raw = await this.transport.request(
-            method,
-            path,
-            operation,
-            body,
-            token,
-            attemptSignal,
-          );
-          const answer = decode(raw, operation);
-          if (answer.status >= 500) {
-            const detail = errorMessage(answer.body);
-            throw new XAssistUnavailableError(
-              `xAssist answered ${answer.status} to ${operation}: ${detail}`,
-              true,
-              answer.status,
-            );
-          }
-          return answer;
-        },
-        signal,
-      );
-    try {
-      // The breaker sees the whole operation, retries included: one poll is one sample. The gate
-      // is waited for between the retries and the attempt's timeout: a wait is no failure.
-      return await this.policies.breaker.execute(({ signal }) =>
-        retryPolicy.execute(({ signal: retrySignal }) => gate(() => attempt(retrySignal)), signal),
-      );
-    } catch (error) {
-      const failure = this.classify(error, operation);
-      this.logger.warn({ operation, error: failure.message }, 'xAssist request failed');
-      throw failure;
-    }
-  }
-
-  private classify(error: unknown, operation: string): Error {
-    if (error instanceof XAssistUnavailableError || error instanceof XAssistRejectedError)
-      return error;
-    if (error instanceof BrokenCircuitError) {
-      return new XAssistUnavailableError(`xAssist circuit is open; ${operation} not sent`, false);
-    }
-    return new XAssistUnavailableError(`xAssist request ${operation} failed unexpectedly`, true);
   }
 }

@@ -1,5 +1,10 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { DataKey } from '../config/at-rest-config.js';
+
+/** One key of DATA_ENCRYPTION_KEYS: its id is stored with every ciphertext it made. */
+export interface DataKey {
+  id: string;
+  key: Buffer;
+}
 
 /** A stored secret cannot be sealed or opened: no key, an unknown key, or a changed ciphertext. */
 export class SecretBoxError extends Error {

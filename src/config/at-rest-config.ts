@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { DataKey } from '../common/secret-box.js';
 import { ConfigError, type Env, integer, text } from './env-readers.js';
 import type { BrokerMode } from './mode-config.js';
-
-/** One key of DATA_ENCRYPTION_KEYS: its id is stored with every ciphertext it made. */
-export interface DataKey {
-  id: string;
-  key: Buffer;
-}
 
 /**
  * What the database keeps and for how long (docs/security.md, "At rest"): the keys that encrypt

@@ -1,11 +1,16 @@
 // The layering of src/ (docs/architecture.md › Layers), checked by `npm run lint`.
-// Bottom to top; a folder may import folders of its own layer and of any lower layer, never of
-// a higher one. Folders of one layer must not depend on each other in a circle, and the
-// delivery folders (paging, webhooks, realtime) do not import each other at all.
-// `npm run lint:layers -- --output-type err-long` lists every violation with its rule.
-/** @type {{ name: string, folders: string[], rootFiles?: string[] }[]} */
+// Bottom to top; a folder may import folders of any lower layer, and in the foundation and
+// infrastructure layers the folders listed before it in its own layer; never a higher one. The
+// delivery folders (paging, webhooks, realtime) do not import each other; the app layer's parts
+// may import each other; no folders import each other in a circle.
+// `npm run lint:layers` prints every violation with its rule; `npm run lint:layers:count` counts.
+/** @type {{ name: string, folders: string[], ordered?: boolean, rootFiles?: string[] }[]} */
 const LAYERS = [
-  { name: 'foundation', folders: ['common', 'logging', 'config', 'xassist-contract', 'openapi'] },
+  {
+    name: 'foundation',
+    folders: ['common', 'logging', 'config', 'xassist-contract', 'openapi'],
+    ordered: true,
+  },
   {
     name: 'infrastructure',
     folders: [
@@ -19,6 +24,7 @@ const LAYERS = [
       'outbox',
       'events',
     ],
+    ordered: true,
   },
   { name: 'calls', folders: ['calls'] },
   { name: 'routing', folders: ['routing'] },
@@ -52,6 +58,16 @@ const upward = LAYERS.slice(0, -1).map((layer, index) => ({
   to: { path: pathOf(LAYERS.slice(index + 1)) },
 }));
 
+const within = LAYERS.filter((layer) => layer.ordered).flatMap((layer) =>
+  layer.folders.slice(0, -1).map((folder, index) => ({
+    name: `no-upward-within-${layer.name}-from-${folder}`,
+    comment: `${folder} may import only the ${layer.name} folders listed before it`,
+    severity: 'error',
+    from: { path: `^src/${folder}/` },
+    to: { path: `^src/(${layer.folders.slice(index + 1).join('|')})/` },
+  })),
+);
+
 const deliveryCrossing = DELIVERY.map((folder) => ({
   name: `no-delivery-crossing-from-${folder}`,
   comment: 'paging, webhooks and realtime each deliver on their own; they do not import each other',
@@ -64,6 +80,7 @@ const deliveryCrossing = DELIVERY.map((folder) => ({
 module.exports = {
   forbidden: [
     ...upward,
+    ...within,
     ...deliveryCrossing,
     {
       name: 'no-folder-cycles',

@@ -1,7 +1,7 @@
 // Counts what the layer check (.dependency-cruiser.cjs, part of `npm run lint`) finds in src/:
-// the upward imports (a file importing a higher layer, or one delivery folder importing
-// another) one per line, then the folder cycles, then the totals. Exits 0 either way: it
-// measures; `npm run lint:layers` is the check that fails.
+// the upward imports (a file importing a higher layer or a later folder of its own layer, or
+// one delivery folder importing another) one per line, then the folder cycles, then the
+// totals. Exits 0 either way: it measures; `npm run lint:layers` is the check that fails.
 import { createRequire } from 'node:module';
 import { cruise } from 'dependency-cruiser';
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';

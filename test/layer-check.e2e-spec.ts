@@ -85,14 +85,26 @@ describe('the layer check in npm run lint', () => {
     expect(output).toContain('no-delivery-crossing-from-paging');
   });
 
-  it('fails when two folders of one layer import each other', async () => {
+  it('fails when a folder imports a folder listed after it in its own layer', async () => {
     const dir = at({
-      'src/common/a.ts': 'import { b } from "../logging/b.js";\nexport const a = () => b;\n',
-      'src/logging/b.ts': 'import { a } from "../common/a.js";\nexport const b = () => a;\n',
+      'src/logging/logger.ts': 'export const log = (line: string) => line;\n',
+      'src/common/filter.ts':
+        'import { log } from "../logging/logger.js";\nexport const filter = () => log("x");\n',
+    });
+    const { code, output } = await check(dir);
+    expect(code).not.toBe(0);
+    expect(output).toContain('no-upward-within-foundation-from-common');
+  });
+
+  it('fails when two folders import each other (the app layer has no order of its own)', async () => {
+    const dir = at({
+      'src/edge/a.ts': 'import { b } from "../health/b.js";\nexport const a = () => b;\n',
+      'src/health/b.ts': 'import { a } from "../edge/a.js";\nexport const b = () => a;\n',
     });
     const { code, output } = await check(dir);
     expect(code).not.toBe(0);
     expect(output).toContain('no-folder-cycles');
+    expect(output).not.toContain('no-upward');
   });
 
   it('fails on a folder the layer table does not name', async () => {
@@ -106,9 +118,12 @@ describe('the layer check in npm run lint', () => {
     expect(output).toContain('folder-has-a-layer');
   });
 
-  it('passes downward imports, imports within a folder and spec files', async () => {
+  it('passes downward imports, to earlier folders of a layer, within a folder, and spec files', async () => {
     const dir = at({
       'src/common/text.ts': 'export const trim = (s: string) => s.trim();\n',
+      'src/logging/line.ts':
+        'import { trim } from "../common/text.js";\nexport const line = trim(" a ");\n',
+      'src/edge/server.ts': 'import { line } from "../logging/line.js";\nexport const s = line;\n',
       'src/calls/call.ts':
         'import { trim } from "../common/text.js";\nexport const name = trim(" call ");\n',
       'src/calls/call.spec.ts': 'import { offer } from "../routing/offer.js";\nvoid offer;\n',

@@ -27,6 +27,10 @@ export class ScriptedXAssist extends XAssistClient {
   readonly failures: Error[] = [];
   /** The domain's calls as getFilteredCallLogsV2 lists them (the reconciler's search). */
   listed: CallLog[] = [];
+  /** What the next searches throw, one each; empty: they list `listed`. */
+  readonly searchFailures: Error[] = [];
+  /** How often the domain's calls were searched. */
+  searches = 0;
   private held?: { until: Promise<void>; release: () => void };
   private nextId = 1;
 
@@ -75,6 +79,9 @@ export class ScriptedXAssist extends XAssistClient {
     return CONNECTOR;
   }
   async searchCallLogs() {
+    this.searches++;
+    const failure = this.searchFailures.shift();
+    if (failure) throw failure;
     return { logs: structuredClone(this.listed), complete: true };
   }
   getCallLogById(): never {

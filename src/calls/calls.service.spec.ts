@@ -17,7 +17,8 @@ import { QuotasService } from '../quotas/quotas.service.js';
 import { CallChange } from './call-change.js';
 import { CallCreation } from './call-creation.js';
 import { CallLedger } from './call-ledger.service.js';
-import type { CallEventRecord, CallRecord } from './call.model.js';
+import type { CallRecord } from './call.model.js';
+import { participantOf } from './call-request.js';
 import { CallsService } from './calls.service.js';
 import { CreationReconciler } from './creation-reconciler.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
@@ -43,12 +44,8 @@ const directory = directoryFrom({
   queues: [{ id: 'pumps', skills: ['pumps'] }],
 });
 const person = (id: string): Person => directory.find(id)!;
-const participant = (id: string, userDbId: number) => ({
-  id,
-  displayName: person(id).displayName,
-  xassistUserId: `u${userDbId}`,
-  xassistUserDbId: userDbId,
-});
+const participant = (id: string, role: 'technician' | 'expert') =>
+  participantOf(directory, id, role, 'test');
 
 /** Routing's side, faked: urgent refused, every step recorded, the call queued as routing does. */
 class FakeAdmission extends QueueAdmission {
@@ -99,7 +96,7 @@ describe('CallsService', () => {
     const { logger } = capturedLogger('silent');
     const config = loadConfig({ BROKER_MODE: 'demo' });
     const metrics = new MetricsService();
-    const fallbacks = new FallbackMeetings(logger);
+    const fb = new FallbackMeetings(logger);
     const creation = new CallCreation(
       logger,
       calls,
@@ -108,29 +105,12 @@ describe('CallsService', () => {
       xassist,
       metrics,
       clock,
-      fallbacks,
+      fb,
     );
-    const reconciler = new CreationReconciler(
-      config,
-      logger,
-      calls,
-      ledger,
-      creation,
-      xassist,
-      clock,
-    );
+    const rec = new CreationReconciler(config, logger, calls, ledger, creation, xassist, clock);
     const quotas = new QuotasService(new KyselyQuotaStore(db), clock, config, logger);
-    return new CallsService(
-      calls,
-      ledger,
-      directory,
-      creation,
-      clock,
-      quotas,
-      reconciler,
-      fallbacks,
-      withAdmission ? admission : undefined,
-    );
+    const port = withAdmission ? admission : undefined;
+    return new CallsService(calls, ledger, directory, creation, clock, quotas, rec, fb, port);
   };
 
   beforeEach(async () => {
@@ -213,39 +193,22 @@ describe('CallsService', () => {
 
   describe('list and get', () => {
     beforeEach(async () => {
-      const at = (minutes: number) => new Date(clock.now() - minutes * 60_000).toISOString();
-      const tom = participant('tom', 12);
-      const tim = participant('tim', 13);
-      for (const call of [
-        ringingCall({
-          id: 'a',
-          technician: tom,
-          experts: [participant('erika', 8)],
-          createdAt: at(3),
-        }),
-        ringingCall({
-          id: 'b',
-          technician: tim,
-          experts: [participant('ed', 9)],
-          createdAt: at(2),
-        }),
-        ringingCall({
-          id: 'q',
-          technician: tim,
-          experts: [],
-          status: 'queued',
-          queueId: 'pumps',
-          createdAt: at(1),
-        }),
-        ringingCall({
-          id: 'e',
-          technician: tom,
-          experts: [participant('ed', 9)],
-          status: 'ended',
-          createdAt: at(0),
-        }),
-      ])
-        await calls.insert(call, null);
+      const rows: [string, string, string[], CallRecord['status']][] = [
+        ['a', 'tom', ['erika'], 'ringing'],
+        ['b', 'tim', ['ed'], 'ringing'],
+        ['q', 'tim', [], 'queued'],
+        ['e', 'tom', ['ed'], 'ended'],
+      ];
+      for (const [index, [id, technician, experts, status]] of rows.entries()) {
+        const createdAt = new Date(clock.now() - (3 - index) * 60_000).toISOString();
+        const queueId = status === 'queued' ? 'pumps' : null;
+        const invited = experts.map((expert) => participant(expert, 'expert'));
+        const fields = { id, status, queueId, createdAt, experts: invited };
+        await calls.insert(
+          ringingCall({ ...fields, technician: participant(technician, 'technician') }),
+          null,
+        );
+      }
     });
     const ids = async (who: string, status: 'active' | 'ended' | 'all' = 'all') =>
       (await sut.list(person(who), status, 10)).calls.map((call) => call.id);
@@ -275,7 +238,7 @@ describe('CallsService', () => {
 
   describe('cancel', () => {
     async function ringing(status: CallRecord['status'] = 'ringing') {
-      const call = ringingCall({ technician: participant('tom', 12), status });
+      const call = ringingCall({ technician: participant('tom', 'technician'), status });
       await calls.insert(call, null);
       return call;
     }
@@ -289,8 +252,7 @@ describe('CallsService', () => {
       await ledger.record(change);
       calls.race = race;
     };
-    const types = async (id: string) =>
-      (await calls.events(id, 0, 10)).map((event: CallEventRecord) => event.type);
+    const types = async (id: string) => (await calls.events(id, 0, 10)).map((e) => e.type);
 
     it('cancels a ringing call, reading it again after losing a race to another writer', async () => {
       const call = await ringing();

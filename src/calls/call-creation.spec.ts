@@ -26,6 +26,7 @@ import {
   type FallbackMeeting,
 } from './fallback-meetings.js';
 import { KyselyCallRepository } from './kysely-call.repository.js';
+import { xassistCallBody } from './xassist-call-body.js';
 
 const xassistOf = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
 const directory = directoryFrom({
@@ -34,6 +35,7 @@ const directory = directoryFrom({
     { id: 'erika', displayName: 'Erika', roles: ['expert'], xassist: xassistOf(8) },
   ],
 });
+const bodyOf = (call: CallRecord) => xassistCallBody(directory, call, CONNECTOR);
 const ERIKA = { id: 'erika', displayName: 'Erika', xassistUserId: 'u8', xassistUserDbId: 8 };
 const MEETING: FallbackMeeting = {
   provider: 'chatMessenger',
@@ -259,5 +261,20 @@ describe('CallCreation', () => {
     expect(
       log.lines.some((line) => line.includes('the call changed while xAssist created it')),
     ).toBe(true);
+  });
+
+  it('links the xAssist call to a call cancelled meanwhile even when the answer carries no event', async () => {
+    const call = await creating();
+    const cancel = new CallChange(call, clock.isoNow());
+    cancel.transition('cancelled');
+    await ledger.record(cancel);
+    // xAssist's contract keeps every object open: an answer without its Created event is possible.
+    const answer = { ...xassist.logFor(bodyOf(call)), callEvents: [] };
+    expect(await sut.recordRinging(call, answer)).toMatchObject({ xassistCallId: answer.callId });
+    expect(await stored(call.id)).toMatchObject({
+      status: 'cancelled',
+      xassistCallId: answer.callId,
+    });
+    expect(await calls.linkedXAssistCallIds([answer.callId])).toEqual(new Set([answer.callId]));
   });
 });

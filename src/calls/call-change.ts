@@ -14,6 +14,8 @@ export class CallChange {
   readonly call: CallRecord;
   readonly events: CallEventRecord[] = [];
   readonly seenXAssistEventIds: string[] = [];
+  /** A field changed that no event records (linkXAssistCall): the row is still written. */
+  private fieldsOnly = false;
 
   constructor(
     readonly before: CallRecord,
@@ -23,7 +25,7 @@ export class CallChange {
   }
 
   get isEmpty(): boolean {
-    return this.events.length === 0 && this.seenXAssistEventIds.length === 0;
+    return this.events.length === 0 && this.seenXAssistEventIds.length === 0 && !this.fieldsOnly;
   }
 
   transition(
@@ -46,6 +48,15 @@ export class CallChange {
     const stamp = STATUS_TIMESTAMP[to];
     if (stamp) this.call[stamp] = this.at;
     this.append(`status.${to}`, null);
+  }
+
+  /**
+   * Links the xAssist call created for a call that moved on meanwhile (a cancel during createCall),
+   * so that it is never adopted by another call; no status change, so no event of its own.
+   */
+  linkXAssistCall(xassistCallId: string): void {
+    this.call.xassistCallId = xassistCallId;
+    this.fieldsOnly = true;
   }
 
   /** Records something routing did to the call (an escalation, a failed accept) as its next event. */

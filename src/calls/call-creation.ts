@@ -118,7 +118,7 @@ export class CallCreation {
       if (current.status === 'creating') {
         change.transition('ringing', { xassistCallId: log.callId });
       } else if (current.xassistCallId === null) {
-        change.call.xassistCallId = log.callId;
+        change.linkXAssistCall(log.callId);
         this.logger.warn(
           { callId: call.id, xassistCallId: log.callId, status: current.status },
           'the call changed while xAssist created it; xAssist has no cancel, its call rings out',

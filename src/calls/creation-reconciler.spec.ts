@@ -1,0 +1,198 @@
+import type { Kysely } from 'kysely';
+import { ringingCall } from '../../test/support/call-records.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
+import { capturedLogger } from '../../test/support/log-capture.js';
+import { CONNECTOR, ScriptedXAssist } from '../../test/support/scripted-xassist.js';
+import { loadConfig } from '../config/app-config.js';
+import { migrateToLatest, openDatabase } from '../database/database.js';
+import type { BrokerDatabase } from '../database/schema.js';
+import { directoryFrom } from '../directory/directory.module.js';
+import { EventBus } from '../events/event-bus.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { XAssistUnavailableError } from '../xassist/xassist.errors.js';
+import { CallChange } from './call-change.js';
+import { CallCreation } from './call-creation.js';
+import { CallLedger } from './call-ledger.service.js';
+import { FAILURE_REASON } from './call.errors.js';
+import type { CallRecord } from './call.model.js';
+import { CreationReconciler } from './creation-reconciler.js';
+import { FallbackMeetings } from './fallback-meetings.js';
+import { KyselyCallRepository } from './kysely-call.repository.js';
+import { xassistCallBody } from './xassist-call-body.js';
+
+const xassistOf = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
+const directory = directoryFrom({
+  people: [
+    { id: 'tom', displayName: 'Tom', roles: ['technician'], xassist: xassistOf(12) },
+    { id: 'erika', displayName: 'Erika', roles: ['expert'], xassist: xassistOf(8) },
+  ],
+});
+const ERIKA = { id: 'erika', displayName: 'Erika', xassistUserId: 'u8', xassistUserDbId: 8 };
+/** XAssist timeouts 3 s connect + 10 s request: a creation is over after 2 x 13 s. */
+const DEADLINE_MS = 26_000;
+/** How long the reconciler waits before asking xAssist again. */
+const RETRY_MS = 5_000;
+
+/** The reconciler on SQLite, a fake clock and a scripted xAssist whose listing the test sets. */
+describe('CreationReconciler', () => {
+  let db: Kysely<BrokerDatabase>;
+  let clock: FakeClock;
+  let calls: KyselyCallRepository;
+  let ledger: CallLedger;
+  let xassist: ScriptedXAssist;
+  let sut: CreationReconciler;
+
+  beforeEach(async () => {
+    ({ db } = openDatabase('sqlite::memory:'));
+    await migrateToLatest(db);
+    clock = new FakeClock();
+    const { logger } = capturedLogger('silent');
+    const metrics = new MetricsService();
+    calls = new KyselyCallRepository(db);
+    ledger = new CallLedger(calls, new EventBus(logger), metrics);
+    xassist = new ScriptedXAssist(() => clock.now());
+    const creation = new CallCreation(
+      logger,
+      calls,
+      ledger,
+      directory,
+      xassist,
+      metrics,
+      clock,
+      new FallbackMeetings(logger),
+    );
+    const config = loadConfig({ BROKER_MODE: 'demo' });
+    sut = new CreationReconciler(config, logger, calls, ledger, creation, xassist, clock);
+  });
+  afterEach(async () => {
+    await sut.onApplicationShutdown();
+    await db.destroy();
+  });
+
+  /** A call a stopped broker left in `creating`, its row written `agoMs` before now. */
+  async function leftCreating(id: string, agoMs: number, fields: Partial<CallRecord> = {}) {
+    const at = new Date(clock.now() - agoMs).toISOString();
+    const call = ringingCall({
+      id,
+      title: `Pump ${id}`,
+      xassistCallId: null,
+      status: 'creating',
+      seq: 0,
+      technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'u12', xassistUserDbId: 12 },
+      experts: [ERIKA],
+      callType: 'MESH',
+      createdAt: at,
+      ringingAt: null,
+      updatedAt: at,
+      ...fields,
+    });
+    await calls.insert(call, null);
+    return call;
+  }
+  /** The xAssist call the interrupted createCall made for `call`, created `afterMs` after its row. */
+  const madeOnXAssist = (call: CallRecord, afterMs = 1_000) =>
+    xassist.logFor(
+      xassistCallBody(directory, call, CONNECTOR),
+      Date.parse(call.createdAt) + afterMs,
+    );
+  const stored = async (id: string) => (await calls.find(id))!;
+
+  it('adopts the one matching xAssist call exactly at the creation deadline, not before', async () => {
+    const call = await leftCreating('c1', 0);
+    const log = madeOnXAssist(call);
+    xassist.listed = [log];
+    await sut.onApplicationBootstrap();
+    expect(clock.nextTimerAt).toBe(Date.parse(call.createdAt) + DEADLINE_MS);
+
+    await clock.advance(DEADLINE_MS - 1);
+    expect(xassist.searches).toBe(0);
+    expect((await stored('c1')).status).toBe('creating');
+
+    await clock.advance(1);
+    await sut.reconcile(call); // the timer's reconciliation, shared: waits for it
+    expect(xassist.searches).toBe(1);
+    expect(await stored('c1')).toMatchObject({ status: 'ringing', xassistCallId: log.callId });
+    expect(xassist.created).toHaveLength(0); // adopted, never created twice
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('fails a call xAssist holds no match for, and one with several matches', async () => {
+    const none = await leftCreating('none', DEADLINE_MS);
+    const several = await leftCreating('several', DEADLINE_MS);
+    xassist.listed = [madeOnXAssist(several, 500), madeOnXAssist(several, 900)];
+    // Another call's xAssist call (a different title) is no match for `none`.
+    expect(await sut.reconcile(none)).toMatchObject({
+      status: 'failed',
+      failureReason: FAILURE_REASON.notCreated,
+    });
+    expect(await sut.reconcile(several)).toMatchObject({
+      status: 'failed',
+      failureReason: FAILURE_REASON.ambiguous,
+    });
+    expect(await stored('none')).toMatchObject({ status: 'failed', xassistCallId: null });
+    expect(await stored('several')).toMatchObject({ status: 'failed', xassistCallId: null });
+  });
+
+  it('never adopts an xAssist call another broker call is linked to already', async () => {
+    const call = await leftCreating('c2', DEADLINE_MS);
+    const log = madeOnXAssist(call);
+    xassist.listed = [log];
+    const other = await leftCreating('other', DEADLINE_MS, { title: 'Other' });
+    const linked = new CallChange(other, clock.isoNow());
+    linked.transition('ringing', { xassistCallId: log.callId });
+    await ledger.record(linked);
+    expect(await sut.reconcile(call)).toMatchObject({
+      status: 'failed',
+      failureReason: FAILURE_REASON.notCreated,
+    });
+  });
+
+  it('leaves younger calls alone until their own deadline', async () => {
+    const old = await leftCreating('old', DEADLINE_MS + 1);
+    const young = await leftCreating('young', 10_000);
+    await sut.onApplicationBootstrap();
+    await clock.advance(0);
+    await sut.reconcile(old);
+    expect((await stored('old')).status).toBe('failed');
+    expect(xassist.searches).toBe(1);
+    expect(await sut.reconcile(young)).toMatchObject({ status: 'creating' });
+    expect(xassist.searches).toBe(1); // not due: xAssist was not even asked
+    expect(clock.nextTimerAt).toBe(Date.parse(young.createdAt) + DEADLINE_MS);
+
+    await clock.advance(DEADLINE_MS - 10_000);
+    await sut.reconcile(young);
+    expect((await stored('young')).status).toBe('failed');
+    expect(xassist.searches).toBe(2);
+  });
+
+  it('asks again after a pause when xAssist cannot be reached, and leaves the call creating meanwhile', async () => {
+    const call = await leftCreating('c3', DEADLINE_MS);
+    xassist.searchFailures.push(new XAssistUnavailableError('503', true, 503));
+    xassist.listed = [madeOnXAssist(call)];
+    await sut.onApplicationBootstrap();
+    await clock.advance(0);
+    expect(xassist.searches).toBe(1);
+    expect((await stored('c3')).status).toBe('creating');
+    expect(clock.nextTimerAt).toBe(clock.now() + RETRY_MS);
+
+    await clock.advance(RETRY_MS);
+    await sut.reconcile(call);
+    expect(xassist.searches).toBe(2);
+    expect((await stored('c3')).status).toBe('ringing');
+  });
+
+  it('puts an interrupted accept xAssist never made back in its queue', async () => {
+    const call = await leftCreating('routed', DEADLINE_MS, {
+      queueId: 'pumps',
+      acceptedById: 'erika',
+      queuedAt: new Date(clock.now() - DEADLINE_MS).toISOString(),
+    });
+    expect(await sut.reconcile(call)).toMatchObject({
+      status: 'queued',
+      experts: [],
+      acceptedById: null,
+    });
+    const events = (await calls.events('routed', 0, 10)).map((event) => event.type);
+    expect(events).toEqual(['routing.accept_failed', 'status.queued']);
+  });
+});

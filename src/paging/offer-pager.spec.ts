@@ -1,0 +1,150 @@
+import type { Kysely } from 'kysely';
+import { ringingCall } from '../../test/support/call-records.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
+import { capturedLogger } from '../../test/support/log-capture.js';
+import { toCallView } from '../calls/call.model.js';
+import { loadConfig } from '../config/app-config.js';
+import { migrateToLatest, openDatabase } from '../database/database.js';
+import type { BrokerDatabase } from '../database/schema.js';
+import { directoryFrom } from '../directory/directory.module.js';
+import type { PagingRule } from '../notifications/channels-document.js';
+import { OutboxStore } from '../outbox/kysely-outbox.store.js';
+import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
+import type { Offer } from '../routing/routing.model.js';
+import { SocketPresence } from '../routing/socket-presence.js';
+import { OfferPager } from './offer-pager.js';
+import { PageFairness } from './page-fairness.js';
+import { PagingService } from './paging.service.js';
+
+const directory = directoryFrom({
+  people: [
+    {
+      id: 'tom',
+      displayName: 'Tom',
+      roles: ['technician'],
+      xassist: { userId: 't', userDbId: 12 },
+    },
+    {
+      id: 'erika',
+      displayName: 'Erika',
+      roles: ['expert'],
+      skills: ['pumps'],
+      xassist: { userId: 'e', userDbId: 8 },
+    },
+  ],
+  queues: [
+    { id: 'pumps', name: 'Pumps', skills: ['pumps'] },
+    { id: 'valves', skills: ['pumps'] },
+  ],
+});
+
+/** The realtime layer's answer, as the test sets it. */
+class Sockets extends SocketPresence {
+  readonly open = new Set<string>();
+  async hasSocket(personId: string): Promise<boolean> {
+    return this.open.has(personId);
+  }
+}
+
+/** An offer of a request in `pumps` to erika, and the pager on SQLite with the given rules. */
+describe('OfferPager', () => {
+  let db: Kysely<BrokerDatabase>;
+  let clock: FakeClock;
+  let sockets: Sockets;
+  let woken: number;
+
+  beforeEach(async () => {
+    ({ db } = openDatabase('sqlite::memory:'));
+    await migrateToLatest(db);
+    clock = new FakeClock();
+    sockets = new Sockets();
+    woken = 0;
+  });
+  afterEach(() => db.destroy());
+
+  function pager(rules: PagingRule[]): OfferPager {
+    const { logger } = capturedLogger('silent');
+    const loaded = loadConfig({ BROKER_MODE: 'demo' });
+    const config = {
+      ...loaded,
+      paging: { ...loaded.paging, loadChannels: () => ({ channels: [], rules, fallback: null }) },
+    };
+    const paging = new PagingService(directory, clock, config, logger);
+    paging.load();
+    const fairness = new PageFairness(new OutboxStore(db), config);
+    const dispatcher = { wake: () => void woken++ } as unknown as OutboxDispatcher;
+    return new OfferPager(paging, directory, fairness, dispatcher, clock, config, sockets);
+  }
+
+  const call = toCallView(
+    ringingCall({ id: 'c1', status: 'queued', queueId: 'pumps', experts: [], title: 'Pump 7' }),
+  );
+  const offer = (): Offer => ({
+    id: 'o1',
+    callId: 'c1',
+    expertId: 'erika',
+    status: 'pending',
+    offeredAt: clock.isoNow(),
+    expiresAt: new Date(clock.now() + 20_000).toISOString(),
+    endedAt: null,
+  });
+  const rows = () => db.selectFrom('outbox').selectAll().execute();
+  /** Pages the offer in a transaction of its own, as routing does with the offer's insert. */
+  const page = (sut: OfferPager) =>
+    db.transaction().execute((trx) => sut.page({ offer: offer(), call }, trx));
+
+  it('writes one page.offered row naming the expert for an expert with no socket open', async () => {
+    await page(pager([{ queue: '*', channel: 'ops', on: ['offered'] }]));
+    const written = await rows();
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatchObject({
+      destination_kind: 'chat',
+      destination_id: 'ops',
+      call_id: 'c1',
+      event_type: 'page.offered',
+      status: 'pending',
+      next_attempt_at: clock.isoNow(),
+    });
+    const payload = JSON.parse(written[0].payload);
+    expect(payload.title).toBe('Offered to you: Pump 7');
+    expect(payload.mentions.map((m: { id: string }) => m.id)).toEqual(['erika']);
+  });
+
+  it('writes the row in the given transaction: rolled back with it', async () => {
+    const sut = pager([{ queue: 'pumps', channel: 'ops', on: ['offered'] }]);
+    const rollback = db.transaction().execute(async (trx) => {
+      await sut.page({ offer: offer(), call }, trx);
+      throw new Error('the offer insert failed');
+    });
+    await expect(rollback).rejects.toThrow('the offer insert failed');
+    expect(await rows()).toEqual([]);
+  });
+
+  it('writes nothing when the expert has a dashboard socket open', async () => {
+    sockets.open.add('erika');
+    await page(pager([{ queue: '*', channel: 'ops', on: ['offered'] }]));
+    expect(await rows()).toEqual([]);
+  });
+
+  it('writes nothing without an offered rule for the call’s queue', async () => {
+    await page(
+      pager([
+        { queue: '*', channel: 'ops', on: ['queued', 'ended'] },
+        { queue: 'valves', channel: 'valves-room', on: ['offered'] },
+      ]),
+    );
+    expect(await rows()).toEqual([]);
+  });
+
+  it('one row per matching rule, and wakes the outbox once the offer committed', async () => {
+    const sut = pager([
+      { queue: '*', channel: 'ops', on: ['offered'] },
+      { queue: 'pumps', channel: 'pumps-room', on: ['offered', 'queued'] },
+    ]);
+    await page(sut);
+    expect((await rows()).map((row) => row.destination_id).sort()).toEqual(['ops', 'pumps-room']);
+    expect(woken).toBe(0);
+    sut.wake();
+    expect(woken).toBe(1);
+  });
+});

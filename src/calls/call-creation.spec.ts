@@ -1,5 +1,6 @@
+import { CallMetrics } from './call-metrics.js';
 import type { Kysely } from 'kysely';
-import { ringingCall } from '../../test/support/call-records.js';
+import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { CONNECTOR, ScriptedXAssist } from '../../test/support/scripted-xassist.js';
@@ -79,7 +80,7 @@ describe('CallCreation', () => {
     bus.on('call.committed', 'after-commit', ({ events }) => {
       heard.push(...events.map((event) => event.type));
     });
-    ledger = new CallLedger(calls, bus, metrics);
+    ledger = new CallLedger(calls, bus, new CallMetrics(metrics));
     const fallbacks = new FallbackMeetings(log.logger, withMaker ? maker : undefined);
     sut = new CallCreation(
       log.logger,
@@ -110,7 +111,7 @@ describe('CallCreation', () => {
   /** A call for tom with erika, just inserted as `creating`, as CallsService leaves it. */
   async function creating(overrides: Partial<CallRecord> = {}): Promise<CallRecord> {
     const at = clock.isoNow();
-    const call = ringingCall({
+    const call = aCallRecord({
       xassistCallId: null,
       status: 'creating',
       seq: 0,

@@ -1,5 +1,6 @@
+import { CallMetrics } from './call-metrics.js';
 import type { Kysely } from 'kysely';
-import { ringingCall } from '../../test/support/call-records.js';
+import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { ScriptedXAssist } from '../../test/support/scripted-xassist.js';
@@ -121,7 +122,7 @@ describe('CallsService', () => {
     ledger = new CallLedger(
       calls,
       new EventBus(capturedLogger('silent').logger),
-      new MetricsService(),
+      new CallMetrics(new MetricsService()),
     );
     xassist = new ScriptedXAssist(() => clock.now());
     admission = new FakeAdmission(() => ledger);
@@ -205,7 +206,7 @@ describe('CallsService', () => {
         const invited = experts.map((expert) => participant(expert, 'expert'));
         const fields = { id, status, queueId, createdAt, experts: invited };
         await calls.insert(
-          ringingCall({ ...fields, technician: participant(technician, 'technician') }),
+          aCallRecord({ ...fields, technician: participant(technician, 'technician') }),
           null,
         );
       }
@@ -238,7 +239,7 @@ describe('CallsService', () => {
 
   describe('cancel', () => {
     async function ringing(status: CallRecord['status'] = 'ringing') {
-      const call = ringingCall({ technician: participant('tom', 'technician'), status });
+      const call = aCallRecord({ technician: participant('tom', 'technician'), status });
       await calls.insert(call, null);
       return call;
     }

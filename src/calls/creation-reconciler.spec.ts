@@ -1,5 +1,6 @@
+import { CallMetrics } from './call-metrics.js';
 import type { Kysely } from 'kysely';
-import { ringingCall } from '../../test/support/call-records.js';
+import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { CONNECTOR, ScriptedXAssist } from '../../test/support/scripted-xassist.js';
@@ -49,7 +50,7 @@ describe('CreationReconciler', () => {
     const { logger } = capturedLogger('silent');
     const metrics = new MetricsService();
     calls = new KyselyCallRepository(db);
-    ledger = new CallLedger(calls, new EventBus(logger), metrics);
+    ledger = new CallLedger(calls, new EventBus(logger), new CallMetrics(metrics));
     xassist = new ScriptedXAssist(() => clock.now());
     const creation = new CallCreation(
       logger,
@@ -72,7 +73,7 @@ describe('CreationReconciler', () => {
   /** A call a stopped broker left in `creating`, its row written `agoMs` before now. */
   async function leftCreating(id: string, agoMs: number, fields: Partial<CallRecord> = {}) {
     const at = new Date(clock.now() - agoMs).toISOString();
-    const call = ringingCall({
+    const call = aCallRecord({
       id,
       title: `Pump ${id}`,
       xassistCallId: null,

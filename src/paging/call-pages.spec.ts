@@ -1,5 +1,6 @@
+import { CallMetrics } from '../calls/call-metrics.js';
 import type { Kysely } from 'kysely';
-import { ringingCall } from '../../test/support/call-records.js';
+import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { CallChange } from '../calls/call-change.js';
@@ -7,7 +8,7 @@ import { CallLedger } from '../calls/call-ledger.service.js';
 import type { CallStatus } from '../calls/call-lifecycle.js';
 import type { CallRecord } from '../calls/call.model.js';
 import { KyselyCallRepository } from '../calls/kysely-call.repository.js';
-import { loadConfig } from '../config/app-config.js';
+import { loadConfig, type AppConfig } from '../config/app-config.js';
 import { migrateToLatest, openDatabase } from '../database/database.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { directoryFrom } from '../directory/directory.module.js';
@@ -56,8 +57,11 @@ describe('CallPages', () => {
     const loaded = loadConfig({ BROKER_MODE: 'demo' });
     const config = {
       ...loaded,
-      paging: { ...loaded.paging, loadChannels: () => ({ channels: [], rules, fallback: null }) },
-    };
+      paging: {
+        ...loaded.paging,
+        readChannelsFile: () => ({ channels: [], rules, fallback: null }),
+      },
+    } as unknown as AppConfig;
     const paging = new PagingService(directory, clock, config, logger);
     paging.load();
     const outbox = new OutboxStore(db);
@@ -71,12 +75,12 @@ describe('CallPages', () => {
     );
     bus = new EventBus(logger);
     bus.on('call.committed', 'in-transaction', (committed, trx) => sut.write(committed, trx));
-    ledger = new CallLedger(calls, bus, new MetricsService());
+    ledger = new CallLedger(calls, bus, new CallMetrics(new MetricsService()));
   }
 
   /** Inserts `creating` and commits each status in turn, as the call's life would. */
   async function live(fields: Partial<CallRecord>, ...statuses: CallStatus[]) {
-    let call = ringingCall({
+    let call = aCallRecord({
       status: 'creating',
       xassistCallId: null,
       seq: 0,

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import { ringingCall } from '../../test/support/call-records.js';
+import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { toCallView } from '../calls/call.model.js';
-import { loadConfig } from '../config/app-config.js';
+import { loadConfig, type AppConfig } from '../config/app-config.js';
 import { migrateToLatest, openDatabase } from '../database/database.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { directoryFrom } from '../directory/directory.module.js';
@@ -67,8 +67,11 @@ describe('OfferPager', () => {
     const loaded = loadConfig({ BROKER_MODE: 'demo' });
     const config = {
       ...loaded,
-      paging: { ...loaded.paging, loadChannels: () => ({ channels: [], rules, fallback: null }) },
-    };
+      paging: {
+        ...loaded.paging,
+        readChannelsFile: () => ({ channels: [], rules, fallback: null }),
+      },
+    } as unknown as AppConfig;
     const paging = new PagingService(directory, clock, config, logger);
     paging.load();
     const fairness = new PageFairness(new OutboxStore(db), config);
@@ -77,7 +80,7 @@ describe('OfferPager', () => {
   }
 
   const call = toCallView(
-    ringingCall({ id: 'c1', status: 'queued', queueId: 'pumps', experts: [], title: 'Pump 7' }),
+    aCallRecord({ id: 'c1', status: 'queued', queueId: 'pumps', experts: [], title: 'Pump 7' }),
   );
   const offer = (): Offer => ({
     id: 'o1',

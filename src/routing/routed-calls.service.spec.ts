@@ -1,5 +1,6 @@
+import { CallMetrics } from '../calls/call-metrics.js';
 import type { Kysely } from 'kysely';
-import { ringingCall } from '../../test/support/call-records.js';
+import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { ScriptedXAssist } from '../../test/support/scripted-xassist.js';
@@ -78,7 +79,7 @@ describe('RoutedCalls', () => {
     bus.on('offer.ended', 'after-commit', ({ offer }) => {
       ended.push(`${offer.expertId}:${offer.status}`);
     });
-    ledger = new CallLedger(calls, bus, metrics);
+    ledger = new CallLedger(calls, bus, new CallMetrics(metrics));
     presence = new PresenceService(routing, directory, clock, logger, bus);
     xassist = new ScriptedXAssist(() => clock.now());
     dispatcher = new KickCounter();
@@ -112,7 +113,7 @@ describe('RoutedCalls', () => {
 
   /** A request of `technician` waiting in `pumps`, offered to `experts` (ring_all) for 20 s. */
   async function offered(technician: string, experts: string[]): Promise<Offer[]> {
-    const call = ringingCall({
+    const call = aCallRecord({
       status: 'creating',
       xassistCallId: null,
       seq: 0,

@@ -1,6 +1,7 @@
+import { CallMetrics } from '../calls/call-metrics.js';
 import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
-import { ringingCall } from '../../test/support/call-records.js';
+import { aCallRecord } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { CallChange } from '../calls/call-change.js';
@@ -41,7 +42,11 @@ describe('WebhookOutbox', () => {
     bus.on('call.created', 'in-transaction', (created, trx) => sut.created(created, trx));
     bus.on('call.committed', 'in-transaction', (committed, trx) => sut.committed(committed, trx));
     bus.on('call.committed', 'after-commit', () => sut.wake());
-    ledger = new CallLedger(new KyselyCallRepository(db), bus, new MetricsService());
+    ledger = new CallLedger(
+      new KyselyCallRepository(db),
+      bus,
+      new CallMetrics(new MetricsService()),
+    );
   });
   afterEach(() => db.destroy());
 
@@ -59,7 +64,7 @@ describe('WebhookOutbox', () => {
     });
   }
   async function inserted(fields: Partial<CallRecord>): Promise<CallRecord> {
-    const call = ringingCall({
+    const call = aCallRecord({
       status: 'creating',
       xassistCallId: null,
       seq: 0,

@@ -44,6 +44,11 @@ export class CallCreation {
     private readonly fallbacks: FallbackMeetings,
   ) {}
 
+  /** Whether a failed creation may be answered with a web meeting (a tool is configured). */
+  get offersFallbacks(): boolean {
+    return this.fallbacks.configured;
+  }
+
   /** Whether this process is creating the call right now. */
   isInFlight(callId: string): boolean {
     return this.inFlight.has(callId);

@@ -111,7 +111,7 @@ describe('CallsService', () => {
     const rec = new CreationReconciler(config, logger, calls, ledger, creation, xassist, clock);
     const quotas = new QuotasService(new KyselyQuotaStore(db), clock, config, logger);
     const port = withAdmission ? admission : undefined;
-    return new CallsService(calls, ledger, directory, creation, clock, quotas, rec, fb, port);
+    return new CallsService(calls, ledger, directory, creation, clock, quotas, rec, port);
   };
 
   beforeEach(async () => {

@@ -12,7 +12,6 @@ import { CallCreation } from './call-creation.js';
 import { CreationInterruptedError, CreationReconciler } from './creation-reconciler.js';
 import { fallbacksOnConnect } from './call-notices.js';
 import type { FallbackMeeting } from './fallback-meetings.js';
-import { FallbackMeetings } from './fallback-meetings.js';
 import { ACTIVE_STATUSES, END_STATUSES, isCancellable } from './call-lifecycle.js';
 import { CallLedger } from './call-ledger.service.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
@@ -43,7 +42,6 @@ export class CallsService {
     private readonly clock: Clock,
     private readonly quotas: QuotasService,
     private readonly reconciler: CreationReconciler,
-    private readonly fallbacks: FallbackMeetings,
     @Optional() private readonly admission?: QueueAdmission,
   ) {}
 
@@ -58,7 +56,7 @@ export class CallsService {
    * latest failed calls; none to look for when no fallback is configured.
    */
   async openFallbacks(person: Person): Promise<{ call: CallRecord; meeting: FallbackMeeting }[]> {
-    if (!this.fallbacks.configured || !hasRole(person, 'technician')) return [];
+    if (!this.creation.offersFallbacks || !hasRole(person, 'technician')) return [];
     const failed = await this.calls.list({
       statuses: ['failed'],
       participantId: null,

@@ -1,16 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import { ACTIVE_STATUSES } from '../calls/call-lifecycle.js';
-import { isUniqueViolation } from '../calls/kysely-call.repository.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
-import {
-  unknownPresence,
-  type ExpertPresence,
-  type Offer,
-  type OfferStatus,
-  type PresenceStatus,
-} from './routing.model.js';
+import { unknownPresence, type ExpertPresence, type Offer } from './routing.model.js';
+import { offerFromRow, offerToRow, presenceFromRow } from './routing-rows.js';
 import {
   PresenceContentionError,
   RoutingRepository,
@@ -19,44 +14,8 @@ import {
   type OfferRefusal,
   type OffersAlongside,
 } from './routing.repository.js';
-import type { ExpertPresenceTable, OffersTable } from '../database/routing.schema.js';
 
 const PRESENCE_ATTEMPTS = 8;
-
-function presenceFromRow(row: Selectable<ExpertPresenceTable>): ExpertPresence {
-  return {
-    expertId: row.expert_id,
-    status: row.status as PresenceStatus,
-    since: row.since,
-    idleSince: row.idle_since,
-    consecutiveTimeouts: Number(row.consecutive_timeouts),
-    lastSocketAt: row.last_socket_at,
-  };
-}
-
-function offerToRow(offer: Offer): OffersTable {
-  return {
-    id: offer.id,
-    call_id: offer.callId,
-    expert_id: offer.expertId,
-    status: offer.status,
-    offered_at: offer.offeredAt,
-    expires_at: offer.expiresAt,
-    ended_at: offer.endedAt,
-  };
-}
-
-function offerFromRow(row: Selectable<OffersTable>): Offer {
-  return {
-    id: row.id,
-    callId: row.call_id,
-    expertId: row.expert_id,
-    status: row.status as OfferStatus,
-    offeredAt: row.offered_at,
-    expiresAt: row.expires_at,
-    endedAt: row.ended_at,
-  };
-}
 
 @Injectable()
 export class KyselyRoutingRepository extends RoutingRepository {

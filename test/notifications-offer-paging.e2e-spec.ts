@@ -1,24 +1,18 @@
 import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messenger.stand-in.js';
-import { BrokerHarness, PEOPLE, waitFor } from './support/broker-harness.js';
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { brokerDatabases } from './support/environment.js';
 import { camChannel, ChannelsFile } from './support/channels-file.js';
+import {
+  offerPagingEnv,
+  offersPagedThrough,
+  peopleOnCam,
+  pumpsQueues,
+} from './support/people-on-cam.js';
 import { SocketClients } from './support/socket-client.js';
 
 /** Both experts can take pumps and are known to CAM by email. */
-const OFFER_PEOPLE = PEOPLE.map((person) =>
-  person.id === 'erika'
-    ? { ...person, channels: { chatMessenger: { email: 'erika.cam@acme.example' } } }
-    : person.id === 'ed'
-      ? {
-          ...person,
-          skills: ['pumps'],
-          channels: { chatMessenger: { email: 'ed.cam@acme.example' } },
-        }
-      : person,
-);
-const QUEUES = [
-  { id: 'pumps', name: 'Pumps', skills: ['pumps'], strategy: 'ring_all', maxWaitSeconds: 60 },
-];
+const OFFER_PEOPLE = peopleOnCam('erika', 'ed');
+const QUEUES = pumpsQueues({ strategy: 'ring_all', maxWaitSeconds: 60 });
 
 describe.each(await brokerDatabases('paging offers'))(
   'paging an offer to an expert with no dashboard open on $name',
@@ -34,22 +28,13 @@ describe.each(await brokerDatabases('paging offers'))(
 
     beforeAll(async () => {
       cam = await new ChatMessengerStandIn({ apiToken: 'cam-token', basePath: '/api' }).start();
-      const file = channelsFile.write({
-        channels: [camChannel('cam-direct', cam)],
-        paging: { rules: [{ queue: 'pumps', channel: 'cam-direct', on: ['offered'] }] },
-      });
+      const file = channelsFile.write(offersPagedThrough(camChannel('cam-direct', cam)));
       sut = await new BrokerHarness({
         publicUrl: true,
         people: OFFER_PEOPLE,
         queues: QUEUES,
         database: create,
-        env: {
-          CHANNELS_FILE: file,
-          CAM_TOKEN: 'cam-token',
-          ACCEPT_LINK_SECRET: 'accept-link-secret-for-e2e-0123456789',
-          ROUTING_TICK_MS: '50',
-          OUTBOX_POLL_INTERVAL_MS: '50',
-        },
+        env: offerPagingEnv(file, 50),
       }).start();
     });
     afterEach(() => clients.closeAll());

@@ -1,30 +1,23 @@
 import { jest } from '@jest/globals';
 import pg from 'pg';
 import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messenger.stand-in.js';
-import { PEOPLE, waitFor } from './support/broker-harness.js';
+import { waitFor } from './support/broker-harness.js';
 import { camChannel, ChannelsFile } from './support/channels-file.js';
 import { describeIf, requirePostgres, type TestDatabase } from './support/environment.js';
+import {
+  offerPagingEnv,
+  offersPagedThrough,
+  peopleOnCam,
+  pumpsQueues,
+} from './support/people-on-cam.js';
 import { ProductionBrokers } from './support/production-broker.js';
 
 const postgres = await requirePostgres('kill -9 right after an offer on PostgreSQL');
 
 /** erika takes pumps and is known to CAM by email; nobody opens a dashboard in this suite. */
-const PEOPLE_ON_CAM = PEOPLE.map((person) =>
-  person.id === 'erika'
-    ? { ...person, channels: { chatMessenger: { email: 'erika.cam@acme.example' } } }
-    : person,
-);
+const PEOPLE_ON_CAM = peopleOnCam('erika');
 // An offer that outlives the test: a page may only come from the offer made, never from a later one.
-const QUEUES = [
-  {
-    id: 'pumps',
-    name: 'Pumps',
-    skills: ['pumps'],
-    strategy: 'serial',
-    offerTimeoutSeconds: 600,
-    maxWaitSeconds: 3600,
-  },
-];
+const QUEUES = pumpsQueues({ strategy: 'serial', offerTimeoutSeconds: 600, maxWaitSeconds: 3600 });
 
 /**
  * The `offered` page commits with its offer (issue 19): the broker is killed while the offer's
@@ -43,21 +36,14 @@ describeIf(postgres)('kill -9 of the broker right after an offer is made', () =>
   beforeAll(async () => {
     cam = await new ChatMessengerStandIn({ apiToken: 'cam-token', basePath: '/api' }).start();
     database = await postgres!.createDatabase();
-    const file = channelsFile.write({
-      channels: [camChannel('cam-direct', cam)],
-      paging: { rules: [{ queue: 'pumps', channel: 'cam-direct', on: ['offered'] }] },
-    });
+    const file = channelsFile.write(offersPagedThrough(camChannel('cam-direct', cam)));
     await brokers.setUp({
       people: PEOPLE_ON_CAM,
       queues: QUEUES,
       env: {
+        ...offerPagingEnv(file, 100),
         DATABASE_URL: database.url,
-        CHANNELS_FILE: file,
-        CAM_TOKEN: 'cam-token',
         PUBLIC_URL: 'http://127.0.0.1:9',
-        ACCEPT_LINK_SECRET: 'accept-link-secret-for-e2e-0123456789',
-        ROUTING_TICK_MS: '100',
-        OUTBOX_POLL_INTERVAL_MS: '50',
       },
     });
     locker = new pg.Client({ connectionString: database.url });

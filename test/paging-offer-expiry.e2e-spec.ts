@@ -1,25 +1,18 @@
-import { BrokerHarness, PEOPLE, waitFor } from './support/broker-harness.js';
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { ChannelsFile } from './support/channels-file.js';
 import { brokerDatabases } from './support/environment.js';
 import { freePort } from './support/free-port.js';
+import {
+  offerPagingEnv,
+  offersPagedThrough,
+  peopleOnCam,
+  pumpsQueues,
+} from './support/people-on-cam.js';
 
 /** erika is known to CAM by email, so an offer to her is paged to her directly. */
-const PEOPLE_ON_CAM = PEOPLE.map((person) =>
-  person.id === 'erika'
-    ? { ...person, channels: { chatMessenger: { email: 'erika.cam@acme.example' } } }
-    : person,
-);
+const PEOPLE_ON_CAM = peopleOnCam('erika');
 /** Offers last 2 s: far shorter than the outbox's first retry (5 s). */
-const QUEUES = [
-  {
-    id: 'pumps',
-    name: 'Pumps',
-    skills: ['pumps'],
-    strategy: 'ring_all',
-    maxWaitSeconds: 60,
-    offerTimeoutSeconds: 2,
-  },
-];
+const QUEUES = pumpsQueues({ strategy: 'ring_all', maxWaitSeconds: 60, offerTimeoutSeconds: 2 });
 
 describe.each(await brokerDatabases('offer page expiry'))(
   "an offered page is not retried past its offer's expiry on $name",
@@ -29,29 +22,20 @@ describe.each(await brokerDatabases('offer page expiry'))(
 
     beforeAll(async () => {
       // CAM refuses every connection: each attempt is a retry.
-      const file = channelsFile.write({
-        channels: [
-          {
-            id: 'cam-direct',
-            type: 'chatMessenger',
-            serverUrl: `http://127.0.0.1:${await freePort()}/api`,
-            apiToken: { env: 'CAM_TOKEN' },
-          },
-        ],
-        paging: { rules: [{ queue: 'pumps', channel: 'cam-direct', on: ['offered'] }] },
-      });
+      const file = channelsFile.write(
+        offersPagedThrough({
+          id: 'cam-direct',
+          type: 'chatMessenger',
+          serverUrl: `http://127.0.0.1:${await freePort()}/api`,
+          apiToken: { env: 'CAM_TOKEN' },
+        }),
+      );
       sut = await new BrokerHarness({
         publicUrl: true,
         people: PEOPLE_ON_CAM,
         queues: QUEUES,
         database: create,
-        env: {
-          CHANNELS_FILE: file,
-          CAM_TOKEN: 'cam-token',
-          ACCEPT_LINK_SECRET: 'accept-link-secret-for-e2e-0123456789',
-          ROUTING_TICK_MS: '50',
-          OUTBOX_POLL_INTERVAL_MS: '50',
-        },
+        env: offerPagingEnv(file, 50),
       }).start();
     });
     afterAll(async () => {

@@ -1,43 +1,19 @@
-import { CallMetrics } from './call-metrics.js';
-import type { Kysely } from 'kysely';
-import { aCallRecord } from '../../test/support/call-records.js';
-import { FakeClock } from '../../test/support/fake-clock.js';
-import { capturedLogger } from '../../test/support/log-capture.js';
-import { CONNECTOR, ScriptedXAssist } from '../../test/support/scripted-xassist.js';
-import { randomBytes } from 'node:crypto';
-import { SecretBox } from '../common/secret-box.js';
-import { migrateToLatest, openDatabase } from '../database/database.js';
-import type { BrokerDatabase } from '../database/schema.js';
-import { directoryFrom } from '../directory/directory.module.js';
-import { EventBus } from '../events/event-bus.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { callsStack, type CallsStack } from '../../test/support/calls-stack.js';
+import { participant, people } from '../../test/support/people.js';
+import { CONNECTOR } from '../../test/support/scripted-xassist.js';
 import {
   XAssistAuthError,
   XAssistRejectedError,
   XAssistUnavailableError,
 } from '../xassist/xassist.errors.js';
 import { CallChange } from './call-change.js';
-import { CallCreation } from './call-creation.js';
-import { CallLedger } from './call-ledger.service.js';
+import type { CallCreation } from './call-creation.js';
 import { CallCreationFailedError, FAILURE_REASON } from './call.errors.js';
 import type { CallRecord } from './call.model.js';
-import {
-  FallbackMeetingMaker,
-  FallbackMeetings,
-  type FallbackMeeting,
-} from './fallback-meetings.js';
-import { KyselyCallRepository } from './kysely-call.repository.js';
+import { FallbackMeetingMaker, type FallbackMeeting } from './fallback-meetings.js';
 import { xassistCallBody } from './xassist-call-body.js';
 
-const xassistOf = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
-const directory = directoryFrom({
-  people: [
-    { id: 'tom', displayName: 'Tom', roles: ['technician'], xassist: xassistOf(12) },
-    { id: 'erika', displayName: 'Erika', roles: ['expert'], xassist: xassistOf(8) },
-  ],
-});
-const bodyOf = (call: CallRecord) => xassistCallBody(directory, call, CONNECTOR);
-const ERIKA = { id: 'erika', displayName: 'Erika', xassistUserId: 'u8', xassistUserDbId: 8 };
+const ERIKA = participant(people.erika);
 const MEETING: FallbackMeeting = {
   provider: 'chatMessenger',
   url: 'https://meet.example/abc',
@@ -63,69 +39,38 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('CallCreation', () => {
-  let db: Kysely<BrokerDatabase>;
-  let clock: FakeClock;
-  let calls: KyselyCallRepository;
-  let ledger: CallLedger;
-  let xassist: ScriptedXAssist;
+  let stack: CallsStack;
+  let { clock, calls, ledger, xassist, log } = {} as CallsStack;
   let maker: CountingMaker;
-  let log: ReturnType<typeof capturedLogger>;
   let heard: string[];
   let sut: CallCreation;
 
+  /** CallCreation with or without a web-meeting tool to offer a fallback meeting from. */
   const build = (withMaker: boolean) => {
-    const metrics = new MetricsService();
-    const bus = new EventBus(log.logger);
-    bus.on('call.fallback_offered', 'after-commit', () => void heard.push('fallback_offered'));
-    bus.on('call.committed', 'after-commit', ({ events }) => {
-      heard.push(...events.map((event) => event.type));
-    });
-    ledger = new CallLedger(calls, bus, new CallMetrics(metrics));
-    const fallbacks = new FallbackMeetings(log.logger, withMaker ? maker : undefined);
-    sut = new CallCreation(
-      log.logger,
-      calls,
-      ledger,
-      directory,
-      xassist,
-      metrics,
-      clock,
-      fallbacks,
-    );
+    sut = stack.creationWith(withMaker ? maker : undefined);
   };
 
   beforeEach(async () => {
-    ({ db } = openDatabase('sqlite::memory:'));
-    await migrateToLatest(db);
-    clock = new FakeClock();
     // Fallback meetings are stored sealed: a key, as production has whenever a fallback is configured.
-    calls = new KyselyCallRepository(db, new SecretBox([{ id: 'k1', key: randomBytes(32) }]));
-    xassist = new ScriptedXAssist(() => clock.now());
+    stack = await callsStack({ sealed: true, logLevel: 'debug' });
+    ({ clock, calls, ledger, xassist, log } = stack);
     maker = new CountingMaker();
-    log = capturedLogger('debug');
     heard = [];
+    stack.bus.on(
+      'call.fallback_offered',
+      'after-commit',
+      () => void heard.push('fallback_offered'),
+    );
+    stack.bus.on('call.committed', 'after-commit', ({ events }) => {
+      heard.push(...events.map((event) => event.type));
+    });
     build(false);
   });
-  afterEach(() => db.destroy());
+  afterEach(() => stack.close());
 
   /** A call for tom with erika, just inserted as `creating`, as CallsService leaves it. */
-  async function creating(overrides: Partial<CallRecord> = {}): Promise<CallRecord> {
-    const at = clock.isoNow();
-    const call = aCallRecord({
-      xassistCallId: null,
-      status: 'creating',
-      seq: 0,
-      technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'u12', xassistUserDbId: 12 },
-      experts: [ERIKA],
-      callType: 'MESH',
-      createdAt: at,
-      ringingAt: null,
-      updatedAt: at,
-      ...overrides,
-    });
-    await ledger.insert(call, null, async () => undefined);
-    return call;
-  }
+  const creating = (overrides: Partial<CallRecord> = {}) =>
+    stack.insertCall({ experts: [ERIKA], callType: 'MESH', ...overrides });
   const stored = async (id: string) => (await calls.find(id))!;
   const eventTypes = async (id: string) => (await calls.events(id, 0, 100)).map((e) => e.type);
 
@@ -192,13 +137,8 @@ describe('CallCreation', () => {
   });
 
   describe('createTaken (an accept from the queue)', () => {
-    async function queued(): Promise<CallRecord> {
-      const call = await creating({ experts: [], queueId: 'pumps', callType: 'MESH' });
-      const change = new CallChange(call, clock.isoNow());
-      change.transition('queued', { queuedAt: clock.isoNow() });
-      await ledger.record(change);
-      return change.call;
-    }
+    const queued = () =>
+      stack.insertCall({ experts: [], queueId: 'pumps', callType: 'MESH' }, 'queued');
     const take = (current: CallRecord, at: string) => {
       const change = new CallChange(current, at);
       change.transition('creating', { experts: [ERIKA], acceptedById: 'erika' });
@@ -270,7 +210,10 @@ describe('CallCreation', () => {
     cancel.transition('cancelled');
     await ledger.record(cancel);
     // xAssist's contract keeps every object open: an answer without its Created event is possible.
-    const answer = { ...xassist.logFor(bodyOf(call)), callEvents: [] };
+    const answer = {
+      ...xassist.logFor(xassistCallBody(stack.directory, call, CONNECTOR)),
+      callEvents: [],
+    };
     expect(await sut.recordRinging(call, answer)).toMatchObject({ xassistCallId: answer.callId });
     expect(await stored(call.id)).toMatchObject({
       status: 'cancelled',

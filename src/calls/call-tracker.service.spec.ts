@@ -1,13 +1,8 @@
-import type { Kysely } from 'kysely';
-import { aCallRecord } from '../../test/support/call-records.js';
-import { FakeClock } from '../../test/support/fake-clock.js';
-import { capturedLogger } from '../../test/support/log-capture.js';
+import { aCreatingCall } from '../../test/support/call-records.js';
+import { callsStack, type CallsStack } from '../../test/support/calls-stack.js';
 import { participant, people } from '../../test/support/people.js';
 import type { AppConfig } from '../config/app-config.js';
-import { migrateToLatest, openDatabase } from '../database/database.js';
-import type { BrokerDatabase } from '../database/schema.js';
 import { xassistContactOf } from '../directory/person.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { SimulatorState } from '../simulator/simulator-state.js';
 import { XAssistClient, type XAssistReadOptions } from '../xassist/xassist-client.port.js';
 import {
@@ -17,12 +12,8 @@ import {
 } from '../xassist/xassist.errors.js';
 import type { CallLog, CallLogContact } from '../xassist-contract/xassist-contract.js';
 import { CallChange } from './call-change.js';
-import { CallLedger } from './call-ledger.service.js';
-import { CallMetrics } from './call-metrics.js';
 import type { CallRecord } from './call.model.js';
 import { CallTracker } from './call-tracker.service.js';
-import { EventBus } from '../events/event-bus.js';
-import { KyselyCallRepository } from './kysely-call.repository.js';
 
 const RINGING_MS = 1000;
 const CONNECTED_MS = 5000;
@@ -92,25 +83,15 @@ class InProcessXAssist extends XAssistClient {
 }
 
 describe('CallTracker on a fake clock', () => {
-  let clock: FakeClock;
-  let db: Kysely<BrokerDatabase>;
-  let calls: KyselyCallRepository;
+  let stack: CallsStack;
+  let { clock, calls, ledger, log, metrics } = {} as CallsStack;
   let xassist: InProcessXAssist;
-  let ledger: CallLedger;
   let sut: CallTracker;
-  let log: ReturnType<typeof capturedLogger>;
-  let metrics: MetricsService;
 
   beforeEach(async () => {
-    clock = new FakeClock();
-    ({ db } = openDatabase('sqlite::memory:'));
-    await migrateToLatest(db);
-    calls = new KyselyCallRepository(db);
+    stack = await callsStack({ logLevel: 'debug' });
+    ({ clock, calls, ledger, log, metrics } = stack);
     xassist = new InProcessXAssist();
-    log = capturedLogger('debug');
-    metrics = new MetricsService();
-    const bus = new EventBus(log.logger);
-    ledger = new CallLedger(calls, bus, new CallMetrics(metrics));
     const config = {
       polling: {
         ringingMs: RINGING_MS,
@@ -122,13 +103,13 @@ describe('CallTracker on a fake clock', () => {
       timeouts: { expertAnswerMs: EXPERT_ANSWER_MS, technicianJoinMs: 20_000 },
     } as AppConfig;
     sut = new CallTracker(config, log.logger, calls, ledger, xassist, metrics, clock);
-    bus.on('call.committed', 'after-commit', (committed) => sut.committed(committed));
+    stack.bus.on('call.committed', 'after-commit', (committed) => sut.committed(committed));
   });
 
   afterEach(async () => {
     xassist.releaseHanging();
     await sut.onApplicationShutdown();
-    await db.destroy();
+    await stack.close();
   });
 
   /** A call ringing on xAssist and in the database, as creation leaves it. */
@@ -143,16 +124,9 @@ describe('CallTracker on a fake clock', () => {
       invitedTeams: [],
       invitedContacts: [{ userDbId: 8, userId: 'erika' }],
     });
-    const at = clock.isoNow();
-    const call = aCallRecord({
+    const call = aCreatingCall(clock.isoNow(), {
       id: `call-${xassistLog.callId}`,
-      xassistCallId: null,
-      status: 'creating',
-      seq: 0,
       experts: [participant(people.erika)],
-      createdAt: at,
-      ringingAt: null,
-      updatedAt: at,
     });
     await calls.insert(call, null);
     const change = new CallChange(call, call.createdAt);

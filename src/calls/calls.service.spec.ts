@@ -1,52 +1,18 @@
-import { CallMetrics } from './call-metrics.js';
-import type { Kysely } from 'kysely';
 import { aCallRecord } from '../../test/support/call-records.js';
-import { FakeClock } from '../../test/support/fake-clock.js';
-import { capturedLogger } from '../../test/support/log-capture.js';
-import { ScriptedXAssist } from '../../test/support/scripted-xassist.js';
+import { callsStack, type CallsStack } from '../../test/support/calls-stack.js';
 import { ForbiddenError } from '../common/broker-error.js';
-import { loadConfig } from '../config/app-config.js';
-import { migrateToLatest, openDatabase } from '../database/database.js';
-import type { BrokerDatabase } from '../database/schema.js';
-import { directoryFrom } from '../directory/directory.module.js';
 import type { Person } from '../directory/person.js';
 import type { Writer } from '../events/broker-events.js';
-import { EventBus } from '../events/event-bus.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { KyselyQuotaStore } from '../quotas/kysely-quota.store.js';
 import { QuotasService } from '../quotas/quotas.service.js';
 import { CallChange } from './call-change.js';
-import { CallCreation } from './call-creation.js';
-import { CallLedger } from './call-ledger.service.js';
+import type { CallLedger } from './call-ledger.service.js';
 import type { CallRecord } from './call.model.js';
 import { participantOf } from './call-request.js';
 import { CallsService } from './calls.service.js';
-import { CreationReconciler } from './creation-reconciler.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
-import { FallbackMeetings } from './fallback-meetings.js';
 import { KyselyCallRepository } from './kysely-call.repository.js';
 import { QueueAdmission } from './queue-admission.port.js';
-
-const xassistOf = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
-const directory = directoryFrom({
-  people: [
-    { id: 'tom', displayName: 'Tom', roles: ['technician'], xassist: xassistOf(12) },
-    { id: 'tim', displayName: 'Tim', roles: ['technician'], xassist: xassistOf(13) },
-    {
-      id: 'erika',
-      displayName: 'Erika',
-      roles: ['expert'],
-      skills: ['pumps'],
-      xassist: xassistOf(8),
-    },
-    { id: 'ed', displayName: 'Ed', roles: ['expert'], xassist: xassistOf(9) },
-    { id: 'sam', displayName: 'Sam', roles: ['supervisor'] },
-  ],
-  queues: [{ id: 'pumps', skills: ['pumps'] }],
-});
-const person = (id: string): Person => directory.find(id)!;
-const participant = (id: string, role: 'technician' | 'expert') =>
-  participantOf(directory, id, role, 'test');
 
 /** Routing's side, faked: urgent refused, every step recorded, the call queued as routing does. */
 class FakeAdmission extends QueueAdmission {
@@ -85,50 +51,28 @@ class RacingRepository extends KyselyCallRepository {
 }
 
 describe('CallsService', () => {
-  let db: Kysely<BrokerDatabase>;
-  let clock: FakeClock;
-  let calls: RacingRepository;
-  let ledger: CallLedger;
-  let xassist: ScriptedXAssist;
+  let stack: CallsStack<RacingRepository>;
+  let { clock, calls, ledger, xassist } = {} as CallsStack<RacingRepository>;
   let admission: FakeAdmission;
   let sut: CallsService;
+  const person = (id: string): Person => stack.directory.find(id)!;
+  const participant = (id: string, role: 'technician' | 'expert') =>
+    participantOf(stack.directory, id, role, 'test');
 
   const service = (withAdmission: boolean) => {
-    const { logger } = capturedLogger('silent');
-    const config = loadConfig({ BROKER_MODE: 'demo' });
-    const metrics = new MetricsService();
-    const fb = new FallbackMeetings(logger);
-    const creation = new CallCreation(
-      logger,
-      calls,
-      ledger,
-      directory,
-      xassist,
-      metrics,
-      clock,
-      fb,
-    );
-    const rec = new CreationReconciler(config, logger, calls, ledger, creation, xassist, clock);
+    const { db, directory, creation, reconciler, config, logger } = stack;
     const quotas = new QuotasService(new KyselyQuotaStore(db), clock, config, logger);
     const port = withAdmission ? admission : undefined;
-    return new CallsService(calls, ledger, directory, creation, clock, quotas, rec, port);
+    return new CallsService(calls, ledger, directory, creation, clock, quotas, reconciler, port);
   };
 
   beforeEach(async () => {
-    ({ db } = openDatabase('sqlite::memory:'));
-    await migrateToLatest(db);
-    clock = new FakeClock();
-    calls = new RacingRepository(db);
-    ledger = new CallLedger(
-      calls,
-      new EventBus(capturedLogger('silent').logger),
-      new CallMetrics(new MetricsService()),
-    );
-    xassist = new ScriptedXAssist(() => clock.now());
+    stack = await callsStack({ repository: (db) => new RacingRepository(db) });
+    ({ clock, calls, ledger, xassist } = stack);
     admission = new FakeAdmission(() => ledger);
     sut = service(true);
   });
-  afterEach(() => db.destroy());
+  afterEach(() => stack.close());
 
   const body = (fields: Partial<CreateCallDto> = {}) =>
     ({ title: 'Pump 7', expertIds: ['erika'], ...fields }) as CreateCallDto;
@@ -196,8 +140,8 @@ describe('CallsService', () => {
     beforeEach(async () => {
       const rows: [string, string, string[], CallRecord['status']][] = [
         ['a', 'tom', ['erika'], 'ringing'],
-        ['b', 'tim', ['ed'], 'ringing'],
-        ['q', 'tim', [], 'queued'],
+        ['b', 'tina', ['ed'], 'ringing'],
+        ['q', 'tina', [], 'queued'],
         ['e', 'tom', ['ed'], 'ended'],
       ];
       for (const [index, [id, technician, experts, status]] of rows.entries()) {
@@ -285,7 +229,7 @@ describe('CallsService', () => {
         httpStatus: 409,
         message: `call ${call.id} is connected and can no longer be cancelled`,
       });
-      await expect(sut.cancel(person('tim'), call.id)).rejects.toMatchObject({ httpStatus: 404 });
+      await expect(sut.cancel(person('tina'), call.id)).rejects.toMatchObject({ httpStatus: 404 });
       expect((await calls.find(call.id))?.status).toBe('connected');
     });
   });

@@ -1,34 +1,14 @@
-import { CallMetrics } from './call-metrics.js';
-import type { Kysely } from 'kysely';
-import { aCallRecord } from '../../test/support/call-records.js';
-import { FakeClock } from '../../test/support/fake-clock.js';
-import { capturedLogger } from '../../test/support/log-capture.js';
-import { CONNECTOR, ScriptedXAssist } from '../../test/support/scripted-xassist.js';
-import { loadConfig } from '../config/app-config.js';
-import { migrateToLatest, openDatabase } from '../database/database.js';
-import type { BrokerDatabase } from '../database/schema.js';
-import { directoryFrom } from '../directory/directory.module.js';
-import { EventBus } from '../events/event-bus.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { aCreatingCall } from '../../test/support/call-records.js';
+import { callsStack, type CallsStack } from '../../test/support/calls-stack.js';
+import { participant, people } from '../../test/support/people.js';
+import { CONNECTOR } from '../../test/support/scripted-xassist.js';
 import { XAssistUnavailableError } from '../xassist/xassist.errors.js';
 import { CallChange } from './call-change.js';
-import { CallCreation } from './call-creation.js';
-import { CallLedger } from './call-ledger.service.js';
 import { FAILURE_REASON } from './call.errors.js';
 import type { CallRecord } from './call.model.js';
-import { CreationReconciler } from './creation-reconciler.js';
-import { FallbackMeetings } from './fallback-meetings.js';
-import { KyselyCallRepository } from './kysely-call.repository.js';
 import { xassistCallBody } from './xassist-call-body.js';
 
-const xassistOf = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
-const directory = directoryFrom({
-  people: [
-    { id: 'tom', displayName: 'Tom', roles: ['technician'], xassist: xassistOf(12) },
-    { id: 'erika', displayName: 'Erika', roles: ['expert'], xassist: xassistOf(8) },
-  ],
-});
-const ERIKA = { id: 'erika', displayName: 'Erika', xassistUserId: 'u8', xassistUserDbId: 8 };
+const ERIKA = participant(people.erika);
 /** XAssist timeouts 3 s connect + 10 s request: a creation is over after 2 x 13 s. */
 const DEADLINE_MS = 26_000;
 /** How long the reconciler waits before asking xAssist again. */
@@ -36,55 +16,23 @@ const RETRY_MS = 5_000;
 
 /** The reconciler on SQLite, a fake clock and a scripted xAssist whose listing the test sets. */
 describe('CreationReconciler', () => {
-  let db: Kysely<BrokerDatabase>;
-  let clock: FakeClock;
-  let calls: KyselyCallRepository;
-  let ledger: CallLedger;
-  let xassist: ScriptedXAssist;
-  let sut: CreationReconciler;
+  let stack: CallsStack;
+  let { clock, calls, ledger, xassist, reconciler: sut } = {} as CallsStack;
 
   beforeEach(async () => {
-    ({ db } = openDatabase('sqlite::memory:'));
-    await migrateToLatest(db);
-    clock = new FakeClock();
-    const { logger } = capturedLogger('silent');
-    const metrics = new MetricsService();
-    calls = new KyselyCallRepository(db);
-    ledger = new CallLedger(calls, new EventBus(logger), new CallMetrics(metrics));
-    xassist = new ScriptedXAssist(() => clock.now());
-    const creation = new CallCreation(
-      logger,
-      calls,
-      ledger,
-      directory,
-      xassist,
-      metrics,
-      clock,
-      new FallbackMeetings(logger),
-    );
-    const config = loadConfig({ BROKER_MODE: 'demo' });
-    sut = new CreationReconciler(config, logger, calls, ledger, creation, xassist, clock);
+    stack = await callsStack();
+    ({ clock, calls, ledger, xassist, reconciler: sut } = stack);
   });
-  afterEach(async () => {
-    await sut.onApplicationShutdown();
-    await db.destroy();
-  });
+  afterEach(() => stack.close());
 
   /** A call a stopped broker left in `creating`, its row written `agoMs` before now. */
   async function leftCreating(id: string, agoMs: number, fields: Partial<CallRecord> = {}) {
     const at = new Date(clock.now() - agoMs).toISOString();
-    const call = aCallRecord({
+    const call = aCreatingCall(at, {
       id,
       title: `Pump ${id}`,
-      xassistCallId: null,
-      status: 'creating',
-      seq: 0,
-      technician: { id: 'tom', displayName: 'Tom', xassistUserId: 'u12', xassistUserDbId: 12 },
       experts: [ERIKA],
       callType: 'MESH',
-      createdAt: at,
-      ringingAt: null,
-      updatedAt: at,
       ...fields,
     });
     await calls.insert(call, null);
@@ -93,7 +41,7 @@ describe('CreationReconciler', () => {
   /** The xAssist call the interrupted createCall made for `call`, created `afterMs` after its row. */
   const madeOnXAssist = (call: CallRecord, afterMs = 1_000) =>
     xassist.logFor(
-      xassistCallBody(directory, call, CONNECTOR),
+      xassistCallBody(stack.directory, call, CONNECTOR),
       Date.parse(call.createdAt) + afterMs,
     );
   const stored = async (id: string) => (await calls.find(id))!;

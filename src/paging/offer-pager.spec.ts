@@ -1,42 +1,19 @@
-import type { Kysely } from 'kysely';
 import { aCallRecord } from '../../test/support/call-records.js';
-import { FakeClock } from '../../test/support/fake-clock.js';
-import { capturedLogger } from '../../test/support/log-capture.js';
+import {
+  callsStack,
+  peopleDirectory,
+  PUMPS,
+  type CallsStack,
+} from '../../test/support/calls-stack.js';
+import { pagingSetUp } from '../../test/support/paging-setup.js';
 import { toCallView } from '../calls/call.model.js';
-import { loadConfig, type AppConfig } from '../config/app-config.js';
-import { migrateToLatest, openDatabase } from '../database/database.js';
-import type { BrokerDatabase } from '../database/schema.js';
-import { directoryFrom } from '../directory/directory.module.js';
 import type { PagingRule } from '../notifications/channels-document.js';
-import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import type { Offer } from '../routing/routing.model.js';
 import { SocketPresence } from '../routing/socket-presence.js';
 import { OfferPager } from './offer-pager.js';
-import { PageFairness } from './page-fairness.js';
-import { PagingService } from './paging.service.js';
 
-const directory = directoryFrom({
-  people: [
-    {
-      id: 'tom',
-      displayName: 'Tom',
-      roles: ['technician'],
-      xassist: { userId: 't', userDbId: 12 },
-    },
-    {
-      id: 'erika',
-      displayName: 'Erika',
-      roles: ['expert'],
-      skills: ['pumps'],
-      xassist: { userId: 'e', userDbId: 8 },
-    },
-  ],
-  queues: [
-    { id: 'pumps', name: 'Pumps', skills: ['pumps'] },
-    { id: 'valves', skills: ['pumps'] },
-  ],
-});
+const directory = peopleDirectory([PUMPS, { id: 'valves', skills: ['pumps'] }]);
 
 /** The realtime layer's answer, as the test sets it. */
 class Sockets extends SocketPresence {
@@ -48,33 +25,21 @@ class Sockets extends SocketPresence {
 
 /** An offer of a request in `pumps` to erika, and the pager on SQLite with the given rules. */
 describe('OfferPager', () => {
-  let db: Kysely<BrokerDatabase>;
-  let clock: FakeClock;
+  let stack: CallsStack;
+  let { db, clock } = {} as CallsStack;
   let sockets: Sockets;
   let woken: number;
 
   beforeEach(async () => {
-    ({ db } = openDatabase('sqlite::memory:'));
-    await migrateToLatest(db);
-    clock = new FakeClock();
+    stack = await callsStack({ directory });
+    ({ db, clock } = stack);
     sockets = new Sockets();
     woken = 0;
   });
-  afterEach(() => db.destroy());
+  afterEach(() => stack.close());
 
   function pager(rules: PagingRule[]): OfferPager {
-    const { logger } = capturedLogger('silent');
-    const loaded = loadConfig({ BROKER_MODE: 'demo' });
-    const config = {
-      ...loaded,
-      paging: {
-        ...loaded.paging,
-        readChannelsFile: () => ({ channels: [], rules, fallback: null }),
-      },
-    } as unknown as AppConfig;
-    const paging = new PagingService(directory, clock, config, logger);
-    paging.load();
-    const fairness = new PageFairness(new OutboxStore(db), config);
+    const { config, paging, fairness } = pagingSetUp(stack, rules);
     const dispatcher = { wake: () => void woken++ } as unknown as OutboxDispatcher;
     return new OfferPager(paging, directory, fairness, dispatcher, clock, config, sockets);
   }

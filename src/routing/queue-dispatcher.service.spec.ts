@@ -1,24 +1,11 @@
-import type { Kysely } from 'kysely';
-import { aCallRecord } from '../../test/support/call-records.js';
-import { FakeClock } from '../../test/support/fake-clock.js';
-import { capturedLogger } from '../../test/support/log-capture.js';
-import { people } from '../../test/support/people.js';
-import { CallChange } from '../calls/call-change.js';
-import { CallLedger } from '../calls/call-ledger.service.js';
-import { CallMetrics } from '../calls/call-metrics.js';
-import { KyselyCallRepository } from '../calls/kysely-call.repository.js';
+import { callsStack, peopleDirectory, type CallsStack } from '../../test/support/calls-stack.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import type { AppConfig } from '../config/app-config.js';
-import { migrateToLatest, openDatabase } from '../database/database.js';
-import type { BrokerDatabase } from '../database/schema.js';
-import { directoryFrom } from '../directory/directory.module.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { AcceptHistory } from './accept-history.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
 import { OfferService } from './offer.service.js';
 import { PresenceService } from './presence.service.js';
 import { QueueDispatcher } from './queue-dispatcher.service.js';
-import { EventBus } from '../events/event-bus.js';
 import { Escalations } from './escalations.js';
 import { MaxWait } from './max-wait.js';
 import { OfferExpiry } from './offer-expiry.js';
@@ -27,40 +14,30 @@ import { QueuePlacer } from './queue-placement.js';
 import { RoutingReactions } from './routing-reactions.js';
 import { WaitingRequests } from './waiting-requests.js';
 
-const directory = directoryFrom({
-  people: [people.tom, people.erika, people.sam],
-  queues: [
-    {
-      id: 'pumps',
-      skills: ['pumps'],
-      strategy: 'serial',
-      offerTimeoutSeconds: 20,
-      maxWaitSeconds: 120,
-      escalation: [{ afterSeconds: 60, notifySupervisors: true }],
-    },
-  ],
-});
+const directory = peopleDirectory([
+  {
+    id: 'pumps',
+    skills: ['pumps'],
+    strategy: 'serial',
+    offerTimeoutSeconds: 20,
+    maxWaitSeconds: 120,
+    escalation: [{ afterSeconds: 60, notifySupervisors: true }],
+  },
+]);
 
 /** The dispatcher on an in-memory database and a fake clock: every timer is the test's to move. */
 describe('QueueDispatcher', () => {
-  let db: Kysely<BrokerDatabase>;
-  let clock: FakeClock;
+  let stack: CallsStack;
+  let { clock, calls } = {} as CallsStack;
   let sut: QueueDispatcher;
   let presence: PresenceService;
-  let calls: KyselyCallRepository;
-  let ledger: CallLedger;
   let heard: Array<{ kind: string; notice: object }>;
 
   beforeEach(async () => {
-    db = openDatabase('sqlite::memory:').db;
-    await migrateToLatest(db);
-    clock = new FakeClock();
-    const logger = capturedLogger().logger;
-    const metrics = new MetricsService();
+    stack = await callsStack({ directory, logLevel: 'debug' });
+    const { db, logger, metrics, bus, ledger } = stack;
+    ({ clock, calls } = stack);
     const repository = new KyselyRoutingRepository(db);
-    calls = new KyselyCallRepository(db);
-    const bus = new EventBus(logger);
-    ledger = new CallLedger(calls, bus, new CallMetrics(metrics));
     presence = new PresenceService(repository, directory, clock, logger, bus);
     heard = [];
     for (const kind of ['offer.created', 'offer.ended', 'queue.escalated'] as const)
@@ -102,25 +79,12 @@ describe('QueueDispatcher', () => {
   afterEach(async () => {
     await sut.onApplicationShutdown();
     presence.onModuleDestroy();
-    await db.destroy();
+    await stack.close();
   });
 
   /** A request for tom, queued now in `pumps`, as CallsService makes one. */
   async function queued(id: string) {
-    const call = aCallRecord({
-      id,
-      status: 'creating',
-      xassistCallId: null,
-      experts: [],
-      seq: 0,
-      queueId: 'pumps',
-      createdAt: clock.isoNow(),
-      ringingAt: null,
-    });
-    await ledger.insert(call, null, async () => undefined);
-    const change = new CallChange(call, clock.isoNow());
-    change.transition('queued', { queuedAt: clock.isoNow() });
-    await ledger.record(change);
+    await stack.insertCall({ id, experts: [], queueId: 'pumps' }, 'queued');
     await clock.advance(0);
     await sut.settled();
   }

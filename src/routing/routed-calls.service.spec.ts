@@ -1,23 +1,9 @@
-import { CallMetrics } from '../calls/call-metrics.js';
-import type { Kysely } from 'kysely';
-import { aCallRecord } from '../../test/support/call-records.js';
-import { FakeClock } from '../../test/support/fake-clock.js';
-import { capturedLogger } from '../../test/support/log-capture.js';
-import { ScriptedXAssist } from '../../test/support/scripted-xassist.js';
-import { CallChange } from '../calls/call-change.js';
-import { CallCreation } from '../calls/call-creation.js';
-import { CallLedger } from '../calls/call-ledger.service.js';
+import { callsStack, peopleDirectory, type CallsStack } from '../../test/support/calls-stack.js';
+import { people } from '../../test/support/people.js';
 import { CallCreationFailedError } from '../calls/call.errors.js';
 import { participantOf } from '../calls/call-request.js';
-import { FallbackMeetings } from '../calls/fallback-meetings.js';
-import { KyselyCallRepository } from '../calls/kysely-call.repository.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
-import { migrateToLatest, openDatabase } from '../database/database.js';
-import type { BrokerDatabase } from '../database/schema.js';
-import { directoryFrom } from '../directory/directory.module.js';
 import type { Person } from '../directory/person.js';
-import { EventBus } from '../events/event-bus.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { XAssistUnavailableError } from '../xassist/xassist.errors.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
 import { OfferService } from './offer.service.js';
@@ -26,23 +12,18 @@ import type { QueueDispatcher } from './queue-dispatcher.service.js';
 import { RoutedCalls } from './routed-calls.service.js';
 import type { Offer } from './routing.model.js';
 
-const xassistOf = (userDbId: number) => ({ userId: `u${userDbId}`, userDbId, domain: 'acme' });
-const expert = (id: string, userDbId: number, roles = ['expert']) => ({
-  id,
-  displayName: id,
-  roles,
-  skills: ['pumps'],
-  xassist: xassistOf(userDbId),
-});
-const directory = directoryFrom({
-  people: [
-    { id: 'tom', displayName: 'Tom', roles: ['technician'], xassist: xassistOf(12) },
-    expert('erika', 8),
-    expert('ed', 9),
-    expert('tex', 10, ['technician', 'expert']),
-  ],
-  queues: [{ id: 'pumps', skills: ['pumps'], strategy: 'ring_all' }],
-});
+/** ed takes pumps too, and tex is a technician who is also a pumps expert. */
+const directory = peopleDirectory(
+  [{ id: 'pumps', skills: ['pumps'], strategy: 'ring_all' }],
+  { ...people.ed, skills: ['pumps'] },
+  {
+    id: 'tex',
+    displayName: 'tex',
+    roles: ['technician', 'expert'],
+    skills: ['pumps'],
+    xassist: { userId: 'u10', userDbId: 10, domain: 'acme' },
+  },
+);
 const person = (id: string): Person => directory.find(id)!;
 
 /** The dispatcher as RoutedCalls uses it: only asked to route again. */
@@ -54,46 +35,25 @@ class KickCounter {
 }
 
 describe('RoutedCalls', () => {
-  let db: Kysely<BrokerDatabase>;
-  let clock: FakeClock;
-  let calls: KyselyCallRepository;
+  let stack: CallsStack;
+  let { calls, xassist } = {} as CallsStack;
   let routing: KyselyRoutingRepository;
-  let ledger: CallLedger;
-  let bus: EventBus;
   let presence: PresenceService;
-  let xassist: ScriptedXAssist;
   let dispatcher: KickCounter;
   let ended: string[];
   let sut: RoutedCalls;
 
   beforeEach(async () => {
-    ({ db } = openDatabase('sqlite::memory:'));
-    await migrateToLatest(db);
-    clock = new FakeClock();
-    const { logger } = capturedLogger('silent');
-    const metrics = new MetricsService();
-    calls = new KyselyCallRepository(db);
+    stack = await callsStack({ directory });
+    const { db, clock, logger, bus, metrics, creation } = stack;
+    ({ calls, xassist } = stack);
     routing = new KyselyRoutingRepository(db);
-    bus = new EventBus(logger);
     ended = [];
     bus.on('offer.ended', 'after-commit', ({ offer }) => {
       ended.push(`${offer.expertId}:${offer.status}`);
     });
-    ledger = new CallLedger(calls, bus, new CallMetrics(metrics));
     presence = new PresenceService(routing, directory, clock, logger, bus);
-    xassist = new ScriptedXAssist(() => clock.now());
     dispatcher = new KickCounter();
-    const fallbacks = new FallbackMeetings(logger);
-    const creation = new CallCreation(
-      logger,
-      calls,
-      ledger,
-      directory,
-      xassist,
-      metrics,
-      clock,
-      fallbacks,
-    );
     sut = new RoutedCalls(
       new OfferService(routing, presence, directory, clock),
       calls,
@@ -106,28 +66,23 @@ describe('RoutedCalls', () => {
     );
   });
   afterEach(async () => {
-    await bus.idle();
+    await stack.bus.idle();
     presence.onModuleDestroy();
-    await db.destroy();
+    await stack.close();
   });
 
   /** A request of `technician` waiting in `pumps`, offered to `experts` (ring_all) for 20 s. */
   async function offered(technician: string, experts: string[]): Promise<Offer[]> {
-    const call = aCallRecord({
-      status: 'creating',
-      xassistCallId: null,
-      seq: 0,
-      experts: [],
-      queueId: 'pumps',
-      callType: 'MESH',
-      technician: participantOf(directory, technician, 'technician', 'technicianId'),
-      createdAt: clock.isoNow(),
-      ringingAt: null,
-    });
-    await ledger.insert(call, null, async () => undefined);
-    const change = new CallChange(call, clock.isoNow());
-    change.transition('queued', { queuedAt: clock.isoNow() });
-    await ledger.record(change);
+    const { clock } = stack;
+    const call = await stack.insertCall(
+      {
+        experts: [],
+        queueId: 'pumps',
+        callType: 'MESH',
+        technician: participantOf(directory, technician, 'technician', 'technicianId'),
+      },
+      'queued',
+    );
     const expiresAt = new Date(clock.now() + 20_000).toISOString();
     return routing.insertOffers(
       experts.map((expertId) => ({

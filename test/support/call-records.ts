@@ -40,3 +40,19 @@ export function aCallRecord(overrides: Partial<CallRecord> = {}): CallRecord {
     ...overrides,
   };
 }
+
+/**
+ * A call just inserted as `creating` at `at` (no xAssist call yet, seq 0), as CallsService leaves
+ * it: the rest as aCallRecord has it, `overrides` over all.
+ */
+export function aCreatingCall(at: string, overrides: Partial<CallRecord> = {}): CallRecord {
+  return aCallRecord({
+    xassistCallId: null,
+    status: 'creating',
+    seq: 0,
+    createdAt: at,
+    ringingAt: null,
+    updatedAt: at,
+    ...overrides,
+  });
+}

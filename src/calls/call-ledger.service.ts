@@ -3,7 +3,6 @@ import { brokerEvent, type BrokerEvent } from '../events/broker-events.js';
 import { EventBus } from '../events/event-bus.js';
 import type { CallChange } from './call-change.js';
 import { committedEvents } from './call-facts.js';
-import { CallMetrics } from './call-metrics.js';
 import type { CallRecord } from './call.model.js';
 import {
   CallRepository,
@@ -22,7 +21,6 @@ export class CallLedger {
   constructor(
     private readonly calls: CallRepository,
     private readonly bus: EventBus,
-    private readonly metrics: CallMetrics,
   ) {}
 
   /**
@@ -55,9 +53,6 @@ export class CallLedger {
       change.seenXAssistEventIds,
       this.bus.writesFor(events) ? (trx) => this.bus.inTransaction(trx, events) : undefined,
     );
-    this.metrics.observeCall(change.before, change.call);
-    for (const event of change.events)
-      this.metrics.callEvents.inc({ kind: event.type.split('.')[0] });
     this.bus.afterCommit(events);
   }
 }

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { CALL_SECONDS_BUCKETS, MetricsService } from '../metrics/metrics.service.js';
-import { isEnded } from './call-lifecycle.js';
-import type { CallRecord } from './call.model.js';
+import { OnEvent } from '../events/on-event.js';
+import type { CallCommitted } from './call-facts.js';
 
 /**
- * What the ledger measures of committed call changes, on the broker's shared registry: the
- * metrics module knows no call, so the milestones of one are timed here.
+ * What committed call changes measure, on the broker's shared registry (an after-commit handler
+ * of the event bus): the metrics module knows no call, so the milestones of one are timed here.
  */
 @Injectable()
 export class CallMetrics {
-  readonly callEvents: Counter<'kind'>;
+  private readonly callEvents: Counter<'kind'>;
   private readonly timeToAnswer: Histogram;
   private readonly timeToConnect: Histogram;
   private readonly callOutcomes: Counter<'status'>;
@@ -43,14 +43,18 @@ export class CallMetrics {
     });
   }
 
-  /** Called with every committed change to a call: times the milestones it just reached. */
-  observeCall(before: CallRecord, after: CallRecord): void {
-    const since = (at: string) => (Date.parse(at) - Date.parse(after.createdAt)) / 1000;
-    if (after.expertJoinedAt && !before.expertJoinedAt)
-      this.timeToAnswer.observe(since(after.expertJoinedAt));
-    if (after.connectedAt && !before.connectedAt)
-      this.timeToConnect.observe(since(after.connectedAt));
-    if (isEnded(after.status) && !isEnded(before.status))
-      this.callOutcomes.inc({ status: after.status });
+  /** Every committed batch: counts its events and times the milestones it just reached. */
+  @OnEvent('call.committed', 'after-commit')
+  observe({ call, events, facts }: CallCommitted): void {
+    for (const event of events) this.callEvents.inc({ kind: event.type.split('.')[0] });
+    const since = (at: string) => (Date.parse(at) - Date.parse(call.createdAt)) / 1000;
+    for (const fact of facts) {
+      if (fact.kind === 'ended') this.callOutcomes.inc({ status: fact.status });
+      if (fact.kind !== 'status_changed') continue;
+      if (fact.to === 'expert_joined' && call.expertJoinedAt)
+        this.timeToAnswer.observe(since(call.expertJoinedAt));
+      if (fact.to === 'connected' && call.connectedAt)
+        this.timeToConnect.observe(since(call.connectedAt));
+    }
   }
 }

@@ -1,4 +1,3 @@
-import { CallMetrics } from '../calls/call-metrics.js';
 import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { aCallRecord } from '../../test/support/call-records.js';
@@ -12,7 +11,6 @@ import { SecretBox } from '../common/secret-box.js';
 import { migrateToLatest, openDatabase } from '../database/database.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { EventBus } from '../events/event-bus.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { WebhookStore } from './kysely-webhook.store.js';
@@ -42,11 +40,7 @@ describe('WebhookOutbox', () => {
     bus.on('call.created', 'in-transaction', (created, trx) => sut.created(created, trx));
     bus.on('call.committed', 'in-transaction', (committed, trx) => sut.committed(committed, trx));
     bus.on('call.committed', 'after-commit', () => sut.wake());
-    ledger = new CallLedger(
-      new KyselyCallRepository(db),
-      bus,
-      new CallMetrics(new MetricsService()),
-    );
+    ledger = new CallLedger(new KyselyCallRepository(db), bus);
   });
   afterEach(() => db.destroy());
 

@@ -5,7 +5,6 @@ import { CallChange } from '../../src/calls/call-change.js';
 import { CallCreation } from '../../src/calls/call-creation.js';
 import { CallLedger } from '../../src/calls/call-ledger.service.js';
 import type { CallStatus } from '../../src/calls/call-lifecycle.js';
-import { CallMetrics } from '../../src/calls/call-metrics.js';
 import type { CallRecord } from '../../src/calls/call.model.js';
 import { CreationReconciler } from '../../src/calls/creation-reconciler.js';
 import { FallbackMeetings, type FallbackMeetingMaker } from '../../src/calls/fallback-meetings.js';
@@ -102,7 +101,7 @@ export async function callsStack<R extends KyselyCallRepository = KyselyCallRepo
   const box = options.sealed ? new SecretBox([{ id: 'k1', key: randomBytes(32) }]) : undefined;
   const calls = options.repository?.(db) ?? (new KyselyCallRepository(db, box) as R);
   const bus = new EventBus(logger);
-  const ledger = new CallLedger(calls, bus, new CallMetrics(metrics));
+  const ledger = new CallLedger(calls, bus);
   const xassist = new ScriptedXAssist(() => clock.now());
   const creationWith = (maker?: FallbackMeetingMaker) =>
     new CallCreation(

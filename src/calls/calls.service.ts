@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import { ConflictError, NotFoundError } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
@@ -42,7 +42,8 @@ export class CallsService {
     private readonly clock: Clock,
     private readonly quotas: QuotasService,
     private readonly reconciler: CreationReconciler,
-    @Optional() private readonly admission?: QueueAdmission,
+    // Routing provides it globally; unit specs may leave it out (then queued requests are refused).
+    private readonly admission?: QueueAdmission,
   ) {}
 
   /** Routing's admission; a broker without routing refuses queued requests. */

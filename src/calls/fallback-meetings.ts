@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { XAssistUnavailableError, type XAssistError } from '../xassist/xassist.errors.js';
@@ -41,7 +41,8 @@ export abstract class FallbackMeetingMaker {
 export class FallbackMeetings {
   constructor(
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-    @Optional() private readonly maker?: FallbackMeetingMaker,
+    // Paging provides it globally; unit specs may leave it out (then none is ever made).
+    private readonly maker?: FallbackMeetingMaker,
   ) {}
 
   get configured(): boolean {

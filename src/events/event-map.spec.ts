@@ -25,7 +25,9 @@ function handlersInCode(): string[] {
 /** The same, from the table in docs/architecture.md ("Events"). */
 function handlersInDocs(): string[] {
   const doc = readFileSync(join(SRC, '..', 'docs', 'architecture.md'), 'utf8');
-  const section = doc.slice(doc.indexOf('## Events'));
+  const start = doc.indexOf('\n## Events\n');
+  const end = doc.indexOf('\n## ', start + 1);
+  const section = doc.slice(start, end === -1 ? undefined : end);
   return section
     .split('\n')
     .filter((line) => /^\| `[a-z_.]+`\s*\|/.test(line))

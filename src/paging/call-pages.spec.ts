@@ -1,3 +1,4 @@
+import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import { callsStack, type CallsStack } from '../../test/support/calls-stack.js';
 import { pagingSetUp } from '../../test/support/paging-setup.js';
 import { CallChange } from '../calls/call-change.js';
@@ -14,13 +15,18 @@ describe('CallPages', () => {
   beforeEach(async () => {
     stack = await callsStack();
     ({ db, clock, calls, ledger } = stack);
+    woken = 0;
   });
   afterEach(() => stack.close());
 
+  let woken = 0;
+
   function wire(rules: PagingRule[]): void {
     const { config, paging, outbox, fairness } = pagingSetUp(stack, rules);
-    const sut = new CallPages(paging, outbox, fairness, stack.directory, clock, config);
+    const dispatcher = { wake: () => void woken++ } as unknown as OutboxDispatcher;
+    const sut = new CallPages(paging, outbox, fairness, stack.directory, clock, config, dispatcher);
     stack.bus.on('call.committed', 'in-transaction', (committed, trx) => sut.write(committed, trx));
+    stack.bus.on('call.committed', 'after-commit', () => sut.wake());
   }
 
   /** Inserts `creating` and commits each status in turn, as the call's life would. */
@@ -44,6 +50,7 @@ describe('CallPages', () => {
     const payload = JSON.parse(written[0].payload);
     expect(payload.title).toBe('Help wanted: t');
     expect(payload.mentions.map((m: { id: string }) => m.id)).toEqual(['erika']);
+    expect(woken).toBe(1); // the page goes out now, not at the outbox's next poll
   });
 
   it('writes the ended page of a call that ended, with the summary', async () => {

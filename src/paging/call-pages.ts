@@ -7,6 +7,7 @@ import { DirectoryService } from '../directory/directory.service.js';
 import type { Writer } from '../events/broker-events.js';
 import { OnEvent } from '../events/on-event.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
+import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
 import { addressPage, pagePayload } from './page-addressing.js';
 import { PageFairness } from './page-fairness.js';
@@ -26,7 +27,14 @@ export class CallPages {
     private readonly directory: DirectoryService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dispatcher: OutboxDispatcher,
   ) {}
+
+  /** Pages the change wrote go out now rather than at the next poll. */
+  @OnEvent('call.committed', 'after-commit')
+  wake(): void {
+    if (this.paging.paging) this.dispatcher.wake();
+  }
 
   @OnEvent('call.committed', 'in-transaction')
   async write(committed: CallCommitted, trx: Writer): Promise<void> {

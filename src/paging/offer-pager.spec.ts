@@ -18,7 +18,9 @@ const directory = peopleDirectory([PUMPS, { id: 'valves', skills: ['pumps'] }]);
 /** The realtime layer's answer, as the test sets it. */
 class Sockets extends SocketPresence {
   readonly open = new Set<string>();
+  failing = false;
   async hasSocket(personId: string): Promise<boolean> {
+    if (this.failing) throw new Error('fetchSockets timed out');
     return this.open.has(personId);
   }
 }
@@ -31,7 +33,7 @@ describe('OfferPager', () => {
   let woken: number;
 
   beforeEach(async () => {
-    stack = await callsStack({ directory });
+    stack = await callsStack({ directory, logLevel: 'warn' });
     ({ db, clock } = stack);
     sockets = new Sockets();
     woken = 0;
@@ -41,7 +43,8 @@ describe('OfferPager', () => {
   function pager(rules: PagingRule[]): OfferPager {
     const { config, paging, fairness } = pagingSetUp(stack, rules);
     const dispatcher = { wake: () => void woken++ } as unknown as OutboxDispatcher;
-    return new OfferPager(paging, directory, fairness, dispatcher, clock, config, sockets);
+    const { logger } = stack.log;
+    return new OfferPager(paging, directory, fairness, dispatcher, clock, config, sockets, logger);
   }
 
   const call = toCallView(
@@ -92,6 +95,14 @@ describe('OfferPager', () => {
     sockets.open.add('erika');
     await page(pager([{ queue: '*', channel: 'ops', on: ['offered'] }]));
     expect(await rows()).toEqual([]);
+  });
+
+  it('pages anyway when the socket look-up fails: the offer is never rolled back for it', async () => {
+    sockets.open.add('erika');
+    sockets.failing = true;
+    await page(pager([{ queue: '*', channel: 'ops', on: ['offered'] }]));
+    expect((await rows()).map((row) => row.event_type)).toEqual(['page.offered']);
+    expect(stack.log.lines.some((line) => line.includes('could not tell whether'))).toBe(true);
   });
 
   it('writes nothing without an offered rule for the call’s queue', async () => {

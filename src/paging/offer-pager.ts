@@ -1,10 +1,14 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DirectoryService } from '../directory/directory.service.js';
+import type { Person } from '../directory/person.js';
 import type { Writer } from '../events/broker-events.js';
 import { OnEvent } from '../events/on-event.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import type { PagingRule } from '../notifications/channels-document.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
 import type { OfferCreated } from '../routing/routing-facts.js';
@@ -23,6 +27,8 @@ import { PagingService } from './paging.service.js';
  */
 @Injectable()
 export class OfferPager {
+  private readonly logger: Logger;
+
   constructor(
     private readonly paging: PagingService,
     private readonly directory: DirectoryService,
@@ -30,9 +36,12 @@ export class OfferPager {
     private readonly dispatcher: OutboxDispatcher,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    // Without the realtime layer nobody has a dashboard open.
-    @Optional() private readonly sockets?: SocketPresence,
-  ) {}
+    // The realtime layer answers (provided globally).
+    private readonly sockets: SocketPresence,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'offer-pager' });
+  }
 
   @OnEvent('offer.created', 'in-transaction')
   async page({ offer, call }: OfferCreated, trx: Writer): Promise<void> {
@@ -43,14 +52,52 @@ export class OfferPager {
     if (rules.length === 0) return;
     const expert = this.directory.find(offer.expertId);
     if (!expert) return;
-    if (await this.sockets?.hasSocket(expert.id)) return; // the dashboard shows the offer
+    if (await this.dashboardOpen(expert.id)) return; // the dashboard shows the offer
+    let messages: OutboxMessage[];
+    try {
+      messages = this.messagesOf(offer, call, expert, rules);
+    } catch (error) {
+      // Never worth the offer: a page that cannot be made is logged, and the offer stands.
+      this.logger.error({ err: error, offerId: offer.id }, 'making an offer page failed');
+      return;
+    }
+    const nowMs = this.clock.now();
+    await this.fairness.addBefore(
+      trx,
+      call.technician.id,
+      messages,
+      nowMs,
+      Date.parse(offer.expiresAt),
+    );
+  }
+
+  /**
+   * Whether the expert has a dashboard socket open. A failed look-up counts as none: a page too
+   * many beats an offer rolled back (this runs inside the offers' transaction).
+   */
+  private async dashboardOpen(expertId: string): Promise<boolean> {
+    try {
+      return await this.sockets.hasSocket(expertId);
+    } catch (error) {
+      this.logger.warn({ err: error, expertId }, 'could not tell whether a dashboard is open');
+      return false;
+    }
+  }
+
+  private messagesOf(
+    offer: OfferCreated['offer'],
+    call: OfferCreated['call'],
+    expert: Person,
+    rules: readonly PagingRule[],
+  ): OutboxMessage[] {
+    const queueId = call.queue?.id ?? null;
     const queue = queueId === null ? undefined : this.directory.queue(queueId);
     const draft = offerPageOf(call, queue, expert, offer, call.seq);
     const key = this.config.paging.acceptLinkSecret;
     const pages = rules.flatMap((rule) =>
       addressPage(draft, this.paging.channels.get(rule.channel)).map((page) => ({ page, rule })),
     );
-    const messages: OutboxMessage[] = pages.map(({ page, rule }, position) => ({
+    return pages.map(({ page, rule }, position) => ({
       id: `page_${randomUUID()}`,
       destinationKind: 'chat',
       destinationId: rule.channel,
@@ -61,14 +108,6 @@ export class OfferPager {
       eventType: 'page.offered',
       payload: JSON.stringify(pagePayload(page, call.id, key)),
     }));
-    const nowMs = this.clock.now();
-    await this.fairness.addBefore(
-      trx,
-      call.technician.id,
-      messages,
-      nowMs,
-      Date.parse(offer.expiresAt),
-    );
   }
 
   /** The page is committed with its offer: deliver it now rather than at the next poll. */

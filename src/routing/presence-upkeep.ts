@@ -3,7 +3,6 @@ import {
   Injectable,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
-  Optional,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Clock, type TimerHandle } from '../common/clock.js';
@@ -36,8 +35,8 @@ export class PresenceUpkeep implements OnApplicationBootstrap, OnApplicationShut
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
-    // The realtime layer answers; without it nobody has a socket.
-    @Optional() private readonly sockets?: SocketPresence,
+    // The realtime layer answers (provided globally; a start without it fails, never degrades).
+    private readonly sockets: SocketPresence,
   ) {
     this.logger = logger.child({ component: 'presence-upkeep' });
   }
@@ -60,7 +59,7 @@ export class PresenceUpkeep implements OnApplicationBootstrap, OnApplicationShut
   private sweep(): void {
     if (this.stopped) return;
     this.presence
-      .expireStale((personId) => this.sockets?.hasSocket(personId) ?? false)
+      .expireStale((personId) => this.sockets.hasSocket(personId))
       .catch((error: unknown) =>
         logRoundFailure(this.logger, error, {}, 'the presence sweep failed'),
       );

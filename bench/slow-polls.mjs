@@ -19,15 +19,6 @@ const RINGING_MS = 1000;
 const SLOW_CALLS = 6;
 const PROBES_AT_ONCE = 3;
 
-/** Resolves once `done()` holds, asking every 100 ms; throws after `timeoutMs`. */
-async function until(done, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
-
 /** One healthy call from creation to invite; the join-to-invite time in ms. */
 async function probe(cluster, technician) {
   const socket = await connectSocket(cluster.brokerUrl, cluster.token(`tech${technician}`));
@@ -78,10 +69,11 @@ export async function runSlowPollBench({ probes: count = 30, delayMs = 5000, log
       });
     // Every slow call has answered slowly at least once: a call is never polled twice at once,
     // so its second poll arriving means its first was answered.
-    await until(async () => {
-      const { pollsByCall } = await cluster.control('GET', 'stats');
-      return slow.every((call) => (pollsByCall[call.xassistCallId] ?? 0) >= 2);
-    }, delayMs * 4);
+    await cluster.control('POST', 'polls/wait', {
+      callIds: slow.map((call) => call.xassistCallId),
+      atLeast: 2,
+      timeoutMs: delayMs * 4,
+    });
     const withSlow = await probes(cluster, SLOW_CALLS + count, count, log, `${SLOW_CALLS} slow`);
     const result = {
       baseline: median(baseline),

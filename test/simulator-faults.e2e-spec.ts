@@ -132,4 +132,26 @@ describe('xAssist simulator faults', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.message).toMatch(/mismatch, refuse-login/);
   });
+
+  it('answers polls/wait once every call was polled often enough, 408 when time runs out, 400 on bad input', async () => {
+    const a = await createCall('a');
+    const b = await createCall('b');
+    const waiting = sim('POST', 'polls/wait', { callIds: [a, b], atLeast: 2, timeoutMs: 10_000 });
+    let answered = false;
+    void waiting.then(() => (answered = true));
+    await poll(a);
+    await poll(a);
+    await poll(b);
+    expect(answered).toBe(false); // b was polled once
+    await poll(b);
+    expect(await waiting).toEqual({ status: 200, body: { reached: true } });
+    expect(
+      (await sim('POST', 'polls/wait', { callIds: [a], atLeast: 3, timeoutMs: 50 })).status,
+    ).toBe(408);
+    expect(
+      (await sim('POST', 'polls/wait', { callIds: a, atLeast: 1, timeoutMs: 50 })).body,
+    ).toEqual({
+      message: 'callIds must be an array of call ids',
+    });
+  });
 });

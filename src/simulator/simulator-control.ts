@@ -19,6 +19,7 @@ export interface ControlTarget {
   state: SimulatorState;
   faults: FaultQueue;
   stats: object;
+  whenPolled(callIds: readonly string[], atLeast: number, timeoutMs: number): Promise<boolean>;
 }
 
 /** The control API under /_sim/: plays the people on the other side and injects faults. */
@@ -76,12 +77,34 @@ export function control(
         throw new SimulatorValidationError('forMs must be a positive whole number of milliseconds');
       faults.add({ count: 1, ...(input as Partial<Fault>), kind: input.kind as FaultKind });
       return json(res, 200, { faults: faults.list() });
+    case 'POST polls/wait':
+      return void waitForPolls(target, input, res);
     case 'DELETE faults':
       faults.clear();
       return json(res, 200, { faults: [] });
     default:
       return json(res, 404, { message: `no control route ${method} ${url.pathname}` });
   }
+}
+
+/** Answers once the calls were polled `atLeast` times each (200), or after `timeoutMs` (408). */
+async function waitForPolls(
+  target: ControlTarget,
+  input: Record<string, unknown>,
+  res: ServerResponse,
+): Promise<void> {
+  const { callIds, atLeast, timeoutMs } = input;
+  if (!Array.isArray(callIds) || !callIds.every((id) => typeof id === 'string'))
+    return json(res, 400, { message: 'callIds must be an array of call ids' });
+  if (!Number.isInteger(atLeast) || !Number.isInteger(timeoutMs) || Number(timeoutMs) <= 0)
+    return json(res, 400, {
+      message: 'atLeast and timeoutMs must be whole numbers, timeoutMs > 0',
+    });
+  const reached = await target.whenPolled(callIds, Number(atLeast), Number(timeoutMs));
+  if (reached) return json(res, 200, { reached: true });
+  json(res, 408, {
+    message: `not every call was polled ${String(atLeast)} times in ${String(timeoutMs)} ms`,
+  });
 }
 
 function optionalType(value: unknown): string | undefined {

@@ -50,6 +50,8 @@ export class XAssistSimulator {
   onPoll?: (callId: string, inFlight: ReadonlyMap<string, number>) => void;
   private readonly server: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Checked on every poll: waits for calls to have been polled often enough (whenPolled). */
+  private readonly pollWaiters = new Set<() => void>();
   private readonly options: Required<Omit<SimulatorOptions, 'demo' | 'port' | 'host'>> &
     SimulatorOptions;
 
@@ -153,6 +155,27 @@ export class XAssistSimulator {
       else inFlight.delete(callId);
     });
     this.onPoll?.(callId, inFlight);
+    for (const check of [...this.pollWaiters]) check();
+  }
+
+  /**
+   * Resolves true once every one of `callIds` has been polled at least `atLeast` times, false
+   * after `timeoutMs`: a wait on the polls themselves, for drivers in another process.
+   */
+  whenPolled(callIds: readonly string[], atLeast: number, timeoutMs: number): Promise<boolean> {
+    const reached = () =>
+      callIds.every((callId) => (this.stats.pollsByCall[callId] ?? 0) >= atLeast);
+    if (reached()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (outcome: boolean) => {
+        this.pollWaiters.delete(check);
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const check = () => reached() && done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.pollWaiters.add(check);
+    });
   }
 
   private faultContext(req: IncomingMessage, res: ServerResponse, url: URL) {

@@ -16,7 +16,7 @@ export class OfferExpiry {
 
   async run(): Promise<void> {
     const timedOut = await this.offers.expireDue();
-    for (let i = 0; i < timedOut.length; i++) this.metrics.offers.inc({ outcome: 'timed_out' });
+    this.metrics.offers.inc({ outcome: 'timed_out' }, timedOut.length);
     this.bus.afterCommit(timedOut.map((offer) => brokerEvent('offer.ended', { offer })));
   }
 }

@@ -66,7 +66,7 @@ export class RoutedCalls {
     await this.refuseOwnRequest(caller, offerId);
     const { offer, rescinded } = await this.offers.accept(caller, offerId);
     this.metrics.offers.inc({ outcome: 'accepted' });
-    for (let i = 0; i < rescinded.length; i++) this.metrics.offers.inc({ outcome: 'rescinded' });
+    this.metrics.offers.inc({ outcome: 'rescinded' }, rescinded.length);
     const ended = [...rescinded, offer].map((each) => brokerEvent('offer.ended', { offer: each }));
     this.bus.afterCommit(ended);
     const call = await this.callOf(offer);

@@ -48,7 +48,7 @@ export class RoutingReactions {
   async onEnded({ call }: CallFactEvent<'ended'>): Promise<void> {
     if (call.queueId !== null) {
       const rescinded = await this.offers.rescindAll(call.id);
-      for (let i = 0; i < rescinded.length; i++) this.metrics.offers.inc({ outcome: 'rescinded' });
+      this.metrics.offers.inc({ outcome: 'rescinded' }, rescinded.length);
       this.bus.afterCommit(rescinded.map((offer) => brokerEvent('offer.ended', { offer })));
     }
     const expertId = call.joinedExpertId ?? call.acceptedById;

@@ -16,6 +16,7 @@ const LAYERS = [
     folders: [
       'database',
       'metrics',
+      'cluster',
       'directory',
       'auth',
       'quotas',

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { CallsModule } from './calls/calls.module.js';
+import { ClusterModule } from './cluster/cluster.module.js';
 import { ClockModule } from './common/clock.module.js';
 import { HttpErrorFilter } from './edge/http-error.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
@@ -44,6 +45,7 @@ export class AppModule {
         EventsModule,
         MetricsModule,
         DatabaseModule,
+        ClusterModule,
         DirectoryModule,
         AuthModule,
         CallsModule,

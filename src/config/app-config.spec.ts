@@ -45,6 +45,24 @@ describe('loadConfig', () => {
     );
   });
 
+  it('runs as one instance without REDIS_URL, as one of several with it on PostgreSQL', () => {
+    const single = loadConfig({ INSTANCE_ID: 'broker-a' }).cluster;
+    expect(single).toEqual({
+      redisUrl: undefined,
+      instanceId: 'broker-a',
+      leaseTtlMs: 15000,
+      heartbeatMs: 5000,
+    });
+    const several = loadConfig({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1/broker',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      LEASE_TTL_MS: '3000',
+    }).cluster;
+    expect(several).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', leaseTtlMs: 3000 });
+    expect(several.heartbeatMs).toBe(1000);
+    expect(several.instanceId).toMatch(/-\d+-[0-9a-f]{4}$/);
+  });
+
   it('reads a production configuration and normalises the base URL', () => {
     const config = loadConfig({ ...production, PORT: '8080', POLL_INTERVAL_RINGING_MS: '500' });
     expect(config.demoMode).toBe(false);
@@ -62,7 +80,13 @@ describe('loadConfig', () => {
     [{ XASSIST_BASE_URL: 'not a url' }, /^XASSIST_BASE_URL must be a URL/],
     [{ XASSIST_BASE_URL: 'ftp://x/acme' }, /^XASSIST_BASE_URL must use http: or https:/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must be "sqlite:<path>" or "postgres:/],
-    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /^REDIS_URL is not supported yet/],
+    [
+      { REDIS_URL: 'redis://127.0.0.1:6379' },
+      /^REDIS_URL runs several instances, which share a PostgreSQL database: set DATABASE_URL/,
+    ],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /^REDIS_URL must use redis: or rediss:/],
+    [{ LEASE_TTL_MS: '500' }, /^LEASE_TTL_MS must be a whole number from 1000 to 120000/],
+    [{ INSTANCE_ID: 'a b' }, /^INSTANCE_ID must be 1 to 100 letters/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ DATABASE_QUERY_TIMEOUT_MS: '0' }, /^DATABASE_QUERY_TIMEOUT_MS must be a whole number/],
     [

@@ -5,6 +5,7 @@
  */
 import { atRestConfig, type AtRestConfig } from './at-rest-config.js';
 import { channelsConfig } from './channels-config.js';
+import { clusterConfig, type ClusterConfig } from './cluster-config.js';
 import { authConfig, jwtSecretConfig, type AuthConfig } from './auth-config.js';
 import { databaseConfig, type DatabaseSettings } from './database-config.js';
 import { ConfigError, type Env, integer, oneOf, required, text, url } from './env-readers.js';
@@ -26,6 +27,7 @@ export { DEMO_JWT_SECRET } from './auth-config.js';
 export type { AuthConfig, OidcConfig } from './auth-config.js';
 export type { PollingConfig } from './polling-config.js';
 export type { DatabaseSettings } from './database-config.js';
+export type { ClusterConfig } from './cluster-config.js';
 export type { OutboxConfig, RetrySchedule } from './outbox-config.js';
 
 export interface XAssistConfig extends XAssistResilienceConfig {
@@ -69,6 +71,8 @@ export interface AppConfig {
   paging: PagingConfig;
   /** Encryption keys of stored secrets, and how long settled rows are kept. */
   atRest: AtRestConfig;
+  /** One instance, or one of several (REDIS_URL): identity, leases, Redis. */
+  cluster: ClusterConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -118,18 +122,14 @@ export function loadConfig(env: Env): AppConfig {
   const auth = authConfig(env, mode);
   const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info');
 
-  // Accepting it while running as one instance would let two instances poll and ring twice.
-  if (text(env, 'REDIS_URL') !== undefined) {
-    throw new ConfigError(
-      'REDIS_URL is not supported yet: the broker runs as a single instance; unset REDIS_URL',
-    );
-  }
+  const databaseUrlValue = databaseUrl(env, demoMode);
 
   return {
     ...httpConfig(env, demoMode),
     demoMode,
     xassist,
-    databaseUrl: databaseUrl(env, demoMode),
+    databaseUrl: databaseUrlValue,
+    ...clusterConfig(env, databaseUrlValue),
     ...databaseConfig(env),
     auth,
     directoryFile,

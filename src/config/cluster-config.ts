@@ -23,7 +23,10 @@ const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 
 /** host-pid-random: unique per process, readable in a log line. */
 function defaultInstanceId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 60) || 'broker';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 60) || 'broker';
   return `${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
 }
 

@@ -4,6 +4,7 @@ import { pagingMigrations } from './paging.schema.js';
 import { quotaMigrations } from './quota.schema.js';
 import { routingMigrations } from './routing.schema.js';
 import { webhookMigrations } from './webhook.schema.js';
+import { clusterMigrations } from './cluster.schema.js';
 import { atRestMigrations } from './at-rest-migrations.js';
 import { writeProbeMigrations } from './write-probe.js';
 
@@ -174,5 +175,6 @@ export const migrationProvider: MigrationProvider = {
     ...pagingMigrations,
     ...writeProbeMigrations,
     ...atRestMigrations,
+    ...clusterMigrations,
   }),
 };

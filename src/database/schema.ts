@@ -1,3 +1,4 @@
+import type { ClusterTables } from './cluster.schema.js';
 import type { OutboxTables } from './outbox.schema.js';
 import type { PagingTables } from './paging.schema.js';
 import type { QuotaTables } from './quota.schema.js';
@@ -88,7 +89,7 @@ export interface XAssistEventsSeenTable {
 }
 
 export interface BrokerDatabase
-  extends RoutingTables, QuotaTables, WebhookTables, OutboxTables, PagingTables {
+  extends RoutingTables, QuotaTables, WebhookTables, OutboxTables, PagingTables, ClusterTables {
   calls: CallsTable;
   call_experts: CallExpertsTable;
   call_events: CallEventsTable;

@@ -1,5 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import { REDIS, connectRedis } from './redis-connection.js';
 import { ClusterRole, SoleInstance } from './cluster-role.js';
 import { ClusterSignals, NoOtherInstances } from './cluster-signals.js';
 
@@ -13,7 +17,25 @@ import { ClusterSignals, NoOtherInstances } from './cluster-signals.js';
       inject: [APP_CONFIG],
     },
     { provide: ClusterSignals, useClass: NoOtherInstances },
+    {
+      provide: REDIS,
+      useFactory: (config: AppConfig, logger: Logger) =>
+        config.cluster.redisUrl === undefined
+          ? null
+          : connectRedis(
+              config.cluster.redisUrl,
+              logger.child({ component: 'redis' }),
+              `broker:${config.cluster.instanceId}`,
+            ),
+      inject: [APP_CONFIG, ROOT_LOGGER],
+    },
   ],
-  exports: [ClusterRole, ClusterSignals],
+  exports: [ClusterRole, ClusterSignals, REDIS],
 })
-export class ClusterModule {}
+export class ClusterModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.quit().catch(() => this.redis?.disconnect());
+  }
+}

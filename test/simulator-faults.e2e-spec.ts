@@ -148,10 +148,23 @@ describe('xAssist simulator faults', () => {
     expect(
       (await sim('POST', 'polls/wait', { callIds: [a], atLeast: 3, timeoutMs: 50 })).status,
     ).toBe(408);
+    // `more`: counted from when the wait arrived (a takeover's first poll after a kill), so a
+    // call polled three times already is not enough, and a poll of each after it is.
+    expect((await sim('POST', 'polls/wait', { callIds: [a], more: 1, timeoutMs: 50 })).status).toBe(
+      408,
+    );
+    const more = sim('POST', 'polls/wait', { callIds: [a, b], more: 1, timeoutMs: 10_000 });
+    let moreAnswered = false;
+    void more.then(() => (moreAnswered = true));
+    while (!moreAnswered) await Promise.all([poll(a), poll(b)]);
+    expect(await more).toEqual({ status: 200, body: { reached: true } });
     expect(
       (await sim('POST', 'polls/wait', { callIds: a, atLeast: 1, timeoutMs: 50 })).body,
     ).toEqual({
       message: 'callIds must be an array of call ids',
     });
+    expect(
+      (await sim('POST', 'polls/wait', { callIds: [a], more: 'x', timeoutMs: 50 })).status,
+    ).toBe(400);
   });
 });

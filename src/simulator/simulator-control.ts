@@ -19,7 +19,11 @@ export interface ControlTarget {
   state: SimulatorState;
   faults: FaultQueue;
   stats: object;
-  whenPolled(callIds: readonly string[], atLeast: number, timeoutMs: number): Promise<boolean>;
+  whenPolled(
+    callIds: readonly string[],
+    atLeast: number | { more: number },
+    timeoutMs: number,
+  ): Promise<boolean>;
 }
 
 /** The control API under /_sim/: plays the people on the other side and injects faults. */
@@ -93,14 +97,19 @@ async function waitForPolls(
   input: Record<string, unknown>,
   res: ServerResponse,
 ): Promise<void> {
-  const { callIds, atLeast, timeoutMs } = input;
+  const { callIds, atLeast, more, timeoutMs } = input;
   if (!Array.isArray(callIds) || !callIds.every((id) => typeof id === 'string'))
     return json(res, 400, { message: 'callIds must be an array of call ids' });
-  if (!Number.isInteger(atLeast) || !Number.isInteger(timeoutMs) || Number(timeoutMs) <= 0)
+  const count = more ?? atLeast;
+  if (!Number.isInteger(count) || !Number.isInteger(timeoutMs) || Number(timeoutMs) <= 0)
     return json(res, 400, {
-      message: 'atLeast and timeoutMs must be whole numbers, timeoutMs > 0',
+      message: 'atLeast (or more) and timeoutMs must be whole numbers, timeoutMs > 0',
     });
-  const reached = await target.whenPolled(callIds, Number(atLeast), Number(timeoutMs));
+  const reached = await target.whenPolled(
+    callIds,
+    more === undefined ? Number(atLeast) : { more: Number(more) },
+    Number(timeoutMs),
+  );
   if (reached) return json(res, 200, { reached: true });
   json(res, 408, {
     message: `not every call was polled ${String(atLeast)} times in ${String(timeoutMs)} ms`,

@@ -159,12 +159,20 @@ export class XAssistSimulator {
   }
 
   /**
-   * Resolves true once every one of `callIds` has been polled at least `atLeast` times, false
-   * after `timeoutMs`: a wait on the polls themselves, for drivers in another process.
+   * Resolves true once every one of `callIds` has been polled at least `atLeast` times (in all,
+   * or `{ more }` times more than now), false after `timeoutMs`: a wait on the polls themselves,
+   * for drivers in another process.
    */
-  whenPolled(callIds: readonly string[], atLeast: number, timeoutMs: number): Promise<boolean> {
-    const reached = () =>
-      callIds.every((callId) => (this.stats.pollsByCall[callId] ?? 0) >= atLeast);
+  whenPolled(
+    callIds: readonly string[],
+    atLeast: number | { more: number },
+    timeoutMs: number,
+  ): Promise<boolean> {
+    const polls = (callId: string) => this.stats.pollsByCall[callId] ?? 0;
+    const targets = new Map(
+      callIds.map((id) => [id, typeof atLeast === 'number' ? atLeast : polls(id) + atLeast.more]),
+    );
+    const reached = () => callIds.every((callId) => polls(callId) >= targets.get(callId)!);
     if (reached()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (outcome: boolean) => {

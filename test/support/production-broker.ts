@@ -26,16 +26,18 @@ export interface ProcessAnswer {
  */
 export class ProductionBrokers {
   readonly dir: string;
-  readonly simulator = new XAssistSimulator({
-    domainTag: 'acme',
-    credentials: { username: 'connector', password: XASSIST_PASSWORD },
-    users: SIMULATOR_USERS,
-  });
+  readonly simulator: XAssistSimulator;
   readonly runs: BrokerProcess[] = [];
   env: Record<string, string> = {};
 
-  constructor(name: string) {
+  /** `users`: the people xAssist knows (the harness's unless given). */
+  constructor(name: string, users = SIMULATOR_USERS) {
     this.dir = mkdtempSync(join(tmpdir(), `broker-${name}-`));
+    this.simulator = new XAssistSimulator({
+      domainTag: 'acme',
+      credentials: { username: 'connector', password: XASSIST_PASSWORD },
+      users,
+    });
   }
 
   /** Builds dist/ if stale, starts the simulator, writes the directory file (harness people unless given). */

@@ -13,11 +13,14 @@ export class RecordingClient {
   readonly socket: BrokerSocket;
   readonly received: Array<{ event: EventName; payload: any }> = [];
 
-  constructor(url: string, token: string | undefined) {
+  /** `reconnection`: reconnect as real clients do (off: a test sees every drop). */
+  constructor(url: string, token: string | undefined, reconnection = false) {
     this.socket = io(url, {
       auth: token === undefined ? {} : { token },
       transports: ['websocket'],
-      reconnection: false,
+      reconnection,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 500,
       forceNew: true,
     });
     this.socket.onAny((event: EventName, payload: unknown) =>
@@ -25,8 +28,8 @@ export class RecordingClient {
     );
   }
 
-  static async connect(url: string, token: string): Promise<RecordingClient> {
-    const client = new RecordingClient(url, token);
+  static async connect(url: string, token: string, reconnection = false): Promise<RecordingClient> {
+    const client = new RecordingClient(url, token, reconnection);
     await new Promise<void>((resolve, reject) => {
       client.socket.once('connect', () => resolve());
       client.socket.once('connect_error', reject);

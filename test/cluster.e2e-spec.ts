@@ -1,0 +1,227 @@
+import { jest } from '@jest/globals';
+import { parseDirectory } from '../src/directory/directory-file.js';
+import { xassistContactOf } from '../src/directory/person.js';
+import { waitFor } from './support/broker-harness.js';
+import { BrokerCluster, PrivateRedis } from './support/cluster.js';
+import { describeIf, missing, requirePostgres, type TestDatabase } from './support/environment.js';
+import { RecordingClient } from './support/socket-client.js';
+
+const CALLS = 60;
+const LEASE_TTL_MS = 3000;
+/** A third of the lease: how often leases are renewed and shares balanced. */
+const HEARTBEAT_MS = 1000;
+const RINGING_MS = 1000;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+const pad = (n: number) => String(n).padStart(2, '0');
+const person = (id: string, roles: string[], userDbId: number, extra: object = {}) => ({
+  id,
+  displayName: id,
+  roles,
+  xassist: { userId: id, userDbId, domain: 'acme', phoneNumber: '' },
+  ...extra,
+});
+/** A technician and an expert for each call, and a queue with its own expert. */
+const PEOPLE = [
+  ...range(CALLS).map((i) => person(`t${pad(i)}`, ['technician'], 1000 + i)),
+  ...range(CALLS).map((i) => person(`x${pad(i)}`, ['expert'], 2000 + i)),
+  person('quinn', ['expert'], 3000, { skills: ['valves'] }),
+  person('val', ['technician'], 3001),
+];
+const QUEUES = [
+  { id: 'valves', skills: ['valves'], strategy: 'ring_all', offerTimeoutSeconds: 60 },
+];
+const USERS = parseDirectory({ people: PEOPLE }).flatMap((p) => xassistContactOf(p) ?? []);
+
+const postgres = await requirePostgres('several instances');
+if (!PrivateRedis.binary)
+  missing('several instances', 'redis-server is not installed', "install Debian's redis-server");
+
+describeIf(postgres && PrivateRedis.binary)(
+  'three instances on one PostgreSQL database and Redis (issue 20)',
+  () => {
+    jest.setTimeout(120_000);
+    let database: TestDatabase;
+    let cluster: BrokerCluster;
+    const clients: RecordingClient[] = [];
+    /** The calls of t01..t60, in order, as created. */
+    let calls: Array<{ id: string; xassistCallId: string }> = [];
+    let technicians: RecordingClient[] = [];
+
+    const pollsOf = (xassistIds: string[]) =>
+      xassistIds.map((id) => cluster.simulator.stats.pollsByCall[id] ?? 0);
+    const connect = async (url: string, id: string) => {
+      const client = await RecordingClient.connect(url, cluster.token(id), true);
+      clients.push(client);
+      return client;
+    };
+
+    beforeAll(async () => {
+      database = await postgres!.createDatabase();
+      cluster = new BrokerCluster('cluster', database.url, USERS);
+      await cluster.setUpCluster({
+        people: PEOPLE,
+        queues: QUEUES,
+        env: {
+          LEASE_TTL_MS: String(LEASE_TTL_MS),
+          POLL_INTERVAL_RINGING_MS: String(RINGING_MS),
+          EXPERT_ANSWER_TIMEOUT_MS: '600000',
+          TECHNICIAN_JOIN_TIMEOUT_MS: '600000',
+          QUOTA_CREATES_PER_MINUTE: '1000',
+        },
+      });
+      await Promise.all(['a', 'b', 'c'].map((id) => cluster.startInstance(id)));
+    });
+
+    afterAll(async () => {
+      for (const client of clients) client.close();
+      await cluster?.tearDownCluster();
+      await database?.drop();
+    });
+
+    it('follows each call on one instance, takes a killed one over within the lease, and rings each technician once', async () => {
+      // Technicians' sockets through the balancer: spread round robin over the instances.
+      technicians = [];
+      for (const i of range(CALLS))
+        technicians.push(await connect(cluster.balancerUrl, `t${pad(i)}`));
+
+      const created = await Promise.all(
+        range(CALLS).map((i) =>
+          cluster.api(cluster.balancerUrl, 'POST', '/v1/calls', `t${pad(i)}`, {
+            body: { expertIds: [`x${pad(i)}`], title: `pump ${i}` },
+          }),
+        ),
+      );
+      expect(created.map((answer) => answer.status)).toEqual(range(CALLS).map(() => 201));
+      calls = created.map((answer) => answer.body);
+      const xassistIds = calls.map((call) => call.xassistCallId);
+
+      // Each call leased by exactly one live instance, the three sharing fairly.
+      const holders = await waitFor(
+        () => cluster.leaseHolders(),
+        (now) => {
+          const counts = [...now.values()].map((ids) => ids.length);
+          const held = new Set([...now.values()].flat());
+          return (
+            held.size === CALLS &&
+            counts.length === 3 &&
+            Math.max(...counts) - Math.min(...counts) <= 2
+          );
+        },
+        20_000,
+      );
+      expect(new Set([...holders.values()].flat()).size).toBe(CALLS);
+      expect([...holders.values()].flat()).toHaveLength(CALLS);
+
+      // Polls per call-minute across the cluster: one instance's fixed rate, not three times it.
+      const before = pollsOf(xassistIds);
+      const startedAt = Date.now();
+      const target = 5 * CALLS;
+      const after = await waitFor(
+        async () => pollsOf(xassistIds),
+        (now) => now.reduce((sum, n, i) => sum + n - before[i], 0) >= target,
+        30_000,
+      );
+      const polls = after.reduce((sum, n, i) => sum + n - before[i], 0);
+      const perCallMinute = polls / CALLS / ((Date.now() - startedAt) / 60_000);
+      const oneInstance = 60_000 / RINGING_MS;
+      expect(perCallMinute).toBeGreaterThan(oneInstance * 0.9);
+      expect(perCallMinute).toBeLessThan(oneInstance * 1.1);
+
+      // kill -9 the instance holding the most leases: the others follow its calls again.
+      const [victim, owned] = [...holders.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+      const ownedXAssist = owned.map((id) => calls.find((call) => call.id === id)!.xassistCallId);
+      const killedAt = Date.now();
+      await cluster.instance(victim).run.stop('SIGKILL');
+      const atKill = pollsOf(ownedXAssist);
+      await waitFor(
+        async () => pollsOf(ownedXAssist),
+        (now) => now.every((n, i) => n > atKill[i]),
+        30_000,
+      );
+      const takeoverMs = Date.now() - killedAt;
+      expect(takeoverMs).toBeLessThanOrEqual(LEASE_TTL_MS + RINGING_MS + HEARTBEAT_MS);
+      const survivors = await waitFor(
+        () => cluster.leaseHolders(),
+        (now) => new Set([...now.values()].flat()).size === CALLS && now.size === 2,
+        10_000,
+      );
+      expect(survivors.has(victim)).toBe(false);
+
+      // A new instance takes its share.
+      await cluster.startInstance('d');
+      await waitFor(
+        () => cluster.leaseHolders(),
+        (now) => (now.get('d')?.length ?? 0) >= CALLS / 3 - 2,
+        20_000,
+      );
+
+      // Every technician's socket is connected again (those on the victim reconnected elsewhere).
+      await waitFor(
+        async () => technicians.every((client) => client.socket.connected),
+        (all) => all,
+        20_000,
+      );
+
+      // The experts join on xAssist: each technician is rung once, whichever instance it is on.
+      calls.forEach((call, index) =>
+        cluster.simulator.state.join(call.xassistCallId, `x${pad(index + 1)}`),
+      );
+      await waitFor(
+        async () =>
+          technicians.every((client, index) =>
+            client.all('call.invite').some((invite) => invite.call.id === calls[index].id),
+          ),
+        (all) => all,
+        30_000,
+      );
+      await Promise.all(technicians.map((client) => client.flush()));
+      technicians.forEach((client, index) =>
+        expect(client.all('call.invite').filter((i) => i.call.id === calls[index].id)).toHaveLength(
+          1,
+        ),
+      );
+
+      // Each call was created on xAssist exactly once, and its events have no gap and no repeat.
+      expect(cluster.simulator.state.createCallBodies).toHaveLength(CALLS);
+      expect(new Set(cluster.simulator.state.listCalls().map((log) => log.title)).size).toBe(CALLS);
+      for (const [index, call] of calls.entries()) {
+        const answer = await cluster.api(
+          cluster.balancerUrl,
+          'GET',
+          `/v1/calls/${call.id}/events`,
+          `t${pad(index + 1)}`,
+        );
+        const seqs: number[] = answer.body.events.map((event: { seq: number }) => event.seq);
+        expect(seqs).toEqual(seqs.map((_, i) => seqs[0] + i));
+        expect(
+          answer.body.events.filter((e: { type: string }) => e.type === 'status.expert_joined'),
+        ).toHaveLength(1);
+      }
+    });
+
+    it('offers and accepts with the expert and the technician on different instances', async () => {
+      const [first, second, third] = cluster.instances.filter(
+        (i) => i.run.child.exitCode === null && i.run.child.signalCode === null,
+      );
+      const quinn = await connect(first.url, 'quinn');
+      expect(await quinn.socket.emitWithAck('presence.set', { status: 'available' })).toMatchObject(
+        {
+          presence: { presence: 'available' },
+        },
+      );
+      const val = await connect(second.url, 'val');
+      const asked = await cluster.api(third.url, 'POST', '/v1/calls', 'val', {
+        body: { queueId: 'valves', title: 'valve 3 leaks' },
+      });
+      expect(asked.status).toBe(201);
+      const offer = await quinn.next('offer.created', (o) => o.call.id === asked.body.id, 15_000);
+      const accepted = await quinn.socket.emitWithAck('offer.accept', { offerId: offer.offer.id });
+      expect(accepted).toMatchObject({ call: { id: asked.body.id, status: 'ringing' } });
+      const ringing = accepted as { call: { xassistCallId: string } };
+      cluster.simulator.state.join(ringing.call.xassistCallId, 'quinn');
+      const invite = await val.next('call.invite', (i) => i.call.id === asked.body.id, 15_000);
+      expect(invite.expert.id).toBe('quinn');
+    });
+  },
+);

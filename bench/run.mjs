@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { runClusterBench } from './cluster-scenarios.mjs';
 import { routing } from './routing-scenarios.mjs';
 import { fanOut, inviteLatency, naiveConnector } from './scenarios.mjs';
 import { runSlowPollBench } from './slow-polls.mjs';
@@ -18,6 +19,12 @@ const log = (line) => process.stderr.write(`${line}\n`);
 // `--only webhooks`: the webhook figures alone, in their own section of docs/benchmarks.md.
 if (process.argv.includes('--only') && process.argv.includes('webhooks')) {
   await runWebhookBench({ quick, log });
+  process.exit(0);
+}
+
+// `--only cluster`: several instances on PostgreSQL and Redis, in their own section.
+if (process.argv.includes('--only') && process.argv.includes('cluster')) {
+  await runClusterBench({ quick, log });
   process.exit(0);
 }
 
@@ -182,3 +189,5 @@ if (!quick) {
 }
 // Last, in its own section below the notes marker, which the rewrite above keeps.
 if (!onlyRouting) await runWebhookBench({ quick, log });
+// Several instances, also in its own section below the notes marker.
+if (!onlyRouting) await runClusterBench({ quick, log });

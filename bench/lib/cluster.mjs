@@ -28,7 +28,7 @@ export async function freePort() {
  * Technicians tech0..techN-1 (userDbId 1000+i), experts exp0..exp9 (userDbId 100+i), a supervisor,
  * the ERP; then whatever people and queues a scenario adds (routing's experts and queues).
  */
-function directory(technicians, extraPeople = [], queues = []) {
+export function directory(technicians, extraPeople = [], queues = []) {
   const people = [];
   for (let i = 0; i < technicians; i++) {
     const userDbId = 1000 + i;

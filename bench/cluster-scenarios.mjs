@@ -1,0 +1,191 @@
+/**
+ * Several instances (issue 20): polls per call-minute with 3 instances against 1, the time to take
+ * a lost instance's calls over (kill -9 and SIGTERM), and the p99 push latency of 10,000 sockets
+ * spread over 2 instances against 1. `npm run bench -- --only cluster [--quick]`.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inParallel } from './lib/cluster.mjs';
+import { Fleet } from './lib/fleet.mjs';
+import { fmt, median, percentile, summarize } from './lib/stats.mjs';
+
+const { io } = createRequire(import.meta.url)('socket.io-client');
+const range = (n) => Array.from({ length: n }, (_, i) => i);
+
+async function pollCounts(fleet) {
+  return (await fleet.sim.control('GET', 'stats')).pollsByCall;
+}
+
+/** Polls per call-minute of `calls` ringing calls followed by `instances` instances. */
+async function pollRate({ instances, calls, log }) {
+  const fleet = await new Fleet({ technicians: calls }).start();
+  try {
+    for (let i = 0; i < instances; i++) await fleet.add();
+    const created = await inParallel(range(calls), 16, (i) => fleet.createCall(i));
+    await fleet.balanced(calls);
+    const ids = created.map((call) => call.xassistCallId);
+    const before = await pollCounts(fleet);
+    const started = Date.now();
+    await fleet.polledAgain(ids, 10);
+    const minutes = (Date.now() - started) / 60_000;
+    const after = await pollCounts(fleet);
+    const polls = ids.reduce((sum, id) => sum + (after[id] ?? 0) - (before[id] ?? 0), 0);
+    log(
+      `  ${instances} instance(s): ${polls} polls of ${calls} calls in ${(minutes * 60).toFixed(1)} s`,
+    );
+    return polls / calls / minutes;
+  } finally {
+    await fleet.stop();
+  }
+}
+
+/** Time from the signal to every call of the instance with the most leases polled by another. */
+async function takeovers({ calls, reps, signal, log }) {
+  const fleet = await new Fleet({ technicians: calls }).start();
+  try {
+    for (let i = 0; i < 3; i++) await fleet.add();
+    const created = await inParallel(range(calls), 16, (i) => fleet.createCall(i));
+    const xassistOf = new Map(created.map((call) => [call.id, call.xassistCallId]));
+    const times = [];
+    for (let rep = 0; rep < reps; rep++) {
+      const holders = await fleet.balanced(calls);
+      const victim = fleet.live.sort(
+        (a, b) => (holders.get(b.id)?.length ?? 0) - (holders.get(a.id)?.length ?? 0),
+      )[0];
+      const ids = holders.get(victim.id).map((id) => xassistOf.get(id));
+      const started = performance.now();
+      victim.gone = true;
+      victim.process.child.kill(signal);
+      if (!(await fleet.polledAgain(ids, 1))) throw new Error('calls not taken over in 60 s');
+      times.push(performance.now() - started);
+      log(
+        `  ${signal} ${rep + 1}/${reps}: ${ids.length} calls polled again after ${times.at(-1).toFixed(0)} ms`,
+      );
+      await fleet.add();
+    }
+    return times;
+  } finally {
+    await fleet.stop();
+  }
+}
+
+/** `sockets` supervisors over `instances` instances, `followed` calls connected: push latency. */
+async function fanOut({ instances, sockets, followed, log }) {
+  const events = 10;
+  const fleet = await new Fleet({ technicians: followed + events }).start();
+  try {
+    for (let i = 0; i < instances; i++) await fleet.add();
+    log(`  ${instances} instance(s): ${followed} followed calls`);
+    const background = await inParallel(range(followed), 16, (i) => fleet.createCall(events + i));
+    await inParallel(background, 16, async (call, index) => {
+      await fleet.sim.join(call.xassistCallId, `exp${(events + index) % 10}`);
+      await fleet.sim.join(call.xassistCallId, `user${1000 + events + index}`);
+    });
+    log(`  ${instances} instance(s): connecting ${sockets} sockets`);
+    const token = fleet.sim.token('sup');
+    const clients = await inParallel(range(sockets), 50, (i) => {
+      const socket = io(fleet.live[i % instances].url, {
+        auth: { token },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
+      return new Promise((resolve, reject) => {
+        socket.once('connect', () => resolve(socket));
+        socket.once('connect_error', reject);
+      });
+    });
+    const latencies = [];
+    let watching = false;
+    for (const socket of clients)
+      socket.on('call.updated', ({ events: batch }) => {
+        if (watching && batch[0]) latencies.push(Date.now() - Date.parse(batch[0].at));
+      });
+    const probes = await inParallel(range(events), 8, (i) => fleet.createCall(i));
+    await sleep(1500);
+    watching = true;
+    for (const [i, call] of probes.entries()) {
+      await fleet.sim.join(call.xassistCallId, `exp${i % 10}`);
+      await sleep(500); // one event at a time, as the single-instance fan-out bench does
+    }
+    await sleep(2000);
+    watching = false;
+    clients.forEach((socket) => socket.close());
+    return {
+      samples: latencies.length,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+    };
+  } finally {
+    await fleet.stop();
+  }
+}
+
+const SECTION_START = '<!-- cluster: rewritten by npm run bench -- --only cluster -->';
+const SECTION_END = '<!-- /cluster -->';
+
+export async function runClusterBench({ quick, log }) {
+  const started = Date.now();
+  const loadBefore = loadavg()[0];
+  const calls = quick ? 60 : 300;
+  log('cluster: polls per call-minute, 1 instance');
+  const one = await pollRate({ instances: 1, calls, log });
+  log('cluster: polls per call-minute, 3 instances');
+  const three = await pollRate({ instances: 3, calls, log });
+  const reps = quick ? 2 : 5;
+  log('cluster: takeover after kill -9');
+  const killed = await takeovers({ calls, reps, signal: 'SIGKILL', log });
+  log('cluster: takeover after SIGTERM');
+  const stopped = await takeovers({ calls, reps, signal: 'SIGTERM', log });
+  const sockets = quick ? 1000 : 10_000;
+  const followed = quick ? 200 : 5000;
+  log(`cluster: fan-out to ${sockets} sockets, 1 instance`);
+  const fanOne = await fanOut({ instances: 1, sockets, followed, log });
+  log(`cluster: fan-out to ${sockets} sockets, 2 instances`);
+  const fanTwo = await fanOut({ instances: 2, sockets, followed, log });
+  const ms = (value) => `${value.toFixed(0)} ms`;
+  const section = [
+    SECTION_START,
+    '',
+    '## Several instances',
+    '',
+    `Measured with \`npm run bench -- --only cluster${quick ? ' --quick' : ''}\` (${Math.round((Date.now() - started) / 1000)} s); ` +
+      `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after. Every instance a process on ` +
+      'this machine, one fresh PostgreSQL database, a private Redis, the simulator in its own process, the defaults ' +
+      `(LEASE_TTL_MS=15000, ringing calls polled every 1000 ms, connected ones every 5000 ms).`,
+    '',
+    '| measure | 1 instance | several | target |',
+    '|---|---|---|---|',
+    `| polls per call-minute, ${calls} ringing calls | ${one.toFixed(1)} | ${three.toFixed(1)} (3 instances, ${(three / one).toFixed(2)} x) | within 10 %: ${Math.abs(three / one - 1) <= 0.1 ? 'met' : '**missed**'} |`,
+    `| takeover after kill -9 of the instance with the most leases, median of ${reps} (spread) | | ${fmt(summarize(killed), 0, ' ms')} | ≤ lease + one poll (16000 ms): ${median(killed) <= 16000 ? 'met' : '**missed**'} |`,
+    `| takeover after SIGTERM (leases handed back), median of ${reps} (spread) | | ${fmt(summarize(stopped), 0, ' ms')} | |`,
+    `| push to ${sockets} sockets with ${followed} calls followed, p50 / p99 (${fanOne.samples} / ${fanTwo.samples} deliveries) | ${ms(fanOne.p50)} / ${ms(fanOne.p99)} | ${ms(fanTwo.p50)} / ${ms(fanTwo.p99)} (2 instances) | p99 < 100 ms: ${fanTwo.p99 < 100 ? 'met' : '**missed**'} |`,
+    '',
+    SECTION_END,
+  ].join('\n');
+  process.stdout.write(`${section}\n`);
+  if (quick) return;
+  const path = 'docs/benchmarks.md';
+  const previous = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const next = previous.includes(SECTION_START)
+    ? previous.slice(0, previous.indexOf(SECTION_START)) +
+      section +
+      previous.slice(previous.indexOf(SECTION_END) + SECTION_END.length)
+    : `${previous.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, next);
+  execFileSync(
+    process.execPath,
+    ['node_modules/prettier/bin/prettier.cjs', '--write', '--log-level', 'warn', path],
+    { stdio: 'inherit' },
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runClusterBench({
+    quick: process.argv.includes('--quick'),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+}

@@ -19,7 +19,10 @@ export interface RetrySchedule {
 export interface OutboxConfig {
   /** The schedule senders retry on (each sender adds its own time to live). */
   retry: RetrySchedule;
-  /** Deliveries per second to one destination, from one instance. */
+  /**
+   * Deliveries per second to one destination: one limit for every instance together with
+   * REDIS_URL (a shared RateLimiter), each instance's own while Redis does not answer.
+   */
   ratePerSecond: number;
   /** How often the dispatcher looks for due rows when nothing woke it. */
   pollIntervalMs: number;

@@ -1,11 +1,13 @@
 import {
   Inject,
   Injectable,
+  Optional,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { MemoryRateLimiter, RateLimiter } from '../cluster/shared-rate-limiter.js';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { logRoundFailure } from '../common/error-answer.js';
 import { APP_CONFIG, type AppConfig, type OutboxConfig } from '../config/app-config.js';
@@ -17,7 +19,6 @@ import { OutboxSenders } from './outbox-sender.js';
 import { OutboxSettlement } from './outbox-settlement.js';
 import { DestinationCircuits } from './destination-circuits.js';
 import { DestinationSlots } from './destination-slots.js';
-import { DestinationPacer } from './retry-schedule.js';
 
 /** Attempts in flight at once (and claimed rows waiting for their destination), all destinations together. */
 const IN_FLIGHT = 32;
@@ -32,6 +33,9 @@ const OPEN_SKIPPED = 100;
  * or past the row's deadline or time to live). Timers run on the injected Clock; whoever commits
  * rows calls wake() (else the next poll finds them).
  *
+ * Each destination's sends are spaced by WEBHOOK_RATE_PER_SECOND through the RateLimiter, one
+ * limit per destination across instances with REDIS_URL (docs/scaling.md).
+ *
  * Destinations are kept apart: each has at most WEBHOOK_CONCURRENCY_PER_DESTINATION attempts in
  * flight and a circuit (DestinationCircuits), and claims go on while attempts are under way (a
  * freed slot claims again), so a receiver that never answers holds only its own slots.
@@ -40,7 +44,7 @@ const OPEN_SKIPPED = 100;
 export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly settings: OutboxConfig;
   private readonly settlement: OutboxSettlement;
-  private readonly pacer: DestinationPacer;
+  private readonly pacer: RateLimiter;
   private readonly circuits: DestinationCircuits;
   private readonly pauses = new Set<() => void>();
   private readonly slots = new DestinationSlots();
@@ -59,10 +63,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     private readonly senders: OutboxSenders,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    /** Unset (a dispatcher built by hand): this process's own limiter. */
+    @Optional() pacer?: RateLimiter,
   ) {
     this.settings = config.outbox;
     this.settlement = new OutboxSettlement(store, metrics, logger);
-    this.pacer = new DestinationPacer(this.settings.ratePerSecond);
+    this.pacer = pacer ?? new MemoryRateLimiter(clock);
     this.circuits = new DestinationCircuits(
       this.settings.circuitFailures,
       this.settings.circuitOpenMs,
@@ -251,7 +257,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async paced(destinationId: string): Promise<void> {
-    const waitMs = this.pacer.reserve(destinationId, this.clock.now());
+    const waitMs = await this.pacer.take(`outbox:${destinationId}`, this.settings.ratePerSecond, 1);
     if (waitMs > 0) await this.pause(waitMs);
   }
 

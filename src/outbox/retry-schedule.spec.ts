@@ -1,4 +1,4 @@
-import { DestinationPacer, retryDelayMs, retrySpanMs } from './retry-schedule.js';
+import { retryDelayMs, retrySpanMs } from './retry-schedule.js';
 
 const schedule = { maxAttempts: 18, retryBaseMs: 5_000, retryMaxMs: 14_400_000 };
 
@@ -42,16 +42,5 @@ describe('retrySpanMs', () => {
 
   it('is nothing for a single attempt', () => {
     expect(retrySpanMs({ ...schedule, maxAttempts: 1 })).toBe(0);
-  });
-});
-
-describe('DestinationPacer', () => {
-  it('spaces each destination on its own', () => {
-    const pacer = new DestinationPacer(10);
-    expect(pacer.reserve('a', 1_000)).toBe(0);
-    expect(pacer.reserve('a', 1_000)).toBe(100);
-    expect(pacer.reserve('a', 1_050)).toBe(150);
-    expect(pacer.reserve('b', 1_050)).toBe(0);
-    expect(pacer.reserve('a', 5_000)).toBe(0);
   });
 });

@@ -36,23 +36,3 @@ export function retrySpanMs(schedule: RetrySchedule): number {
     span += Math.min(schedule.retryMaxMs, schedule.retryBaseMs * 2 ** (attempts - 1));
   return Math.ceil(span * (1 + JITTER));
 }
-
-/**
- * Spaces one instance's deliveries to each destination `1000 / ratePerSecond` ms apart, so a
- * burst of call changes never floods a receiver.
- */
-export class DestinationPacer {
-  private readonly nextFreeAt = new Map<string, number>();
-  private readonly spacingMs: number;
-
-  constructor(ratePerSecond: number) {
-    this.spacingMs = 1000 / ratePerSecond;
-  }
-
-  /** Takes the destination's next slot: how long from `now` until it may be sent. */
-  reserve(destinationId: string, now: number): number {
-    const at = Math.max(now, this.nextFreeAt.get(destinationId) ?? 0);
-    this.nextFreeAt.set(destinationId, at + this.spacingMs);
-    return at - now;
-  }
-}

@@ -1,0 +1,92 @@
+import { FakeClock } from '../../test/support/fake-clock.js';
+import { MemoryRateLimiter, gcraStep } from './shared-rate-limiter.js';
+
+/** When each of `count` takes may go, all asked for at once at the clock's now. */
+async function slotsOf(
+  limiter: MemoryRateLimiter,
+  clock: FakeClock,
+  count: number,
+  rate: number,
+  burst: number,
+  key = 'k',
+): Promise<number[]> {
+  const slots: number[] = [];
+  for (let i = 0; i < count; i++) slots.push(clock.now() + (await limiter.take(key, rate, burst)));
+  return slots;
+}
+
+/** The most slots starting in any half-open window [t, t + windowMs). */
+function busiestWindow(slots: number[], windowMs: number): number {
+  const sorted = [...slots].sort((a, b) => a - b);
+  return Math.max(
+    ...sorted.map((from) => sorted.filter((at) => at >= from && at < from + windowMs).length),
+  );
+}
+
+describe('MemoryRateLimiter', () => {
+  it('spaces one key 1/rate apart, the first at once', async () => {
+    const clock = new FakeClock();
+    const limiter = new MemoryRateLimiter(clock);
+    expect(await limiter.take('a', 10, 1)).toBe(0);
+    expect(await limiter.take('a', 10, 1)).toBe(100);
+    await clock.advance(50);
+    expect(await limiter.take('a', 10, 1)).toBe(150);
+    expect(await limiter.take('b', 10, 1)).toBe(0); // each key on its own
+    await clock.advance(4_000);
+    expect(await limiter.take('a', 10, 1)).toBe(0); // a quiet spell owes nothing
+  });
+
+  it('lets a burst go at once after a quiet spell, then paces', async () => {
+    const clock = new FakeClock();
+    const limiter = new MemoryRateLimiter(clock);
+    const waits = [];
+    for (let i = 0; i < 6; i++) waits.push(await limiter.take('a', 5, 3));
+    expect(waits).toEqual([0, 0, 0, 200, 400, 600]);
+    // The burst refills at the rate: a second on, two of its slots are free again.
+    await clock.advance(1_000);
+    expect(await limiter.take('a', 5, 3)).toBe(0);
+    expect(await limiter.take('a', 5, 3)).toBe(0);
+    expect(await limiter.take('a', 5, 3)).toBe(200);
+  });
+
+  it('never starts more than the rate in any one-second window, across window boundaries', async () => {
+    const clock = new FakeClock(Date.parse('2026-11-23T12:00:00.900Z'));
+    const limiter = new MemoryRateLimiter(clock);
+    const slots: number[] = [];
+    // Callers arrive unevenly for 3 s: some at once, some after a gap, some straddling a second.
+    for (const gapMs of [0, 0, 0, 50, 100, 0, 0, 700, 30, 30, 30, 0, 0, 0, 0, 999, 1, 0, 0, 0]) {
+      await clock.advance(gapMs);
+      slots.push(...(await slotsOf(limiter, clock, 1, 4, 1)));
+    }
+    expect(busiestWindow(slots, 1_000)).toBeLessThanOrEqual(4);
+    // A slot at x.999 and the next at the following second's start are still 1/rate apart.
+    const sorted = [...slots].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++)
+      expect(sorted[i] - sorted[i - 1]).toBeGreaterThanOrEqual(250);
+  });
+
+  it('allows at most burst - 1 extra slots in a window', async () => {
+    const clock = new FakeClock();
+    const limiter = new MemoryRateLimiter(clock);
+    const slots = await slotsOf(limiter, clock, 40, 10, 4);
+    expect(busiestWindow(slots, 1_000)).toBe(10 + 4 - 1);
+  });
+
+  it('forgets keys whose slots have all passed once it holds many', async () => {
+    const clock = new FakeClock();
+    const limiter = new MemoryRateLimiter(clock);
+    for (let i = 0; i < 1_500; i++) await limiter.take(`k${i}`, 1, 1);
+    await clock.advance(2_000);
+    expect(await limiter.take('k0', 1, 1)).toBe(0);
+    expect(await limiter.take('k0', 1, 1)).toBe(1_000);
+  });
+});
+
+describe('gcraStep', () => {
+  it('is the same arithmetic as the Redis script: wait from the TAT less the burst allowance', () => {
+    expect(gcraStep(undefined, 1_000, 4, 1)).toEqual({ waitMs: 0, tat: 1_250 });
+    expect(gcraStep(1_250, 1_000, 4, 1)).toEqual({ waitMs: 250, tat: 1_500 });
+    expect(gcraStep(1_500, 1_000, 4, 2)).toEqual({ waitMs: 250, tat: 1_750 });
+    expect(gcraStep(500, 1_000, 4, 2)).toEqual({ waitMs: 0, tat: 1_250 });
+  });
+});

@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Clock } from '../common/clock.js';
+
+/**
+ * Paces something to `ratePerSecond` per key (docs/scaling.md › Shared rate limits): the outbox's
+ * sends to each destination, and any other budget several instances must share.
+ *
+ * `take` reserves the key's next slot and answers how long the caller must wait before using it
+ * (0: go now). The slot is taken whether or not the caller waits, so a caller that gives up
+ * still spends it: the limit is never exceeded, at worst under-used.
+ *
+ * The algorithm is GCRA (the generic cell rate algorithm): a key holds one number, its
+ * theoretical arrival time (TAT), the moment the next slot would be free if every slot were
+ * taken exactly 1/rate apart. `burst` slots may be taken at once after a quiet spell; after that
+ * they come 1/rate apart. In any window of W ms at most `burst - 1 + ceil(W * rate / 1000)` slots
+ * start, and with `burst` 1 at most `rate` in any one second (half-open window).
+ */
+export abstract class RateLimiter {
+  abstract take(key: string, ratePerSecond: number, burst: number): Promise<number>;
+}
+
+/** One GCRA step on a key's TAT, at `now`: the wait for the slot taken and the TAT after it. */
+export function gcraStep(
+  tat: number | undefined,
+  now: number,
+  ratePerSecond: number,
+  burst: number,
+): { waitMs: number; tat: number } {
+  const intervalMs = 1000 / ratePerSecond;
+  const toleranceMs = (Math.max(1, burst) - 1) * intervalMs;
+  const from = Math.max(tat ?? now, now);
+  return { waitMs: Math.max(0, from - toleranceMs - now), tat: from + intervalMs };
+}
+
+/** Keys whose TAT passed are forgotten when there are more than this many (they pace nothing). */
+const SWEEP_ABOVE = 1_000;
+
+/**
+ * The limiter of one process, on its Clock: the only instance's, the fake clock's in unit
+ * specs, and each instance's own while Redis is unreachable (see SharedRateLimiter).
+ */
+export class MemoryRateLimiter extends RateLimiter {
+  private readonly tats = new Map<string, number>();
+
+  constructor(private readonly clock: Clock) {
+    super();
+  }
+
+  take(key: string, ratePerSecond: number, burst: number): Promise<number> {
+    return Promise.resolve(this.takeNow(key, ratePerSecond, burst));
+  }
+
+  takeNow(key: string, ratePerSecond: number, burst: number): number {
+    const now = this.clock.now();
+    if (this.tats.size > SWEEP_ABOVE)
+      for (const [other, tat] of this.tats) if (tat <= now) this.tats.delete(other);
+    const step = gcraStep(this.tats.get(key), now, ratePerSecond, burst);
+    this.tats.set(key, step.tat);
+    return step.waitMs;
+  }
+}
+
+/**
+ * GCRA in one script, so read-decide-write is atomic across every instance, timed by Redis's own
+ * clock (TIME), never an instance's: instances whose clocks disagree still space the same key's
+ * slots by 1/rate. The TAT is kept (in ms, with decimals) only while it lies in the future.
+ * redis.replicate_commands() lets TIME precede a write on Redis before 5; later it is a no-op.
+ */
+export const GCRA_SCRIPT = `
+redis.replicate_commands()
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - tolerance - now
+local after = tat + interval
+redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
+if wait < 0 then return 0 end
+return math.ceil(wait)
+`;
+
+const GCRA_SHA = createHash('sha1').update(GCRA_SCRIPT).digest('hex');
+
+/** A Redis answer later than this counts as Redis being unreachable. */
+const ANSWER_WITHIN_MS = 1_000;
+
+/**
+ * The limit shared by every instance on one Redis (REDIS_URL): keys are `<prefix><key>`.
+ *
+ * While Redis is unreachable (an error, or no answer within a second) each instance falls back
+ * to its own MemoryRateLimiter, each at the full rate: N instances may then send up to N times
+ * the limit until Redis is back. Pacing keeps going rather than stopping every delivery for an
+ * outage of a component that is not the source of truth; the fallback is logged once per outage.
+ */
+export class SharedRateLimiter extends RateLimiter {
+  private outage = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly alone: MemoryRateLimiter,
+    private readonly logger: Logger,
+    private readonly prefix = 'broker:rate:',
+  ) {
+    super();
+  }
+
+  async take(key: string, ratePerSecond: number, burst: number): Promise<number> {
+    const intervalMs = 1000 / ratePerSecond;
+    const args = [String(intervalMs), String((Math.max(1, burst) - 1) * intervalMs)];
+    try {
+      const waitMs = Number(await this.withinDeadline(this.run(`${this.prefix}${key}`, args)));
+      if (this.outage) {
+        this.outage = false;
+        this.logger.info('shared rate limits are kept in Redis again');
+      }
+      return waitMs;
+    } catch (error) {
+      if (!this.outage) {
+        this.outage = true;
+        this.logger.warn(
+          { err: (error as Error).message },
+          'Redis does not answer: this instance paces alone, at the full rate, until it does',
+        );
+      }
+      return this.alone.takeNow(key, ratePerSecond, burst);
+    }
+  }
+
+  /** EVALSHA, and EVAL once when this Redis has not seen the script (a restart, a new server). */
+  private async run(key: string, args: string[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(GCRA_SHA, 1, key, ...args);
+    } catch (error) {
+      if (!(error as Error).message.startsWith('NOSCRIPT')) throw error;
+      return this.redis.eval(GCRA_SCRIPT, 1, key, ...args);
+    }
+  }
+
+  private withinDeadline<T>(answer: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within a second')), ANSWER_WITHIN_MS);
+      timer.unref();
+    });
+    return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** The limiter for this process: shared through Redis when there is one, else its own. */
+export function rateLimiterFor(redis: Redis | null, clock: Clock, logger: Logger): RateLimiter {
+  const alone = new MemoryRateLimiter(clock);
+  return redis
+    ? new SharedRateLimiter(redis, alone, logger.child({ component: 'rate-limits' }))
+    : alone;
+}

@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import {
+  PostgresAdapter,
+  sql,
+  type ExpressionBuilder,
+  type Kysely,
+  type RawBuilder,
+  type Transaction,
+} from 'kysely';
 import { DATABASE } from '../database/database.module.js';
 import { databaseNowMs } from '../database/cluster.schema.js';
 import type { BrokerDatabase } from '../database/schema.js';
@@ -69,22 +76,24 @@ export class CallLeaseStore {
    */
   async claim(owner: string, limit: number, ms: number, anyOwner = false): Promise<HeldLease[]> {
     if (limit <= 0) return [];
-    const free = (db: Writer) =>
-      db
-        .selectFrom('call_leases')
-        .where((eb) =>
-          eb.or([
-            eb('owner', 'is', null),
-            eb('expires_at_ms', '<=', this.now()),
-            ...(anyOwner ? [eb('owner', '<>', owner)] : []),
-          ]),
-        );
-    let candidates = free(this.db).select('call_id').orderBy('expires_at_ms').limit(limit);
+    const claimable = (eb: ExpressionBuilder<BrokerDatabase, 'call_leases'>) =>
+      eb.or([
+        eb('owner', 'is', null),
+        eb('expires_at_ms', '<=', this.now()),
+        ...(anyOwner ? [eb('owner', '<>', owner)] : []),
+      ]);
+    let candidates = this.db
+      .selectFrom('call_leases')
+      .select('call_id')
+      .where(claimable)
+      .orderBy('expires_at_ms')
+      .limit(limit);
     if (this.postgres) candidates = candidates.forUpdate().skipLocked();
     const rows = await this.db
       .updateTable('call_leases')
       .set((eb) => ({ owner, epoch: eb('epoch', '+', 1), expires_at_ms: this.until(ms) }))
       .where('call_id', 'in', candidates)
+      .where(claimable) // rechecked on the row as it is once locked (another claim may have won)
       .returning(['call_id', 'epoch'])
       .execute();
     return rows.map((row) => ({ callId: row.call_id, epoch: Number(row.epoch) }));

@@ -91,7 +91,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   async changedElsewhere(callId: string, seq: number): Promise<void> {
     const entry = this.followed.get(callId);
     if (this.stopped || (entry ? entry.call.seq >= seq : !this.leases.holds(callId))) return;
-    await this.background(this.reload(callId));
+    await this.reload(callId);
   }
 
   /** After each lease heartbeat: drop the calls lost, follow the ones held that became ours. */
@@ -170,14 +170,14 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     if (!FOLLOWED_STATUSES.includes(call.status)) this.unfollow(call.id);
   }
 
-  private async reload(callId: string): Promise<void> {
-    const fresh = await this.calls.find(callId);
-    if (fresh) this.apply(fresh, true);
-  }
-
-  private background(job: Promise<void>): Promise<void> {
-    const done = job
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'reloading a call failed'))
+  /** Another writer changed the call: start again from what the database holds. */
+  private reload(callId: string): Promise<void> {
+    const done = this.calls
+      .find(callId)
+      .then((fresh) => fresh && this.apply(fresh, true))
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, callId }, 'reloading a call failed'),
+      )
       .finally(() => this.work.delete(done));
     this.work.add(done);
     return done;
@@ -220,19 +220,12 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async afterFailedCommit(entry: Followed, error: unknown): Promise<void> {
-    if (error instanceof LeaseLostError) {
-      // Paused past the lease, or handed over: another instance follows the call now.
-      this.metrics.callCommitsFenced.inc();
-      this.logger.warn({ callId: entry.call.id, err: error.message }, 'lost the lease of a call');
-      this.unfollow(entry.call.id);
-      return;
-    }
-    if (!(error instanceof StaleCallError)) {
-      this.commitFailures.failed(entry.call.id, error);
-      return;
-    }
-    // Someone else wrote first: start again from what the database holds.
-    await this.reload(entry.call.id).catch(() => undefined);
+    const callId = entry.call.id;
+    if (error instanceof StaleCallError) return this.reload(callId); // someone else wrote first
+    if (!(error instanceof LeaseLostError)) return this.commitFailures.failed(callId, error);
+    this.metrics.callCommitsFenced.inc(); // paused past the lease, or handed over meanwhile
+    this.logger.warn({ callId, err: error.message }, 'lost the lease of a call');
+    this.unfollow(callId);
   }
 
   /** One poll: ask xAssist, apply events, a vanished call and deadlines, commit. */

@@ -238,6 +238,35 @@ describe('CallLeases and the CallTracker on a fake clock', () => {
     expect(pollsOf(call)).toBe(0);
   });
 
+  it('follows a call whose creator died once its lease lapsed, and it was adopted as ringing', async () => {
+    await start();
+    await sut.onApplicationBootstrap();
+    const xassistLog = ringErika(xassist);
+    const call = aCreatingCall(stack.clock.isoNow(), {
+      id: 'orphan',
+      experts: [participant(people.erika)],
+    });
+    await stack.calls.insert(call, null); // the dead creator's call, lease lapsed
+    await stack.db
+      .insertInto('call_leases')
+      .values({
+        call_id: call.id,
+        owner: 'dead-instance',
+        epoch: 1,
+        expires_at_ms: sql`${NOW} - 1`,
+      })
+      .execute();
+    const adopted = new CallChange(call, call.createdAt); // the CreationReconciler, here
+    adopted.transition('ringing', { xassistCallId: xassistLog.callId });
+    await stack.ledger.record(adopted);
+    expect(sut.followedCount).toBe(0);
+    await advance(HEARTBEAT_MS);
+    expect(sut.followedCount).toBe(1);
+    expect(await leaseOf(call)).toMatchObject({ owner: 'me', epoch: 2 });
+    await advance(RINGING_MS);
+    expect(xassist.pollsOf(xassistLog.callId)).toBe(1);
+  });
+
   it('alone on its database, takes every lease at start-up, even one a dead instance held', async () => {
     await start(false);
     const orphan = await ringingCall('dead-instance');

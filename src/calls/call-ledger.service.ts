@@ -6,6 +6,7 @@ import { committedEvents } from './call-facts.js';
 import type { CallRecord } from './call.model.js';
 import {
   CallRepository,
+  type CommitFence,
   type IdempotencyClaim,
   type InsertOutcome,
   type WriteAlongside,
@@ -41,17 +42,27 @@ export class CallLedger {
     return outcome;
   }
 
-  /** Throws StaleCallError when someone else changed the call since `change.before` was read. */
-  async record(change: CallChange): Promise<void> {
+  /**
+   * Throws StaleCallError when someone else changed the call since `change.before` was read. A
+   * `fence` (the tracker's lease) is checked in the transaction after the seq-guarded update and
+   * rolls the change back when it throws (LeaseLostError).
+   */
+  async record(change: CallChange, fence?: CommitFence): Promise<void> {
     if (change.isEmpty) return;
     const events: BrokerEvent[] =
       change.events.length > 0 ? committedEvents(change.before, change.call, change.events) : [];
+    const writes = this.bus.writesFor(events);
     await this.calls.commit(
       change.call,
       change.before.seq,
       change.events,
       change.seenXAssistEventIds,
-      this.bus.writesFor(events) ? (trx) => this.bus.inTransaction(trx, events) : undefined,
+      fence || writes
+        ? async (trx) => {
+            await fence?.verify(trx);
+            if (writes) await this.bus.inTransaction(trx, events);
+          }
+        : undefined,
     );
     this.bus.afterCommit(events);
   }

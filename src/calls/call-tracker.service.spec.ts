@@ -2,15 +2,7 @@ import { aCreatingCall } from '../../test/support/call-records.js';
 import { callsStack, type CallsStack } from '../../test/support/calls-stack.js';
 import { participant, people } from '../../test/support/people.js';
 import type { AppConfig } from '../config/app-config.js';
-import { xassistContactOf } from '../directory/person.js';
-import { SimulatorState } from '../simulator/simulator-state.js';
-import { XAssistClient, type XAssistReadOptions } from '../xassist/xassist-client.port.js';
-import {
-  XAssistRejectedError,
-  XAssistUnavailableError,
-  XAssistWrongCallError,
-} from '../xassist/xassist.errors.js';
-import type { CallLog, CallLogContact } from '../xassist-contract/xassist-contract.js';
+import { InProcessXAssist, ringErika } from '../../test/support/in-process-xassist.js';
 import { CallChange } from './call-change.js';
 import type { CallRecord } from './call.model.js';
 import { CallTracker } from './call-tracker.service.js';
@@ -19,78 +11,15 @@ const RINGING_MS = 1000;
 const CONNECTED_MS = 5000;
 const EXPERT_ANSWER_MS = 10_000;
 
-const tom: CallLogContact = xassistContactOf(people.tom)!;
-
-/**
- * xAssist in-process: the simulator's own call state (no HTTP), answering each poll as one attempt
- * through the tracker's gate; a call can be made to hang, vanish (404) or fail.
- */
-class InProcessXAssist extends XAssistClient {
-  readonly state = new SimulatorState([tom], 3_600_000);
-  readonly polls = new Map<string, number>();
-  readonly behaviour = new Map<string, 'hang' | 'unavailable' | 'gone' | 'wrong-call'>();
-  private readonly hanging: Array<() => void> = [];
-
-  async getCallLogById(callId: string, options: XAssistReadOptions = {}): Promise<CallLog> {
-    const gate = options.attemptGate ?? ((attempt) => attempt());
-    return gate(async () => {
-      this.polls.set(callId, (this.polls.get(callId) ?? 0) + 1);
-      if (this.behaviour.get(callId) === 'hang')
-        await new Promise<void>((resolve) => this.hanging.push(resolve));
-      if (this.behaviour.get(callId) === 'wrong-call')
-        throw new XAssistWrongCallError(callId, 'some-other-call'); // as the HTTP client does
-      if (this.behaviour.get(callId) === 'unavailable')
-        throw new XAssistUnavailableError('xAssist answered 503', true, 503);
-      const log = this.behaviour.get(callId) === 'gone' ? undefined : this.state.getCall(callId);
-      if (!log) throw new XAssistRejectedError(404, 'Call not found');
-      return structuredClone(log);
-    });
-  }
-
-  /** Lets every hanging poll answer (with the call as it is by then). */
-  releaseHanging(): void {
-    this.hanging.splice(0).forEach((release) => release());
-  }
-
-  pollsOf(callId: string): number {
-    return this.polls.get(callId) ?? 0;
-  }
-
-  connectorContact(): Promise<CallLogContact> {
-    return Promise.resolve(tom);
-  }
-  createCall(): Promise<CallLog> {
-    throw new Error('not used by the tracker');
-  }
-  getFilteredCallLogs(): never {
-    throw new Error('not used by the tracker');
-  }
-  searchCallLogs(): never {
-    throw new Error('not used by the tracker');
-  }
-  circuitState() {
-    return 'closed' as const;
-  }
-  readiness() {
-    return { ready: true, circuit: 'closed' as const, login: 'ok' as const };
-  }
-  start(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 describe('CallTracker on a fake clock', () => {
   let stack: CallsStack;
-  let { clock, calls, ledger, log, metrics } = {} as CallsStack;
+  let { clock, calls, ledger, leases, log, metrics } = {} as CallsStack;
   let xassist: InProcessXAssist;
   let sut: CallTracker;
 
   beforeEach(async () => {
     stack = await callsStack({ logLevel: 'debug' });
-    ({ clock, calls, ledger, log, metrics } = stack);
+    ({ clock, calls, ledger, leases, log, metrics } = stack);
     xassist = new InProcessXAssist();
     const config = {
       polling: {
@@ -102,7 +31,7 @@ describe('CallTracker on a fake clock', () => {
       },
       timeouts: { expertAnswerMs: EXPERT_ANSWER_MS, technicianJoinMs: 20_000 },
     } as AppConfig;
-    sut = new CallTracker(config, log.logger, calls, ledger, xassist, metrics, clock);
+    sut = new CallTracker(config, log.logger, calls, ledger, xassist, metrics, clock, leases);
     stack.bus.on('call.committed', 'after-commit', (committed) => sut.committed(committed));
   });
 
@@ -114,21 +43,12 @@ describe('CallTracker on a fake clock', () => {
 
   /** A call ringing on xAssist and in the database, as creation leaves it. */
   async function ringingCall(): Promise<CallRecord> {
-    const xassistLog = xassist.state.createCall({
-      callTitle: 'Pump 7',
-      callReason: 'STANDARD',
-      callType: 'MESH',
-      creatorUser: 12,
-      joinAnonymousAllowed: false,
-      informOthersDirectly: true,
-      invitedTeams: [],
-      invitedContacts: [{ userDbId: 8, userId: 'erika' }],
-    });
+    const xassistLog = ringErika(xassist);
     const call = aCreatingCall(clock.isoNow(), {
       id: `call-${xassistLog.callId}`,
       experts: [participant(people.erika)],
     });
-    await calls.insert(call, null);
+    await ledger.insert(call, null, async () => undefined); // its creator holds its lease
     const change = new CallChange(call, call.createdAt);
     change.transition('ringing', { xassistCallId: xassistLog.callId });
     await ledger.record(change); // the tracker follows it from the event bus

@@ -17,7 +17,8 @@ import { FOLLOWED_STATUSES, isEnded } from './call-lifecycle.js';
 import { CallLedger } from './call-ledger.service.js';
 import type { CallRecord } from './call.model.js';
 import { applyCallLog, applyDeadline, nextPollAt } from './call-progress.js';
-import { CallRepository, StaleCallError } from './call.repository.js';
+import { CallRepository, LeaseLostError, StaleCallError } from './call.repository.js';
+import { CallLeases, type LeaseFollower } from './call-leases.js';
 import { OnEvent } from '../events/on-event.js';
 import type { CallCommitted } from './call-facts.js';
 import { FAILURE_REASON } from './call.errors.js';
@@ -46,12 +47,13 @@ interface Followed {
 type PollOutcome = { log: CallLog } | { notFound: true } | { failed: true };
 
 /**
- * Follows every unfinished call on xAssist by polling getCallLogById at a fixed rate: faster while
- * ringing, with deadlines for unanswered and missed. One poll per call at a time (a tick that finds
- * the previous poll still running skips it); each HTTP attempt takes one of the global poll slots.
+ * Follows the unfinished calls whose lease this instance holds (CallLeases) on xAssist by polling
+ * getCallLogById at a fixed rate: faster while ringing, with deadlines for unanswered and missed.
+ * One poll per call at a time (a tick that finds the previous poll still running skips it); each
+ * HTTP attempt takes one of the global poll slots. Its commits are fenced by the lease.
  */
 @Injectable()
-export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdown, LeaseFollower {
   private readonly followed = new Map<string, Followed>();
   private readonly slots: PollSlots;
   private readonly work = new Set<Promise<void>>();
@@ -68,6 +70,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly xassist: XAssistClient,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
+    private readonly leases: CallLeases,
   ) {
     this.slots = new PollSlots(config.polling.maxConcurrent, config.polling.slowAttemptMs, clock);
     this.logger = logger.child({ component: 'call-tracker' });
@@ -76,28 +79,38 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Every committed change passes here: new calls to follow, and changes made elsewhere (a cancel
-   * over REST) reach the cached call before its next poll.
+   * Every committed change on this instance passes here: new calls of ours to follow, and changes
+   * made by others (a cancel over REST) reach the cached call before its next poll.
    */
   @OnEvent('call.committed', 'after-commit')
   committed({ call }: CallCommitted): void {
-    if (this.stopped) return;
-    const entry = this.followed.get(call.id);
-    if (!entry) return this.follow(call);
-    if (entry.call.seq >= call.seq) return;
-    entry.call = call;
-    if (!FOLLOWED_STATUSES.includes(call.status)) this.unfollow(call.id);
+    this.apply(call);
+  }
+
+  /** A change committed on another instance: reloaded, then taken as if committed here. */
+  async changedElsewhere(callId: string, seq: number): Promise<void> {
+    const entry = this.followed.get(callId);
+    if (this.stopped || (entry ? entry.call.seq >= seq : !this.leases.holds(callId))) return;
+    await this.reload(callId);
+  }
+
+  /** After each lease heartbeat: drop the calls lost, follow the ones held that became ours. */
+  async leasesChanged(held: ReadonlySet<string>, lost: readonly string[]): Promise<void> {
+    for (const id of lost) this.unfollow(id);
+    const unfollowed = [...held].filter((id) => !this.followed.has(id));
+    if (this.stopped || unfollowed.length === 0) return;
+    const found = await this.calls.findMany(unfollowed);
+    for (const call of found) if (this.leases.holds(call.id)) this.follow(call);
   }
 
   /**
-   * Resumes every unfinished call after a restart. Calls left in `creating` are the
-   * CreationReconciler's: a call it adopts reaches the tracker on the update bus.
+   * Takes this instance's share of the unfinished calls (all of them when alone). Calls left in
+   * `creating` are the CreationReconciler's: one it adopts is followed once it rings.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const unfinished = await this.calls.withStatus(FOLLOWED_STATUSES);
-    for (const call of unfinished) this.follow(call);
-    if (unfinished.length > 0)
-      this.logger.info({ calls: unfinished.length }, 'resumed following unfinished calls');
+    await this.leases.start(this);
+    if (this.followed.size > 0)
+      this.logger.info({ calls: this.followed.size }, 'following the unfinished calls leased here');
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -105,6 +118,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     this.slots.close(); // polls under way stop at their next attempt instead of retrying
     for (const id of [...this.followed.keys()]) this.unfollow(id);
     await this.idle();
+    await this.leases.stop(); // handed back at once: the others take them at their next heartbeat
   }
 
   get followedCount(): number {
@@ -113,6 +127,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Resolves once no poll or commit is under way (tests use it with a fake clock). */
   async idle(): Promise<void> {
+    await this.leases.idle();
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
   }
 
@@ -139,6 +154,33 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     this.pollFailures.forget(callId);
     this.commitFailures.forget(callId);
     this.metrics.followedCalls.set(this.followed.size);
+  }
+
+  /** The call as committed (here or, `reloaded`, elsewhere) replaces an older cached one. */
+  private apply(call: CallRecord, reloaded = false): void {
+    if (this.stopped) return;
+    const entry = this.followed.get(call.id);
+    if (!entry) {
+      if (this.leases.holds(call.id)) this.follow(call);
+      return;
+    }
+    if (entry.call.seq >= call.seq) return;
+    entry.call = call;
+    if (reloaded) entry.seen = undefined; // the other writer may have taken in xAssist events
+    if (!FOLLOWED_STATUSES.includes(call.status)) this.unfollow(call.id);
+  }
+
+  /** Another writer changed the call: start again from what the database holds. */
+  private reload(callId: string): Promise<void> {
+    const done = this.calls
+      .find(callId)
+      .then((fresh) => fresh && this.apply(fresh, true))
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, callId }, 'reloading a call failed'),
+      )
+      .finally(() => this.work.delete(done));
+    this.work.add(done);
+    return done;
   }
 
   private isFollowed(entry: Followed): boolean {
@@ -178,14 +220,12 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async afterFailedCommit(entry: Followed, error: unknown): Promise<void> {
-    if (!(error instanceof StaleCallError)) {
-      this.commitFailures.failed(entry.call.id, error);
-      return;
-    }
-    // Someone else wrote first: start again from what the database holds.
-    const fresh = await this.calls.find(entry.call.id).catch(() => undefined);
-    if (fresh && fresh.seq > entry.call.seq) entry.call = fresh;
-    entry.seen = undefined; // the other writer may have taken in xAssist events too
+    const callId = entry.call.id;
+    if (error instanceof StaleCallError) return this.reload(callId); // someone else wrote first
+    if (!(error instanceof LeaseLostError)) return this.commitFailures.failed(callId, error);
+    this.metrics.callCommitsFenced.inc(); // paused past the lease, or handed over meanwhile
+    this.logger.warn({ callId, err: error.message }, 'lost the lease of a call');
+    this.unfollow(callId);
   }
 
   /** One poll: ask xAssist, apply events, a vanished call and deadlines, commit. */
@@ -202,7 +242,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     try {
       await this.record(entry, change);
     } catch (error) {
-      if (error instanceof StaleCallError) throw error;
+      if (error instanceof StaleCallError || error instanceof LeaseLostError) throw error;
       this.commitFailures.failed(call.id, error);
       // The events would not go in; what the clock or xAssist's silence decides must not wait.
       const statusOnly = new CallChange(call, change.at);
@@ -223,7 +263,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async record(entry: Followed, change: CallChange): Promise<void> {
-    await this.ledger.record(change);
+    await this.ledger.record(change, this.leases.fence(change.call.id));
     if (entry.call.seq < change.call.seq) entry.call = change.call;
   }
 

@@ -51,6 +51,25 @@ export class StaleCallError extends Error {
 }
 
 /**
+ * A check a commit runs in its transaction, after the seq-guarded update of the call: a throw
+ * rolls the change back (the call tracker's lease, call-leases.ts).
+ */
+export interface CommitFence {
+  verify(trx: Transaction<BrokerDatabase>): Promise<void>;
+}
+
+/** The committing instance no longer holds the call's lease (another one follows it now). */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor(
+    readonly callId: string,
+    readonly epoch: number,
+  ) {
+    super(`the lease of call ${callId} (epoch ${epoch}) is no longer held`);
+  }
+}
+
+/**
  * Where calls and their event logs live. An abstract class so it is its own DI token; the Kysely
  * implementation runs on SQLite and PostgreSQL alike.
  */

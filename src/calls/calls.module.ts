@@ -5,6 +5,8 @@ import { CallCreation } from './call-creation.js';
 import { CreationReconciler } from './creation-reconciler.js';
 import { FallbackMeetings } from './fallback-meetings.js';
 import { CallLedger } from './call-ledger.service.js';
+import { CallLeases } from './call-leases.js';
+import { CallLeaseStore } from './kysely-call-lease.store.js';
 import { CallMetrics } from './call-metrics.js';
 import { CallRepository } from './call.repository.js';
 import { CallTracker } from './call-tracker.service.js';
@@ -20,6 +22,8 @@ import { QueuePlacements } from './queue-placements.js';
     { provide: CallRepository, useClass: KyselyCallRepository },
     CallMetrics,
     CallLedger,
+    CallLeaseStore,
+    CallLeases,
     CallTracker,
     CallCreation,
     CreationReconciler,

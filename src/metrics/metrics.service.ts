@@ -44,6 +44,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly callCommitsFenced = new Counter({
+    name: 'broker_call_commits_fenced_total',
+    help: 'Poll results not committed: the call lease was lost (another instance follows the call)',
+    registers: [this.registry],
+  });
+
   readonly connectedSockets = new Gauge({
     name: 'broker_connected_sockets',
     help: 'Authenticated socket.io connections open now',

@@ -4,11 +4,14 @@ import type { Logger } from 'pino';
 import { CallChange } from '../../src/calls/call-change.js';
 import { CallCreation } from '../../src/calls/call-creation.js';
 import { CallLedger } from '../../src/calls/call-ledger.service.js';
+import { CallLeases } from '../../src/calls/call-leases.js';
+import { CallLeaseStore } from '../../src/calls/kysely-call-lease.store.js';
 import type { CallStatus } from '../../src/calls/call-lifecycle.js';
 import type { CallRecord } from '../../src/calls/call.model.js';
 import { CreationReconciler } from '../../src/calls/creation-reconciler.js';
 import { FallbackMeetings, type FallbackMeetingMaker } from '../../src/calls/fallback-meetings.js';
 import { KyselyCallRepository } from '../../src/calls/kysely-call.repository.js';
+import { NoOtherInstances, type ClusterSignals } from '../../src/cluster/cluster-signals.js';
 import { SecretBox } from '../../src/common/secret-box.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { migrateToLatest, openDatabase } from '../../src/database/database.js';
@@ -57,6 +60,8 @@ export interface CallsStackOptions<R extends KyselyCallRepository> {
   logLevel?: string;
   /** loadConfig({ BROKER_MODE: 'demo' }) unless given. */
   config?: AppConfig;
+  /** The other instances as the call leases reach them: NoOtherInstances unless given. */
+  signals?: ClusterSignals;
 }
 
 /** What the calls layer is made of in a unit spec, wired as CallsModule wires it. */
@@ -72,6 +77,8 @@ export interface CallsStack<R extends KyselyCallRepository = KyselyCallRepositor
   calls: R;
   bus: EventBus;
   ledger: CallLedger;
+  /** This instance's call leases, their event handlers on `bus` (not started: no heartbeat). */
+  leases: CallLeases;
   xassist: ScriptedXAssist;
   /** CallCreation without a fallback-meeting maker. */
   creation: CallCreation;
@@ -102,6 +109,12 @@ export async function callsStack<R extends KyselyCallRepository = KyselyCallRepo
   const calls = options.repository?.(db) ?? (new KyselyCallRepository(db, box) as R);
   const bus = new EventBus(logger);
   const ledger = new CallLedger(calls, bus);
+  const signals = options.signals ?? new NoOtherInstances();
+  const leases = new CallLeases(config, logger, new CallLeaseStore(db), clock, signals);
+  bus.on('call.created', 'in-transaction', (created, trx) => leases.claimCreated(created, trx));
+  bus.on('call.created', 'after-commit', (created) => leases.created(created));
+  bus.on('call.ended', 'in-transaction', (ended, trx) => leases.endLease(ended, trx));
+  bus.on('call.committed', 'after-commit', (committed) => leases.announce(committed));
   const xassist = new ScriptedXAssist(() => clock.now());
   const creationWith = (maker?: FallbackMeetingMaker) =>
     new CallCreation(
@@ -154,6 +167,7 @@ export async function callsStack<R extends KyselyCallRepository = KyselyCallRepo
     calls,
     bus,
     ledger,
+    leases,
     xassist,
     creation,
     creationWith,

@@ -1,0 +1,188 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { Clock, type TimerHandle } from '../common/clock.js';
+import { ClusterSignals } from '../cluster/cluster-signals.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { Writer } from '../events/broker-events.js';
+import { OnEvent } from '../events/on-event.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import type { CallCommitted } from './call-facts.js';
+import type { CallRecord } from './call.model.js';
+import type { CommitFence } from './call.repository.js';
+import { CallLeaseStore, type HeldLease } from './kysely-call-lease.store.js';
+import { RepeatedFailureLog } from './repeated-failure-log.js';
+
+declare module '../cluster/cluster-signals.js' {
+  interface ClusterSignalMap {
+    /** A call was committed on the sending instance; its follower elsewhere reloads it. */
+    'call.changed': { callId: string; seq: number };
+  }
+}
+
+/** The one follower of this instance's leases: the call tracker. */
+export interface LeaseFollower {
+  /** After each heartbeat: the calls this instance holds now, and those it no longer holds. */
+  leasesChanged(held: ReadonlySet<string>, lost: readonly string[]): Promise<void>;
+  /** Another instance committed a change of this call, reaching `seq`. */
+  changedElsewhere(callId: string, seq: number): Promise<void>;
+}
+
+/** What a heartbeat found. */
+export interface LeaseBeat {
+  held: ReadonlySet<string>;
+  lost: string[];
+  won: string[];
+}
+
+const HEARTBEAT = 'call lease heartbeat';
+
+/**
+ * Which unfinished calls this instance follows (docs/scaling.md): each has a lease row, claimed
+ * by its creator in the inserting transaction; every heartbeat renews this instance's leases in
+ * one statement, gives up those beyond its fair share (unfinished calls / live instances,
+ * rounded up) and claims free ones up to it, each new holder bumping the epoch that fences the
+ * tracker's commits. The only instance runs the same code: its share is every call.
+ */
+@Injectable()
+export class CallLeases {
+  /** Call id → the epoch this instance holds it at. */
+  private readonly held = new Map<string, number>();
+  private readonly instanceId: string;
+  /** How long a renewal lasts: one heartbeat short of LEASE_TTL_MS, so that a dead instance's
+   * calls are claimed at the others' next heartbeat within LEASE_TTL_MS of its last renewal. */
+  private readonly leaseMs: number;
+  private readonly logger: Logger;
+  private readonly failures: RepeatedFailureLog;
+  private follower?: LeaseFollower;
+  private timer?: TimerHandle;
+  private beating: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+    private readonly store: CallLeaseStore,
+    private readonly clock: Clock,
+    private readonly signals: ClusterSignals,
+  ) {
+    this.instanceId = config.cluster.instanceId;
+    this.leaseMs = config.cluster.leaseTtlMs - config.cluster.heartbeatMs;
+    this.logger = logger.child({ component: 'call-leases' });
+    this.failures = new RepeatedFailureLog(this.logger, 'warn', 'renewing call leases failed');
+  }
+
+  /** One of several instances: others may hold leases; alone, every lease not ours is orphaned. */
+  private get sole(): boolean {
+    return this.config.cluster.redisUrl === undefined;
+  }
+
+  @OnEvent('call.created', 'in-transaction')
+  async claimCreated({ call }: { call: CallRecord }, trx: Writer): Promise<void> {
+    await this.store.claimNew(trx, call.id, this.instanceId, this.leaseMs);
+  }
+
+  @OnEvent('call.created', 'after-commit')
+  created({ call }: { call: CallRecord }): void {
+    this.held.set(call.id, 1);
+  }
+
+  @OnEvent('call.ended', 'in-transaction')
+  async endLease({ call }: { call: CallRecord }, trx: Writer): Promise<void> {
+    await this.store.end(trx, call.id);
+  }
+
+  /** Whoever follows the call elsewhere learns of the change before its next poll. */
+  @OnEvent('call.committed', 'after-commit')
+  announce({ call }: CallCommitted): void {
+    this.signals.publish('call.changed', { callId: call.id, seq: call.seq });
+  }
+
+  holds(callId: string): boolean {
+    return this.held.has(callId);
+  }
+
+  /** The check a tracker's commit of this call makes: our lease, at our epoch, not lapsed. */
+  fence(callId: string): CommitFence {
+    const lease = { callId, owner: this.instanceId, epoch: this.held.get(callId) ?? 0 };
+    return { verify: (trx) => this.store.verify(trx, lease) };
+  }
+
+  /** Takes this instance's share now, tells `follower`, and again on every heartbeat. */
+  async start(follower: LeaseFollower): Promise<void> {
+    this.follower = follower;
+    this.signals.subscribe('call.changed', ({ callId, seq }) => {
+      void follower.changedElsewhere(callId, seq);
+    });
+    const beat = await this.heartbeat();
+    await follower.leasesChanged(beat.held, beat.lost);
+    this.schedule();
+  }
+
+  /** Stops renewing and hands every lease back at once, for the others' next heartbeat. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clock.clearTimeout(this.timer);
+    await this.idle();
+    this.held.clear();
+    await this.store.releaseAll(this.instanceId).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'handing call leases back failed; they lapse instead');
+    });
+  }
+
+  /** Resolves once no heartbeat (with what it told the follower) is under way. */
+  async idle(): Promise<void> {
+    await this.beating;
+  }
+
+  /** Renews, tidies and rebalances; what changed is returned (and told the follower by the timer). */
+  async heartbeat(): Promise<LeaseBeat> {
+    const before = [...this.held.keys()];
+    const renewed = await this.store.renew(this.instanceId, this.leaseMs);
+    const still = new Set(renewed.map((lease) => lease.callId));
+    const lost = before.filter((id) => !still.has(id));
+    for (const id of lost) this.held.delete(id);
+    this.hold(renewed);
+    await this.store.tidy();
+    const won = this.hold(await this.rebalance(lost));
+    return { held: new Set(this.held.keys()), lost, won };
+  }
+
+  /** Gives up the excess over the fair share (the longest held first), or claims up to it. */
+  private async rebalance(lost: string[]): Promise<HeldLease[]> {
+    const live = this.sole
+      ? 1
+      : 1 + (await this.store.othersAlive(this.instanceId, this.config.cluster.leaseTtlMs));
+    const share = Math.ceil((await this.store.count()) / live);
+    const excess = [...this.held.keys()].slice(0, Math.max(0, this.held.size - share));
+    if (excess.length > 0) {
+      await this.store.release(this.instanceId, excess);
+      for (const id of excess) this.held.delete(id);
+      lost.push(...excess);
+      return [];
+    }
+    return this.store.claim(this.instanceId, share - this.held.size, this.leaseMs, this.sole);
+  }
+
+  private hold(leases: HeldLease[]): string[] {
+    for (const { callId, epoch } of leases) this.held.set(callId, epoch);
+    return leases.map((lease) => lease.callId);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.beating = this.beat().finally(() => this.schedule());
+    }, this.config.cluster.heartbeatMs);
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      const { held, lost } = await this.heartbeat();
+      this.failures.succeeded(HEARTBEAT);
+      if (!this.stopped) await this.follower?.leasesChanged(held, lost);
+    } catch (error) {
+      // The leases we held may lapse meanwhile: the fence refuses those commits, nothing worse.
+      this.failures.failed(HEARTBEAT, error);
+    }
+  }
+}

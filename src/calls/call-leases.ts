@@ -149,9 +149,12 @@ export class CallLeases {
 
   /** Gives up the excess over the fair share (the longest held first), or claims up to it. */
   private async rebalance(lost: string[]): Promise<HeldLease[]> {
+    // An instance counts as alive as long as a lease of its would: a dead one's calls lapse and
+    // its registry row ages out at about the same moment, so its calls fit the others' shares
+    // at their next heartbeat, not one registry lifetime later.
     const live = this.sole
       ? 1
-      : 1 + (await this.store.othersAlive(this.instanceId, this.config.cluster.leaseTtlMs));
+      : 1 + (await this.store.othersAlive(this.instanceId, this.leaseMs));
     const share = Math.ceil((await this.store.count()) / live);
     const excess = [...this.held.keys()].slice(0, Math.max(0, this.held.size - share));
     if (excess.length > 0) {

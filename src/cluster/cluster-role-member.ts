@@ -1,13 +1,15 @@
-import type { OnApplicationShutdown } from '@nestjs/common';
+import type { FactoryProvider, OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Clock } from '../common/clock.js';
-import type { AppConfig } from '../config/app-config.js';
+import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { DatabaseKind } from '../database/database.js';
+import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
-import type { MetricsService } from '../metrics/metrics.service.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ClusterRole } from './cluster-role.js';
 import { InstanceRegistry } from './instance-registry.js';
 import { InstanceRegistryStore } from './instance-registry.store.js';
@@ -114,3 +116,19 @@ export class ClusterMember extends ClusterRole implements OnApplicationShutdown 
     for (const listener of this.listeners) listener(leader);
   }
 }
+
+/**
+ * ClusterModule's ClusterRole. Registration runs in this factory, before any feature starts, so
+ * that a refused start stops before it acts.
+ */
+export const clusterRoleProvider: FactoryProvider<Promise<ClusterRole>> = {
+  provide: ClusterRole,
+  useFactory: (
+    db: Kysely<BrokerDatabase>,
+    config: AppConfig,
+    clock: Clock,
+    logger: Logger,
+    metrics: MetricsService,
+  ) => ClusterMember.join(db, config, clock, logger, metrics),
+  inject: [DATABASE, APP_CONFIG, Clock, ROOT_LOGGER, MetricsService],
+};

@@ -5,30 +5,14 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { REDIS, connectRedis } from './redis-connection.js';
 import { ClusterRole } from './cluster-role.js';
-import { ClusterMember } from './cluster-role-member.js';
-import type { Kysely } from 'kysely';
-import { Clock } from '../common/clock.js';
-import { DATABASE } from '../database/database.module.js';
-import type { BrokerDatabase } from '../database/schema.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { clusterRoleProvider } from './cluster-role-member.js';
 import { ClusterSignals, NoOtherInstances } from './cluster-signals.js';
 
 /** This instance's place among the others (docs/scaling.md), for every module. */
 @Global()
 @Module({
   providers: [
-    {
-      provide: ClusterRole,
-      // Registration runs here, before any feature starts: a refused start stops before it acts.
-      useFactory: (
-        db: Kysely<BrokerDatabase>,
-        config: AppConfig,
-        clock: Clock,
-        logger: Logger,
-        metrics: MetricsService,
-      ) => ClusterMember.join(db, config, clock, logger, metrics),
-      inject: [DATABASE, APP_CONFIG, Clock, ROOT_LOGGER, MetricsService],
-    },
+    clusterRoleProvider,
     { provide: ClusterSignals, useClass: NoOtherInstances },
     {
       provide: REDIS,

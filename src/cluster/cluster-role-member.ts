@@ -37,6 +37,7 @@ export class ClusterMember extends ClusterRole implements OnApplicationShutdown 
   constructor(
     readonly registry: InstanceRegistry,
     lease: ((changed: (leader: boolean) => void) => LeaderLease) | undefined,
+    private readonly logger: Logger,
     private readonly metrics?: MetricsService,
   ) {
     super();
@@ -80,7 +81,7 @@ export class ClusterMember extends ClusterRole implements OnApplicationShutdown 
             changed,
           )
       : undefined;
-    const member = new ClusterMember(registry, lease, metrics);
+    const member = new ClusterMember(registry, lease, log, metrics);
     await member.start();
     return member;
   }
@@ -113,7 +114,13 @@ export class ClusterMember extends ClusterRole implements OnApplicationShutdown 
 
   private changed(leader: boolean): void {
     this.metrics?.clusterLeader.set(leader ? 1 : 0);
-    for (const listener of this.listeners) listener(leader);
+    for (const listener of this.listeners) {
+      try {
+        listener(leader);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a leadership listener failed');
+      }
+    }
   }
 }
 

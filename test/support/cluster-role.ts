@@ -26,6 +26,10 @@ export class SettableClusterRole extends ClusterRole {
     this.listeners.push(listener);
   }
 
+  liveInstances(): Promise<number> {
+    return Promise.resolve(1);
+  }
+
   setLeader(leader: boolean): void {
     if (leader === this.leader) return;
     this.leader = leader;

@@ -8,6 +8,7 @@ import {
   type AppConfig,
 } from './config/app-config.js';
 import { createBrokerApp } from './bootstrap.js';
+import { InstanceRefusedError } from './cluster/instance-registry.js';
 import { DatabaseError } from './database/database.js';
 import { DEMO_DIRECTORY } from './directory/demo-directory.js';
 import { DirectoryError, parseDirectory } from './directory/directory-file.js';
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
       error instanceof DirectoryError ||
       error instanceof DatabaseError ||
       error instanceof ConfigError ||
+      error instanceof InstanceRefusedError ||
       (error as { code?: string }).code === 'EADDRINUSE';
     const message =
       (error as { code?: string }).code === 'EADDRINUSE'

@@ -1,5 +1,6 @@
 import { aCreatingCall } from '../../test/support/call-records.js';
 import { callsStack, type CallsStack } from '../../test/support/calls-stack.js';
+import { SettableClusterRole } from '../../test/support/cluster-role.js';
 import { participant, people } from '../../test/support/people.js';
 import { CONNECTOR } from '../../test/support/scripted-xassist.js';
 import { XAssistUnavailableError } from '../xassist/xassist.errors.js';
@@ -143,5 +144,55 @@ describe('CreationReconciler', () => {
     });
     const events = (await calls.events('routed', 0, 10)).map((event) => event.type);
     expect(events).toEqual(['routing.accept_failed', 'status.queued']);
+  });
+
+  /** Several instances: the reconciler is a once-per-cluster job, the leader's. */
+  describe('with several instances', () => {
+    let role: SettableClusterRole;
+
+    beforeEach(async () => {
+      await stack.close();
+      role = new SettableClusterRole(false, true);
+      stack = await callsStack({ role });
+      ({ clock, calls, ledger, xassist, reconciler: sut } = stack);
+    });
+
+    it('leaves calls left in creating alone until it leads, then reconciles them', async () => {
+      await leftCreating('c4', DEADLINE_MS);
+      await sut.onApplicationBootstrap();
+      await clock.advance(DEADLINE_MS);
+      expect(xassist.searches).toBe(0);
+      expect((await stored('c4')).status).toBe('creating');
+
+      role.setLeader(true);
+      await clock.advance(0);
+      await sut.onApplicationShutdown(); // waits for the reconciliations under way
+      expect(xassist.searches).toBe(1);
+      expect((await stored('c4')).status).toBe('failed');
+    });
+
+    it('as the leader, looks again every creation timeout for calls another instance left', async () => {
+      role.setLeader(true);
+      await sut.onApplicationBootstrap();
+      // Another instance writes the row after our scan, then stops before xAssist answers.
+      const call = await leftCreating('c5', 0);
+      await clock.advance(DEADLINE_MS - 1);
+      expect(xassist.searches).toBe(0);
+      await clock.advance(1);
+      await sut.onApplicationShutdown(); // waits for the reconciliations under way
+      expect(xassist.searches).toBe(1);
+      expect((await stored(call.id)).status).toBe('failed');
+    });
+
+    it('drops what it scheduled when it stops leading', async () => {
+      role.setLeader(true);
+      await leftCreating('c6', 0);
+      await sut.onApplicationBootstrap();
+      expect(clock.pendingTimers).toBe(2); // c6 at its deadline, and the next scan
+      role.setLeader(false);
+      expect(clock.pendingTimers).toBe(0);
+      await clock.advance(2 * DEADLINE_MS);
+      expect(xassist.searches).toBe(0);
+    });
   });
 });

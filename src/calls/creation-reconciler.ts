@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { BrokerError, NotFoundError } from '../common/broker-error.js';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { SERVICE_ERROR_CODE } from '../common/error-answer.js';
+import { ClusterRole } from '../cluster/cluster-role.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { XAssistClient } from '../xassist/xassist-client.port.js';
@@ -28,8 +29,11 @@ const RETRY_MS = 5_000;
  * and xAssist's answer: looks the call up on xAssist (getFilteredCallLogsV2, see
  * xassist-call-match.ts for the rule) and adopts the one match, so that it rings and is followed;
  * without a match, or with several, the call is failed with a reason that says which.
- * Runs at start-up and when the request is retried with its Idempotency-Key. Only calls older
- * than a creation can take are touched: another instance may still be creating the younger ones.
+ * Runs when the request is retried with its Idempotency-Key, and on the leader (a
+ * once-per-cluster job): at start-up or on becoming the leader, then, with several instances,
+ * every creationTimeoutMs (another instance may stop mid-creation while we lead). Only calls
+ * older than a creation can take are touched: another instance may still be creating the
+ * younger ones.
  */
 @Injectable()
 export class CreationReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -38,6 +42,7 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
   private readonly logger: Logger;
   private readonly failures: RepeatedFailureLog;
   private stopped = false;
+  private rescan?: TimerHandle;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -47,6 +52,7 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
     private readonly creation: CallCreation,
     private readonly xassist: XAssistClient,
     private readonly clock: Clock,
+    private readonly role: ClusterRole,
   ) {
     this.logger = logger.child({ component: 'creation-reconciler' });
     this.failures = new RepeatedFailureLog(this.logger, 'warn', 'reconciling a creation failed');
@@ -67,17 +73,45 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const creating = await this.calls.withStatus(['creating']);
-    for (const call of creating) this.later(call, this.dueIn(call));
-    if (creating.length > 0)
-      this.logger.info({ calls: creating.length }, 'reconciling calls left in creating');
+    this.role.onLeadershipChange((leader) => {
+      if (!leader) return this.unschedule();
+      this.scan().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'looking for calls left in creating failed'),
+      );
+    });
+    if (this.role.isLeader()) await this.scan();
   }
 
   onApplicationShutdown(): Promise<unknown> {
     this.stopped = true;
+    this.unschedule();
+    return Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Schedules every `creating` call not yet scheduled for when it can no longer be under way. */
+  private async scan(): Promise<void> {
+    this.clock.clearTimeout(this.rescan);
+    if (this.stopped || !this.role.isLeader()) return;
+    const creating = await this.calls.withStatus(['creating']);
+    const fresh = creating.filter((call) => !this.timers.has(call.id));
+    for (const call of fresh) this.later(call, this.dueIn(call));
+    if (fresh.length > 0)
+      this.logger.info({ calls: fresh.length }, 'reconciling calls left in creating');
+    if (this.role.several && !this.stopped && this.role.isLeader())
+      this.rescan = this.clock.setTimeout(
+        () =>
+          void this.scan().catch((error: unknown) =>
+            this.logger.warn({ err: error }, 'looking for calls left in creating failed'),
+          ),
+        this.creationTimeoutMs,
+      );
+  }
+
+  /** Not the leader (or stopping): the scheduled reconciliations are the next leader's. */
+  private unschedule(): void {
+    this.clock.clearTimeout(this.rescan);
     for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
     this.timers.clear();
-    return Promise.allSettled([...this.running.values()]);
   }
 
   /**
@@ -104,7 +138,7 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
   }
 
   private later(call: CallRecord, delayMs: number): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.role.isLeader()) return;
     this.clock.clearTimeout(this.timers.get(call.id));
     const timer = this.clock.setTimeout(() => {
       this.timers.delete(call.id);

@@ -4,18 +4,15 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { REDIS, connectRedis } from './redis-connection.js';
-import { ClusterRole, SoleInstance } from './cluster-role.js';
+import { ClusterRole } from './cluster-role.js';
+import { clusterRoleProvider } from './cluster-role-member.js';
 import { ClusterSignals, NoOtherInstances } from './cluster-signals.js';
 
 /** This instance's place among the others (docs/scaling.md), for every module. */
 @Global()
 @Module({
   providers: [
-    {
-      provide: ClusterRole,
-      useFactory: (config: AppConfig) => new SoleInstance(config.cluster.instanceId),
-      inject: [APP_CONFIG],
-    },
+    clusterRoleProvider,
     { provide: ClusterSignals, useClass: NoOtherInstances },
     {
       provide: REDIS,

@@ -50,6 +50,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly clusterLeader = new Gauge({
+    name: 'broker_cluster_leader',
+    help: '1 while this instance runs the once-per-cluster jobs (the leader), else 0',
+    registers: [this.registry],
+  });
+
   readonly connectedSockets = new Gauge({
     name: 'broker_connected_sockets',
     help: 'Authenticated socket.io connections open now',

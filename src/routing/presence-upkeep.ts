@@ -7,6 +7,7 @@ import {
 import type { Logger } from 'pino';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { logRoundFailure } from '../common/error-answer.js';
+import { ClusterRole } from '../cluster/cluster-role.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { brokerEvent } from '../events/broker-events.js';
 import { EventBus } from '../events/event-bus.js';
@@ -20,7 +21,8 @@ import { SocketPresence } from './socket-presence.js';
 /**
  * Presence beyond what experts set: a change is told as the expert's whole view
  * (`presence.updated`), and experts left available by an instance that stopped (whose grace
- * timers died with it), with no socket anywhere, go offline: at start-up, then once per grace.
+ * timers died with it), with no socket anywhere, go offline: at start-up, then once per grace,
+ * on the leader only (a once-per-cluster job), and at once when this instance becomes the leader.
  */
 @Injectable()
 export class PresenceUpkeep implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,6 +39,7 @@ export class PresenceUpkeep implements OnApplicationBootstrap, OnApplicationShut
     @Inject(ROOT_LOGGER) logger: Logger,
     // The realtime layer answers (provided globally; a start without it fails, never degrades).
     private readonly sockets: SocketPresence,
+    private readonly role: ClusterRole,
   ) {
     this.logger = logger.child({ component: 'presence-upkeep' });
   }
@@ -48,6 +51,9 @@ export class PresenceUpkeep implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
+    this.role.onLeadershipChange((leader) => {
+      if (leader) this.sweep();
+    });
     this.sweep();
   }
 
@@ -58,11 +64,13 @@ export class PresenceUpkeep implements OnApplicationBootstrap, OnApplicationShut
 
   private sweep(): void {
     if (this.stopped) return;
-    this.presence
-      .expireStale((personId) => this.sockets.hasSocket(personId))
-      .catch((error: unknown) =>
-        logRoundFailure(this.logger, error, {}, 'the presence sweep failed'),
-      );
+    if (this.role.isLeader())
+      this.presence
+        .expireStale((personId) => this.sockets.hasSocket(personId))
+        .catch((error: unknown) =>
+          logRoundFailure(this.logger, error, {}, 'the presence sweep failed'),
+        );
+    this.clock.clearTimeout(this.timer);
     this.timer = this.clock.setTimeout(() => this.sweep(), this.config.routing.offlineGraceMs);
   }
 }

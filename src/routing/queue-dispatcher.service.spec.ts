@@ -1,4 +1,6 @@
+import { jest } from '@jest/globals';
 import { callsStack, peopleDirectory, type CallsStack } from '../../test/support/calls-stack.js';
+import { RecordedSignals, SettableClusterRole } from '../../test/support/cluster-role.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import type { AppConfig } from '../config/app-config.js';
 import { AcceptHistory } from './accept-history.js';
@@ -11,6 +13,7 @@ import { MaxWait } from './max-wait.js';
 import { OfferExpiry } from './offer-expiry.js';
 import { OfferRound } from './offer-round.js';
 import { QueuePlacer } from './queue-placement.js';
+import { RoutingLeadership } from './routing-leadership.js';
 import { RoutingReactions } from './routing-reactions.js';
 import { WaitingRequests } from './waiting-requests.js';
 
@@ -32,6 +35,9 @@ describe('QueueDispatcher', () => {
   let sut: QueueDispatcher;
   let presence: PresenceService;
   let heard: Array<{ kind: string; notice: object }>;
+  let role: SettableClusterRole;
+  let signals: RecordedSignals;
+  let expiry: OfferExpiry;
 
   beforeEach(async () => {
     stack = await callsStack({ directory, logLevel: 'debug' });
@@ -46,8 +52,11 @@ describe('QueueDispatcher', () => {
     const placements = new QueuePlacements();
     const history = new AcceptHistory();
     const config = { routing: { tickMs: 1000, offlineGraceMs: 30_000 } } as AppConfig;
+    role = new SettableClusterRole(true);
+    signals = new RecordedSignals();
+    expiry = new OfferExpiry(offers, bus, metrics);
     sut = new QueueDispatcher(
-      new OfferExpiry(offers, bus, metrics),
+      expiry,
       new WaitingRequests(
         calls,
         directory,
@@ -56,6 +65,7 @@ describe('QueueDispatcher', () => {
       ),
       new OfferRound(offers, calls, placements, bus, metrics),
       new QueuePlacer(calls, placements, presence, directory, history, bus),
+      new RoutingLeadership(role, signals),
       clock,
       config,
       logger,
@@ -121,5 +131,44 @@ describe('QueueDispatcher', () => {
     expect(ended?.status).toBe('unanswered');
     const events = (await calls.events('c2', 0, 100)).map((event) => event.type);
     expect(events).toEqual(['status.queued', 'routing.escalated', 'status.unanswered']);
+  });
+
+  describe('with several instances', () => {
+    const offersMade = () => kinds().filter((kind) => kind === 'offer.created:pending');
+
+    it('does nothing on a tick while another instance leads, and passes its kicks on to the leader', async () => {
+      role.setLeader(false);
+      await presence.set(directory.find('erika')!, 'available');
+      signals.published.length = 0;
+      await queued('c3');
+      await clock.advance(5_000);
+      await sut.settled();
+      expect(offersMade()).toEqual([]);
+      expect(signals.published.map((signal) => signal.topic)).toContain('routing.wake');
+    });
+
+    it('routes at once on winning the leadership', async () => {
+      role.setLeader(false);
+      await presence.set(directory.find('erika')!, 'available');
+      await queued('c4');
+      expect(offersMade()).toEqual([]);
+      role.setLeader(true);
+      await sut.settled();
+      await clock.advance(0);
+      expect(offersMade()).toHaveLength(1);
+    });
+
+    it('as the leader, ticks when another instance wakes it, without waiting for the tick', async () => {
+      await sut.settled();
+      const ticks = jest.spyOn(expiry, 'run');
+      signals.deliver('routing.wake', {});
+      await sut.settled();
+      expect(ticks).toHaveBeenCalledTimes(1);
+      role.setLeader(false);
+      signals.deliver('routing.wake', {});
+      await sut.settled();
+      expect(ticks).toHaveBeenCalledTimes(1);
+      expect(signals.published).toEqual([]);
+    });
   });
 });

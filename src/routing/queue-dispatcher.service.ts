@@ -12,14 +12,16 @@ import { ROOT_LOGGER } from '../logging/logger.js';
 import { OfferExpiry } from './offer-expiry.js';
 import { OfferRound } from './offer-round.js';
 import { QueuePlacer } from './queue-placement.js';
+import { RoutingLeadership } from './routing-leadership.js';
 import { WaitingRequests } from './waiting-requests.js';
 
 /**
  * Runs the queues: on every tick (ROUTING_TICK_MS, and at once when something changed) it times
  * out due offers, ends requests that waited too long, runs due escalation steps, makes the offers
  * the rules call for and works out each request's place; one class per job. Everything it reads
- * and writes is in the database, so several instances may run it side by side: each write is
- * guarded (seq, unique indexes, conditional updates) and a lost race is retried on the next tick.
+ * and writes is in the database. With several instances only the leader ticks (docs/scaling.md):
+ * the others pass their kicks on to it; each write stays guarded (seq, unique indexes,
+ * conditional updates) for the moment two instances both believe they lead.
  */
 @Injectable()
 export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -34,6 +36,7 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
     private readonly waiting: WaitingRequests,
     private readonly offers: OfferRound,
     private readonly placer: QueuePlacer,
+    private readonly leadership: RoutingLeadership,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
@@ -42,8 +45,9 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
   }
 
   onApplicationBootstrap(): void {
+    this.leadership.onWake(() => this.route());
     this.schedule();
-    this.kick();
+    this.route();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -52,9 +56,18 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
     await this.running;
   }
 
-  /** Something changed (a new request, an expert free or available): route now, not at the tick. */
+  /**
+   * Something changed (a new request, an expert free or available): route now, not at the tick;
+   * on an instance that is not the leader, the leader is told to.
+   */
   kick(): void {
     if (this.stopped) return;
+    if (this.leadership.isLeader()) this.route();
+    else this.leadership.wakeLeader();
+  }
+
+  private route(): void {
+    if (this.stopped || !this.leadership.isLeader()) return;
     if (this.running) {
       this.again = true;
       return;
@@ -69,7 +82,7 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   private schedule(): void {
     this.timer = this.clock.setTimeout(() => {
-      this.kick();
+      this.route();
       if (!this.stopped) this.schedule();
     }, this.config.routing.tickMs);
   }
@@ -82,7 +95,7 @@ export class QueueDispatcher implements OnApplicationBootstrap, OnApplicationShu
       } catch (error) {
         logRoundFailure(this.logger, error, {}, 'a routing tick failed; the next one tries again');
       }
-    } while (this.again && !this.stopped);
+    } while (this.again && !this.stopped && this.leadership.isLeader());
   }
 
   private async tick(): Promise<void> {

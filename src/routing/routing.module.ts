@@ -13,6 +13,7 @@ import { OfferRound } from './offer-round.js';
 import { PresenceUpkeep } from './presence-upkeep.js';
 import { RoutingQueueAdmission } from './queue-admission.js';
 import { QueuePlacer } from './queue-placement.js';
+import { RoutingLeadership } from './routing-leadership.js';
 import { RoutingReactions } from './routing-reactions.js';
 import { WaitingRequests } from './waiting-requests.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -43,6 +44,7 @@ import { RoutingOverviewService } from './routing-overview.service.js';
     RoutingOverviewService,
     AcceptHistory,
     QueueDispatcher,
+    RoutingLeadership,
     OfferExpiry,
     MaxWait,
     Escalations,

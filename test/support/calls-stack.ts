@@ -12,6 +12,7 @@ import { CreationReconciler } from '../../src/calls/creation-reconciler.js';
 import { FallbackMeetings, type FallbackMeetingMaker } from '../../src/calls/fallback-meetings.js';
 import { KyselyCallRepository } from '../../src/calls/kysely-call.repository.js';
 import { NoOtherInstances, type ClusterSignals } from '../../src/cluster/cluster-signals.js';
+import { ClusterRole, SoleInstance } from '../../src/cluster/cluster-role.js';
 import { SecretBox } from '../../src/common/secret-box.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { migrateToLatest, openDatabase } from '../../src/database/database.js';
@@ -58,6 +59,8 @@ export interface CallsStackOptions<R extends KyselyCallRepository> {
   sealed?: boolean;
   /** The captured logger's level: 'silent' unless given. */
   logLevel?: string;
+  /** The instance's role (the reconciler's leadership): the sole instance unless given. */
+  role?: ClusterRole;
   /** loadConfig({ BROKER_MODE: 'demo' }) unless given. */
   config?: AppConfig;
   /** The other instances as the call leases reach them: NoOtherInstances unless given. */
@@ -136,6 +139,7 @@ export async function callsStack<R extends KyselyCallRepository = KyselyCallRepo
     creation,
     xassist,
     clock,
+    options.role ?? new SoleInstance('spec-instance'),
   );
 
   async function insertCall(fields: Partial<CallRecord> = {}, ...statuses: CallStatus[]) {

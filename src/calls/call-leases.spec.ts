@@ -172,6 +172,40 @@ describe('CallLeases and the CallTracker on a fake clock', () => {
     expect(released.map(pollsOf)).toEqual(polls);
   });
 
+  it("claims a leaving instance's calls as soon as it says it handed them back, counting it out", async () => {
+    await start();
+    await otherInstanceAlive();
+    const theirs = [];
+    for (let i = 0; i < 4; i++) theirs.push(await ringingCall('other'));
+    await sut.onApplicationBootstrap();
+    expect(sut.followedCount).toBe(0);
+    // 'other' shuts down: its leases are handed back, its registry row not yet gone.
+    await stack.db.updateTable('call_leases').set({ owner: null }).execute();
+    signals.deliver('call-leases.released', { instanceId: 'other', leaving: true });
+    await advance(0);
+    expect(sut.followedCount).toBe(4); // all of them, at once: 'other' no longer counts
+    await advance(RINGING_MS);
+    expect(theirs.map(pollsOf)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('tells the others when it gives leases back, so they need not wait for their heartbeat', async () => {
+    await start();
+    const ours = [];
+    for (let i = 0; i < 2; i++) ours.push(await ringingCall());
+    await sut.onApplicationBootstrap();
+    await otherInstanceAlive();
+    await advance(HEARTBEAT_MS);
+    expect(signals.published).toContainEqual({
+      topic: 'call-leases.released',
+      payload: { instanceId: 'me', leaving: false },
+    });
+    await sut.onApplicationShutdown();
+    expect(signals.published).toContainEqual({
+      topic: 'call-leases.released',
+      payload: { instanceId: 'me', leaving: true },
+    });
+  });
+
   it('stops polling a call whose lease another instance took, at the next renewal', async () => {
     await start();
     const call = await ringingCall();

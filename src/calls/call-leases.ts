@@ -16,6 +16,11 @@ declare module '../cluster/cluster-signals.js' {
   interface ClusterSignalMap {
     /** A call was committed on the sending instance; its follower elsewhere reloads it. */
     'call.changed': { callId: string; seq: number };
+    /**
+     * The sender gave leases back (beyond its share, or all of them as it shuts down): the others
+     * claim them now instead of at their next heartbeat, counting a leaving sender out.
+     */
+    'call-leases.released': { instanceId: string; leaving: boolean };
   }
 }
 
@@ -54,6 +59,8 @@ export class CallLeases {
   private readonly logger: Logger;
   private readonly failures: RepeatedFailureLog;
   private follower?: LeaseFollower;
+  /** Instances that said they are shutting down: not counted alive while their row lingers. */
+  private readonly leaving = new Map<string, TimerHandle | undefined>();
   private timer?: TimerHandle;
   private beating: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -113,6 +120,10 @@ export class CallLeases {
     this.signals.subscribe('call.changed', ({ callId, seq }) => {
       void follower.changedElsewhere(callId, seq);
     });
+    this.signals.subscribe('call-leases.released', ({ instanceId, leaving }) => {
+      if (leaving) this.forgetLater(instanceId);
+      this.beatSoon();
+    });
     const beat = await this.heartbeat();
     await follower.leasesChanged(beat.held, beat.lost);
     this.schedule();
@@ -122,11 +133,19 @@ export class CallLeases {
   async stop(): Promise<void> {
     this.stopped = true;
     this.clock.clearTimeout(this.timer);
+    for (const timer of this.leaving.values()) this.clock.clearTimeout(timer);
     await this.idle();
     this.held.clear();
-    await this.store.releaseAll(this.instanceId).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'handing call leases back failed; they lapse instead');
-    });
+    await this.store.releaseAll(this.instanceId).then(
+      () =>
+        this.signals.publish('call-leases.released', {
+          instanceId: this.instanceId,
+          leaving: true,
+        }),
+      (error: unknown) => {
+        this.logger.warn({ err: error }, 'handing call leases back failed; they lapse instead');
+      },
+    );
   }
 
   /** Resolves once no heartbeat (with what it told the follower) is under way. */
@@ -154,11 +173,12 @@ export class CallLeases {
     // at their next heartbeat, not one registry lifetime later.
     const live = this.sole
       ? 1
-      : 1 + (await this.store.othersAlive(this.instanceId, this.leaseMs));
+      : 1 + (await this.store.othersAlive(this.instanceId, this.leaseMs, [...this.leaving.keys()]));
     const share = Math.ceil((await this.store.count()) / live);
     const excess = [...this.held.keys()].slice(0, Math.max(0, this.held.size - share));
     if (excess.length > 0) {
       await this.store.release(this.instanceId, excess);
+      this.signals.publish('call-leases.released', { instanceId: this.instanceId, leaving: false });
       for (const id of excess) this.held.delete(id);
       lost.push(...excess);
       return [];
@@ -171,8 +191,27 @@ export class CallLeases {
     return leases.map((lease) => lease.callId);
   }
 
+  /** A beat now (after one under way), then every heartbeat again from it. */
+  private beatSoon(): void {
+    if (this.stopped || !this.follower) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.beating = this.beating.then(() => this.beat()).finally(() => this.schedule());
+  }
+
+  /** A leaving instance's row is gone or lapsed within a lease; forget it then. */
+  private forgetLater(instanceId: string): void {
+    this.clock.clearTimeout(this.leaving.get(instanceId));
+    const timer = this.clock.setTimeout(
+      () => this.leaving.delete(instanceId),
+      this.config.cluster.leaseTtlMs,
+    );
+    this.leaving.set(instanceId, timer);
+  }
+
   private schedule(): void {
     if (this.stopped) return;
+    this.clock.clearTimeout(this.timer);
     this.timer = this.clock.setTimeout(() => {
       this.beating = this.beat().finally(() => this.schedule());
     }, this.config.cluster.heartbeatMs);

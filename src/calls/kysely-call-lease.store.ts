@@ -195,12 +195,12 @@ export class CallLeaseStore {
     return Number(row.n);
   }
 
-  /** Instances other than `me` whose registry heartbeat is younger than `ms`. */
-  async othersAlive(me: string, ms: number): Promise<number> {
+  /** Instances other than `me` (and those `leaving`) whose registry heartbeat is younger than `ms`. */
+  async othersAlive(me: string, ms: number, leaving: readonly string[] = []): Promise<number> {
     const row = await this.db
       .selectFrom('broker_instances')
       .select((eb) => eb.fn.countAll().as('n'))
-      .where('id', '<>', me)
+      .where('id', 'not in', [me, ...leaving])
       .where('heartbeat_at_ms', '>', sql<number>`${this.now()} - ${sql.lit(Math.round(ms))}`)
       .executeTakeFirstOrThrow();
     return Number(row.n);

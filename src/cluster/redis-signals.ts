@@ -55,9 +55,11 @@ export class RedisSignals extends ClusterSignals implements OnApplicationShutdow
     const untyped = handler as (payload: unknown) => void;
     if (handlers) return void handlers.push(untyped);
     this.handlers.set(channel, [untyped]);
-    this.subscriber.subscribe(channel).catch((error: unknown) =>
-      this.logger.warn({ err: error, topic }, 'subscribing to a cluster signal failed'),
-    );
+    this.subscriber
+      .subscribe(channel)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, topic }, 'subscribing to a cluster signal failed'),
+      );
   }
 
   /** A listener has nothing to flush; QUIT would wait for ever while Redis is away. */

@@ -1,0 +1,122 @@
+import { jest } from '@jest/globals';
+import { waitFor } from './support/broker-harness.js';
+import {
+  describeIf,
+  requirePostgres,
+  requireRedis,
+  type TestDatabase,
+} from './support/environment.js';
+import { ProductionBrokers } from './support/production-broker.js';
+import { RecordingClient } from './support/socket-client.js';
+
+const postgres = await requirePostgres('socket events across instances');
+const redis = await requireRedis('socket events across instances');
+
+/**
+ * Two broker processes on one PostgreSQL database and one Redis (issue 20): what one instance
+ * commits reaches the sockets connected to the other, through the socket.io Redis adapter.
+ * (Which instance follows a call is the leases' business: the assertions hold whichever does.)
+ */
+describeIf(postgres && redis)('two instances on one database and Redis', () => {
+  jest.setTimeout(120_000);
+  const brokers = new ProductionBrokers('cluster-fanout');
+  const { simulator } = brokers;
+  const clients: RecordingClient[] = [];
+  let database: TestDatabase;
+  let a: string;
+  let b: string;
+
+  const connect = async (url: string, personId: string) => {
+    const client = await RecordingClient.connect(url, brokers.token(personId));
+    clients.push(client);
+    return client;
+  };
+  const presenceOf = async (url: string, expertId: string): Promise<string> =>
+    (await brokers.api(url, 'GET', '/v1/experts', 'sam')).body.experts.find(
+      (expert: { id: string }) => expert.id === expertId,
+    ).presence;
+
+  beforeAll(async () => {
+    database = await postgres!.createDatabase();
+    await brokers.setUp({
+      env: {
+        DATABASE_URL: database.url,
+        REDIS_URL: redis!.url,
+        REDIS_KEY_PREFIX: redis!.uniquePrefix(),
+        POLL_INTERVAL_RINGING_MS: '100',
+        ROUTING_OFFLINE_GRACE_MS: '1000',
+      },
+    });
+    // One after the other: the first one migrates the fresh database.
+    a = (await brokers.start()).url;
+    b = (await brokers.start()).url;
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await brokers.tearDown();
+    await database?.drop();
+  });
+
+  it("a call made through A reaches the glasses on B: its updates, one invite per expert join, and B's call.subscribe", async () => {
+    const glasses = await connect(b, 'tom');
+    await connect(a, 'erika');
+    const created = await brokers.api(a, 'POST', '/v1/calls', 'tom', {
+      body: { expertIds: ['erika'], title: 'Pump 7 vibration' },
+    });
+    expect(created.status).toBe(201);
+    const call = created.body;
+
+    await glasses.next('call.updated', (update) => update.call.id === call.id, 10_000);
+    simulator.state.join(call.xassistCallId, 'erika');
+    const invite = await glasses.next('call.invite', (i) => i.call.id === call.id, 10_000);
+    expect(invite).toMatchObject({ expert: { id: 'erika' }, call: { status: 'expert_joined' } });
+
+    simulator.state.join(call.xassistCallId, 'tom');
+    simulator.state.end(call.xassistCallId);
+    await glasses.next('call.updated', (u) => u.call.id === call.id && u.call.status === 'ended');
+    await glasses.flush();
+    expect(glasses.all('call.invite').filter((i) => i.call.id === call.id)).toHaveLength(1);
+
+    const answer: any = await glasses.socket.emitWithAck('call.subscribe', {
+      callId: call.id,
+      afterSeq: 0,
+    });
+    expect(answer.call.status).toBe('ended');
+    const stored = (await brokers.api(a, 'GET', `/v1/calls/${call.id}/events`, 'sam')).body.events;
+    expect(answer.events.map((e: any) => e.seq)).toEqual(stored.map((e: any) => e.seq));
+    // Every event A committed reached the glasses on B, in order.
+    expect(glasses.eventsOf(call.id).map((e) => e.seq)).toEqual(stored.map((e: any) => e.seq));
+  });
+
+  it('an expert whose last socket on A goes stays online while they have one on B', async () => {
+    const erikaOnA = await connect(a, 'erika');
+    await connect(b, 'erika');
+    expect(
+      (await brokers.api(a, 'PUT', '/v1/presence/me', 'erika', { body: { status: 'available' } }))
+        .status,
+    ).toBe(200);
+    erikaOnA.close();
+
+    // A clock the test can see: ed (a socket on A only) goes offline one grace after each
+    // disconnect. Three rounds are three graces: A's grace check on erika and A's sweeps have
+    // long run by then, and without asking B they find no socket of hers.
+    for (let round = 0; round < 3; round++) {
+      const ed = await connect(a, 'ed');
+      await waitFor(
+        () => presenceOf(a, 'ed'),
+        (p) => p !== 'offline',
+        10_000,
+      );
+      ed.close();
+      expect(
+        await waitFor(
+          () => presenceOf(a, 'ed'),
+          (p) => p === 'offline',
+          10_000,
+        ),
+      ).toBe('offline');
+    }
+    expect(await presenceOf(a, 'erika')).toBe('available');
+  });
+});

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { waitFor } from './support/broker-harness.js';
+import type { BrokerProcess } from './support/broker-process.js';
 import {
   describeIf,
   requirePostgres,
@@ -7,7 +8,9 @@ import {
   type TestDatabase,
 } from './support/environment.js';
 import { ProductionBrokers } from './support/production-broker.js';
+import { io } from 'socket.io-client';
 import { RecordingClient } from './support/socket-client.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 
 const postgres = await requirePostgres('socket events across instances');
 const redis = await requireRedis('socket events across instances');
@@ -25,6 +28,7 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
   let database: TestDatabase;
   let a: string;
   let b: string;
+  let runA: BrokerProcess;
 
   const connect = async (url: string, personId: string) => {
     const client = await RecordingClient.connect(url, brokers.token(personId));
@@ -48,7 +52,7 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
       },
     });
     // One after the other: the first one migrates the fresh database.
-    a = (await brokers.start()).url;
+    ({ url: a, run: runA } = await brokers.start());
     b = (await brokers.start()).url;
   });
 
@@ -118,5 +122,53 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
       ).toBe('offline');
     }
     expect(await presenceOf(a, 'erika')).toBe('available');
+  });
+
+  // Last: it stops A.
+  it('an instance shutting down (SIGTERM) sends its sockets elsewhere, where their session is recovered', async () => {
+    const hostOf = (url: string) => ({ host: '127.0.0.1', port: Number(new URL(url).port) });
+    const balancer = await new TcpProxy(hostOf(a)).listen();
+    const glasses = io(`http://127.0.0.1:${balancer.port}`, {
+      auth: { token: brokers.token('tom') },
+      transports: ['websocket'],
+      forceNew: true,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 200,
+    });
+    const received: Array<{ status: string; callId: string }> = [];
+    glasses.on('call.updated', (update) =>
+      received.push({ status: update.call.status, callId: update.call.id }),
+    );
+    try {
+      await new Promise<void>((resolve) => glasses.once('connect', () => resolve()));
+      // Made through B, so B follows it whatever happens to A.
+      const call = (
+        await brokers.api(b, 'POST', '/v1/calls', 'tom', {
+          body: { expertIds: ['erika'], title: 'Valve 3 leaking' },
+        })
+      ).body;
+      await waitFor(
+        async () => received.some((update) => update.callId === call.id),
+        Boolean,
+        10_000,
+      );
+
+      balancer.retarget(hostOf(b));
+      // The socket's own connect (the manager's `reconnect` comes before the session is back).
+      const back = new Promise<void>((resolve) => glasses.once('connect', () => resolve()));
+      await runA.stop('SIGTERM');
+      simulator.state.join(call.xassistCallId, 'erika');
+      await back;
+      expect(glasses.recovered).toBe(true);
+      const joined = await waitFor(
+        async () => received.find((u) => u.callId === call.id && u.status === 'expert_joined'),
+        (update) => update !== undefined,
+        10_000,
+      );
+      expect(joined).toBeDefined();
+    } finally {
+      glasses.close();
+      await balancer.close();
+    }
   });
 });

@@ -52,7 +52,9 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
       },
     });
     // One after the other: the first one migrates the fresh database.
+    brokers.env.INSTANCE_ID = 'broker-a';
     ({ url: a, run: runA } = await brokers.start());
+    brokers.env.INSTANCE_ID = 'broker-b';
     b = (await brokers.start()).url;
   });
 
@@ -91,6 +93,10 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
     expect(answer.events.map((e: any) => e.seq)).toEqual(stored.map((e: any) => e.seq));
     // Every event A committed reached the glasses on B, in order.
     expect(glasses.eventsOf(call.id).map((e) => e.seq)).toEqual(stored.map((e: any) => e.seq));
+
+    // Each instance's metrics name it.
+    const metrics = await fetch(`${b}/metrics`).then((answer) => answer.text());
+    expect(metrics).toMatch(/^broker_connected_sockets\{instance="broker-b"\} 1$/m);
   });
 
   it('an expert whose last socket on A goes stays online while they have one on B', async () => {

@@ -4,10 +4,15 @@ import type { Logger } from 'pino';
 /** DI token: the shared Redis connection when REDIS_URL is set, else null (one instance). */
 export const REDIS = Symbol('REDIS');
 
+/** A command on the shared connection that has no answer by then has failed. */
+export const COMMAND_TIMEOUT_MS = 2_000;
+
 /**
  * One command connection for the process. A command never queues while Redis is away
  * (enableOfflineQueue off) and fails after one try, so a Redis outage costs a failed publish or
- * a fallback, never a commit that waits on Redis: the database is the source of truth.
+ * a fallback, never a commit that waits on Redis: the database is the source of truth. A Redis
+ * that silently drops packets fails commands after COMMAND_TIMEOUT_MS too (a socket.io room emit
+ * waits for its XADD before it reaches this instance's own sockets).
  * ioredis reconnects by itself; the outage is logged once when it begins and once when it ends.
  */
 export function connectRedis(url: string, logger: Logger, name: string): Redis {
@@ -16,6 +21,7 @@ export function connectRedis(url: string, logger: Logger, name: string): Redis {
       connectionName: name,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      commandTimeout: COMMAND_TIMEOUT_MS,
       retryStrategy,
     }),
     logger,

@@ -8,6 +8,7 @@ import {
   type TestDatabase,
 } from './support/environment.js';
 import { ProductionBrokers } from './support/production-broker.js';
+import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { RecordingClient } from './support/socket-client.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -29,9 +30,15 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
   let a: string;
   let b: string;
   let runA: BrokerProcess;
+  /** Everything the instances publish on Redis (pub/sub), as it went over the wire. */
+  const published: Buffer[] = [];
+  const tokens: string[] = [];
+  let listener: Redis;
 
   const connect = async (url: string, personId: string) => {
-    const client = await RecordingClient.connect(url, brokers.token(personId));
+    const token = brokers.token(personId);
+    tokens.push(token);
+    const client = await RecordingClient.connect(url, token);
     clients.push(client);
     return client;
   };
@@ -42,11 +49,17 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
 
   beforeAll(async () => {
     database = await postgres!.createDatabase();
+    const prefix = redis!.uniquePrefix();
+    listener = new Redis(redis!.url);
+    listener.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, message: Buffer) =>
+      published.push(message),
+    );
+    await listener.psubscribe(`${prefix}*`);
     await brokers.setUp({
       env: {
         DATABASE_URL: database.url,
         REDIS_URL: redis!.url,
-        REDIS_KEY_PREFIX: redis!.uniquePrefix(),
+        REDIS_KEY_PREFIX: prefix,
         POLL_INTERVAL_RINGING_MS: '100',
         ROUTING_OFFLINE_GRACE_MS: '1000',
       },
@@ -58,8 +71,13 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
     b = (await brokers.start()).url;
   });
 
+  // Each test starts with nobody connected (a socket left from another would answer for it).
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+
   afterAll(async () => {
-    for (const client of clients) client.close();
+    listener?.disconnect();
     await brokers.tearDown();
     await database?.drop();
   });
@@ -128,6 +146,11 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
       ).toBe('offline');
     }
     expect(await presenceOf(a, 'erika')).toBe('available');
+    // A asked B for erika's sockets, and B's answer carried no token of theirs.
+    const answers = published.filter((message) => message.includes('person:erika'));
+    expect(answers.length).toBeGreaterThan(0);
+    for (const token of tokens)
+      expect(published.filter((message) => message.includes(token))).toEqual([]);
   });
 
   // Last: it stops A.

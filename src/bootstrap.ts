@@ -11,6 +11,9 @@ import type { AppConfig } from './config/app-config.js';
 import { TimedExpressAdapter } from './edge/http-server.js';
 import { securityHeaders } from './edge/security-headers.js';
 import { BrokerIoAdapter } from './edge/socket-io-server.js';
+import { ioCluster } from './edge/socket-io-redis.js';
+import { REDIS } from './cluster/redis-connection.js';
+import type { Redis } from 'ioredis';
 import { httpLogger } from './logging/http-logging.js';
 import { PinoNestLogger } from './logging/logger.js';
 
@@ -38,7 +41,10 @@ export async function createBrokerApp(
   );
   app.disable('x-powered-by');
   app.use(securityHeaders);
-  app.useWebSocketAdapter(new BrokerIoAdapter(app));
+  // Several instances: socket.io shares rooms and sessions through Redis (edge/socket-io-redis.ts).
+  const redis = app.get<symbol, Redis | null>(REDIS, { strict: false });
+  const cluster = redis === null ? undefined : ioCluster(config.cluster, redis, logger);
+  app.useWebSocketAdapter(new BrokerIoAdapter(app, cluster));
   app.use(httpLogger(logger));
   app.useBodyParser('json', { limit: MAX_BODY_BYTES, reviver: refusePrototypeKeys });
   app.useGlobalPipes(

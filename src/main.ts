@@ -1,3 +1,4 @@
+import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import {
 import { createBrokerApp } from './bootstrap.js';
 import { InstanceRefusedError } from './cluster/instance-registry.js';
 import { DatabaseError } from './database/database.js';
+import { HealthController } from './health/health.controller.js';
 import { DEMO_DIRECTORY } from './directory/demo-directory.js';
 import { DirectoryError, parseDirectory } from './directory/directory-file.js';
 import { xassistContactOf } from './directory/person.js';
@@ -65,12 +67,17 @@ function printDemoWelcome(config: AppConfig, url: string): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** Says when shutdown starts; runs before Nest's own handler, which closes the app. */
-function logShutdown(logger: Logger): void {
+/**
+ * Says when shutdown starts and turns /readyz 503 at that moment (a load balancer sends no new
+ * clients); runs before Nest's own handler, which closes the app: its modules first, then the
+ * socket.io server (clients reconnect elsewhere and recover), then HTTP.
+ */
+function onShutdown(app: INestApplication, logger: Logger): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.prependOnceListener(signal, () =>
-      logger.info({ signal }, 'shutdown started: finishing requests and closing connections'),
-    );
+    process.prependOnceListener(signal, () => {
+      app.get(HealthController).beginShutdown();
+      logger.info({ signal }, 'shutdown started: finishing requests and closing connections');
+    });
 }
 
 async function main(): Promise<void> {
@@ -98,7 +105,7 @@ async function main(): Promise<void> {
       .replace('[::1]', 'localhost')
       .replace('127.0.0.1', 'localhost');
     logger.info({ url }, 'expert call broker listening');
-    logShutdown(logger);
+    onShutdown(app, logger);
     if (simulator) {
       // The start-up login is not awaited (a real xAssist may be slow); the in-process one answers
       // at once, so wait for it here and the banner stays the last thing on screen.

@@ -50,9 +50,11 @@ describe.each(await brokerDatabases('call leases'))(
 
     async function instance(id: string, url: string): Promise<Instance> {
       const db = await prepareDatabase(url);
+      const base = loadConfig({ BROKER_MODE: 'demo' });
       const config = {
-        ...loadConfig({ BROKER_MODE: 'demo' }),
+        ...base,
         cluster: {
+          ...base.cluster,
           redisUrl: 'redis://127.0.0.1:6379', // one of several (never connected here)
           instanceId: id,
           leaseTtlMs: LEASE_TTL_MS,

@@ -44,6 +44,7 @@ function severalConfig(several = true): AppConfig {
   return {
     ...config,
     cluster: {
+      ...config.cluster,
       redisUrl: several ? 'redis://127.0.0.1:6379' : undefined,
       instanceId: 'me',
       leaseTtlMs: 3 * HEARTBEAT_MS,

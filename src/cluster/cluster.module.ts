@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
-import { REDIS, connectRedis } from './redis-connection.js';
+import { REDIS, connectRedis, connectRedisListener } from './redis-connection.js';
+import { RedisSignals } from './redis-signals.js';
 import { ClusterRole } from './cluster-role.js';
 import { clusterRoleProvider } from './cluster-role-member.js';
 import { ClusterSignals, NoOtherInstances } from './cluster-signals.js';
@@ -13,7 +14,22 @@ import { ClusterSignals, NoOtherInstances } from './cluster-signals.js';
 @Module({
   providers: [
     clusterRoleProvider,
-    { provide: ClusterSignals, useClass: NoOtherInstances },
+    {
+      // Over Redis pub/sub when several instances share the database (why: redis-signals.ts).
+      provide: ClusterSignals,
+      useFactory: (config: AppConfig, redis: Redis | null, logger: Logger) => {
+        const { redisUrl, instanceId, redisKeyPrefix } = config.cluster;
+        if (redisUrl === undefined || redis === null) return new NoOtherInstances();
+        const signalsLogger = logger.child({ component: 'cluster-signals' });
+        const subscriber = connectRedisListener(
+          redisUrl,
+          signalsLogger,
+          `broker:${instanceId}:signals`,
+        );
+        return new RedisSignals(redis, subscriber, instanceId, redisKeyPrefix, signalsLogger);
+      },
+      inject: [APP_CONFIG, REDIS, ROOT_LOGGER],
+    },
     {
       provide: REDIS,
       useFactory: (config: AppConfig, logger: Logger) =>

@@ -52,13 +52,19 @@ describe('loadConfig', () => {
       instanceId: 'broker-a',
       leaseTtlMs: 15000,
       heartbeatMs: 5000,
+      redisKeyPrefix: 'broker:',
     });
     const several = loadConfig({
       DATABASE_URL: 'postgres://postgres@127.0.0.1/broker',
       REDIS_URL: 'redis://127.0.0.1:6379',
       LEASE_TTL_MS: '3000',
+      REDIS_KEY_PREFIX: 'acme-broker:',
     }).cluster;
-    expect(several).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', leaseTtlMs: 3000 });
+    expect(several).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      leaseTtlMs: 3000,
+      redisKeyPrefix: 'acme-broker:',
+    });
     expect(several.heartbeatMs).toBe(1000);
     expect(several.instanceId).toMatch(/-\d+-[0-9a-f]{4}$/);
   });
@@ -87,6 +93,7 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, /^REDIS_URL must use redis: or rediss:/],
     [{ LEASE_TTL_MS: '500' }, /^LEASE_TTL_MS must be a whole number from 1000 to 120000/],
     [{ INSTANCE_ID: 'a b' }, /^INSTANCE_ID must be 1 to 100 letters/],
+    [{ REDIS_KEY_PREFIX: 'a b' }, /^REDIS_KEY_PREFIX must be 1 to 100 letters/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ DATABASE_QUERY_TIMEOUT_MS: '0' }, /^DATABASE_QUERY_TIMEOUT_MS must be a whole number/],
     [

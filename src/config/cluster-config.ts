@@ -17,9 +17,15 @@ export interface ClusterConfig {
   leaseTtlMs: number;
   /** Leases and the heartbeat are renewed this often: a third of the lease time. */
   heartbeatMs: number;
+  /**
+   * Starts every Redis key, stream and channel of this deployment (REDIS_KEY_PREFIX), so that two
+   * deployments (or two test runs) on one Redis never hear each other.
+   */
+  redisKeyPrefix: string;
 }
 
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+const REDIS_KEY_PREFIX = /^[A-Za-z0-9._:{}-]{1,100}$/;
 
 /** host-pid-random: unique per process, readable in a log line. */
 function defaultInstanceId(): string {
@@ -45,12 +51,19 @@ export function clusterConfig(env: Env, databaseUrl: string): { cluster: Cluster
     );
   }
   const leaseTtlMs = integer(env, 'LEASE_TTL_MS', 15_000, 1_000, 120_000);
+  const redisKeyPrefix = text(env, 'REDIS_KEY_PREFIX') ?? 'broker:';
+  if (!REDIS_KEY_PREFIX.test(redisKeyPrefix)) {
+    throw new ConfigError(
+      `REDIS_KEY_PREFIX must be 1 to 100 letters, digits and . _ : - { }, got "${redisKeyPrefix}"`,
+    );
+  }
   return {
     cluster: {
       redisUrl,
       instanceId,
       leaseTtlMs,
       heartbeatMs: Math.max(250, Math.floor(leaseTtlMs / 3)),
+      redisKeyPrefix,
     },
   };
 }

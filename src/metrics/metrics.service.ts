@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 /** From seconds to minutes: an expert answers in seconds, or the call times out (60 s default). */
 export const CALL_SECONDS_BUCKETS = [1, 2.5, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 600];
@@ -90,7 +91,10 @@ export class MetricsService {
     socket.once('disconnect', () => this.connectedSockets.dec());
   }
 
-  constructor() {
+  /** Several instances (REDIS_URL): every sample names its instance (INSTANCE_ID), as logs and leases do. */
+  constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig) {
+    if (config?.cluster.redisUrl !== undefined)
+      this.registry.setDefaultLabels({ instance: config.cluster.instanceId });
     collectDefaultMetrics({ register: this.registry });
   }
 }

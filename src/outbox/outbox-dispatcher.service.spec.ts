@@ -27,6 +27,34 @@ describe('OutboxDispatcher', () => {
     expect(sender.sent.sort()).toEqual(['a1', 'a2', 'b2']);
   });
 
+  describe('with other instances', () => {
+    it('tells them after a commit here, at most once per 50 ms', async () => {
+      const { signals } = bench;
+      sut().start();
+      await clock.advance(0);
+      sut().wake();
+      sut().wake();
+      sut().wake();
+      expect(signals.published).toEqual([{ topic: 'outbox.wake', payload: {} }]);
+      await clock.advance(49);
+      expect(signals.published).toHaveLength(1);
+      await clock.advance(1); // the wakes after the first: one more, at the end of the 50 ms
+      expect(signals.published).toHaveLength(2);
+      await clock.advance(1_000);
+      expect(signals.published).toHaveLength(2);
+    });
+
+    it('looks at once when another instance commits, and does not echo its signal', async () => {
+      sut().start();
+      await clock.advance(0); // the first round: nothing due; the next poll is 500 ms away
+      await add(message('a1', 'a', 1));
+      bench.signals.receive('outbox.wake', {});
+      await clock.advance(0);
+      expect(sender.sent).toEqual(['a1']);
+      expect(bench.signals.published).toEqual([]);
+    });
+  });
+
   it('retries with backoff, holds later rows back meanwhile, and dead-letters after the last attempt', async () => {
     sender.answers.push(
       { status: 'retry', afterMs: 0, reason: '503' },

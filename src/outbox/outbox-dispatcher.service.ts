@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { MemoryRateLimiter, RateLimiter } from '../cluster/shared-rate-limiter.js';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { logRoundFailure } from '../common/error-answer.js';
+import { ClusterSignals, NoOtherInstances } from '../cluster/cluster-signals.js';
 import { APP_CONFIG, type AppConfig, type OutboxConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { OutboxStore } from './kysely-outbox.store.js';
@@ -19,6 +20,16 @@ import { OutboxSenders } from './outbox-sender.js';
 import { OutboxSettlement } from './outbox-settlement.js';
 import { DestinationCircuits } from './destination-circuits.js';
 import { DestinationSlots } from './destination-slots.js';
+
+declare module '../cluster/cluster-signals.js' {
+  interface ClusterSignalMap {
+    /** Rows were committed on another instance: every dispatcher looks now (SKIP LOCKED shares them). */
+    'outbox.wake': Record<string, never>;
+  }
+}
+
+/** At most one `outbox.wake` signal this often: a burst of commits is one wake-up elsewhere. */
+const SIGNAL_EVERY_MS = 50;
 
 /** Attempts in flight at once (and claimed rows waiting for their destination), all destinations together. */
 const IN_FLIGHT = 32;
@@ -55,6 +66,9 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private again = false;
   private stopped = true;
   private idleWaiters: Array<() => void> = [];
+  private signalTimer?: TimerHandle;
+  private lastSignalAt = Number.NEGATIVE_INFINITY;
+  private readonly signals: ClusterSignals;
 
   constructor(
     private readonly store: OutboxStore,
@@ -65,14 +79,18 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     /** Unset (a dispatcher built by hand): this process's own limiter. */
     @Optional() pacer?: RateLimiter,
+    /** Unset (a dispatcher built by hand): nobody else to wake. */
+    @Optional() signals?: ClusterSignals,
   ) {
     this.settings = config.outbox;
     this.settlement = new OutboxSettlement(store, metrics, logger);
     this.pacer = pacer ?? new MemoryRateLimiter(clock);
+    this.signals = signals ?? new NoOtherInstances();
     this.circuits = new DestinationCircuits(
       this.settings.circuitFailures,
       this.settings.circuitOpenMs,
     );
+    this.signals.subscribe('outbox.wake', () => this.wakeHere());
   }
 
   onApplicationBootstrap(): void {
@@ -93,6 +111,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   async stop(): Promise<void> {
     this.stopped = true;
     this.clock.clearTimeout(this.timer);
+    this.clock.clearTimeout(this.signalTimer);
+    this.signalTimer = undefined;
     for (const resume of this.pauses) resume();
     await this.round;
     for (const { row, token } of this.slots.takeWaiting())
@@ -101,8 +121,17 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  /** Something was committed or a slot freed: look now rather than at the next poll. */
+  /**
+   * Rows were committed here: look now rather than at the next poll, and tell the other
+   * instances (coalesced), whose dispatchers may be the ones with free slots.
+   */
   wake(): void {
+    this.wakeHere();
+    this.tellOthers();
+  }
+
+  /** Something was committed (here or elsewhere) or a slot freed: look now. */
+  private wakeHere(): void {
     if (this.stopped) return;
     if (this.round) {
       this.again = true;
@@ -120,8 +149,24 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
-      this.wake();
+      this.wakeHere();
     });
+  }
+
+  /** One signal now, or one at the end of the current SIGNAL_EVERY_MS, never more. */
+  private tellOthers(): void {
+    if (this.stopped || this.signalTimer) return;
+    const wait = this.lastSignalAt + SIGNAL_EVERY_MS - this.clock.now();
+    if (wait <= 0) return this.signal();
+    this.signalTimer = this.clock.setTimeout(() => {
+      this.signalTimer = undefined;
+      this.signal();
+    }, wait);
+  }
+
+  private signal(): void {
+    this.lastSignalAt = this.clock.now();
+    this.signals.publish('outbox.wake', {});
   }
 
   private schedule(delayMs: number): void {
@@ -205,7 +250,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
         this.attempt(row, token).finally(() => {
           this.slots.finished(destinationId);
           this.startWaiting(destinationId);
-          this.wake();
+          this.wakeHere();
         }),
       );
     }

@@ -93,7 +93,10 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection {
 
   /** The handshake: a valid token, and a free socket slot for its person. */
   private async admit(socket: BrokerSocket): Promise<void> {
-    const token = (socket.handshake.auth as { token?: string } | undefined)?.token;
+    const auth = socket.handshake.auth as { token?: string } | undefined;
+    const token = auth?.token;
+    // Read once, then dropped: a handshake travels to other instances (fetchSockets, over Redis).
+    if (auth) delete auth.token;
     const { person, expiresAt } = await this.auth.authenticate(token);
     socket.data.person = person;
     socket.data.expiresAt = expiresAt;

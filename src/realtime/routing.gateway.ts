@@ -31,6 +31,9 @@ import type { BrokerServer, BrokerSocket } from './calls.gateway.js';
 import { socketErrorAnswer, type OfferAnswerAck, type PresenceSetAck } from './realtime-events.js';
 import { EVERY_CALL_ROOM, QUEUE_WATCHERS_ROOM, SUPERVISORS_ROOM, personRoom } from './rooms.js';
 
+/** How long asking the other instances for a person's sockets may take (an offer's transaction waits). */
+const SOCKET_LOOKUP_TIMEOUT_MS = 1_000;
+
 /**
  * Routing over sockets: reports experts' sockets to presence (the offline grace runs there),
  * takes offer.accept / offer.decline / presence.set, and delivers routing's events to the rooms
@@ -140,13 +143,24 @@ export class RoutingGateway implements OnGatewayConnection, SocketPresence {
     }
   }
 
-  /** SocketPresence (paging asks before paging an offer): whether the person has a socket open. */
+  /**
+   * SocketPresence (paging asks before paging an offer, the presence sweep before setting someone
+   * offline): whether the person has a socket open on any instance. Rejects when it cannot tell.
+   */
   hasSocket(personId: string): Promise<boolean> {
     return this.stillConnected(personId);
   }
 
-  /** Whether the person has a socket left (on this instance; every instance once sockets are shared). */
+  /**
+   * A socket here answers at once; otherwise every instance is asked through the socket.io
+   * adapter (Redis), within SOCKET_LOOKUP_TIMEOUT_MS. When they cannot be asked (Redis down, an
+   * instance silent) this rejects rather than guess: the asker decides what "unknown" means (the
+   * offer pager pages anyway; the offline grace and the sweep leave the presence for a later check).
+   */
   private async stillConnected(personId: string): Promise<boolean> {
-    return (await this.server.in(personRoom(personId)).fetchSockets()).length > 0;
+    const room = personRoom(personId);
+    if ((this.server.sockets.adapter.rooms.get(room)?.size ?? 0) > 0) return true;
+    const sockets = await this.server.in(room).timeout(SOCKET_LOOKUP_TIMEOUT_MS).fetchSockets();
+    return sockets.length > 0;
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 /**
@@ -129,6 +130,45 @@ export async function requirePostgres(
       };
     },
   };
+}
+
+export const DEFAULT_TEST_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Redis for the cluster suites: a URL, and a key prefix of this suite's own (Redis is shared). */
+export interface TestRedis {
+  url: string;
+  /** A fresh REDIS_KEY_PREFIX each call: nothing another run wrote or publishes is heard. */
+  uniquePrefix(): string;
+}
+
+/** The Redis at TEST_REDIS_URL (or the machine's default), if it answers PING. */
+export async function requireRedis(
+  suite: string,
+  env: Env = process.env,
+): Promise<TestRedis | undefined> {
+  const url = env.TEST_REDIS_URL || DEFAULT_TEST_REDIS_URL;
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    missing(
+      suite,
+      `Redis is not reachable at ${hidePassword(url)} (${(error as Error).message})`,
+      'start it, or set TEST_REDIS_URL',
+      env,
+    );
+    return undefined;
+  } finally {
+    probe.disconnect();
+  }
+  return { url, uniquePrefix: () => `test-${randomUUID().slice(0, 8)}:` };
 }
 
 /** Chromium's path from CHROMIUM_PATH, the usual places or PATH, if there is one. */

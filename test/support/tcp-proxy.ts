@@ -27,7 +27,7 @@ export class TcpProxy {
   private listeningPort = 0;
 
   constructor(
-    private readonly target: { host: string; port: number },
+    private target: { host: string; port: number },
     private readonly host = '127.0.0.1',
   ) {}
 
@@ -52,6 +52,11 @@ export class TcpProxy {
     this.server = server;
     this.listeningPort = (server.address() as { port: number }).port;
     return this;
+  }
+
+  /** New connections go to `target` from now on (a load balancer moving to another server). */
+  retarget(target: { host: string; port: number }): void {
+    this.target = target;
   }
 
   forward(): Promise<void> {

@@ -32,11 +32,11 @@ async function redisAnswers(suite: string): Promise<boolean> {
   }
 }
 
-/** Deliveries this instance made (its own broker_outbox_attempts_total). */
+/** Deliveries this instance made (its own broker_outbox_attempts_total, labelled with its instance). */
 async function deliveredBy(instance: BrokerHarness): Promise<number> {
   const { body } = await instance.api<string>('GET', '/metrics');
   return Number(
-    /^broker_outbox_attempts_total\{outcome="delivered"\} (\d+)$/m.exec(body)?.[1] ?? 0,
+    /^broker_outbox_attempts_total\{[^}]*outcome="delivered"[^}]*\} (\d+)$/m.exec(body)?.[1] ?? 0,
   );
 }
 

@@ -8,6 +8,8 @@ import { RedisSignals } from './redis-signals.js';
 import { ClusterRole } from './cluster-role.js';
 import { clusterRoleProvider } from './cluster-role-member.js';
 import { ClusterSignals, NoOtherInstances } from './cluster-signals.js';
+import { RateLimiter, rateLimiterFor } from './shared-rate-limiter.js';
+import { Clock } from '../common/clock.js';
 
 /** This instance's place among the others (docs/scaling.md), for every module. */
 @Global()
@@ -31,6 +33,13 @@ import { ClusterSignals, NoOtherInstances } from './cluster-signals.js';
       inject: [APP_CONFIG, REDIS, ROOT_LOGGER],
     },
     {
+      // Limits shared by every instance (webhook pacing), in Redis when REDIS_URL is set.
+      provide: RateLimiter,
+      useFactory: (redis: Redis | null, clock: Clock, logger: Logger) =>
+        rateLimiterFor(redis, clock, logger),
+      inject: [REDIS, Clock, ROOT_LOGGER],
+    },
+    {
       provide: REDIS,
       useFactory: (config: AppConfig, logger: Logger) =>
         config.cluster.redisUrl === undefined
@@ -43,7 +52,7 @@ import { ClusterSignals, NoOtherInstances } from './cluster-signals.js';
       inject: [APP_CONFIG, ROOT_LOGGER],
     },
   ],
-  exports: [ClusterRole, ClusterSignals, REDIS],
+  exports: [ClusterRole, ClusterSignals, REDIS, RateLimiter],
 })
 export class ClusterModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis | null) {}

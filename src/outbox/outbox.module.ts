@@ -1,11 +1,5 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
-import { REDIS } from '../cluster/redis-connection.js';
-import { RateLimiter, rateLimiterFor } from '../cluster/shared-rate-limiter.js';
-import { Clock } from '../common/clock.js';
-import { ROOT_LOGGER } from '../logging/logger.js';
 import { OutboxStore } from './kysely-outbox.store.js';
 import { OutboxDispatcher } from './outbox-dispatcher.service.js';
 import { OutboxMetrics } from './outbox-metrics.js';
@@ -22,14 +16,6 @@ import { DiscoveredOutboxSenders, OutboxSenders } from './outbox-sender.js';
     OutboxStore,
     OutboxMetrics,
     { provide: OutboxSenders, useClass: DiscoveredOutboxSenders },
-    // The sends' pacing, shared through Redis when REDIS_URL is set (until the cluster module
-    // provides one RateLimiter for every feature).
-    {
-      provide: RateLimiter,
-      useFactory: (redis: Redis | null, clock: Clock, logger: Logger) =>
-        rateLimiterFor(redis, clock, logger),
-      inject: [REDIS, Clock, ROOT_LOGGER],
-    },
     OutboxDispatcher,
   ],
   exports: [OutboxStore, OutboxDispatcher],

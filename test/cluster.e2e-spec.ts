@@ -223,5 +223,71 @@ describeIf(postgres && PrivateRedis.binary)(
       const invite = await val.next('call.invite', (i) => i.call.id === asked.body.id, 15_000);
       expect(invite.expert.id).toBe('quinn');
     });
+
+    it('refuses the commit of an instance paused (SIGSTOP) past its lease once it resumes', async () => {
+      const { simulator } = cluster;
+      const live = () => cluster.instances.filter((i) => i.run.child.exitCode === null);
+      const created = await cluster.api(live()[0].url, 'POST', '/v1/calls', 't01', {
+        body: { expertIds: ['x02'], title: 'paused follower' },
+      });
+      expect(created.status).toBe(201);
+      const call = created.body as { id: string; xassistCallId: string };
+      const holderOf = async () =>
+        [...(await cluster.leaseHolders()).entries()].find(([, ids]) => ids.includes(call.id))?.[0];
+      const paused = cluster.instance((await waitFor(holderOf, (id) => id !== undefined, 10_000))!);
+      const inFlight = () => simulator.pollsInFlight.get(call.xassistCallId) ?? 0;
+      const inFlightIs = (n: number) =>
+        waitFor(
+          async () => inFlight(),
+          (now) => now === n,
+          20_000,
+        );
+
+      // Its next poll is held at xAssist; the instance is paused while it waits for the answer.
+      simulator.injectFault({ kind: 'slow', count: 1, delayMs: 7000, callId: call.xassistCallId });
+      await inFlightIs(1);
+      process.kill(-paused.run.child.pid!, 'SIGSTOP');
+      try {
+        // Another instance takes the lapsed lease; its own polls are held from now on, so it
+        // commits nothing and the paused one's seq stays current: only the lease can refuse it.
+        const taker = await waitFor(holderOf, (id) => id !== undefined && id !== paused.id, 20_000);
+        simulator.injectFault({
+          kind: 'slow',
+          count: 1000,
+          delayMs: 30_000,
+          callId: call.xassistCallId,
+        });
+        await inFlightIs(2);
+        simulator.state.join(call.xassistCallId, 'x02');
+        await inFlightIs(1); // the paused instance's answer (with the join) is written
+        process.kill(-paused.run.child.pid!, 'SIGCONT');
+        await paused.run.line(
+          new RegExp(`lost the lease of a call.*${call.id}|${call.id}.*lost the lease of a call`),
+        );
+        simulator.clearFaults();
+        const joined = await waitFor(
+          () => cluster.api(cluster.instance(taker!).url, 'GET', `/v1/calls/${call.id}`, 't01'),
+          (answer) => answer.body?.status === 'expert_joined',
+          30_000,
+        );
+        expect(joined.body.status).toBe('expert_joined');
+      } finally {
+        process.kill(-paused.run.child.pid!, 'SIGCONT');
+      }
+      const { body } = await cluster.api(
+        cluster.balancerUrl,
+        'GET',
+        `/v1/calls/${call.id}/events`,
+        't01',
+      );
+      const seqs: number[] = body.events.map((event: { seq: number }) => event.seq);
+      expect(seqs).toEqual(seqs.map((_, i) => seqs[0] + i));
+      expect(
+        body.events.filter((e: { type: string }) => e.type === 'status.expert_joined'),
+      ).toHaveLength(1);
+      // The paused instance is alive and counted the refusal.
+      const metrics = await (await fetch(`${paused.url}/metrics`)).text();
+      expect(metrics).toMatch(/^broker_call_commits_fenced_total\{[^}]*\} [1-9]/m);
+    });
   },
 );

@@ -201,9 +201,7 @@ describeIf(postgres && PrivateRedis.binary)(
     });
 
     it('offers and accepts with the expert and the technician on different instances', async () => {
-      const [first, second, third] = cluster.instances.filter(
-        (i) => i.run.child.exitCode === null && i.run.child.signalCode === null,
-      );
+      const [first, second, third] = cluster.live();
       const quinn = await connect(first.url, 'quinn');
       expect(await quinn.socket.emitWithAck('presence.set', { status: 'available' })).toMatchObject(
         {
@@ -226,8 +224,7 @@ describeIf(postgres && PrivateRedis.binary)(
 
     it('refuses the commit of an instance paused (SIGSTOP) past its lease once it resumes', async () => {
       const { simulator } = cluster;
-      const live = () => cluster.instances.filter((i) => i.run.child.exitCode === null);
-      const created = await cluster.api(live()[0].url, 'POST', '/v1/calls', 't01', {
+      const created = await cluster.api(cluster.live()[0].url, 'POST', '/v1/calls', 't01', {
         body: { expertIds: ['x02'], title: 'paused follower' },
       });
       expect(created.status).toBe(201);
@@ -272,6 +269,7 @@ describeIf(postgres && PrivateRedis.binary)(
         );
         expect(joined.body.status).toBe('expert_joined');
       } finally {
+        simulator.clearFaults();
         process.kill(-paused.run.child.pid!, 'SIGCONT');
       }
       const { body } = await cluster.api(
@@ -288,6 +286,51 @@ describeIf(postgres && PrivateRedis.binary)(
       // The paused instance is alive and counted the refusal.
       const metrics = await (await fetch(`${paused.url}/metrics`)).text();
       expect(metrics).toMatch(/^broker_call_commits_fenced_total\{[^}]*\} [1-9]/m);
+    });
+
+    it('restarts Redis under load: connected clients miss no update', async () => {
+      const live = cluster.live();
+      await cluster.redis.kill();
+      // While Redis is away every technician joins: 60 commits, each on its call's poller.
+      calls.forEach((call, index) =>
+        cluster.simulator.state.join(call.xassistCallId, `t${pad(index + 1)}`),
+      );
+      for (const [index, call] of calls.entries())
+        await waitFor(
+          () =>
+            cluster.api(
+              live[index % live.length].url,
+              'GET',
+              `/v1/calls/${call.id}`,
+              `t${pad(index + 1)}`,
+            ),
+          (answer) => answer.body?.status === 'connected',
+          20_000,
+        );
+      await cluster.redis.start();
+      // Every technician's socket gets its call's change, whichever instance committed it.
+      await waitFor(
+        async () =>
+          technicians.every((client, index) =>
+            client.eventsOf(calls[index].id).some((event) => event.type === 'status.connected'),
+          ),
+        (all) => all,
+        30_000,
+      );
+      for (const [index, call] of calls.entries()) {
+        const { body } = await cluster.api(
+          live[0].url,
+          'GET',
+          `/v1/calls/${call.id}/events`,
+          `t${pad(index + 1)}`,
+        );
+        const last = body.events.at(-1).seq as number;
+        const seen = [
+          ...new Set<number>(technicians[index].eventsOf(call.id).map((e) => e.seq)),
+        ].sort((a, b) => a - b);
+        expect(seen).toEqual(seen.map((_, i) => seen[0] + i)); // no gap
+        expect(seen.at(-1)).toBe(last); // up to the last change
+      }
     });
   },
 );

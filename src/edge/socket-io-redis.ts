@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { connectRedisListener } from '../cluster/redis-connection.js';
+import { MissedBroadcasts, type PublishingAdapter } from './missed-broadcasts.js';
 
 /** How socket.io reaches the other instances: an adapter factory, and the connections to close. */
 export interface IoCluster {
@@ -27,8 +28,8 @@ const UNWATCHED = new Set<PropertyKey>(['set', 'publish']);
  *   of a connection that fails commands at once would retry XREAD in a tight loop of rejected
  *   promises (no I/O ever runs again): its listeners are connections that wait for Redis instead.
  * Publishing a room emit (XADD) fails at once while Redis is down; the adapter then still
- * delivers to this instance's sockets, and the other instances' sockets miss it (their clients
- * catch up with `call.subscribe`, and every later emit reaches them once Redis is back).
+ * delivers to this instance's sockets, and MissedBroadcasts sends it to the other instances once
+ * Redis is back.
  */
 export function ioCluster(cluster: ClusterConfig, commands: Redis, logger: Logger): IoCluster {
   const url = cluster.redisUrl;
@@ -58,13 +59,23 @@ export function ioCluster(cluster: ClusterConfig, commands: Redis, logger: Logge
     },
   });
   const prefix = cluster.redisKeyPrefix;
+  const streams = createAdapter(seenByAdapter, {
+    streamName: `${prefix}socket.io`,
+    channelPrefix: `${prefix}socket.io`,
+    sessionKeyPrefix: `${prefix}socket.io:session:`,
+  });
+  const missed = new MissedBroadcasts(log);
+  const resend = () => missed.resend();
+  commands.on('ready', resend);
   return {
-    adapter: createAdapter(seenByAdapter, {
-      streamName: `${prefix}socket.io`,
-      channelPrefix: `${prefix}socket.io`,
-      sessionKeyPrefix: `${prefix}socket.io:session:`,
-    }),
+    // socket.io calls it with `new`: a function (not an arrow) whose returned object is the adapter.
+    adapter: function watchedAdapter(namespace) {
+      const adapter = streams(namespace);
+      missed.watch(adapter as unknown as PublishingAdapter);
+      return adapter;
+    } as typeof streams,
     close: () => {
+      commands.off('ready', resend);
       for (const listener of listeners.splice(0)) listener.disconnect();
     },
   };

@@ -152,6 +152,13 @@ export class BrokerCluster extends ProductionBrokers {
     return instance;
   }
 
+  /** The instances still running (a killed one has a signal code, not an exit code). */
+  live(): Instance[] {
+    return this.instances.filter(
+      ({ run }) => run.child.exitCode === null && run.child.signalCode === null,
+    );
+  }
+
   instance(id: string): Instance {
     return this.instances.find((candidate) => candidate.id === id)!;
   }

@@ -34,6 +34,7 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
   const published: Buffer[] = [];
   const tokens: string[] = [];
   let listener: Redis;
+  let prefix = '';
 
   const connect = async (url: string, personId: string) => {
     const token = brokers.token(personId);
@@ -49,7 +50,7 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
 
   beforeAll(async () => {
     database = await postgres!.createDatabase();
-    const prefix = redis!.uniquePrefix();
+    prefix = redis!.uniquePrefix();
     listener = new Redis(redis!.url);
     listener.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, message: Buffer) =>
       published.push(message),
@@ -80,6 +81,7 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
     listener?.disconnect();
     await brokers.tearDown();
     await database?.drop();
+    await redis!.dropPrefix(prefix);
   });
 
   it("a call made through A reaches the glasses on B: its updates, one invite per expert join, and B's call.subscribe", async () => {

@@ -25,6 +25,7 @@ describeIf(postgres && redis)('a Redis outage under two instances', () => {
   const { simulator } = brokers;
   const clients: RecordingClient[] = [];
   let proxy: TcpProxy;
+  const prefix = redis?.uniquePrefix() ?? '';
   let database: TestDatabase;
   let a: { run: BrokerProcess; url: string };
   let b: { run: BrokerProcess; url: string };
@@ -50,7 +51,7 @@ describeIf(postgres && redis)('a Redis outage under two instances', () => {
       env: {
         DATABASE_URL: database.url,
         REDIS_URL: proxy.through(redis!.url),
-        REDIS_KEY_PREFIX: redis!.uniquePrefix(),
+        REDIS_KEY_PREFIX: prefix,
         POLL_INTERVAL_RINGING_MS: '100',
       },
     });
@@ -63,6 +64,7 @@ describeIf(postgres && redis)('a Redis outage under two instances', () => {
     await brokers.tearDown();
     await proxy?.close();
     await database?.drop();
+    await redis!.dropPrefix(prefix);
   });
 
   it('commits calls and answers /readyz 503 while Redis is away; socket events cross instances again once it is back', async () => {

@@ -139,6 +139,8 @@ export interface TestRedis {
   url: string;
   /** A fresh REDIS_KEY_PREFIX each call: nothing another run wrote or publishes is heard. */
   uniquePrefix(): string;
+  /** Deletes every key under `prefix` (the socket.io stream, sessions): a suite leaves nothing behind. */
+  dropPrefix(prefix: string): Promise<void>;
 }
 
 /** The Redis at TEST_REDIS_URL (or the machine's default), if it answers PING. */
@@ -168,7 +170,24 @@ export async function requireRedis(
   } finally {
     probe.disconnect();
   }
-  return { url, uniquePrefix: () => `test-${randomUUID().slice(0, 8)}:` };
+  return {
+    url,
+    uniquePrefix: () => `test-${randomUUID().slice(0, 8)}:`,
+    async dropPrefix(prefix) {
+      // Redis is shared: only ever a prefix uniquePrefix() made.
+      if (!/^test-[0-9a-f]{8}:$/.test(prefix)) return;
+      const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+      redis.on('error', () => undefined);
+      try {
+        const keys: string[] = [];
+        for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 1000 }))
+          keys.push(...(batch as string[]));
+        if (keys.length > 0) await redis.del(...keys);
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
 }
 
 /** Chromium's path from CHROMIUM_PATH, the usual places or PATH, if there is one. */

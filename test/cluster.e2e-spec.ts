@@ -3,8 +3,16 @@ import { parseDirectory } from '../src/directory/directory-file.js';
 import { xassistContactOf } from '../src/directory/person.js';
 import { waitFor } from './support/broker-harness.js';
 import { BrokerCluster, PrivateRedis } from './support/cluster.js';
-import { describeIf, missing, requirePostgres, type TestDatabase } from './support/environment.js';
+import {
+  CHROMIUM_ARGS,
+  describeIf,
+  missing,
+  requireChromium,
+  requirePostgres,
+  type TestDatabase,
+} from './support/environment.js';
 import { RecordingClient } from './support/socket-client.js';
+import { chromium } from 'playwright-core';
 
 const CALLS = 60;
 const LEASE_TTL_MS = 3000;
@@ -27,6 +35,7 @@ const PEOPLE = [
   ...range(CALLS).map((i) => person(`x${pad(i)}`, ['expert'], 2000 + i)),
   person('quinn', ['expert'], 3000, { skills: ['valves'] }),
   person('val', ['technician'], 3001),
+  { id: 'sam', displayName: 'Sam Supervisor', roles: ['supervisor'] },
 ];
 const QUEUES = [
   { id: 'valves', skills: ['valves'], strategy: 'ring_all', offerTimeoutSeconds: 60 },
@@ -34,6 +43,7 @@ const QUEUES = [
 const USERS = parseDirectory({ people: PEOPLE }).flatMap((p) => xassistContactOf(p) ?? []);
 
 const postgres = await requirePostgres('several instances');
+const CHROMIUM = requireChromium('the dashboard behind a round-robin balancer');
 if (!PrivateRedis.binary)
   missing('several instances', 'redis-server is not installed', "install Debian's redis-server");
 
@@ -332,5 +342,38 @@ describeIf(postgres && PrivateRedis.binary)(
         expect(seen.at(-1)).toBe(last); // up to the last change
       }
     });
+
+    (CHROMIUM ? it : it.skip)(
+      'serves the dashboard through the round-robin balancer, live without sticky sessions',
+      async () => {
+        const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+        try {
+          const page = await browser.newPage();
+          // Long polling is several HTTP requests per session: round robin would spread them
+          // over instances that do not know the session. The dashboard must not use it.
+          const polling: string[] = [];
+          page.on('request', (request) => {
+            if (/\/socket\.io\/.*transport=polling/.test(request.url()))
+              polling.push(request.url());
+          });
+          await page.goto(`${cluster.balancerUrl}/?token=${cluster.token('sam')}`);
+          await page.locator('#connection[data-state="live"]').waitFor({ timeout: 20_000 });
+          // A call made on each instance reaches the one socket, wherever it landed.
+          for (const instance of cluster.live()) {
+            const made = await cluster.api(instance.url, 'POST', '/v1/calls', 'val', {
+              body: { expertIds: ['x03'], title: `seen from ${instance.id}` },
+            });
+            expect(made.status).toBe(201);
+            await page
+              .locator(`#calls tr[data-call-id="${made.body.id}"]`)
+              .waitFor({ timeout: 20_000 });
+          }
+          expect(await page.locator('#connection').getAttribute('data-state')).toBe('live');
+          expect(polling).toEqual([]);
+        } finally {
+          await browser.close();
+        }
+      },
+    );
   },
 );

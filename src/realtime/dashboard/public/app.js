@@ -69,7 +69,13 @@ const report = (what) => (error) => console.warn(`${what} failed:`, error);
 
 function connect() {
   state.socket?.close();
-  const socket = io({ auth: { token: state.token }, reconnectionDelayMax: 3000 });
+  // WebSocket only: one connection that stays on the instance it reached, so a round-robin
+  // balancer in front of several instances needs no sticky sessions (docs/scaling.md).
+  const socket = io({
+    auth: { token: state.token },
+    transports: ['websocket'],
+    reconnectionDelayMax: 3000,
+  });
   state.socket = socket;
   setConnection('reconnecting', 'connecting…');
 

@@ -341,7 +341,8 @@ describe('the OpenAPI document describes every real answer', () => {
     } finally {
       tom.close();
     }
-    const shortLived = await RecordingClient.connect(sut.url, sut.token('tom', 1));
+    // Three seconds: long enough to connect on a busy machine, short enough to see it end.
+    const shortLived = await RecordingClient.connect(sut.url, sut.token('tom', 3));
     try {
       const expired = await shortLived.next('session.expired');
       events.assertValid(payloadOf('session.expired'), expired, 'session.expired');

@@ -3,30 +3,11 @@ import { Redis } from 'ioredis';
 import { SystemClock } from '../src/common/clock.js';
 import { MemoryRateLimiter, SharedRateLimiter } from '../src/cluster/shared-rate-limiter.js';
 import { waitFor } from './support/broker-harness.js';
-import { describeIf, missing } from './support/environment.js';
+import { describeIf, requireRedis } from './support/environment.js';
 import { capturedLogger } from './support/log-capture.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const RATE = 10;
 const CONTENTION_MS = 3_000;
-
-async function redisAnswers(suite: string): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch (error) {
-    missing(
-      suite,
-      `Redis is not reachable at ${REDIS_URL} (${(error as Error).message})`,
-      'start it, or set TEST_REDIS_URL',
-    );
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 /**
  * When a slot was granted: Redis read its clock (the same machine's) between the ask and the answer,
@@ -39,14 +20,16 @@ interface Grant {
 
 const SUITE = 'the shared rate limiter on Redis';
 
-describeIf(await redisAnswers(SUITE))(SUITE, () => {
+const redisServer = await requireRedis(SUITE);
+
+describeIf(redisServer)(SUITE, () => {
   const prefix = `test:rate:${randomUUID()}:`;
   const connections: Redis[] = [];
   const { logger, lines } = capturedLogger('debug');
 
   /** A limiter on its own connection, as another instance would have. */
   async function anInstance(): Promise<SharedRateLimiter> {
-    const redis = new Redis(REDIS_URL, {
+    const redis = new Redis(redisServer!.url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       lazyConnect: true,
@@ -57,7 +40,7 @@ describeIf(await redisAnswers(SUITE))(SUITE, () => {
   }
 
   afterAll(async () => {
-    const cleaner = new Redis(REDIS_URL);
+    const cleaner = new Redis(redisServer!.url);
     const keys = await cleaner.keys(`${prefix}*`);
     if (keys.length > 0) await cleaner.del(...keys);
     await cleaner.quit();

@@ -1,36 +1,21 @@
-import { Redis } from 'ioredis';
 import { DATABASE } from '../src/database/database.module.js';
 import type { BrokerDatabase } from '../src/database/schema.js';
 import { OutboxDispatcher } from '../src/outbox/outbox-dispatcher.service.js';
 import { OutboxStore } from '../src/outbox/kysely-outbox.store.js';
 import type { Kysely } from 'kysely';
 import { BrokerHarness, waitFor } from './support/broker-harness.js';
-import { describeIf, missing, requirePostgres, type TestDatabase } from './support/environment.js';
+import {
+  describeIf,
+  requirePostgres,
+  requireRedis,
+  type TestDatabase,
+} from './support/environment.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const RATE_PER_SECOND = 5;
 const ROWS = 30;
 /** Arrivals may bunch by this much after leaving on time (two processes' sockets, a busy machine). */
 const JITTER_MS = 100;
-
-async function redisAnswers(suite: string): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch (error) {
-    missing(
-      suite,
-      `Redis is not reachable at ${REDIS_URL} (${(error as Error).message})`,
-      'start it, or set TEST_REDIS_URL',
-    );
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 /** Deliveries this instance made (its own broker_outbox_attempts_total, labelled with its instance). */
 async function deliveredBy(instance: BrokerHarness): Promise<number> {
@@ -42,7 +27,8 @@ async function deliveredBy(instance: BrokerHarness): Promise<number> {
 
 const SUITE = 'webhook pacing across instances';
 const postgres = await requirePostgres(SUITE);
-const redis = postgres && (await redisAnswers(SUITE));
+const redis = postgres && (await requireRedis(SUITE));
+const PREFIX = redis ? redis.uniquePrefix() : '';
 
 /**
  * WEBHOOK_RATE_PER_SECOND is one limit per webhook for the whole cluster when REDIS_URL is set
@@ -62,7 +48,8 @@ describeIf(postgres && redis)(SUITE, () => {
         await new BrokerHarness({
           env: {
             DATABASE_URL: database.url,
-            REDIS_URL,
+            REDIS_URL: redis!.url,
+            REDIS_KEY_PREFIX: PREFIX,
             INSTANCE_ID: `pacing-${i}`,
             WEBHOOK_ALLOWED_HOSTS: receiver.allowListEntry,
             WEBHOOK_RATE_PER_SECOND: String(RATE_PER_SECOND),
@@ -76,6 +63,7 @@ describeIf(postgres && redis)(SUITE, () => {
     for (const instance of instances) await instance.stop();
     await receiver?.close();
     await database?.drop();
+    if (redis) await redis.dropPrefix(PREFIX);
   });
 
   it(`lets one receiver see at most ${RATE_PER_SECOND} deliveries in any second from two instances`, async () => {

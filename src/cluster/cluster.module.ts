@@ -35,9 +35,9 @@ import { Clock } from '../common/clock.js';
     {
       // Limits shared by every instance (webhook pacing), in Redis when REDIS_URL is set.
       provide: RateLimiter,
-      useFactory: (redis: Redis | null, clock: Clock, logger: Logger) =>
-        rateLimiterFor(redis, clock, logger),
-      inject: [REDIS, Clock, ROOT_LOGGER],
+      useFactory: (redis: Redis | null, clock: Clock, logger: Logger, config: AppConfig) =>
+        rateLimiterFor(redis, clock, logger, config.cluster.redisKeyPrefix),
+      inject: [REDIS, Clock, ROOT_LOGGER, APP_CONFIG],
     },
     {
       provide: REDIS,

@@ -151,9 +151,20 @@ export class SharedRateLimiter extends RateLimiter {
 }
 
 /** The limiter for this process: shared through Redis when there is one, else its own. */
-export function rateLimiterFor(redis: Redis | null, clock: Clock, logger: Logger): RateLimiter {
+/** `keyPrefix`: REDIS_KEY_PREFIX, so that two deployments on one Redis keep their limits apart. */
+export function rateLimiterFor(
+  redis: Redis | null,
+  clock: Clock,
+  logger: Logger,
+  keyPrefix = 'broker:',
+): RateLimiter {
   const alone = new MemoryRateLimiter(clock);
   return redis
-    ? new SharedRateLimiter(redis, alone, logger.child({ component: 'rate-limits' }))
+    ? new SharedRateLimiter(
+        redis,
+        alone,
+        logger.child({ component: 'rate-limits' }),
+        `${keyPrefix}rate:`,
+      )
     : alone;
 }

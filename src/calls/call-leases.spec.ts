@@ -3,12 +3,7 @@ import { aCreatingCall } from '../../test/support/call-records.js';
 import { callsStack, type CallsStack } from '../../test/support/calls-stack.js';
 import { InProcessXAssist, ringErika } from '../../test/support/in-process-xassist.js';
 import { participant, people } from '../../test/support/people.js';
-import {
-  ClusterSignals,
-  type ClusterSignalHandler,
-  type ClusterSignalMap,
-  type ClusterSignalName,
-} from '../cluster/cluster-signals.js';
+import { RecordedSignals } from '../../test/support/cluster-role.js';
 import { loadConfig, type AppConfig } from '../config/app-config.js';
 import { databaseNowMs } from '../database/cluster.schema.js';
 import { CallChange } from './call-change.js';
@@ -18,25 +13,6 @@ import { CallTracker } from './call-tracker.service.js';
 const RINGING_MS = 1000;
 const HEARTBEAT_MS = 5000;
 const NOW = databaseNowMs('sqlite');
-
-/** The other instances as a spec plays them: what we publish is kept, what they send is handed in. */
-class PlayedSignals extends ClusterSignals {
-  readonly published: Array<{ topic: ClusterSignalName; payload: unknown }> = [];
-  private readonly handlers = new Map<ClusterSignalName, ClusterSignalHandler<never>[]>();
-
-  publish<K extends ClusterSignalName>(topic: K, payload: ClusterSignalMap[K]): void {
-    this.published.push({ topic, payload });
-  }
-
-  subscribe<K extends ClusterSignalName>(topic: K, handler: ClusterSignalHandler<K>): void {
-    this.handlers.set(topic, [...(this.handlers.get(topic) ?? []), handler as never]);
-  }
-
-  deliver<K extends ClusterSignalName>(topic: K, payload: ClusterSignalMap[K]): void {
-    for (const handler of this.handlers.get(topic) ?? [])
-      (handler as ClusterSignalHandler<K>)(payload);
-  }
-}
 
 /** One of several instances ('me'; REDIS_URL set), polling ringing calls every second. */
 function severalConfig(several = true): AppConfig {
@@ -55,12 +31,12 @@ function severalConfig(several = true): AppConfig {
 
 describe('CallLeases and the CallTracker on a fake clock', () => {
   let stack: CallsStack;
-  let signals: PlayedSignals;
+  let signals: RecordedSignals;
   let xassist: InProcessXAssist;
   let sut: CallTracker;
 
   async function start(several = true): Promise<void> {
-    signals = new PlayedSignals();
+    signals = new RecordedSignals();
     stack = await callsStack({ config: severalConfig(several), signals, logLevel: 'debug' });
     xassist = new InProcessXAssist();
     const { config, log, calls, ledger, metrics, clock, leases } = stack;

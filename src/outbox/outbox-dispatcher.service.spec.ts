@@ -48,7 +48,7 @@ describe('OutboxDispatcher', () => {
       sut().start();
       await clock.advance(0); // the first round: nothing due; the next poll is 500 ms away
       await add(message('a1', 'a', 1));
-      bench.signals.receive('outbox.wake', {});
+      bench.signals.deliver('outbox.wake', {});
       await clock.advance(0);
       expect(sender.sent).toEqual(['a1']);
       expect(bench.signals.published).toEqual([]);

@@ -1,9 +1,5 @@
 import type { Kysely } from 'kysely';
-import {
-  ClusterSignals,
-  type ClusterSignalMap,
-  type ClusterSignalName,
-} from '../../src/cluster/cluster-signals.js';
+import { RecordedSignals } from './cluster-role.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { migrateToLatest, openDatabase } from '../../src/database/database.js';
 import type { BrokerDatabase } from '../../src/database/schema.js';
@@ -63,31 +59,6 @@ export class ScriptedSender implements OutboxSender {
   }
 }
 
-/** Other instances, as a test plays them: what was published, and a way to signal this one. */
-export class RecordingSignals extends ClusterSignals {
-  readonly published: Array<{ topic: string; payload: unknown }> = [];
-  private readonly handlers = new Map<string, Array<(payload: unknown) => void>>();
-
-  publish<K extends ClusterSignalName>(topic: K, payload: ClusterSignalMap[K]): void {
-    this.published.push({ topic, payload });
-  }
-
-  subscribe<K extends ClusterSignalName>(
-    topic: K,
-    handler: (p: ClusterSignalMap[K]) => void,
-  ): void {
-    this.handlers.set(topic, [
-      ...(this.handlers.get(topic) ?? []),
-      handler as (payload: unknown) => void,
-    ]);
-  }
-
-  /** Another instance sent `topic`. */
-  receive<K extends ClusterSignalName>(topic: K, payload: ClusterSignalMap[K]): void {
-    for (const handler of this.handlers.get(topic) ?? []) handler(payload);
-  }
-}
-
 /**
  * A dispatcher on the fake clock over an in-memory SQLite outbox: 1 s doubling up to 4 s, three
  * attempts, two in flight per destination, a circuit after five failures open 10 s.
@@ -110,7 +81,7 @@ export class OutboxBench {
   readonly store: OutboxStore;
   private readonly metrics: OutboxMetrics;
   private dispatcher?: OutboxDispatcher;
-  readonly signals = new RecordingSignals();
+  readonly signals = new RecordedSignals();
 
   private constructor(readonly db: Kysely<BrokerDatabase>) {
     this.store = new OutboxStore(db);

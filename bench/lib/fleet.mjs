@@ -16,7 +16,8 @@ const ADMIN_URL = process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.
 
 export class Fleet {
   /** `technicians`: people tech0..; `env`: every instance's extra settings. */
-  constructor({ technicians, env = {} }) {
+  constructor({ technicians, env = {}, extraPeople = [] }) {
+    this.extraPeople = extraPeople;
     this.sim = new Cluster({ technicians, withBroker: false });
     this.technicians = technicians;
     this.env = env;
@@ -39,7 +40,10 @@ export class Fleet {
       { stdio: 'ignore' },
     );
     this.directoryFile = join(this.sim.dir, 'people.json');
-    writeFileSync(this.directoryFile, JSON.stringify(directory(this.technicians)));
+    writeFileSync(
+      this.directoryFile,
+      JSON.stringify(directory(this.technicians, this.extraPeople)),
+    );
     return this;
   }
 

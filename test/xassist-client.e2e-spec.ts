@@ -326,7 +326,9 @@ describe('XAssistHttpClient against the simulator', () => {
     const periods = [];
     for (let probe = 0; probe < 3; probe++) periods.push(await untilProbe(sut, callId));
     expect(sut.circuitState()).toBe('open');
-    expect(periods[0]).toBeGreaterThanOrEqual(180);
+    // The clock starts after openIt() returns, a little after the circuit opened (more on a busy
+    // machine): a lower bound of half the period shows there was one without timing the test.
+    expect(periods[0]).toBeGreaterThanOrEqual(100);
     expect(periods[0]).toBeLessThan(600);
     expect(periods[1]).toBeGreaterThanOrEqual(periods[0] * 1.6);
     expect(periods[2]).toBeGreaterThanOrEqual(periods[1] * 1.6);
@@ -339,7 +341,7 @@ describe('XAssistHttpClient against the simulator', () => {
     // Opened again later: the period starts short again, not where the failing probes left it.
     await openIt();
     const again = await untilProbe(sut, callId);
-    expect(again).toBeGreaterThanOrEqual(180);
+    expect(again).toBeGreaterThanOrEqual(100);
     expect(again).toBeLessThan(periods[1]);
   });
 

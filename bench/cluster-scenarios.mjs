@@ -7,7 +7,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createRequire } from 'node:module';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { inParallel } from './lib/cluster.mjs';
 import { Fleet } from './lib/fleet.mjs';
 import { fmt, median, percentile, summarize } from './lib/stats.mjs';
@@ -25,7 +24,7 @@ async function pollRate({ instances, calls, log }) {
   try {
     for (let i = 0; i < instances; i++) await fleet.add();
     const created = await inParallel(range(calls), 16, (i) => fleet.createCall(i));
-    await fleet.balanced(calls);
+    await fleet.balanced(created.map((call) => call.xassistCallId));
     const ids = created.map((call) => call.xassistCallId);
     const before = await pollCounts(fleet);
     const started = Date.now();
@@ -51,7 +50,7 @@ async function takeovers({ calls, reps, signal, log }) {
     const xassistOf = new Map(created.map((call) => [call.id, call.xassistCallId]));
     const times = [];
     for (let rep = 0; rep < reps; rep++) {
-      const holders = await fleet.balanced(calls);
+      const holders = await fleet.balanced([...xassistOf.values()]);
       const victim = fleet.live.sort(
         (a, b) => (holders.get(b.id)?.length ?? 0) - (holders.get(a.id)?.length ?? 0),
       )[0];
@@ -109,20 +108,29 @@ async function fanOut({ instances, sockets, followed, log }) {
       });
     });
     const latencies = [];
-    let watching = false;
+    const joined = new Map(); // xAssist call id → sockets that got its expert_joined
+    let delivered = () => undefined;
     for (const socket of clients)
-      socket.on('call.updated', ({ events: batch }) => {
-        if (watching && batch[0]) latencies.push(Date.now() - Date.parse(batch[0].at));
+      socket.on('call.updated', ({ call, events: batch }) => {
+        if (!batch.some((event) => event.type === 'status.expert_joined')) return;
+        latencies.push(Date.now() - Date.parse(batch[0].at));
+        joined.set(call.xassistCallId, (joined.get(call.xassistCallId) ?? 0) + 1);
+        delivered();
+      });
+    /** Resolves once every socket got the join of `id`, or after 10 s (a lost one stays lost). */
+    const reachedAll = (id) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(resolve, 10_000);
+        delivered = () => (joined.get(id) ?? 0) >= sockets && (clearTimeout(timer), resolve());
+        delivered();
       });
     const probes = await inParallel(range(events), 8, (i) => fleet.createCall(i));
-    await sleep(1500);
-    watching = true;
+    // One event at a time: each join is measured alone, once every socket has the one before.
     for (const [i, call] of probes.entries()) {
+      const reached = reachedAll(call.xassistCallId);
       await fleet.sim.join(call.xassistCallId, `exp${i % 10}`);
-      await sleep(500); // one event at a time, as the single-instance fan-out bench does
+      await reached;
     }
-    await sleep(2000);
-    watching = false;
     clients.forEach((socket) => socket.close());
     return {
       samples: latencies.length,

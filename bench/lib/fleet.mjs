@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { Cluster, SECRET, directory, freePort } from './cluster.mjs';
@@ -127,17 +126,21 @@ export class Fleet {
     return map;
   }
 
-  /** Until the live instances hold every one of `calls` leases, none more than 2 above another. */
-  async balanced(calls, timeoutMs = 60_000) {
+  /**
+   * Until the live instances hold every one of `xassistIds.length` leases, none more than 2 above
+   * another: read once per round of polls (the simulator says when), not on a timer.
+   */
+  async balanced(xassistIds, timeoutMs = 60_000) {
     const until = Date.now() + timeoutMs;
     const ids = new Set(this.live.map((i) => i.id));
     for (;;) {
       const holders = await this.holders();
       const counts = [...ids].map((id) => holders.get(id)?.length ?? 0);
       const held = counts.reduce((a, b) => a + b, 0);
-      if (held === calls && Math.max(...counts) - Math.min(...counts) <= 2) return holders;
-      if (Date.now() > until) throw new Error(`not balanced: ${counts.join(', ')} of ${calls}`);
-      await sleep(100); // a condition read from the database, not a wait for time to pass
+      if (held === xassistIds.length && Math.max(...counts) - Math.min(...counts) <= 2)
+        return holders;
+      if (Date.now() > until) throw new Error(`not balanced: ${counts.join(', ')}`);
+      await this.polledAgain(xassistIds, 1, 10_000).catch(() => false); // 408: look again
     }
   }
 

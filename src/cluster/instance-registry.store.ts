@@ -69,17 +69,7 @@ export class InstanceRegistryStore {
       if (verdict.refusal !== undefined) return verdict.refusal;
       if (verdict.leftovers.length > 0)
         await trx.deleteFrom('broker_instances').where('id', 'in', verdict.leftovers).execute();
-      await trx
-        .insertInto('broker_instances')
-        .values({
-          id: me.id,
-          host: me.host,
-          pid: me.pid,
-          several: me.several ? 1 : 0,
-          started_at_ms: this.now(),
-          heartbeat_at_ms: this.now(),
-        })
-        .execute();
+      await trx.insertInto('broker_instances').values(this.rowOf(me)).execute();
       return undefined;
     });
   }
@@ -98,16 +88,22 @@ export class InstanceRegistryStore {
   async reinsert(me: InstanceIdentity): Promise<void> {
     await this.db
       .insertInto('broker_instances')
-      .values({
-        id: me.id,
-        host: me.host,
-        pid: me.pid,
-        several: me.several ? 1 : 0,
-        started_at_ms: this.now(),
-        heartbeat_at_ms: this.now(),
-      })
+      .values(this.rowOf(me))
       .onConflict((conflict) => conflict.column('id').doNothing())
       .execute();
+  }
+
+  /** Our row as registered now, timed by the database's clock. */
+  private rowOf(me: InstanceIdentity) {
+    const now = this.now();
+    return {
+      id: me.id,
+      host: me.host,
+      pid: me.pid,
+      several: me.several ? 1 : 0,
+      started_at_ms: now,
+      heartbeat_at_ms: now,
+    };
   }
 
   async remove(id: string): Promise<void> {

@@ -3,12 +3,11 @@
  * a lost instance's calls over (kill -9 and SIGTERM), and the p99 push latency of 10,000 sockets
  * spread over 2 instances against 1. `npm run bench -- --only cluster [--quick]`.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { inParallel } from './lib/cluster.mjs';
 import { Fleet } from './lib/fleet.mjs';
+import { rewriteSection } from './lib/docs-section.mjs';
 import { fmt, median, percentile, summarize } from './lib/stats.mjs';
 
 const { io } = createRequire(import.meta.url)('socket.io-client');
@@ -204,19 +203,7 @@ export async function runClusterBench({ quick, log }) {
   ].join('\n');
   process.stdout.write(`${section}\n`);
   if (quick) return;
-  const path = 'docs/benchmarks.md';
-  const previous = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const next = previous.includes(SECTION_START)
-    ? previous.slice(0, previous.indexOf(SECTION_START)) +
-      section +
-      previous.slice(previous.indexOf(SECTION_END) + SECTION_END.length)
-    : `${previous.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, next);
-  execFileSync(
-    process.execPath,
-    ['node_modules/prettier/bin/prettier.cjs', '--write', '--log-level', 'warn', path],
-    { stdio: 'inherit' },
-  );
+  rewriteSection(SECTION_START, SECTION_END, section);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

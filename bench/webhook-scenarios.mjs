@@ -3,13 +3,12 @@
  * receiver, and how long a call change takes to reach it (p50, p99). `npm run bench -- --only
  * webhooks` runs these alone; so does `node bench/webhook-scenarios.mjs [--quick]`.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from './lib/cluster.mjs';
+import { rewriteSection } from './lib/docs-section.mjs';
 import { fmt, median, percentile, summarize } from './lib/stats.mjs';
 
 /** Answers 204 to every POST and notes when each webhook-id first arrived. */
@@ -293,19 +292,7 @@ export async function runWebhookBench({ quick, log }) {
   ].join('\n');
   process.stdout.write(`${section}\n`);
   if (quick) return { ...r, isolation: iso };
-  const path = 'docs/benchmarks.md';
-  const previous = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const next = previous.includes(SECTION_START)
-    ? previous.slice(0, previous.indexOf(SECTION_START)) +
-      section +
-      previous.slice(previous.indexOf(SECTION_END) + SECTION_END.length)
-    : `${previous.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, next);
-  execFileSync(
-    process.execPath,
-    ['node_modules/prettier/bin/prettier.cjs', '--write', '--log-level', 'warn', path],
-    { stdio: 'inherit' },
-  );
+  rewriteSection(SECTION_START, SECTION_END, section);
   return { ...r, isolation: iso };
 }
 

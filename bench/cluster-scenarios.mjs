@@ -4,13 +4,12 @@
  * spread over 2 instances against 1. `npm run bench -- --only cluster [--quick]`.
  */
 import { loadavg } from 'node:os';
-import { createRequire } from 'node:module';
 import { inParallel } from './lib/cluster.mjs';
 import { Fleet } from './lib/fleet.mjs';
+import { connectSocket } from './scenarios.mjs';
 import { rewriteSection } from './lib/docs-section.mjs';
 import { fmt, median, percentile, summarize } from './lib/stats.mjs';
 
-const { io } = createRequire(import.meta.url)('socket.io-client');
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 
 async function pollCounts(fleet) {
@@ -94,18 +93,9 @@ async function fanOut({ instances, sockets, followed, log }) {
     });
     log(`  ${instances} instance(s): connecting ${sockets} sockets`);
     const tokens = supervisors.map(({ id }) => fleet.sim.token(id));
-    const clients = await inParallel(range(sockets), 50, (i) => {
-      const socket = io(fleet.live[i % instances].url, {
-        auth: { token: tokens[i % tokens.length] },
-        transports: ['websocket'],
-        reconnection: false,
-        forceNew: true,
-      });
-      return new Promise((resolve, reject) => {
-        socket.once('connect', () => resolve(socket));
-        socket.once('connect_error', reject);
-      });
-    });
+    const clients = await inParallel(range(sockets), 50, (i) =>
+      connectSocket(fleet.live[i % instances].url, tokens[i % tokens.length]),
+    );
     const latencies = [];
     const joined = new Map(); // xAssist call id → sockets that got its expert_joined
     let delivered = () => undefined;

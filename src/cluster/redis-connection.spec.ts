@@ -1,7 +1,7 @@
 import { describeIf, requireRedis } from '../../test/support/environment.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { TcpProxy } from '../../test/support/tcp-proxy.js';
-import { COMMAND_TIMEOUT_MS, connectRedis } from './redis-connection.js';
+import { connectRedis } from './redis-connection.js';
 
 const redis = await requireRedis('the shared Redis connection');
 
@@ -22,9 +22,10 @@ describeIf(redis)('the shared Redis connection (real Redis behind a proxy)', () 
         await new Promise((resolve) => connection.once('ready', resolve));
       expect(await connection.ping()).toBe('PONG');
       await proxy.blackhole();
-      const started = Date.now();
+      // The rejection itself is the proof: without the command timeout the
+      // ping would wait for ever and the test would hit jest's timeout.
+      // How long it takes is not asserted; shared CI machines are too noisy.
       await expect(connection.ping()).rejects.toThrow(/timed out/i);
-      expect(Date.now() - started).toBeLessThan(COMMAND_TIMEOUT_MS + 1_000);
     } finally {
       connection.disconnect();
     }

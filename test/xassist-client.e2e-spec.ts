@@ -41,6 +41,7 @@ describe('XAssistHttpClient against the simulator', () => {
       maxConnections: 8,
       connectTimeoutMs: 1000,
       requestTimeoutMs: 2000,
+      maxRequestsPerSecond: 1000,
       breaker: { threshold: 5, window: 5, openMs: 10_000, openMaxMs: 60_000 },
       loginBackoff: { initialMs: 10_000, maxMs: 60_000 },
       ...overrides,

@@ -20,14 +20,37 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBe('sqlite:./data/demo.db');
     expect(config.auth.jwtSecret).toBe(DEMO_JWT_SECRET);
     expect(config.polling).toEqual({
+      minMs: 250,
       ringingMs: 1000,
       connectedMs: 5000,
+      connectedMaxMs: 15000,
       maxConcurrent: 32,
       slowAttemptMs: 1000,
       notFoundPollsToFail: 3,
     });
     expect(config.timeouts).toEqual({ expertAnswerMs: 60000, technicianJoinMs: 60000 });
     expect(config.routing).toEqual({ offlineGraceMs: 30000, tickMs: 500 });
+  });
+
+  it('bounds how often calls are polled, and refuses bounds in the wrong order', () => {
+    expect(loadConfig({}).xassist.maxRequestsPerSecond).toBe(50);
+    expect(loadConfig({ XASSIST_MAX_REQUESTS_PER_SECOND: '20' }).xassist.maxRequestsPerSecond).toBe(
+      20,
+    );
+    expect(() => loadConfig({ XASSIST_MAX_REQUESTS_PER_SECOND: '0' })).toThrow(
+      'XASSIST_MAX_REQUESTS_PER_SECOND must be a whole number from 1 to 100000, got "0"',
+    );
+    // A ringing period shorter than the default minimum lowers the minimum with it.
+    expect(loadConfig({ POLL_INTERVAL_RINGING_MS: '100' }).polling.minMs).toBe(100);
+    expect(() =>
+      loadConfig({ POLL_INTERVAL_MIN_MS: '2000', POLL_INTERVAL_RINGING_MS: '1000' }),
+    ).toThrow(
+      'POLL_INTERVAL_MIN_MS (2000) must not be longer than POLL_INTERVAL_RINGING_MS (1000)',
+    );
+    expect(loadConfig({ POLL_INTERVAL_CONNECTED_MS: '2000' }).polling.connectedMaxMs).toBe(6000);
+    expect(() => loadConfig({ POLL_INTERVAL_CONNECTED_MAX_MS: '1000' })).toThrow(
+      'POLL_INTERVAL_CONNECTED_MAX_MS (1000) must not be shorter than POLL_INTERVAL_CONNECTED_MS (5000)',
+    );
   });
 
   it('reads the offline grace of routing and refuses a bad one', () => {

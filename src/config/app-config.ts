@@ -39,6 +39,11 @@ export interface XAssistConfig extends XAssistResilienceConfig {
   maxConnections: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /**
+   * The hard budget of requests to xAssist (logins, creates, polls, listings, retries) in any one
+   * second, shared by every instance on one Redis (docs/architecture.md › Following calls).
+   */
+  maxRequestsPerSecond: number;
 }
 
 export interface AppConfig {
@@ -107,6 +112,7 @@ function xassistConfig(env: Env, mode: BrokerMode): XAssistConfig {
     maxConnections: integer(env, 'XASSIST_MAX_CONNECTIONS', 16, 1, 1024),
     connectTimeoutMs: integer(env, 'XASSIST_CONNECT_TIMEOUT_MS', 3000, 1, 120000),
     requestTimeoutMs: integer(env, 'XASSIST_REQUEST_TIMEOUT_MS', 10000, 1, 300000),
+    maxRequestsPerSecond: integer(env, 'XASSIST_MAX_REQUESTS_PER_SECOND', 50, 1, 100000),
     ...xassistResilienceConfig(env),
   };
 }

@@ -21,8 +21,40 @@ export interface CallLogSearch {
   complete: boolean;
 }
 
+/**
+ * Who waits for a slot of the request budget (XASSIST_MAX_REQUESTS_PER_SECOND), most urgent
+ * first: a technician waits for each create's 201 (logins go with them: everything waits for a
+ * login), the glasses wait on ringing calls, connected calls are only watched for their end, and
+ * the reconciler's listings can wait longest.
+ */
+export type RequestPriority = 'create' | 'ringing' | 'connected' | 'background';
+
+/** What one request claims of the budget; every attempt (retries too) claims a slot of its own. */
+export interface RequestClaim {
+  priority: RequestPriority;
+  /**
+   * When the call was last polled (Clock ms; unset: when the claim was made). Within a priority
+   * the request waiting longest goes first, so equal calls take turns, evenly spaced.
+   */
+  since?: number;
+  /**
+   * The longest the request should wait (ms since `since`): a poll past it is overdue. Overdue
+   * requests go before the others, the most overdue (waited / slowestMs) first, so that when even
+   * the slowest cadences do not fit the budget every call is stretched by the same ratio.
+   */
+  slowestMs?: number;
+}
+
 export interface XAssistReadOptions {
   attemptGate?: AttemptGate;
+  /**
+   * Whether attemptGate would start an attempt at once. The budget grants a slot only to a
+   * request that can use it then: a slot is spent when granted, so one granted to a request that
+   * then waited for its gate could later go out in a burst with the next ones.
+   */
+  attemptReady?: () => boolean;
+  /** Unset: a background read. */
+  claim?: RequestClaim;
 }
 
 /** Whether the broker can work with xAssist now, and if not why (for /readyz). */

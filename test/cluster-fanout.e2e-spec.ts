@@ -116,7 +116,7 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
 
     // Each instance's metrics name it.
     const metrics = await fetch(`${b}/metrics`).then((answer) => answer.text());
-    expect(metrics).toMatch(/^broker_connected_sockets\{instance="broker-b"\} 1$/m);
+    expect(metrics).toMatch(/^broker_connected_sockets\{broker_instance="broker-b"\} 1$/m);
   });
 
   it('an expert whose last socket on A goes stays online while they have one on B', async () => {

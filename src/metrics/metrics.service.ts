@@ -91,10 +91,14 @@ export class MetricsService {
     socket.once('disconnect', () => this.connectedSockets.dec());
   }
 
-  /** Several instances (REDIS_URL): every sample names its instance (INSTANCE_ID), as logs and leases do. */
+  /**
+   * Several instances (REDIS_URL): every sample names its instance (INSTANCE_ID), as logs and
+   * leases do. Not `instance`: Prometheus sets that label to the scraped target itself and would
+   * rename ours to `exported_instance`.
+   */
   constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig) {
     if (config?.cluster.redisUrl !== undefined)
-      this.registry.setDefaultLabels({ instance: config.cluster.instanceId });
+      this.registry.setDefaultLabels({ broker_instance: config.cluster.instanceId });
     collectDefaultMetrics({ register: this.registry });
   }
 }

@@ -11,6 +11,7 @@ import { MemoryRateLimiter, RateLimiter } from '../cluster/shared-rate-limiter.j
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { logRoundFailure } from '../common/error-answer.js';
 import { ClusterSignals, NoOtherInstances } from '../cluster/cluster-signals.js';
+import { CoalescedSignal } from '../cluster/coalesced-signal.js';
 import { APP_CONFIG, type AppConfig, type OutboxConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { OutboxStore } from './kysely-outbox.store.js';
@@ -66,9 +67,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private again = false;
   private stopped = true;
   private idleWaiters: Array<() => void> = [];
-  private signalTimer?: TimerHandle;
-  private lastSignalAt = Number.NEGATIVE_INFINITY;
-  private readonly signals: ClusterSignals;
+  /** Tells the other instances' dispatchers, whose slots may be the free ones. */
+  private readonly wakeOthers: CoalescedSignal<'outbox.wake'>;
 
   constructor(
     private readonly store: OutboxStore,
@@ -85,12 +85,13 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     this.settings = config.outbox;
     this.settlement = new OutboxSettlement(store, metrics, logger);
     this.pacer = pacer ?? new MemoryRateLimiter(clock);
-    this.signals = signals ?? new NoOtherInstances();
+    signals ??= new NoOtherInstances();
+    this.wakeOthers = new CoalescedSignal(signals, clock, 'outbox.wake', {}, SIGNAL_EVERY_MS);
     this.circuits = new DestinationCircuits(
       this.settings.circuitFailures,
       this.settings.circuitOpenMs,
     );
-    this.signals.subscribe('outbox.wake', () => this.wakeHere());
+    signals.subscribe('outbox.wake', () => this.wakeHere());
   }
 
   onApplicationBootstrap(): void {
@@ -111,8 +112,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   async stop(): Promise<void> {
     this.stopped = true;
     this.clock.clearTimeout(this.timer);
-    this.clock.clearTimeout(this.signalTimer);
-    this.signalTimer = undefined;
+    this.wakeOthers.cancel();
     for (const resume of this.pauses) resume();
     await this.round;
     for (const { row, token } of this.slots.takeWaiting())
@@ -127,7 +127,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
    */
   wake(): void {
     this.wakeHere();
-    this.tellOthers();
+    if (!this.stopped) this.wakeOthers.tell();
   }
 
   /** Something was committed (here or elsewhere) or a slot freed: look now. */
@@ -151,22 +151,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       this.idleWaiters.push(resolve);
       this.wakeHere();
     });
-  }
-
-  /** One signal now, or one at the end of the current SIGNAL_EVERY_MS, never more. */
-  private tellOthers(): void {
-    if (this.stopped || this.signalTimer) return;
-    const wait = this.lastSignalAt + SIGNAL_EVERY_MS - this.clock.now();
-    if (wait <= 0) return this.signal();
-    this.signalTimer = this.clock.setTimeout(() => {
-      this.signalTimer = undefined;
-      this.signal();
-    }, wait);
-  }
-
-  private signal(): void {
-    this.lastSignalAt = this.clock.now();
-    this.signals.publish('outbox.wake', {});
   }
 
   private schedule(delayMs: number): void {

@@ -74,7 +74,10 @@ describeIf(postgres && PrivateRedis.binary)(
         queues: QUEUES,
         env: {
           LEASE_TTL_MS: String(LEASE_TTL_MS),
+          // One poll per ringing call every RINGING_MS, whatever the budget would allow.
+          POLL_INTERVAL_MIN_MS: String(RINGING_MS),
           POLL_INTERVAL_RINGING_MS: String(RINGING_MS),
+          XASSIST_MAX_REQUESTS_PER_SECOND: '1000',
           EXPERT_ANSWER_TIMEOUT_MS: '600000',
           TECHNICIAN_JOIN_TIMEOUT_MS: '600000',
           QUOTA_CREATES_PER_MINUTE: '1000',

@@ -2,7 +2,7 @@ import type { CallEvent, CallLog } from '../xassist-contract/xassist-contract.js
 import type { CallRecord } from './call.model.js';
 import { CallChange } from './call-change.js';
 import { IllegalTransitionError } from './call-lifecycle.js';
-import { applyCallLog, applyDeadline, nextPollAt } from './call-progress.js';
+import { applyCallLog, applyDeadline, applyVanished } from './call-progress.js';
 import { aCallRecord, T0 } from '../../test/support/call-records.js';
 
 const timeouts = { expertAnswerMs: 60_000, technicianJoinMs: 30_000 };
@@ -148,23 +148,23 @@ describe('applyCallLog with odd upstream events', () => {
   });
 });
 
-describe('nextPollAt', () => {
-  const timing = { polling: { ringingMs: 1000, connectedMs: 5000 }, timeouts };
-  const t0 = Date.parse(T0);
+describe('applyVanished', () => {
+  const vanished = (call: CallRecord, notFound: number) => {
+    const change = new CallChange(call, '2026-11-22T10:00:05.000Z');
+    applyVanished(change, notFound, 3);
+    return change.call;
+  };
 
-  it('polls at a fixed rate: a slow poll does not push the next one back', () => {
-    expect(nextPollAt(aCallRecord(), t0, t0 + 300, timing)).toBe(t0 + 1000);
-    expect(nextPollAt(aCallRecord({ status: 'connected' }), t0, t0 + 300, timing)).toBe(t0 + 5000);
+  it('fails the call once xAssist answered 404 the given number of times in a row', () => {
+    expect(vanished(aCallRecord(), 2).status).toBe('ringing');
+    expect(vanished(aCallRecord(), 3)).toMatchObject({
+      status: 'failed',
+      failureReason:
+        'xAssist no longer knows the call: getCallLogById answered 404 3 times in a row',
+    });
   });
 
-  it('does not make up ticks that were missed', () => {
-    expect(nextPollAt(aCallRecord(), t0, t0 + 4500, timing)).toBe(t0 + 4500);
-  });
-
-  it('ticks at the deadline when it comes before the next poll, once', () => {
-    const deadline = t0 + timeouts.expertAnswerMs;
-    expect(nextPollAt(aCallRecord(), deadline - 400, deadline - 400, timing)).toBe(deadline);
-    // The deadline tick happened (its commit may have failed): back to the normal rate.
-    expect(nextPollAt(aCallRecord(), deadline, deadline, timing)).toBe(deadline + 1000);
+  it('leaves an ended call as it is', () => {
+    expect(vanished(aCallRecord({ status: 'ended' }), 5).status).toBe('ended');
   });
 });

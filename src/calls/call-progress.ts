@@ -2,16 +2,12 @@ import type { CallEvent, CallLog, CallLogContact } from '../xassist-contract/xas
 import { isEnded } from './call-lifecycle.js';
 import { CallChange } from './call-change.js';
 import type { CallRecord, Participant } from './call.model.js';
+import { FAILURE_REASON } from './call.errors.js';
 import { seenKeyOf } from './xassist-event-bounds.js';
 
 export interface LifecycleTimeouts {
   expertAnswerMs: number;
   technicianJoinMs: number;
-}
-
-export interface PollTiming {
-  polling: { ringingMs: number; connectedMs: number };
-  timeouts: LifecycleTimeouts;
 }
 
 type Who = { role: 'expert'; expert: Participant } | { role: 'technician' } | { role: 'other' };
@@ -89,26 +85,17 @@ export function deadlineOf(call: CallRecord, timeouts: LifecycleTimeouts): numbe
   return null;
 }
 
-/**
- * When a followed call's next tick is due: one interval after the previous one (fixed rate; a late
- * tick is not made up), or at the call's deadline when that comes first and was not yet ticked at.
- */
-export function nextPollAt(
-  call: CallRecord,
-  previousDueAt: number,
-  now: number,
-  timing: PollTiming,
-): number {
-  const { ringingMs, connectedMs } = timing.polling;
-  let dueAt = previousDueAt + (call.status === 'ringing' ? ringingMs : connectedMs);
-  const deadline = deadlineOf(call, timing.timeouts);
-  if (deadline !== null && deadline > previousDueAt) dueAt = Math.min(dueAt, deadline);
-  return Math.max(now, dueAt);
-}
-
 /** No expert in time: `unanswered`; an expert but no technician in time: `missed`. */
 export function applyDeadline(change: CallChange, now: number, timeouts: LifecycleTimeouts): void {
   const deadline = deadlineOf(change.call, timeouts);
   if (deadline === null || now < deadline) return;
   change.transition(change.call.status === 'ringing' ? 'unanswered' : 'missed');
+}
+
+/** After `limit` answers of 404 in a row xAssist has forgotten the call: it can only be `failed`. */
+export function applyVanished(change: CallChange, notFoundInARow: number, limit: number): void {
+  if (notFoundInARow < limit || isEnded(change.call.status)) return;
+  change.transition('failed', {
+    failureReason: `${FAILURE_REASON.vanished}: getCallLogById answered 404 ${notFoundInARow} times in a row`,
+  });
 }

@@ -5,60 +5,57 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { Clock, type TimerHandle } from '../common/clock.js';
+import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { XAssistClient } from '../xassist/xassist-client.port.js';
-import { XAssistAuthError, XAssistRejectedError } from '../xassist/xassist.errors.js';
-import type { CallLog } from '../xassist-contract/xassist-contract.js';
 import { CallChange } from './call-change.js';
-import { FOLLOWED_STATUSES, isEnded } from './call-lifecycle.js';
+import { FOLLOWED_STATUSES } from './call-lifecycle.js';
 import { CallLedger } from './call-ledger.service.js';
 import type { CallRecord } from './call.model.js';
-import { applyCallLog, applyDeadline, nextPollAt } from './call-progress.js';
+import { applyCallLog, applyDeadline, applyVanished } from './call-progress.js';
 import { CallRepository, LeaseLostError, StaleCallError } from './call.repository.js';
 import { CallLeases, type LeaseFollower } from './call-leases.js';
 import { OnEvent } from '../events/on-event.js';
 import type { CallCommitted } from './call-facts.js';
-import { FAILURE_REASON } from './call.errors.js';
+import { CallPoller, type PollRequest } from './call-poller.js';
 import { PollSlots, type AttemptPace } from './poll-slots.js';
+import { PollSchedule } from './poll-schedule.js';
 import { RepeatedFailureLog } from './repeated-failure-log.js';
-
-/** The poll-failure streak of every call while xAssist refuses the broker's login. */
-const LOGIN_REFUSED = 'all calls: xAssist login refused';
 
 interface Followed {
   /** The call as last committed; kept current from the update bus, so a poll reads no database. */
   call: CallRecord;
-  timer?: TimerHandle;
-  /** When the current tick was due: the next one is due one interval later (fixed rate, no drift). */
-  dueAt: number;
+  /** When it is polled next, and its deadline timer. */
+  schedule: PollSchedule;
   /** xAssist event ids already taken in; loaded once, then kept in step with each commit. */
   seen?: Set<string>;
-  /** A poll (with its retries) is under way: ticks meanwhile check deadlines but do not poll. */
-  polling: boolean;
   /** Its attempts failed, hung or were slow: they may not take reserved slots (see PollSlots). */
   pace: AttemptPace;
   /** getCallLogById answered 404 this many times in a row. */
   notFound: number;
 }
 
-type PollOutcome = { log: CallLog } | { notFound: true } | { failed: true };
-
 /**
  * Follows the unfinished calls whose lease this instance holds (CallLeases) on xAssist by polling
- * getCallLogById at a fixed rate: faster while ringing, with deadlines for unanswered and missed.
- * One poll per call at a time (a tick that finds the previous poll still running skips it); each
- * HTTP attempt takes one of the global poll slots. Its commits are fenced by the lease.
+ * getCallLogById. A new call is polled at once; then a call is due POLL_INTERVAL_MIN_MS after its
+ * previous poll started while ringing, POLL_INTERVAL_CONNECTED_MS afterwards (PollSchedule). A due
+ * poll claims its turn of the request budget, which decides when it goes out (ringing before
+ * connected, the call polled longest ago first); waiting there is no failure. One poll per call
+ * at a time; each HTTP attempt takes one of the global poll slots, and the budget grants a poll
+ * only while it can take one at once. Deadlines (unanswered, missed) have timers of their own and
+ * are committed on time while a poll waits or runs. Commits are fenced by the lease.
  */
 @Injectable()
 export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdown, LeaseFollower {
   private readonly followed = new Map<string, Followed>();
   private readonly slots: PollSlots;
   private readonly work = new Set<Promise<void>>();
+  /** Polls in `work` not yet granted by the request budget: idle() does not wait for them. */
+  private readonly waitingForBudget = new Set<Promise<void>>();
   private readonly logger: Logger;
-  private readonly pollFailures: RepeatedFailureLog;
+  private readonly poller: CallPoller;
   private readonly commitFailures: RepeatedFailureLog;
   private stopped = false;
 
@@ -67,14 +64,14 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(ROOT_LOGGER) logger: Logger,
     private readonly calls: CallRepository,
     private readonly ledger: CallLedger,
-    private readonly xassist: XAssistClient,
+    xassist: XAssistClient,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
     private readonly leases: CallLeases,
   ) {
     this.slots = new PollSlots(config.polling.maxConcurrent, config.polling.slowAttemptMs, clock);
     this.logger = logger.child({ component: 'call-tracker' });
-    this.pollFailures = new RepeatedFailureLog(this.logger, 'warn', 'polling xAssist failed');
+    this.poller = new CallPoller(xassist, this.slots, metrics, this.logger);
     this.commitFailures = new RepeatedFailureLog(this.logger, 'error', 'recording a poll failed');
   }
 
@@ -125,33 +122,39 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     return this.followed.size;
   }
 
-  /** Resolves once no poll or commit is under way (tests use it with a fake clock). */
+  /**
+   * Resolves once no poll or commit is under way (tests use it with a fake clock). A poll still
+   * waiting for its first grant of the request budget is not under way: nothing was sent yet.
+   */
   async idle(): Promise<void> {
     await this.leases.idle();
-    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+    for (;;) {
+      const busy = [...this.work].filter((job) => !this.waitingForBudget.has(job));
+      if (busy.length === 0) return;
+      await Promise.allSettled(busy);
+    }
   }
 
   follow(call: CallRecord): void {
     if (this.stopped || !FOLLOWED_STATUSES.includes(call.status) || this.followed.has(call.id))
       return;
-    const entry: Followed = {
-      call,
-      dueAt: this.clock.now(),
-      polling: false,
-      pace: { slow: false },
-      notFound: 0,
-    };
+    const entry = { call, pace: { slow: false }, notFound: 0 } as Followed;
+    entry.schedule = new PollSchedule(this.clock, this.config, () => entry.call, {
+      pollDue: () => this.startPoll(entry),
+      pollSkipped: () => this.metrics.polls.inc({ outcome: 'skipped' }),
+      deadlineDue: () => this.deadlineDue(entry),
+    });
     this.followed.set(call.id, entry);
     this.metrics.followedCalls.set(this.followed.size);
-    this.schedule(entry);
+    this.startPoll(entry); // the glasses wait on it: no period goes by first
   }
 
   unfollow(callId: string): void {
     const entry = this.followed.get(callId);
     if (!entry) return;
-    this.clock.clearTimeout(entry.timer);
+    entry.schedule.stop();
     this.followed.delete(callId);
-    this.pollFailures.forget(callId);
+    this.poller.forget(callId);
     this.commitFailures.forget(callId);
     this.metrics.followedCalls.set(this.followed.size);
   }
@@ -166,6 +169,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     }
     if (entry.call.seq >= call.seq) return;
     entry.call = call;
+    entry.schedule.callChanged();
     if (reloaded) entry.seen = undefined; // the other writer may have taken in xAssist events
     if (!FOLLOWED_STATUSES.includes(call.status)) this.unfollow(call.id);
   }
@@ -187,25 +191,35 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     return !this.stopped && this.followed.get(entry.call.id) === entry;
   }
 
-  private schedule(entry: Followed): void {
-    if (!this.isFollowed(entry)) return;
-    this.clock.clearTimeout(entry.timer);
-    const now = this.clock.now();
-    entry.dueAt = nextPollAt(entry.call, entry.dueAt, now, this.config);
-    entry.timer = this.clock.setTimeout(() => this.tick(entry), entry.dueAt - now);
+  /** Asks xAssist about the call now, claiming its turn of the request budget. */
+  private startPoll(entry: Followed): void {
+    const { id: callId, xassistCallId } = entry.call;
+    if (!this.isFollowed(entry) || !xassistCallId || entry.schedule.pollUnderWay) return;
+    const run: { done?: Promise<void>; waiting: boolean } = { waiting: true };
+    const sent = () => {
+      run.waiting = false;
+      if (run.done) this.waitingForBudget.delete(run.done);
+    };
+    const request: PollRequest = {
+      callId,
+      xassistCallId,
+      claim: entry.schedule.begin(),
+      state: entry,
+      started: () => (sent(), entry.schedule.started()),
+      abandoned: () => !this.isFollowed(entry),
+    };
+    run.done = this.track(entry, () =>
+      this.pollAndCommit(entry, request, sent).finally(() => entry.schedule.ended()),
+    );
+    if (run.waiting) this.waitingForBudget.add(run.done);
   }
 
-  /** Fixed rate: the next tick is set before this one's work, so a slow poll stretches nothing. */
-  private tick(entry: Followed): void {
+  /** The deadline came: committed now, whether or not a poll waits or runs. */
+  private deadlineDue(entry: Followed): void {
     if (!this.isFollowed(entry)) return;
-    this.schedule(entry);
-    if (entry.polling) {
-      this.metrics.polls.inc({ outcome: 'skipped' });
-      this.track(entry, () => this.commitDeadline(entry));
-    } else {
-      entry.polling = true;
-      this.track(entry, () => this.pollAndCommit(entry)).finally(() => (entry.polling = false));
-    }
+    void this.track(entry, () => this.commitDeadline(entry)).finally(() =>
+      entry.schedule.deadlineHandled(),
+    );
   }
 
   private track(entry: Followed, job: () => Promise<void>): Promise<void> {
@@ -213,6 +227,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
       .catch((error) => this.afterFailedCommit(entry, error))
       .finally(() => {
         this.work.delete(done);
+        this.waitingForBudget.delete(done);
         if (!FOLLOWED_STATUSES.includes(entry.call.status)) this.unfollow(entry.call.id);
       });
     this.work.add(done);
@@ -229,15 +244,21 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** One poll: ask xAssist, apply events, a vanished call and deadlines, commit. */
-  private async pollAndCommit(entry: Followed): Promise<void> {
+  private async pollAndCommit(
+    entry: Followed,
+    request: PollRequest,
+    answered: () => void,
+  ): Promise<void> {
     const call = entry.call;
-    if (!call.xassistCallId) return;
+    const outcome = await this.poller.poll(request);
+    answered(); // what follows is under way, whether or not an attempt was granted
+    const changed = () => entry.call !== call || !this.isFollowed(entry); // then: the next poll
+    if (changed()) return;
     entry.seen ??= await this.calls.seenXAssistEventIds(call.id);
-    const outcome = await this.poll(entry, call.xassistCallId);
-    if (entry.call !== call || !this.isFollowed(entry)) return; // changed meanwhile: next tick
+    if (changed()) return;
     const change = new CallChange(call, this.clock.isoNow());
     if ('log' in outcome) applyCallLog(change, outcome.log, entry.seen);
-    this.applyVanished(change, entry);
+    applyVanished(change, entry.notFound, this.config.polling.notFoundPollsToFail);
     applyDeadline(change, this.clock.now(), this.config.timeouts);
     try {
       await this.record(entry, change);
@@ -246,7 +267,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
       this.commitFailures.failed(call.id, error);
       // The events would not go in; what the clock or xAssist's silence decides must not wait.
       const statusOnly = new CallChange(call, change.at);
-      this.applyVanished(statusOnly, entry);
+      applyVanished(statusOnly, entry.notFound, this.config.polling.notFoundPollsToFail);
       applyDeadline(statusOnly, this.clock.now(), this.config.timeouts);
       await this.record(entry, statusOnly);
       return;
@@ -255,7 +276,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     this.commitFailures.succeeded(call.id);
   }
 
-  /** A tick while the poll is still under way: the deadline alone, if it has come. */
+  /** The deadline alone, if it has come. */
   private async commitDeadline(entry: Followed): Promise<void> {
     const change = new CallChange(entry.call, this.clock.isoNow());
     applyDeadline(change, this.clock.now(), this.config.timeouts);
@@ -264,45 +285,8 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async record(entry: Followed, change: CallChange): Promise<void> {
     await this.ledger.record(change, this.leases.fence(change.call.id));
-    if (entry.call.seq < change.call.seq) entry.call = change.call;
-  }
-
-  /** After enough 404s in a row xAssist has forgotten the call: it can only be `failed`. */
-  private applyVanished(change: CallChange, entry: Followed): void {
-    const limit = this.config.polling.notFoundPollsToFail;
-    if (entry.notFound < limit || isEnded(change.call.status)) return;
-    change.transition('failed', {
-      failureReason: `${FAILURE_REASON.vanished}: getCallLogById answered 404 ${entry.notFound} times in a row`,
-    });
-  }
-
-  /** A failed poll is logged (once per streak) and counted; the next tick polls again. */
-  private async poll(entry: Followed, xassistCallId: string): Promise<PollOutcome> {
-    const callId = entry.call.id;
-    const stopTimer = this.metrics.pollDuration.startTimer();
-    try {
-      const log = await this.xassist.getCallLogById(xassistCallId, {
-        attemptGate: (attempt) => this.slots.run(entry.pace, attempt),
-      });
-      this.metrics.polls.inc({ outcome: 'ok' });
-      this.pollFailures.succeeded(callId);
-      this.pollFailures.succeeded(LOGIN_REFUSED);
-      entry.notFound = 0;
-      return { log };
-    } catch (error) {
-      if (this.stopped) return { failed: true };
-      this.metrics.polls.inc({ outcome: 'failed' });
-      // A refused login fails every followed call alike: one streak for all, not one per call.
-      if (error instanceof XAssistAuthError)
-        this.pollFailures.failed(LOGIN_REFUSED, error, LOGIN_REFUSED);
-      else this.pollFailures.failed(callId, error);
-      if (error instanceof XAssistRejectedError && error.status === 404) {
-        entry.notFound++;
-        return { notFound: true };
-      }
-      return { failed: true };
-    } finally {
-      stopTimer();
-    }
+    if (entry.call.seq >= change.call.seq) return;
+    entry.call = change.call;
+    entry.schedule.callChanged();
   }
 }

@@ -128,6 +128,34 @@ describe('PollSlots', () => {
   });
 });
 
+describe('PollSlots.admits', () => {
+  it('says whether an attempt would start at once: not when full, nor a slow one in the reserve', async () => {
+    const sut = new PollSlots(4, SLOW_MS, new FakeClock());
+    const jobs = Array.from({ length: 4 }, () => held());
+    const runs = jobs.slice(0, 3).map((job) => sut.run(slowCall(), () => job.promise));
+    await settle();
+    expect(sut.admits(healthy())).toBe(true);
+    expect(sut.admits(slowCall())).toBe(false); // the last slot is the reserved one
+    runs.push(sut.run(healthy(), () => jobs[3].promise));
+    await settle();
+    expect(sut.admits(healthy())).toBe(false);
+    jobs[0].release();
+    await runs[0];
+    expect(sut.admits(healthy())).toBe(true);
+    expect(sut.admits(slowCall())).toBe(true);
+    jobs.forEach((job) => job.release());
+    await Promise.all(runs);
+  });
+
+  it('admits once closed, so that a waiting poll is refused at once instead of waiting', () => {
+    const sut = new PollSlots(1, SLOW_MS, new FakeClock());
+    void sut.run(healthy(), () => new Promise(() => undefined));
+    expect(sut.admits(healthy())).toBe(false);
+    sut.close();
+    expect(sut.admits(healthy())).toBe(true);
+  });
+});
+
 describe('PollSlots when closed', () => {
   it('refuses waiting and later attempts, and lets the running one finish', async () => {
     const sut = new PollSlots(1, SLOW_MS, new FakeClock());

@@ -59,7 +59,7 @@ export class PollSlots {
   async run<T>(pace: AttemptPace, attempt: () => Promise<T>): Promise<T> {
     if (this.closed) throw new PollSlotsClosedError('poll slots are closed');
     const slow = pace.slow;
-    if (this.admits(slow)) this.take(slow);
+    if (this.admitsNow(slow)) this.take(slow);
     else await new Promise<void>((start, refuse) => this.waiting.push({ slow, start, refuse }));
     try {
       const started = this.clock.now();
@@ -81,7 +81,16 @@ export class PollSlots {
       waiter.refuse(new PollSlotsClosedError('poll slots are closed'));
   }
 
-  private admits(slow: boolean): boolean {
+  /**
+   * Whether an attempt of a call at `pace` would start at once. The request budget grants its
+   * slots only to polls that can use them then (XAssistReadOptions.attemptReady). Closed slots
+   * admit: the attempt is then refused at once instead of waiting for a grant that may not come.
+   */
+  admits(pace: AttemptPace): boolean {
+    return this.closed || this.admitsNow(pace.slow);
+  }
+
+  private admitsNow(slow: boolean): boolean {
     if (this.active >= this.limit) return false;
     return !slow || this.activeSlow < this.limit - this.reserve;
   }
@@ -94,7 +103,7 @@ export class PollSlots {
   private startWaiters(): void {
     for (let index = 0; index < this.waiting.length && this.active < this.limit;) {
       const waiter = this.waiting[index];
-      if (!this.admits(waiter.slow)) {
+      if (!this.admitsNow(waiter.slow)) {
         index++;
         continue;
       }

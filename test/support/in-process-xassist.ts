@@ -1,6 +1,10 @@
 import { xassistContactOf } from '../../src/directory/person.js';
 import { SimulatorState } from '../../src/simulator/simulator-state.js';
-import { XAssistClient, type XAssistReadOptions } from '../../src/xassist/xassist-client.port.js';
+import {
+  XAssistClient,
+  type RequestClaim,
+  type XAssistReadOptions,
+} from '../../src/xassist/xassist-client.port.js';
 import {
   XAssistRejectedError,
   XAssistUnavailableError,
@@ -11,17 +15,35 @@ import { people } from './people.js';
 
 const tom: CallLogContact = xassistContactOf(people.tom)!;
 
+interface BudgetWaiter {
+  callId: string;
+  ready?: () => boolean;
+  grant: () => void;
+}
+
 /**
  * xAssist in-process: the simulator's own call state (no HTTP), answering each poll as one attempt
- * through the tracker's gate; a call can be made to hang, vanish (404) or fail.
+ * through the tracker's gate; a call can be made to hang, vanish (404) or fail. Every poll's claim
+ * on the request budget is recorded; with `budgetHeld` a poll waits, as it would for the budget,
+ * until the test grants it. Otherwise every poll is granted at once.
  */
 export class InProcessXAssist extends XAssistClient {
   readonly state = new SimulatorState([tom], 3_600_000);
   readonly polls = new Map<string, number>();
   readonly behaviour = new Map<string, 'hang' | 'unavailable' | 'gone' | 'wrong-call'>();
+  /** Each poll's claim, in the order the polls were asked for. */
+  readonly claims: Array<{ callId: string; claim?: RequestClaim }> = [];
+  /** While true, polls wait for grant() as they would for a slot of the request budget. */
+  budgetHeld = false;
   private readonly hanging: Array<() => void> = [];
+  private readonly waiting: BudgetWaiter[] = [];
 
   async getCallLogById(callId: string, options: XAssistReadOptions = {}): Promise<CallLog> {
+    this.claims.push({ callId, claim: options.claim });
+    if (this.budgetHeld) {
+      const ready = options.attemptReady;
+      await new Promise<void>((grant) => this.waiting.push({ callId, ready, grant }));
+    }
     const gate = options.attemptGate ?? ((attempt) => attempt());
     return gate(async () => {
       this.polls.set(callId, (this.polls.get(callId) ?? 0) + 1);
@@ -44,6 +66,29 @@ export class InProcessXAssist extends XAssistClient {
 
   pollsOf(callId: string): number {
     return this.polls.get(callId) ?? 0;
+  }
+
+  /** The claims of the polls of `callId` asked for so far, oldest first. */
+  claimsOf(callId: string): Array<RequestClaim | undefined> {
+    return this.claims.filter((asked) => asked.callId === callId).map((asked) => asked.claim);
+  }
+
+  /** Polls of `callId` waiting for the budget (while `budgetHeld`). */
+  waitingOf(callId: string): number {
+    return this.waiting.filter((waiter) => waiter.callId === callId).length;
+  }
+
+  /**
+   * Grants the waiting polls of `callId` (of every call when unset) their slot, as the budget
+   * would: only those whose attemptReady() says they can start at once.
+   */
+  grant(callId?: string): void {
+    for (const waiter of [...this.waiting]) {
+      if (callId !== undefined && waiter.callId !== callId) continue;
+      if (waiter.ready && !waiter.ready()) continue;
+      this.waiting.splice(this.waiting.indexOf(waiter), 1);
+      waiter.grant();
+    }
   }
 
   connectorContact(): Promise<CallLogContact> {

@@ -193,11 +193,13 @@ export async function runBudgetBench({ quick, log }) {
       log(`budget: ${POLLERS[poller].label}, ${ringing} calls ringing`);
       const row = { poller, ringing, instances: 1, samples, log };
       rows.push(await measureRow(row).catch(notMeasured(row)));
+      log(tableRow(rows.at(-1)));
     }
   for (const poller of ['budget', 'fixed']) {
     log(`budget: ${POLLERS[poller].label}, 2 instances, ${clusterRinging} calls ringing`);
     const row = { poller, ringing: clusterRinging, instances: 2, samples, log };
     rows.push(await measureRow(row).catch(notMeasured(row)));
+    log(tableRow(rows.at(-1)));
   }
   const section = [
     SECTION_START,

@@ -1,4 +1,4 @@
-import { RequestArrivals } from './request-arrivals.js';
+import { busiestWindow, RequestArrivals } from './request-arrivals.js';
 
 /** Arrivals recorded at the given times (ms since 0) on a clock the test moves. */
 function arrivalsAt(times: number[]): { arrivals: RequestArrivals; at: (ms: number) => void } {
@@ -55,5 +55,13 @@ describe('RequestArrivals', () => {
     expect(arrivals.rate(0, 6000)).toEqual(
       expect.objectContaining({ count: 5, maxInWindow: 4, busiestAt: 4900 }),
     );
+  });
+});
+
+describe('busiestWindow', () => {
+  it('counts instants in half-open windows [t, t + windowMs), given in any order', () => {
+    expect(busiestWindow([2000, 0, 998, 1000, 1997], 1000)).toEqual({ most: 3, at: 998 });
+    expect(busiestWindow([0, 1000], 1000)).toEqual({ most: 1, at: 0 });
+    expect(busiestWindow([], 1000)).toEqual({ most: 0, at: null });
   });
 });

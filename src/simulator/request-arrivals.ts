@@ -37,18 +37,9 @@ export class RequestArrivals {
   }
 
   rate(since = 0, until = this.now(), windowMs = 1000): RequestRate {
-    // Wall-clock times, comparable to a caller's Date.now(); sorted because the clock may step back.
-    const times = this.times.filter((at) => at >= since && at <= until).sort((a, b) => a - b);
-    let maxInWindow = 0;
-    let busiestAt: number | null = null;
-    let first = 0;
-    for (let last = 0; last < times.length; last++) {
-      while (times[last] - times[first] >= windowMs) first++;
-      if (last - first + 1 > maxInWindow) {
-        maxInWindow = last - first + 1;
-        busiestAt = times[first];
-      }
-    }
+    // Wall-clock times, comparable to a caller's Date.now().
+    const times = this.times.filter((at) => at >= since && at <= until);
+    const { most: maxInWindow, at: busiestAt } = busiestWindow(times, windowMs);
     const oldestKept = this.times[0];
     const truncated = this.dropped && oldestKept > since;
     return {
@@ -61,4 +52,22 @@ export class RequestArrivals {
       ...(truncated ? { keptSince: oldestKept } : {}),
     };
   }
+}
+
+/**
+ * The most instants in any half-open window [t, t + windowMs), and the first instant of the first
+ * such window: what a limit on requests per window must bound. Any order (a clock may step back).
+ */
+export function busiestWindow(
+  instants: readonly number[],
+  windowMs: number,
+): { most: number; at: number | null } {
+  const sorted = [...instants].sort((a, b) => a - b);
+  let most = 0;
+  let at: number | null = null;
+  for (let first = 0, last = 0; last < sorted.length; last++) {
+    while (sorted[last] - sorted[first] >= windowMs) first++;
+    if (last - first + 1 > most) [most, at] = [last - first + 1, sorted[first]];
+  }
+  return { most, at };
 }

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { runBudgetBench } from './budget-scenarios.mjs';
 import { runClusterBench } from './cluster-scenarios.mjs';
 import { routing } from './routing-scenarios.mjs';
 import { fanOut, inviteLatency, naiveConnector } from './scenarios.mjs';
@@ -25,6 +26,12 @@ if (process.argv.includes('--only') && process.argv.includes('webhooks')) {
 // `--only cluster`: several instances on PostgreSQL and Redis, in their own section.
 if (process.argv.includes('--only') && process.argv.includes('cluster')) {
   await runClusterBench({ quick, log });
+  process.exit(0);
+}
+
+// `--only budget`: invite latency and requests per second under a request budget, own section.
+if (process.argv.includes('--only') && process.argv.includes('budget')) {
+  await runBudgetBench({ quick, log });
   process.exit(0);
 }
 
@@ -191,3 +198,5 @@ if (!quick) {
 if (!onlyRouting) await runWebhookBench({ quick, log });
 // Several instances, also in its own section below the notes marker.
 if (!onlyRouting) await runClusterBench({ quick, log });
+// The request budget against today's poller and the naive connector, in its own section too.
+if (!onlyRouting) await runBudgetBench({ quick, log });

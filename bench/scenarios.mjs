@@ -167,34 +167,7 @@ export async function naiveConnector({ followed, periodMs, probes, log }) {
   try {
     // Calls are created through a throwaway broker-less path: the simulator's own API, as a connector would.
     const token = await cluster.simulatorToken();
-    const createCall = async (i) => {
-      const response = await cluster.simPool.request({
-        method: 'POST',
-        path: new URL('rtc/createCall', cluster.simBase).pathname,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({
-          callTitle: `Naive ${i}`,
-          callReason: 'STANDARD',
-          callType: 'MESH',
-          invitedTeams: [],
-          joinAnonymousAllowed: false,
-          informOthersDirectly: true,
-          creatorUser: 1000 + i,
-          plannedDateTime: null,
-          invitedContacts: [
-            {
-              displayName: 'E',
-              domain: 'bench',
-              email: '',
-              phoneNumber: '',
-              userDbId: 100 + (i % EXPERTS),
-              userId: `exp${i % EXPERTS}`,
-            },
-          ],
-        }),
-      });
-      return response.body.json();
-    };
+    const createCall = (i) => cluster.createSimulatorCall(i, token);
     log(`  naive connector: ${followed} calls at a ${periodMs} ms period`);
     const background = await inParallel(
       Array.from({ length: followed - probes }, (_, i) => probes + i),

@@ -167,4 +167,34 @@ describe('xAssist simulator faults', () => {
       (await sim('POST', 'polls/wait', { callIds: [a], more: 'x', timeoutMs: 50 })).status,
     ).toBe(400);
   });
+
+  it('serves requests/rate: xAssist requests from `since`, control requests aside, and the busiest window', async () => {
+    const earlier = Date.now();
+    // The clock moves past the login's arrival (a millisecond at most) before `since` is read,
+    // so that the login is before it and every request below after it.
+    while (Date.now() <= earlier) await new Promise((resolve) => setImmediate(resolve));
+    const since = Date.now();
+    const callId = await createCall();
+    await poll(callId);
+    await poll(callId);
+    await send('GET', `${base}rtc/getFilteredCallLogsV2`, undefined, token);
+    await sim('GET', 'stats');
+    await sim('POST', `calls/${callId}/join`, { userId: 'erika' });
+
+    const hour = await sim('GET', `requests/rate?since=${since}&windowMs=3600000`);
+    expect(hour.status).toBe(200);
+    expect(hour.body).toEqual(
+      expect.objectContaining({ count: 4, maxInWindow: 4, windowMs: 3_600_000, since }),
+    );
+    expect(hour.body.busiestAt).toBeGreaterThanOrEqual(since);
+    const all = (await sim('GET', 'requests/rate')).body;
+    expect(all).toEqual(expect.objectContaining({ count: 5, since: 0, windowMs: 1000 }));
+    expect(all.maxInWindow).toBeGreaterThanOrEqual(1);
+    expect(all.maxInWindow).toBeLessThanOrEqual(5);
+    expect((await sim('GET', `requests/rate?since=${since}&until=${since - 1}`)).body).toEqual(
+      expect.objectContaining({ count: 0, maxInWindow: 0, busiestAt: null }),
+    );
+    expect((await sim('GET', 'requests/rate?since=yesterday')).status).toBe(400);
+    expect((await sim('GET', 'requests/rate?windowMs=0')).status).toBe(400);
+  });
 });

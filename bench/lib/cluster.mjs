@@ -190,6 +190,40 @@ export class Cluster {
     });
   }
 
+  /**
+   * Creates the call of technician `tech<i>` (userDbId 1000 + i) with expert `exp<i % 10>` at the
+   * simulator itself, as a connector without the broker would; `token` from simulatorToken().
+   * Resolves to xAssist's CallLog.
+   */
+  async createSimulatorCall(i, token) {
+    const response = await this.simPool.request({
+      method: 'POST',
+      path: new URL('rtc/createCall', this.simBase).pathname,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        callTitle: `Naive ${i}`,
+        callReason: 'STANDARD',
+        callType: 'MESH',
+        invitedTeams: [],
+        joinAnonymousAllowed: false,
+        informOthersDirectly: true,
+        creatorUser: 1000 + i,
+        plannedDateTime: null,
+        invitedContacts: [
+          {
+            displayName: 'E',
+            domain: 'bench',
+            email: '',
+            phoneNumber: '',
+            userDbId: 100 + (i % EXPERTS),
+            userId: `exp${i % EXPERTS}`,
+          },
+        ],
+      }),
+    });
+    return response.body.json();
+  }
+
   /** The simulator records a Join; returns the time it recorded it (ms since epoch). */
   async join(xassistCallId, userId) {
     const event = await this.control('POST', `calls/${xassistCallId}/join`, { userId });

@@ -6,6 +6,7 @@ import {
   type FaultKind,
   type FaultQueue,
 } from './simulator-faults.js';
+import type { RequestArrivals } from './request-arrivals.js';
 import {
   SimulatorValidationError,
   type NewCallEvent,
@@ -19,6 +20,7 @@ export interface ControlTarget {
   state: SimulatorState;
   faults: FaultQueue;
   stats: object;
+  arrivals: RequestArrivals;
   whenPolled(
     callIds: readonly string[],
     atLeast: number | { more: number },
@@ -83,6 +85,8 @@ export function control(
       return json(res, 200, { faults: faults.list() });
     case 'POST polls/wait':
       return void waitForPolls(target, input, res);
+    case 'GET requests/rate':
+      return requestRate(target.arrivals, url.searchParams, res);
     case 'DELETE faults':
       faults.clear();
       return json(res, 200, { faults: [] });
@@ -114,6 +118,25 @@ async function waitForPolls(
   json(res, 408, {
     message: `not every call was polled ${String(atLeast)} times in ${String(timeoutMs)} ms`,
   });
+}
+
+/**
+ * The xAssist requests that arrived from `since` (epoch ms, default: the start) to `until`
+ * (default: now), and the most of them in any sliding window of `windowMs` (default 1000).
+ */
+function requestRate(arrivals: RequestArrivals, query: URLSearchParams, res: ServerResponse): void {
+  const read = (name: string, min: number): number | undefined | null => {
+    const raw = query.get(name);
+    if (raw === null) return undefined;
+    const value = Number(raw);
+    return raw !== '' && Number.isInteger(value) && value >= min ? value : null;
+  };
+  const [since, until, windowMs] = [read('since', 0), read('until', 0), read('windowMs', 1)];
+  if (since === null || until === null || windowMs === null)
+    return json(res, 400, {
+      message: 'since and until must be whole epoch milliseconds, windowMs a whole number > 0',
+    });
+  json(res, 200, arrivals.rate(since, until, windowMs));
 }
 
 function optionalType(value: unknown): string | undefined {

@@ -2,6 +2,8 @@ import { createServer, ServerResponse, type IncomingMessage, type Server } from 
 import type { AddressInfo } from 'node:net';
 import { XASSIST_PATHS, type LoginRequest } from '../xassist-contract/xassist-contract.js';
 import { CONTROL_PREFIX, control } from './simulator-control.js';
+import { BadJsonError, readJson } from './simulator-body.js';
+import { RequestArrivals } from './request-arrivals.js';
 import { listingPage } from './simulator-listing.js';
 import { FaultQueue, json, serveFault, springError, type Fault } from './simulator-faults.js';
 import { SimulatorState, SimulatorValidationError, type SimulatorUser } from './simulator-state.js';
@@ -34,8 +36,6 @@ export interface SimulatorStats {
   pollsByCall: Record<string, number>;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
-
 /**
  * An HTTP implementation of ../shared/spec/xassist-api.md, with a control API under /_sim/
  * that plays the people on the other side and injects faults.
@@ -44,6 +44,8 @@ export class XAssistSimulator {
   readonly state: SimulatorState;
   readonly stats: SimulatorStats = { logins: 0, failedLogins: 0, requests: {}, pollsByCall: {} };
   readonly faults = new FaultQueue();
+  /** When each xAssist request arrived (control requests aside): the busiest second, for limits. */
+  readonly arrivals = new RequestArrivals();
   /** getCallLogById requests under way (arrived, their answer not yet written or dropped), by callId. */
   readonly pollsInFlight = new Map<string, number>();
   /** Told of each getCallLogById as it arrives, with the polls then under way (this one included). */
@@ -116,9 +118,11 @@ export class XAssistSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://simulator');
+      const isControl = url.pathname.startsWith(CONTROL_PREFIX);
+      // On arrival, before the body is read: the moment a rate limit at xAssist would count.
+      if (!isControl) this.arrivals.record();
       const body = await readJson(req);
-      if (url.pathname.startsWith(CONTROL_PREFIX))
-        return control(this, req.method ?? 'GET', url, body, res);
+      if (isControl) return control(this, req.method ?? 'GET', url, body, res);
       if (!url.pathname.startsWith(this.basePath))
         return json(res, 404, { message: `unknown domain in ${url.pathname}` });
       const path = url.pathname.slice(this.basePath.length);
@@ -282,23 +286,5 @@ export class XAssistSimulator {
     if (expert) at(expertAt, () => this.state.join(callId, expert));
     if (technician) at(technicianAt, () => this.state.join(callId, technician));
     at(technicianAt + script.endAfterMs, () => this.state.end(callId));
-  }
-}
-
-class BadJsonError extends Error {}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BadJsonError('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new BadJsonError('request body is not valid JSON');
   }
 }

@@ -2,6 +2,7 @@ import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module.js';
 import { FallbackMeetingMaker } from '../calls/fallback-meetings.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
+import { OfferLookahead } from '../routing/offer-lookahead.js';
 import { RoutingModule } from '../routing/routing.module.js';
 import { AcceptController } from './accept.controller.js';
 import { AcceptLinks } from './accept-links.service.js';
@@ -13,7 +14,8 @@ import { PagingService } from './paging.service.js';
 
 /**
  * Chat paging: pages through the outbox to CHANNELS_FILE's channels, accept links. Global for
- * one port: call creation asks it for fallback web meetings without importing paging.
+ * two ports: call creation asks it for fallback web meetings, and an offer round what it must
+ * look up before the offers' transaction, without importing paging.
  */
 @Global()
 @Module({
@@ -26,9 +28,10 @@ import { PagingService } from './paging.service.js';
     AcceptLinks,
     CallPages,
     OfferPager,
+    { provide: OfferLookahead, useExisting: OfferPager },
     PageFairness,
   ],
-  exports: [FallbackMeetingMaker],
+  exports: [FallbackMeetingMaker, OfferLookahead],
 })
 export class PagingModule implements OnModuleInit {
   constructor(private readonly paging: PagingService) {}

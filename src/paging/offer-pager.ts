@@ -11,7 +11,7 @@ import { ROOT_LOGGER } from '../logging/logger.js';
 import type { PagingRule } from '../notifications/channels-document.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
-import { OfferLookahead } from '../routing/offer-lookahead.js';
+import type { OfferLookahead } from '../routing/offer-lookahead.js';
 import type { OfferCreated } from '../routing/routing-facts.js';
 import type { Offer } from '../routing/routing.model.js';
 import { SocketPresence } from '../routing/socket-presence.js';
@@ -26,7 +26,7 @@ import { PagingService } from './paging.service.js';
  * offer's own transaction, so a crash keeps both or neither; the dispatcher then delivers it at
  * least once like any page. Whether a socket is open, the realtime layer answers (SocketPresence);
  * the decision is here. That answer may take a second (every instance is asked, through Redis),
- * so it is asked before the offers' transaction (OfferLookahead), never inside it: the
+ * so it is asked before the offers' transaction (an OfferLookahead), never inside it: the
  * transaction reads the answer kept for its offer, and an offer with none is paged.
  */
 @Injectable()

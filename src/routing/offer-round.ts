@@ -1,10 +1,10 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { CallRepository } from '../calls/call.repository.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import { brokerEvent, type BrokerEvent } from '../events/broker-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { OfferLookahead } from './offer-lookahead.js';
+import { OfferLookaheads } from './offer-lookahead.js';
 import { OfferService } from './offer.service.js';
 import type { Offer } from './routing.model.js';
 import type { QueuedRequest } from './routing.model.js';
@@ -15,7 +15,7 @@ import './routing-facts.js';
  * handlers in the offers' own transaction (the chat page of an expert with no dashboard open
  * commits with the offer, so a crash cannot keep one without the other), and its after-commit
  * handlers once they are stored. What those handlers would have to wait for (a look-up across
- * instances) is asked before the transaction (OfferLookahead): no transaction waits on it.
+ * instances) is asked before the transaction (OfferLookaheads): no transaction waits on it.
  */
 @Injectable()
 export class OfferRound {
@@ -25,8 +25,7 @@ export class OfferRound {
     private readonly placements: QueuePlacements,
     private readonly bus: EventBus,
     private readonly metrics: MetricsService,
-    // Paging's, when it is loaded (the demo and specs may run without).
-    @Optional() private readonly lookahead?: OfferLookahead,
+    private readonly lookaheads: OfferLookaheads,
   ) {}
 
   async run(waiting: readonly QueuedRequest[]): Promise<void> {
@@ -34,7 +33,7 @@ export class OfferRound {
     let planned: readonly Offer[] = [];
     const beforeTransaction = async (offers: readonly Offer[]) => {
       planned = offers;
-      await this.lookahead?.prepare(offers);
+      await this.lookaheads.prepare(offers);
     };
     try {
       await this.offers.route(
@@ -54,7 +53,7 @@ export class OfferRound {
         beforeTransaction,
       );
     } finally {
-      this.lookahead?.forget(planned);
+      this.lookaheads.forget(planned);
     }
     this.metrics.offers.inc({ outcome: 'created' }, made.length);
     this.bus.afterCommit(made);

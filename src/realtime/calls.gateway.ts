@@ -154,8 +154,12 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection {
       // (A technician's active calls are capped far below a snapshot page, so it holds them all.)
       for (const invite of invitesOnConnect(person, page.calls, this.joinUrlTemplate))
         socket.emit('call.invite', invite);
+      // To this socket on this instance only: with connection state recovery a socket.emit goes
+      // through the adapter, which would put the meeting's password on the Redis stream.
       for (const { call, meeting } of await this.calls.openFallbacks(person))
-        socket.emit('call.fallback', { call: this.placements.view(call), meeting });
+        this.server.local
+          .to(socket.id)
+          .emit('call.fallback', { call: this.placements.view(call), meeting });
     } catch (error) {
       logRoundFailure(this.logger, error, { personId: person.id }, 'sending the snapshot failed');
     }

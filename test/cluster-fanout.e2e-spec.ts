@@ -12,6 +12,8 @@ import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { RecordingClient } from './support/socket-client.js';
 import { TcpProxy } from './support/tcp-proxy.js';
+import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messenger.stand-in.js';
+import { camChannel, ChannelsFile } from './support/channels-file.js';
 
 const postgres = await requirePostgres('socket events across instances');
 const redis = await requireRedis('socket events across instances');
@@ -35,6 +37,9 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
   const tokens: string[] = [];
   let listener: Redis;
   let prefix = '';
+  /** Makes the fallback web meetings (CHANNELS_FILE's `fallback`) when xAssist is down. */
+  let cam: ChatMessengerStandIn;
+  const channelsFile = new ChannelsFile();
 
   const connect = async (url: string, personId: string) => {
     const token = brokers.token(personId);
@@ -56,8 +61,17 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
       published.push(message),
     );
     await listener.psubscribe(`${prefix}*`);
+    cam = await new ChatMessengerStandIn({ apiToken: 'cam-token', basePath: '/api' }).start();
+    const channels = channelsFile.write({
+      channels: [camChannel('cam-direct', cam)],
+      fallback: { channel: 'cam-direct', meetingMinutes: 30 },
+    });
     await brokers.setUp({
       env: {
+        CHANNELS_FILE: channels,
+        CAM_TOKEN: 'cam-token',
+        ACCEPT_LINK_SECRET: 'accept-link-secret-for-e2e-0123456789',
+        PUBLIC_URL: 'https://broker.acme.example',
         DATABASE_URL: database.url,
         REDIS_URL: redis!.url,
         REDIS_KEY_PREFIX: prefix,
@@ -80,6 +94,8 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
   afterAll(async () => {
     listener?.disconnect();
     await brokers.tearDown();
+    await cam?.close();
+    channelsFile.remove();
     await database?.drop();
     await redis!.dropPrefix(prefix);
   });
@@ -153,6 +169,41 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
     expect(answers.length).toBeGreaterThan(0);
     for (const token of tokens)
       expect(published.filter((message) => message.includes(token))).toEqual([]);
+  });
+
+  it('the technician on B hears the fallback meeting A made, and its password never crosses Redis', async () => {
+    const glasses = await connect(b, 'tom');
+    const watcher = await connect(b, 'sam');
+    simulator.injectFault({ kind: 'status', status: 503, count: 20, path: 'rtc/createCall' });
+    try {
+      const answer = await brokers.api(a, 'POST', '/v1/calls', 'tom', {
+        body: { expertIds: ['erika'], title: 'Chiller 2 offline' },
+      });
+      expect(answer.status).toBe(503);
+      const callId = answer.body.call.id;
+      const made = cam.quickCalls.at(-1)!;
+      const heard = await glasses.next('call.fallback', (p) => p.call.id === callId, 10_000);
+      expect(heard.meeting).toMatchObject({ url: made.url, password: made.password });
+      await watcher.next('call.updated', (u) => u.call.id === callId, 10_000);
+      expect(watcher.all('call.fallback')).toEqual([]);
+      // Glasses connecting later hear it on connect (a socket's own emits cross Redis too, for
+      // connection state recovery).
+      const later = await connect(b, 'tom');
+      const onConnect = await later.next('call.fallback', (p) => p.call.id === callId, 10_000);
+      expect(onConnect.meeting.password).toBe(made.password);
+      const reader = new Redis(redis!.url);
+      try {
+        const stream = JSON.stringify(await reader.xrange(`${prefix}socket.io`, '-', '+'));
+        expect(stream).toContain(callId); // the call's updates went this way
+        expect(stream).not.toContain(made.password);
+      } finally {
+        reader.disconnect();
+      }
+      const pubsub = published.filter((message) => message.includes(made.password));
+      expect(pubsub).toEqual([]);
+    } finally {
+      simulator.clearFaults();
+    }
   });
 
   // Last: it stops A.

@@ -235,8 +235,9 @@ describeIf(postgres && PrivateRedis.binary)(
       expect(invite.expert.id).toBe('quinn');
     });
 
-    it('refuses the commit of an instance paused (SIGSTOP) past its lease once it resumes', async () => {
+    it('an instance paused (SIGSTOP) past its lease commits nothing once it resumes', async () => {
       const { simulator } = cluster;
+      let stoppedFollowing = false;
       const created = await cluster.api(cluster.live()[0].url, 'POST', '/v1/calls', 't01', {
         body: { expertIds: ['x02'], title: 'paused follower' },
       });
@@ -271,8 +272,15 @@ describeIf(postgres && PrivateRedis.binary)(
         simulator.state.join(call.xassistCallId, 'x02');
         await inFlightIs(1); // the paused instance's answer (with the join) is written
         process.kill(-paused.run.child.pid!, 'SIGCONT');
-        await paused.run.line(
-          new RegExp(`lost the lease of a call.*${call.id}|${call.id}.*lost the lease of a call`),
+        // Resumed, it either stops following its calls first (its last lease renewal is older
+        // than the lease: the timers due during the pause run before the poll's answer is read),
+        // or the fence refuses the commit of that answer. Either way it commits nothing.
+        stoppedFollowing = /no longer following their calls/.test(
+          await paused.run.line(
+            new RegExp(
+              `no longer following their calls|lost the lease of a call.*${call.id}|${call.id}.*lost the lease of a call`,
+            ),
+          ),
         );
         simulator.clearFaults();
         const joined = await waitFor(
@@ -296,9 +304,10 @@ describeIf(postgres && PrivateRedis.binary)(
       expect(
         body.events.filter((e: { type: string }) => e.type === 'status.expert_joined'),
       ).toHaveLength(1);
-      // The paused instance is alive and counted the refusal.
+      // The paused instance is alive; if it did not stop following first, it counted the refusal.
       const metrics = await (await fetch(`${paused.url}/metrics`)).text();
-      expect(metrics).toMatch(/^broker_call_commits_fenced_total\{[^}]*\} [1-9]/m);
+      if (!stoppedFollowing)
+        expect(metrics).toMatch(/^broker_call_commits_fenced_total\{[^}]*\} [1-9]/m);
     });
 
     it('restarts Redis under load: connected clients miss no update', async () => {

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { sql } from 'kysely';
 import { aCreatingCall } from '../../test/support/call-records.js';
 import { callsStack, type CallsStack } from '../../test/support/calls-stack.js';
@@ -9,6 +10,7 @@ import { databaseNowMs } from '../database/cluster.schema.js';
 import { CallChange } from './call-change.js';
 import type { CallRecord } from './call.model.js';
 import { CallTracker } from './call-tracker.service.js';
+import { CallLeaseStore } from './kysely-call-lease.store.js';
 
 const RINGING_MS = 1000;
 const HEARTBEAT_MS = 5000;
@@ -196,6 +198,28 @@ describe('CallLeases and the CallTracker on a fake clock', () => {
     const polls = pollsOf(call);
     await advance(3 * RINGING_MS);
     expect(pollsOf(call)).toBe(polls);
+  });
+
+  it('stops following its calls once its last renewal is older than its lease, while renewals fail', async () => {
+    await start();
+    const call = await ringingCall();
+    await sut.onApplicationBootstrap(); // renewed now: the lease lasts LEASE_TTL_MS - one heartbeat
+    const renew = jest
+      .spyOn(CallLeaseStore.prototype, 'renew')
+      .mockRejectedValue(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    try {
+      await advance(HEARTBEAT_MS); // one renewal failed: the lease still runs
+      expect(sut.followedCount).toBe(1);
+      await advance(HEARTBEAT_MS); // the lease ran out: another instance may take the call now
+      expect(sut.followedCount).toBe(0);
+      const polls = pollsOf(call);
+      await advance(3 * RINGING_MS);
+      expect(pollsOf(call)).toBe(polls);
+    } finally {
+      renew.mockRestore();
+    }
+    await advance(HEARTBEAT_MS); // the database is back and nobody took it: followed again
+    expect(sut.followedCount).toBe(1);
   });
 
   it('hands every lease back at shutdown, for the others to take at once', async () => {

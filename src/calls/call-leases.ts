@@ -62,6 +62,8 @@ export class CallLeases {
   /** Instances that said they are shutting down: not counted alive while their row lingers. */
   private readonly leaving = new Map<string, TimerHandle | undefined>();
   private timer?: TimerHandle;
+  /** Fires when the last successful renewal's lease runs out (see heartbeat()). */
+  private lapseTimer?: TimerHandle;
   private beating: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -133,6 +135,7 @@ export class CallLeases {
   async stop(): Promise<void> {
     this.stopped = true;
     this.clock.clearTimeout(this.timer);
+    this.clock.clearTimeout(this.lapseTimer);
     for (const timer of this.leaving.values()) this.clock.clearTimeout(timer);
     await this.idle();
     this.held.clear();
@@ -156,7 +159,18 @@ export class CallLeases {
   /** Renews, tidies and rebalances; what changed is returned (and told the follower by the timer). */
   async heartbeat(): Promise<LeaseBeat> {
     const before = [...this.held.keys()];
-    const renewed = await this.store.renew(this.instanceId, this.leaseMs);
+    // Timed from when the renewal is SENT (the database dates the lease later), by a timer (no
+    // wall clock that may jump): it becomes the lapse only if the renewal succeeds.
+    const lapse = this.clock.setTimeout(() => this.lapsed(), this.leaseMs);
+    let renewed: HeldLease[];
+    try {
+      renewed = await this.store.renew(this.instanceId, this.leaseMs);
+    } catch (error) {
+      this.clock.clearTimeout(lapse);
+      throw error;
+    }
+    this.clock.clearTimeout(this.lapseTimer);
+    this.lapseTimer = lapse;
     const still = new Set(renewed.map((lease) => lease.callId));
     const lost = before.filter((id) => !still.has(id));
     for (const id of lost) this.held.delete(id);
@@ -164,6 +178,26 @@ export class CallLeases {
     await this.store.tidy();
     const won = this.hold(await this.rebalance(lost));
     return { held: new Set(this.held.keys()), lost, won };
+  }
+
+  /**
+   * No renewal succeeded within a lease (the database is unreachable, or slower than a lease):
+   * another instance may hold our calls by now, so this one stops following them, as the leader
+   * lease stops leading. A later successful renewal gives back those nobody took meanwhile.
+   */
+  private lapsed(): void {
+    this.lapseTimer = undefined;
+    // Alone on its database nobody else may take them: it keeps them through an outage.
+    if (this.stopped || this.sole || this.held.size === 0) return;
+    const lost = [...this.held.keys()];
+    this.held.clear();
+    this.logger.warn(
+      { calls: lost.length },
+      'call leases could not be renewed within their time; no longer following their calls',
+    );
+    this.follower?.leasesChanged(new Set(), lost).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'unfollowing the calls of lapsed leases failed');
+    });
   }
 
   /** Gives up the excess over the fair share (the longest held first), or claims up to it. */

@@ -1,5 +1,6 @@
 import type { FactoryProvider, OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -11,10 +12,16 @@ import type { BrokerDatabase } from '../database/schema.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ClusterRole } from './cluster-role.js';
-import { InstanceRegistry } from './instance-registry.js';
+import { InstanceRegistry, processIsAlive } from './instance-registry.js';
 import { InstanceRegistryStore } from './instance-registry.store.js';
 import { LeaderLease } from './leader-lease.js';
 import { KyselyLeaseStore } from './leader-lease.store.js';
+
+/**
+ * This process among the rows of broker_instances, where host and pid cannot tell (every
+ * container's process is pid 1): one per process, so apps in one process share it.
+ */
+const PROCESS_TOKEN = randomBytes(12).toString('hex');
 
 /** The `leases` row the leader holds. */
 export const LEADER_LEASE = 'leader';
@@ -61,6 +68,7 @@ export class ClusterMember extends ClusterRole implements OnApplicationShutdown 
       host: hostname(),
       pid: process.pid,
       several: redisUrl !== undefined,
+      token: PROCESS_TOKEN,
     };
     const log = logger.child({ component: 'cluster', instanceId });
     const registry = new InstanceRegistry(
@@ -69,6 +77,10 @@ export class ClusterMember extends ClusterRole implements OnApplicationShutdown 
       clock,
       heartbeatMs,
       log,
+      processIsAlive,
+      // Back from a pause past the lease, and another instance that started meanwhile rules this
+      // one out: it shuts down as on SIGTERM (main.ts: not ready, then the app closes).
+      () => process.kill(process.pid, 'SIGTERM'),
     );
     const lease = identity.several
       ? (changed: (leader: boolean) => void) =>

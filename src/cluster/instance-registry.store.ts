@@ -10,19 +10,25 @@ export interface InstanceRow {
   pid: number;
   /** Started with REDIS_URL: one of several. */
   several: boolean;
+  /** Random per process (null in a row from before there was one). */
+  token: string | null;
   startedAtMs: number;
   heartbeatAtMs: number;
 }
 
-export type InstanceIdentity = Pick<InstanceRow, 'id' | 'host' | 'pid' | 'several'>;
+export type InstanceIdentity = Pick<InstanceRow, 'id' | 'host' | 'pid' | 'several'> & {
+  token: string;
+};
 
 /**
  * What registration decides about the live rows of others, inside its transaction: which are
- * leftovers of stopped processes (deleted), and whether one of the rest forbids this start.
+ * leftovers of stopped processes (deleted), and whether one of the rest forbids this start, or
+ * may once it is known whether they are still renewed (`undecided`: nothing is written then).
  */
 export interface RegistrationVerdict {
   leftovers: string[];
   refusal?: string;
+  undecided?: string[];
 }
 
 /** Keys the registration transactions on PostgreSQL: one start at a time per database. */
@@ -36,7 +42,7 @@ export class InstanceRegistryStore {
   constructor(
     private readonly db: Kysely<BrokerDatabase>,
     private readonly kind: DatabaseKind,
-    private readonly leaseTtlMs: number,
+    readonly leaseTtlMs: number,
   ) {}
 
   private now(): RawBuilder<number> {
@@ -50,12 +56,13 @@ export class InstanceRegistryStore {
   /**
    * In one transaction that concurrent starts take in turn (PostgreSQL: an advisory lock;
    * SQLite: its first statement writes, which takes the database's one write lock): drops the
-   * lapsed rows, asks `judge` about the live ones and either inserts ours or returns the refusal.
+   * lapsed rows, asks `judge` about the live ones and inserts ours unless the verdict refuses or
+   * is undecided. Also how a paused instance whose row lapsed comes back: judged again.
    */
   async register(
     me: InstanceIdentity,
     judge: (live: InstanceRow[], nowMs: number) => RegistrationVerdict,
-  ): Promise<string | undefined> {
+  ): Promise<RegistrationVerdict> {
     return this.db.transaction().execute(async (trx) => {
       if (this.kind === 'postgres')
         await sql`select pg_advisory_xact_lock(${REGISTRATION_LOCK})`.execute(trx);
@@ -66,11 +73,11 @@ export class InstanceRegistryStore {
       const { nowMs } = await trx.selectNoFrom(this.now().as('nowMs')).executeTakeFirstOrThrow();
       const rows = await trx.selectFrom('broker_instances').selectAll().execute();
       const verdict = judge(rows.map(instanceOf), Number(nowMs));
-      if (verdict.refusal !== undefined) return verdict.refusal;
+      if (verdict.refusal !== undefined || verdict.undecided !== undefined) return verdict;
       if (verdict.leftovers.length > 0)
         await trx.deleteFrom('broker_instances').where('id', 'in', verdict.leftovers).execute();
       await trx.insertInto('broker_instances').values(this.rowOf(me)).execute();
-      return undefined;
+      return verdict;
     });
   }
 
@@ -84,15 +91,6 @@ export class InstanceRegistryStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Puts our row back after it was deleted as lapsed: we are running, so we are live. */
-  async reinsert(me: InstanceIdentity): Promise<void> {
-    await this.db
-      .insertInto('broker_instances')
-      .values(this.rowOf(me))
-      .onConflict((conflict) => conflict.column('id').doNothing())
-      .execute();
-  }
-
   /** Our row as registered now, timed by the database's clock. */
   private rowOf(me: InstanceIdentity) {
     const now = this.now();
@@ -101,6 +99,7 @@ export class InstanceRegistryStore {
       host: me.host,
       pid: me.pid,
       several: me.several ? 1 : 0,
+      process_token: me.token,
       started_at_ms: now,
       heartbeat_at_ms: now,
     };
@@ -127,6 +126,7 @@ function instanceOf(row: {
   host: string;
   pid: number;
   several: number;
+  process_token: string | null;
   started_at_ms: number | string;
   heartbeat_at_ms: number | string;
 }): InstanceRow {
@@ -135,6 +135,7 @@ function instanceOf(row: {
     host: row.host,
     pid: Number(row.pid),
     several: Number(row.several) === 1,
+    token: row.process_token,
     startedAtMs: Number(row.started_at_ms),
     heartbeatAtMs: Number(row.heartbeat_at_ms),
   };

@@ -12,6 +12,8 @@ export interface BrokerInstancesTable {
   pid: number;
   /** 1: started with REDIS_URL (one of several); 0: the only instance on this database. */
   several: number;
+  /** Random per process: recognises the process itself when host and pid say nothing (pid 1 in every container). Null in rows from before it. */
+  process_token: string | null;
   started_at_ms: number | string;
   heartbeat_at_ms: number | string;
 }
@@ -82,6 +84,17 @@ export const clusterMigrations: Record<string, Migration> = {
       await db.schema.dropTable('call_leases').execute();
       await db.schema.dropTable('leases').execute();
       await db.schema.dropTable('broker_instances').execute();
+    },
+  },
+  '2026-12-06-011-instance-process-token': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('broker_instances')
+        .addColumn('process_token', 'varchar(64)')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('broker_instances').dropColumn('process_token').execute();
     },
   },
 };

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { connectRedisListener } from '../cluster/redis-connection.js';
 import { MissedBroadcasts, type PublishingAdapter } from './missed-broadcasts.js';
+import { answerWithoutCredentials, type RespondingAdapter } from './remote-socket-details.js';
 
 /** How socket.io reaches the other instances: an adapter factory, and the connections to close. */
 export interface IoCluster {
@@ -29,7 +30,8 @@ const UNWATCHED = new Set<PropertyKey>(['set', 'publish']);
  *   promises (no I/O ever runs again): its listeners are connections that wait for Redis instead.
  * Publishing a room emit (XADD) fails at once while Redis is down; the adapter then still
  * delivers to this instance's sockets, and MissedBroadcasts sends it to the other instances once
- * Redis is back.
+ * Redis is back. A fetchSockets answer tells the asking instance only what remote-socket-details.ts
+ * allows (no handshake headers, no socket slot lease).
  */
 export function ioCluster(cluster: ClusterConfig, commands: Redis, logger: Logger): IoCluster {
   const url = cluster.redisUrl;
@@ -72,6 +74,7 @@ export function ioCluster(cluster: ClusterConfig, commands: Redis, logger: Logge
     adapter: function watchedAdapter(namespace) {
       const adapter = streams(namespace);
       missed.watch(adapter as unknown as PublishingAdapter);
+      answerWithoutCredentials(adapter as unknown as RespondingAdapter);
       return adapter;
     } as typeof streams,
     close: () => {

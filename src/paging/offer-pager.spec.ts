@@ -19,7 +19,18 @@ const directory = peopleDirectory([PUMPS, { id: 'valves', skills: ['pumps'] }]);
 class Sockets extends SocketPresence {
   readonly open = new Set<string>();
   failing = false;
+  asked = 0;
+  private held?: Promise<void>;
+  release = () => undefined as void;
+
+  /** Look-ups from now on answer only once released (every instance asked, one slow to answer). */
+  hold(): void {
+    this.held = new Promise((resolve) => (this.release = resolve));
+  }
+
   async hasSocket(personId: string): Promise<boolean> {
+    this.asked++;
+    await this.held;
     if (this.failing) throw new Error('fetchSockets timed out');
     return this.open.has(personId);
   }
@@ -60,9 +71,15 @@ describe('OfferPager', () => {
     endedAt: null,
   });
   const rows = () => db.selectFrom('outbox').selectAll().execute();
-  /** Pages the offer in a transaction of its own, as routing does with the offer's insert. */
-  const page = (sut: OfferPager) =>
-    db.transaction().execute((trx) => sut.page({ offer: offer(), call }, trx));
+  /**
+   * As an offer round does: asks before the offer's transaction, pages in it (with the offer's
+   * insert), forgets after.
+   */
+  const page = async (sut: OfferPager, made = offer()) => {
+    await sut.prepare([made]);
+    await db.transaction().execute((trx) => sut.page({ offer: made, call }, trx));
+    sut.forget([made]);
+  };
 
   it('writes one page.offered row naming the expert for an expert with no socket open', async () => {
     await page(pager([{ queue: '*', channel: 'ops', on: ['offered'] }]));
@@ -103,6 +120,48 @@ describe('OfferPager', () => {
     await page(pager([{ queue: '*', channel: 'ops', on: ['offered'] }]));
     expect((await rows()).map((row) => row.event_type)).toEqual(['page.offered']);
     expect(stack.log.lines.some((line) => line.includes('could not tell whether'))).toBe(true);
+  });
+
+  it("never waits on the socket look-up inside the offer's transaction: a concurrent write goes on", async () => {
+    sockets.hold();
+    const sut = pager([{ queue: '*', channel: 'ops', on: ['offered'] }]);
+    const paged = db.transaction().execute((trx) => sut.page({ offer: offer(), call }, trx));
+    // SQLite has one connection: a write waits for any transaction under way to end.
+    await db
+      .insertInto('leases')
+      .values({ name: 'concurrent', owner: null, epoch: 1, expires_at_ms: 0 })
+      .execute();
+    sockets.release();
+    await paged;
+    // Not asked before: paged, as when the look-up fails.
+    expect((await rows()).map((row) => row.event_type)).toEqual(['page.offered']);
+  });
+
+  it("asks before the offer's transaction, and the transaction uses that answer", async () => {
+    sockets.hold();
+    const sut = pager([{ queue: '*', channel: 'ops', on: ['offered'] }]);
+    const made = offer();
+    const asking = sut.prepare([made, { ...made, id: 'o2' }]);
+    // No transaction is open while every instance is asked: writes go on meanwhile.
+    await db
+      .insertInto('leases')
+      .values({ name: 'concurrent', owner: null, epoch: 1, expires_at_ms: 0 })
+      .execute();
+    sockets.open.add('erika');
+    sockets.release();
+    await asking;
+    expect(sockets.asked).toBe(1); // one expert, two offers: asked once
+    await db.transaction().execute((trx) => sut.page({ offer: made, call }, trx));
+    expect(await rows()).toEqual([]);
+    sut.forget([made]);
+    // Forgotten (the round is over): an answer never outlives its round.
+    await db.transaction().execute((trx) => sut.page({ offer: made, call }, trx));
+    expect(await rows()).toHaveLength(1);
+  });
+
+  it('asks nothing without an offered rule', async () => {
+    await pager([{ queue: '*', channel: 'ops', on: ['queued'] }]).prepare([offer()]);
+    expect(sockets.asked).toBe(0);
   });
 
   it('writes nothing without an offered rule for the call’s queue', async () => {

@@ -11,7 +11,9 @@ import { ROOT_LOGGER } from '../logging/logger.js';
 import type { PagingRule } from '../notifications/channels-document.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
+import type { OfferLookahead } from '../routing/offer-lookahead.js';
 import type { OfferCreated } from '../routing/routing-facts.js';
+import type { Offer } from '../routing/routing.model.js';
 import { SocketPresence } from '../routing/socket-presence.js';
 import { addressPage, pagePayload } from './page-addressing.js';
 import { PageFairness } from './page-fairness.js';
@@ -23,11 +25,15 @@ import { PagingService } from './paging.service.js';
  * outbox row (kind `chat`) per matching rule carries that expert's accept link. Written in the
  * offer's own transaction, so a crash keeps both or neither; the dispatcher then delivers it at
  * least once like any page. Whether a socket is open, the realtime layer answers (SocketPresence);
- * the decision is here.
+ * the decision is here. That answer may take a second (every instance is asked, through Redis),
+ * so it is asked before the offers' transaction (an OfferLookahead), never inside it: the
+ * transaction reads the answer kept for its offer, and an offer with none is paged.
  */
 @Injectable()
-export class OfferPager {
+export class OfferPager implements OfferLookahead {
   private readonly logger: Logger;
+  /** Offer id → whether its expert had a dashboard open, asked before the offer's transaction. */
+  private readonly dashboards = new Map<string, boolean>();
 
   constructor(
     private readonly paging: PagingService,
@@ -52,7 +58,7 @@ export class OfferPager {
     if (rules.length === 0) return;
     const expert = this.directory.find(offer.expertId);
     if (!expert) return;
-    if (await this.dashboardOpen(expert.id)) return; // the dashboard shows the offer
+    if (this.dashboards.get(offer.id) === true) return; // the dashboard shows the offer
     let messages: OutboxMessage[];
     try {
       messages = this.messagesOf(offer, call, expert, rules);
@@ -71,9 +77,26 @@ export class OfferPager {
     );
   }
 
+  /** Before the offers' transaction: whose dashboards are open, when an `offered` rule may page. */
+  async prepare(offers: readonly Offer[]): Promise<void> {
+    if (!this.paging.pagingRules.some((rule) => rule.on.includes('offered'))) return;
+    const asked = new Map<string, Promise<boolean>>();
+    await Promise.all(
+      offers.map(async (offer) => {
+        if (!asked.has(offer.expertId))
+          asked.set(offer.expertId, this.dashboardOpen(offer.expertId));
+        this.dashboards.set(offer.id, await asked.get(offer.expertId)!);
+      }),
+    );
+  }
+
+  forget(offers: readonly Offer[]): void {
+    for (const offer of offers) this.dashboards.delete(offer.id);
+  }
+
   /**
    * Whether the expert has a dashboard socket open. A failed look-up counts as none: a page too
-   * many beats an offer rolled back (this runs inside the offers' transaction).
+   * many beats an offer not made.
    */
   private async dashboardOpen(expertId: string): Promise<boolean> {
     try {

@@ -28,10 +28,13 @@ import { CallSubscribeDto } from './call-subscribe.dto.js';
 import { onTokenExpiry } from './session-expiry.js';
 import {
   socketErrorAnswer,
+  type CallFallbackPayload,
   type CallSubscribeAck,
   type ClientToServerEvents,
+  type InterServerEvents,
   type ServerToClientEvents,
 } from './realtime-events.js';
+import { FallbackNotices } from './fallback-notices.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { personRoom, roomsOfAudience, roomsOfPerson } from './rooms.js';
 
@@ -46,13 +49,13 @@ export interface SocketData {
 export type BrokerServer = Server<
   ClientToServerEvents,
   ServerToClientEvents,
-  Record<string, never>,
+  InterServerEvents,
   SocketData
 >;
 export type BrokerSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
-  Record<string, never>,
+  InterServerEvents,
   SocketData
 >;
 
@@ -68,6 +71,7 @@ const SESSION_EXPIRED = 'token has expired; connect again with a fresh token';
 export class CallsGateway implements OnGatewayInit, OnGatewayConnection {
   @WebSocketServer() private server!: BrokerServer;
   private readonly logger: Logger;
+  private fallbacks?: FallbackNotices;
 
   constructor(
     private readonly auth: AuthService,
@@ -83,6 +87,14 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   afterInit(server: BrokerServer): void {
+    const clustered = this.config.cluster.redisUrl !== undefined;
+    this.fallbacks = new FallbackNotices(
+      server,
+      (person, id) => this.openFallback(person, id),
+      clustered,
+      this.logger,
+    );
+    this.fallbacks.listen();
     server.use((socket, next) => {
       this.admit(socket).then(
         () => next(),
@@ -142,8 +154,12 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection {
       // (A technician's active calls are capped far below a snapshot page, so it holds them all.)
       for (const invite of invitesOnConnect(person, page.calls, this.joinUrlTemplate))
         socket.emit('call.invite', invite);
+      // To this socket on this instance only: with connection state recovery a socket.emit goes
+      // through the adapter, which would put the meeting's password on the Redis stream.
       for (const { call, meeting } of await this.calls.openFallbacks(person))
-        socket.emit('call.fallback', { call: this.placements.view(call), meeting });
+        this.server.local
+          .to(socket.id)
+          .emit('call.fallback', { call: this.placements.view(call), meeting });
     } catch (error) {
       logRoundFailure(this.logger, error, { personId: person.id }, 'sending the snapshot failed');
     }
@@ -165,6 +181,13 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection {
       logServerSide(this.logger, error, answer, context, 'call.subscribe');
       return socketErrorAnswer(answer);
     }
+  }
+
+  /** A technician's fallback meeting of one call, while it has not expired. */
+  private async openFallback(person: Person, callId: string): Promise<CallFallbackPayload | null> {
+    const open = await this.calls.openFallbacks(person);
+    const found = open.find(({ call }) => call.id === callId);
+    return found ? { call: this.placements.view(found.call), meeting: found.meeting } : null;
   }
 
   private get joinUrlTemplate(): string | null {
@@ -195,13 +218,13 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection {
       );
   }
 
-  /** The technician alone hears the meeting and its password; the experts get it by chat. */
+  /**
+   * The technician alone hears the meeting and its password (the experts get it by chat), and
+   * the password never crosses Redis: FallbackNotices.
+   */
   @OnEvent('call.fallback_offered', 'after-commit')
   fallbackOffered({ call, meeting }: CallFactEvent<'fallback_offered'>): void {
-    setImmediate(() =>
-      this.server
-        ?.to(personRoom(call.technician.id))
-        .emit('call.fallback', { call: this.placements.view(call), meeting }),
-    );
+    const payload = { call: this.placements.view(call), meeting };
+    setImmediate(() => this.fallbacks?.offered(call.technician.id, payload));
   }
 }

@@ -65,6 +65,18 @@ export interface CallFallbackPayload {
   meeting: FallbackMeeting;
 }
 
+/**
+ * Between instances (socket.io server-side emits, through Redis): which call's fallback meeting
+ * was offered, never the meeting itself (its password stays off Redis; realtime/fallback-notices.ts).
+ */
+export interface FallbackOfferedNotice {
+  callId: string;
+  technicianId: string;
+}
+export interface InterServerEvents {
+  'call.fallback_offered': (notice: FallbackOfferedNotice) => void;
+}
+
 export interface CallSubscribePayload {
   callId: string;
   afterSeq: number;

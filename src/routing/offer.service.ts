@@ -66,9 +66,14 @@ export class OfferService {
 
   /**
    * Makes the offers due now for these queued calls (pass every queued call: priority order is
-   * across all of them). Returns the new offers, for `offer.created` to their experts.
+   * across all of them). Returns the new offers, for `offer.created` to their experts. `before`
+   * sees them once planned, before the transaction that stores them (and runs `alongside`).
    */
-  async route(requests: readonly QueuedRequest[], alongside?: OffersAlongside): Promise<Offer[]> {
+  async route(
+    requests: readonly QueuedRequest[],
+    alongside?: OffersAlongside,
+    before?: (planned: readonly Offer[]) => Promise<void>,
+  ): Promise<Offer[]> {
     if (requests.length === 0) return [];
     const nowMs = this.clock.now();
     const [standing, ofRequests, reserved] = await Promise.all([
@@ -83,18 +88,17 @@ export class OfferService {
       (id) => this.directory.queue(id),
     );
     const offeredAt = new Date(nowMs).toISOString();
-    return this.repository.insertOffers(
-      planned.map((plan) => ({
-        id: randomUUID(),
-        callId: plan.callId,
-        expertId: plan.expertId,
-        status: 'pending',
-        offeredAt,
-        expiresAt: new Date(plan.expiresAtMs).toISOString(),
-        endedAt: null,
-      })),
-      alongside,
-    );
+    const made: Offer[] = planned.map((plan) => ({
+      id: randomUUID(),
+      callId: plan.callId,
+      expertId: plan.expertId,
+      status: 'pending',
+      offeredAt,
+      expiresAt: new Date(plan.expiresAtMs).toISOString(),
+      endedAt: null,
+    }));
+    if (before && made.length > 0) await before(made);
+    return this.repository.insertOffers(made, alongside);
   }
 
   /** `offer.accept`: 404 for an offer that is not the caller's, 409 when taken or expired. */

@@ -11,6 +11,7 @@ import { QueueDispatcher } from './queue-dispatcher.service.js';
 import { Escalations } from './escalations.js';
 import { MaxWait } from './max-wait.js';
 import { OfferExpiry } from './offer-expiry.js';
+import { OfferLookaheads } from './offer-lookahead.js';
 import { OfferRound } from './offer-round.js';
 import { QueuePlacer } from './queue-placement.js';
 import { RoutingLeadership } from './routing-leadership.js';
@@ -63,7 +64,7 @@ describe('QueueDispatcher', () => {
         new MaxWait(calls, ledger, metrics),
         new Escalations(calls, ledger, placements, bus),
       ),
-      new OfferRound(offers, calls, placements, bus, metrics),
+      new OfferRound(offers, calls, placements, bus, metrics, new OfferLookaheads()),
       new QueuePlacer(calls, placements, presence, directory, history, bus),
       new RoutingLeadership(role, signals),
       clock,

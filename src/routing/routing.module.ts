@@ -9,6 +9,7 @@ import { RoutedCalls } from './routed-calls.service.js';
 import { Escalations } from './escalations.js';
 import { MaxWait } from './max-wait.js';
 import { OfferExpiry } from './offer-expiry.js';
+import { OfferLookaheads } from './offer-lookahead.js';
 import { OfferRound } from './offer-round.js';
 import { PresenceUpkeep } from './presence-upkeep.js';
 import { RoutingQueueAdmission } from './queue-admission.js';
@@ -50,6 +51,7 @@ import { RoutingOverviewService } from './routing-overview.service.js';
     Escalations,
     WaitingRequests,
     OfferRound,
+    OfferLookaheads,
     QueuePlacer,
     RoutingReactions,
     PresenceUpkeep,
@@ -65,6 +67,7 @@ import { RoutingOverviewService } from './routing-overview.service.js';
     QueueDispatcher,
     RoutedCalls,
     QueueAdmission,
+    OfferLookaheads,
   ],
 })
 export class RoutingModule {}

@@ -48,6 +48,17 @@ export class FakeClock extends Clock {
     return this.timers.size;
   }
 
+  /**
+   * Resolves once `count` timers wait, letting async work run meanwhile (no time passes): for a
+   * test to move time only after the code under test set the timer it means to fire.
+   */
+  async untilPending(count: number): Promise<void> {
+    for (let round = 0; this.timers.size < count; round++) {
+      if (round === 1_000) throw new Error(`no ${count} timers were set (${this.timers.size} are)`);
+      await settle();
+    }
+  }
+
   /** When the next timer fires, or undefined when none is set. */
   get nextTimerAt(): number | undefined {
     return this.next()?.[1].at;

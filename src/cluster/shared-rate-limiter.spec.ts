@@ -1,4 +1,5 @@
 import { FakeClock } from '../../test/support/fake-clock.js';
+import { busiestWindow } from '../../test/support/sliding-window.js';
 import { MemoryRateLimiter, gcraStep, gcraTryStep } from './shared-rate-limiter.js';
 
 /** When each of `count` takes may go, all asked for at once at the clock's now. */
@@ -13,14 +14,6 @@ async function slotsOf(
   const slots: number[] = [];
   for (let i = 0; i < count; i++) slots.push(clock.now() + (await limiter.take(key, rate, burst)));
   return slots;
-}
-
-/** The most slots starting in any half-open window [t, t + windowMs). */
-function busiestWindow(slots: number[], windowMs: number): number {
-  const sorted = [...slots].sort((a, b) => a - b);
-  return Math.max(
-    ...sorted.map((from) => sorted.filter((at) => at >= from && at < from + windowMs).length),
-  );
 }
 
 describe('MemoryRateLimiter', () => {

@@ -117,6 +117,9 @@ describe('gcraTryStep', () => {
     expect(gcraTryStep(1_000, 1_000, 4)).toEqual({ waitMs: 0, tat: 1_250 });
     expect(gcraTryStep(1_250, 1_000, 4)).toEqual({ waitMs: 250, tat: 1_250 });
     expect(gcraTryStep(1_000.2, 1_000, 4)).toEqual({ waitMs: 1, tat: 1_000.2 });
+    // A burst of 3: granted while the TAT is less than two intervals ahead.
+    expect(gcraTryStep(1_500, 1_000, 4, 3)).toEqual({ waitMs: 0, tat: 1_750 });
+    expect(gcraTryStep(1_750, 1_000, 4, 3)).toEqual({ waitMs: 250, tat: 1_750 });
   });
 });
 

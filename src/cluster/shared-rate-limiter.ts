@@ -25,15 +25,16 @@ import type { Clock } from '../common/clock.js';
 export abstract class RateLimiter {
   abstract take(key: string, ratePerSecond: number, burst: number): Promise<number>;
   /**
-   * Takes the key's slot only if it is free now (GCRA with a burst of 1): 0 when granted, else
-   * how many ms until it may be free (ask again then). A refusal reserves nothing.
+   * Takes the key's slot only if it is free now (GCRA, `burst` slots at once after a quiet
+   * spell, 1 by default): 0 when granted, else how many ms until one may be free (ask again
+   * then). A refusal reserves nothing.
    *
    * Why a second, non-reserving kind: a slot reserved ahead and used late (a timer firing late)
    * goes out right next to the slot after it; a slot taken at the very moment of sending is
    * always 1/rate after the one before. The xAssist request budget (xassist/xassist-budget.ts)
    * paces this way; take() suits callers that must wait their turn anyway (webhook sends).
    */
-  abstract tryTake(key: string, ratePerSecond: number): Promise<number>;
+  abstract tryTake(key: string, ratePerSecond: number, burst?: number): Promise<number>;
 }
 
 /** One GCRA step on a key's TAT, at `now`: the wait for the slot taken and the TAT after it. */
@@ -49,14 +50,21 @@ export function gcraStep(
   return { waitMs: Math.max(0, from - toleranceMs - now), tat: from + intervalMs };
 }
 
-/** One non-reserving step: granted (waitMs 0, the TAT moves on) only when the TAT has passed. */
+/**
+ * One non-reserving step: granted (waitMs 0, the TAT moves on) only when the TAT less the burst
+ * allowance has passed; refused, the TAT stays as it was.
+ */
 export function gcraTryStep(
   tat: number | undefined,
   now: number,
   ratePerSecond: number,
+  burst = 1,
 ): { waitMs: number; tat: number | undefined } {
-  if (tat !== undefined && tat > now) return { waitMs: Math.ceil(tat - now), tat };
-  return { waitMs: 0, tat: now + 1000 / ratePerSecond };
+  const intervalMs = 1000 / ratePerSecond;
+  const from = Math.max(tat ?? now, now);
+  const early = from - (Math.max(1, burst) - 1) * intervalMs - now;
+  if (early > 0) return { waitMs: Math.ceil(early), tat };
+  return { waitMs: 0, tat: from + intervalMs };
 }
 
 /** Keys whose TAT passed are forgotten when there are more than this many (they pace nothing). */
@@ -83,12 +91,12 @@ export class MemoryRateLimiter extends RateLimiter {
     return step.waitMs;
   }
 
-  tryTake(key: string, ratePerSecond: number): Promise<number> {
-    return Promise.resolve(this.tryTakeNow(key, ratePerSecond));
+  tryTake(key: string, ratePerSecond: number, burst = 1): Promise<number> {
+    return Promise.resolve(this.tryTakeNow(key, ratePerSecond, burst));
   }
 
-  tryTakeNow(key: string, ratePerSecond: number): number {
-    const step = gcraTryStep(this.swept().get(key), this.clock.now(), ratePerSecond);
+  tryTakeNow(key: string, ratePerSecond: number, burst = 1): number {
+    const step = gcraTryStep(this.swept().get(key), this.clock.now(), ratePerSecond, burst);
     if (step.tat !== undefined) this.tats.set(key, step.tat);
     return step.waitMs;
   }
@@ -129,12 +137,15 @@ return math.ceil(wait)
 export const GCRA_TRY_SCRIPT = `
 redis.replicate_commands()
 local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat > now then return math.ceil(tat - now) end
-local after = now + interval
-redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(interval) + 1000)
+if tat < now then tat = now end
+local early = tat - tolerance - now
+if early > 0 then return math.ceil(early) end
+local after = tat + interval
+redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
 return 0
 `;
 
@@ -173,9 +184,12 @@ export class SharedRateLimiter extends RateLimiter {
     return this.shared('take', key, args, () => this.alone.takeNow(key, ratePerSecond, burst));
   }
 
-  tryTake(key: string, ratePerSecond: number): Promise<number> {
-    const args = [String(1000 / ratePerSecond)];
-    return this.shared('tryTake', key, args, () => this.alone.tryTakeNow(key, ratePerSecond));
+  tryTake(key: string, ratePerSecond: number, burst = 1): Promise<number> {
+    const intervalMs = 1000 / ratePerSecond;
+    const args = [String(intervalMs), String((Math.max(1, burst) - 1) * intervalMs)];
+    return this.shared('tryTake', key, args, () =>
+      this.alone.tryTakeNow(key, ratePerSecond, burst),
+    );
   }
 
   /** The script's answer, or `alone`'s while Redis does not answer (the outage logged once). */

@@ -45,7 +45,10 @@ export class BudgetWatch {
   granted(grant: Granted, now: number): void {
     if (grant.retry || (grant.priority !== 'ringing' && grant.priority !== 'connected')) return;
     const waitedMs = now - grant.since;
-    this.samples[grant.priority].push({ at: now, ms: waitedMs });
+    const samples = this.samples[grant.priority];
+    samples.push({ at: now, ms: waitedMs });
+    // Forgotten here too, not only when read: nobody may scrape /metrics or ask /readyz.
+    while (samples[0].at < now - PERIOD_WINDOW_MS) samples.shift();
     if (grant.slowestMs === undefined) return;
     this.longestSlowestMs = Math.max(this.longestSlowestMs, grant.slowestMs);
     if (waitedMs > grant.slowestMs) this.overdue(now, grant.priority, waitedMs, grant.slowestMs);

@@ -99,6 +99,19 @@ describe('PacedXAssistBudget on the fake clock', () => {
     ).toBeLessThanOrEqual(19); // 20 would need a slot at 1050 / 20 ms * 19 = 997.5 < 1000 ms
   });
 
+  it('keeps a budget above 1,000 a second, on a clock of whole milliseconds, within B', async () => {
+    const { clock, grants, ask } = aBudget(3_000);
+    for (let i = 0; i < 4_000; i++) void ask(`r${i}`, { priority: 'ringing' });
+    await clock.advance(1_000);
+    expect(grants.length).toBeGreaterThanOrEqual(2_800);
+    expect(
+      busiestWindow(
+        grants.map((grant) => grant.at),
+        1_000,
+      ),
+    ).toBeLessThanOrEqual(3_000);
+  });
+
   it('skips waiters that cannot start now, and spends no slot while nobody could', async () => {
     const { clock, grants, ask, tryTake, intervalMs } = aBudget(20);
     let createReady = false;

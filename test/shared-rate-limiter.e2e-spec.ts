@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { SystemClock } from '../src/common/clock.js';
 import { MemoryRateLimiter, SharedRateLimiter } from '../src/cluster/shared-rate-limiter.js';
+import { PacedXAssistBudget } from '../src/xassist/xassist-budget.js';
 import { waitFor } from './support/broker-harness.js';
+import { busiestWindow } from './support/sliding-window.js';
 import { describeIf, requireRedis } from './support/environment.js';
 import { capturedLogger } from './support/log-capture.js';
 
@@ -138,7 +140,34 @@ describeIf(redisServer)(SUITE, () => {
     expect(refused).toBeLessThanOrEqual(2_000);
     // The refusal did not move the slot on: the wait only shrinks.
     expect(await one.tryTake('slow', 0.5)).toBeLessThanOrEqual(refused);
+    // A burst of 3 after a quiet spell, shared by both, then the wait.
+    const burst = [one, two, one, two].map((limiter) => () => limiter.tryTake('burst', 0.5, 3));
+    const answers: number[] = [];
+    for (const ask of burst) answers.push(await ask());
+    expect(answers.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(answers[3]).toBeGreaterThan(1_000);
   });
+
+  it("keeps two instances' xAssist budgets together within B in any second", async () => {
+    const budgets = [await anInstance(), await anInstance()].map(
+      (limiter) =>
+        new PacedXAssistBudget(20, limiter, new SystemClock(), logger, undefined, 'budget'),
+    );
+    const sent: number[] = [];
+    // 40 polls waiting in each instance: 80 requests, 4 s of a budget of 20 a second.
+    await Promise.all(
+      budgets.flatMap((budget) =>
+        Array.from({ length: 40 }, () =>
+          budget.spend({ claim: { priority: 'ringing' } }, async () => {
+            sent.push(Date.now());
+          }),
+        ),
+      ),
+    );
+    expect(sent).toHaveLength(80);
+    expect(busiestWindow(sent, 1_000)).toBeLessThanOrEqual(20);
+    for (const budget of budgets) budget.close();
+  }, 20_000);
 
   it('paces alone, at the full rate, while Redis is unreachable, and says so once', async () => {
     const redis = new Redis('redis://127.0.0.1:1', {

@@ -10,8 +10,8 @@ import type { XAssistBudgetMetrics } from './xassist-metrics.js';
  * The slots are paced at B * 1000 / (1000 + JITTER_MARGIN_MS) a second, 1050 / B ms apart, not
  * 1000 / B: a slot granted is sent a little later (timer lag, the answer's way back from Redis,
  * the request's way to xAssist), and not always equally later. B + 1 slots 1050 / B ms apart
- * span 1050 ms, so even with 50 ms between the least and the most delayed, no one-second window
- * at xAssist sees more than B requests.
+ * span 1050 ms, so even with 50 ms between the least and the most delayed (48 ms: EARLY_MS
+ * spends 2), no one-second window at xAssist sees more than B requests.
  */
 export const JITTER_MARGIN_MS = 50;
 
@@ -83,7 +83,8 @@ interface Waiting extends BudgetWaiter {
  * The budget of one process: the attempts waiting in it are granted one at a time, the most
  * urgent first (budget-order.ts), each when the shared RateLimiter has a free slot at that very
  * moment (tryTake: nothing reserved, so a grant is never bunched with the next one). Several
- * instances share one key in Redis, so the budget holds for the whole deployment.
+ * instances share one key in Redis, so the budget holds for the whole deployment. (Why a GCRA
+ * of our own rather than rate-limiter-flexible or bottleneck: cluster/shared-rate-limiter.ts.)
  *
  * It asks the limiter only while a waiter could use the slot: with nobody ready it looks again
  * an interval later; after a grant it asks again an interval later (the next slot is not free

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { SystemClock } from '../src/common/clock.js';
 import { MemoryRateLimiter, SharedRateLimiter } from '../src/cluster/shared-rate-limiter.js';
+import { PacedXAssistBudget } from '../src/xassist/xassist-budget.js';
 import { waitFor } from './support/broker-harness.js';
+import { busiestWindow } from './support/sliding-window.js';
 import { describeIf, requireRedis } from './support/environment.js';
 import { capturedLogger } from './support/log-capture.js';
 
@@ -89,6 +91,84 @@ describeIf(redisServer)(SUITE, () => {
     expect(lines.filter((line) => line.includes('paces alone'))).toEqual([]);
   }, 20_000);
 
+  /** Asks for the key's slot until `untilMs`, asking again when told; each grant's bounds. */
+  async function tryContend(
+    limiter: SharedRateLimiter,
+    key: string,
+    untilMs: number,
+    grants: Grant[],
+  ) {
+    while (Date.now() < untilMs) {
+      const asked = Date.now();
+      const waitMs = await limiter.tryTake(key, RATE);
+      if (waitMs === 0) grants.push({ earliest: asked, latest: Date.now() + 1 });
+      const at = Date.now() + waitMs;
+      await waitFor(
+        async () => Date.now(),
+        (now) => now >= at,
+        waitMs + 1_000,
+      );
+    }
+  }
+
+  it(`tryTake: two instances on one key never get slots closer than 1/${RATE} s, refusals reserving nothing`, async () => {
+    const [one, two] = [await anInstance(), await anInstance()];
+    const grants: Grant[] = [];
+    const until = Date.now() + CONTENTION_MS;
+    await Promise.all(
+      [one, one, two, two].map((limiter) => tryContend(limiter, 'try', until, grants)),
+    );
+
+    grants.sort((a, b) => a.earliest - b.earliest);
+    // Granted on Redis's clock within [asked, answered]: consecutive grants must be able to
+    // lie an interval apart, and RATE + 1 of them a second apart.
+    for (let i = 1; i < grants.length; i++)
+      expect(grants[i].latest - grants[i - 1].earliest).toBeGreaterThanOrEqual(1000 / RATE);
+    for (let i = RATE; i < grants.length; i++)
+      expect(grants[i].latest - grants[i - RATE].earliest).toBeGreaterThanOrEqual(1_000);
+    // Refusals took nothing: the slots kept coming, about one per interval, not fewer.
+    expect(grants.length).toBeGreaterThanOrEqual((CONTENTION_MS / 1000) * RATE * 0.5);
+    expect(grants.length).toBeLessThanOrEqual((CONTENTION_MS / 1000) * RATE + 1);
+    expect(lines.filter((line) => line.includes('paces alone'))).toEqual([]);
+  }, 20_000);
+
+  it('tryTake: a refusal from Redis is not a slot, and a granted key holds for both instances', async () => {
+    const [one, two] = [await anInstance(), await anInstance()];
+    expect(await one.tryTake('slow', 0.5)).toBe(0);
+    const refused = await two.tryTake('slow', 0.5);
+    expect(refused).toBeGreaterThan(1_000);
+    expect(refused).toBeLessThanOrEqual(2_000);
+    // The refusal did not move the slot on: the wait only shrinks.
+    expect(await one.tryTake('slow', 0.5)).toBeLessThanOrEqual(refused);
+    // A burst of 3 after a quiet spell, shared by both, then the wait.
+    const burst = [one, two, one, two].map((limiter) => () => limiter.tryTake('burst', 0.5, 3));
+    const answers: number[] = [];
+    for (const ask of burst) answers.push(await ask());
+    expect(answers.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(answers[3]).toBeGreaterThan(1_000);
+  });
+
+  it("keeps two instances' xAssist budgets together within B in any second", async () => {
+    const budgets = [await anInstance(), await anInstance()].map(
+      (limiter) =>
+        new PacedXAssistBudget(20, limiter, new SystemClock(), logger, undefined, 'budget'),
+    );
+    const sent: number[] = [];
+    // 40 polls waiting in each instance: 80 requests, 4 s of a budget of 20 a second.
+    await Promise.all(
+      budgets.flatMap((budget) =>
+        Array.from({ length: 40 }, () =>
+          budget.spend({ claim: { priority: 'ringing' } }, async () => {
+            sent.push(Date.now());
+          }),
+        ),
+      ),
+    );
+    expect(sent).toHaveLength(80);
+    expect(busiestWindow(sent, 1_000)).toBeLessThanOrEqual(20);
+    for (const budget of budgets) budget.close();
+  }, 20_000);
+
   it('paces alone, at the full rate, while Redis is unreachable, and says so once', async () => {
     const redis = new Redis('redis://127.0.0.1:1', {
       enableOfflineQueue: false,
@@ -104,6 +184,8 @@ describeIf(redisServer)(SUITE, () => {
     );
     expect(await limiter.take('down', 1, 1)).toBe(0);
     expect(await limiter.take('down', 1, 1)).toBeGreaterThan(900);
+    expect(await limiter.tryTake('down-try', 1)).toBe(0);
+    expect(await limiter.tryTake('down-try', 1)).toBeGreaterThan(900);
     expect(lines.filter((line) => line.includes('paces alone'))).toHaveLength(1);
     redis.disconnect();
   });

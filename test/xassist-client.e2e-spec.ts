@@ -1,5 +1,13 @@
+import { SystemClock } from '../src/common/clock.js';
+import { MemoryRateLimiter } from '../src/cluster/shared-rate-limiter.js';
 import type { XAssistConfig } from '../src/config/app-config.js';
 import { XAssistSimulator } from '../src/simulator/xassist-simulator.js';
+import {
+  PacedXAssistBudget,
+  type BudgetRequest,
+  type XAssistBudget,
+} from '../src/xassist/xassist-budget.js';
+import type { RequestClaim } from '../src/xassist/xassist-client.port.js';
 import { XAssistHttpClient, type XAssistRetryOptions } from '../src/xassist/xassist-http.client.js';
 import {
   XAssistAuthError,
@@ -32,6 +40,7 @@ describe('XAssistHttpClient against the simulator', () => {
   function client(
     overrides: Partial<XAssistConfig> = {},
     retry: Partial<XAssistRetryOptions> = {},
+    budget?: XAssistBudget,
   ) {
     const config: XAssistConfig = {
       baseUrl,
@@ -46,7 +55,12 @@ describe('XAssistHttpClient against the simulator', () => {
       loginBackoff: { initialMs: 10_000, maxMs: 60_000 },
       ...overrides,
     };
-    const created = new XAssistHttpClient(config, log.logger, { retryInitialDelayMs: 5, ...retry });
+    const created = new XAssistHttpClient(
+      config,
+      log.logger,
+      { retryInitialDelayMs: 5, ...retry },
+      budget,
+    );
     clients.push(created);
     return created;
   }
@@ -378,5 +392,67 @@ describe('XAssistHttpClient against the simulator', () => {
     const page = await sut.getFilteredCallLogs(10);
     expect(page.totalElements).toBe(1);
     expect(page.content[0].title).toBe('Pump 7 vibration');
+  });
+
+  /** The real budget of one process, remembering the claim of every attempt it granted. */
+  class ClaimsSeen extends PacedXAssistBudget {
+    readonly claims: RequestClaim[] = [];
+
+    constructor(perSecond: number) {
+      const clock = new SystemClock();
+      super(perSecond, new MemoryRateLimiter(clock), clock, log.logger);
+    }
+
+    override spend<T>(request: BudgetRequest, send: () => Promise<T>): Promise<T> {
+      this.claims.push(request.claim);
+      return super.spend(request, send);
+    }
+  }
+
+  it('claims a slot of the budget for every request: logins and creates first, listings last', async () => {
+    const budget = new ClaimsSeen(1000);
+    const sut = client({}, {}, budget);
+    const { callId } = await sut.createCall(callRequest());
+    const ringing = { priority: 'ringing' as const, since: Date.now(), slowestMs: 1_000 };
+    await sut.getCallLogById(callId, { claim: ringing });
+    await sut.getCallLogById(callId);
+    await sut.getFilteredCallLogs(10);
+    await sut.searchCallLogs({ pageSize: 10 });
+    expect(budget.claims).toEqual([
+      { priority: 'create' }, // the login
+      { priority: 'create' },
+      ringing,
+      { priority: 'background' },
+      { priority: 'background', slowestMs: 10_000 },
+      { priority: 'background', slowestMs: 10_000 },
+    ]);
+    expect(simulator.requestCount('rtc/getCallLogById')).toBe(2);
+    expect(sut.readiness()).toMatchObject({
+      ready: true,
+      budget: { perSecond: 1000, stretched: false, periodsMs: { ringing: expect.any(Number) } },
+    });
+  });
+
+  it('refuses what waits for the budget when closed, as unavailable and never sent', async () => {
+    const budget = new ClaimsSeen(1);
+    const sut = client({}, {}, budget);
+    await sut.connectorContact(); // the login takes the first slot: the next is a second away
+    const polls = ['c1', 'c2'].map((callId) =>
+      sut.getCallLogById(callId).then(
+        () => 'sent',
+        (error: XAssistUnavailableError) => error,
+      ),
+    );
+    await waitFor(
+      async () => budget.state().waiting.background,
+      (waiting) => waiting === 2,
+      5_000,
+    );
+    await sut.close();
+    for (const outcome of await Promise.all(polls)) {
+      expect(outcome).toBeInstanceOf(XAssistUnavailableError);
+      expect(outcome).toMatchObject({ mayHaveReachedXAssist: false });
+    }
+    expect(simulator.requestCount('rtc/getCallLogById')).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { FakeClock } from '../../test/support/fake-clock.js';
-import { MemoryRateLimiter, gcraStep } from './shared-rate-limiter.js';
+import { busiestWindow } from '../../test/support/sliding-window.js';
+import { MemoryRateLimiter, gcraStep, gcraTryStep } from './shared-rate-limiter.js';
 
 /** When each of `count` takes may go, all asked for at once at the clock's now. */
 async function slotsOf(
@@ -13,14 +14,6 @@ async function slotsOf(
   const slots: number[] = [];
   for (let i = 0; i < count; i++) slots.push(clock.now() + (await limiter.take(key, rate, burst)));
   return slots;
-}
-
-/** The most slots starting in any half-open window [t, t + windowMs). */
-function busiestWindow(slots: number[], windowMs: number): number {
-  const sorted = [...slots].sort((a, b) => a - b);
-  return Math.max(
-    ...sorted.map((from) => sorted.filter((at) => at >= from && at < from + windowMs).length),
-  );
 }
 
 describe('MemoryRateLimiter', () => {
@@ -79,6 +72,54 @@ describe('MemoryRateLimiter', () => {
     await clock.advance(2_000);
     expect(await limiter.take('k0', 1, 1)).toBe(0);
     expect(await limiter.take('k0', 1, 1)).toBe(1_000);
+  });
+});
+
+describe('MemoryRateLimiter.tryTake (non-reserving)', () => {
+  it('grants only a free slot and reserves nothing when it refuses', async () => {
+    const clock = new FakeClock();
+    const limiter = new MemoryRateLimiter(clock);
+    expect(await limiter.tryTake('a', 10)).toBe(0);
+    expect(await limiter.tryTake('a', 10)).toBe(100);
+    expect(await limiter.tryTake('a', 10)).toBe(100); // asking again took nothing
+    await clock.advance(60);
+    expect(await limiter.tryTake('a', 10)).toBe(40);
+    expect(await limiter.tryTake('b', 10)).toBe(0); // each key on its own
+    await clock.advance(40);
+    expect(await limiter.tryTake('a', 10)).toBe(0);
+    // A slot taken late counts from when it was taken: the next is a full interval after it.
+    await clock.advance(170);
+    expect(await limiter.tryTake('a', 10)).toBe(0);
+    expect(await limiter.tryTake('a', 10)).toBe(100);
+  });
+
+  it('answers whole milliseconds that never come early, for fractional intervals', async () => {
+    const clock = new FakeClock();
+    const limiter = new MemoryRateLimiter(clock);
+    const grants: number[] = [];
+    while (grants.length < 20) {
+      const waitMs = await limiter.tryTake('a', 1000 / 52.5);
+      if (waitMs === 0) grants.push(clock.now());
+      else {
+        expect(Number.isInteger(waitMs)).toBe(true);
+        await clock.advance(waitMs);
+      }
+    }
+    for (let i = 1; i < grants.length; i++)
+      expect(grants[i] - grants[i - 1]).toBeGreaterThanOrEqual(52.5);
+    expect(busiestWindow(grants, 1_000)).toBeLessThanOrEqual(19);
+  });
+});
+
+describe('gcraTryStep', () => {
+  it('is the same arithmetic as the Redis script: granted from a passed TAT, else the wait', () => {
+    expect(gcraTryStep(undefined, 1_000, 4)).toEqual({ waitMs: 0, tat: 1_250 });
+    expect(gcraTryStep(1_000, 1_000, 4)).toEqual({ waitMs: 0, tat: 1_250 });
+    expect(gcraTryStep(1_250, 1_000, 4)).toEqual({ waitMs: 250, tat: 1_250 });
+    expect(gcraTryStep(1_000.2, 1_000, 4)).toEqual({ waitMs: 1, tat: 1_000.2 });
+    // A burst of 3: granted while the TAT is less than two intervals ahead.
+    expect(gcraTryStep(1_500, 1_000, 4, 3)).toEqual({ waitMs: 0, tat: 1_750 });
+    expect(gcraTryStep(1_750, 1_000, 4, 3)).toEqual({ waitMs: 250, tat: 1_750 });
   });
 });
 

@@ -16,9 +16,25 @@ import type { Clock } from '../common/clock.js';
  * taken exactly 1/rate apart. `burst` slots may be taken at once after a quiet spell; after that
  * they come 1/rate apart. In any window of W ms at most `burst - 1 + ceil(W * rate / 1000)` slots
  * start, and with `burst` 1 at most `rate` in any one second (half-open window).
+ *
+ * Why our own GCRA rather than a library: rate-limiter-flexible counts in fixed windows, which
+ * let twice the limit through across a window boundary (the end of one, the start of the next),
+ * and bottleneck's cluster mode (Redis) is unmaintained. GCRA keeps one number per key, holds in
+ * every sliding window, and fits in a few lines of Lua timed by Redis's own clock.
  */
 export abstract class RateLimiter {
   abstract take(key: string, ratePerSecond: number, burst: number): Promise<number>;
+  /**
+   * Takes the key's slot only if it is free now (GCRA, `burst` slots at once after a quiet
+   * spell, 1 by default): 0 when granted, else how many ms until one may be free (ask again
+   * then). A refusal reserves nothing.
+   *
+   * Why a second, non-reserving kind: a slot reserved ahead and used late (a timer firing late)
+   * goes out right next to the slot after it; a slot taken at the very moment of sending is
+   * always 1/rate after the one before. The xAssist request budget (xassist/xassist-budget.ts)
+   * paces this way; take() suits callers that must wait their turn anyway (webhook sends).
+   */
+  abstract tryTake(key: string, ratePerSecond: number, burst?: number): Promise<number>;
 }
 
 /** One GCRA step on a key's TAT, at `now`: the wait for the slot taken and the TAT after it. */
@@ -32,6 +48,23 @@ export function gcraStep(
   const toleranceMs = (Math.max(1, burst) - 1) * intervalMs;
   const from = Math.max(tat ?? now, now);
   return { waitMs: Math.max(0, from - toleranceMs - now), tat: from + intervalMs };
+}
+
+/**
+ * One non-reserving step: granted (waitMs 0, the TAT moves on) only when the TAT less the burst
+ * allowance has passed; refused, the TAT stays as it was.
+ */
+export function gcraTryStep(
+  tat: number | undefined,
+  now: number,
+  ratePerSecond: number,
+  burst = 1,
+): { waitMs: number; tat: number | undefined } {
+  const intervalMs = 1000 / ratePerSecond;
+  const from = Math.max(tat ?? now, now);
+  const early = from - (Math.max(1, burst) - 1) * intervalMs - now;
+  if (early > 0) return { waitMs: Math.ceil(early), tat };
+  return { waitMs: 0, tat: from + intervalMs };
 }
 
 /** Keys whose TAT passed are forgotten when there are more than this many (they pace nothing). */
@@ -53,12 +86,26 @@ export class MemoryRateLimiter extends RateLimiter {
   }
 
   takeNow(key: string, ratePerSecond: number, burst: number): number {
+    const step = gcraStep(this.swept().get(key), this.clock.now(), ratePerSecond, burst);
+    this.tats.set(key, step.tat);
+    return step.waitMs;
+  }
+
+  tryTake(key: string, ratePerSecond: number, burst = 1): Promise<number> {
+    return Promise.resolve(this.tryTakeNow(key, ratePerSecond, burst));
+  }
+
+  tryTakeNow(key: string, ratePerSecond: number, burst = 1): number {
+    const step = gcraTryStep(this.swept().get(key), this.clock.now(), ratePerSecond, burst);
+    if (step.tat !== undefined) this.tats.set(key, step.tat);
+    return step.waitMs;
+  }
+
+  private swept(): Map<string, number> {
     const now = this.clock.now();
     if (this.tats.size > SWEEP_ABOVE)
       for (const [other, tat] of this.tats) if (tat <= now) this.tats.delete(other);
-    const step = gcraStep(this.tats.get(key), now, ratePerSecond, burst);
-    this.tats.set(key, step.tat);
-    return step.waitMs;
+    return this.tats;
   }
 }
 
@@ -83,7 +130,30 @@ if wait < 0 then return 0 end
 return math.ceil(wait)
 `;
 
-const GCRA_SHA = createHash('sha1').update(GCRA_SCRIPT).digest('hex');
+/**
+ * The non-reserving step (gcraTryStep) in one script, on Redis's clock like GCRA_SCRIPT: the TAT
+ * is written only when the slot is granted, so a refusal costs the other instances nothing.
+ */
+export const GCRA_TRY_SCRIPT = `
+redis.replicate_commands()
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local early = tat - tolerance - now
+if early > 0 then return math.ceil(early) end
+local after = tat + interval
+redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
+return 0
+`;
+
+const sha1 = (script: string) => createHash('sha1').update(script).digest('hex');
+const SCRIPTS = {
+  take: { source: GCRA_SCRIPT, sha: sha1(GCRA_SCRIPT) },
+  tryTake: { source: GCRA_TRY_SCRIPT, sha: sha1(GCRA_TRY_SCRIPT) },
+};
 
 /** A Redis answer later than this counts as Redis being unreachable. */
 const ANSWER_WITHIN_MS = 1_000;
@@ -108,11 +178,30 @@ export class SharedRateLimiter extends RateLimiter {
     super();
   }
 
-  async take(key: string, ratePerSecond: number, burst: number): Promise<number> {
+  take(key: string, ratePerSecond: number, burst: number): Promise<number> {
     const intervalMs = 1000 / ratePerSecond;
     const args = [String(intervalMs), String((Math.max(1, burst) - 1) * intervalMs)];
+    return this.shared('take', key, args, () => this.alone.takeNow(key, ratePerSecond, burst));
+  }
+
+  tryTake(key: string, ratePerSecond: number, burst = 1): Promise<number> {
+    const intervalMs = 1000 / ratePerSecond;
+    const args = [String(intervalMs), String((Math.max(1, burst) - 1) * intervalMs)];
+    return this.shared('tryTake', key, args, () =>
+      this.alone.tryTakeNow(key, ratePerSecond, burst),
+    );
+  }
+
+  /** The script's answer, or `alone`'s while Redis does not answer (the outage logged once). */
+  private async shared(
+    script: keyof typeof SCRIPTS,
+    key: string,
+    args: string[],
+    alone: () => number,
+  ): Promise<number> {
     try {
-      const waitMs = Number(await this.withinDeadline(this.run(`${this.prefix}${key}`, args)));
+      const run = this.run(SCRIPTS[script], `${this.prefix}${key}`, args);
+      const waitMs = Number(await this.withinDeadline(run));
       if (this.outage) {
         this.outage = false;
         this.logger.info('shared rate limits are kept in Redis again');
@@ -126,17 +215,21 @@ export class SharedRateLimiter extends RateLimiter {
           'Redis does not answer: this instance paces alone, at the full rate, until it does',
         );
       }
-      return this.alone.takeNow(key, ratePerSecond, burst);
+      return alone();
     }
   }
 
   /** EVALSHA, and EVAL once when this Redis has not seen the script (a restart, a new server). */
-  private async run(key: string, args: string[]): Promise<unknown> {
+  private async run(
+    script: { source: string; sha: string },
+    key: string,
+    args: string[],
+  ): Promise<unknown> {
     try {
-      return await this.redis.evalsha(GCRA_SHA, 1, key, ...args);
+      return await this.redis.evalsha(script.sha, 1, key, ...args);
     } catch (error) {
       if (!(error as Error).message.startsWith('NOSCRIPT')) throw error;
-      return this.redis.eval(GCRA_SCRIPT, 1, key, ...args);
+      return this.redis.eval(script.source, 1, key, ...args);
     }
   }
 

@@ -6,7 +6,7 @@ import { requireRedis } from '../../test/support/environment.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { connectRedis, REDIS } from '../cluster/redis-connection.js';
 import { DatabaseProbe } from '../database/database.module.js';
-import { XAssistClient } from '../xassist/xassist-client.port.js';
+import { XAssistClient, type XAssistReadiness } from '../xassist/xassist-client.port.js';
 import { HealthController } from './health.controller.js';
 
 const redisServer = await requireRedis('/readyz with Redis');
@@ -14,13 +14,16 @@ const redisServer = await requireRedis('/readyz with Redis');
 describe('HealthController /readyz', () => {
   const opened: Redis[] = [];
 
-  async function controllerWith(redis: Redis | null): Promise<HealthController> {
+  async function controllerWith(
+    redis: Redis | null,
+    readiness: Partial<XAssistReadiness> = { ready: true },
+  ): Promise<HealthController> {
     const module = await Test.createTestingModule({
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
       providers: [
         { provide: DatabaseProbe, useValue: { check: async () => ({ up: true }) } },
-        { provide: XAssistClient, useValue: { readiness: () => ({ ready: true }) } },
+        { provide: XAssistClient, useValue: { readiness: () => readiness } },
         { provide: REDIS, useValue: redis },
       ],
     }).compile();
@@ -48,6 +51,24 @@ describe('HealthController /readyz', () => {
     const { status, body } = await ready(await controllerWith(null));
     expect(status).toBe(200);
     expect(Object.keys(body.details)).toEqual(['instance', 'database', 'xassist']);
+  });
+
+  it('shows the xAssist request budget, and stays ready while polls are stretched', async () => {
+    const budget = {
+      perSecond: 50,
+      stretched: true,
+      periodsMs: { ringing: 1_400, connected: 21_000 },
+      waiting: { create: 0, ringing: 70, connected: 12, background: 1 },
+    };
+    const readiness = { ready: true, circuit: 'closed' as const, login: 'ok' as const, budget };
+    const { status, body } = await ready(await controllerWith(null, readiness));
+    expect(status).toBe(200);
+    expect(body.details.xassist).toEqual({
+      status: 'up',
+      circuit: 'closed',
+      login: 'ok',
+      budget,
+    });
   });
 
   (redisServer ? it : it.skip)('is ready when Redis answers a PING', async () => {

@@ -59,7 +59,9 @@ export class HealthController implements OnModuleDestroy {
 
   /**
    * Ready: not shutting down, the database accepts writes, the xAssist circuit is not open and
-   * xAssist accepts our login; with several instances, Redis answers a PING.
+   * xAssist accepts our login; with several instances, Redis answers a PING. The xassist detail
+   * shows the request budget (budget.stretched: polls later than their slowest cadence), which
+   * never makes the instance unready: every call is still followed, only less often.
    */
   @Public()
   @Get('readyz')

@@ -57,6 +57,21 @@ export interface XAssistReadOptions {
   claim?: RequestClaim;
 }
 
+/** How the request budget is spent now (/readyz's xassist detail, and /metrics). */
+export interface XAssistBudgetState {
+  /** XASSIST_MAX_REQUESTS_PER_SECOND. */
+  perSecond: number;
+  /**
+   * Polls are granted later than their slowest cadence: the budget does not fit every followed
+   * call. Not a reason to be unready: every call is still followed, only less often.
+   */
+  stretched: boolean;
+  /** Recent mean time between a call's polls, by priority; unset when none was polled lately. */
+  periodsMs: { ringing?: number; connected?: number };
+  /** Requests waiting for a slot now, by priority. */
+  waiting: Record<RequestPriority, number>;
+}
+
 /** Whether the broker can work with xAssist now, and if not why (for /readyz). */
 export interface XAssistReadiness {
   ready: boolean;
@@ -64,6 +79,8 @@ export interface XAssistReadiness {
   /** `refused`: xAssist refused the connector's credentials; `not yet`: no login succeeded so far. */
   login: 'ok' | 'refused' | 'not yet';
   reason?: string;
+  /** Unset by clients that spend no budget (test doubles). */
+  budget?: XAssistBudgetState;
 }
 
 /**

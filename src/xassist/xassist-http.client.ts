@@ -1,5 +1,7 @@
 import type { IPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
+import { SystemClock } from '../common/clock.js';
+import { MemoryRateLimiter } from '../cluster/shared-rate-limiter.js';
 import type { XAssistConfig } from '../config/app-config.js';
 import {
   XASSIST_PATHS,
@@ -18,15 +20,16 @@ import {
   type Answer,
 } from './xassist-answers.js';
 import type {
-  AttemptGate,
   CallLogSearch,
   CircuitState,
+  RequestClaim,
   XAssistClient,
   XAssistReadOptions,
   XAssistReadiness,
 } from './xassist-client.port.js';
 import { LoginBackoff } from './login-backoff.js';
-import { XAssistSender } from './xassist-sender.js';
+import { PacedXAssistBudget, type XAssistBudget } from './xassist-budget.js';
+import { XAssistSender, type SendOptions } from './xassist-sender.js';
 import { XAssistTransport } from './xassist-transport.js';
 import {
   circuitStateOf,
@@ -42,6 +45,15 @@ import {
 
 export type { XAssistRetryOptions } from './xassist-policies.js';
 
+/** A technician waits for each create, and every request waits for a login. */
+const CREATE: RequestClaim = { priority: 'create' };
+/**
+ * The reconciler's listings: served after every poll, but once 10 s late before them, so that a
+ * budget busy with polls never starves them for good.
+ */
+const LISTING: RequestClaim = { priority: 'background', slowestMs: 10_000 };
+const BACKGROUND: RequestClaim = { priority: 'background' };
+
 interface Session {
   token: string;
   connector: CallLogContact;
@@ -55,16 +67,24 @@ export class XAssistHttpClient implements XAssistClient {
   private readonly policies: XAssistPolicies;
   private readonly loginBackoff: LoginBackoff;
   private readonly sender: XAssistSender;
+  private readonly budget: XAssistBudget;
+  private closing?: Promise<void>;
 
+  /**
+   * `budget`: the process's request budget (XAssistModule shares it through Redis); unset, one of
+   * this client's own, in memory at config.maxRequestsPerSecond on the system clock.
+   */
   constructor(
     private readonly config: XAssistConfig,
     private readonly logger: Logger,
     retryOptions: Partial<XAssistRetryOptions> = {},
+    budget?: XAssistBudget,
   ) {
     this.transport = new XAssistTransport(config);
     this.policies = xassistPolicies(config, retryOptions);
     this.loginBackoff = new LoginBackoff(config.loginBackoff);
-    this.sender = new XAssistSender(this.transport, this.policies, logger);
+    this.budget = budget ?? ownBudget(config.maxRequestsPerSecond, logger);
+    this.sender = new XAssistSender(this.transport, this.policies, this.budget, logger);
     this.policies.breaker.onStateChange(() =>
       this.logger.warn({ circuit: this.circuitState() }, 'xAssist circuit breaker changed state'),
     );
@@ -81,7 +101,14 @@ export class XAssistHttpClient implements XAssistClient {
     const reason =
       refusal ??
       (circuit === 'open' ? 'too many xAssist operations failed; the circuit is open' : undefined);
-    return { ready: reason === undefined, circuit, login, ...(reason ? { reason } : {}) };
+    // A stretched budget is no reason to be unready: every call is still followed, less often.
+    return {
+      ready: reason === undefined,
+      circuit,
+      login,
+      ...(reason ? { reason } : {}),
+      budget: this.budget.state(),
+    };
   }
 
   async start(): Promise<void> {
@@ -108,14 +135,16 @@ export class XAssistHttpClient implements XAssistClient {
       XASSIST_PATHS.createCall,
       request,
       this.policies.createRetry,
+      { claim: CREATE },
     );
     return asCallLog(log);
   }
 
   async getCallLogById(callId: string, options: XAssistReadOptions = {}): Promise<CallLog> {
     const path = `${XASSIST_PATHS.getCallLogById}?callId=${encodeURIComponent(callId)}`;
+    const { claim = BACKGROUND, ...gate } = options;
     const log = asCallLog(
-      await this.authorized('GET', path, undefined, this.policies.readRetry, options.attemptGate),
+      await this.authorized('GET', path, undefined, this.policies.readRetry, { claim, ...gate }),
     );
     // Applying another call's events would ring or end the wrong call: a failed poll instead.
     if (log.callId !== callId) throw new XAssistWrongCallError(callId, log.callId);
@@ -129,12 +158,9 @@ export class XAssistHttpClient implements XAssistClient {
   }
 
   private async listingPage(path: string): Promise<SpringPage<CallLog>> {
-    const page = (await this.authorized(
-      'GET',
-      path,
-      undefined,
-      this.policies.readRetry,
-    )) as SpringPage<unknown>;
+    const page = (await this.authorized('GET', path, undefined, this.policies.readRetry, {
+      claim: LISTING,
+    })) as SpringPage<unknown>;
     if (!Array.isArray(page?.content))
       throw new XAssistUnavailableError('xAssist answered a page without content[]', true);
     return { ...page, content: page.content.map(asCallLog) };
@@ -161,8 +187,11 @@ export class XAssistHttpClient implements XAssistClient {
     return { logs, complete: false };
   }
 
-  async close(): Promise<void> {
-    await this.transport.close();
+  /** Refuses what waits for the budget (never sent), then closes the connections; once. */
+  close(): Promise<void> {
+    this.budget.close();
+    this.closing ??= this.transport.close();
+    return this.closing;
   }
 
   /** Sends with the current token; on a 401 logs in once (shared by everyone) and repeats. */
@@ -171,13 +200,13 @@ export class XAssistHttpClient implements XAssistClient {
     path: string,
     body: unknown,
     retryPolicy: IPolicy,
-    gate?: AttemptGate,
+    options: SendOptions,
   ): Promise<unknown> {
     const session = await this.currentSession();
-    let response = await this.sender.send(method, path, body, session.token, retryPolicy, gate);
+    let response = await this.sender.send(method, path, body, session.token, retryPolicy, options);
     if (response.status === 401) {
       const renewed = await this.renewSession(session.token);
-      response = await this.sender.send(method, path, body, renewed.token, retryPolicy, gate);
+      response = await this.sender.send(method, path, body, renewed.token, retryPolicy, options);
       if (response.status === 401)
         throw new XAssistAuthError(401, 'it refused a freshly issued token');
     }
@@ -221,6 +250,7 @@ export class XAssistHttpClient implements XAssistClient {
       credentials,
       undefined,
       this.policies.readRetry,
+      { claim: CREATE },
     );
     if (response.status >= 400 && response.status < 500) throw this.refused(response);
     const login = successBody(response) as LoginResponse;
@@ -257,4 +287,10 @@ export class XAssistHttpClient implements XAssistClient {
     }
     return error;
   }
+}
+
+/** A budget of the client's own: this process alone, in memory, on the system clock. */
+function ownBudget(perSecond: number, logger: Logger): XAssistBudget {
+  const clock = new SystemClock();
+  return new PacedXAssistBudget(perSecond, new MemoryRateLimiter(clock), clock, logger);
 }

@@ -1,20 +1,28 @@
 import { BrokenCircuitError, type IPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { decode, errorMessage, type Answer } from './xassist-answers.js';
-import type { AttemptGate } from './xassist-client.port.js';
+import { XAssistBudgetClosedError, type XAssistBudget } from './xassist-budget.js';
+import type { RequestClaim, XAssistReadOptions } from './xassist-client.port.js';
 import type { XAssistPolicies } from './xassist-policies.js';
 import type { XAssistTransport } from './xassist-transport.js';
 import { XAssistRejectedError, XAssistUnavailableError } from './xassist.errors.js';
 
+/** How one request is sent: the slot it claims of the budget, and the caller's gate. */
+export interface SendOptions extends XAssistReadOptions {
+  claim: RequestClaim;
+}
+
 /**
  * One xAssist request under the resilience policies: each attempt with its timeout, a 5xx
- * counted as a failure, the retries, and the circuit breaker around the whole operation. What
- * fails comes out as an XAssistError and is logged once. (XAssistHttpClient adds the session.)
+ * counted as a failure, the retries, and the circuit breaker around the whole operation, each
+ * attempt (retries too) sent only in a slot of the request budget. What fails comes out as an
+ * XAssistError and is logged once. (XAssistHttpClient adds the session.)
  */
 export class XAssistSender {
   constructor(
     private readonly transport: XAssistTransport,
     private readonly policies: XAssistPolicies,
+    private readonly budget: XAssistBudget,
     private readonly logger: Logger,
   ) {}
 
@@ -24,7 +32,7 @@ export class XAssistSender {
     body: unknown,
     token: string | undefined,
     retryPolicy: IPolicy,
-    gate: AttemptGate = (attempt) => attempt(),
+    { claim, attemptGate: gate = (attempt) => attempt(), attemptReady }: SendOptions,
   ): Promise<Answer> {
     const operation = path.split('?')[0];
     const attempt = (signal: AbortSignal) =>
@@ -52,15 +60,26 @@ export class XAssistSender {
         },
         signal,
       );
+    let attempts = 0;
+    // The budget grants the slot only when the gate would start the attempt at once
+    // (attemptReady), and calls the gate in that same moment.
+    const inSlot = (signal: AbortSignal) =>
+      this.budget.spend(
+        { claim, retry: attempts++ > 0, ...(attemptReady ? { ready: attemptReady } : {}) },
+        () => gate(() => attempt(signal)),
+      );
     try {
-      // The breaker sees the whole operation, retries included: one poll is one sample. The gate
-      // is waited for between the retries and the attempt's timeout: a wait is no failure.
+      // The breaker sees the whole operation, retries included: one poll is one sample. The
+      // budget and the gate are waited for between the retries and the attempt's timeout: a
+      // wait is no failure. An open circuit sends nothing, so spends no slot.
       return await this.policies.breaker.execute(({ signal }) =>
-        retryPolicy.execute(({ signal: retrySignal }) => gate(() => attempt(retrySignal)), signal),
+        retryPolicy.execute(({ signal: retrySignal }) => inSlot(retrySignal), signal),
       );
     } catch (error) {
       const failure = this.classify(error, operation);
-      this.logger.warn({ operation, error: failure.message }, 'xAssist request failed');
+      if (error instanceof XAssistBudgetClosedError)
+        this.logger.debug({ operation }, 'xAssist request not sent: shutting down');
+      else this.logger.warn({ operation, error: failure.message }, 'xAssist request failed');
       throw failure;
     }
   }
@@ -68,6 +87,9 @@ export class XAssistSender {
   private classify(error: unknown, operation: string): Error {
     if (error instanceof XAssistUnavailableError || error instanceof XAssistRejectedError)
       return error;
+    // Neither retried nor counted by the breaker (it is no XAssistUnavailableError until here).
+    if (error instanceof XAssistBudgetClosedError)
+      return new XAssistUnavailableError(`${error.message} (${operation})`, false);
     if (error instanceof BrokenCircuitError) {
       return new XAssistUnavailableError(`xAssist circuit is open; ${operation} not sent`, false);
     }

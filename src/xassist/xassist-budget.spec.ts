@@ -1,0 +1,223 @@
+import { jest } from '@jest/globals';
+import { Registry } from 'prom-client';
+import { FakeClock } from '../../test/support/fake-clock.js';
+import { capturedLogger } from '../../test/support/log-capture.js';
+import { busiestWindow } from '../../test/support/sliding-window.js';
+import { MemoryRateLimiter } from '../cluster/shared-rate-limiter.js';
+import type { RequestClaim } from './xassist-client.port.js';
+import { EARLY_MS, PacedXAssistBudget, XAssistBudgetClosedError } from './xassist-budget.js';
+import { XAssistBudgetMetrics } from './xassist-metrics.js';
+
+interface Grant {
+  name: string;
+  at: number;
+}
+
+/** A budget of `perSecond` on the fake clock, and the grants it made, in order. */
+function aBudget(perSecond: number, start?: number) {
+  const clock = new FakeClock(start);
+  const limiter = new MemoryRateLimiter(clock);
+  const tryTake = jest.spyOn(limiter, 'tryTake');
+  const { logger, lines } = capturedLogger();
+  const registry = new Registry();
+  const budget = new PacedXAssistBudget(
+    perSecond,
+    limiter,
+    clock,
+    logger,
+    new XAssistBudgetMetrics(registry),
+  );
+  const grants: Grant[] = [];
+  const ask = (name: string, claim: RequestClaim, ready?: () => boolean) =>
+    budget.spend({ claim, ...(ready ? { ready } : {}) }, () => {
+      grants.push({ name, at: clock.now() });
+      return Promise.resolve(name);
+    });
+  const intervalMs = 1050 / perSecond;
+  return { clock, budget, grants, ask, lines, registry, tryTake, intervalMs };
+}
+
+const names = (grants: Grant[]) => grants.map((grant) => grant.name);
+
+function gapsOf(grants: Grant[]): number[] {
+  return grants.slice(1).map((grant, i) => grant.at - grants[i].at);
+}
+
+describe('PacedXAssistBudget on the fake clock', () => {
+  it('grants the first at once and never two closer than 1050 / B ms, less EARLY_MS', async () => {
+    const { clock, grants, ask, intervalMs } = aBudget(20);
+    const start = clock.now();
+    for (let i = 0; i < 30; i++) void ask(`r${i}`, { priority: 'ringing' });
+    await clock.advance(0);
+    expect(grants).toEqual([{ name: 'r0', at: start }]);
+    await clock.advance(2_000);
+    expect(grants).toHaveLength(30);
+    for (const gap of gapsOf(grants)) expect(gap).toBeGreaterThanOrEqual(intervalMs - EARLY_MS);
+    expect(Math.max(...gapsOf(grants))).toBeLessThan(intervalMs + 1); // and no slower
+    // Early by the allowance at most, never drifting: the 30th slot is due 29 intervals on.
+    expect(grants[29].at - start).toBeGreaterThanOrEqual(29 * intervalMs - EARLY_MS);
+  });
+
+  it('serves creates, then ringing, then connected, then background polls', async () => {
+    const { clock, grants, ask } = aBudget(20);
+    const now = clock.now();
+    void ask('background', { priority: 'background' });
+    void ask('connected', { priority: 'connected', since: now - 5_000, slowestMs: 15_000 });
+    void ask('ringing', { priority: 'ringing', since: now - 250, slowestMs: 1_000 });
+    void ask('create', { priority: 'create' });
+    await clock.advance(1_000);
+    expect(names(grants)).toEqual(['create', 'ringing', 'connected', 'background']);
+  });
+
+  it('lets a burst of creates go first, first come first served, each in its own slot', async () => {
+    const { clock, grants, ask, intervalMs } = aBudget(20);
+    for (let i = 0; i < 10; i++)
+      void ask(`ringing${i}`, { priority: 'ringing', since: clock.now(), slowestMs: 60_000 });
+    await clock.advance(0); // ringing0 has the first slot
+    for (let i = 0; i < 25; i++) void ask(`create${i}`, { priority: 'create' });
+    await clock.advance(3_000);
+    expect(names(grants)).toEqual([
+      'ringing0',
+      ...Array.from({ length: 25 }, (_, i) => `create${i}`),
+      ...Array.from({ length: 9 }, (_, i) => `ringing${i + 1}`),
+    ]);
+    for (const gap of gapsOf(grants)) expect(gap).toBeGreaterThanOrEqual(intervalMs - EARLY_MS);
+  });
+
+  it('holds B in every sliding second, across second boundaries, for uneven arrivals', async () => {
+    const { clock, grants, ask } = aBudget(20, Date.parse('2026-11-23T12:00:00.990Z'));
+    const gapsMs = [0, 0, 5, 400, 3, 0, 610, 1, 1, 980, 0, 0, 0, 20, 300, 999, 2, 0, 0, 500];
+    for (const [i, gapMs] of gapsMs.entries()) {
+      await clock.advance(gapMs);
+      for (let n = 0; n < 1 + (i % 4); n++) void ask(`r${i}.${n}`, { priority: 'ringing' });
+    }
+    await clock.advance(5_000);
+    expect(grants.length).toBe(gapsMs.reduce((sum, _, i) => sum + 1 + (i % 4), 0));
+    expect(
+      busiestWindow(
+        grants.map((grant) => grant.at),
+        1_000,
+      ),
+    ).toBeLessThanOrEqual(20);
+  });
+
+  it('keeps a budget above 1,000 a second, on a clock of whole milliseconds, within B', async () => {
+    const { clock, grants, ask } = aBudget(3_000);
+    for (let i = 0; i < 4_000; i++) void ask(`r${i}`, { priority: 'ringing' });
+    await clock.advance(1_000);
+    expect(grants.length).toBeGreaterThanOrEqual(2_800);
+    expect(
+      busiestWindow(
+        grants.map((grant) => grant.at),
+        1_000,
+      ),
+    ).toBeLessThanOrEqual(3_000);
+  });
+
+  it('skips waiters that cannot start now, and spends no slot while nobody could', async () => {
+    const { clock, grants, ask, tryTake, intervalMs } = aBudget(20);
+    let createReady = false;
+    void ask('create', { priority: 'create' }, () => createReady);
+    void ask('ringing', { priority: 'ringing' });
+    await clock.advance(200);
+    expect(names(grants)).toEqual(['ringing']);
+    const asked = tryTake.mock.calls.length;
+    await clock.advance(500);
+    expect(tryTake.mock.calls.length).toBe(asked); // looked every interval, asked the limiter never
+    createReady = true;
+    const readyAt = clock.now();
+    await clock.advance(intervalMs);
+    expect(grants[1]).toEqual({ name: 'create', at: expect.any(Number) });
+    expect(grants[1].at - readyAt).toBeLessThanOrEqual(intervalMs);
+    // A new ready waiter does not wait for the next look.
+    void ask('later', { priority: 'background' });
+    await clock.advance(intervalMs);
+    expect(names(grants)).toEqual(['ringing', 'create', 'later']);
+  });
+
+  it('stretches every call by the same ratio when the slowest cadences do not fit', async () => {
+    const { clock, budget, ask, lines } = aBudget(10); // 9.5 slots a second
+    // 10 ringing calls (again 250 ms after each poll, slowest 1 s) and 10 connected ones
+    // (again after 5 s, slowest 15 s) need at least 10.7 slots a second.
+    const polls = new Map<string, number[]>();
+    const follow = (name: string, priority: 'ringing' | 'connected', since: number) => {
+      const [againMs, slowestMs] = priority === 'ringing' ? [250, 1_000] : [5_000, 15_000];
+      void ask(name, { priority, since, slowestMs }).then(
+        () => {
+          const at = clock.now();
+          polls.set(name, [...(polls.get(name) ?? []), at]);
+          clock.setTimeout(() => follow(name, priority, at), againMs);
+        },
+        () => undefined,
+      ); // refused by close(): the call is no longer followed
+    };
+    for (let i = 0; i < 10; i++) follow(`ringing${i}`, 'ringing', clock.now());
+    for (let i = 0; i < 10; i++) follow(`connected${i}`, 'connected', clock.now());
+    await clock.advance(120_000);
+
+    const ratios = [...polls].map(([name, times]) => {
+      const recent = times.filter((at) => at >= clock.now() - 60_000);
+      const periodMs = (recent[recent.length - 1] - recent[0]) / (recent.length - 1);
+      return periodMs / (name.startsWith('ringing') ? 1_000 : 15_000);
+    });
+    expect(Math.min(...ratios)).toBeGreaterThan(1);
+    expect(Math.max(...ratios) / Math.min(...ratios)).toBeLessThan(1.25);
+    expect(budget.state()).toMatchObject({ perSecond: 10, stretched: true });
+    expect(budget.state().periodsMs.ringing).toBeGreaterThan(1_000);
+    expect(lines.filter((line) => line.includes('polls are stretched'))).toHaveLength(1);
+    budget.close();
+  });
+
+  it('says once when stretching ends, after the longest slowest cadence without an overdue poll', async () => {
+    const { clock, budget, ask, lines, registry } = aBudget(10);
+    const since = clock.now() - 20_000;
+    void ask('late', { priority: 'connected', since, slowestMs: 15_000 });
+    void ask('late too', { priority: 'ringing', since, slowestMs: 1_000 });
+    await clock.advance(200);
+    expect(budget.state().stretched).toBe(true);
+    expect(await registry.getSingleMetricAsString('broker_xassist_budget_stretched')).toMatch(
+      /broker_xassist_budget_stretched 1$/m,
+    );
+    await clock.advance(10_000);
+    void ask('on time', { priority: 'connected', since: clock.now() - 5_000, slowestMs: 15_000 });
+    // The last overdue grant was 'late too', one interval (105 ms, less EARLY_MS) after the
+    // first: 15 s on from it, not before, stretching ends.
+    await clock.advance(105 - EARLY_MS + 15_000 - 10_200 - 1);
+    expect(budget.state().stretched).toBe(true);
+    await clock.advance(1);
+    expect(budget.state().stretched).toBe(false);
+    expect(lines.filter((line) => line.includes('polls are stretched'))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes('no longer stretched'))).toHaveLength(1);
+    const text = await registry.metrics();
+    expect(text).toMatch(/broker_xassist_budget_stretched 0$/m);
+    expect(text).toMatch(/broker_xassist_budget_requests_per_second 10$/m);
+    expect(text).toMatch(/broker_xassist_requests_total\{priority="connected"\} 2$/m);
+    expect(text).toMatch(/broker_poll_period_seconds\{priority="connected"\} 5$/m);
+    expect(text).toMatch(/broker_xassist_budget_waiting\{priority="create"\} 0$/m);
+  });
+
+  it('does not count a retry late for its cadence', async () => {
+    const { clock, budget } = aBudget(10);
+    const since = clock.now() - 5_000;
+    await budget.spend(
+      { claim: { priority: 'ringing', since, slowestMs: 1_000 }, retry: true },
+      () => Promise.resolve(),
+    );
+    expect(budget.state()).toMatchObject({ stretched: false, periodsMs: {} });
+  });
+
+  it('refuses the waiting requests on close without sending them, and any later one', async () => {
+    const { clock, budget, grants, ask } = aBudget(1);
+    const first = ask('first', { priority: 'create' });
+    const waiting = [ask('second', { priority: 'create' }), ask('third', { priority: 'ringing' })];
+    await clock.advance(0);
+    expect(budget.state().waiting).toEqual({ create: 1, ringing: 1, connected: 0, background: 0 });
+    budget.close();
+    await expect(first).resolves.toBe('first');
+    for (const refused of waiting) await expect(refused).rejects.toThrow(XAssistBudgetClosedError);
+    await expect(ask('after', { priority: 'create' })).rejects.toThrow(XAssistBudgetClosedError);
+    await clock.advance(10_000);
+    expect(names(grants)).toEqual(['first']);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});

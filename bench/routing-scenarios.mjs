@@ -74,33 +74,10 @@ class OfferWatch {
 /** The simulator's createCall, straight from the driver (as a connector would call it). */
 async function directCreateCall(cluster, token, i) {
   const started = performance.now();
-  const response = await cluster.simPool.request({
-    method: 'POST',
-    path: new URL('rtc/createCall', cluster.simBase).pathname,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      callTitle: `Direct ${i}`,
-      callReason: 'STANDARD',
-      callType: 'MESH',
-      invitedTeams: [],
-      joinAnonymousAllowed: false,
-      informOthersDirectly: true,
-      creatorUser: 1000 + i,
-      plannedDateTime: null,
-      invitedContacts: [
-        {
-          displayName: 'E',
-          domain: 'bench',
-          email: '',
-          phoneNumber: '',
-          userDbId: 5000,
-          userId: 'rexp0',
-        },
-      ],
-    }),
+  const log = await cluster.createSimulatorCall(i, token, {
+    title: `Direct ${i}`,
+    expert: { userDbId: 5000, userId: 'rexp0' },
   });
-  const log = await response.body.json();
-  if (response.statusCode >= 400) throw new Error(`createCall: ${response.statusCode}`);
   return { ms: performance.now() - started, callId: log.callId };
 }
 

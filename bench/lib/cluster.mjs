@@ -195,13 +195,20 @@ export class Cluster {
    * simulator itself, as a connector without the broker would; `token` from simulatorToken().
    * Resolves to xAssist's CallLog.
    */
-  async createSimulatorCall(i, token) {
+  async createSimulatorCall(
+    i,
+    token,
+    {
+      title = `Naive ${i}`,
+      expert = { userDbId: 100 + (i % EXPERTS), userId: `exp${i % EXPERTS}` },
+    } = {},
+  ) {
     const response = await this.simPool.request({
       method: 'POST',
       path: new URL('rtc/createCall', this.simBase).pathname,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
-        callTitle: `Naive ${i}`,
+        callTitle: title,
         callReason: 'STANDARD',
         callType: 'MESH',
         invitedTeams: [],
@@ -210,18 +217,13 @@ export class Cluster {
         creatorUser: 1000 + i,
         plannedDateTime: null,
         invitedContacts: [
-          {
-            displayName: 'E',
-            domain: 'bench',
-            email: '',
-            phoneNumber: '',
-            userDbId: 100 + (i % EXPERTS),
-            userId: `exp${i % EXPERTS}`,
-          },
+          { displayName: 'E', domain: 'bench', email: '', phoneNumber: '', ...expert },
         ],
       }),
     });
-    return response.body.json();
+    const log = await response.body.json();
+    if (response.statusCode >= 400) throw new Error(`createCall: ${response.statusCode}`);
+    return log;
   }
 
   /** The simulator records a Join; returns the time it recorded it (ms since epoch). */

@@ -76,6 +76,9 @@ describeIf(postgres && redis)('two instances on one database and Redis', () => {
         REDIS_URL: redis!.url,
         REDIS_KEY_PREFIX: prefix,
         POLL_INTERVAL_RINGING_MS: '100',
+        // The end is seen at the next poll of a joined call: at 5 s by default, as long as the
+        // wait for it, so the wait could run out first.
+        POLL_INTERVAL_CONNECTED_MS: '500',
         ROUTING_OFFLINE_GRACE_MS: '1000',
       },
     });

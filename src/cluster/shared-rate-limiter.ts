@@ -110,12 +110,10 @@ export class MemoryRateLimiter extends RateLimiter {
 }
 
 /**
- * GCRA in one script, so read-decide-write is atomic across every instance, timed by Redis's own
- * clock (TIME), never an instance's: instances whose clocks disagree still space the same key's
- * slots by 1/rate. The TAT is kept (in ms, with decimals) only while it lies in the future.
- * redis.replicate_commands() lets TIME precede a write on Redis before 5; later it is a no-op.
+ * Both scripts read the key's TAT at Redis's own clock (TIME). redis.replicate_commands() lets
+ * TIME precede a write on Redis before 5; later it is a no-op.
  */
-export const GCRA_SCRIPT = `
+const GCRA_PREAMBLE = `
 redis.replicate_commands()
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
@@ -123,7 +121,14 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-local wait = tat - tolerance - now
+`;
+
+/**
+ * GCRA in one script, so read-decide-write is atomic across every instance, timed by Redis's own
+ * clock (TIME), never an instance's: instances whose clocks disagree still space the same key's
+ * slots by 1/rate. The TAT is kept (in ms, with decimals) only while it lies in the future.
+ */
+export const GCRA_SCRIPT = `${GCRA_PREAMBLE}local wait = tat - tolerance - now
 local after = tat + interval
 redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
 if wait < 0 then return 0 end
@@ -134,15 +139,7 @@ return math.ceil(wait)
  * The non-reserving step (gcraTryStep) in one script, on Redis's clock like GCRA_SCRIPT: the TAT
  * is written only when the slot is granted, so a refusal costs the other instances nothing.
  */
-export const GCRA_TRY_SCRIPT = `
-redis.replicate_commands()
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local early = tat - tolerance - now
+export const GCRA_TRY_SCRIPT = `${GCRA_PREAMBLE}local early = tat - tolerance - now
 if early > 0 then return math.ceil(early) end
 local after = tat + interval
 redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)

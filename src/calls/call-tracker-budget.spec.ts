@@ -22,11 +22,11 @@ describe('CallTracker under the request budget, on a fake clock', () => {
       (await t.metrics.polls.get()).values.map((v) => [v.labels.outcome, v.value]),
     );
 
-  it('asks for a new call at once, claiming the ringing priority since it was followed', async () => {
+  it("asks for a new call at once, as its first poll (before older calls' polls)", async () => {
     const followedAt = t.clock.now();
     const call = await t.ringingCall();
     expect(t.xassist.claimsOf(call.xassistCallId!)).toEqual([
-      { priority: 'ringing', since: followedAt, slowestMs: RINGING_MS },
+      { priority: 'ringing', since: followedAt, slowestMs: RINGING_MS, firstPoll: true },
     ]);
     expect(t.xassist.pollsOf(call.xassistCallId!)).toBe(0); // not granted yet
     t.xassist.grant();

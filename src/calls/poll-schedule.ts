@@ -28,10 +28,13 @@ export function pollClaimOf(
   status: CallStatus,
   lastPolledAt: number,
   cadence: PollCadence,
+  firstPoll = false,
 ): RequestClaim {
-  return status === 'ringing'
-    ? { priority: 'ringing', since: lastPolledAt, slowestMs: cadence.ringingMs }
-    : { priority: 'connected', since: lastPolledAt, slowestMs: cadence.connectedMaxMs };
+  const claim: RequestClaim =
+    status === 'ringing'
+      ? { priority: 'ringing', since: lastPolledAt, slowestMs: cadence.ringingMs }
+      : { priority: 'connected', since: lastPolledAt, slowestMs: cadence.connectedMaxMs };
+  return firstPoll ? { ...claim, firstPoll } : claim;
 }
 
 /** What the schedule of one call asks its tracker to do. */
@@ -61,6 +64,8 @@ export class PollSchedule {
   private askedAt: number;
   private polling = false;
   private attemptStarted = false;
+  /** No poll of this call has started since it was followed here. */
+  private neverPolled = true;
   private pollTimer?: TimerHandle;
   private deadlineTimer?: TimerHandle;
   private deadline: number | null = null;
@@ -89,13 +94,14 @@ export class PollSchedule {
     this.polling = true;
     this.attemptStarted = false;
     this.askedAt = this.clock.now();
-    return pollClaimOf(this.status, this.polledAt, this.timing.polling);
+    return pollClaimOf(this.status, this.polledAt, this.timing.polling, this.neverPolled);
   }
 
   /** The poll's first attempt passed the gate: the poll started now. */
   started(): void {
     if (this.attemptStarted) return;
     this.attemptStarted = true;
+    this.neverPolled = false;
     this.polledAt = this.clock.now();
     this.armPoll();
   }

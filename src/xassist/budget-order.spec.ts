@@ -28,6 +28,20 @@ describe('the order of the budget', () => {
     ).toEqual(['create', 'ringing', 'connected', 'background']);
   });
 
+  it("serves a call's first poll right after creates, before overdue and older polls", () => {
+    expect(
+      ordered([
+        waiter('overdue', 'ringing', NOW - 9_000, 0, 1_000),
+        { ...waiter('first look', 'ringing', NOW, 1, 1_000), firstPoll: true },
+        waiter('create', 'create', NOW, 2),
+        {
+          ...waiter('first look of a connected call', 'connected', NOW, 3, 15_000),
+          firstPoll: true,
+        },
+      ]),
+    ).toEqual(['create', 'first look', 'first look of a connected call', 'overdue']);
+  });
+
   it('serves creates first come, first served, whatever their since', () => {
     expect(
       ordered([

@@ -9,16 +9,25 @@ export interface BudgetWaiter {
   slowestMs?: number;
   /** Arrival order at the budget: the tie-breaker, so equals go first come, first served. */
   order: number;
+  /** The call's first poll here (RequestClaim.firstPoll). */
+  firstPoll?: boolean;
 }
 
 /** Within one rank the oldest `since` goes first, so equal calls take turns, evenly spaced. */
 const RANK_OF_PRIORITY: Record<RequestPriority, number> = {
   create: 0,
-  ringing: 2,
-  connected: 3,
-  background: 4,
+  ringing: 3,
+  connected: 4,
+  background: 5,
 };
-const OVERDUE_RANK = 1;
+const FIRST_POLL_RANK = 1;
+const OVERDUE_RANK = 2;
+
+function rankOf(waiter: BudgetWaiter, ratio: number | undefined): number {
+  if (waiter.priority === 'create') return RANK_OF_PRIORITY.create;
+  if (waiter.firstPoll) return FIRST_POLL_RANK;
+  return ratio === undefined ? RANK_OF_PRIORITY[waiter.priority] : OVERDUE_RANK;
+}
 
 /** How far past its slowest cadence the request is: waited / slowestMs (>= 1 once overdue). */
 export function overdueRatio(waiter: BudgetWaiter, now: number): number | undefined {
@@ -30,6 +39,7 @@ export function overdueRatio(waiter: BudgetWaiter, now: number): number | undefi
 /**
  * Whether `a` should have the next slot before `b` at `now`:
  * 1. creates, first come first served (a technician waits for the 201; logins go with them);
+ * 1b. a call's first poll here, first come first served (a new call is looked at soon);
  * 2. overdue requests, the most overdue (waited / slowestMs) first, so that when the slowest
  *    cadences do not fit every call is stretched by the same ratio, and listings (slowestMs
  *    10 s) are never starved for good;
@@ -38,11 +48,12 @@ export function overdueRatio(waiter: BudgetWaiter, now: number): number | undefi
 export function compareUrgency(a: BudgetWaiter, b: BudgetWaiter, now: number): number {
   const ratioA = overdueRatio(a, now);
   const ratioB = overdueRatio(b, now);
-  const rankA = ratioA === undefined ? RANK_OF_PRIORITY[a.priority] : OVERDUE_RANK;
-  const rankB = ratioB === undefined ? RANK_OF_PRIORITY[b.priority] : OVERDUE_RANK;
+  const rankA = rankOf(a, ratioA);
+  const rankB = rankOf(b, ratioB);
   if (rankA !== rankB) return rankA - rankB;
   if (rankA === OVERDUE_RANK && ratioA !== ratioB) return ratioB! - ratioA!;
-  if (rankA !== RANK_OF_PRIORITY.create && a.since !== b.since) return a.since - b.since;
+  if (rankA !== RANK_OF_PRIORITY.create && rankA !== FIRST_POLL_RANK && a.since !== b.since)
+    return a.since - b.since;
   return a.order - b.order;
 }
 

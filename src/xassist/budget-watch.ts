@@ -14,6 +14,8 @@ export interface Granted {
   slowestMs?: number;
   /** A retry's wait includes the failed attempt and the backoff: it says nothing of the cadence. */
   retry: boolean;
+  /** A first poll waited since the call was followed, not since a previous poll. */
+  firstPoll?: boolean;
 }
 
 interface Sample {
@@ -43,7 +45,12 @@ export class BudgetWatch {
   ) {}
 
   granted(grant: Granted, now: number): void {
-    if (grant.retry || (grant.priority !== 'ringing' && grant.priority !== 'connected')) return;
+    if (
+      grant.retry ||
+      grant.firstPoll ||
+      (grant.priority !== 'ringing' && grant.priority !== 'connected')
+    )
+      return;
     const waitedMs = now - grant.since;
     const samples = this.samples[grant.priority];
     samples.push({ at: now, ms: waitedMs });

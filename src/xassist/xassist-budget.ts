@@ -127,6 +127,7 @@ export class PacedXAssistBudget extends XAssistBudget {
         priority: claim.priority,
         since: claim.since ?? this.clock.now(),
         ...(claim.slowestMs === undefined ? {} : { slowestMs: claim.slowestMs }),
+        ...(claim.firstPoll ? { firstPoll: true } : {}),
         order: this.arrivals++,
         ready: request.ready ?? (() => true),
         retry: request.retry ?? false,

@@ -43,6 +43,12 @@ export interface RequestClaim {
    * the slowest cadences do not fit the budget every call is stretched by the same ratio.
    */
   slowestMs?: number;
+  /**
+   * The call's first poll since this instance followed it (a new call, or one whose lease it just
+   * took): it goes right after creates, before every other poll, first come first served, so a new
+   * call is looked at soon rather than a whole period later. Its wait says nothing of the cadence.
+   */
+  firstPoll?: boolean;
 }
 
 export interface XAssistReadOptions {

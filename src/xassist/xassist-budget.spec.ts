@@ -221,3 +221,32 @@ describe('PacedXAssistBudget on the fake clock', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 });
+
+describe('two budgets on one limiter (two instances on one Redis), on the fake clock', () => {
+  it('share the slots about evenly when both always have requests waiting', async () => {
+    const clock = new FakeClock();
+    const limiter = new MemoryRateLimiter(clock);
+    const { logger } = capturedLogger();
+    const granted = { a: 0, b: 0 };
+    const instance = (name: 'a' | 'b') => {
+      const budget = new PacedXAssistBudget(100, limiter, clock, logger);
+      const keepAsking = (): void => {
+        budget
+          .spend({ claim: { priority: 'ringing' } }, () => {
+            granted[name]++;
+            keepAsking();
+            return Promise.resolve();
+          })
+          .catch(() => undefined); // refused by close() at the end
+      };
+      for (let i = 0; i < 5; i++) keepAsking();
+      return budget;
+    };
+    const budgets = [instance('a'), instance('b')];
+    await clock.advance(10_000);
+    for (const budget of budgets) budget.close();
+    const total = granted.a + granted.b;
+    expect(total).toBeGreaterThan(900); // the whole budget is still used: 95 a second
+    expect(Math.min(granted.a, granted.b) / total).toBeGreaterThan(0.4);
+  });
+});

@@ -23,6 +23,8 @@ const MIN_MS = 250;
 const CONNECTED = 50;
 /** How long an invite may take before the probe counts as lost. */
 const INVITE_TIMEOUT_MS = 60_000;
+/** Probes under way at once (see measureRow). */
+const PROBES_AT_ONCE = 5;
 /** Joins land at a random moment of a second after the probe picked its call. */
 const JOIN_SPREAD_MS = 1000;
 
@@ -110,8 +112,11 @@ async function measureRow({ poller, ringing, instances = 1, samples, log }) {
     const latencies = [];
     let lost = 0;
     let left = samples;
-    // At most half the ringing calls probed at once, so that a probe picks among several.
-    const atOnce = Math.max(1, Math.min(20, Math.floor(ringing / 2)));
+    // Few probes at once: each ends its call and rings again, and those creates and first looks
+    // go before every poll, so 20 at once took a quarter of B at R = 100 and the floor, which
+    // gives the ringing calls all of B, no longer held. At most half the ringing calls, so that a
+    // probe picks among several.
+    const atOnce = Math.max(1, Math.min(PROBES_AT_ONCE, Math.floor(ringing / 2)));
     const probeStarted = Date.now();
     log(`  probing: ${samples} joins, ${atOnce} at a time`);
     await Promise.all(
@@ -210,7 +215,7 @@ export async function runBudgetBench({ quick, log }) {
       `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after. Every row fresh processes ` +
       `(the simulator, the broker or the naive connector; 2 instances: PostgreSQL and a private Redis); ${CONNECTED} connected ` +
       `calls besides the R ringing ones, which stay R: a probed call ends once its invite arrived and its technician rings ` +
-      `again. A probe: an expert joins a ringing call at a random moment; latency from the join (the simulator's record) ` +
+      `again, ${PROBES_AT_ONCE} probes at a time (their creates go before every poll: more at once would eat the budget the floor gives the ringing calls). A probe: an expert joins a ringing call at a random moment; latency from the join (the simulator's record) ` +
       `to the \`call.invite\` at the glasses (a socket.io client; the naive connector's own log). ` +
       `Floor: max(R / (2 B), POLL_INTERVAL_MIN_MS / 2) + RTT with B = ${B} and POLL_INTERVAL_MIN_MS = ${MIN_MS}, ` +
       'for every row: what the budget allows. Requests counted at the simulator over sliding one-second windows, ' +

@@ -16,6 +16,8 @@ export interface Granted {
   retry: boolean;
   /** A first poll waited since the call was followed, not since a previous poll. */
   firstPoll?: boolean;
+  /** When the request came to the budget (Clock ms). */
+  askedAt: number;
 }
 
 interface Sample {
@@ -58,7 +60,11 @@ export class BudgetWatch {
     while (samples[0].at < now - PERIOD_WINDOW_MS) samples.shift();
     if (grant.slowestMs === undefined) return;
     this.longestSlowestMs = Math.max(this.longestSlowestMs, grant.slowestMs);
-    if (waitedMs > grant.slowestMs) this.overdue(now, grant.priority, waitedMs, grant.slowestMs);
+    // Stretched by the budget only if it was not overdue already when it asked: a poll whose
+    // previous answer was slow (or retried) asks late, and that is not the budget's doing.
+    const overdueWhenAsked = grant.askedAt - grant.since > grant.slowestMs;
+    if (waitedMs > grant.slowestMs && !overdueWhenAsked)
+      this.overdue(now, grant.priority, waitedMs, grant.slowestMs);
   }
 
   get stretched(): boolean {

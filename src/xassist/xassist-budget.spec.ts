@@ -5,7 +5,12 @@ import { capturedLogger } from '../../test/support/log-capture.js';
 import { busiestWindow } from '../../test/support/sliding-window.js';
 import { MemoryRateLimiter } from '../cluster/shared-rate-limiter.js';
 import type { RequestClaim } from './xassist-client.port.js';
-import { EARLY_MS, PacedXAssistBudget, XAssistBudgetClosedError } from './xassist-budget.js';
+import {
+  EARLY_MS,
+  LATE_ANSWER_MS,
+  PacedXAssistBudget,
+  XAssistBudgetClosedError,
+} from './xassist-budget.js';
 import { XAssistBudgetMetrics } from './xassist-metrics.js';
 
 interface Grant {
@@ -170,9 +175,9 @@ describe('PacedXAssistBudget on the fake clock', () => {
 
   it('says once when stretching ends, after the longest slowest cadence without an overdue poll', async () => {
     const { clock, budget, ask, lines, registry } = aBudget(10);
-    const since = clock.now() - 20_000;
-    void ask('late', { priority: 'connected', since, slowestMs: 15_000 });
-    void ask('late too', { priority: 'ringing', since, slowestMs: 1_000 });
+    // Neither is overdue when it asks; the connected poll, served second, is by then.
+    void ask('late', { priority: 'connected', since: clock.now() - 14_950, slowestMs: 15_000 });
+    void ask('on time too', { priority: 'ringing', since: clock.now() - 950, slowestMs: 1_000 });
     await clock.advance(200);
     expect(budget.state().stretched).toBe(true);
     expect(await registry.getSingleMetricAsString('broker_xassist_budget_stretched')).toMatch(
@@ -180,7 +185,7 @@ describe('PacedXAssistBudget on the fake clock', () => {
     );
     await clock.advance(10_000);
     void ask('on time', { priority: 'connected', since: clock.now() - 5_000, slowestMs: 15_000 });
-    // The last overdue grant was 'late too', one interval (105 ms, less EARLY_MS) after the
+    // The last overdue grant was 'late', one interval (105 ms, less EARLY_MS) after the
     // first: 15 s on from it, not before, stretching ends.
     await clock.advance(105 - EARLY_MS + 15_000 - 10_200 - 1);
     expect(budget.state().stretched).toBe(true);
@@ -248,5 +253,50 @@ describe('two budgets on one limiter (two instances on one Redis), on the fake c
     const total = granted.a + granted.b;
     expect(total).toBeGreaterThan(900); // the whole budget is still used: 95 a second
     expect(Math.min(granted.a, granted.b) / total).toBeGreaterThan(0.4);
+  });
+});
+
+describe('a slot answered late', () => {
+  it('goes unused, and the request waits for a slot answered in time', async () => {
+    const clock = new FakeClock();
+    const memory = new MemoryRateLimiter(clock);
+    let answerAfterMs = 0;
+    // A limiter (Redis) whose answer arrives `answerAfterMs` after it decided the slot.
+    const slowRedis = Object.assign(Object.create(MemoryRateLimiter.prototype), {
+      tryTake: (key: string, rate: number, burst?: number) => {
+        const waitMs = memory.tryTakeNow(key, rate, burst);
+        return new Promise<number>((resolve) =>
+          clock.setTimeout(() => resolve(waitMs), answerAfterMs),
+        );
+      },
+    }) as MemoryRateLimiter;
+    const { logger } = capturedLogger();
+    const budget = new PacedXAssistBudget(20, slowRedis, clock, logger);
+    const sent: number[] = [];
+    answerAfterMs = LATE_ANSWER_MS + 5;
+    const request = budget.spend({ claim: { priority: 'create' } }, () => {
+      sent.push(clock.now());
+      return Promise.resolve();
+    });
+    await clock.advance(200);
+    expect(sent).toEqual([]); // every answer came late: nothing went out
+    answerAfterMs = 1;
+    await clock.advance(200);
+    await request;
+    expect(sent).toHaveLength(1);
+    budget.close();
+  });
+});
+
+describe('what counts as stretched', () => {
+  it('not a poll that was overdue before it asked (its previous answer was slow), granted at once', async () => {
+    const { clock, budget, ask } = aBudget(20);
+    await ask('slow answer before', {
+      priority: 'ringing',
+      since: clock.now() - 5_000,
+      slowestMs: 1_000,
+    });
+    expect(budget.state().stretched).toBe(false);
+    budget.close();
   });
 });

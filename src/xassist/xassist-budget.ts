@@ -35,6 +35,13 @@ export function burstOf(intervalMs: number): number {
   return 1 + EARLY_MS / intervalMs;
 }
 
+/**
+ * A slot whose answer took longer than this to come back is not used. Redis decides the slot at
+ * its own time and the request goes out when the answer arrives: one that arrived late would go
+ * out later than its slot, maybe right beside another instance's next one, beyond the margin.
+ */
+export const LATE_ANSWER_MS = 20;
+
 /** The budget's key in the RateLimiter: one budget for the whole deployment. */
 export const XASSIST_BUDGET_KEY = 'xassist';
 
@@ -73,6 +80,8 @@ export abstract class XAssistBudget {
 }
 
 interface Waiting extends BudgetWaiter {
+  /** When it came to the budget. */
+  askedAt: number;
   ready: () => boolean;
   retry: boolean;
   run: () => void;
@@ -129,6 +138,7 @@ export class PacedXAssistBudget extends XAssistBudget {
         ...(claim.slowestMs === undefined ? {} : { slowestMs: claim.slowestMs }),
         ...(claim.firstPoll ? { firstPoll: true } : {}),
         order: this.arrivals++,
+        askedAt: this.clock.now(),
         ready: request.ready ?? (() => true),
         retry: request.retry ?? false,
         run: () => {
@@ -176,8 +186,9 @@ export class PacedXAssistBudget extends XAssistBudget {
     if (this.closed || this.asking || this.timer !== undefined || this.waiting.size === 0) return;
     if (this.readyWaiter() === undefined) return this.wait('ready', this.intervalMs);
     this.asking = true;
+    const askedAt = this.clock.now();
     this.limiter.tryTake(this.key, this.rate, this.burst).then(
-      (waitMs) => this.answered(waitMs),
+      (waitMs) => this.answered(waitMs, this.clock.now() - askedAt),
       (error: Error) => {
         // The limiters fall back rather than fail; should one fail, ask again, never send.
         this.asking = false;
@@ -190,13 +201,14 @@ export class PacedXAssistBudget extends XAssistBudget {
     );
   }
 
-  private answered(waitMs: number): void {
+  private answered(waitMs: number, answeredInMs: number): void {
     this.asking = false;
     if (this.closed) return;
     if (waitMs > 0) return this.wait('limit', waitMs);
     // The most urgent at the moment of the grant: waiters came and readiness changed meanwhile.
-    // Should nobody be ready now, the slot goes unused: the budget is under-used, never exceeded.
-    const waiter = this.readyWaiter();
+    // Should nobody be ready now, or the answer be late, the slot goes unused: the budget is
+    // under-used, never exceeded.
+    const waiter = answeredInMs > LATE_ANSWER_MS ? undefined : this.readyWaiter();
     // The next slot is an interval away, less the allowance (set first: `send` may spend again).
     const nextMs = this.intervalMs - EARLY_MS;
     if (nextMs > 0) this.wait('limit', nextMs);

@@ -45,7 +45,9 @@ class RecordingBudget extends XAssistBudget {
 function aSender(answers: (RawResponse | Error)[]) {
   const steps: string[] = [];
   const budget = new RecordingBudget(steps);
+  const connections = { free: true };
   const transport = {
+    hasFreeConnection: () => connections.free,
     request: () => {
       steps.push('sent');
       const answer = answers.shift() ?? new Error('no answer scripted');
@@ -55,7 +57,7 @@ function aSender(answers: (RawResponse | Error)[]) {
   const policies = xassistPolicies(CONFIG, { retryAttempts: 3, retryInitialDelayMs: 1 });
   const { logger } = capturedLogger();
   const sender = new XAssistSender(transport, policies, budget, logger);
-  return { sender, budget, steps, policies };
+  return { sender, budget, steps, policies, connections };
 }
 
 const OK: RawResponse = { status: 200, contentType: 'application/json', text: '{"ok":true}' };
@@ -79,13 +81,29 @@ describe('XAssistSender in the request budget', () => {
       },
     );
     expect(answer).toEqual({ status: 200, body: { ok: true } });
-    expect(budget.requests).toEqual([
-      { claim, ready: attemptReady, retry: false },
-      { claim, ready: attemptReady, retry: true },
-      { claim, ready: attemptReady, retry: true },
+    expect(budget.requests.map(({ claim, retry }) => ({ claim, retry }))).toEqual([
+      { claim, retry: false },
+      { claim, retry: true },
+      { claim, retry: true },
     ]);
     // The gate runs inside the slot, the attempt inside the gate.
     expect(steps).toEqual(['slot', 'gate', 'sent', 'slot', 'gate', 'sent', 'slot', 'gate', 'sent']);
+  });
+
+  it('is ready for a slot only while the gate would start the attempt and a connection is free', async () => {
+    const { sender, budget, policies, connections } = aSender([OK]);
+    let gateOpen = true;
+    await sender.send('GET', 'rtc/getCallLogById?callId=c1', undefined, 't', policies.readRetry, {
+      claim: { priority: 'ringing' },
+      attemptReady: () => gateOpen,
+    });
+    const ready = budget.requests[0].ready!;
+    expect(ready()).toBe(true);
+    gateOpen = false;
+    expect(ready()).toBe(false);
+    gateOpen = true;
+    connections.free = false; // every connection busy: a slot now would wait in the pool
+    expect(ready()).toBe(false);
   });
 
   it('answers a closed budget with XAssistUnavailableError, not retried and never sent', async () => {

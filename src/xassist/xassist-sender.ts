@@ -61,13 +61,11 @@ export class XAssistSender {
         signal,
       );
     let attempts = 0;
-    // The budget grants the slot only when the gate would start the attempt at once
-    // (attemptReady), and calls the gate in that same moment.
+    // The budget grants the slot only when the attempt would go out at once: the gate would
+    // start it (attemptReady) and a connection is free. It calls the gate in that same moment.
+    const ready = () => (attemptReady?.() ?? true) && this.transport.hasFreeConnection();
     const inSlot = (signal: AbortSignal) =>
-      this.budget.spend(
-        { claim, retry: attempts++ > 0, ...(attemptReady ? { ready: attemptReady } : {}) },
-        () => gate(() => attempt(signal)),
-      );
+      this.budget.spend({ claim, retry: attempts++ > 0, ready }, () => gate(() => attempt(signal)));
     try {
       // The breaker sees the whole operation, retries included: one poll is one sample. The
       // budget and the gate are waited for between the retries and the attempt's timeout: a

@@ -8,8 +8,9 @@ import { XAssistUnavailableError } from './xassist.errors.js';
 export class XAssistTransport {
   private readonly pool: Pool;
   private readonly basePath: string;
+  private inFlight = 0;
 
-  constructor(config: XAssistConfig) {
+  constructor(private readonly config: XAssistConfig) {
     const url = new URL(config.baseUrl);
     this.basePath = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
     this.pool = new Pool(url.origin, {
@@ -19,6 +20,15 @@ export class XAssistTransport {
       bodyTimeout: config.requestTimeoutMs,
       keepAliveTimeout: 10_000,
     });
+  }
+
+  /**
+   * Whether a request would go out at once, on a free connection. The budget grants a slot only
+   * then: a request granted while every connection is busy would wait in the pool and later go
+   * out back to back with the next ones, more than the budget in one second.
+   */
+  hasFreeConnection(): boolean {
+    return this.inFlight < this.config.maxConnections;
   }
 
   /** Sends; a failure to send becomes XAssistUnavailableError saying whether it may have arrived. */
@@ -33,6 +43,7 @@ export class XAssistTransport {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    this.inFlight++;
     try {
       const response = await this.pool.request({
         method,
@@ -56,6 +67,8 @@ export class XAssistTransport {
         `xAssist did not answer ${operation} (${code || 'aborted'})`,
         true,
       );
+    } finally {
+      this.inFlight--;
     }
   }
 

@@ -148,6 +148,19 @@ describeIf(redisServer)(SUITE, () => {
     expect(answers[3]).toBeGreaterThan(1_000);
   });
 
+  it("tryTake: grants at once after Redis's clock stepped back, not an hour later", async () => {
+    const limiter = await anInstance();
+    // What a grant left before the clock stepped back an hour: a TAT an hour ahead of Redis's now.
+    const redis = connections[connections.length - 1];
+    const [seconds, micros] = await redis.time();
+    const hourAhead = Number(seconds) * 1000 + Number(micros) / 1000 + 3_600_000;
+    await redis.set(`${prefix}stepped`, hourAhead.toFixed(3), 'PX', 3_600_000);
+    expect(await limiter.tryTake('stepped', 10)).toBe(0);
+    const next = await limiter.tryTake('stepped', 10);
+    expect(next).toBeGreaterThan(0);
+    expect(next).toBeLessThanOrEqual(100);
+  });
+
   it("keeps two instances' xAssist budgets together within B in any second", async () => {
     const budgets = [await anInstance(), await anInstance()].map(
       (limiter) =>

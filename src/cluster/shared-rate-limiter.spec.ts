@@ -93,6 +93,15 @@ describe('MemoryRateLimiter.tryTake (non-reserving)', () => {
     expect(await limiter.tryTake('a', 10)).toBe(100);
   });
 
+  it('keeps granting when the clock steps back (NTP), one interval apart as before', async () => {
+    const clock = new FakeClock();
+    const limiter = new MemoryRateLimiter(clock);
+    expect(await limiter.tryTake('a', 10)).toBe(0);
+    clock.stepWallClock(-3_600_000);
+    expect(await limiter.tryTake('a', 10)).toBe(0);
+    expect(await limiter.tryTake('a', 10)).toBe(100);
+  });
+
   it('answers whole milliseconds that never come early, for fractional intervals', async () => {
     const clock = new FakeClock();
     const limiter = new MemoryRateLimiter(clock);
@@ -120,6 +129,14 @@ describe('gcraTryStep', () => {
     // A burst of 3: granted while the TAT is less than two intervals ahead.
     expect(gcraTryStep(1_500, 1_000, 4, 3)).toEqual({ waitMs: 0, tat: 1_750 });
     expect(gcraTryStep(1_750, 1_000, 4, 3)).toEqual({ waitMs: 250, tat: 1_750 });
+  });
+
+  it('grants at once after the clock stepped back, instead of waiting until it has caught up', () => {
+    // A grant sets the TAT at most the allowance plus one interval ahead (1_500 + 250 here); one
+    // further ahead was set before the clock stepped back an hour.
+    expect(gcraTryStep(1_000 + 3_600_000, 1_000, 4, 3)).toEqual({ waitMs: 0, tat: 1_250 });
+    expect(gcraTryStep(1_751, 1_000, 4, 3)).toEqual({ waitMs: 0, tat: 1_250 });
+    expect(gcraTryStep(1_250, 1_000, 4)).toEqual({ waitMs: 250, tat: 1_250 });
   });
 });
 

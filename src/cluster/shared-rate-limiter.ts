@@ -53,6 +53,11 @@ export function gcraStep(
 /**
  * One non-reserving step: granted (waitMs 0, the TAT moves on) only when the TAT less the burst
  * allowance has passed; refused, the TAT stays as it was.
+ *
+ * A grant leaves the TAT at most the allowance plus one interval ahead of its now. One further
+ * ahead was set before the clock stepped back (NTP setting Redis's host, or this one's): it is
+ * read as passed, or every request would wait until the clock caught up, an hour for an hour's
+ * step. Nothing is over-sent: the slot granted is the first the clock has seen since the step.
  */
 export function gcraTryStep(
   tat: number | undefined,
@@ -61,8 +66,10 @@ export function gcraTryStep(
   burst = 1,
 ): { waitMs: number; tat: number | undefined } {
   const intervalMs = 1000 / ratePerSecond;
-  const from = Math.max(tat ?? now, now);
-  const early = from - (Math.max(1, burst) - 1) * intervalMs - now;
+  const toleranceMs = (Math.max(1, burst) - 1) * intervalMs;
+  const stale = tat !== undefined && tat > now + toleranceMs + intervalMs;
+  const from = stale ? now : Math.max(tat ?? now, now);
+  const early = from - toleranceMs - now;
   if (early > 0) return { waitMs: Math.ceil(early), tat };
   return { waitMs: 0, tat: from + intervalMs };
 }
@@ -137,9 +144,11 @@ return math.ceil(wait)
 
 /**
  * The non-reserving step (gcraTryStep) in one script, on Redis's clock like GCRA_SCRIPT: the TAT
- * is written only when the slot is granted, so a refusal costs the other instances nothing.
+ * is written only when the slot is granted, so a refusal costs the other instances nothing. A TAT
+ * further ahead than a grant leaves it dates from before Redis's clock stepped back: passed.
  */
-export const GCRA_TRY_SCRIPT = `${GCRA_PREAMBLE}local early = tat - tolerance - now
+export const GCRA_TRY_SCRIPT = `${GCRA_PREAMBLE}if tat > now + tolerance + interval then tat = now end
+local early = tat - tolerance - now
 if early > 0 then return math.ceil(early) end
 local after = tat + interval
 redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)

@@ -64,6 +64,15 @@ export class FakeClock extends Clock {
     return this.next()?.[1].at;
   }
 
+  /**
+   * The wall clock steps by `ms` (back when negative), as NTP may set it: now() jumps, while the
+   * timers still fire after the delays they were set with, as Node's do.
+   */
+  stepWallClock(ms: number): void {
+    this.current += ms;
+    for (const timer of this.timers.values()) timer.at += ms;
+  }
+
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
   async advance(ms: number): Promise<void> {
     const until = this.current + ms;

@@ -112,11 +112,6 @@ export class ClusterMember extends ClusterRole implements OnApplicationShutdown 
     this.listeners.push(listener);
   }
 
-  /** How many instances are live on this database now, this one included. */
-  liveInstances(): Promise<number> {
-    return this.registry.liveInstances();
-  }
-
   /** After the features stopped (ClusterModule is global: its hooks run late): leave the cluster. */
   async onApplicationShutdown(): Promise<void> {
     await this.lease?.stop();

@@ -11,27 +11,4 @@ export abstract class ClusterRole {
   abstract isLeader(): boolean;
   /** Told whenever leadership is won or lost (not for the state at subscription). */
   abstract onLeadershipChange(listener: (leader: boolean) => void): void;
-  /** Instances live on this database now (broker_instances), this one included. */
-  abstract liveInstances(): Promise<number>;
-}
-
-/** The only instance on its database: always the leader. */
-export class SoleInstance extends ClusterRole {
-  readonly several = false;
-
-  constructor(readonly instanceId: string) {
-    super();
-  }
-
-  isLeader(): boolean {
-    return true;
-  }
-
-  onLeadershipChange(): void {
-    // Leadership never changes hands when there is nobody to hand it to.
-  }
-
-  liveInstances(): Promise<number> {
-    return Promise.resolve(1);
-  }
 }

@@ -6,6 +6,23 @@ import {
   type ClusterSignalName,
 } from '../../src/cluster/cluster-signals.js';
 
+/** The only instance on its database, as specs need one: always the leader. */
+export class SoleInstance extends ClusterRole {
+  readonly several = false;
+
+  constructor(readonly instanceId: string) {
+    super();
+  }
+
+  isLeader(): boolean {
+    return true;
+  }
+
+  onLeadershipChange(): void {
+    // Leadership never changes hands when there is nobody to hand it to.
+  }
+}
+
 /** A ClusterRole a spec hands leadership to and takes it from, telling listeners as the real one. */
 export class SettableClusterRole extends ClusterRole {
   readonly instanceId = 'spec-instance';
@@ -24,10 +41,6 @@ export class SettableClusterRole extends ClusterRole {
 
   onLeadershipChange(listener: (leader: boolean) => void): void {
     this.listeners.push(listener);
-  }
-
-  liveInstances(): Promise<number> {
-    return Promise.resolve(1);
   }
 
   setLeader(leader: boolean): void {

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPERTS, inParallel } from './lib/cluster.mjs';
 import { rewriteSection } from './lib/docs-section.mjs';
 import { brokerSystem, naiveSystem } from './lib/invite-systems.mjs';
-import { median, percentile } from './lib/stats.mjs';
+import { median, medianInterval, percentile } from './lib/stats.mjs';
 
 const B = 100;
 /** POLL_INTERVAL_MIN_MS's default: no ringing call is polled more often, whatever the budget. */
@@ -23,8 +23,9 @@ const MIN_MS = 250;
 const CONNECTED = 50;
 /** How long an invite may take before the probe counts as lost. */
 const INVITE_TIMEOUT_MS = 60_000;
-/** Probes under way at once (see measureRow). */
+/** Probes under way at once (see measureRow), and at most with many calls ringing. */
 const PROBES_AT_ONCE = 5;
+const MOST_PROBES_AT_ONCE = 10;
 /** Joins land at a random moment of a second after the probe picked its call. */
 const JOIN_SPREAD_MS = 1000;
 
@@ -115,8 +116,16 @@ async function measureRow({ poller, ringing, instances = 1, samples, log }) {
     // Few probes at once: each ends its call and rings again, and those creates and first looks
     // go before every poll, so 20 at once took a quarter of B at R = 100 and the floor, which
     // gives the ringing calls all of B, no longer held. At most half the ringing calls, so that a
-    // probe picks among several.
-    const atOnce = Math.max(1, Math.min(PROBES_AT_ONCE, Math.floor(ringing / 2)));
+    // probe picks among several. With 1,000 ringing a probe takes seconds: 10 at once (one per
+    // 100 ringing calls) spend about 3 % of B and give enough probes in minutes.
+    const atOnce = Math.max(
+      1,
+      Math.min(
+        Math.max(PROBES_AT_ONCE, Math.min(MOST_PROBES_AT_ONCE, Math.floor(ringing / 100))),
+        Math.floor(ringing / 2),
+      ),
+    );
+    const spentBefore = await system.spent();
     const probeStarted = Date.now();
     log(`  probing: ${samples} joins, ${atOnce} at a time`);
     await Promise.all(
@@ -142,7 +151,9 @@ async function measureRow({ poller, ringing, instances = 1, samples, log }) {
         }
       }),
     );
-    const probing = await requestRate(system.sim, probeStarted, Date.now());
+    const probeEnded = Date.now();
+    const spentAfter = await system.spent();
+    const probing = await requestRate(system.sim, probeStarted, probeEnded);
     const whole = await requestRate(system.sim, since);
     if (lost > 0) log(`  ${lost} invites did not arrive within ${INVITE_TIMEOUT_MS} ms`);
     const floor = Math.max((ringing * 1000) / (2 * B), MIN_MS / 2) + rtt;
@@ -153,6 +164,14 @@ async function measureRow({ poller, ringing, instances = 1, samples, log }) {
       rtt,
       floor,
       median: median(latencies),
+      medianInterval: medianInterval(latencies),
+      atOnce,
+      spentPerSecond: Object.fromEntries(
+        Object.entries(spentAfter).map(([priority, count]) => [
+          priority,
+          (count - (spentBefore[priority] ?? 0)) / ((probeEnded - probeStarted) / 1000),
+        ]),
+      ),
       p99: percentile(latencies, 99),
       samples: latencies.length,
       lost,
@@ -177,12 +196,18 @@ function tableRow(r) {
   if (r.error) return `| ${who} | ${calls} | not measured: ${r.error} | | | | |`;
   const ratio = (value) => (value / r.floor).toFixed(2);
   const mark = (pass) => (r.poller === 'budget' ? (pass ? ' (met)' : ' (**missed**)') : '');
+  const { low, high } = r.medianInterval;
+  const spent = Object.entries(r.spentPerSecond)
+    .filter(([, perSecond]) => perSecond >= 0.05)
+    .map(([priority, perSecond]) => `${priority} ${perSecond.toFixed(1)}`)
+    .join(', ');
   return (
     `| ${who} | ${calls} | ${r.median.toFixed(0)} ms = ${ratio(r.median)} x${mark(r.median <= 1.2 * r.floor)} ` +
+    `(${ratio(low)}–${ratio(high)}) ` +
     `| ${r.p99.toFixed(0)} ms = ${ratio(r.p99)} x${mark(r.p99 <= 2.5 * r.floor)} ` +
     `| ${r.floor.toFixed(0)} ms (RTT ${r.rtt.toFixed(1)} ms) ` +
-    `| ${r.maxProbing} / ${r.maxWhole}${mark(r.maxWhole <= B)} | ${r.meanProbing.toFixed(0)} ` +
-    `| ${r.samples}${r.lost ? `, ${r.lost} lost` : ''} |`
+    `| ${r.maxProbing} / ${r.maxWhole}${mark(r.maxWhole <= B)} | ${r.meanProbing.toFixed(0)}${spent ? ` (${spent})` : ''} ` +
+    `| ${r.samples}${r.lost ? `, ${r.lost} lost` : ''}, ${r.atOnce} at a time |`
   );
 }
 
@@ -191,7 +216,7 @@ export async function runBudgetBench({ quick, log }) {
   const loadBefore = loadavg()[0];
   const ringingCounts = quick ? [10, 40] : [10, 100, 1000];
   const clusterRinging = quick ? 40 : 100;
-  const samples = quick ? 12 : 100;
+  const samples = quick ? 12 : 400;
   const rows = [];
   for (const ringing of ringingCounts)
     for (const poller of ['budget', 'fixed', 'naive']) {
@@ -215,15 +240,18 @@ export async function runBudgetBench({ quick, log }) {
       `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after. Every row fresh processes ` +
       `(the simulator, the broker or the naive connector; 2 instances: PostgreSQL and a private Redis); ${CONNECTED} connected ` +
       `calls besides the R ringing ones, which stay R: a probed call ends once its invite arrived and its technician rings ` +
-      `again, ${PROBES_AT_ONCE} probes at a time (their creates go before every poll: more at once would eat the budget the floor gives the ringing calls). A probe: an expert joins a ringing call at a random moment; latency from the join (the simulator's record) ` +
+      `again, ${PROBES_AT_ONCE} probes at a time (${MOST_PROBES_AT_ONCE} with 1,000 ringing; their creates go before every poll: more at once would eat the budget the floor gives the ringing calls). A probe: an expert joins a ringing call at a random moment; latency from the join (the simulator's record) ` +
       `to the \`call.invite\` at the glasses (a socket.io client; the naive connector's own log). ` +
       `Floor: max(R / (2 B), POLL_INTERVAL_MIN_MS / 2) + RTT with B = ${B} and POLL_INTERVAL_MIN_MS = ${MIN_MS}, ` +
       'for every row: what the budget allows. Requests counted at the simulator over sliding one-second windows, ' +
       "while the probes ran and over the whole run (from the processes' start: the login, creating the calls; for the " +
       "naive connector the driver's own createCall requests too). " +
-      'Targets for the budget rows: median ≤ 1.2 x floor, p99 ≤ 2.5 x floor, never more than B requests in one second.',
+      'Targets for the budget rows: median ≤ 1.2 x floor, p99 ≤ 2.5 x floor, never more than B requests in one second. ' +
+      "In brackets after a median: its 95 % confidence interval (order statistics; a join lands anywhere in a call's " +
+      'poll period, so a median of few probes is loose). The requests per second while probing, for the broker, also ' +
+      'by priority (its own count, every instance).',
     '',
-    '| poller | calls ringing (+ connected) | invite median = x floor | p99 = x floor | floor | most requests in one second: probing / whole run | requests per second while probing | probes |',
+    '| poller | calls ringing (+ connected) | invite median = x floor (95 % interval) | p99 = x floor | floor | most requests in one second: probing / whole run | requests per second while probing (by priority) | probes |',
     '|---|---|---|---|---|---|---|---|',
     ...rows.map(tableRow),
     '',

@@ -5,6 +5,8 @@
  *   createCall(i): technician tech<i>'s call with expert exp<i % 10>, resolves to its xAssist id;
  *   glasses(i): connects tech<i>'s glasses (a socket.io client; nothing for the naive connector);
  *   onInvite(listener): listener(xassistCallId, epochMs) for every invite the glasses get;
+ *   spent(): the broker's xAssist requests so far by priority, summed over its instances (its
+ *     /metrics' broker_xassist_requests_total; {} for the naive connector, which has none);
  *   stop().
  */
 import { spawn } from 'node:child_process';
@@ -43,6 +45,7 @@ export async function brokerSystem({ technicians, env, instances = 1 }) {
   const listeners = new Set();
   return {
     sim,
+    urls,
     async createCall(i) {
       return (await create(i)).xassistCallId;
     },
@@ -56,6 +59,17 @@ export async function brokerSystem({ technicians, env, instances = 1 }) {
       sockets.push(socket);
     },
     onInvite: (listener) => listeners.add(listener),
+    async spent() {
+      const byPriority = {};
+      for (const url of urls) {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        for (const [, priority, count] of text.matchAll(
+          /^broker_xassist_requests_total\{priority="(\w+)"[^}]*\} (\d+)$/gm,
+        ))
+          byPriority[priority] = (byPriority[priority] ?? 0) + Number(count);
+      }
+      return byPriority;
+    },
     async stop() {
       for (const socket of sockets) socket.close();
       await stopAll();
@@ -96,6 +110,7 @@ export async function naiveSystem({ technicians, periodMs }) {
     },
     async glasses() {},
     onInvite: (listener) => listeners.add(listener),
+    spent: async () => ({}),
     async stop() {
       connector.kill('SIGKILL');
       await sim.stop();

@@ -9,7 +9,12 @@ import { ROOT_LOGGER } from '../logging/logger.js';
 import type { CallCommitted } from './call-facts.js';
 import type { CallRecord } from './call.model.js';
 import type { CommitFence } from './call.repository.js';
-import { CallLeaseStore, type HeldLease } from './kysely-call-lease.store.js';
+import {
+  CallLeaseStore,
+  LEASE_CLASSES,
+  type HeldLease,
+  type LeaseClass,
+} from './kysely-call-lease.store.js';
 import { RepeatedFailureLog } from './repeated-failure-log.js';
 
 declare module '../cluster/cluster-signals.js' {
@@ -44,14 +49,16 @@ const HEARTBEAT = 'call lease heartbeat';
 /**
  * Which unfinished calls this instance follows (docs/scaling.md): each has a lease row, claimed
  * by its creator in the inserting transaction; every heartbeat renews this instance's leases in
- * one statement, gives up those beyond its fair share (unfinished calls / live instances,
- * rounded up) and claims free ones up to it, each new holder bumping the epoch that fences the
- * tracker's commits. The only instance runs the same code: its share is every call.
+ * one statement, gives up those beyond its fair share and claims free ones up to it, each new
+ * holder bumping the epoch that fences the tracker's commits. The share is counted per class,
+ * ringing calls and the rest (unfinished calls of the class / live instances, rounded up): the
+ * instances share the request budget about equally, so each follows about as many of the calls
+ * that need most of it. The only instance runs the same code: its share is every call.
  */
 @Injectable()
 export class CallLeases {
-  /** Call id → the epoch this instance holds it at. */
-  private readonly held = new Map<string, number>();
+  /** Call id → the epoch this instance holds it at, and its class; in the order they were won. */
+  private readonly held = new Map<string, HeldLease>();
   private readonly instanceId: string;
   /** How long a renewal lasts: one heartbeat short of LEASE_TTL_MS, so that a dead instance's
    * calls are claimed at the others' next heartbeat within LEASE_TTL_MS of its last renewal. */
@@ -92,7 +99,8 @@ export class CallLeases {
 
   @OnEvent('call.created', 'after-commit')
   created({ call }: { call: CallRecord }): void {
-    this.held.set(call.id, 1);
+    // Not ringing yet ('creating'); the next renewal reads its class.
+    this.held.set(call.id, { callId: call.id, epoch: 1, leaseClass: 'other' });
   }
 
   @OnEvent('call.ended', 'in-transaction')
@@ -112,7 +120,7 @@ export class CallLeases {
 
   /** The check a tracker's commit of this call makes: our lease, at our epoch, not lapsed. */
   fence(callId: string): CommitFence {
-    const lease = { callId, owner: this.instanceId, epoch: this.held.get(callId) ?? 0 };
+    const lease = { callId, owner: this.instanceId, epoch: this.held.get(callId)?.epoch ?? 0 };
     return { verify: (trx) => this.store.verify(trx, lease) };
   }
 
@@ -200,7 +208,16 @@ export class CallLeases {
     });
   }
 
-  /** Gives up the excess over the fair share (the longest held first), or claims up to it. */
+  /**
+   * In each class, gives up the excess over the fair share (the longest held first), or claims up
+   * to it. A call changing status moves to the other class, yet cannot set a lease going back and
+   * forth between two instances on every beat: an instance gives leases up only while it holds
+   * more than its class's share ROUNDED UP, and another claims only while it holds fewer, so a
+   * move leaves both within the share with nothing to give back. Leases move again only when the
+   * counts change again (a call created, ended or changing class, an instance coming or going),
+   * and then only those the change put over a share. (Released above the share rounded down, an
+   * odd count would go back and forth for ever.)
+   */
   private async rebalance(lost: string[]): Promise<HeldLease[]> {
     // An instance counts as alive as long as a lease of its would: a dead one's calls lapse and
     // its registry row ages out at about the same moment, so its calls fit the others' shares
@@ -208,20 +225,32 @@ export class CallLeases {
     const live = this.sole
       ? 1
       : 1 + (await this.store.othersAlive(this.instanceId, this.leaseMs, [...this.leaving.keys()]));
-    const share = Math.ceil((await this.store.count()) / live);
-    const excess = [...this.held.keys()].slice(0, Math.max(0, this.held.size - share));
+    const totals = await this.store.countByClass();
+    const wanted = new Map<LeaseClass, number>();
+    const excess: string[] = [];
+    for (const leaseClass of LEASE_CLASSES) {
+      const share = Math.ceil(totals[leaseClass] / live);
+      const mine = [...this.held.values()].filter((lease) => lease.leaseClass === leaseClass);
+      if (mine.length > share)
+        excess.push(...mine.slice(0, mine.length - share).map((lease) => lease.callId));
+      else wanted.set(leaseClass, share - mine.length);
+    }
     if (excess.length > 0) {
       await this.store.release(this.instanceId, excess);
       this.signals.publish('call-leases.released', { instanceId: this.instanceId, leaving: false });
       for (const id of excess) this.held.delete(id);
       lost.push(...excess);
-      return [];
     }
-    return this.store.claim(this.instanceId, share - this.held.size, this.leaseMs, this.sole);
+    const won: HeldLease[] = [];
+    for (const [leaseClass, limit] of wanted)
+      won.push(
+        ...(await this.store.claim(this.instanceId, limit, this.leaseMs, this.sole, leaseClass)),
+      );
+    return won;
   }
 
   private hold(leases: HeldLease[]): string[] {
-    for (const { callId, epoch } of leases) this.held.set(callId, epoch);
+    for (const lease of leases) this.held.set(lease.callId, lease);
     return leases.map((lease) => lease.callId);
   }
 

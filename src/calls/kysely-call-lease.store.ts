@@ -10,13 +10,27 @@ import {
 import { DATABASE } from '../database/database.module.js';
 import { databaseNowMs } from '../database/cluster.schema.js';
 import type { BrokerDatabase } from '../database/schema.js';
-import { ACTIVE_STATUSES } from './call-lifecycle.js';
+import { ACTIVE_STATUSES, type CallStatus } from './call-lifecycle.js';
 import { LeaseLostError } from './call.repository.js';
+import { RINGING_STATUSES, pollsAsRinging } from './poll-schedule.js';
 
-/** A call lease this instance holds: `epoch` fences its commits. */
+/**
+ * The calls the leases balance apart (docs/scaling.md): those polled as ringing, and the rest.
+ * Every instance has about an equal share of the request budget, so each should follow about an
+ * equal share of the ringing calls, not just of the calls.
+ */
+export type LeaseClass = 'ringing' | 'other';
+export const LEASE_CLASSES: readonly LeaseClass[] = ['ringing', 'other'];
+
+export function leaseClassOf(status: string | null): LeaseClass {
+  return status !== null && pollsAsRinging(status as CallStatus) ? 'ringing' : 'other';
+}
+
+/** A call lease this instance holds: `epoch` fences its commits; its call's class as it was read. */
 export interface HeldLease {
   callId: string;
   epoch: number;
+  leaseClass: LeaseClass;
 }
 
 /** Who may commit a tracker's change of a call: the holder of this epoch, while it lasts. */
@@ -27,6 +41,18 @@ export interface LeaseClaim {
 }
 
 type Writer = Kysely<BrokerDatabase> | Transaction<BrokerDatabase>;
+
+/** The status of a lease's call, returned by the statements that renew or claim leases. */
+const callStatus = (eb: ExpressionBuilder<BrokerDatabase, 'call_leases'>) =>
+  eb
+    .selectFrom('calls')
+    .select('calls.status')
+    .whereRef('calls.id', '=', 'call_leases.call_id')
+    .as('status');
+
+function heldLease(row: { call_id: string; epoch: number | string; status: string | null }) {
+  return { callId: row.call_id, epoch: Number(row.epoch), leaseClass: leaseClassOf(row.status) };
+}
 
 /**
  * The `call_leases` rows: one per unfinished call, naming the instance that follows it. Every
@@ -58,23 +84,30 @@ export class CallLeaseStore {
       .execute();
   }
 
-  /** Extends every lease of `owner` at once; returns those it still holds. */
+  /** Extends every lease of `owner` at once; returns those it still holds, with their class now. */
   async renew(owner: string, ms: number): Promise<HeldLease[]> {
     const rows = await this.db
       .updateTable('call_leases')
       .set({ expires_at_ms: this.until(ms) })
       .where('owner', '=', owner)
-      .returning(['call_id', 'epoch'])
+      .returning(['call_id', 'epoch', callStatus])
       .execute();
-    return rows.map((row) => ({ callId: row.call_id, epoch: Number(row.epoch) }));
+    return rows.map(heldLease);
   }
 
   /**
    * Takes up to `limit` leases nobody holds (released, or lapsed), the longest free first, each
    * with its epoch bumped. `anyOwner`: the only instance on the database takes every lease not its
    * own, lapsed or not (their holder cannot be running: start-up refuses a second instance).
+   * `leaseClass`: only leases of calls of that class (any class without).
    */
-  async claim(owner: string, limit: number, ms: number, anyOwner = false): Promise<HeldLease[]> {
+  async claim(
+    owner: string,
+    limit: number,
+    ms: number,
+    anyOwner = false,
+    leaseClass?: LeaseClass,
+  ): Promise<HeldLease[]> {
     if (limit <= 0) return [];
     const claimable = (eb: ExpressionBuilder<BrokerDatabase, 'call_leases'>) =>
       eb.or([
@@ -88,15 +121,24 @@ export class CallLeaseStore {
       .where(claimable)
       .orderBy('expires_at_ms')
       .limit(limit);
+    // A semi-join: FOR UPDATE then locks the lease rows only, never a call a tracker commits. A
+    // call changing class meanwhile is claimed all the same; the next heartbeat evens that out.
+    if (leaseClass !== undefined)
+      candidates = candidates.where('call_id', 'in', (eb) =>
+        eb
+          .selectFrom('calls')
+          .select('calls.id')
+          .where('calls.status', leaseClass === 'ringing' ? 'in' : 'not in', [...RINGING_STATUSES]),
+      );
     if (this.postgres) candidates = candidates.forUpdate().skipLocked();
     const rows = await this.db
       .updateTable('call_leases')
       .set((eb) => ({ owner, epoch: eb('epoch', '+', 1), expires_at_ms: this.until(ms) }))
       .where('call_id', 'in', candidates)
       .where(claimable) // rechecked on the row as it is once locked (another claim may have won)
-      .returning(['call_id', 'epoch'])
+      .returning(['call_id', 'epoch', callStatus])
       .execute();
-    return rows.map((row) => ({ callId: row.call_id, epoch: Number(row.epoch) }));
+    return rows.map(heldLease);
   }
 
   /** Gives these leases up at once: another instance may take them at its next heartbeat. */
@@ -186,13 +228,17 @@ export class CallLeaseStore {
     await this.db.deleteFrom('call_leases').where('call_id', 'in', ended).execute();
   }
 
-  /** Unfinished calls: one lease each. */
-  async count(): Promise<number> {
-    const row = await this.db
+  /** Unfinished calls (one lease each) of each class. */
+  async countByClass(): Promise<Record<LeaseClass, number>> {
+    const rows = await this.db
       .selectFrom('call_leases')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+      .innerJoin('calls', 'calls.id', 'call_leases.call_id')
+      .select(['calls.status', (eb) => eb.fn.countAll().as('n')])
+      .groupBy('calls.status')
+      .execute();
+    const counts: Record<LeaseClass, number> = { ringing: 0, other: 0 };
+    for (const { status, n } of rows) counts[leaseClassOf(status)] += Number(n);
+    return counts;
   }
 
   /** Instances other than `me` (and those `leaving`) whose registry heartbeat is younger than `ms`. */

@@ -11,12 +11,23 @@ export type PollCadence = Pick<
 >;
 
 /**
+ * The statuses polled as ringing: first in the request budget and as often as it allows, since the
+ * glasses wait on them. The call leases balance these calls apart from the others for the same
+ * reason (docs/scaling.md).
+ */
+export const RINGING_STATUSES: readonly CallStatus[] = ['ringing'];
+
+export function pollsAsRinging(status: CallStatus): boolean {
+  return RINGING_STATUSES.includes(status);
+}
+
+/**
  * How soon after its previous poll started a call may be polled again: a ringing call as soon as
  * POLL_INTERVAL_MIN_MS allows (the request budget then decides how much later), the others every
  * POLL_INTERVAL_CONNECTED_MS.
  */
 export function pollIntervalOf(status: CallStatus, cadence: PollCadence): number {
-  return status === 'ringing' ? cadence.minMs : cadence.connectedMs;
+  return pollsAsRinging(status) ? cadence.minMs : cadence.connectedMs;
 }
 
 /**
@@ -30,10 +41,9 @@ export function pollClaimOf(
   cadence: PollCadence,
   firstPoll = false,
 ): RequestClaim {
-  const claim: RequestClaim =
-    status === 'ringing'
-      ? { priority: 'ringing', since: lastPolledAt, slowestMs: cadence.ringingMs }
-      : { priority: 'connected', since: lastPolledAt, slowestMs: cadence.connectedMaxMs };
+  const claim: RequestClaim = pollsAsRinging(status)
+    ? { priority: 'ringing', since: lastPolledAt, slowestMs: cadence.ringingMs }
+    : { priority: 'connected', since: lastPolledAt, slowestMs: cadence.connectedMaxMs };
   return firstPoll ? { ...claim, firstPoll } : claim;
 }
 

@@ -23,6 +23,8 @@ export interface PollRequest {
   started(): void;
   /** Whether the call is no longer followed here (or the broker stops): then no failure counts. */
   abandoned(): boolean;
+  /** Aborted once abandoned(): a poll still waiting for the budget leaves it, never sent. */
+  signal: AbortSignal;
 }
 
 /**
@@ -49,6 +51,7 @@ export class CallPoller {
     try {
       const log = await this.xassist.getCallLogById(request.xassistCallId, {
         claim: request.claim,
+        signal: request.signal,
         attemptReady: () => this.slots.admits(state.pace),
         attemptGate: (attempt) => {
           if (!stopTimer) {

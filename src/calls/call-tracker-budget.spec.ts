@@ -99,8 +99,9 @@ describe('CallTracker under the request budget, on a fake clock', () => {
     await t.advance(1);
     expect(await t.statusOf(call)).toBe('unanswered');
     expect(t.sut.followedCount).toBe(0);
+    expect(t.xassist.waitingOf(call.xassistCallId!)).toBe(0); // it left the budget, unsent
 
-    // Granted after all, with the expert in: too late, nothing changes and nothing is asked again.
+    // Granting now, with the expert in, changes nothing and asks nothing again.
     t.xassist.state.join(call.xassistCallId!, 'erika');
     const { seq } = (await t.calls.find(call.id))!;
     t.xassist.grant();
@@ -126,5 +127,47 @@ describe('CallTracker under the request budget, on a fake clock', () => {
     t.xassist.grant(call.xassistCallId!);
     await t.advance(0);
     expect(t.xassist.pollsOf(call.xassistCallId!)).toBe(1);
+  });
+});
+
+/** A real PacedXAssistBudget of one slot a second (1.05 s apart) on the fake clock. */
+describe('CallTracker on a request budget too small for its calls', () => {
+  let t: TrackerStack;
+  afterEach(() => t.stop());
+
+  const sent = () => [...t.xassist.polls.values()].reduce((sum, polls) => sum + polls, 0);
+  const waiting = () => Object.values(t.xassist.budget!.state().waiting).reduce((a, b) => a + b);
+  const failures = async () => ({
+    counted: (await t.metrics.polls.get()).values.filter((v) => v.labels.outcome === 'failed'),
+    logged: t.log.lines.filter((line) => /polling xAssist failed|a poll failed/.test(line)),
+  });
+
+  it('never sends the poll of a call its deadline ended while the poll waited for a slot', async () => {
+    t = await trackerStack({ budgetPerSecond: 1 });
+    const calls = [];
+    for (let i = 0; i < 11; i++) calls.push(await t.ringingCall());
+    await t.advance(EXPERT_ANSWER_MS);
+    // Ten first polls went out, a slot each; the eleventh still waited when all went unanswered.
+    for (const call of calls) expect(await t.statusOf(call)).toBe('unanswered');
+    expect(t.xassist.pollsOf(calls[10].xassistCallId!)).toBe(0);
+    expect(waiting()).toBe(0);
+    const sentByTheDeadline = sent();
+    await t.advance(60_000);
+    expect(sent()).toBe(sentByTheDeadline);
+    expect(await failures()).toEqual({ counted: [], logged: [] });
+  });
+
+  it('never sends the poll of a call whose lease went elsewhere while the poll waited', async () => {
+    t = await trackerStack({ budgetPerSecond: 1 });
+    const kept = await t.ringingCall();
+    const handedOver = await t.ringingCall();
+    await t.advance(0);
+    expect(t.xassist.pollsOf(kept.xassistCallId!)).toBe(1); // the other waits for the next slot
+    await t.sut.leasesChanged(new Set([kept.id]), [handedOver.id]);
+    expect(waiting()).toBe(0);
+    await t.advance(EXPERT_ANSWER_MS - 1);
+    expect(t.xassist.pollsOf(handedOver.xassistCallId!)).toBe(0);
+    expect(t.xassist.pollsOf(kept.xassistCallId!)).toBeGreaterThanOrEqual(9); // every slot its own
+    expect(await failures()).toEqual({ counted: [], logged: [] });
   });
 });

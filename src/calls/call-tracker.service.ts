@@ -35,6 +35,8 @@ interface Followed {
   pace: AttemptPace;
   /** getCallLogById answered 404 this many times in a row. */
   notFound: number;
+  /** Aborted when it is unfollowed: a poll of it waiting for the budget leaves unsent. */
+  followedHere: AbortController;
 }
 
 /**
@@ -138,7 +140,8 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
   follow(call: CallRecord): void {
     if (this.stopped || !FOLLOWED_STATUSES.includes(call.status) || this.followed.has(call.id))
       return;
-    const entry = { call, pace: { slow: false }, notFound: 0 } as Followed;
+    const followedHere = new AbortController();
+    const entry = { call, pace: { slow: false }, notFound: 0, followedHere } as Followed;
     entry.schedule = new PollSchedule(this.clock, this.config, () => entry.call, {
       pollDue: () => this.startPoll(entry),
       pollSkipped: () => this.metrics.polls.inc({ outcome: 'skipped' }),
@@ -154,6 +157,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
     if (!entry) return;
     entry.schedule.stop();
     this.followed.delete(callId);
+    entry.followedHere.abort(); // a slot spent on it now would be wasted (or the new holder's)
     this.poller.forget(callId);
     this.commitFailures.forget(callId);
     this.metrics.followedCalls.set(this.followed.size);
@@ -207,6 +211,7 @@ export class CallTracker implements OnApplicationBootstrap, OnApplicationShutdow
       state: entry,
       started: () => (sent(), entry.schedule.started()),
       abandoned: () => !this.isFollowed(entry),
+      signal: entry.followedHere.signal,
     };
     run.done = this.track(entry, () =>
       this.pollAndCommit(entry, request, sent).finally(() => entry.schedule.ended()),

@@ -1,52 +1,16 @@
-import { jest } from '@jest/globals';
-import { Registry } from 'prom-client';
+import { getEventListeners } from 'node:events';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
+import { aBudget, gapsOf, names } from '../../test/support/paced-budget.js';
 import { busiestWindow } from '../../test/support/sliding-window.js';
 import { MemoryRateLimiter } from '../cluster/shared-rate-limiter.js';
-import type { RequestClaim } from './xassist-client.port.js';
 import {
   EARLY_MS,
   LATE_ANSWER_MS,
   PacedXAssistBudget,
   XAssistBudgetClosedError,
+  XAssistRequestAbandonedError,
 } from './xassist-budget.js';
-import { XAssistBudgetMetrics } from './xassist-metrics.js';
-
-interface Grant {
-  name: string;
-  at: number;
-}
-
-/** A budget of `perSecond` on the fake clock, and the grants it made, in order. */
-function aBudget(perSecond: number, start?: number) {
-  const clock = new FakeClock(start);
-  const limiter = new MemoryRateLimiter(clock);
-  const tryTake = jest.spyOn(limiter, 'tryTake');
-  const { logger, lines } = capturedLogger();
-  const registry = new Registry();
-  const budget = new PacedXAssistBudget(
-    perSecond,
-    limiter,
-    clock,
-    logger,
-    new XAssistBudgetMetrics(registry),
-  );
-  const grants: Grant[] = [];
-  const ask = (name: string, claim: RequestClaim, ready?: () => boolean) =>
-    budget.spend({ claim, ...(ready ? { ready } : {}) }, () => {
-      grants.push({ name, at: clock.now() });
-      return Promise.resolve(name);
-    });
-  const intervalMs = 1050 / perSecond;
-  return { clock, budget, grants, ask, lines, registry, tryTake, intervalMs };
-}
-
-const names = (grants: Grant[]) => grants.map((grant) => grant.name);
-
-function gapsOf(grants: Grant[]): number[] {
-  return grants.slice(1).map((grant, i) => grant.at - grants[i].at);
-}
 
 describe('PacedXAssistBudget on the fake clock', () => {
   it('grants the first at once and never two closer than 1050 / B ms, less EARLY_MS', async () => {
@@ -298,5 +262,49 @@ describe('what counts as stretched', () => {
     });
     expect(budget.state().stretched).toBe(false);
     budget.close();
+  });
+});
+
+describe('a request its caller abandoned (the call is no longer followed here)', () => {
+  it('leaves the budget at once, is never sent, and the next waiter has its slot', async () => {
+    const { clock, budget, grants, ask, intervalMs } = aBudget(1);
+    const start = clock.now();
+    const unfollowed = new AbortController();
+    void ask('first', { priority: 'create' });
+    let refusal: unknown;
+    ask('abandoned', { priority: 'ringing' }, undefined, unfollowed.signal).catch(
+      (error: unknown) => (refusal = error),
+    );
+    void ask('next', { priority: 'ringing' });
+    await clock.advance(0);
+    unfollowed.abort();
+    await clock.advance(0);
+    expect(refusal).toBeInstanceOf(XAssistRequestAbandonedError);
+    expect(budget.state().waiting.ringing).toBe(1);
+    await clock.advance(10_000);
+    expect(names(grants)).toEqual(['first', 'next']);
+    expect(grants[1].at - start).toBeLessThanOrEqual(intervalMs); // the slot it would have had
+    budget.close();
+  });
+
+  it('is refused without queueing when abandoned before it asked', async () => {
+    const { clock, budget, grants, ask, tryTake } = aBudget(1);
+    const refused = ask('abandoned', { priority: 'ringing' }, undefined, AbortSignal.abort());
+    expect(budget.state().waiting.ringing).toBe(0);
+    await expect(refused).rejects.toThrow(XAssistRequestAbandonedError);
+    await clock.advance(10_000);
+    expect(grants).toEqual([]);
+    expect(tryTake).not.toHaveBeenCalled();
+  });
+
+  it('stops listening to the signal once granted or refused (one signal serves many polls)', async () => {
+    const { clock, budget, ask } = aBudget(1);
+    const { signal } = new AbortController();
+    await ask('granted', { priority: 'ringing' }, undefined, signal);
+    const refused = ask('refused', { priority: 'ringing' }, undefined, signal);
+    await clock.advance(0);
+    budget.close();
+    await expect(refused).rejects.toThrow(XAssistBudgetClosedError);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 });

@@ -52,6 +52,8 @@ export interface BudgetRequest {
   ready?: () => boolean;
   /** A retry: served like any attempt, but its wait says nothing of the poll cadence. */
   retry?: boolean;
+  /** Aborted: the attempt leaves the budget unsent (XAssistReadOptions.signal). */
+  signal?: AbortSignal;
 }
 
 /** The budget closed (shutdown) while the attempt waited, or before it asked: never sent. */
@@ -63,6 +65,15 @@ export class XAssistBudgetClosedError extends Error {
   }
 }
 
+/** The caller abandoned the attempt (BudgetRequest.signal) while it waited, or before it asked. */
+export class XAssistRequestAbandonedError extends Error {
+  override name = 'XAssistRequestAbandonedError';
+
+  constructor() {
+    super('the caller no longer wanted the answer; the request left the budget unsent');
+  }
+}
+
 /**
  * XASSIST_MAX_REQUESTS_PER_SECOND for every HTTP attempt to xAssist (docs/architecture.md ›
  * Following calls). An abstract class so that it doubles as the DI token.
@@ -70,8 +81,10 @@ export class XAssistBudgetClosedError extends Error {
 export abstract class XAssistBudget {
   /**
    * Waits for a slot, then calls `send` at once, synchronously (a caller's attempt gate takes
-   * its own slot in the same moment), and answers what `send` answers. Rejects with
-   * XAssistBudgetClosedError, without calling `send`, once the budget is closed.
+   * its own slot in the same moment), and answers what `send` answers. Rejects without calling
+   * `send`: with XAssistBudgetClosedError once the budget is closed; with
+   * XAssistRequestAbandonedError once `request.signal` aborts while it waits (it leaves the budget
+   * at once, its slot goes to the next) or if it had aborted already.
    */
   abstract spend<T>(request: BudgetRequest, send: () => Promise<T>): Promise<T>;
   abstract state(): XAssistBudgetState;
@@ -130,9 +143,12 @@ export class PacedXAssistBudget extends XAssistBudget {
 
   spend<T>(request: BudgetRequest, send: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new XAssistBudgetClosedError());
+    const { claim, signal } = request;
+    if (signal?.aborted) return Promise.reject(new XAssistRequestAbandonedError());
     return new Promise<T>((resolve, reject) => {
-      const { claim } = request;
-      this.waiting.add({
+      // Listened to only while it waits: one signal may serve every poll of a call.
+      const leave = () => signal?.removeEventListener('abort', abandoned);
+      const waiter: Waiting = {
         priority: claim.priority,
         since: claim.since ?? this.clock.now(),
         ...(claim.slowestMs === undefined ? {} : { slowestMs: claim.slowestMs }),
@@ -142,14 +158,21 @@ export class PacedXAssistBudget extends XAssistBudget {
         ready: request.ready ?? (() => true),
         retry: request.retry ?? false,
         run: () => {
+          leave();
           try {
             send().then(resolve, reject);
           } catch (error) {
             reject(error as Error);
           }
         },
-        refuse: reject,
-      });
+        refuse: (error) => (leave(), reject(error)),
+      };
+      const abandoned = () => {
+        this.waiting.delete(waiter);
+        reject(new XAssistRequestAbandonedError());
+      };
+      signal?.addEventListener('abort', abandoned, { once: true });
+      this.waiting.add(waiter);
       // Nobody could use a slot before: this one may.
       if (this.timerFor === 'ready') this.stopTimer();
       this.pump();

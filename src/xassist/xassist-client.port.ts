@@ -61,6 +61,12 @@ export interface XAssistReadOptions {
   attemptReady?: () => boolean;
   /** Unset: a background read. */
   claim?: RequestClaim;
+  /**
+   * Aborted once the caller no longer wants the answer (the call is no longer followed here): a
+   * request still waiting for its slot of the budget leaves it and is never sent. An attempt
+   * already sent is left to finish; its answer is the caller's to ignore.
+   */
+  signal?: AbortSignal;
 }
 
 /** How the request budget is spent now (/readyz's xassist detail, and /metrics). */

@@ -142,9 +142,12 @@ export class XAssistHttpClient implements XAssistClient {
 
   async getCallLogById(callId: string, options: XAssistReadOptions = {}): Promise<CallLog> {
     const path = `${XASSIST_PATHS.getCallLogById}?callId=${encodeURIComponent(callId)}`;
-    const { claim = BACKGROUND, ...gate } = options;
+    const { claim = BACKGROUND, ...perAttempt } = options;
     const log = asCallLog(
-      await this.authorized('GET', path, undefined, this.policies.readRetry, { claim, ...gate }),
+      await this.authorized('GET', path, undefined, this.policies.readRetry, {
+        claim,
+        ...perAttempt,
+      }),
     );
     // Applying another call's events would ring or end the wrong call: a failed poll instead.
     if (log.callId !== callId) throw new XAssistWrongCallError(callId, log.callId);

@@ -1,9 +1,14 @@
 import type { XAssistConfig } from '../config/app-config.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import type { RawResponse } from './xassist-answers.js';
-import { XAssistBudget, XAssistBudgetClosedError, type BudgetRequest } from './xassist-budget.js';
+import {
+  XAssistBudget,
+  XAssistBudgetClosedError,
+  XAssistRequestAbandonedError,
+  type BudgetRequest,
+} from './xassist-budget.js';
 import type { XAssistBudgetState } from './xassist-client.port.js';
-import { xassistPolicies } from './xassist-policies.js';
+import { circuitStateOf, xassistPolicies } from './xassist-policies.js';
 import { XAssistSender } from './xassist-sender.js';
 import type { XAssistTransport } from './xassist-transport.js';
 import { XAssistUnavailableError } from './xassist.errors.js';
@@ -29,6 +34,7 @@ class RecordingBudget extends XAssistBudget {
   spend<T>(request: BudgetRequest, send: () => Promise<T>): Promise<T> {
     this.requests.push(request);
     if (this.closed) return Promise.reject(new XAssistBudgetClosedError());
+    if (request.signal?.aborted) return Promise.reject(new XAssistRequestAbandonedError());
     this.steps.push('slot');
     return send();
   }
@@ -55,9 +61,9 @@ function aSender(answers: (RawResponse | Error)[]) {
     },
   } as unknown as XAssistTransport;
   const policies = xassistPolicies(CONFIG, { retryAttempts: 3, retryInitialDelayMs: 1 });
-  const { logger } = capturedLogger();
+  const { logger, lines } = capturedLogger();
   const sender = new XAssistSender(transport, policies, budget, logger);
-  return { sender, budget, steps, policies, connections };
+  return { sender, budget, steps, policies, connections, lines };
 }
 
 const OK: RawResponse = { status: 200, contentType: 'application/json', text: '{"ok":true}' };
@@ -116,5 +122,35 @@ describe('XAssistSender in the request budget', () => {
     await expect(refusal).rejects.toMatchObject({ mayHaveReachedXAssist: false });
     expect(budget.requests).toHaveLength(1);
     expect(steps).toEqual([]);
+  });
+
+  it('answers a request abandoned before its retry with XAssistUnavailableError, the retry unsent and nothing counted', async () => {
+    const polls = CONFIG.breaker.window; // as many failures would open the circuit
+    const { sender, budget, steps, policies, lines } = aSender(Array.from({ length: polls }, DOWN));
+    for (let poll = 0; poll < polls; poll++) {
+      const unfollowed = new AbortController();
+      const abandoned = sender.send(
+        'GET',
+        'rtc/getCallLogById',
+        undefined,
+        't',
+        policies.readRetry,
+        {
+          claim: { priority: 'ringing' },
+          signal: unfollowed.signal,
+          // The first attempt goes out and fails; the call is unfollowed meanwhile.
+          attemptGate: (attempt) => attempt().finally(() => unfollowed.abort()),
+        },
+      );
+      await expect(abandoned).rejects.toMatchObject({
+        name: 'XAssistUnavailableError',
+        mayHaveReachedXAssist: false,
+      });
+    }
+    expect(budget.requests).toHaveLength(2 * polls); // each retry asked, and was refused
+    expect(steps.filter((step) => step === 'sent')).toHaveLength(polls);
+    expect(circuitStateOf(policies.breaker)).toBe('closed'); // none counted as failed
+    expect(lines.filter((line) => line.includes('xAssist request failed'))).toEqual([]);
+    expect(lines.filter((line) => line.includes('no longer wanted'))).toHaveLength(polls);
   });
 });

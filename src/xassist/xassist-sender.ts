@@ -1,7 +1,11 @@
 import { BrokenCircuitError, type IPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { decode, errorMessage, type Answer } from './xassist-answers.js';
-import { XAssistBudgetClosedError, type XAssistBudget } from './xassist-budget.js';
+import {
+  XAssistBudgetClosedError,
+  XAssistRequestAbandonedError,
+  type XAssistBudget,
+} from './xassist-budget.js';
 import type { RequestClaim, XAssistReadOptions } from './xassist-client.port.js';
 import type { XAssistPolicies } from './xassist-policies.js';
 import type { XAssistTransport } from './xassist-transport.js';
@@ -32,10 +36,10 @@ export class XAssistSender {
     body: unknown,
     token: string | undefined,
     retryPolicy: IPolicy,
-    { claim, attemptGate: gate = (attempt) => attempt(), attemptReady }: SendOptions,
+    { claim, attemptGate: gate = (attempt) => attempt(), attemptReady, signal }: SendOptions,
   ): Promise<Answer> {
     const operation = path.split('?')[0];
-    const attempt = (signal: AbortSignal) =>
+    const attempt = (retrySignal: AbortSignal) =>
       this.policies.attempt(
         operation,
         async (attemptSignal) => {
@@ -58,25 +62,30 @@ export class XAssistSender {
           }
           return answer;
         },
-        signal,
+        retrySignal,
       );
     let attempts = 0;
     // The budget grants the slot only when the attempt would go out at once: the gate would
     // start it (attemptReady) and a connection is free. It calls the gate in that same moment.
     const ready = () => (attemptReady?.() ?? true) && this.transport.hasFreeConnection();
-    const inSlot = (signal: AbortSignal) =>
-      this.budget.spend({ claim, retry: attempts++ > 0, ready }, () => gate(() => attempt(signal)));
+    // The caller's signal only takes a waiting attempt out of the budget (a retry too, once its
+    // backoff is over); it never cuts one already sent.
+    const request = () => ({ claim, retry: attempts++ > 0, ready, ...(signal ? { signal } : {}) });
+    const inSlot = (retrySignal: AbortSignal) =>
+      this.budget.spend(request(), () => gate(() => attempt(retrySignal)));
     try {
       // The breaker sees the whole operation, retries included: one poll is one sample. The
       // budget and the gate are waited for between the retries and the attempt's timeout: a
       // wait is no failure. An open circuit sends nothing, so spends no slot.
-      return await this.policies.breaker.execute(({ signal }) =>
-        retryPolicy.execute(({ signal: retrySignal }) => inSlot(retrySignal), signal),
+      return await this.policies.breaker.execute(({ signal: breakerSignal }) =>
+        retryPolicy.execute(({ signal: retrySignal }) => inSlot(retrySignal), breakerSignal),
       );
     } catch (error) {
       const failure = this.classify(error, operation);
       if (error instanceof XAssistBudgetClosedError)
         this.logger.debug({ operation }, 'xAssist request not sent: shutting down');
+      else if (error instanceof XAssistRequestAbandonedError)
+        this.logger.debug({ operation }, 'xAssist request not sent: no longer wanted');
       else this.logger.warn({ operation, error: failure.message }, 'xAssist request failed');
       throw failure;
     }
@@ -86,7 +95,7 @@ export class XAssistSender {
     if (error instanceof XAssistUnavailableError || error instanceof XAssistRejectedError)
       return error;
     // Neither retried nor counted by the breaker (it is no XAssistUnavailableError until here).
-    if (error instanceof XAssistBudgetClosedError)
+    if (error instanceof XAssistBudgetClosedError || error instanceof XAssistRequestAbandonedError)
       return new XAssistUnavailableError(`${error.message} (${operation})`, false);
     if (error instanceof BrokenCircuitError) {
       return new XAssistUnavailableError(`xAssist circuit is open; ${operation} not sent`, false);

@@ -1,5 +1,6 @@
 import { xassistContactOf } from '../../src/directory/person.js';
 import { SimulatorState } from '../../src/simulator/simulator-state.js';
+import type { XAssistBudget } from '../../src/xassist/xassist-budget.js';
 import {
   XAssistClient,
   type RequestClaim,
@@ -21,11 +22,15 @@ interface BudgetWaiter {
   grant: () => void;
 }
 
+/** How the simulated budget refuses a poll abandoned while it waits (XAssistReadOptions.signal). */
+export class PollAbandonedError extends Error {}
+
 /**
  * xAssist in-process: the simulator's own call state (no HTTP), answering each poll as one attempt
  * through the tracker's gate; a call can be made to hang, vanish (404) or fail. Every poll's claim
  * on the request budget is recorded; with `budgetHeld` a poll waits, as it would for the budget,
- * until the test grants it. Otherwise every poll is granted at once.
+ * until the test grants it (or leaves, unsent, when its signal aborts); with `budget` it spends a
+ * slot of that real budget, as XAssistSender does. Otherwise every poll is granted at once.
  */
 export class InProcessXAssist extends XAssistClient {
   readonly state = new SimulatorState([tom], 3_600_000);
@@ -35,28 +40,50 @@ export class InProcessXAssist extends XAssistClient {
   readonly claims: Array<{ callId: string; claim?: RequestClaim }> = [];
   /** While true, polls wait for grant() as they would for a slot of the request budget. */
   budgetHeld = false;
+  /** Set: every poll spends a slot of it (one attempt each), as XAssistSender does. */
+  budget?: XAssistBudget;
   private readonly hanging: Array<() => void> = [];
   private readonly waiting: BudgetWaiter[] = [];
 
   async getCallLogById(callId: string, options: XAssistReadOptions = {}): Promise<CallLog> {
     this.claims.push({ callId, claim: options.claim });
-    if (this.budgetHeld) {
-      const ready = options.attemptReady;
-      await new Promise<void>((grant) => this.waiting.push({ callId, ready, grant }));
-    }
+    const { attemptReady: ready, signal } = options;
     const gate = options.attemptGate ?? ((attempt) => attempt());
-    return gate(async () => {
-      this.polls.set(callId, (this.polls.get(callId) ?? 0) + 1);
-      if (this.behaviour.get(callId) === 'hang')
-        await new Promise<void>((resolve) => this.hanging.push(resolve));
-      if (this.behaviour.get(callId) === 'wrong-call')
-        throw new XAssistWrongCallError(callId, 'some-other-call'); // as the HTTP client does
-      if (this.behaviour.get(callId) === 'unavailable')
-        throw new XAssistUnavailableError('xAssist answered 503', true, 503);
-      const log = this.behaviour.get(callId) === 'gone' ? undefined : this.state.getCall(callId);
-      if (!log) throw new XAssistRejectedError(404, 'Call not found');
-      return structuredClone(log);
+    if (this.budget) {
+      const claim = options.claim ?? { priority: 'background' };
+      const request = { claim, ...(ready ? { ready } : {}), ...(signal ? { signal } : {}) };
+      return this.budget.spend(request, () => gate(() => this.answer(callId)));
+    }
+    if (this.budgetHeld) await this.heldBudget(callId, ready, signal);
+    return gate(() => this.answer(callId));
+  }
+
+  private heldBudget(callId: string, ready?: () => boolean, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((granted, refused) => {
+      const abandoned = () => {
+        const at = this.waiting.indexOf(waiter);
+        if (at >= 0) this.waiting.splice(at, 1);
+        refused(new PollAbandonedError('abandoned while it waited for the budget'));
+      };
+      const grant = () => (signal?.removeEventListener('abort', abandoned), granted());
+      const waiter: BudgetWaiter = { callId, ...(ready ? { ready } : {}), grant };
+      if (signal?.aborted) return abandoned();
+      this.waiting.push(waiter);
+      signal?.addEventListener('abort', abandoned, { once: true });
     });
+  }
+
+  private async answer(callId: string): Promise<CallLog> {
+    this.polls.set(callId, (this.polls.get(callId) ?? 0) + 1);
+    if (this.behaviour.get(callId) === 'hang')
+      await new Promise<void>((resolve) => this.hanging.push(resolve));
+    if (this.behaviour.get(callId) === 'wrong-call')
+      throw new XAssistWrongCallError(callId, 'some-other-call'); // as the HTTP client does
+    if (this.behaviour.get(callId) === 'unavailable')
+      throw new XAssistUnavailableError('xAssist answered 503', true, 503);
+    const log = this.behaviour.get(callId) === 'gone' ? undefined : this.state.getCall(callId);
+    if (!log) throw new XAssistRejectedError(404, 'Call not found');
+    return structuredClone(log);
   }
 
   /** Lets every hanging poll answer (with the call as it is by then). */

@@ -2,7 +2,9 @@ import { CallChange } from '../../src/calls/call-change.js';
 import type { CallStatus } from '../../src/calls/call-lifecycle.js';
 import type { CallRecord } from '../../src/calls/call.model.js';
 import { CallTracker } from '../../src/calls/call-tracker.service.js';
+import { MemoryRateLimiter } from '../../src/cluster/shared-rate-limiter.js';
 import type { AppConfig } from '../../src/config/app-config.js';
+import { PacedXAssistBudget } from '../../src/xassist/xassist-budget.js';
 import { aCreatingCall } from './call-records.js';
 import { callsStack, type CallsStack } from './calls-stack.js';
 import { InProcessXAssist, ringErika } from './in-process-xassist.js';
@@ -31,10 +33,23 @@ export interface TrackerStack extends Omit<CallsStack, 'xassist'> {
   stop(): Promise<void>;
 }
 
-export async function trackerStack(): Promise<TrackerStack> {
+/**
+ * `budgetPerSecond`: the polls spend slots of a real PacedXAssistBudget of that many a second, on
+ * the fake clock (xassist.budget); unset, each is granted at once or as the test grants it.
+ */
+export async function trackerStack({
+  budgetPerSecond,
+}: { budgetPerSecond?: number } = {}): Promise<TrackerStack> {
   const stack = await callsStack({ logLevel: 'debug' });
   const { clock, calls, ledger, leases, log, metrics } = stack;
   const xassist = new InProcessXAssist();
+  if (budgetPerSecond !== undefined)
+    xassist.budget = new PacedXAssistBudget(
+      budgetPerSecond,
+      new MemoryRateLimiter(clock),
+      clock,
+      log.logger,
+    );
   const { expertAnswerMs, technicianJoinMs, ...cadence } = TRACKER_TIMING;
   const config = {
     polling: { ...cadence, maxConcurrent: 4, slowAttemptMs: 1_000, notFoundPollsToFail: 3 },
@@ -64,6 +79,7 @@ export async function trackerStack(): Promise<TrackerStack> {
   async function stop(): Promise<void> {
     xassist.releaseHanging();
     await sut.onApplicationShutdown();
+    xassist.budget?.close();
     await stack.close();
   }
 

@@ -31,8 +31,10 @@ interface Sample {
  * is granted later than their slowest cadence because the budget does not fit every call.
  *
  * Stretching is said once when it starts (warn) and once when it ends (info), never per poll:
- * it ends when no poll was overdue for as long as the longest slowest cadence seen, so that a
- * connected cadence of 15 s has had the time to come round without being late.
+ * it ends when no poll was overdue for as long as the longest slowest cadence seen plus one slot
+ * of the budget, so that a connected cadence of 15 s has had the time to come round without being
+ * late. (Without the slot, a budget too small for even one call, its polls one slot apart and each
+ * a little overdue, would end and start again between every two polls.)
  */
 export class BudgetWatch {
   private readonly samples: Record<PolledPriority, Sample[]> = { ringing: [], connected: [] };
@@ -44,6 +46,8 @@ export class BudgetWatch {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly perSecond: number,
+    /** The time between two slots of the budget. */
+    private readonly slotMs: number,
   ) {}
 
   granted(grant: Granted, now: number): void {
@@ -98,8 +102,9 @@ export class BudgetWatch {
         { perSecond: this.perSecond, priority, waitedMs, slowestMs },
         'the xAssist request budget does not fit every followed call: polls are stretched past their slowest cadence (XASSIST_MAX_REQUESTS_PER_SECOND)',
       );
-    this.stretchEndsAt = now + this.longestSlowestMs;
-    this.endTimer ??= this.clock.setTimeout(() => this.maybeEnd(), this.longestSlowestMs);
+    const quietMs = this.longestSlowestMs + this.slotMs;
+    this.stretchEndsAt = now + quietMs;
+    this.endTimer ??= this.clock.setTimeout(() => this.maybeEnd(), quietMs);
   }
 
   private maybeEnd(): void {

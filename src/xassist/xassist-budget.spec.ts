@@ -137,7 +137,7 @@ describe('PacedXAssistBudget on the fake clock', () => {
     budget.close();
   });
 
-  it('says once when stretching ends, after the longest slowest cadence without an overdue poll', async () => {
+  it('says once when stretching ends, after the longest slowest cadence and a slot without an overdue poll', async () => {
     const { clock, budget, ask, lines, registry } = aBudget(10);
     // Neither is overdue when it asks; the connected poll, served second, is by then.
     void ask('late', { priority: 'connected', since: clock.now() - 14_950, slowestMs: 15_000 });
@@ -150,8 +150,8 @@ describe('PacedXAssistBudget on the fake clock', () => {
     await clock.advance(10_000);
     void ask('on time', { priority: 'connected', since: clock.now() - 5_000, slowestMs: 15_000 });
     // The last overdue grant was 'late', one interval (105 ms, less EARLY_MS) after the
-    // first: 15 s on from it, not before, stretching ends.
-    await clock.advance(105 - EARLY_MS + 15_000 - 10_200 - 1);
+    // first: 15 s and one slot (105 ms) on from it, not before, stretching ends.
+    await clock.advance(105 - EARLY_MS + 15_000 + 105 - 10_200 - 1);
     expect(budget.state().stretched).toBe(true);
     await clock.advance(1);
     expect(budget.state().stretched).toBe(false);
@@ -261,6 +261,28 @@ describe('what counts as stretched', () => {
       slowestMs: 1_000,
     });
     expect(budget.state().stretched).toBe(false);
+    budget.close();
+  });
+
+  it('says so once while a budget too small for one call stretches every poll of it', async () => {
+    // B = 1: slots 1,050 ms apart, so a ringing call polled as often as it can be is overdue by
+    // 50 ms each time; between two such polls more than its slowest cadence goes by.
+    const { clock, budget, ask, lines } = aBudget(1);
+    let polledAt = clock.now();
+    await ask('first', { priority: 'background' });
+    for (let poll = 0; poll < 10; poll++) {
+      const granted = ask(`poll ${poll}`, {
+        priority: 'ringing',
+        since: polledAt,
+        slowestMs: 1_000,
+      });
+      await clock.advance(1_050);
+      await granted;
+      polledAt = clock.now();
+    }
+    expect(budget.state().stretched).toBe(true);
+    expect(lines.filter((line) => line.includes('polls are stretched'))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes('no longer stretched'))).toHaveLength(0);
     budget.close();
   });
 });

@@ -137,7 +137,7 @@ export class PacedXAssistBudget extends XAssistBudget {
     this.rate = pacedRate(perSecond);
     this.intervalMs = 1000 / this.rate;
     this.burst = burstOf(this.intervalMs);
-    this.watch = new BudgetWatch(clock, logger, perSecond);
+    this.watch = new BudgetWatch(clock, logger, perSecond, this.intervalMs);
     metrics?.observe(() => this.state());
   }
 

@@ -18,7 +18,7 @@ import { xassistContactOf } from './directory/person.js';
 import { createLogger, logDestination } from './logging/logger.js';
 import { issueToken } from './auth/jwt.js';
 import { XAssistClient } from './xassist/xassist-client.port.js';
-import { XAssistSimulator } from './simulator/xassist-simulator.js';
+import { DEMO_SCRIPT, XAssistSimulator } from './simulator/xassist-simulator.js';
 
 /** In demo mode the simulator plays xAssist in this process, with the demo directory's people. */
 async function startDemoSimulator(config: AppConfig): Promise<XAssistSimulator> {
@@ -28,7 +28,7 @@ async function startDemoSimulator(config: AppConfig): Promise<XAssistSimulator> 
     domainTag: 'demo',
     credentials: { username: config.xassist.username, password },
     users,
-    demo: { expertJoinAfterMs: 4000, technicianJoinAfterMs: 3000, endAfterMs: 20000 },
+    demo: DEMO_SCRIPT,
   });
   config.xassist = { ...config.xassist, baseUrl: await simulator.listen(), password };
   return simulator;

@@ -105,6 +105,19 @@ describe('the OpenAPI document describes every real answer', () => {
     expect(body.properties.metadata).toMatchObject({ maxProperties: 32 });
   });
 
+  // Issue 22: generated clients name their methods after operationId; Nest's default
+  // (CallsController_create) leaked a class name into every client.
+  it('gives every operation its own operationId, named for what it does', () => {
+    const ids = Object.values<any>(openApi.paths).flatMap((item) =>
+      Object.values<any>(item).map((operation) => String(operation.operationId)),
+    );
+    expect(ids.filter((id) => !/^[a-z][A-Za-z]+$/.test(id) || id.includes('Controller'))).toEqual(
+      [],
+    );
+    expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
+    expect(openApi.paths['/v1/calls'].post.operationId).toBe('createCall');
+  });
+
   it('gives every operation a schema for each answer, and a 401 unless it is open', () => {
     const problems: string[] = [];
     const open = ['/healthz', '/readyz', '/metrics'];

@@ -2,8 +2,11 @@ import { HttpException } from '@nestjs/common';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES, errorAnswer } from '../src/common/error-answer.js';
+import { loadConfig } from '../src/config/app-config.js';
 import { redactUrl } from '../src/logging/redact-url.js';
 import { signAcceptLink } from '../src/paging/accept-link.js';
+import { DEMO_ACCEPT_AFTER_MS } from '../src/routing/demo-experts.js';
+import { DEMO_SCRIPT } from '../src/simulator/xassist-simulator.js';
 import { REPO } from './support/broker-process.js';
 
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
@@ -126,5 +129,27 @@ describe('what /readyz checks', () => {
     ['src/health/health.controller.ts', /summary: 'Ready: [^']*login accepted'/],
   ])("%s says it answers 503 while xAssist refuses the connector's login", (file, said) => {
     expect(read(file).replace(/\n\s*/g, ' ')).toMatch(said);
+  });
+});
+
+describe('the demo the README walks through', () => {
+  // Issue 22: the README said the technician joins 3 s after the expert, and a newcomer watching
+  // the page saw 5 to 6: the simulated technician does join 3 s later, but the broker sees it at
+  // its next poll of the joined call, POLL_INTERVAL_CONNECTED_MS after the poll that saw the expert.
+  it('gives the seconds the demo code uses: the accept, both joins, the page, the end', () => {
+    const readme = read('README.md').replace(/\n\s*/g, ' ');
+    const said =
+      /nobody answered within (\d+) s\. The expert then joins on the simulated xAssist about (\d+) s later and the technician (\d+) s after that, which the page shows about (\d+) s after the expert[^.]*; the call ends (\d+) s later/.exec(
+        readme,
+      );
+    expect(said?.slice(1).map(Number)).toEqual(
+      [
+        DEMO_ACCEPT_AFTER_MS,
+        DEMO_SCRIPT.expertJoinAfterMs,
+        DEMO_SCRIPT.technicianJoinAfterMs,
+        loadConfig({}).polling.connectedMs,
+        DEMO_SCRIPT.endAfterMs,
+      ].map((ms) => ms / 1000),
+    );
   });
 });

@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
 import { DEMO_DIRECTORY } from '../src/directory/demo-directory.js';
 import { BrokerProcess, buildIfStale, REPO } from './support/broker-process.js';
 
 const MAIN = join(REPO, 'dist', 'main.js');
+const SIMULATOR = join(REPO, 'dist', 'simulator', 'main.js');
 const DEMO = { BROKER_MODE: 'demo', PORT: '0' };
 const BANNER_END = /-d '\{"expertIds"/;
 
@@ -103,5 +106,34 @@ describe('npm start in demo mode, as a real process', () => {
     } finally {
       await run.stop();
     }
+  });
+});
+
+describe('npm run simulator, as a real process', () => {
+  jest.setTimeout(180_000);
+  beforeAll(() => buildIfStale());
+  /** The simulator run with `args` until it exits by itself: its exit code and output. */
+  const simulator = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [SIMULATOR, ...args], { cwd: REPO }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+
+  // Issue 22: --help crashed with ERR_PARSE_ARGS_UNKNOWN_OPTION and a stack trace.
+  it('prints its usage for --help and exits 0', async () => {
+    const { code, stdout, stderr } = await simulator('--help');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/^Usage: npm run simulator -- \[options\]/);
+    for (const flag of ['--port', '--host', '--domain', '--username', '--password', '--demo'])
+      expect(stdout).toContain(flag);
+  });
+
+  it('refuses an unknown flag with one line and the usage, not a stack trace', async () => {
+    const { code, stdout, stderr } = await simulator('--prot', '4010');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')[0]).toMatch(/--prot/);
+    expect(stderr).toContain('Usage: npm run simulator');
+    expect(stderr).not.toMatch(/\bat .*\.js:\d+/);
   });
 });

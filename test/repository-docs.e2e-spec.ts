@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { parseEnv, promisify } from 'node:util';
 import { loadConfig } from '../src/config/app-config.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -64,6 +64,18 @@ describe("the repository's own documentation", () => {
       const { [name]: _left, ...rest } = filled;
       expect(() => loadConfig(rest)).toThrow(new RegExp(name));
     }
+  });
+
+  it('keeps every value of .env.example whole when node --env-file reads it', () => {
+    // Operators uncomment a line and start with `node --env-file`, whose parser (util.parseEnv)
+    // ends an unquoted value at ` #`/`#`: a join URL's `/#/call/` fragment would be cut off.
+    const uncommented = read('.env.example').replace(/^# ?([A-Z][A-Z0-9_]*=)/gm, '$1');
+    const written = Object.entries(envLines(uncommented)).map(([name, value]) => [
+      name,
+      value.replace(/^(["'])(.*)\1$/, '$2'),
+    ]);
+    const parsed = parseEnv(uncommented);
+    expect(written.map(([name]) => [name, parsed[name]])).toEqual(written);
   });
 
   it('documents every variable of .env.example in the README configuration table', () => {

@@ -23,6 +23,7 @@ export class CallsController {
 
   @Post()
   @ApiOperation({
+    operationId: 'createCall',
     summary: 'Ask for an expert call; 201 ringing, 502 xAssist refused, 503 xAssist unreachable',
     description:
       'The broker creates the xAssist call for the technician and answers with the Call, status ringing. ' +
@@ -79,7 +80,7 @@ export class CallsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'The calls the caller may see, newest first' })
+  @ApiOperation({ operationId: 'listCalls', summary: 'The calls the caller may see, newest first' })
   @ApiJson(200, 'CallPage', 'One page of calls, newest first')
   @ApiErrors(400)
   async list(
@@ -101,7 +102,7 @@ export class CallsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One call' })
+  @ApiOperation({ operationId: 'getCall', summary: 'One call' })
   @ApiJson(200, 'Call', 'The call')
   @ApiErrors(400, 404)
   async get(@CurrentPerson() caller: Person, @Param() { id }: CallIdParam): Promise<CallView> {
@@ -109,7 +110,10 @@ export class CallsController {
   }
 
   @Get(':id/events')
-  @ApiOperation({ summary: "The call's events after seq afterSeq, in seq order" })
+  @ApiOperation({
+    operationId: 'listCallEvents',
+    summary: "The call's events after seq afterSeq, in seq order",
+  })
   @ApiJson(200, 'CallEventPage', 'The events with seq above afterSeq, oldest first')
   @ApiErrors(400, 404)
   async events(
@@ -124,7 +128,7 @@ export class CallsController {
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Stop a call that is not yet connected' })
+  @ApiOperation({ operationId: 'cancelCall', summary: 'Stop a call that is not yet connected' })
   @ApiJson(200, 'Call', 'The call, cancelled')
   @ApiErrors(400, 404, 409)
   async cancel(@CurrentPerson() caller: Person, @Param() { id }: CallIdParam): Promise<CallView> {

@@ -9,8 +9,23 @@ import { parseQueues } from './queue-file.js';
 
 /** People and queues from the directory file's JSON; throws DirectoryError naming each mistake. */
 export function directoryFrom(json: unknown): DirectoryService {
-  const people = withChannelIdentities(json, parseDirectory(json));
-  return new DirectoryService(people, parseQueues(json, people));
+  const people = parseDirectory(json);
+  // The channels' and the queues' mistakes in one report: both need only the people.
+  const lines: string[] = [];
+  const collect = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof DirectoryError)) throw error;
+      lines.push(error.message);
+      return undefined;
+    }
+  };
+  const withChannels = collect(() => withChannelIdentities(json, people));
+  const queues = collect(() => parseQueues(json, people));
+  if (withChannels === undefined || queues === undefined)
+    throw new DirectoryError(lines.join('\n'));
+  return new DirectoryService(withChannels, queues);
 }
 
 export function loadDirectory(file: string | undefined): DirectoryService {

@@ -51,7 +51,7 @@ export class HealthController implements OnModuleDestroy {
   /** Alive: the process answers. */
   @Public()
   @Get('healthz')
-  @ApiOperation({ summary: 'Alive: the process answers' })
+  @ApiOperation({ operationId: 'checkAlive', summary: 'Alive: the process answers' })
   @ApiJson(200, 'HealthCheck', 'Always { "status": "ok" }')
   alive(): { status: 'ok' } {
     return { status: 'ok' };
@@ -66,6 +66,7 @@ export class HealthController implements OnModuleDestroy {
   @Public()
   @Get('readyz')
   @ApiOperation({
+    operationId: 'checkReady',
     summary: 'Ready: database accepts writes, xAssist circuit not open, login accepted',
   })
   @ApiJson(200, 'HealthCheck', 'Ready to take calls')

@@ -14,7 +14,10 @@ export class OffersController {
   constructor(private readonly routed: RoutedCalls) {}
 
   @Get()
-  @ApiOperation({ summary: "The caller's own pending offers, with their calls (experts only)" })
+  @ApiOperation({
+    operationId: 'listOffers',
+    summary: "The caller's own pending offers, with their calls (experts only)",
+  })
   @ApiJson(200, 'OfferList', 'Pending offers, oldest first')
   @ApiErrors(400, 403)
   async list(
@@ -27,6 +30,7 @@ export class OffersController {
   @Post(':id/accept')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'acceptOffer',
     summary:
       'Take the call: it becomes yours and is created on xAssist; 409 when another expert was first or the offer expired; 403 own_request for a request you asked for',
   })
@@ -51,7 +55,10 @@ export class OffersController {
 
   @Post(':id/decline')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Pass: the call is offered to the next expert, never to you again' })
+  @ApiOperation({
+    operationId: 'declineOffer',
+    summary: 'Pass: the call is offered to the next expert, never to you again',
+  })
   @ApiJson(200, 'OfferAnswer', 'The declined offer and the call')
   @ApiErrors(400, 403, 404, 409)
   async decline(

@@ -24,6 +24,7 @@ export class RoutingController {
 
   @Put('presence/me')
   @ApiOperation({
+    operationId: 'setOwnPresence',
     summary: 'An expert says whether they take calls: available or away (403 for others)',
   })
   @ApiJson(200, 'OwnPresence', "The expert's presence now")
@@ -37,6 +38,7 @@ export class RoutingController {
 
   @Get('experts')
   @ApiOperation({
+    operationId: 'listExperts',
     summary: "Every expert's presence, skills, current call and idle time (not for technicians)",
   })
   @ApiJson(200, 'ExpertList', 'Every expert in the directory')
@@ -47,6 +49,7 @@ export class RoutingController {
 
   @Get('queues')
   @ApiOperation({
+    operationId: 'listQueues',
     summary: 'Each queue with its waiting count, longest wait and available experts',
   })
   @ApiJson(200, 'QueueList', 'Every queue in the directory')

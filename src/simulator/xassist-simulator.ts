@@ -16,6 +16,13 @@ export interface DemoScript {
   endAfterMs: number;
 }
 
+/** The broker's demo mode (the README walks through it): when its people join, and the end. */
+export const DEMO_SCRIPT: DemoScript = {
+  expertJoinAfterMs: 4000,
+  technicianJoinAfterMs: 3000,
+  endAfterMs: 20000,
+};
+
 export interface SimulatorOptions {
   port?: number;
   host?: string;

@@ -31,6 +31,7 @@ export class DeliveriesController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listDeliveries',
     summary: 'Webhook deliveries, newest first: ?status=failed shows what is stuck',
   })
   @ApiJson(200, 'DeliveryList', 'Newest first, at most limit')
@@ -49,7 +50,10 @@ export class DeliveriesController {
 
   @Post(':id/retry')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Try a failed delivery again, with a fresh count of attempts' })
+  @ApiOperation({
+    operationId: 'retryDelivery',
+    summary: 'Try a failed delivery again, with a fresh count of attempts',
+  })
   @ApiJson(200, 'Delivery', 'The delivery, pending again')
   @ApiErrors(400, 403, 404, 409)
   async retry(

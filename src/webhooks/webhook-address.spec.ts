@@ -137,6 +137,24 @@ describe('assertWebhookUrl', () => {
     expect(await status(assertWebhookUrl('https://localhost:9/x', ['127.0.0.1'], local))).toBe(422);
   });
 
+  // Issue 22: a local receiver was refused without naming the setting that lets it in.
+  it.each([
+    ['http://127.0.0.1:9/x', 400, '127.0.0.1:9'],
+    ['https://127.0.0.1:9/x', 422, '127.0.0.1:9'],
+    ['https://localhost:9/x', 422, 'localhost:9'],
+    ['http://[::1]/x', 400, '[::1]:80'],
+  ])(
+    'refuses %s with %d naming WEBHOOK_ALLOWED_HOSTS and the entry %s',
+    async (raw, code, entry) => {
+      const refusal = await assertWebhookUrl(raw, [], resolvesTo('127.0.0.1')).then(
+        () => undefined,
+        (error: { httpStatus: number; message: string }) => error,
+      );
+      expect(refusal?.httpStatus).toBe(code);
+      expect(refusal?.message).toContain(`add ${entry} to WEBHOOK_ALLOWED_HOSTS`);
+    },
+  );
+
   it('lets WEBHOOK_ALLOWED_HOSTS name exceptions, over http too', async () => {
     const local = resolvesTo('127.0.0.1');
     const allowed = ['127.0.0.1:9'];

@@ -110,6 +110,14 @@ export function hostOf(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
 }
 
+/**
+ * The WEBHOOK_ALLOWED_HOSTS entry that would open this URL (`host:port`, `[v6]:port`): a refusal
+ * names it, so whoever runs a local receiver learns the fix from the answer, not from the docs.
+ */
+function allowedHostsEntry(url: URL): string {
+  return `${url.hostname.toLowerCase()}:${url.port || DEFAULT_PORT[url.protocol]}`;
+}
+
 export type Resolve = (host: string) => Promise<string[]>;
 
 export const resolveAll: Resolve = async (host) =>
@@ -123,13 +131,17 @@ export function addressProblem(
   host: string,
   addresses: readonly string[],
   allowedHosts: readonly string[],
+  entry?: string,
 ): string | undefined {
   if (allowedHosts.includes(host)) return undefined;
   const refused = addresses.find(
     (address) => !isPublicAddress(address) && !allowedHosts.includes(address.toLowerCase()),
   );
   if (refused === undefined) return undefined;
-  return `${host} resolves to ${refused}, a loopback, link-local or private address; webhooks must reach a public address (or WEBHOOK_ALLOWED_HOSTS must name it)`;
+  const exception = entry
+    ? `to allow it, add ${entry} to WEBHOOK_ALLOWED_HOSTS`
+    : 'or WEBHOOK_ALLOWED_HOSTS must name it';
+  return `${host} resolves to ${refused}, a loopback, link-local or private address; webhooks must reach a public address (${exception})`;
 }
 
 /**
@@ -151,7 +163,12 @@ export async function assertWebhookUrl(
   const allowedHere = hostsAllowedOn(allowedHosts, url.protocol, url.port);
   const allowed = allowedHere.includes(host);
   if (url.protocol !== 'https:' && !(allowed && url.protocol === 'http:'))
-    throw new BadRequestError(`url must use https, got ${url.protocol.replace(':', '')}`);
+    throw new BadRequestError(
+      `url must use https, got ${url.protocol.replace(':', '')}` +
+        (url.protocol === 'http:'
+          ? ` (http only to a host WEBHOOK_ALLOWED_HOSTS names: to allow this one, add ${allowedHostsEntry(url)} to WEBHOOK_ALLOWED_HOSTS)`
+          : ''),
+    );
   if (url.username || url.password)
     throw new BadRequestError('url must not carry a user name or password');
   if (url.hash) throw new BadRequestError('url must not have a #fragment');
@@ -163,7 +180,7 @@ export async function assertWebhookUrl(
     throw new UnprocessableError(`url's host ${host} cannot be resolved`);
   }
   if (addresses.length === 0) throw new UnprocessableError(`url's host ${host} has no address`);
-  const problem = addressProblem(host, addresses, allowedHere);
+  const problem = addressProblem(host, addresses, allowedHere, allowedHostsEntry(url));
   if (problem) throw new UnprocessableError(`url refused: ${problem}`);
   return url;
 }

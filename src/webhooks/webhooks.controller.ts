@@ -20,6 +20,7 @@ export class WebhooksController {
 
   @Post()
   @ApiOperation({
+    operationId: 'createWebhook',
     summary: 'Subscribe to call events (integrations only); the answer shows the secret once',
     description:
       'Deliveries are signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). ' +
@@ -38,7 +39,10 @@ export class WebhooksController {
   }
 
   @Get()
-  @ApiOperation({ summary: "The caller's webhooks, without their secrets (integrations only)" })
+  @ApiOperation({
+    operationId: 'listWebhooks',
+    summary: "The caller's webhooks, without their secrets (integrations only)",
+  })
   @ApiJson(200, 'WebhookList', 'One page, oldest first')
   @ApiErrors(400, 403)
   async list(
@@ -51,7 +55,7 @@ export class WebhooksController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One of the caller’s webhooks' })
+  @ApiOperation({ operationId: 'getWebhook', summary: 'One of the caller’s webhooks' })
   @ApiJson(200, 'Webhook', 'The webhook, without its secret')
   @ApiErrors(400, 403, 404)
   async get(@CurrentPerson() caller: Person, @Param() { id }: OutboxIdParam): Promise<WebhookView> {
@@ -59,7 +63,10 @@ export class WebhooksController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Stop a webhook; its pending deliveries end as failed' })
+  @ApiOperation({
+    operationId: 'deleteWebhook',
+    summary: 'Stop a webhook; its pending deliveries end as failed',
+  })
   @ApiJson(200, 'Webhook', 'The webhook as it was')
   @ApiErrors(400, 403, 404)
   async delete(

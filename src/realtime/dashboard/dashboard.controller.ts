@@ -98,7 +98,10 @@ export class DashboardController {
   /** Who the token belongs to, and what the dashboard may offer them. */
   @Get('v1/session')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Who the token belongs to (the dashboard asks this first)' })
+  @ApiOperation({
+    operationId: 'getSession',
+    summary: 'Who the token belongs to (the dashboard asks this first)',
+  })
   @ApiJson(200, 'Session', 'The person and what the dashboard may offer them')
   @ApiErrors(401)
   session(@CurrentPerson() person: Person): SessionInfo {

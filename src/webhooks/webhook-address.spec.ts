@@ -155,6 +155,19 @@ describe('assertWebhookUrl', () => {
     },
   );
 
+  it('does not suggest plain http to a public host: https is the fix there', async () => {
+    const refusal = await assertWebhookUrl(
+      'http://erp.example.com/hooks',
+      [],
+      resolvesTo('93.184.216.34'),
+    ).then(
+      () => undefined,
+      (error: { httpStatus: number; message: string }) => error,
+    );
+    expect(refusal?.httpStatus).toBe(400);
+    expect(refusal?.message).toBe('url must use https, got http');
+  });
+
   it('lets WEBHOOK_ALLOWED_HOSTS name exceptions, over http too', async () => {
     const local = resolvesTo('127.0.0.1');
     const allowed = ['127.0.0.1:9'];

@@ -118,6 +118,15 @@ function allowedHostsEntry(url: URL): string {
   return `${url.hostname.toLowerCase()}:${url.port || DEFAULT_PORT[url.protocol]}`;
 }
 
+/**
+ * localhost, or a loopback, link-local or private address written out: a receiver on the same
+ * machine or network, for which plain http through WEBHOOK_ALLOWED_HOSTS is the fix to suggest.
+ * A public host is told https, not how to let plain http through.
+ */
+function isLocalLiteral(host: string): boolean {
+  return host === 'localhost' || (isIP(host) !== 0 && !isPublicAddress(host));
+}
+
 export type Resolve = (host: string) => Promise<string[]>;
 
 export const resolveAll: Resolve = async (host) =>
@@ -165,7 +174,7 @@ export async function assertWebhookUrl(
   if (url.protocol !== 'https:' && !(allowed && url.protocol === 'http:'))
     throw new BadRequestError(
       `url must use https, got ${url.protocol.replace(':', '')}` +
-        (url.protocol === 'http:'
+        (url.protocol === 'http:' && isLocalLiteral(host)
           ? ` (http only to a host WEBHOOK_ALLOWED_HOSTS names: to allow this one, add ${allowedHostsEntry(url)} to WEBHOOK_ALLOWED_HOSTS)`
           : ''),
     );

@@ -23,6 +23,8 @@ import type { Clock } from '../common/clock.js';
  * every sliding window, and fits in a few lines of Lua timed by Redis's own clock.
  */
 export abstract class RateLimiter {
+  /** Other processes take slots of the same keys (Redis): a slot is decided away from its use. */
+  abstract readonly sharedAcrossInstances: boolean;
   abstract take(key: string, ratePerSecond: number, burst: number): Promise<number>;
   /**
    * Takes the key's slot only if it is free now (GCRA, `burst` slots at once after a quiet
@@ -82,6 +84,7 @@ const SWEEP_ABOVE = 1_000;
  * specs, and each instance's own while Redis is unreachable (see SharedRateLimiter).
  */
 export class MemoryRateLimiter extends RateLimiter {
+  readonly sharedAcrossInstances = false;
   private readonly tats = new Map<string, number>();
 
   constructor(private readonly clock: Clock) {
@@ -173,6 +176,7 @@ const ANSWER_WITHIN_MS = 1_000;
  * outage of a component that is not the source of truth; the fallback is logged once per outage.
  */
 export class SharedRateLimiter extends RateLimiter {
+  readonly sharedAcrossInstances = true;
   private outage = false;
 
   constructor(

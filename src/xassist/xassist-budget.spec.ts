@@ -3,7 +3,7 @@ import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { aBudget, gapsOf, names } from '../../test/support/paced-budget.js';
 import { busiestWindow } from '../../test/support/sliding-window.js';
-import { MemoryRateLimiter } from '../cluster/shared-rate-limiter.js';
+import { MemoryRateLimiter, type RateLimiter } from '../cluster/shared-rate-limiter.js';
 import {
   EARLY_MS,
   LATE_ANSWER_MS,
@@ -149,20 +149,29 @@ describe('two budgets on one limiter (two instances on one Redis), on the fake c
   });
 });
 
+/** A limiter whose answer arrives `answerAfterMs()` after it decided the slot. */
+function slowLimiter(
+  clock: FakeClock,
+  sharedAcrossInstances: boolean,
+  answerAfterMs: () => number,
+): RateLimiter {
+  const memory = new MemoryRateLimiter(clock);
+  return Object.assign(Object.create(MemoryRateLimiter.prototype), {
+    sharedAcrossInstances,
+    tryTake: (key: string, rate: number, burst?: number) => {
+      const waitMs = memory.tryTakeNow(key, rate, burst);
+      return new Promise<number>((resolve) =>
+        clock.setTimeout(() => resolve(waitMs), answerAfterMs()),
+      );
+    },
+  }) as RateLimiter;
+}
+
 describe('a slot answered late', () => {
-  it('goes unused, and the request waits for a slot answered in time', async () => {
+  it('goes unused when other instances share the limiter, and the request waits for a slot answered in time', async () => {
     const clock = new FakeClock();
-    const memory = new MemoryRateLimiter(clock);
     let answerAfterMs = 0;
-    // A limiter (Redis) whose answer arrives `answerAfterMs` after it decided the slot.
-    const slowRedis = Object.assign(Object.create(MemoryRateLimiter.prototype), {
-      tryTake: (key: string, rate: number, burst?: number) => {
-        const waitMs = memory.tryTakeNow(key, rate, burst);
-        return new Promise<number>((resolve) =>
-          clock.setTimeout(() => resolve(waitMs), answerAfterMs),
-        );
-      },
-    }) as MemoryRateLimiter;
+    const slowRedis = slowLimiter(clock, true, () => answerAfterMs);
     const { logger } = capturedLogger();
     const budget = new PacedXAssistBudget(20, slowRedis, clock, logger);
     const sent: number[] = [];
@@ -177,6 +186,30 @@ describe('a slot answered late', () => {
     await clock.advance(200);
     await request;
     expect(sent).toHaveLength(1);
+    budget.close();
+  });
+
+  it('is used by an instance alone, whose next slot is asked for only after it: late, it bunches nothing', async () => {
+    const clock = new FakeClock();
+    // Answers as late as a long task of the event loop makes a local limiter's.
+    const budget = new PacedXAssistBudget(
+      20,
+      slowLimiter(clock, false, () => LATE_ANSWER_MS + 5),
+      clock,
+      capturedLogger().logger,
+    );
+    const sent: number[] = [];
+    const requests = Array.from({ length: 10 }, () =>
+      budget.spend({ claim: { priority: 'create' } }, () => {
+        sent.push(clock.now());
+        return Promise.resolve();
+      }),
+    );
+    await clock.advance(2_000);
+    await Promise.all(requests);
+    expect(sent).toHaveLength(10);
+    for (let i = 1; i < sent.length; i++)
+      expect(sent[i] - sent[i - 1]).toBeGreaterThanOrEqual(1050 / 20 - EARLY_MS);
     budget.close();
   });
 });

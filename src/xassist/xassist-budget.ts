@@ -36,9 +36,11 @@ export function burstOf(intervalMs: number): number {
 }
 
 /**
- * A slot whose answer took longer than this to come back is not used. Redis decides the slot at
- * its own time and the request goes out when the answer arrives: one that arrived late would go
- * out later than its slot, maybe right beside another instance's next one, beyond the margin.
+ * A slot whose answer took longer than this to come back is not used when the limiter is shared
+ * (RateLimiter.sharedAcrossInstances). Redis decides the slot at its own time and the request goes out when the
+ * answer arrives: one that arrived late would go out later than its slot, maybe right beside
+ * another instance's next one, beyond the margin. An instance alone asks for its next slot only
+ * an interval after it used this one, so a late answer bunches nothing and is used.
  */
 export const LATE_ANSWER_MS = 20;
 
@@ -231,7 +233,8 @@ export class PacedXAssistBudget extends XAssistBudget {
     // The most urgent at the moment of the grant: waiters came and readiness changed meanwhile.
     // Should nobody be ready now, or the answer be late, the slot goes unused: the budget is
     // under-used, never exceeded.
-    const waiter = answeredInMs > LATE_ANSWER_MS ? undefined : this.readyWaiter();
+    const late = this.limiter.sharedAcrossInstances && answeredInMs > LATE_ANSWER_MS;
+    const waiter = late ? undefined : this.readyWaiter();
     // The next slot is an interval away, less the allowance (set first: `send` may spend again).
     const nextMs = this.intervalMs - EARLY_MS;
     if (nextMs > 0) this.wait('limit', nextMs);

@@ -23,9 +23,10 @@ const MIN_MS = 250;
 const CONNECTED = 50;
 /** How long an invite may take before the probe counts as lost. */
 const INVITE_TIMEOUT_MS = 60_000;
-/** Probes under way at once (see measureRow), and at most with many calls ringing. */
+/** Probes under way at once (see measureRow): the budget's rows fewer, one per 100 ringing calls. */
 const PROBES_AT_ONCE = 5;
-const MOST_PROBES_AT_ONCE = 10;
+const FEWEST_BUDGET_PROBES = 2;
+const MOST_BUDGET_PROBES = 10;
 /** Joins land at a random moment of a second after the probe picked its call. */
 const JOIN_SPREAD_MS = 1000;
 
@@ -113,18 +114,19 @@ async function measureRow({ poller, ringing, instances = 1, samples, log }) {
     const latencies = [];
     let lost = 0;
     let left = samples;
-    // Few probes at once: each ends its call and rings again, and those creates and first looks
-    // go before every poll, so 20 at once took a quarter of B at R = 100 and the floor, which
-    // gives the ringing calls all of B, no longer held. At most half the ringing calls, so that a
-    // probe picks among several. With 1,000 ringing a probe takes seconds: 10 at once (one per
-    // 100 ringing calls) spend about 3 % of B and give enough probes in minutes.
-    const atOnce = Math.max(
-      1,
-      Math.min(
-        Math.max(PROBES_AT_ONCE, Math.min(MOST_PROBES_AT_ONCE, Math.floor(ringing / 100))),
-        Math.floor(ringing / 2),
-      ),
-    );
+    // Few probes at once under a budget: each costs it a create, the new call's first poll and a
+    // poll that sees the probed call end, all of them served before the ringing calls' polls, so
+    // 5 at once took 12 of the 95 slots a second at R = 100 and the floor, which gives the ringing
+    // calls all of B, no longer held. One per 100 ringing calls (at least 2, at most 10) keeps
+    // that near 5 slots a second, since a probe lasts about R / (2 B) s. The other pollers have
+    // no budget to eat: 5 at once. Always at most half the ringing calls, so that a probe picks
+    // among several.
+    const perRinging = Math.floor(ringing / 100);
+    const wanted =
+      poller === 'budget'
+        ? Math.max(FEWEST_BUDGET_PROBES, Math.min(MOST_BUDGET_PROBES, perRinging))
+        : PROBES_AT_ONCE;
+    const atOnce = Math.max(1, Math.min(wanted, Math.floor(ringing / 2)));
     const spentBefore = await system.spent();
     const probeStarted = Date.now();
     log(`  probing: ${samples} joins, ${atOnce} at a time`);
@@ -240,7 +242,7 @@ export async function runBudgetBench({ quick, log }) {
       `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after. Every row fresh processes ` +
       `(the simulator, the broker or the naive connector; 2 instances: PostgreSQL and a private Redis); ${CONNECTED} connected ` +
       `calls besides the R ringing ones, which stay R: a probed call ends once its invite arrived and its technician rings ` +
-      `again, ${PROBES_AT_ONCE} probes at a time (${MOST_PROBES_AT_ONCE} with 1,000 ringing; their creates go before every poll: more at once would eat the budget the floor gives the ringing calls). A probe: an expert joins a ringing call at a random moment; latency from the join (the simulator's record) ` +
+      `again. Probes at a time: for the budget rows one per 100 ringing calls, at least ${FEWEST_BUDGET_PROBES} (each costs the budget a create, a first poll and a poll that sees its call end, all served before the ringing calls: more at once would eat the budget the floor gives the ringing calls), for the others ${PROBES_AT_ONCE}. A probe: an expert joins a ringing call at a random moment; latency from the join (the simulator's record) ` +
       `to the \`call.invite\` at the glasses (a socket.io client; the naive connector's own log). ` +
       `Floor: max(R / (2 B), POLL_INTERVAL_MIN_MS / 2) + RTT with B = ${B} and POLL_INTERVAL_MIN_MS = ${MIN_MS}, ` +
       'for every row: what the budget allows. Requests counted at the simulator over sliding one-second windows, ' +

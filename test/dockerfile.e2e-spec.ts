@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { jest } from '@jest/globals';
+import { prepareDatabase } from '../src/database/database.js';
 import { waitFor } from './support/broker-harness.js';
 import { BrokerProcess, REPO } from './support/broker-process.js';
 import { DockerfileRunner, parseDockerfile } from './support/dockerfile-runner.js';
@@ -100,6 +101,26 @@ describe('the Dockerfile, its own steps run in a clean folder', () => {
     });
     expect({ status: npm.status, stderr: npm.stderr }).toEqual({ status: 0, stderr: '' });
     expect(npm.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  });
+
+  it('backs up its SQLite database with `npm run backup` in the image', async () => {
+    const live = join(folder, 'live', 'broker.db');
+    await (await prepareDatabase(`sqlite:${live}`)).destroy();
+    const node = dirname(process.execPath);
+    const backup = join(folder, 'backup.db');
+    const npm = spawnSync('npm', ['run', '--silent', 'backup', '--', backup], {
+      cwd: image.inStage(image.final, '.'),
+      env: {
+        ...image.final.env,
+        DATABASE_URL: `sqlite:${live}`,
+        HOME: folder,
+        PATH: `${node}:${process.env.PATH}`,
+      },
+      encoding: 'utf8',
+    });
+    expect({ status: npm.status, stderr: npm.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(npm.stdout).toMatch(/^backed up .* \(\d+ pages, integrity ok\)\n$/);
+    expect(existsSync(backup)).toBe(true);
   });
 
   it('starts with its CMD, and its HEALTHCHECK passes on /healthz, then fails once it stops', async () => {

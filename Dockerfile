@@ -23,6 +23,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The dashboard is plain files served from the source tree (no build step).
 COPY --from=build /app/src/realtime/dashboard/public ./src/realtime/dashboard/public
+# `npm run token` and `npm run backup` start with this check (it finds nothing to compile here).
+COPY scripts/build-if-stale.mjs ./scripts/build-if-stale.mjs
 # SQLite's default file (./data); mount a volume here, or use PostgreSQL (DATABASE_URL).
 RUN mkdir -p data && chown 1000:1000 data
 USER node

@@ -13,10 +13,14 @@ function newestMtime(dir) {
   return newest;
 }
 
+// The image has dist/ and no TypeScript sources (nor tsconfig.build.json): nothing to compile, and
+// `npm run token` or `npm run backup` there runs what the image was built with.
+const inTheImage = !existsSync('tsconfig.build.json') && existsSync('dist/main.js');
 const stale =
-  !existsSync('dist/main.js') ||
-  newestMtime('src') > statSync('dist/main.js').mtimeMs ||
-  statSync('tsconfig.build.json').mtimeMs > statSync('dist/main.js').mtimeMs;
+  !inTheImage &&
+  (!existsSync('dist/main.js') ||
+    newestMtime('src') > statSync('dist/main.js').mtimeMs ||
+    statSync('tsconfig.build.json').mtimeMs > statSync('dist/main.js').mtimeMs);
 if (stale) {
   process.stdout.write('Building the broker (dist/ is missing or older than src/)...\n');
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {

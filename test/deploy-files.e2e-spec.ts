@@ -223,4 +223,34 @@ describe('the deployment files', () => {
       );
     });
   });
+
+  describe("docs/deploy.md's single instance on Kubernetes", () => {
+    /** The YAML blocks of the section, parsed. */
+    const section = (heading: string) => {
+      const text = read('docs/deploy.md');
+      const start = text.indexOf(`\n## ${heading}\n`);
+      const end = text.indexOf('\n## ', start + 1);
+      return text.slice(start, end < 0 ? undefined : end);
+    };
+    const example = [...section('Kubernetes probes').matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .flatMap(([, block]) => parseAllDocuments(block).map((document) => document.toJS()))
+      .find((document) => document?.kind === 'Deployment');
+
+    // Issue 22: the example did not say so, and a rolling update started the new pod beside the
+    // old one: two instances on one SQLite file, or a second one refused without REDIS_URL.
+    it('runs one replica, replaced by Recreate rather than a rolling update', () => {
+      expect(example).toBeDefined();
+      expect(example.spec.replicas).toBe(1);
+      expect(example.spec.strategy).toEqual({ type: 'Recreate' });
+    });
+
+    it('gives the broker no REDIS_URL, and probes /healthz and /readyz', () => {
+      const [broker] = example.spec.template.spec.containers;
+      const names = (broker.env ?? []).map((variable: any) => variable.name);
+      expect(names).not.toContain('REDIS_URL');
+      expect(unknownVariables(names)).toEqual([]);
+      expect(broker.readinessProbe.httpGet.path).toBe('/readyz');
+      expect(broker.livenessProbe.httpGet.path).toBe('/healthz');
+    });
+  });
 });

@@ -2,8 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { jest } from '@jest/globals';
+import { prepareDatabase } from '../src/database/database.js';
 import { waitFor } from './support/broker-harness.js';
 import { BrokerProcess, REPO } from './support/broker-process.js';
 import { DockerfileRunner, parseDockerfile } from './support/dockerfile-runner.js';
@@ -87,6 +88,39 @@ describe('the Dockerfile, its own steps run in a clean folder', () => {
     expect(existsSync(image.inStage(image.final, 'src/realtime/dashboard/public/app.js'))).toBe(
       true,
     );
+  });
+
+  // Issue 22: `npm run token` failed in the image, whose scripts/ folder was not copied; an
+  // administrator minting a token for the dashboard runs it in the broker's own container.
+  it('mints a token with `npm run token` in the image', () => {
+    const node = dirname(process.execPath);
+    const npm = spawnSync('npm', ['run', '--silent', 'token', '--', 'erika', '600'], {
+      cwd: image.inStage(image.final, '.'),
+      env: { ...image.final.env, HOME: folder, PATH: `${node}:${process.env.PATH}` },
+      encoding: 'utf8',
+    });
+    expect({ status: npm.status, stderr: npm.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(npm.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  });
+
+  it('backs up its SQLite database with `npm run backup` in the image', async () => {
+    const live = join(folder, 'live', 'broker.db');
+    await (await prepareDatabase(`sqlite:${live}`)).destroy();
+    const node = dirname(process.execPath);
+    const backup = join(folder, 'backup.db');
+    const npm = spawnSync('npm', ['run', '--silent', 'backup', '--', backup], {
+      cwd: image.inStage(image.final, '.'),
+      env: {
+        ...image.final.env,
+        DATABASE_URL: `sqlite:${live}`,
+        HOME: folder,
+        PATH: `${node}:${process.env.PATH}`,
+      },
+      encoding: 'utf8',
+    });
+    expect({ status: npm.status, stderr: npm.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(npm.stdout).toMatch(/^backed up .* \(\d+ pages, integrity ok\)\n$/);
+    expect(existsSync(backup)).toBe(true);
   });
 
   it('starts with its CMD, and its HEALTHCHECK passes on /healthz, then fails once it stops', async () => {

@@ -1,12 +1,17 @@
 import { HttpException } from '@nestjs/common';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CallMetrics } from '../src/calls/call-metrics.js';
 import { ERROR_CODES, errorAnswer } from '../src/common/error-answer.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { redactUrl } from '../src/logging/redact-url.js';
+import { MetricsService } from '../src/metrics/metrics.service.js';
+import { OutboxMetrics } from '../src/outbox/outbox-metrics.js';
+import type { OutboxStore } from '../src/outbox/kysely-outbox.store.js';
 import { signAcceptLink } from '../src/paging/accept-link.js';
 import { DEMO_ACCEPT_AFTER_MS } from '../src/routing/demo-experts.js';
 import { DEMO_SCRIPT } from '../src/simulator/xassist-simulator.js';
+import { XAssistBudgetMetrics } from '../src/xassist/xassist-metrics.js';
 import { REPO } from './support/broker-process.js';
 
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
@@ -151,5 +156,82 @@ describe('the demo the README walks through', () => {
         DEMO_SCRIPT.endAfterMs,
       ].map((ms) => ms / 1000),
     );
+  });
+});
+
+/** Every metric the broker registers on /metrics, read from the registry the features fill. */
+async function registeredMetrics(): Promise<Set<string>> {
+  const metrics = new MetricsService();
+  new CallMetrics(metrics);
+  new XAssistBudgetMetrics(metrics.registry);
+  const store = { counts: async () => ({ pending: 0, failed: 0 }) } as unknown as OutboxStore;
+  new OutboxMetrics(metrics, store);
+  const names = (await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name);
+  // And the label that names the instance on every series (several instances).
+  const label = /setDefaultLabels\(\{ (broker_\w+):/.exec(read('src/metrics/metrics.service.ts'));
+  return new Set([...names, label![1]]);
+}
+
+/** The broker_* names a text uses that no metric has (a histogram's _bucket/_sum/_count allowed). */
+function unknownMetrics(text: string, registered: Set<string>): string[] {
+  const named = [...text.matchAll(/\bbroker_[a-z_]+\b/g)].map(([name]) => name);
+  const known = (name: string) =>
+    registered.has(name) || registered.has(name.replace(/_(bucket|sum|count)$/, ''));
+  return [...new Set(named)].filter((name) => !known(name));
+}
+
+/**
+ * What /readyz gives as its reason, from the code: the database probe's messages, the
+ * instance's and Redis's, xAssist's circuit and login refusal. A template keeps its text up to
+ * the first `${`, which the runbook must give word for word (the rest is `<...>` there).
+ */
+function readinessReasons(): string[] {
+  const literals = (file: string, pattern: RegExp) =>
+    [...read(file).matchAll(pattern)].map(([, , text]) => text.split('${')[0]);
+  return [
+    ...literals('src/database/write-probe.ts', /(?:message:|const message =) ([`'])(.*?)\1/g),
+    ...literals('src/health/health.controller.ts', /(?:message: |new Error\()(['`])(.*?)\1/g),
+    ...literals('src/xassist/xassist-http.client.ts', /()'([^']*the circuit is open)'/g),
+    ...literals('src/xassist/login-backoff.ts', /reason\(\)[\s\S]*?return (`)(.*?)`/g),
+  ];
+}
+
+describe("docs/operations.md's metrics and /readyz reasons are the code's", () => {
+  const operations = read('docs/operations.md').replace(/\n\s*/g, ' ');
+
+  it('names only metrics the broker registers, the ones to alert on among them', async () => {
+    const registered = await registeredMetrics();
+    expect(registered.has('broker_xassist_budget_stretched')).toBe(true);
+    expect(
+      unknownMetrics('`broker_outbox_backlog` `broker_calls_created_total`', registered),
+    ).toEqual(['broker_outbox_backlog']);
+    const alerts = section(read('docs/operations.md'), 'Metrics to alert on');
+    expect(unknownMetrics(alerts, registered)).toEqual([]);
+    for (const name of [
+      'broker_xassist_budget_stretched',
+      'broker_outbox_pending',
+      'broker_outbox_failed',
+      'broker_routing_unanswered_total',
+      'broker_cluster_leader',
+    ])
+      expect(alerts).toContain(name);
+  });
+
+  it('has a runbook entry for every reason /readyz gives', () => {
+    const reasons = readinessReasons();
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        'shutting down',
+        'the SQLite file was replaced since the broker opened it',
+        'the database cannot be reached (',
+        'the database did not answer within ',
+        'too many xAssist operations failed; the circuit is open',
+        "xAssist refused the broker's credentials (",
+        'no answer in time',
+      ]),
+    );
+    const runbook = section(read('docs/operations.md'), 'Runbook: `/readyz` reasons');
+    expect(reasons.filter((reason) => !runbook.includes(`| \`${reason}`))).toEqual([]);
+    expect(operations).toContain('error.database.message');
   });
 });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
 import { DEMO_DIRECTORY } from '../src/directory/demo-directory.js';
 import { BrokerProcess, buildIfStale, REPO } from './support/broker-process.js';
+import { migrateAsANewerBroker, newerDatabaseRefusal } from './support/newer-database.js';
 
 const MAIN = join(REPO, 'dist', 'main.js');
 const SIMULATOR = join(REPO, 'dist', 'simulator', 'main.js');
@@ -106,6 +107,31 @@ describe('npm start in demo mode, as a real process', () => {
     } finally {
       await run.stop();
     }
+  });
+});
+
+describe('npm start on a database a newer broker migrated', () => {
+  jest.setTimeout(180_000);
+  const cwd = mkdtempSync(join(tmpdir(), 'broker-newer-'));
+  beforeAll(() => buildIfStale());
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+  // Issue 22: an older version started on an upgraded database printed Kysely's "corrupted
+  // migrations" error, which neither names the versions nor says what to do (docs/operations.md).
+  it('exits 1 with one line naming both migrations, without a stack trace', async () => {
+    const url = `sqlite:${join(cwd, 'broker.db')}`;
+    await migrateAsANewerBroker(url);
+    const { code, stderr } = await promisify(execFile)(process.execPath, [MAIN], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: cwd, ...DEMO, DATABASE_URL: url },
+    }).then(
+      ({ stderr }) => ({ code: 0, stderr }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr: `start-up failed: ${await newerDatabaseRefusal()}\n`,
+    });
   });
 });
 

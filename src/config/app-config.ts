@@ -202,3 +202,12 @@ function routingConfig(env: Env): { routing: RoutingConfig } {
     },
   };
 }
+
+/** What `npm run backup` needs: only the database, as the broker would open it in production. */
+export function loadBackupCliConfig(env: Env): { databaseUrl: string } {
+  return { databaseUrl: databaseUrl(env, false) };
+}
+
+export function backupCliConfigFromEnvironment(): { databaseUrl: string } {
+  return loadBackupCliConfig(process.env);
+}

@@ -77,8 +77,28 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): OpenDa
   };
 }
 
+/**
+ * Migrations run forward only, so a database some newer broker has migrated is not this build's
+ * to use: its schema may lack nothing this build reads and still mean something else. Said in
+ * one line with both versions, before Kysely's "corrupted migrations" would say neither.
+ */
+async function refuseANewerDatabase(db: Kysely<BrokerDatabase>): Promise<void> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((table) => table.name === 'kysely_migration')) return;
+  const known = Object.keys(await migrationProvider.getMigrations()).sort();
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  const unknown = rows.map((row) => row.name).filter((name) => !known.includes(name));
+  if (unknown.length === 0) return;
+  throw new DatabaseError(
+    `the database was migrated by a newer broker (migration ${unknown.sort().at(-1)}, ` +
+      `this build knows up to ${known.at(-1)}); ` +
+      'run that version or restore a backup taken before the upgrade',
+  );
+}
+
 /** Brings the schema to the newest migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<BrokerDatabase>): Promise<void> {
+  await refuseANewerDatabase(db);
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');

@@ -94,6 +94,7 @@ export class CallsController {
       limit,
       query.cursor,
       query.externalRef,
+      query.q,
     );
     return {
       calls: page.calls.map((call) => this.placements.view(call)),

@@ -1,6 +1,6 @@
 // Searching recent calls by title, technician or reference (externalRef) with GET /v1/calls?q=:
 // the table holds only the newest calls; a search reaches every call the person may see.
-import { $, announce, api, el } from './state.js';
+import { $, api, el } from './state.js';
 import { dateTimeText, statusLabel } from './format.js';
 import { showCall, statusBadge } from './calls.js';
 
@@ -49,8 +49,8 @@ async function search(text) {
       calls.length === 0
         ? `No calls found for “${text}”.`
         : `${calls.length} call${calls.length === 1 ? '' : 's'} found for “${text}”${more}.`;
+    // The summary is a status region: screen readers hear it without an announce() as well.
     $('search-list').replaceChildren(...calls.map(resultItem));
-    announce(summary.textContent);
   } catch (error) {
     if (ticket !== latest) return;
     summary.textContent = `The search failed: ${error.message}`;

@@ -75,6 +75,33 @@ describe('context on a call: description, externalRef, metadata', () => {
     expect(bad.body.message).toMatch(/externalRef must be 1 to 200 visible ASCII characters/);
   });
 
+  it('searches calls (q) by title, externalRef and technician name, within what the caller may see', async () => {
+    const tag = `${Date.now()}`;
+    const byRef = await sut.api('POST', '/v1/calls', {
+      as: 'erp',
+      body: { ...ask, externalRef: `SAP-WO_${tag}` },
+    });
+    const byTitle = await sut.api('POST', '/v1/calls', {
+      as: 'erp',
+      body: { ...ask, technicianId: 'tina', title: `Compressor ${tag} leak` },
+    });
+    const found = async (as: string, q: string) =>
+      (await sut.api('GET', `/v1/calls?status=all&q=${encodeURIComponent(q)}`, { as })).body.calls
+        .map((call: any) => call.id)
+        .filter((id: string) => [byRef.body.id, byTitle.body.id].includes(id));
+    expect(await found('erp', `wo_${tag}`)).toEqual([byRef.body.id]);
+    expect(await found('erp', `${tag} LEAK`)).toEqual([byTitle.body.id]);
+    expect(await found('erp', 'tina techn')).toEqual([byTitle.body.id]);
+    expect(await found('tom', `${tag} leak`)).toEqual([]);
+    expect(await found('erp', `wo%${tag}`)).toEqual([]);
+
+    const tooLong = await sut.api('GET', `/v1/calls?q=${'x'.repeat(101)}`, { as: 'erp' });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.message).toMatch(/q must be 1 to 100 characters/);
+    const blank = await sut.api('GET', '/v1/calls?q=%20%20', { as: 'erp' });
+    expect(blank.status).toBe(400);
+  });
+
   const tooManyKeys = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v']));
   const tooManyBytes = Object.fromEntries(
     Array.from({ length: 10 }, (_, i) => [`k${i}`, 'x'.repeat(450)]),

@@ -113,6 +113,39 @@ describe.each(backends.filter((backend) => postgres || backend.name !== 'Postgre
       expect(found).toEqual([withContext]);
     });
 
+    it('searches title, externalRef and technician, case-insensitively, wildcards as plain characters', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const pat = {
+        id: `pat-${tag}`,
+        displayName: 'Pat',
+        xassistUserId: 'pat',
+        xassistUserDbId: 30,
+      };
+      const byTitle = call({ title: `Pump 7 ${tag} BEARING` });
+      const byRef = call({ externalRef: `SAP-WO_${tag}%1` });
+      const byTechnician = call({ technician: pat });
+      const lookalike = call({ title: `Pump 7 ${tag}x bearing`, externalRef: `SAP-WOx${tag}x1` });
+      for (const c of [byTitle, byRef, byTechnician, lookalike]) await sut.insert(c, null);
+      const find = async (text: string, technicianIds: string[] = []) =>
+        (
+          await sut.list({
+            statuses: null,
+            search: { text, technicianIds },
+            participantId: null,
+            limit: 10,
+            before: null,
+          })
+        )
+          .map((c) => c.id)
+          .sort();
+      expect(await find(`${tag} bearing`)).toEqual([byTitle.id]);
+      // `_` and `%` are characters to find, not LIKE's wildcards (the lookalike has x there).
+      expect(await find(`wo_${tag}%`)).toEqual([byRef.id]);
+      expect(await find(`pat-${tag}`)).toEqual([byTechnician.id]);
+      expect(await find('no such name', [pat.id])).toEqual([byTechnician.id]);
+      expect(await find(`${tag}\\`)).toEqual([]);
+    });
+
     it('commits the row and its events atomically, guarded by seq', async () => {
       const created = call();
       await sut.insert(created, null);

@@ -205,6 +205,17 @@ describe('the OpenAPI document describes every real answer', () => {
     expect((await api('GET', events, `/v1/calls/${id}/events`, { as: 'tina' })).status).toBe(404);
     expect((await api('GET', events, `/v1/calls/${id}/events`)).status).toBe(401);
 
+    const join = '/v1/calls/{id}/join';
+    const joined = await api('GET', join, `/v1/calls/${id}/join`, { as: 'tom' });
+    expect(joined.status).toBe(200);
+    expect(joined.body.joinUrl).toContain('https://frontline.example.com/');
+    expect((await api('GET', join, '/v1/calls/bad%20id/join', { as: 'tom' })).status).toBe(400);
+    expect((await api('GET', join, `/v1/calls/${id}/join`, { as: 'tina' })).status).toBe(404);
+    expect((await api('GET', join, `/v1/calls/${id}/join`)).status).toBe(401);
+    expect(
+      (await api('GET', '/v1/calls', `/v1/calls?q=${'x'.repeat(101)}`, { as: 'sam' })).status,
+    ).toBe(400);
+
     const cancel = '/v1/calls/{id}/cancel';
     expect((await api('POST', cancel, `/v1/calls/${id}/cancel`, { as: 'tom' })).status).toBe(200);
     expect((await api('POST', cancel, `/v1/calls/${id}/cancel`, { as: 'tom' })).status).toBe(409);

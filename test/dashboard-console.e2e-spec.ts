@@ -285,10 +285,43 @@ describeIf(CHROMIUM)('the dashboard on a phone, by keyboard and after a reload',
     await endedRow.waitFor();
     expect(await endedRow.locator('.waiting').innerText()).toMatch(/^answered in \d+s$/);
     expect(await endedRow.locator('.duration').innerText()).toMatch(/^[1-9]\d*s$/);
+    // Its date, not only a time: the history reaches back past today.
+    const when = endedRow.locator('.when time');
+    expect(await when.getAttribute('datetime')).toBe(connected.createdAt);
+    expect(await when.innerText()).toContain(String(new Date(connected.createdAt).getFullYear()));
     const cancelledRow = rowOf(page, cancelled.id).and(page.locator('[data-status="cancelled"]'));
     await cancelledRow.waitFor();
     expect(await cancelledRow.locator('.status').innerText()).toBe('Cancelled');
     expect(await cancelledRow.locator('.waiting').innerText()).toMatch(/^waited \d+s$/);
+    await page.close();
+  });
+
+  it('finds a call by its externalRef with the search box and opens it', async () => {
+    const ref = `SAP-WO-${Date.now()}`;
+    const wanted = await sut.api('POST', '/v1/calls', {
+      as: 'erp',
+      body: {
+        technicianId: 'tom',
+        expertIds: ['erika'],
+        title: 'Search: gearbox',
+        externalRef: ref,
+      },
+    });
+    await ask('Search: another call');
+    const page = await openAs('erika');
+    await page.fill('#call-search-text', ref.slice(4));
+    await page.press('#call-search-text', 'Enter');
+    await page.locator('#search-summary', { hasText: '1 call found' }).waitFor();
+    const hits = page.locator('#search-list .search-hit');
+    expect(await hits.count()).toBe(1);
+    expect(await hits.first().getAttribute('data-call-id')).toBe(wanted.body.id);
+    expect(await hits.first().innerText()).toContain(ref);
+    await hits.first().click();
+    await page.locator('#timeline-title', { hasText: 'Search: gearbox' }).waitFor();
+    await page.locator('#call-context dd', { hasText: ref }).waitFor();
+
+    await page.fill('#call-search-text', '');
+    await page.locator('#search-results').waitFor({ state: 'hidden' });
     await page.close();
   });
 });

@@ -22,6 +22,9 @@ const QUEUES = [
   { id: 'brief', name: 'Brief line', skills: ['pumps'], offerTimeoutSeconds: 1, maxWaitSeconds: 2 },
 ];
 
+/** Where the Frontline web client opens an xAssist call (the console links it after accept). */
+const JOIN_URL_TEMPLATE = 'https://frontline.example.com/acme/#/call/{callId}';
+
 /** Stands in for the browser's Notification, granted, and records what was shown. */
 function recordNotifications(): void {
   const scope = globalThis as any;
@@ -46,7 +49,11 @@ describeIf(CHROMIUM)("the dashboard as the expert's console", () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     sut = await new BrokerHarness({
       queues: QUEUES,
-      env: { ROUTING_TICK_MS: '50', TECHNICIAN_JOIN_TIMEOUT_MS: '600000' },
+      env: {
+        ROUTING_TICK_MS: '50',
+        TECHNICIAN_JOIN_TIMEOUT_MS: '600000',
+        XASSIST_JOIN_URL_TEMPLATE: JOIN_URL_TEMPLATE,
+      },
     }).start();
   });
   afterEach(async () => {
@@ -117,6 +124,18 @@ describeIf(CHROMIUM)("the dashboard as the expert's console", () => {
           ?.textContent !== before,
       [call.id, waited],
     );
+    // The time left to accept, by the offer's expiresAt: at most the queue's 60 s, counting down.
+    const left = await offer.locator('.offer-left-time').innerText();
+    expect(left).toMatch(/^\d+s$/);
+    expect(parseInt(left, 10)).toBeLessThanOrEqual(60);
+    expect(parseInt(left, 10)).toBeGreaterThan(0);
+    await page.waitForFunction(
+      ([id, before]) =>
+        (globalThis as any).document.querySelector(`li[data-call-id="${id}"] .offer-left-time`)
+          ?.textContent !== before,
+      [call.id, left],
+    );
+    expect(await offer.innerText()).toContain('left to accept');
     // Announced, and shown as a banner since this browser does not allow notifications.
     await page.locator('#announcer', { hasText: 'New request from Tom Technician' }).waitFor();
     await page.locator('.offer-banner', { hasText: 'Pump 7 vibration' }).waitFor();
@@ -139,6 +158,20 @@ describeIf(CHROMIUM)("the dashboard as the expert's console", () => {
     const row = page.locator(`#calls tr[data-call-id="${call.id}"]`);
     await row.and(page.locator('[data-status="ringing"]')).waitFor();
     await page.locator('#timeline-title', { hasText: 'Pump 7 vibration' }).waitFor();
+    // How to join: xAssist rings the expert's own Frontline client; the web client's link too.
+    await page
+      .locator('#my-call .join-what', { hasText: 'ringing your Frontline client' })
+      .waitFor();
+    const link = page.locator('#my-call a.join-link');
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe(
+      `https://frontline.example.com/acme/#/call/${encodeURIComponent(taken.xassistCallId)}`,
+    );
+    await page.screenshot({
+      path: process.env.UPDATE_SCREENSHOT
+        ? 'docs/dashboard-after-accept.png'
+        : join(tmpdir(), 'console-after-accept.png'),
+    });
 
     sut.simulator.state.join(taken.xassistCallId, 'erika');
     await page.locator('#my-call .status', { hasText: 'Expert joined' }).waitFor();

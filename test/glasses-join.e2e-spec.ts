@@ -44,4 +44,20 @@ describe('call.invite tells the glasses how to join', () => {
     expect(again.joinUrl).toBe(live.joinUrl);
     expect(again.xassistCallId).toBe(call.xassistCallId);
   });
+
+  it("gives the call's expert the same join URL over REST (GET /v1/calls/:id/join), nobody else", async () => {
+    const { body: call } = await sut.api('POST', '/v1/calls', {
+      as: 'tom',
+      body: { expertIds: ['erika'], title: 'Pump 8' },
+    });
+    const join = await sut.api('GET', `/v1/calls/${call.id}/join`, { as: 'erika' });
+    expect(join.status).toBe(200);
+    expect(join.body).toEqual({
+      callId: call.id,
+      xassistCallId: call.xassistCallId,
+      joinUrl: `https://frontline.example.com/acme/#/call/${call.xassistCallId}`,
+    });
+    const outsider = await sut.api('GET', `/v1/calls/${call.id}/join`, { as: 'ed' });
+    expect(outsider.status).toBe(404);
+  });
 });

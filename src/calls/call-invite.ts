@@ -12,6 +12,17 @@ export interface CallInvite {
   joinUrl: string | null;
 }
 
+/**
+ * Where a person joins an xAssist call in a browser: the template with the call id in it, or
+ * null when the broker has no template. The one place the template is filled (the glasses'
+ * `call.invite` and the expert's `GET /v1/calls/:id/join`).
+ */
+export function joinUrlOf(xassistCallId: string, joinUrlTemplate: string | null): string | null {
+  return joinUrlTemplate === null
+    ? null
+    : joinUrlTemplate.replaceAll(CALL_ID_PLACEHOLDER, encodeURIComponent(xassistCallId));
+}
+
 /** The invite for a call an expert has joined, or null when there is nobody or nothing to join. */
 export function callInvite(call: CallRecord, joinUrlTemplate: string | null): CallInvite | null {
   const expert = call.experts.find((candidate) => candidate.id === call.joinedExpertId);
@@ -20,9 +31,6 @@ export function callInvite(call: CallRecord, joinUrlTemplate: string | null): Ca
     call: toCallView(call),
     expert: personRef(expert),
     xassistCallId: call.xassistCallId,
-    joinUrl:
-      joinUrlTemplate === null
-        ? null
-        : joinUrlTemplate.replaceAll(CALL_ID_PLACEHOLDER, encodeURIComponent(call.xassistCallId)),
+    joinUrl: joinUrlOf(call.xassistCallId, joinUrlTemplate),
   };
 }

@@ -171,6 +171,23 @@ const CallEventPage: JsonSchema = {
   },
 };
 
+const CallJoin: JsonSchema = {
+  type: 'object',
+  description:
+    "How to join the call's xAssist call: xAssist rings the experts' own Frontline clients; joinUrl opens it in a browser.",
+  required: ['callId', 'xassistCallId', 'joinUrl'],
+  properties: {
+    callId: text("The broker's call id."),
+    xassistCallId: orNull(text('The xAssist call; null until the call exists on xAssist.')),
+    joinUrl: orNull(
+      text(
+        'XASSIST_JOIN_URL_TEMPLATE with the xAssist call id in it; null when none is configured or there is no xAssist call yet.',
+        { format: 'uri' },
+      ),
+    ),
+  },
+};
+
 export const CALL_SCHEMAS = {
   PersonRef,
   Call,
@@ -178,4 +195,5 @@ export const CALL_SCHEMAS = {
   CallCreationError,
   CallPage,
   CallEventPage,
+  CallJoin,
 } satisfies Record<string, JsonSchema>;

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { BrokerDatabase } from '../database/schema.js';
+import type { CallSearch } from './call-search.js';
 import type { CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 
@@ -18,6 +19,8 @@ export interface CallListQuery {
   statuses: readonly CallStatus[] | null;
   /** Only calls with exactly this externalRef; absent or null: any. */
   externalRef?: string | null;
+  /** Only calls the search finds (call-search.ts); absent or null: any. */
+  search?: CallSearch | null;
   /** Null: every call. Otherwise only calls where this person is the technician or an invited expert. */
   participantId: string | null;
   /** With participantId: also the queues' requests experts may see (isQueueWatchable). */

@@ -1,11 +1,24 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiJson } from '../openapi/api-responses.js';
 import type { Response } from 'express';
 import { CurrentPerson } from '../auth/auth.guard.js';
 import { BadRequestError } from '../common/broker-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Person } from '../directory/person.js';
 import type { CallEventView, CallView } from './call.model.js';
+import { joinUrlOf } from './call-invite.js';
 import { QueuePlacements } from './queue-placements.js';
 import { CallsService } from './calls.service.js';
 import { CallIdParam } from './dto/call-id.param.js';
@@ -19,6 +32,7 @@ export class CallsController {
   constructor(
     private readonly calls: CallsService,
     private readonly placements: QueuePlacements,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post()
@@ -94,6 +108,7 @@ export class CallsController {
       limit,
       query.cursor,
       query.externalRef,
+      query.q,
     );
     return {
       calls: page.calls.map((call) => this.placements.view(call)),
@@ -124,6 +139,27 @@ export class CallsController {
     const afterSeq = Number(query.afterSeq ?? 0);
     const { events } = await this.calls.withEvents(caller, id, afterSeq);
     return { callId: id, events };
+  }
+
+  @Get(':id/join')
+  @ApiOperation({
+    operationId: 'getCallJoin',
+    summary:
+      "How to join the call's xAssist call in a browser (the expert's console asks after accept)",
+  })
+  @ApiJson(200, 'CallJoin', 'The xAssist call and its join URL, each null while unknown')
+  @ApiErrors(400, 404)
+  async join(
+    @CurrentPerson() caller: Person,
+    @Param() { id }: CallIdParam,
+  ): Promise<{ callId: string; xassistCallId: string | null; joinUrl: string | null }> {
+    const { xassistCallId } = await this.calls.get(caller, id);
+    const template = this.config.glasses.joinUrlTemplate;
+    return {
+      callId: id,
+      xassistCallId,
+      joinUrl: xassistCallId === null ? null : joinUrlOf(xassistCallId, template),
+    };
   }
 
   @Post(':id/cancel')

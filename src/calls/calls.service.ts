@@ -20,6 +20,7 @@ import { CallRepository, StaleCallError } from './call.repository.js';
 import { CallCreationFailedError } from './call.errors.js';
 import { QueueAdmission } from './queue-admission.port.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import type { CallSearch } from './call-search.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
 import { assertSameBody, idempotencyClaim } from './idempotency.js';
 
@@ -110,10 +111,12 @@ export class CallsService {
     limit: number,
     cursor?: string,
     externalRef?: string,
+    search?: string,
   ): Promise<CallPage> {
     const calls = await this.calls.list({
       statuses: status === 'all' ? null : status === 'active' ? ACTIVE_STATUSES : END_STATUSES,
       externalRef: externalRef ?? null,
+      search: search === undefined ? null : this.callSearch(search),
       participantId: seesEveryCall(caller) ? null : caller.id,
       includeQueued: seesQueuedCalls(caller),
       limit,
@@ -121,6 +124,16 @@ export class CallsService {
     });
     const last = calls.at(-1);
     return { calls, nextCursor: calls.length === limit && last ? encodeCursor(last) : null };
+  }
+
+  /** The technicians' names live in the directory: those that hold the text are found by id. */
+  private callSearch(text: string): CallSearch {
+    const needle = text.toLowerCase();
+    const technicianIds = this.directory
+      .withRole('technician')
+      .filter((person) => person.displayName.toLowerCase().includes(needle))
+      .map((person) => person.id);
+    return { text, technicianIds };
   }
 
   /** How many calls the technician holds open, counting up to `limit`. */

@@ -15,6 +15,7 @@ import {
   insertExperts,
   toRow,
 } from './call-rows.js';
+import { searchCondition } from './call-search.js';
 import {
   CallRepository,
   StaleCallError,
@@ -143,6 +144,8 @@ export class KyselyCallRepository extends CallRepository {
     let select = (trx ?? this.db).selectFrom('calls').selectAll();
     if (query.statuses) select = select.where('status', 'in', [...query.statuses]);
     if (query.externalRef) select = select.where('external_ref', '=', query.externalRef);
+    const search = query.search;
+    if (search) select = select.where((eb) => searchCondition(eb, search));
     if (query.technicianId) select = select.where('technician_id', '=', query.technicianId);
     if (query.participantId !== null) {
       const person = query.participantId;

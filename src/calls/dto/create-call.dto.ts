@@ -22,6 +22,7 @@ import { QUEUE_ID } from '../../directory/queue.js';
 import { PRIORITIES, type Priority } from '../call.model.js';
 import { IsPlainText, PERSON_ID, PERSON_ID_RULE } from '../../common/text-rules.js';
 import { IsWholeNumberText } from '../../common/validation.js';
+import { CALL_SEARCH_MAX_LENGTH } from '../call-search.js';
 import {
   CALL_CONTEXT_LIMITS,
   IsCallMetadata,
@@ -168,6 +169,21 @@ export class ListCallsQuery {
   @IsOptional()
   @IsExternalRef()
   externalRef?: string;
+
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: CALL_SEARCH_MAX_LENGTH,
+    example: 'WO-4711',
+    description:
+      'Only calls whose title, externalRef or technician (id or name) contains this text, ignoring case; % and _ are plain characters (combine with status=all for ended ones).',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, CALL_SEARCH_MAX_LENGTH, {
+    message: `q must be 1 to ${CALL_SEARCH_MAX_LENGTH} characters`,
+  })
+  @IsPlainText()
+  q?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()

@@ -32,6 +32,8 @@ const FILES: Record<string, string> = {
   'timeline.js': 'text/javascript',
   'alerts.js': 'text/javascript',
   'console.js': 'text/javascript',
+  'join.js': 'text/javascript',
+  'search.js': 'text/javascript',
   'supervision.js': 'text/javascript',
   'style.css': 'text/css',
   'layout.css': 'text/css',

@@ -6,6 +6,7 @@ import { statusLabel } from './format.js';
 import { applySnapshot, initCalls, loadHistory, removeCall, showCall } from './calls.js';
 import { initTimeline, onCallUpdated, openTimeline, resync } from './timeline.js';
 import { initAlerts } from './alerts.js';
+import { initSearch } from './search.js';
 import * as expertConsole from './console.js';
 import * as supervision from './supervision.js';
 
@@ -172,6 +173,7 @@ async function open(token) {
 initCalls({ open: openTimeline });
 initTimeline();
 initAlerts();
+initSearch({ open: openTimeline });
 supervision.initSupervision();
 
 $('login').addEventListener('submit', (event) => {

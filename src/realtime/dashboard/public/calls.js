@@ -2,7 +2,15 @@
 // table (it stays fast with thousands of rows); a once-a-second tick rewrites only the live
 // timers. Rows are one Tab stop (roving tabindex): arrows move, Enter or Space opens.
 import { $, api, announce, el, isExpert, state } from './state.js';
-import { ACTIVE, durationText, expertsText, queueText, statusLabel, waitText } from './format.js';
+import {
+  ACTIVE,
+  dateTimeText,
+  durationText,
+  expertsText,
+  queueText,
+  statusLabel,
+  waitText,
+} from './format.js';
 
 const handlers = { open: () => undefined };
 /** Ids of calls whose row has a timer that still ticks. */
@@ -45,6 +53,10 @@ function callBackButton(call) {
   return button;
 }
 
+/** When the call was asked for, with its date: the history reaches back past today. */
+export const whenAsked = (call) =>
+  el('time', { dateTime: call.createdAt }, dateTimeText(call.createdAt));
+
 function rowFor(call) {
   const wait = waitText(call);
   const length = durationText(call);
@@ -64,6 +76,7 @@ function rowFor(call) {
     el('td', { className: 'technician' }, call.technician.displayName),
     el('td', { className: 'experts' }, expertsText(call)),
     el('td', { className: 'queue' }, queueText(call)),
+    el('td', { className: 'when' }, whenAsked(call)),
     el('td', { className: 'waiting' }, wait.text),
     el('td', { className: 'duration' }, length.text),
     el(

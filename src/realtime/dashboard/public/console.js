@@ -1,9 +1,17 @@
-// The expert's console: the availability switch, incoming offers (Accept / Decline, with a live
-// waiting time), and the expert's own active call.
+// The expert's console: the availability switch, incoming offers (Accept / Decline, with the
+// time left to answer and how long the request waited), and the expert's own active call.
 import { $, announce, api, ask, el, queueName, state } from './state.js';
-import { ACTIVE, duration, durationText, statusLabel, waitingSince } from './format.js';
+import {
+  ACTIVE,
+  duration,
+  durationText,
+  secondsLeft,
+  statusLabel,
+  waitingSince,
+} from './format.js';
 import { showCall, statusBadge } from './calls.js';
 import { alertOffer, askForNotifications, dismissOffer, unlockSound } from './alerts.js';
+import { joinHelp } from './join.js';
 
 /** Pending offers to this expert, by offer id: `{ offer, call }`. */
 const offers = new Map();
@@ -81,6 +89,12 @@ function offerCard({ offer, call }) {
       el('span', { className: 'technician' }, call.technician.displayName),
       call.queue ? el('span', { className: 'queue' }, queueWithSkills(call.queue.id)) : null,
       el('span', {}, 'waiting ', el('span', { className: 'offer-waiting' }, '')),
+    ),
+    el(
+      'p',
+      { className: 'offer-left' },
+      el('span', { className: 'offer-left-time' }, ''),
+      ' left to accept',
     ),
     call.description ? el('p', { className: 'offer-description' }, call.description) : null,
     el('div', { className: 'offer-actions' }, accept, decline),
@@ -191,6 +205,7 @@ function showOwnCall(call) {
       `${call.technician.displayName}${call.queue ? ` · ${queueName(call.queue.id)}` : ''} · `,
       el('span', { className: 'my-call-time' }, ''),
     ),
+    joinHelp(call),
     openButton,
   );
   tickOwnCall();
@@ -206,11 +221,13 @@ function tickOwnCall() {
 }
 
 function tickOffers() {
+  const now = Date.now();
   for (const { offer, call } of offers.values()) {
     const card = cardOf(offer.id);
+    if (!card) continue;
     const since = Date.parse(waitingSince(call));
-    if (card)
-      card.querySelector('.offer-waiting').textContent = duration((Date.now() - since) / 1000);
+    card.querySelector('.offer-waiting').textContent = duration((now - since) / 1000);
+    card.querySelector('.offer-left-time').textContent = duration(secondsLeft(offer, now));
   }
 }
 

@@ -69,6 +69,19 @@ export function duration(seconds) {
 }
 
 const ms = (iso) => (iso ? Date.parse(iso) : NaN);
+
+/** "6 Dec 2026, 14:05" in the browser's language: a call from last week is not just "14:05". */
+export const dateTimeText = (iso) =>
+  new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/**
+ * Seconds left to answer an offer, by the server's `expiresAt`. Never more than the offer's whole
+ * time (`expiresAt - offeredAt`), so a browser clock running behind cannot stretch it.
+ */
+export function secondsLeft(offer, now = Date.now()) {
+  const whole = (ms(offer.expiresAt) - ms(offer.offeredAt)) / 1000;
+  return Math.max(0, Math.min(whole, (ms(offer.expiresAt) - now) / 1000));
+}
 const between = (from, to) => (ms(to) - ms(from)) / 1000;
 
 /** When the technician started waiting: queued, else asked. */

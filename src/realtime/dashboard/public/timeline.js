@@ -2,7 +2,7 @@
 // close button. Events arrive by seq; a gap or a reconnect asks `call.subscribe` for the rest.
 import { $, announce, el, queueName, state } from './state.js';
 import { eventLabel, statusLabel } from './format.js';
-import { focusRow, markSelected, showCall, statusBadge } from './calls.js';
+import { focusRow, markSelected, showCall, statusBadge, whenAsked } from './calls.js';
 
 /** Highest seq shown in the timeline of the selected call. */
 let lastSeq = 0;
@@ -13,6 +13,8 @@ function showContext(call) {
     statusBadge(call.status),
     ` ${call.technician.displayName}`,
     call.queue ? ` · ${queueName(call.queue.id)}` : '',
+    ' · ',
+    whenAsked(call),
   );
   $('call-description').textContent = call.description ?? '';
   $('call-description').hidden = !call.description;

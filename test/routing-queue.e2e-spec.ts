@@ -95,7 +95,13 @@ describe.each(await brokerDatabases('routing a call through a queue'))(
         'call.updated',
         (u) => u.call.id === call.id && u.call.queue?.position === 1,
       );
-      expect(placed.call.queue).toEqual({ id: 'pumps', position: 1, estimatedWaitSeconds: null });
+      expect(placed.call.queue).toEqual({
+        id: 'pumps',
+        position: 1,
+        estimatedWaitSeconds: null,
+        nobodyCanTake: false,
+        statusLine: 'Waiting for an expert: 1 expert can take it.',
+      });
 
       const answer = await erika.socket.emitWithAck('offer.accept', { offerId: offer.id });
       expect(answer).toMatchObject({
@@ -130,6 +136,27 @@ describe.each(await brokerDatabases('routing a call through a queue'))(
       expect(events.body.events.map((e: { type: string }) => e.type)).toEqual(
         expect.arrayContaining(['status.queued', 'status.creating', 'status.ringing']),
       );
+    });
+
+    // Issue 22: with nobody able to take it, the request waited with a guessed estimate, unsaid.
+    it('tells the glasses at once that nobody can take a request, and again once someone can', async () => {
+      const tom = await connect('tom');
+      const asked = await ask({ queueId: 'pumps' }); // erika is away, ed has not the skill
+      const told = await tom.next('call.nobody_can_take', (n) => n.call.id === asked.body.id);
+      expect(told.call.queue).toMatchObject({
+        position: 1,
+        estimatedWaitSeconds: null,
+        nobodyCanTake: true,
+        statusLine: expect.stringMatching(/^Nobody can take this request now/),
+      });
+      await sut.api('PUT', '/v1/presence/me', { as: 'erika', body: { status: 'available' } });
+      const placed = await tom.next(
+        'call.updated',
+        (u) =>
+          u.call.id === asked.body.id && u.call.queue?.statusLine?.startsWith('Waiting') === true,
+      );
+      expect(placed.call.queue?.nobodyCanTake).toBe(false);
+      expect(tom.all('call.nobody_can_take')).toHaveLength(1);
     });
 
     it("an offer is its expert's alone, and two racing accepts of it create one call", async () => {

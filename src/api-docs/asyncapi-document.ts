@@ -43,6 +43,12 @@ const SERVER_TO_CLIENT: Record<string, SocketMessage> = {
     summary:
       "To the call's technician only: xAssist could not be reached, so the broker made a web meeting (Chat&Messenger) the technician may open instead; the experts get it by chat. Re-sent on every connect until the meeting expires, so de-duplicate by call.id.",
   },
+  callNobodyCanTake: {
+    event: 'call.nobody_can_take',
+    payload: 'CallNobodyCanTake',
+    summary:
+      "To the call's technician (and supervisors and integrations), at once: no available expert can take a queued call now. Show call.queue.statusLine; the call stays queued (estimatedWaitSeconds null) until an expert who can take it is available, or until maxWaitSeconds ends it unanswered. Again whenever it comes to that anew.",
+  },
   offerCreated: {
     event: 'offer.created',
     payload: 'OfferAnswer',

@@ -4,7 +4,7 @@ import type { FallbackMeeting } from './fallback-meetings.js';
 import { boundXAssistEvent, seenKeyOf } from './xassist-event-bounds.js';
 
 /** What routing records in a call's log, as `routing.<type>` events. */
-export type RoutingEventType = 'escalated' | 'accept_failed';
+export type RoutingEventType = 'escalated' | 'accept_failed' | 'taken_by_demo_expert';
 
 /**
  * A change to one call being put together: transitions go through the state machine, and every

@@ -88,7 +88,7 @@ const Call: JsonSchema = {
     queue: {
       type: ['object', 'null'],
       description: 'The routing queue asked (null when the experts were named).',
-      required: ['id', 'position', 'estimatedWaitSeconds'],
+      required: ['id', 'position', 'estimatedWaitSeconds', 'nobodyCanTake', 'statusLine'],
       properties: {
         id: text('The queue id.'),
         position: {
@@ -100,8 +100,18 @@ const Call: JsonSchema = {
           type: ['integer', 'null'],
           minimum: 0,
           description:
-            "Position x the queue's recent median time to accept / available experts; null without history.",
+            "Position x the queue's recent median time to accept / available experts; null without history, and null while nobodyCanTake.",
         },
+        nobodyCanTake: {
+          type: 'boolean',
+          description:
+            'true while no available expert can take the call (skills, escalation steps reached, not declined by them); it stays queued until one can, or until maxWaitSeconds. false once it left the queue.',
+        },
+        statusLine: orNull(
+          text(
+            'In words, while queued: how many experts can take it, or that nobody can now and what happens next. null once it left the queue.',
+          ),
+        ),
       },
     },
     priority: { type: 'string', enum: [...PRIORITIES], description: 'urgent is offered first.' },
@@ -132,7 +142,7 @@ const CallEvent: JsonSchema = {
     callId: text("The broker's call id."),
     seq: { type: 'integer', minimum: 1 },
     type: text(
-      '`status.<status>`, `xassist.<xAssist event type>`, `routing.<escalated|accept_failed>` or `fallback.offered` (xAssist was unreachable; the technician and experts were given a web meeting instead).',
+      '`status.<status>`, `xassist.<xAssist event type>`, `routing.<escalated|accept_failed|taken_by_demo_expert>` or `fallback.offered` (xAssist was unreachable; the technician and experts were given a web meeting instead).',
       {
         example: 'status.expert_joined',
       },

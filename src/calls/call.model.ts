@@ -70,11 +70,23 @@ export interface CallEventRecord {
 export interface QueuePlacement {
   /** 1 for the next request to be offered; null once the call left the queue. */
   position: number | null;
-  /** Position x recent median time to accept / available experts; null without history. */
+  /**
+   * Position x recent median time to accept / available experts; null without history, and
+   * null while nobody can take the call (a number then would be a guess).
+   */
   estimatedWaitSeconds: number | null;
+  /** No available expert can take the call now (routing's rules); false once it left the queue. */
+  nobodyCanTake: boolean;
+  /** In words, for people: who can take it, or that nobody can now and what happens next. */
+  statusLine: string | null;
 }
 
-export const NOT_PLACED: QueuePlacement = { position: null, estimatedWaitSeconds: null };
+export const NOT_PLACED: QueuePlacement = {
+  position: null,
+  estimatedWaitSeconds: null,
+  nobodyCanTake: false,
+  statusLine: null,
+};
 
 /**
  * The Call as the public contract shows it: the record without its internals, people as plain

@@ -36,5 +36,10 @@ export class QueuePlacements {
 }
 
 function samePlacement(a: QueuePlacement | undefined, b: QueuePlacement): boolean {
-  return a?.position === b.position && a.estimatedWaitSeconds === b.estimatedWaitSeconds;
+  return (
+    a?.position === b.position &&
+    a.estimatedWaitSeconds === b.estimatedWaitSeconds &&
+    a.nobodyCanTake === b.nobodyCanTake &&
+    a.statusLine === b.statusLine
+  );
 }

@@ -12,7 +12,7 @@ const erika = {
 describe('parseDirectory', () => {
   it('accepts the demo directory', () => {
     const people = parseDirectory(DEMO_DIRECTORY);
-    expect(people.map((p) => p.id)).toEqual(['tom', 'tina', 'erika', 'ed', 'sam', 'erp']);
+    expect(people.map((p) => p.id)).toEqual(['tom', 'tina', 'erika', 'ed', 'dana', 'sam', 'erp']);
     expect(people.find((p) => p.id === 'erp')?.xassist).toBeUndefined();
   });
 

@@ -40,6 +40,14 @@ export interface CallUpdatedPayload {
   events: CallEventView[];
 }
 
+/**
+ * No available expert can take a queued call now: `call.queue.nobodyCanTake` is true, its
+ * `estimatedWaitSeconds` null and its `statusLine` says what happens next (docs/routing.md).
+ */
+export interface CallNobodyCanTakePayload {
+  call: CallView;
+}
+
 /** Routing (docs/routing.md): offers to experts, presence and escalations to supervisors. */
 export type OfferCreatedPayload = OfferCreated;
 export type OfferEndedPayload = OfferEnded;
@@ -113,6 +121,8 @@ export interface ServerToClientEvents {
   'call.invite': (payload: CallInvitePayload) => void;
   /** To the technician only when xAssist was unreachable; again on connect until it expires. */
   'call.fallback': (payload: CallFallbackPayload) => void;
+  /** To the call's technician (and those who see every call): nobody can take it now. */
+  'call.nobody_can_take': (payload: CallNobodyCanTakePayload) => void;
   /** To the offered expert; again on every connect while it is pending. */
   'offer.created': (payload: OfferCreatedPayload) => void;
   'offer.ended': (payload: OfferEndedPayload) => void;

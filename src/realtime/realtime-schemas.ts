@@ -105,6 +105,14 @@ const CallFallback: JsonSchema = {
   },
 };
 
+const CallNobodyCanTake: JsonSchema = {
+  type: 'object',
+  description:
+    "To the call's technician (and supervisors and integrations) at once when no available expert can take a queued call: on entering its queue, or when the last expert who could went away or declined. call.queue.nobodyCanTake is true, its estimatedWaitSeconds null and its statusLine says what happens next (it stays queued until an expert who can take it is available, or until maxWaitSeconds ends it unanswered).",
+  required: ['call'],
+  properties: { call: ref('Call') },
+};
+
 const CallSubscribe: JsonSchema = {
   type: 'object',
   description: 'Client to server: the call and its events after afterSeq.',
@@ -142,6 +150,7 @@ export const REALTIME_SCHEMAS = {
   CallUpdated,
   CallInvite,
   CallFallback,
+  CallNobodyCanTake,
   CallSubscribe,
   CallSubscribeAck,
 } satisfies Record<string, JsonSchema>;

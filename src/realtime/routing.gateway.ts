@@ -20,6 +20,7 @@ import { PresenceService } from '../routing/presence.service.js';
 import { RoutedCalls } from '../routing/routed-calls.service.js';
 import type {
   CallPlaced,
+  NobodyCanTake,
   OfferCreated,
   OfferEnded,
   PresenceUpdated,
@@ -81,6 +82,14 @@ export class RoutingGateway implements OnGatewayConnection, SocketPresence {
     this.server
       .to([personRoom(technicianId), EVERY_CALL_ROOM, QUEUE_WATCHERS_ROOM])
       .emit('call.updated', { call, events: [] });
+  }
+
+  /** The glasses show it at once: nobody can take the request now, and what happens next. */
+  @OnEvent('call.nobody_can_take', 'after-commit')
+  nobodyCanTake({ call, technicianId }: NobodyCanTake): void {
+    this.server
+      .to([personRoom(technicianId), EVERY_CALL_ROOM])
+      .emit('call.nobody_can_take', { call });
   }
 
   async handleConnection(socket: BrokerSocket): Promise<void> {

@@ -19,11 +19,11 @@ function demoExperts(demoMode: boolean) {
   const directory: DirectoryService = directoryFrom(DEMO_DIRECTORY);
   const bus = new EventBus(logger);
   const available: string[] = [];
-  const accepts: Array<[string, string]> = [];
+  const accepts: Array<[string, string, unknown]> = [];
   const presence = { set: async (person: Person) => void available.push(person.id) };
   const routed = {
-    accept: async (person: Person, offerId: string) => {
-      accepts.push([person.id, offerId]);
+    accept: async (person: Person, offerId: string, options: unknown) => {
+      accepts.push([person.id, offerId, options]);
       if (offerId === 'taken') throw new Error('409');
       return {};
     },
@@ -47,26 +47,35 @@ function demoExperts(demoMode: boolean) {
 const offer = (id: string, expertId: string) => ({ id, expertId }) as Offer;
 
 describe('DemoExperts', () => {
-  it('in demo mode brings the demo experts online and takes an unanswered offer after a while', async () => {
+  it('in demo mode brings the experts online and has the demo expert take an unanswered offer, saying so', async () => {
     const { sut, clock, notices, available, accepts } = demoExperts(true);
     await sut.onApplicationBootstrap();
-    expect(available).toEqual(['erika', 'ed']);
-    notices.emit('offer.created', { offer: offer('o1', 'erika'), call: {} as never });
-    notices.emit('offer.created', { offer: offer('taken', 'ed'), call: {} as never });
+    expect(available).toEqual(['erika', 'ed', 'dana']);
+    notices.emit('offer.created', { offer: offer('o1', 'dana'), call: {} as never });
+    notices.emit('offer.created', { offer: offer('taken', 'dana'), call: {} as never });
     await clock.advance(DEMO_ACCEPT_AFTER_MS - 1);
     expect(accepts).toEqual([]);
     await clock.advance(1);
     expect(accepts).toEqual([
-      ['erika', 'o1'],
-      ['ed', 'taken'],
+      ['dana', 'o1', { demoExpert: true }],
+      ['dana', 'taken', { demoExpert: true }],
     ]);
+    sut.onModuleDestroy();
+  });
+
+  it('never accepts for a person who is not a demo expert (Erika answers herself, or not)', async () => {
+    const { sut, clock, notices, accepts } = demoExperts(true);
+    notices.emit('offer.created', { offer: offer('o1', 'erika'), call: {} as never });
+    notices.emit('offer.created', { offer: offer('o2', 'ed'), call: {} as never });
+    await clock.advance(DEMO_ACCEPT_AFTER_MS * 10);
+    expect(accepts).toEqual([]);
     sut.onModuleDestroy();
   });
 
   it('does nothing outside demo mode', async () => {
     const { sut, clock, notices, available, accepts } = demoExperts(false);
     await sut.onApplicationBootstrap();
-    notices.emit('offer.created', { offer: offer('o1', 'erika'), call: {} as never });
+    notices.emit('offer.created', { offer: offer('o1', 'dana'), call: {} as never });
     await clock.advance(DEMO_ACCEPT_AFTER_MS);
     expect([available, accepts]).toEqual([[], []]);
   });

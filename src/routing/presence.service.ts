@@ -24,6 +24,11 @@ import { RoutingRepository } from './routing.repository.js';
 export interface PresenceOptions {
   /** No socket for this long: offline (the contract says 30 s). */
   offlineGraceMs: number;
+  /**
+   * Experts the grace never sets offline: demo mode's demo experts, who have no dashboard and
+   * stay available however often someone opens and closes one of theirs.
+   */
+  withoutGrace?: readonly string[];
 }
 
 /** DI token for PresenceOptions (RoutingModule provides config.routing). */
@@ -41,6 +46,7 @@ export type ConnectedCheck = (personId: string) => boolean | Promise<boolean>;
 export class PresenceService {
   private readonly graceTimers = new Map<string, TimerHandle>();
   private readonly graceMs: number;
+  private readonly withoutGrace: ReadonlySet<string>;
 
   constructor(
     private readonly repository: RoutingRepository,
@@ -51,6 +57,7 @@ export class PresenceService {
     @Optional() @Inject(PRESENCE_OPTIONS) options?: PresenceOptions,
   ) {
     this.graceMs = options?.offlineGraceMs ?? DEFAULT_OFFLINE_GRACE_MS;
+    this.withoutGrace = new Set(options?.withoutGrace);
   }
 
   /** `PUT /v1/presence/me` and socket `presence.set`; only experts have a presence. */
@@ -134,6 +141,7 @@ export class PresenceService {
   }
 
   private async expireIfGone(personId: string, stillConnected: ConnectedCheck): Promise<void> {
+    if (this.withoutGrace.has(personId)) return;
     const connectedNow = await stillConnected(personId);
     await this.change(personId, (current, at) =>
       offlineDue(current, connectedNow, Date.parse(at), this.graceMs)

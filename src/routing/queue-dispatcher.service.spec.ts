@@ -65,7 +65,7 @@ describe('QueueDispatcher', () => {
         new Escalations(calls, ledger, placements, bus),
       ),
       new OfferRound(offers, calls, placements, bus, metrics, new OfferLookaheads()),
-      new QueuePlacer(calls, placements, presence, directory, history, bus),
+      new QueuePlacer(calls, placements, presence, directory, history, bus, repository),
       new RoutingLeadership(role, signals),
       clock,
       config,

@@ -3,16 +3,22 @@ import type { QueuePlacement } from '../calls/call.model.js';
 import { CallRepository } from '../calls/call.repository.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import { DirectoryService } from '../directory/directory.service.js';
-import { brokerEvent } from '../events/broker-events.js';
+import { brokerEvent, type BrokerEvent } from '../events/broker-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { AcceptHistory } from './accept-history.js';
 import { PresenceService } from './presence.service.js';
 import { estimatedWaitSeconds, queuePositions } from './queue-order.js';
-import type { QueuedRequest } from './routing.model.js';
-import { eligibleExperts } from './routing-rules.js';
+import { queueStatusLine } from './queue-status.js';
+import type { Offer, QueuedRequest } from './routing.model.js';
+import { RoutingRepository } from './routing.repository.js';
+import { eligibleExperts, expertsWhoCanTake } from './routing-rules.js';
 import './routing-facts.js';
 
-/** Each waiting request's position and estimate; those that changed are told (`call.placed`). */
+/**
+ * Each waiting request's position, estimate and whether anyone can take it; those that changed
+ * are told (`call.placed`), and a request nobody can take tells its technician at once
+ * (`call.nobody_can_take`, once each time it comes to that).
+ */
 @Injectable()
 export class QueuePlacer {
   constructor(
@@ -22,41 +28,61 @@ export class QueuePlacer {
     private readonly directory: DirectoryService,
     private readonly history: AcceptHistory,
     private readonly bus: EventBus,
+    private readonly routing: RoutingRepository,
   ) {}
 
   async place(requests: readonly QueuedRequest[], nowMs: number): Promise<void> {
     const positions = queuePositions([...requests]);
-    const standing = await this.presence.standing();
+    const [standing, offers] = await Promise.all([
+      this.presence.standing(),
+      requests.length === 0
+        ? Promise.resolve([] as Offer[])
+        : this.routing.offersOfCalls(requests.map((request) => request.callId)),
+    ]);
     const people = this.directory.all();
     const available = new Map<string, number>();
     const fresh = { callId: '', queuedAt: new Date(nowMs).toISOString(), requesters: [] };
     for (const queue of this.directory.queues())
       available.set(queue.id, eligibleExperts(queue, people, standing, fresh, [], nowMs).length);
+    // Only the people who can be experts are looked at per request (a large directory).
+    const experts = people.filter((person) => person.roles.includes('expert'));
     const next = new Map<string, QueuePlacement>();
     for (const request of requests) {
+      const queue = this.directory.queue(request.queueId);
       const position = positions.get(request.callId) ?? null;
+      const takers = queue
+        ? expertsWhoCanTake(queue, experts, standing, request, offers, nowMs).length
+        : 0;
       const estimate =
-        position === null
+        position === null || takers === 0
           ? null
           : estimatedWaitSeconds(
               position,
               this.history.recent(request.queueId),
               available.get(request.queueId) ?? 0,
             );
-      next.set(request.callId, { position, estimatedWaitSeconds: estimate });
+      next.set(request.callId, {
+        position,
+        estimatedWaitSeconds: estimate,
+        nobodyCanTake: takers === 0,
+        statusLine: queue ? queueStatusLine(queue, Date.parse(request.queuedAt), takers) : null,
+      });
     }
+    const before = new Map(
+      requests.map((request) => [request.callId, this.placements.of(request.callId)]),
+    );
     const changed = this.placements.replace(next);
     if (changed.length === 0) return;
     const calls = await this.calls.findMany(changed);
-    this.bus.afterCommit(
-      calls
-        .filter((call) => call.status === 'queued')
-        .map((call) =>
-          brokerEvent('call.placed', {
-            call: this.placements.view(call),
-            technicianId: call.technician.id,
-          }),
-        ),
-    );
+    const events: BrokerEvent[] = [];
+    for (const call of calls) {
+      if (call.status !== 'queued') continue;
+      const view = this.placements.view(call);
+      const technicianId = call.technician.id;
+      events.push(brokerEvent('call.placed', { call: view, technicianId }));
+      if (view.queue?.nobodyCanTake && !before.get(call.id)?.nobodyCanTake)
+        events.push(brokerEvent('call.nobody_can_take', { call: view, technicianId }));
+    }
+    this.bus.afterCommit(events);
   }
 }

@@ -17,13 +17,28 @@ import type { Offer } from './routing.model.js';
 import './routing-facts.js';
 import { requestersOf } from './routing-rules.js';
 
-/** The accepted call becomes the expert's alone; only a call still waiting can be taken. */
-function takeFromQueue(current: CallRecord, at: string, expert: Participant): CallChange {
+/**
+ * The accepted call becomes the expert's alone; only a call still waiting can be taken. A demo
+ * expert's accept says so in the call's log (`routing.taken_by_demo_expert`, then `acceptedBy`
+ * names them), so nobody mistakes it for a person's.
+ */
+function takeFromQueue(
+  current: CallRecord,
+  at: string,
+  expert: Participant,
+  byDemoExpert: boolean,
+): CallChange {
   if (current.status !== 'queued')
     throw new ConflictError(`call ${current.id} is ${current.status}, no longer waiting`);
   const change = new CallChange(current, at);
+  if (byDemoExpert) change.noteRouting('taken_by_demo_expert');
   change.transition('creating', { experts: [expert], acceptedById: expert.id });
   return change;
+}
+
+/** How an accept came about: `demoExpert` when demo mode's demo expert took it (demo-experts.ts). */
+export interface AcceptOptions {
+  demoExpert?: boolean;
 }
 
 /** A routed call is not lost with xAssist: back to its queue, to be offered again. */
@@ -62,7 +77,11 @@ export class RoutedCalls {
    * fails, the expert gets the 502/503, the offer is released and the call waits to be offered
    * again (its `routing.accept_failed` event says so).
    */
-  async accept(caller: Person, offerId: string): Promise<OfferWithCall> {
+  async accept(
+    caller: Person,
+    offerId: string,
+    options: AcceptOptions = {},
+  ): Promise<OfferWithCall> {
     await this.refuseOwnRequest(caller, offerId);
     const { offer, rescinded } = await this.offers.accept(caller, offerId);
     this.metrics.offers.inc({ outcome: 'accepted' });
@@ -74,7 +93,7 @@ export class RoutedCalls {
       const expert = participantOf(this.directory, caller.id, 'expert', 'offer');
       const created = await this.creation.createTaken(
         call,
-        (current, at) => takeFromQueue(current, at, expert),
+        (current, at) => takeFromQueue(current, at, expert, options.demoExpert === true),
         backToQueue,
       );
       return { offer, call: this.placements.view(created) };

@@ -22,6 +22,11 @@ declare module '../events/broker-events.js' {
     'queue.escalated': { call: CallView; step: EscalationStep & { index: number } };
     /** A queued call's position or estimate changed (no call event). */
     'call.placed': { call: CallView; technicianId: string };
+    /**
+     * No available expert can take a queued call now (on entering the queue, or since the last
+     * one who could went away or declined): its technician is told at once.
+     */
+    'call.nobody_can_take': { call: CallView; technicianId: string };
   }
 }
 
@@ -31,3 +36,4 @@ export type PresenceChanged = BrokerEvents['presence.changed'];
 export type PresenceUpdated = BrokerEvents['presence.updated'];
 export type QueueEscalated = BrokerEvents['queue.escalated'];
 export type CallPlaced = BrokerEvents['call.placed'];
+export type NobodyCanTake = BrokerEvents['call.nobody_can_take'];

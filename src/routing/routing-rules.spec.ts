@@ -4,11 +4,13 @@ import type { ExpertStanding, Offer, QueuedRequest } from './routing.model.js';
 import {
   dueEscalationSteps,
   eligibleExperts,
+  expertsWhoCanTake,
   maxWaitReached,
   nextRoutingDeadline,
   pickExperts,
   planOffers,
 } from './routing-rules.js';
+import { queueStatusLine } from './queue-status.js';
 
 const T0 = Date.parse('2026-11-23T12:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
@@ -231,5 +233,67 @@ describe('planOffers', () => {
     expect(planned).toEqual({ callId: 'c1', expertId: 'erika', expiresAtMs: T0 + 7000 });
     expect(plan([request('c1', { queueId: 'gone' })])).toEqual([]);
     expect(plan([request('c1')], [], queue(), 300)).toEqual([]);
+  });
+});
+
+describe('expertsWhoCanTake (whether the technician is told nobody can take the request)', () => {
+  const canTake = (standing: Map<string, ExpertStanding>, offers: Offer[] = [], nowSeconds = 0) =>
+    ids(
+      expertsWhoCanTake(queue(), PEOPLE, standing, request('c1'), offers, T0 + nowSeconds * 1000),
+    );
+  const only = (entries: Array<[string, ExpertStanding]>) => new Map(entries);
+  const away: ExpertStanding = { status: 'away', busy: false, idleSinceMs: null };
+  const offline: ExpertStanding = { status: 'offline', busy: false, idleSinceMs: null };
+
+  it('counts available experts with the skills, busy ones too (they take it after their call)', () => {
+    const standing = allAvailable();
+    standing.set('ed', { status: 'available', busy: true, idleSinceMs: null });
+    expect(canTake(standing)).toEqual(['erika', 'ed', 'ida']);
+  });
+
+  it('is nobody when every expert with the skills is away or offline (unknown counts as offline)', () => {
+    expect(
+      canTake(
+        only([
+          ['erika', away],
+          ['ed', offline],
+          ['max', available()],
+        ]),
+      ),
+    ).toEqual([]);
+    expect(canTake(new Map())).toEqual([]);
+  });
+
+  it('leaves out who declined the request or let it time out, and its own technician', () => {
+    const standing = only([
+      ['erika', available()],
+      ['ed', available()],
+    ]);
+    expect(
+      canTake(standing, [offer('c1', 'erika', 'declined'), offer('c1', 'ed', 'timed_out')]),
+    ).toEqual([]);
+    const tex = person('tex', ['technician', 'expert'], ['pumps']);
+    const own = request('c1', { requesters: ['tex'] });
+    const texAvailable = only([['tex', available()]]);
+    expect(expertsWhoCanTake(queue(), [tex], texAvailable, own, [], T0)).toEqual([]);
+  });
+
+  it('counts an expert an escalation step added once the step is reached', () => {
+    const standing = only([['max', available()]]);
+    expect(canTake(standing, [], 59)).toEqual([]);
+    expect(canTake(standing, [], 60)).toEqual(['max']);
+  });
+});
+
+describe('queueStatusLine', () => {
+  it('says how many can take it, or that nobody can now and what happens next', () => {
+    const q = { name: 'Pumps', maxWaitSeconds: 300 };
+    expect(queueStatusLine(q, T0, 2)).toBe('Waiting for an expert: 2 experts can take it.');
+    expect(queueStatusLine(q, T0, 1)).toBe('Waiting for an expert: 1 expert can take it.');
+    expect(queueStatusLine(q, T0, 0)).toBe(
+      'Nobody can take this request now: no expert of the queue "Pumps" is available. It stays ' +
+        'queued and is offered as soon as an expert who can take it becomes available; if nobody ' +
+        `has taken it by ${at(300)}, it ends unanswered.`,
+    );
   });
 });

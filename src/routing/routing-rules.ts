@@ -52,14 +52,13 @@ function refusedBy(callId: string, offers: readonly Offer[]): Set<string> {
 }
 
 /**
- * Experts who may be offered this call now, in directory order: role expert; every skill of the
- * queue, or named by an escalation step already reached; available; not busy; not refused; and
- * not one of its requesters (a technician who is also an expert never takes their own request).
+ * Experts the routing rules allow this call at all: role expert; every skill of the queue, or
+ * named by an escalation step already reached; not refused; and not one of its requesters (a
+ * technician who is also an expert never takes their own request). Presence is not looked at.
  */
-export function eligibleExperts(
+function qualifiedExperts(
   queue: Queue,
   people: readonly Person[],
-  standing: ReadonlyMap<string, ExpertStanding>,
   request: Pick<QueuedRequest, 'callId' | 'queuedAt' | 'requesters'>,
   offers: readonly Offer[],
   nowMs: number,
@@ -73,10 +72,45 @@ export function eligibleExperts(
   return people.filter((person) => {
     if (!person.roles.includes('expert') || request.requesters.includes(person.id)) return false;
     const skilled = queue.skills.every((skill) => person.skills.includes(skill));
-    if (!skilled && !added.has(person.id)) return false;
-    const now = standing.get(person.id);
-    return now?.status === 'available' && !now.busy && !refused.has(person.id);
+    return (skilled || added.has(person.id)) && !refused.has(person.id);
   });
+}
+
+/**
+ * Experts who may be offered this call now, in directory order: allowed it (qualifiedExperts),
+ * available and not busy.
+ */
+export function eligibleExperts(
+  queue: Queue,
+  people: readonly Person[],
+  standing: ReadonlyMap<string, ExpertStanding>,
+  request: Pick<QueuedRequest, 'callId' | 'queuedAt' | 'requesters'>,
+  offers: readonly Offer[],
+  nowMs: number,
+): Person[] {
+  return qualifiedExperts(queue, people, request, offers, nowMs).filter((person) => {
+    const now = standing.get(person.id);
+    return now?.status === 'available' && !now.busy;
+  });
+}
+
+/**
+ * Experts who can take this call without anyone's presence changing: allowed it and available.
+ * A busy one counts (one call at a time: they are offered it once their call ends); an `away` or
+ * `offline` one does not (nothing offers them anything until they say they take calls). Nobody
+ * here: the technician is told at once, and no wait is estimated (docs/routing.md).
+ */
+export function expertsWhoCanTake(
+  queue: Queue,
+  people: readonly Person[],
+  standing: ReadonlyMap<string, ExpertStanding>,
+  request: Pick<QueuedRequest, 'callId' | 'queuedAt' | 'requesters'>,
+  offers: readonly Offer[],
+  nowMs: number,
+): Person[] {
+  return qualifiedExperts(queue, people, request, offers, nowMs).filter(
+    (person) => standing.get(person.id)?.status === 'available',
+  );
 }
 
 /**

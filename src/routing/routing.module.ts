@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { QueueAdmission } from '../calls/queue-admission.port.js';
 import { CallsModule } from '../calls/calls.module.js';
 import { AcceptHistory } from './accept-history.js';
-import { DemoExperts } from './demo-experts.js';
+import { DemoExperts, demoExpertIds } from './demo-experts.js';
 import { OffersController } from './offers.controller.js';
 import { QueueDispatcher } from './queue-dispatcher.service.js';
 import { RoutedCalls } from './routed-calls.service.js';
@@ -37,7 +37,10 @@ import { RoutingOverviewService } from './routing-overview.service.js';
     { provide: RoutingRepository, useClass: KyselyRoutingRepository },
     {
       provide: PRESENCE_OPTIONS,
-      useFactory: (config: AppConfig): PresenceOptions => config.routing,
+      useFactory: (config: AppConfig): PresenceOptions => ({
+        ...config.routing,
+        withoutGrace: demoExpertIds(config),
+      }),
       inject: [APP_CONFIG],
     },
     PresenceService,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { BrokerHarness } from './support/broker-harness.js';
 import { CHROMIUM_ARGS, describeIf, requireChromium } from './support/environment.js';
+import { DEMO_EXPERT, PEOPLE } from './support/people.js';
 
 /** The dashboard as the expert's console: availability, offers, accept, decline, call back. */
 const CHROMIUM = requireChromium("the dashboard as the expert's console");
@@ -268,6 +269,7 @@ describeIf(CHROMIUM)('the demo through the queue', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     sut = await new BrokerHarness({
       demoMode: true,
+      people: [...PEOPLE, DEMO_EXPERT],
       queues: [QUEUES[0]],
       env: { ROUTING_TICK_MS: '50' },
       simulator: { demo: { expertJoinAfterMs: 300, technicianJoinAfterMs: 300, endAfterMs: 600 } },
@@ -308,7 +310,7 @@ describeIf(CHROMIUM)('the demo through the queue', () => {
     const row = page.locator('#calls tbody tr', { hasText: 'Demo: pump 7 vibration' }).first();
     await row.and(page.locator('[data-status="queued"]')).waitFor();
     await row.and(page.locator('[data-status="ended"]')).waitFor({ timeout: 20_000 });
-    expect(await row.locator('.experts').innerText()).toMatch(/Expert/);
+    expect(await row.locator('.experts').innerText()).toMatch(/Dana Demo/);
     await page.close();
   }, 30_000);
 });

@@ -24,9 +24,11 @@ export const TEST_DATA_KEYS = `test:${Buffer.alloc(32, 'test-data-key').toString
 
 export { PEOPLE };
 
-export const SIMULATOR_USERS = parseDirectory({ people: PEOPLE }).flatMap(
-  (person) => xassistContactOf(person) ?? [],
-);
+/** The xAssist users the simulator knows: those of the directory's people. */
+const simulatorUsersOf = (people: unknown[]) =>
+  parseDirectory({ people }).flatMap((person) => xassistContactOf(person) ?? []);
+
+export const SIMULATOR_USERS = simulatorUsersOf(PEOPLE);
 
 export interface ApiAnswer<T = any> {
   status: number;
@@ -39,7 +41,7 @@ export interface HarnessOptions {
   simulator?: SimulatorOptions;
   /** Show what demo mode shows (the dashboard's demo button) while still using the harness's own simulator. */
   demoMode?: boolean;
-  /** The directory file's people; PEOPLE by default (give the same ids: the simulator knows those). */
+  /** The directory file's people, PEOPLE by default; the simulator knows their xAssist users. */
   people?: unknown[];
   /** The directory file's "queues" (routing); none by default. */
   queues?: unknown[];
@@ -81,7 +83,7 @@ export class BrokerHarness {
     this.simulator = new XAssistSimulator({
       domainTag: 'acme',
       credentials: { username: 'connector', password: XASSIST_PASSWORD },
-      users: SIMULATOR_USERS,
+      users: this.options.people ? simulatorUsersOf(this.options.people) : SIMULATOR_USERS,
       ...this.options.simulator,
     });
     const directoryFile = join(this.dir, 'people.json');

@@ -57,6 +57,18 @@ const MAX = {
   xassist: xassist('max', 10),
 };
 
+/**
+ * Demo mode's demo expert (src/directory/demo-directory.ts), for suites of demo mode: a pumps
+ * expert the suites' broker knows only when a suite adds her to its people.
+ */
+export const DEMO_EXPERT = {
+  id: 'dana',
+  displayName: 'Dana Demo',
+  roles: ['expert'],
+  skills: ['pumps', 'valves'],
+  xassist: xassist('dana', 14),
+};
+
 const parsed = new Map(parseDirectory({ people: [...PEOPLE, MAX] }).map((p) => [p.id, p]));
 const find = (id: string): Person => parsed.get(id)!;
 

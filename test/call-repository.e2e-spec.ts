@@ -125,7 +125,9 @@ describe.each(backends.filter((backend) => postgres || backend.name !== 'Postgre
       const byRef = call({ externalRef: `SAP-WO_${tag}%1` });
       const byTechnician = call({ technician: pat });
       const lookalike = call({ title: `Pump 7 ${tag}x bearing`, externalRef: `SAP-WOx${tag}x1` });
-      for (const c of [byTitle, byRef, byTechnician, lookalike]) await sut.insert(c, null);
+      // Beyond ASCII, and with the escape character in it.
+      const unicode = call({ title: `ÜBERDRUCK ${tag} !wichtig` });
+      for (const c of [byTitle, byRef, byTechnician, lookalike, unicode]) await sut.insert(c, null);
       const find = async (text: string, technicianIds: string[] = []) =>
         (
           await sut.list({
@@ -144,6 +146,9 @@ describe.each(backends.filter((backend) => postgres || backend.name !== 'Postgre
       expect(await find(`pat-${tag}`)).toEqual([byTechnician.id]);
       expect(await find('no such name', [pat.id])).toEqual([byTechnician.id]);
       expect(await find(`${tag}\\`)).toEqual([]);
+      expect(await find(`ÜBERDRUCK ${tag}`)).toEqual([unicode.id]);
+      expect(await find(`${tag} !wichtig`)).toEqual([unicode.id]);
+      expect(await find(`${tag} !!wichtig`)).toEqual([]);
     });
 
     it('commits the row and its events atomically, guarded by seq', async () => {

@@ -15,16 +15,17 @@ export interface CallSearch {
 }
 
 /**
- * `text` as a LIKE pattern matching it anywhere, lower-cased: `%`, `_` and the escape character
- * itself stand for themselves (the SQL says `escape '\'`, the same on SQLite and PostgreSQL).
+ * `text` as a LIKE pattern matching it anywhere: `%`, `_` and the escape character `!` stand for
+ * themselves (the SQL says `escape '!'`, a character no database's string syntax treats apart).
  */
 export function containsPattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+  return `%${text.replace(/[!%_]/g, (char) => `!${char}`)}%`;
 }
 
 /**
- * The search as one WHERE condition, its text bound as a parameter. lower() on both sides, since
- * LIKE ignores case on SQLite (ASCII only) but not on PostgreSQL.
+ * The search as one WHERE condition, its text bound as a parameter. The database's lower() on
+ * both sides, since LIKE ignores case on SQLite (ASCII only) but not on PostgreSQL: lower-cased in
+ * JavaScript instead, "ÜBERDRUCK" would not even find itself on SQLite, whose lower() leaves Ü.
  */
 export function searchCondition(
   eb: ExpressionBuilder<BrokerDatabase, 'calls'>,
@@ -32,7 +33,7 @@ export function searchCondition(
 ): Expression<SqlBool> {
   const pattern = containsPattern(search.text);
   const contains = (column: 'title' | 'external_ref' | 'technician_id') =>
-    sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+    sql<SqlBool>`lower(${sql.ref(column)}) like lower(${pattern}) escape '!'`;
   return eb.or([
     contains('title'),
     contains('external_ref'),

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { KyselyCallRepository } from '../src/calls/kysely-call.repository.js';
 import type { CallRecord } from '../src/calls/call.model.js';
 import { prepareDatabase } from '../src/database/database.js';
+import { BackupError, backUpSqlite } from '../src/database/sqlite-backup.js';
 import { sqliteDriver } from '../src/database/sqlite-driver.js';
 import { buildIfStale, REPO } from './support/broker-process.js';
 import { aCallRecord } from './support/call-records.js';
@@ -97,5 +98,18 @@ describe('an online backup of a busy SQLite database, restored', () => {
     } finally {
       await started.destroy();
     }
+  });
+
+  it('writes the copy for its owner alone, and leaves nothing behind when it cannot', async () => {
+    const db = await prepareDatabase(live);
+    await db.destroy();
+    const target = join(dir, 'private.db');
+    await backUpSqlite(join(dir, 'broker.db'), target);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    // Refused, and the file there untouched; a folder that does not exist: no partial file.
+    await expect(backUpSqlite(join(dir, 'broker.db'), target)).rejects.toThrow(/exists already/);
+    const nowhere = join(dir, 'no-such-folder', 'backup.db');
+    await expect(backUpSqlite(join(dir, 'broker.db'), nowhere)).rejects.toThrow(BackupError);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.partial'))).toEqual([]);
   });
 });

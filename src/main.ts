@@ -11,6 +11,7 @@ import {
 import { createBrokerApp } from './bootstrap.js';
 import { InstanceRefusedError } from './cluster/instance-registry.js';
 import { DatabaseError } from './database/database.js';
+import { sqlitePathOf } from './database/sqlite-url.js';
 import { HealthController } from './health/health.controller.js';
 import { DEMO_DIRECTORY } from './directory/demo-directory.js';
 import { DirectoryError, parseDirectory } from './directory/directory-file.js';
@@ -40,7 +41,7 @@ async function startDemoSimulator(config: AppConfig): Promise<XAssistSimulator> 
  */
 function removeDemoDatabase(config: AppConfig, logger: Logger): void {
   if (!config.demoMode || config.databaseUrl !== DEMO_DATABASE_URL) return;
-  const file = DEMO_DATABASE_URL.slice('sqlite:'.length);
+  const file = sqlitePathOf(DEMO_DATABASE_URL)!;
   for (const path of [file, `${file}-wal`, `${file}-shm`]) rmSync(path, { force: true });
   logger.info({ file }, 'demo mode: started from an empty demo database');
 }

@@ -4,16 +4,17 @@
  */
 import { ConfigError, backupCliConfigFromEnvironment } from '../config/app-config.js';
 import { BackupError, backUpSqlite } from './sqlite-backup.js';
+import { sqlitePathOf } from './sqlite-url.js';
 
 const [target] = process.argv.slice(2);
 try {
   if (!target) throw new ConfigError('usage: npm run backup -- <backup file>');
   const { databaseUrl } = backupCliConfigFromEnvironment();
-  if (!databaseUrl.startsWith('sqlite:'))
+  const source = sqlitePathOf(databaseUrl);
+  if (source === undefined)
     throw new ConfigError(
       'DATABASE_URL is PostgreSQL: back it up with pg_dump (docs/operations.md, "Backups")',
     );
-  const source = databaseUrl.slice('sqlite:'.length);
   const pages = await backUpSqlite(source, target);
   process.stdout.write(`backed up ${source} to ${target} (${pages} pages, integrity ok)\n`);
 } catch (error) {

@@ -9,6 +9,7 @@ import { healingPool } from './healing-pool.js';
 import { migrationProvider } from './migrations.js';
 import { keepingTheRealError, sqliteDriver } from './sqlite-driver.js';
 import type { BrokerDatabase } from './schema.js';
+import { sqlitePathOf } from './sqlite-url.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -60,8 +61,9 @@ export interface DatabaseOptions {
 
 /** Opens `sqlite:<path>` (folder created, WAL on) or `postgres://...`. */
 export function openDatabase(url: string, options: DatabaseOptions = {}): OpenDatabase {
-  if (url.startsWith('sqlite:')) {
-    const sqlite = openSqlite(url.slice('sqlite:'.length));
+  const sqlitePath = sqlitePathOf(url);
+  if (sqlitePath !== undefined) {
+    const sqlite = openSqlite(sqlitePath);
     return {
       db: new Kysely<BrokerDatabase>({
         dialect: new SqliteDialect({ database: keepingTheRealError(sqlite) }),

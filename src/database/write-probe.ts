@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { DatabaseConnectionError, storageFailureOf } from '../common/storage-failure.js';
 import type { BrokerDatabase } from './schema.js';
+import { sqlitePathOf } from './sqlite-url.js';
 
 /** One row, rewritten by every readiness check: the database must accept a write to be ready. */
 export const writeProbeMigrations: Record<string, Migration> = {
@@ -57,7 +58,7 @@ export class DatabaseProbe {
     private readonly deadlineMs: number,
     private readonly logger?: Logger,
   ) {
-    const path = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : '';
+    const path = sqlitePathOf(databaseUrl) ?? '';
     if (path && path !== ':memory:') {
       const { dev, ino } = statSync(resolve(path));
       this.file = { path: resolve(path), dev, ino };

@@ -17,7 +17,7 @@ export function queueStatusLine(
       : `Waiting for an expert: ${expertsWhoCanTake} experts can take it.`;
   const endsAt = new Date(queuedAtMs + queue.maxWaitSeconds * 1000).toISOString();
   return (
-    `Nobody can take this request now: no expert of the queue "${queue.name}" is available. ` +
+    `Nobody can take this request now: no available expert of the queue "${queue.name}" can take it. ` +
     'It stays queued and is offered as soon as an expert who can take it becomes available; ' +
     `if nobody has taken it by ${endsAt}, it ends unanswered.`
   );

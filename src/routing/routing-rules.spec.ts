@@ -291,7 +291,7 @@ describe('queueStatusLine', () => {
     expect(queueStatusLine(q, T0, 2)).toBe('Waiting for an expert: 2 experts can take it.');
     expect(queueStatusLine(q, T0, 1)).toBe('Waiting for an expert: 1 expert can take it.');
     expect(queueStatusLine(q, T0, 0)).toBe(
-      'Nobody can take this request now: no expert of the queue "Pumps" is available. It stays ' +
+      'Nobody can take this request now: no available expert of the queue "Pumps" can take it. It stays ' +
         'queued and is offered as soon as an expert who can take it becomes available; if nobody ' +
         `has taken it by ${at(300)}, it ends unanswered.`,
     );

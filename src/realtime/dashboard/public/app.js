@@ -110,6 +110,11 @@ function connect() {
     if (isExpert()) expertConsole.onCall(call, before);
     if (call.queue || before?.queue) supervision.queuesChanged();
   });
+  // Sent to supervisors too: the row says so at once, and the queues' counts are fetched again.
+  socket.on('call.nobody_can_take', ({ call }) => {
+    showCall(call);
+    supervision.queuesChanged();
+  });
   socket.on('offer.created', (payload) => {
     showCall(payload.call);
     expertConsole.onOfferCreated(payload);

@@ -75,7 +75,11 @@ function rowFor(call) {
     title,
     el('td', { className: 'technician' }, call.technician.displayName),
     el('td', { className: 'experts' }, expertsText(call)),
-    el('td', { className: 'queue' }, queueText(call)),
+    el(
+      'td',
+      { className: 'queue', ...(call.queue?.statusLine ? { title: call.queue.statusLine } : {}) },
+      queueText(call),
+    ),
     el('td', { className: 'when' }, whenAsked(call)),
     el('td', { className: 'waiting' }, wait.text),
     el('td', { className: 'duration' }, length.text),

@@ -227,7 +227,10 @@ function tickOffers() {
     if (!card) continue;
     const since = Date.parse(waitingSince(call));
     card.querySelector('.offer-waiting').textContent = duration((now - since) / 1000);
-    card.querySelector('.offer-left-time').textContent = duration(secondsLeft(offer, now));
+    // Rounded up: an offer that can still be accepted never reads "0s left".
+    card.querySelector('.offer-left-time').textContent = duration(
+      Math.ceil(secondsLeft(offer, now)),
+    );
   }
 }
 

@@ -48,6 +48,7 @@ const EVENT_LABELS = {
   'xassist.Chat': 'Chat message',
   'routing.escalated': 'Escalated',
   'routing.accept_failed': 'xAssist failed at accept: back in the queue',
+  'routing.taken_by_demo_expert': 'Taken by the demo expert',
 };
 
 /** "Expert joined", "Joined (Erika Expert)": never the internal `status.expert_joined`. */
@@ -75,8 +76,9 @@ export const dateTimeText = (iso) =>
   new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
- * Seconds left to answer an offer, by the server's `expiresAt`. Never more than the offer's whole
- * time (`expiresAt - offeredAt`), so a browser clock running behind cannot stretch it.
+ * Seconds left to answer an offer, by the server's `expiresAt` and the browser's clock. Never more
+ * than the offer's whole time (`expiresAt - offeredAt`): a browser clock running behind shows at
+ * most that, not minutes; within it, the countdown is only as right as the browser's clock.
  */
 export function secondsLeft(offer, now = Date.now()) {
   const whole = (ms(offer.expiresAt) - ms(offer.offeredAt)) / 1000;
@@ -115,6 +117,8 @@ export function queueText(call) {
   if (call.status === 'queued' && call.queue.position) parts.push(`#${call.queue.position}`);
   if (call.status === 'queued' && call.queue.estimatedWaitSeconds != null)
     parts.push(`~${duration(call.queue.estimatedWaitSeconds)}`);
+  // The estimate is null then: say why rather than nothing (the whole story is queue.statusLine).
+  if (call.status === 'queued' && call.queue.nobodyCanTake) parts.push('· nobody can take it now');
   return parts.join(' ');
 }
 

@@ -73,7 +73,6 @@ describe('stretching on the fake clock', () => {
     );
     expect(budget.state()).toMatchObject({ stretched: false, periodsMs: {} });
   });
-
 });
 
 describe('what counts as stretched', () => {

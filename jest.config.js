@@ -15,6 +15,11 @@ const common = {
 // spun in Node's own exit clean-up (uv_run inside FreeEnvironment) for minutes, which would hold
 // CI until its timeout. Leaked handles still show: a test that leaves a broker running fails or
 // trips the next one's port, and `npx jest --detectOpenHandles <file>` finds them.
+//
+// It also gives the heap 8 GB: the suites run in one process (two cores, in band), and jest's
+// ESM mode keeps each suite's module graph alive in its own vm context, so the heap grows with the
+// number of suites; on Node 24 a full run of 165 suites passed the default limit (about 4 GB) near
+// its end and aborted. `--logHeapUsage` shows the growth per suite.
 /** @type {import('jest').Config} */
 export default {
   // End-to-end tests wait on real timers (polling, deadlines); unit tests finish far sooner.

@@ -88,10 +88,9 @@ export function eligibleExperts(
   offers: readonly Offer[],
   nowMs: number,
 ): Person[] {
-  return qualifiedExperts(queue, people, request, offers, nowMs).filter((person) => {
-    const now = standing.get(person.id);
-    return now?.status === 'available' && !now.busy;
-  });
+  return expertsWhoCanTake(queue, people, standing, request, offers, nowMs).filter(
+    (person) => !standing.get(person.id)?.busy,
+  );
 }
 
 /**

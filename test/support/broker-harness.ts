@@ -226,6 +226,18 @@ export class BrokerHarness {
       .reduce((sum, value) => sum + value, 0);
   }
 
+  /**
+   * The access-log entry of one answered request, found by the id it echoed. Waited for: the
+   * line is written when the server sees the response finish, which may follow the client's read.
+   */
+  async accessLine(requestId: string): Promise<any> {
+    const isAccessLine = (line: string) => {
+      const entry = JSON.parse(line);
+      return entry.req?.id === requestId && entry.res !== undefined;
+    };
+    return JSON.parse(await this.log.line(isAccessLine));
+  }
+
   /** Every line the broker logged; tests look for secrets here. */
   secretsInLogs(...others: string[]): string[] {
     const secrets = [XASSIST_PASSWORD, SECRET, ...this.simulator.state.issuedTokens, ...others];

@@ -213,7 +213,15 @@ function tableRow(r) {
   );
 }
 
+/** `--two-instances-only`: the budget's 2-instance row alone, printed, docs untouched. */
+async function twoInstancesOnly({ quick, log }) {
+  const samples = quick ? 12 : 400;
+  const row = { poller: 'budget', ringing: quick ? 40 : 100, instances: 2, samples, log };
+  log(tableRow(await measureRow(row).catch(notMeasured(row))));
+}
+
 export async function runBudgetBench({ quick, log }) {
+  if (process.argv.includes('--two-instances-only')) return twoInstancesOnly({ quick, log });
   const started = Date.now();
   const loadBefore = loadavg()[0];
   const ringingCounts = quick ? [10, 40] : [10, 100, 1000];

@@ -100,7 +100,7 @@ describeIf(redisServer)(SUITE, () => {
   ) {
     while (Date.now() < untilMs) {
       const asked = Date.now();
-      const waitMs = await limiter.tryTake(key, RATE);
+      const waitMs = (await limiter.tryTake(key, RATE)).waitMs;
       if (waitMs === 0) grants.push({ earliest: asked, latest: Date.now() + 1 });
       const at = Date.now() + waitMs;
       await waitFor(
@@ -134,14 +134,16 @@ describeIf(redisServer)(SUITE, () => {
 
   it('tryTake: a refusal from Redis is not a slot, and a granted key holds for both instances', async () => {
     const [one, two] = [await anInstance(), await anInstance()];
-    expect(await one.tryTake('slow', 0.5)).toBe(0);
-    const refused = await two.tryTake('slow', 0.5);
+    expect((await one.tryTake('slow', 0.5)).waitMs).toBe(0);
+    const refused = (await two.tryTake('slow', 0.5)).waitMs;
     expect(refused).toBeGreaterThan(1_000);
     expect(refused).toBeLessThanOrEqual(2_000);
     // The refusal did not move the slot on: the wait only shrinks.
-    expect(await one.tryTake('slow', 0.5)).toBeLessThanOrEqual(refused);
+    expect((await one.tryTake('slow', 0.5)).waitMs).toBeLessThanOrEqual(refused);
     // A burst of 3 after a quiet spell, shared by both, then the wait.
-    const burst = [one, two, one, two].map((limiter) => () => limiter.tryTake('burst', 0.5, 3));
+    const burst = [one, two, one, two].map(
+      (limiter) => async () => (await limiter.tryTake('burst', 0.5, 3)).waitMs,
+    );
     const answers: number[] = [];
     for (const ask of burst) answers.push(await ask());
     expect(answers.slice(0, 3)).toEqual([0, 0, 0]);
@@ -155,16 +157,69 @@ describeIf(redisServer)(SUITE, () => {
     const [seconds, micros] = await redis.time();
     const hourAhead = Number(seconds) * 1000 + Number(micros) / 1000 + 3_600_000;
     await redis.set(`${prefix}stepped`, hourAhead.toFixed(3), 'PX', 3_600_000);
-    expect(await limiter.tryTake('stepped', 10)).toBe(0);
-    const next = await limiter.tryTake('stepped', 10);
+    expect((await limiter.tryTake('stepped', 10)).waitMs).toBe(0);
+    const next = (await limiter.tryTake('stepped', 10)).waitMs;
     expect(next).toBeGreaterThan(0);
     expect(next).toBeLessThanOrEqual(100);
   });
 
+  it('tryTake with demand: adds what each instance told, one fewer for a grant, forgets a lapsed one', async () => {
+    const [one, two] = [await anInstance(), await anInstance()];
+    const told = (instance: string, waiting: number, keepMs = 60_000) => ({
+      instance,
+      waiting,
+      keepMs,
+    });
+    expect(await one.tryTake('demand', 0.5, 1, told('one', 5))).toEqual({ waitMs: 0, demand: 4 });
+    const refused = await two.tryTake('demand', 0.5, 1, told('two', 3, 1));
+    expect(refused.waitMs).toBeGreaterThan(0);
+    expect(refused.demand).toBe(7);
+    // two's word was kept for a millisecond: once Redis's clock has passed it, one is alone.
+    const until = Date.now() + 5;
+    await waitFor(
+      async () => Date.now(),
+      (now) => now > until,
+    );
+    expect((await one.tryTake('demand', 0.5, 1, told('one', 2))).demand).toBe(2);
+    // Without demand, the key's slot is all there is to it.
+    expect((await two.tryTake('plain', 0.5)).demand).toBe(0);
+  });
+
+  it("takes turns: two instances' budgets with equal work share the slots about evenly", async () => {
+    const budgets = [await anInstance(), await anInstance()].map(
+      (limiter, i) =>
+        new PacedXAssistBudget(20, limiter, new SystemClock(), logger, undefined, {
+          key: 'turns',
+          instance: `instance-${i}`,
+        }),
+    );
+    const sent: number[] = [];
+    await Promise.all(
+      budgets.flatMap((budget, i) =>
+        Array.from({ length: 30 }, () =>
+          budget.spend({ claim: { priority: 'ringing' } }, async () => {
+            sent.push(i);
+          }),
+        ),
+      ),
+    );
+    // While both had work (the first 40 grants), neither took more than 3 slots in a row.
+    let run = 0;
+    let longest = 0;
+    sent.slice(0, 40).forEach((who, i) => {
+      run = i > 0 && sent[i - 1] === who ? run + 1 : 1;
+      longest = Math.max(longest, run);
+    });
+    expect(longest).toBeLessThanOrEqual(3);
+    for (const budget of budgets) budget.close();
+  }, 20_000);
+
   it("keeps two instances' xAssist budgets together within B in any second", async () => {
     const budgets = [await anInstance(), await anInstance()].map(
       (limiter) =>
-        new PacedXAssistBudget(20, limiter, new SystemClock(), logger, undefined, 'budget'),
+        new PacedXAssistBudget(20, limiter, new SystemClock(), logger, undefined, {
+          key: 'budget',
+        }),
     );
     const sent: number[] = [];
     // 40 polls waiting in each instance: 80 requests, 4 s of a budget of 20 a second.
@@ -197,8 +252,8 @@ describeIf(redisServer)(SUITE, () => {
     );
     expect(await limiter.take('down', 1, 1)).toBe(0);
     expect(await limiter.take('down', 1, 1)).toBeGreaterThan(900);
-    expect(await limiter.tryTake('down-try', 1)).toBe(0);
-    expect(await limiter.tryTake('down-try', 1)).toBeGreaterThan(900);
+    expect((await limiter.tryTake('down-try', 1)).waitMs).toBe(0);
+    expect((await limiter.tryTake('down-try', 1)).waitMs).toBeGreaterThan(900);
     expect(lines.filter((line) => line.includes('paces alone'))).toHaveLength(1);
     redis.disconnect();
   });

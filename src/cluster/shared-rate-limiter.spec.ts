@@ -79,27 +79,27 @@ describe('MemoryRateLimiter.tryTake (non-reserving)', () => {
   it('grants only a free slot and reserves nothing when it refuses', async () => {
     const clock = new FakeClock();
     const limiter = new MemoryRateLimiter(clock);
-    expect(await limiter.tryTake('a', 10)).toBe(0);
-    expect(await limiter.tryTake('a', 10)).toBe(100);
-    expect(await limiter.tryTake('a', 10)).toBe(100); // asking again took nothing
+    expect((await limiter.tryTake('a', 10)).waitMs).toBe(0);
+    expect((await limiter.tryTake('a', 10)).waitMs).toBe(100);
+    expect((await limiter.tryTake('a', 10)).waitMs).toBe(100); // asking again took nothing
     await clock.advance(60);
-    expect(await limiter.tryTake('a', 10)).toBe(40);
-    expect(await limiter.tryTake('b', 10)).toBe(0); // each key on its own
+    expect((await limiter.tryTake('a', 10)).waitMs).toBe(40);
+    expect((await limiter.tryTake('b', 10)).waitMs).toBe(0); // each key on its own
     await clock.advance(40);
-    expect(await limiter.tryTake('a', 10)).toBe(0);
+    expect((await limiter.tryTake('a', 10)).waitMs).toBe(0);
     // A slot taken late counts from when it was taken: the next is a full interval after it.
     await clock.advance(170);
-    expect(await limiter.tryTake('a', 10)).toBe(0);
-    expect(await limiter.tryTake('a', 10)).toBe(100);
+    expect((await limiter.tryTake('a', 10)).waitMs).toBe(0);
+    expect((await limiter.tryTake('a', 10)).waitMs).toBe(100);
   });
 
   it('keeps granting when the clock steps back (NTP), one interval apart as before', async () => {
     const clock = new FakeClock();
     const limiter = new MemoryRateLimiter(clock);
-    expect(await limiter.tryTake('a', 10)).toBe(0);
+    expect((await limiter.tryTake('a', 10)).waitMs).toBe(0);
     clock.stepWallClock(-3_600_000);
-    expect(await limiter.tryTake('a', 10)).toBe(0);
-    expect(await limiter.tryTake('a', 10)).toBe(100);
+    expect((await limiter.tryTake('a', 10)).waitMs).toBe(0);
+    expect((await limiter.tryTake('a', 10)).waitMs).toBe(100);
   });
 
   it('answers whole milliseconds that never come early, for fractional intervals', async () => {
@@ -107,7 +107,7 @@ describe('MemoryRateLimiter.tryTake (non-reserving)', () => {
     const limiter = new MemoryRateLimiter(clock);
     const grants: number[] = [];
     while (grants.length < 20) {
-      const waitMs = await limiter.tryTake('a', 1000 / 52.5);
+      const waitMs = (await limiter.tryTake('a', 1000 / 52.5)).waitMs;
       if (waitMs === 0) grants.push(clock.now());
       else {
         expect(Number.isInteger(waitMs)).toBe(true);

@@ -36,7 +36,35 @@ export abstract class RateLimiter {
    * always 1/rate after the one before. The xAssist request budget (xassist/xassist-budget.ts)
    * paces this way; take() suits callers that must wait their turn anyway (webhook sends).
    */
-  abstract tryTake(key: string, ratePerSecond: number, burst?: number): Promise<number>;
+  abstract tryTake(
+    key: string,
+    ratePerSecond: number,
+    burst?: number,
+    demand?: Demand,
+  ): Promise<SlotAnswer>;
+}
+
+/**
+ * What an instance tells a shared key of its own demand with each tryTake: how many requests it
+ * has waiting, kept for `keepMs` (it asks again before then while it has any).
+ *
+ * Why: a slot goes to whichever instance asks first, so without this two instances with equal
+ * work race for every slot and one may win run after run while the other's requests wait (the
+ * two-instance tail in docs/benchmarks.md › Invite latency). Knowing the total, an instance asks
+ * only its share of the slots (XAssistBudget spaces its asks by total / own) and the instances
+ * settle into taking turns; an instance alone, or one whose peers went quiet, asks for every slot.
+ */
+export interface Demand {
+  instance: string;
+  waiting: number;
+  keepMs: number;
+}
+
+export interface SlotAnswer {
+  /** 0: the slot is granted; else how many ms until one may be free. */
+  waitMs: number;
+  /** The waiting requests of every instance that told its demand lately, this one's included. */
+  demand: number;
 }
 
 /** One GCRA step on a key's TAT, at `now`: the wait for the slot taken and the TAT after it. */
@@ -86,6 +114,7 @@ const SWEEP_ABOVE = 1_000;
 export class MemoryRateLimiter extends RateLimiter {
   readonly sharedAcrossInstances = false;
   private readonly tats = new Map<string, number>();
+  private readonly demands = new Map<string, Map<string, { waiting: number; until: number }>>();
 
   constructor(private readonly clock: Clock) {
     super();
@@ -101,8 +130,29 @@ export class MemoryRateLimiter extends RateLimiter {
     return step.waitMs;
   }
 
-  tryTake(key: string, ratePerSecond: number, burst = 1): Promise<number> {
-    return Promise.resolve(this.tryTakeNow(key, ratePerSecond, burst));
+  tryTake(key: string, ratePerSecond: number, burst = 1, demand?: Demand): Promise<SlotAnswer> {
+    const waitMs = this.tryTakeNow(key, ratePerSecond, burst);
+    return Promise.resolve({ waitMs, demand: this.demandNow(key, demand, waitMs === 0) });
+  }
+
+  /**
+   * The demand told for `key` by every asker within its keepMs, `demand` included (the Redis
+   * script's arithmetic). In one process that is this instance alone, but for unit specs that
+   * stand several budgets on one limiter. A granted ask is kept as one fewer waiting: the last
+   * request of an instance leaves nothing told behind it.
+   */
+  demandNow(key: string, demand: Demand | undefined, granted: boolean): number {
+    if (demand === undefined) return 0;
+    const now = this.clock.now();
+    const told = this.demands.get(key) ?? new Map<string, { waiting: number; until: number }>();
+    this.demands.set(key, told);
+    const waiting = Math.max(0, demand.waiting - (granted ? 1 : 0));
+    told.set(demand.instance, { waiting, until: now + demand.keepMs });
+    let total = 0;
+    for (const [instance, { waiting, until }] of told)
+      if (until > now) total += waiting;
+      else told.delete(instance);
+    return total;
   }
 
   tryTakeNow(key: string, ratePerSecond: number, burst = 1): number {
@@ -152,10 +202,26 @@ return math.ceil(wait)
  */
 export const GCRA_TRY_SCRIPT = `${GCRA_PREAMBLE}if tat > now + tolerance + interval then tat = now end
 local early = tat - tolerance - now
-if early > 0 then return math.ceil(early) end
-local after = tat + interval
-redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
-return 0
+if early <= 0 then
+  local after = tat + interval
+  redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
+end
+local demand = 0
+if KEYS[2] then
+  local keep = tonumber(ARGV[5])
+  local left = tonumber(ARGV[4])
+  if early <= 0 and left > 0 then left = left - 1 end
+  redis.call('HSET', KEYS[2], ARGV[3], left .. ' ' .. string.format('%.3f', now + keep))
+  local entries = redis.call('HGETALL', KEYS[2])
+  for i = 1, #entries, 2 do
+    local waiting, untilMs = string.match(entries[i + 1], '^(%d+) ([%d.]+)$')
+    if untilMs and tonumber(untilMs) > now then demand = demand + tonumber(waiting)
+    else redis.call('HDEL', KEYS[2], entries[i]) end
+  end
+  redis.call('PEXPIRE', KEYS[2], math.ceil(keep) + 1000)
+end
+if early > 0 then return { math.ceil(early), demand } end
+return { 0, demand }
 `;
 
 const sha1 = (script: string) => createHash('sha1').update(script).digest('hex');
@@ -188,35 +254,49 @@ export class SharedRateLimiter extends RateLimiter {
     super();
   }
 
-  take(key: string, ratePerSecond: number, burst: number): Promise<number> {
+  async take(key: string, ratePerSecond: number, burst: number): Promise<number> {
     const intervalMs = 1000 / ratePerSecond;
     const args = [String(intervalMs), String((Math.max(1, burst) - 1) * intervalMs)];
-    return this.shared('take', key, args, () => this.alone.takeNow(key, ratePerSecond, burst));
+    const alone = () => this.alone.takeNow(key, ratePerSecond, burst);
+    return Number(await this.shared('take', [`${this.prefix}${key}`], args, alone));
   }
 
-  tryTake(key: string, ratePerSecond: number, burst = 1): Promise<number> {
+  async tryTake(
+    key: string,
+    ratePerSecond: number,
+    burst = 1,
+    demand?: Demand,
+  ): Promise<SlotAnswer> {
     const intervalMs = 1000 / ratePerSecond;
+    const keys = [`${this.prefix}${key}`];
     const args = [String(intervalMs), String((Math.max(1, burst) - 1) * intervalMs)];
-    return this.shared('tryTake', key, args, () =>
-      this.alone.tryTakeNow(key, ratePerSecond, burst),
-    );
+    if (demand) {
+      keys.push(`${this.prefix}${key}:demand`);
+      args.push(demand.instance, String(Math.max(0, Math.floor(demand.waiting))));
+      args.push(String(Math.max(1, demand.keepMs)));
+    }
+    const alone = () => {
+      const waitMs = this.alone.tryTakeNow(key, ratePerSecond, burst);
+      return [waitMs, this.alone.demandNow(key, demand, waitMs === 0)];
+    };
+    const [waitMs, total] = (await this.shared('tryTake', keys, args, alone)) as number[];
+    return { waitMs: Number(waitMs), demand: Number(total) };
   }
 
   /** The script's answer, or `alone`'s while Redis does not answer (the outage logged once). */
-  private async shared(
+  private async shared<T>(
     script: keyof typeof SCRIPTS,
-    key: string,
+    keys: string[],
     args: string[],
-    alone: () => number,
-  ): Promise<number> {
+    alone: () => T,
+  ): Promise<unknown> {
     try {
-      const run = this.run(SCRIPTS[script], `${this.prefix}${key}`, args);
-      const waitMs = Number(await this.withinDeadline(run));
+      const answer = await this.withinDeadline(this.run(SCRIPTS[script], keys, args));
       if (this.outage) {
         this.outage = false;
         this.logger.info('shared rate limits are kept in Redis again');
       }
-      return waitMs;
+      return answer;
     } catch (error) {
       if (!this.outage) {
         this.outage = true;
@@ -232,14 +312,14 @@ export class SharedRateLimiter extends RateLimiter {
   /** EVALSHA, and EVAL once when this Redis has not seen the script (a restart, a new server). */
   private async run(
     script: { source: string; sha: string },
-    key: string,
+    keys: string[],
     args: string[],
   ): Promise<unknown> {
     try {
-      return await this.redis.evalsha(script.sha, 1, key, ...args);
+      return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error as Error).message.startsWith('NOSCRIPT')) throw error;
-      return this.redis.eval(script.source, 1, key, ...args);
+      return this.redis.eval(script.source, keys.length, ...keys, ...args);
     }
   }
 

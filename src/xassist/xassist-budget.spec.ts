@@ -3,7 +3,12 @@ import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
 import { aBudget, gapsOf, names } from '../../test/support/paced-budget.js';
 import { busiestWindow } from '../../test/support/sliding-window.js';
-import { MemoryRateLimiter, type RateLimiter } from '../cluster/shared-rate-limiter.js';
+import {
+  MemoryRateLimiter,
+  type Demand,
+  type RateLimiter,
+  type SlotAnswer,
+} from '../cluster/shared-rate-limiter.js';
 import {
   EARLY_MS,
   LATE_ANSWER_MS,
@@ -158,10 +163,11 @@ function slowLimiter(
   const memory = new MemoryRateLimiter(clock);
   return Object.assign(Object.create(MemoryRateLimiter.prototype), {
     sharedAcrossInstances,
-    tryTake: (key: string, rate: number, burst?: number) => {
+    tryTake: (key: string, rate: number, burst?: number, demand?: Demand) => {
       const waitMs = memory.tryTakeNow(key, rate, burst);
-      return new Promise<number>((resolve) =>
-        clock.setTimeout(() => resolve(waitMs), answerAfterMs()),
+      const answer = { waitMs, demand: memory.demandNow(key, demand, waitMs === 0) };
+      return new Promise<SlotAnswer>((resolve) =>
+        clock.setTimeout(() => resolve(answer), answerAfterMs()),
       );
     },
   }) as RateLimiter;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { RateLimiter } from '../cluster/shared-rate-limiter.js';
@@ -43,6 +44,13 @@ export function burstOf(intervalMs: number): number {
  * an interval after it used this one, so a late answer bunches nothing and is used.
  */
 export const LATE_ANSWER_MS = 20;
+
+/**
+ * The most slots an instance leaves to the others between two of its own asks (see Demand in
+ * cluster/shared-rate-limiter.ts): an instance with a few requests among peers with many still
+ * gets one slot in this many, so its requests never wait for the others' whole backlog.
+ */
+export const MOST_INTERVALS_BETWEEN_ASKS = 8;
 
 /** The budget's key in the RateLimiter: one budget for the whole deployment. */
 export const XASSIST_BUDGET_KEY = 'xassist';
@@ -112,7 +120,8 @@ interface Waiting extends BudgetWaiter {
  *
  * It asks the limiter only while a waiter could use the slot: with nobody ready it looks again
  * an interval later; after a grant it asks again an interval later (the next slot is not free
- * before); when refused, after the wait the limiter answered. No busy loop.
+ * before), or its share's spacing later when other instances have work too (Demand); when
+ * refused, after the wait the limiter answered. No busy loop.
  */
 export class PacedXAssistBudget extends XAssistBudget {
   private readonly waiting = new Set<Waiting>();
@@ -126,6 +135,10 @@ export class PacedXAssistBudget extends XAssistBudget {
   private timerFor?: 'limit' | 'ready';
   private asking = false;
   private closed = false;
+  /** Between two asks of this instance while it has work: an interval times total / own demand. */
+  private askEveryMs: number;
+  private readonly key: string;
+  private readonly instance: string;
 
   constructor(
     readonly perSecond: number,
@@ -133,12 +146,16 @@ export class PacedXAssistBudget extends XAssistBudget {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly metrics?: XAssistBudgetMetrics,
-    private readonly key = XASSIST_BUDGET_KEY,
+    /** `instance`: this process's name among those sharing the key (INSTANCE_ID). */
+    options: { key?: string; instance?: string } = {},
   ) {
     super();
+    this.key = options.key ?? XASSIST_BUDGET_KEY;
+    this.instance = options.instance ?? randomUUID();
     this.rate = pacedRate(perSecond);
     this.intervalMs = 1000 / this.rate;
     this.burst = burstOf(this.intervalMs);
+    this.askEveryMs = this.intervalMs;
     this.watch = new BudgetWatch(clock, logger, perSecond, this.intervalMs);
     metrics?.observe(() => this.state());
   }
@@ -212,8 +229,15 @@ export class PacedXAssistBudget extends XAssistBudget {
     if (this.readyWaiter() === undefined) return this.wait('ready', this.intervalMs);
     this.asking = true;
     const askedAt = this.clock.now();
-    this.limiter.tryTake(this.key, this.rate, this.burst).then(
-      (waitMs) => this.answered(waitMs, this.clock.now() - askedAt),
+    const own = this.waiting.size;
+    // Kept until two asks from now have been missed: then this instance has nothing waiting.
+    const demand = { instance: this.instance, waiting: own, keepMs: 2 * this.askEveryMs + 50 };
+    this.limiter.tryTake(this.key, this.rate, this.burst, demand).then(
+      ({ waitMs, demand: total }) => {
+        this.askEveryMs =
+          this.intervalMs * Math.min(MOST_INTERVALS_BETWEEN_ASKS, Math.max(1, total / own));
+        this.answered(waitMs, this.clock.now() - askedAt);
+      },
       (error: Error) => {
         // The limiters fall back rather than fail; should one fail, ask again, never send.
         this.asking = false;
@@ -235,8 +259,9 @@ export class PacedXAssistBudget extends XAssistBudget {
     // under-used, never exceeded.
     const late = this.limiter.sharedAcrossInstances && answeredInMs > LATE_ANSWER_MS;
     const waiter = late ? undefined : this.readyWaiter();
-    // The next slot is an interval away, less the allowance (set first: `send` may spend again).
-    const nextMs = this.intervalMs - EARLY_MS;
+    // This instance's next slot is its share's spacing away, an interval when alone, less the
+    // allowance (set first: `send` may spend again).
+    const nextMs = this.askEveryMs - EARLY_MS;
     if (nextMs > 0) this.wait('limit', nextMs);
     if (waiter !== undefined) this.grant(waiter);
     // Slots less than EARLY_MS apart: the next may be free at once.

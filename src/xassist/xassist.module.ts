@@ -34,6 +34,7 @@ import { XAssistBudgetMetrics } from './xassist-metrics.js';
           clock,
           logger.child({ component: 'xassist-budget' }),
           new XAssistBudgetMetrics(metrics.registry),
+          { instance: config.cluster.instanceId },
         ),
       inject: [APP_CONFIG, RateLimiter, Clock, MetricsService, ROOT_LOGGER],
     },

@@ -1,8 +1,8 @@
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { busiestWindow } from '../../test/support/sliding-window.js';
-import { MemoryRateLimiter, gcraStep, gcraTryStep } from './shared-rate-limiter.js';
+import { MemoryRateLimiter, gcraTryStep } from './shared-rate-limiter.js';
 
-/** When each of `count` takes may go, all asked for at once at the clock's now. */
+/** When each of `count` callers, one after the other, got its slot, asking again when told. */
 async function slotsOf(
   limiter: MemoryRateLimiter,
   clock: FakeClock,
@@ -12,34 +12,25 @@ async function slotsOf(
   key = 'k',
 ): Promise<number[]> {
   const slots: number[] = [];
-  for (let i = 0; i < count; i++) slots.push(clock.now() + (await limiter.take(key, rate, burst)));
+  while (slots.length < count) {
+    const { waitMs } = await limiter.tryTake(key, rate, burst);
+    if (waitMs === 0) slots.push(clock.now());
+    else await clock.advance(waitMs);
+  }
   return slots;
 }
 
 describe('MemoryRateLimiter', () => {
-  it('spaces one key 1/rate apart, the first at once', async () => {
-    const clock = new FakeClock();
-    const limiter = new MemoryRateLimiter(clock);
-    expect(await limiter.take('a', 10, 1)).toBe(0);
-    expect(await limiter.take('a', 10, 1)).toBe(100);
-    await clock.advance(50);
-    expect(await limiter.take('a', 10, 1)).toBe(150);
-    expect(await limiter.take('b', 10, 1)).toBe(0); // each key on its own
-    await clock.advance(4_000);
-    expect(await limiter.take('a', 10, 1)).toBe(0); // a quiet spell owes nothing
-  });
-
   it('lets a burst go at once after a quiet spell, then paces', async () => {
     const clock = new FakeClock();
     const limiter = new MemoryRateLimiter(clock);
-    const waits = [];
-    for (let i = 0; i < 6; i++) waits.push(await limiter.take('a', 5, 3));
-    expect(waits).toEqual([0, 0, 0, 200, 400, 600]);
-    // The burst refills at the rate: a second on, two of its slots are free again.
-    await clock.advance(1_000);
-    expect(await limiter.take('a', 5, 3)).toBe(0);
-    expect(await limiter.take('a', 5, 3)).toBe(0);
-    expect(await limiter.take('a', 5, 3)).toBe(200);
+    const start = clock.now();
+    const slots = await slotsOf(limiter, clock, 6, 5, 3, 'a');
+    expect(slots.map((at) => at - start)).toEqual([0, 0, 0, 200, 400, 600]);
+    // The burst refills at the rate: 400 ms after the last slot, two of its slots are free again.
+    await clock.advance(400);
+    const wait = async () => (await limiter.tryTake('a', 5, 3)).waitMs;
+    expect([await wait(), await wait(), await wait()]).toEqual([0, 0, 200]);
   });
 
   it('never starts more than the rate in any one-second window, across window boundaries', async () => {
@@ -68,10 +59,10 @@ describe('MemoryRateLimiter', () => {
   it('forgets keys whose slots have all passed once it holds many', async () => {
     const clock = new FakeClock();
     const limiter = new MemoryRateLimiter(clock);
-    for (let i = 0; i < 1_500; i++) await limiter.take(`k${i}`, 1, 1);
+    for (let i = 0; i < 1_500; i++) await limiter.tryTake(`k${i}`, 1);
     await clock.advance(2_000);
-    expect(await limiter.take('k0', 1, 1)).toBe(0);
-    expect(await limiter.take('k0', 1, 1)).toBe(1_000);
+    expect((await limiter.tryTake('k0', 1)).waitMs).toBe(0);
+    expect((await limiter.tryTake('k0', 1)).waitMs).toBe(1_000);
   });
 });
 
@@ -120,6 +111,24 @@ describe('MemoryRateLimiter.tryTake (non-reserving)', () => {
   });
 });
 
+describe("MemoryRateLimiter demand (the Redis script's arithmetic)", () => {
+  it('adds what each asker told, one fewer for a grant, and forgets a word once it lapses', async () => {
+    const clock = new FakeClock();
+    const limiter = new MemoryRateLimiter(clock);
+    const told = (instance: string, waiting: number, keepMs = 60_000) => ({
+      instance,
+      waiting,
+      keepMs,
+    });
+    expect(await limiter.tryTake('d', 0.5, 1, told('one', 5))).toEqual({ waitMs: 0, demand: 4 });
+    const refused = await limiter.tryTake('d', 0.5, 1, told('two', 3, 10));
+    expect(refused).toEqual({ waitMs: 2_000, demand: 7 });
+    await clock.advance(10);
+    expect((await limiter.tryTake('d', 0.5, 1, told('one', 2))).demand).toBe(2);
+    expect((await limiter.tryTake('plain', 0.5)).demand).toBe(0);
+  });
+});
+
 describe('gcraTryStep', () => {
   it('is the same arithmetic as the Redis script: granted from a passed TAT, else the wait', () => {
     expect(gcraTryStep(undefined, 1_000, 4)).toEqual({ waitMs: 0, tat: 1_250 });
@@ -137,14 +146,5 @@ describe('gcraTryStep', () => {
     expect(gcraTryStep(1_000 + 3_600_000, 1_000, 4, 3)).toEqual({ waitMs: 0, tat: 1_250 });
     expect(gcraTryStep(1_751, 1_000, 4, 3)).toEqual({ waitMs: 0, tat: 1_250 });
     expect(gcraTryStep(1_250, 1_000, 4)).toEqual({ waitMs: 250, tat: 1_250 });
-  });
-});
-
-describe('gcraStep', () => {
-  it('is the same arithmetic as the Redis script: wait from the TAT less the burst allowance', () => {
-    expect(gcraStep(undefined, 1_000, 4, 1)).toEqual({ waitMs: 0, tat: 1_250 });
-    expect(gcraStep(1_250, 1_000, 4, 1)).toEqual({ waitMs: 250, tat: 1_500 });
-    expect(gcraStep(1_500, 1_000, 4, 2)).toEqual({ waitMs: 250, tat: 1_750 });
-    expect(gcraStep(500, 1_000, 4, 2)).toEqual({ waitMs: 0, tat: 1_250 });
   });
 });

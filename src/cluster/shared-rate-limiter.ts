@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 
 /**
- * Paces something to `ratePerSecond` per key (docs/scaling.md › Shared rate limits): the outbox's
- * sends to each destination, and any other budget several instances must share.
+ * Paces something to `ratePerSecond` per key (docs/scaling.md › Shared rate limits): the xAssist
+ * request budget, the outbox's sends to each destination, and any other budget several instances
+ * must share.
  *
- * `take` reserves the key's next slot and answers how long the caller must wait before using it
- * (0: go now). The slot is taken whether or not the caller waits, so a caller that gives up
- * still spends it: the limit is never exceeded, at worst under-used.
+ * `tryTake` takes the key's slot only if it is free at that very moment, and otherwise answers how
+ * long until one may be, reserving nothing. A slot is so spent at the moment its request goes out:
+ * a slot reserved ahead and used late (a timer firing late behind a busy event loop) would go out
+ * right beside the next slot's request, two within 1/rate.
  *
  * The algorithm is GCRA (the generic cell rate algorithm): a key holds one number, its
  * theoretical arrival time (TAT), the moment the next slot would be free if every slot were
@@ -25,16 +27,10 @@ import type { Clock } from '../common/clock.js';
 export abstract class RateLimiter {
   /** Other processes take slots of the same keys (Redis): a slot is decided away from its use. */
   abstract readonly sharedAcrossInstances: boolean;
-  abstract take(key: string, ratePerSecond: number, burst: number): Promise<number>;
   /**
-   * Takes the key's slot only if it is free now (GCRA, `burst` slots at once after a quiet
-   * spell, 1 by default): 0 when granted, else how many ms until one may be free (ask again
-   * then). A refusal reserves nothing.
-   *
-   * Why a second, non-reserving kind: a slot reserved ahead and used late (a timer firing late)
-   * goes out right next to the slot after it; a slot taken at the very moment of sending is
-   * always 1/rate after the one before. The xAssist request budget (xassist/xassist-budget.ts)
-   * paces this way; take() suits callers that must wait their turn anyway (webhook sends).
+   * Takes the key's slot if it is free now (GCRA, `burst` slots at once after a quiet spell, 1
+   * by default): waitMs 0 when granted, else how many ms until one may be free (ask again then).
+   * A refusal reserves nothing. `demand`: what this instance has waiting (see Demand).
    */
   abstract tryTake(
     key: string,
@@ -67,21 +63,8 @@ export interface SlotAnswer {
   demand: number;
 }
 
-/** One GCRA step on a key's TAT, at `now`: the wait for the slot taken and the TAT after it. */
-export function gcraStep(
-  tat: number | undefined,
-  now: number,
-  ratePerSecond: number,
-  burst: number,
-): { waitMs: number; tat: number } {
-  const intervalMs = 1000 / ratePerSecond;
-  const toleranceMs = (Math.max(1, burst) - 1) * intervalMs;
-  const from = Math.max(tat ?? now, now);
-  return { waitMs: Math.max(0, from - toleranceMs - now), tat: from + intervalMs };
-}
-
 /**
- * One non-reserving step: granted (waitMs 0, the TAT moves on) only when the TAT less the burst
+ * One GCRA step on a key's TAT at `now`: granted (waitMs 0, the TAT moves on) only when the TAT less the burst
  * allowance has passed; refused, the TAT stays as it was.
  *
  * A grant leaves the TAT at most the allowance plus one interval ahead of its now. One further
@@ -118,16 +101,6 @@ export class MemoryRateLimiter extends RateLimiter {
 
   constructor(private readonly clock: Clock) {
     super();
-  }
-
-  take(key: string, ratePerSecond: number, burst: number): Promise<number> {
-    return Promise.resolve(this.takeNow(key, ratePerSecond, burst));
-  }
-
-  takeNow(key: string, ratePerSecond: number, burst: number): number {
-    const step = gcraStep(this.swept().get(key), this.clock.now(), ratePerSecond, burst);
-    this.tats.set(key, step.tat);
-    return step.waitMs;
   }
 
   tryTake(key: string, ratePerSecond: number, burst = 1, demand?: Demand): Promise<SlotAnswer> {
@@ -170,10 +143,15 @@ export class MemoryRateLimiter extends RateLimiter {
 }
 
 /**
- * Both scripts read the key's TAT at Redis's own clock (TIME). redis.replicate_commands() lets
- * TIME precede a write on Redis before 5; later it is a no-op.
+ * The GCRA step (gcraTryStep) and the demand (Demand) in one script, so read-decide-write is
+ * atomic across every instance, timed by Redis's own clock (TIME), never an instance's: instances
+ * whose clocks disagree still space the same key's slots by 1/rate. The TAT (in ms, with
+ * decimals) is written only when the slot is granted, so a refusal costs the other instances
+ * nothing, and kept only while it lies in the future. A TAT further ahead than a grant leaves it
+ * dates from before Redis's clock stepped back: passed. redis.replicate_commands() lets TIME
+ * precede a write on Redis before 5; later it is a no-op.
  */
-const GCRA_PREAMBLE = `
+export const GCRA_SCRIPT = `
 redis.replicate_commands()
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
@@ -181,26 +159,7 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-`;
-
-/**
- * GCRA in one script, so read-decide-write is atomic across every instance, timed by Redis's own
- * clock (TIME), never an instance's: instances whose clocks disagree still space the same key's
- * slots by 1/rate. The TAT is kept (in ms, with decimals) only while it lies in the future.
- */
-export const GCRA_SCRIPT = `${GCRA_PREAMBLE}local wait = tat - tolerance - now
-local after = tat + interval
-redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
-if wait < 0 then return 0 end
-return math.ceil(wait)
-`;
-
-/**
- * The non-reserving step (gcraTryStep) in one script, on Redis's clock like GCRA_SCRIPT: the TAT
- * is written only when the slot is granted, so a refusal costs the other instances nothing. A TAT
- * further ahead than a grant leaves it dates from before Redis's clock stepped back: passed.
- */
-export const GCRA_TRY_SCRIPT = `${GCRA_PREAMBLE}if tat > now + tolerance + interval then tat = now end
+if tat > now + tolerance + interval then tat = now end
 local early = tat - tolerance - now
 if early <= 0 then
   local after = tat + interval
@@ -224,10 +183,9 @@ if early > 0 then return { math.ceil(early), demand } end
 return { 0, demand }
 `;
 
-const sha1 = (script: string) => createHash('sha1').update(script).digest('hex');
-const SCRIPTS = {
-  take: { source: GCRA_SCRIPT, sha: sha1(GCRA_SCRIPT) },
-  tryTake: { source: GCRA_TRY_SCRIPT, sha: sha1(GCRA_TRY_SCRIPT) },
+const SCRIPT = {
+  source: GCRA_SCRIPT,
+  sha: createHash('sha1').update(GCRA_SCRIPT).digest('hex'),
 };
 
 /** A Redis answer later than this counts as Redis being unreachable. */
@@ -254,13 +212,6 @@ export class SharedRateLimiter extends RateLimiter {
     super();
   }
 
-  async take(key: string, ratePerSecond: number, burst: number): Promise<number> {
-    const intervalMs = 1000 / ratePerSecond;
-    const args = [String(intervalMs), String((Math.max(1, burst) - 1) * intervalMs)];
-    const alone = () => this.alone.takeNow(key, ratePerSecond, burst);
-    return Number(await this.shared('take', [`${this.prefix}${key}`], args, alone));
-  }
-
   async tryTake(
     key: string,
     ratePerSecond: number,
@@ -279,19 +230,14 @@ export class SharedRateLimiter extends RateLimiter {
       const waitMs = this.alone.tryTakeNow(key, ratePerSecond, burst);
       return [waitMs, this.alone.demandNow(key, demand, waitMs === 0)];
     };
-    const [waitMs, total] = (await this.shared('tryTake', keys, args, alone)) as number[];
+    const [waitMs, total] = (await this.shared(keys, args, alone)) as number[];
     return { waitMs: Number(waitMs), demand: Number(total) };
   }
 
   /** The script's answer, or `alone`'s while Redis does not answer (the outage logged once). */
-  private async shared<T>(
-    script: keyof typeof SCRIPTS,
-    keys: string[],
-    args: string[],
-    alone: () => T,
-  ): Promise<unknown> {
+  private async shared<T>(keys: string[], args: string[], alone: () => T): Promise<unknown> {
     try {
-      const answer = await this.withinDeadline(this.run(SCRIPTS[script], keys, args));
+      const answer = await this.withinDeadline(this.run(SCRIPT, keys, args));
       if (this.outage) {
         this.outage = false;
         this.logger.info('shared rate limits are kept in Redis again');

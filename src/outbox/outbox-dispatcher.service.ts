@@ -285,9 +285,18 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     await this.store.defer(destinationId, until, new Date(now).toISOString());
   }
 
+  /**
+   * Returns when the destination's slot is free at this very moment (tryTake), after waiting as
+   * often as the limiter says. Not a slot reserved ahead (take): a wait that ends late behind a
+   * busy event loop would send it right beside the next slot's request, two within 1/rate.
+   */
   private async paced(destinationId: string): Promise<void> {
-    const waitMs = await this.pacer.take(`outbox:${destinationId}`, this.settings.ratePerSecond, 1);
-    if (waitMs > 0) await this.pause(waitMs);
+    const key = `outbox:${destinationId}`;
+    for (;;) {
+      const { waitMs } = await this.pacer.tryTake(key, this.settings.ratePerSecond);
+      if (waitMs === 0 || this.stopped) return;
+      await this.pause(waitMs);
+    }
   }
 
   /** A wait on the Clock that stop() cuts short. */

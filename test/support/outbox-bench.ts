@@ -66,7 +66,8 @@ export class ScriptedSender implements OutboxSender {
 export class OutboxBench {
   readonly clock = new FakeClock();
   readonly metricsService = new MetricsService();
-  readonly config: AppConfig = loadConfig({
+  readonly config: AppConfig;
+  private readonly env: Record<string, string> = {
     BROKER_MODE: 'demo',
     WEBHOOK_RETRY_BASE_MS: '1000',
     WEBHOOK_RETRY_MAX_MS: '4000',
@@ -77,21 +78,26 @@ export class OutboxBench {
     WEBHOOK_CONCURRENCY_PER_DESTINATION: '2',
     WEBHOOK_CIRCUIT_FAILURES: '5',
     WEBHOOK_CIRCUIT_OPEN_MS: '10000',
-  });
+  };
   readonly store: OutboxStore;
   private readonly metrics: OutboxMetrics;
   private dispatcher?: OutboxDispatcher;
   readonly signals = new RecordedSignals();
 
-  private constructor(readonly db: Kysely<BrokerDatabase>) {
+  private constructor(
+    readonly db: Kysely<BrokerDatabase>,
+    env: Record<string, string>,
+  ) {
+    this.config = loadConfig({ ...this.env, ...env });
     this.store = new OutboxStore(db);
     this.metrics = new OutboxMetrics(this.metricsService, this.store);
   }
 
-  static async open(): Promise<OutboxBench> {
+  /** `env`: settings other than the spec's (WEBHOOK_RATE_PER_SECOND, say). */
+  static async open(env: Record<string, string> = {}): Promise<OutboxBench> {
     const { db } = openDatabase('sqlite::memory:');
     await migrateToLatest(db);
-    return new OutboxBench(db);
+    return new OutboxBench(db, env);
   }
 
   /** The dispatcher under test (built by `build`). */

@@ -127,8 +127,9 @@ describeIf(redisServer)(SUITE, () => {
       instance,
       waiting,
       keepMs,
+      graceMs: 0,
     });
-    expect(await one.tryTake('demand', 0.5, 1, told('one', 5))).toEqual({ waitMs: 0, demand: 4 });
+    expect(await one.tryTake('demand', 0.5, 1, told('one', 5))).toEqual({ waitMs: 0, demand: 5 });
     const refused = await two.tryTake('demand', 0.5, 1, told('two', 3, 1));
     expect(refused.waitMs).toBeGreaterThan(0);
     expect(refused.demand).toBe(7);

@@ -119,8 +119,9 @@ describe("MemoryRateLimiter demand (the Redis script's arithmetic)", () => {
       instance,
       waiting,
       keepMs,
+      graceMs: 0,
     });
-    expect(await limiter.tryTake('d', 0.5, 1, told('one', 5))).toEqual({ waitMs: 0, demand: 4 });
+    expect(await limiter.tryTake('d', 0.5, 1, told('one', 5))).toEqual({ waitMs: 0, demand: 5 });
     const refused = await limiter.tryTake('d', 0.5, 1, told('two', 3, 10));
     expect(refused).toEqual({ waitMs: 2_000, demand: 7 });
     await clock.advance(10);

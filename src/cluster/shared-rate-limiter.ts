@@ -2,6 +2,14 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
+import {
+  heldForOther,
+  MIN_SHARE,
+  MOST_CREDIT,
+  tellDemand,
+  tookSlot,
+  type Turns,
+} from './slot-turns.js';
 
 /**
  * Paces something to `ratePerSecond` per key (docs/scaling.md › Shared rate limits): the xAssist
@@ -41,25 +49,25 @@ export abstract class RateLimiter {
 }
 
 /**
- * What an instance tells a shared key of its own demand with each tryTake: how many requests it
- * has waiting, kept for `keepMs` (it asks again before then while it has any).
- *
- * Why: a slot goes to whichever instance asks first, so without this two instances with equal
- * work race for every slot and one may win run after run while the other's requests wait (the
- * two-instance tail in docs/benchmarks.md › Invite latency). Knowing the total, an instance asks
- * only its share of the slots (XAssistBudget spaces its asks by total / own) and the instances
- * settle into taking turns; an instance alone, or one whose peers went quiet, asks for every slot.
+ * What an instance tells a shared key with each tryTake: how many requests it has waiting, kept
+ * for `keepMs` (it asks again before then while it has any). With it, a free slot goes to the
+ * instance whose turn it is, the turns in proportion to what each has waiting, and is held for
+ * the turn-holder `graceMs` at most (cluster/slot-turns.ts says why).
  */
 export interface Demand {
   instance: string;
   waiting: number;
   keepMs: number;
+  graceMs: number;
 }
 
 export interface SlotAnswer {
   /** 0: the slot is granted; else how many ms until one may be free. */
   waitMs: number;
-  /** The waiting requests of every instance that told its demand lately, this one's included. */
+  /**
+   * The waiting requests of every instance that told its demand lately, this one's included (0
+   * without a Demand): what the key knows, for the specs and anyone who reads it.
+   */
   demand: number;
 }
 
@@ -87,6 +95,22 @@ export function gcraTryStep(
   return { waitMs: 0, tat: from + intervalMs };
 }
 
+/**
+ * When the free slot became free: the TAT less the burst allowance, or long ago when there is no
+ * TAT or only one from before the clock stepped back.
+ */
+export function freeSince(
+  tat: number | undefined,
+  now: number,
+  ratePerSecond: number,
+  burst = 1,
+): number {
+  const intervalMs = 1000 / ratePerSecond;
+  const toleranceMs = (Math.max(1, burst) - 1) * intervalMs;
+  if (tat === undefined || tat > now + toleranceMs + intervalMs) return -Infinity;
+  return tat - toleranceMs;
+}
+
 /** Keys whose TAT passed are forgotten when there are more than this many (they pace nothing). */
 const SWEEP_ABOVE = 1_000;
 
@@ -97,41 +121,35 @@ const SWEEP_ABOVE = 1_000;
 export class MemoryRateLimiter extends RateLimiter {
   readonly sharedAcrossInstances = false;
   private readonly tats = new Map<string, number>();
-  private readonly demands = new Map<string, Map<string, { waiting: number; until: number }>>();
+  private readonly turns = new Map<string, Turns>();
 
   constructor(private readonly clock: Clock) {
     super();
   }
 
   tryTake(key: string, ratePerSecond: number, burst = 1, demand?: Demand): Promise<SlotAnswer> {
-    const waitMs = this.tryTakeNow(key, ratePerSecond, burst);
-    return Promise.resolve({ waitMs, demand: this.demandNow(key, demand, waitMs === 0) });
+    return Promise.resolve(this.tryTakeNow(key, ratePerSecond, burst, demand));
   }
 
-  /**
-   * The demand told for `key` by every asker within its keepMs, `demand` included (the Redis
-   * script's arithmetic). In one process that is this instance alone, but for unit specs that
-   * stand several budgets on one limiter. A granted ask is kept as one fewer waiting: the last
-   * request of an instance leaves nothing told behind it.
-   */
-  demandNow(key: string, demand: Demand | undefined, granted: boolean): number {
-    if (demand === undefined) return 0;
+  /** tryTake, answered at once (the fallback of SharedRateLimiter while Redis is away). */
+  tryTakeNow(key: string, ratePerSecond: number, burst = 1, demand?: Demand): SlotAnswer {
     const now = this.clock.now();
-    const told = this.demands.get(key) ?? new Map<string, { waiting: number; until: number }>();
-    this.demands.set(key, told);
-    const waiting = Math.max(0, demand.waiting - (granted ? 1 : 0));
-    told.set(demand.instance, { waiting, until: now + demand.keepMs });
+    const tat = this.swept().get(key);
+    const step = gcraTryStep(tat, now, ratePerSecond, burst);
     let total = 0;
-    for (const [instance, { waiting, until }] of told)
-      if (until > now) total += waiting;
-      else told.delete(instance);
-    return total;
-  }
-
-  tryTakeNow(key: string, ratePerSecond: number, burst = 1): number {
-    const step = gcraTryStep(this.swept().get(key), this.clock.now(), ratePerSecond, burst);
-    if (step.tat !== undefined) this.tats.set(key, step.tat);
-    return step.waitMs;
+    let held = 0;
+    if (demand !== undefined) {
+      const turns = this.turns.get(key) ?? { words: new Map() };
+      this.turns.set(key, turns);
+      total = tellDemand(turns, demand.instance, demand.waiting, now + demand.keepMs, now);
+      const since = step.waitMs > 0 ? now : freeSince(tat, now, ratePerSecond, burst);
+      if (step.waitMs === 0)
+        held = heldForOther(turns, demand.instance, now, since, demand.graceMs);
+      if (step.waitMs === 0 && held === 0) tookSlot(turns, demand.instance);
+    }
+    if (step.waitMs > 0 || held > 0) return { waitMs: step.waitMs || held, demand: total };
+    this.tats.set(key, step.tat!);
+    return { waitMs: 0, demand: total };
   }
 
   private swept(): Map<string, number> {
@@ -157,30 +175,76 @@ local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
+if stored > now + tolerance + interval then stored = 0 end
+local tat = stored
 if tat < now then tat = now end
-if tat > now + tolerance + interval then tat = now end
 local early = tat - tolerance - now
-if early <= 0 then
-  local after = tat + interval
-  redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
-end
-local demand = 0
+local total = 0
+local held = 0
 if KEYS[2] then
+  local me = ARGV[3]
   local keep = tonumber(ARGV[5])
-  local left = tonumber(ARGV[4])
-  if early <= 0 and left > 0 then left = left - 1 end
-  redis.call('HSET', KEYS[2], ARGV[3], left .. ' ' .. string.format('%.3f', now + keep))
+  local grace = tonumber(ARGV[6])
+  local words = {}
+  local turn = nil
   local entries = redis.call('HGETALL', KEYS[2])
   for i = 1, #entries, 2 do
-    local waiting, untilMs = string.match(entries[i + 1], '^(%d+) ([%d.]+)$')
-    if untilMs and tonumber(untilMs) > now then demand = demand + tonumber(waiting)
-    else redis.call('HDEL', KEYS[2], entries[i]) end
+    if entries[i] == '~turn' then turn = entries[i + 1]
+    else
+      local w, u, c = string.match(entries[i + 1], '^(%d+) ([%d.]+) ([-%d.]+)$')
+      if u then words[entries[i]] = { waiting = tonumber(w), untilMs = tonumber(u), credit = tonumber(c) } end
+    end
+  end
+  local credit = 0
+  if words[me] then credit = words[me].credit end
+  words[me] = { waiting = tonumber(ARGV[4]), untilMs = now + keep, credit = credit }
+  for name, word in pairs(words) do
+    if word.untilMs > now then total = total + word.waiting
+    else words[name] = nil redis.call('HDEL', KEYS[2], name) end
+  end
+  if early <= 0 and turn and turn ~= me and words[turn] and words[turn].waiting > 0 then
+    local since = -1e300
+    if stored > 0 then since = stored - tolerance end
+    held = math.max(0, math.ceil(grace - (now - since)))
+  end
+  if early <= 0 and held == 0 then
+    local shares = 0
+    for _, word in pairs(words) do
+      if word.waiting > 0 then
+        word.share = math.max(${MIN_SHARE}, word.waiting / total)
+        shares = shares + word.share
+      end
+    end
+    for name, word in pairs(words) do
+      if word.waiting > 0 then word.credit = word.credit + word.share / shares end
+      if name == me then
+        word.credit = word.credit - 1
+        word.waiting = math.max(0, word.waiting - 1)
+      end
+      word.credit = math.max(-${MOST_CREDIT}, math.min(${MOST_CREDIT}, word.credit))
+    end
+    local nextTurn = nil
+    local best = -math.huge
+    for name, word in pairs(words) do
+      local c = word.credit
+      if name == me then c = c - 1e-9 end
+      if word.waiting > 0 and c > best then nextTurn = name best = c end
+    end
+    if nextTurn then redis.call('HSET', KEYS[2], '~turn', nextTurn)
+    else redis.call('HDEL', KEYS[2], '~turn') end
+  end
+  for name, word in pairs(words) do
+    local told = string.format('%d %.3f %.6f', word.waiting, word.untilMs, word.credit)
+    redis.call('HSET', KEYS[2], name, told)
   end
   redis.call('PEXPIRE', KEYS[2], math.ceil(keep) + 1000)
 end
-if early > 0 then return { math.ceil(early), demand } end
-return { 0, demand }
+if early > 0 then return { math.ceil(early), total } end
+if held > 0 then return { held, total } end
+local after = tat + interval
+redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
+return { 0, total }
 `;
 
 const SCRIPT = {
@@ -224,11 +288,11 @@ export class SharedRateLimiter extends RateLimiter {
     if (demand) {
       keys.push(`${this.prefix}${key}:demand`);
       args.push(demand.instance, String(Math.max(0, Math.floor(demand.waiting))));
-      args.push(String(Math.max(1, demand.keepMs)));
+      args.push(String(Math.max(1, demand.keepMs)), String(Math.max(0, demand.graceMs)));
     }
     const alone = () => {
-      const waitMs = this.alone.tryTakeNow(key, ratePerSecond, burst);
-      return [waitMs, this.alone.demandNow(key, demand, waitMs === 0)];
+      const answer = this.alone.tryTakeNow(key, ratePerSecond, burst, demand);
+      return [answer.waitMs, answer.demand];
     };
     const [waitMs, total] = (await this.shared(keys, args, alone)) as number[];
     return { waitMs: Number(waitMs), demand: Number(total) };

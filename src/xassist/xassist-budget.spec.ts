@@ -164,8 +164,7 @@ function slowLimiter(
   return Object.assign(Object.create(MemoryRateLimiter.prototype), {
     sharedAcrossInstances,
     tryTake: (key: string, rate: number, burst?: number, demand?: Demand) => {
-      const waitMs = memory.tryTakeNow(key, rate, burst);
-      const answer = { waitMs, demand: memory.demandNow(key, demand, waitMs === 0) };
+      const answer = memory.tryTakeNow(key, rate, burst, demand);
       return new Promise<SlotAnswer>((resolve) =>
         clock.setTimeout(() => resolve(answer), answerAfterMs()),
       );

@@ -46,11 +46,12 @@ export function burstOf(intervalMs: number): number {
 export const LATE_ANSWER_MS = 20;
 
 /**
- * The most slots an instance leaves to the others between two of its own asks (see Demand in
- * cluster/shared-rate-limiter.ts): an instance with a few requests among peers with many still
- * gets one slot in this many, so its requests never wait for the others' whole backlog.
+ * How long a free slot waits for the instance whose turn it is (Demand) before another may take
+ * it: the turn-holder asks at the slot's time give or take its timer's lag and a round trip to
+ * Redis; one later than this is behind a busy event loop, and the slot is better sent by another
+ * than lost. Half an interval at most, for budgets whose slots are close together.
  */
-export const MOST_INTERVALS_BETWEEN_ASKS = 8;
+export const TURN_GRACE_MS = 10;
 
 /** The budget's key in the RateLimiter: one budget for the whole deployment. */
 export const XASSIST_BUDGET_KEY = 'xassist';
@@ -120,8 +121,8 @@ interface Waiting extends BudgetWaiter {
  *
  * It asks the limiter only while a waiter could use the slot: with nobody ready it looks again
  * an interval later; after a grant it asks again an interval later (the next slot is not free
- * before), or its share's spacing later when other instances have work too (Demand); when
- * refused, after the wait the limiter answered. No busy loop.
+ * before); when refused, after the wait the limiter answered (a slot not yet free, or one held
+ * for another instance's turn: Demand). No busy loop.
  */
 export class PacedXAssistBudget extends XAssistBudget {
   private readonly waiting = new Set<Waiting>();
@@ -135,8 +136,6 @@ export class PacedXAssistBudget extends XAssistBudget {
   private timerFor?: 'limit' | 'ready';
   private asking = false;
   private closed = false;
-  /** Between two asks of this instance while it has work: an interval times total / own demand. */
-  private askEveryMs: number;
   private readonly key: string;
   private readonly instance: string;
 
@@ -155,7 +154,6 @@ export class PacedXAssistBudget extends XAssistBudget {
     this.rate = pacedRate(perSecond);
     this.intervalMs = 1000 / this.rate;
     this.burst = burstOf(this.intervalMs);
-    this.askEveryMs = this.intervalMs;
     this.watch = new BudgetWatch(clock, logger, perSecond, this.intervalMs);
     metrics?.observe(() => this.state());
   }
@@ -229,13 +227,15 @@ export class PacedXAssistBudget extends XAssistBudget {
     if (this.readyWaiter() === undefined) return this.wait('ready', this.intervalMs);
     this.asking = true;
     const askedAt = this.clock.now();
-    const own = this.waiting.size;
-    // Kept until two asks from now have been missed: then this instance has nothing waiting.
-    const demand = { instance: this.instance, waiting: own, keepMs: 2 * this.askEveryMs + 50 };
+    const demand = {
+      instance: this.instance,
+      waiting: this.waiting.size,
+      // Kept until two asks from now have been missed: then this instance has nothing waiting.
+      keepMs: 2 * this.intervalMs + 50,
+      graceMs: Math.min(TURN_GRACE_MS, this.intervalMs / 2),
+    };
     this.limiter.tryTake(this.key, this.rate, this.burst, demand).then(
-      ({ waitMs, demand: total }) => {
-        this.askEveryMs =
-          this.intervalMs * Math.min(MOST_INTERVALS_BETWEEN_ASKS, Math.max(1, total / own));
+      ({ waitMs }) => {
         this.answered(waitMs, this.clock.now() - askedAt);
       },
       (error: Error) => {
@@ -259,9 +259,8 @@ export class PacedXAssistBudget extends XAssistBudget {
     // under-used, never exceeded.
     const late = this.limiter.sharedAcrossInstances && answeredInMs > LATE_ANSWER_MS;
     const waiter = late ? undefined : this.readyWaiter();
-    // This instance's next slot is its share's spacing away, an interval when alone, less the
-    // allowance (set first: `send` may spend again).
-    const nextMs = this.askEveryMs - EARLY_MS;
+    // The next slot is an interval away, less the allowance (set first: `send` may spend again).
+    const nextMs = this.intervalMs - EARLY_MS;
     if (nextMs > 0) this.wait('limit', nextMs);
     if (waiter !== undefined) this.grant(waiter);
     // Slots less than EARLY_MS apart: the next may be free at once.

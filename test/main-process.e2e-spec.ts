@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
 import { DEMO_DIRECTORY } from '../src/directory/demo-directory.js';
+import { waitFor } from './support/broker-harness.js';
 import { BrokerProcess, buildIfStale, REPO } from './support/broker-process.js';
 import { migrateAsANewerBroker, newerDatabaseRefusal } from './support/newer-database.js';
 
@@ -67,7 +68,8 @@ describe('npm start in demo mode, as a real process', () => {
     }
   });
 
-  it('says when shutdown starts, and a restart begins from an empty demo database', async () => {
+  // Issue 22: restarting the demo to set WEBHOOK_ALLOWED_HOSTS wiped its database.
+  it('says when shutdown starts; a restart keeps the demo database, DEMO_FRESH_START=true empties it', async () => {
     const first = BrokerProcess.node(MAIN, cwd, DEMO);
     await first.line(BANNER_END);
     const { url, tokens } = banner(first);
@@ -80,15 +82,34 @@ describe('npm start in demo mode, as a real process', () => {
     const shutdown = first.lines.filter((line) => line.includes('shutdown started'));
     expect(shutdown.map((line) => JSON.parse(line).signal)).toEqual(['SIGTERM']);
 
-    // The first run's call would otherwise be polled on a simulator that never heard of it.
-    const second = BrokerProcess.node(MAIN, cwd, DEMO);
+    const second = BrokerProcess.node(MAIN, cwd, {
+      ...DEMO,
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1:9',
+    });
     try {
       await second.line(BANNER_END);
+      expect(second.output).toMatch(/kept the demo database.*DEMO_FRESH_START=true/);
       const again = banner(second);
-      const calls = await api(again.url, '/v1/calls', again.tokens.sam);
-      expect(calls.body.calls).toEqual([]);
+      // The call is still there; this run's simulated xAssist never heard of it, so it fails.
+      const kept = await waitFor(
+        () => api(again.url, `/v1/calls/${created.body.id}`, again.tokens.sam),
+        (answer) => answer.body.status === 'failed',
+        30_000,
+      );
+      expect(kept.body).toMatchObject({ id: created.body.id, status: 'failed' });
+      expect(kept.body.failureReason).toMatch(/404/);
     } finally {
       await second.stop();
+    }
+
+    const fresh = BrokerProcess.node(MAIN, cwd, { ...DEMO, DEMO_FRESH_START: 'true' });
+    try {
+      await fresh.line(BANNER_END);
+      const empty = banner(fresh);
+      const calls = await api(empty.url, '/v1/calls', empty.tokens.sam);
+      expect(calls.body.calls).toEqual([]);
+    } finally {
+      await fresh.stop();
     }
   });
 

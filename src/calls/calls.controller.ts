@@ -103,14 +103,15 @@ export class CallsController {
     @Query() query: ListCallsQuery,
   ): Promise<{ calls: CallView[]; nextCursor: string | null }> {
     const limit = query.limit === undefined ? PAGE_LIMIT.default : Number(query.limit);
-    const page = await this.calls.list(
-      caller,
-      query.status ?? 'active',
+    const page = await this.calls.list(caller, {
+      status: query.status ?? 'active',
       limit,
-      query.cursor,
-      query.externalRef,
-      query.q,
-    );
+      cursor: query.cursor,
+      externalRef: query.externalRef,
+      search: query.q,
+      from: query.from,
+      to: query.to,
+    });
     return {
       calls: page.calls.map((call) => this.placements.view(call)),
       nextCursor: page.nextCursor,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -111,6 +111,25 @@ describe('npm start in demo mode, as a real process', () => {
     } finally {
       await fresh.stop();
     }
+  });
+
+  // Issue 22: a directory of one's own without the demo expert started a demo nobody answered.
+  it('stops with one line when DIRECTORY_FILE has no demo expert', async () => {
+    const file = join(cwd, 'own-people.json');
+    const tom = DEMO_DIRECTORY.people.find((person) => person.id === 'tom');
+    writeFileSync(file, JSON.stringify({ people: [tom] }));
+    const { code, stderr } = await promisify(execFile)(process.execPath, [MAIN], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: cwd, ...DEMO, DIRECTORY_FILE: file },
+      timeout: 60_000, // a broker that starts after all is stopped, and the test fails
+    }).then(
+      ({ stderr }) => ({ code: 0, stderr }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr: `start-up failed: DIRECTORY_FILE ${file}: demo mode needs its demo expert "dana" here (an expert who takes what nobody answered): add them, or unset DIRECTORY_FILE for the demo directory\n`,
+    });
   });
 
   it('writes readable lines, not JSON, at a terminal', async () => {

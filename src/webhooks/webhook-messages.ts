@@ -4,7 +4,7 @@
  * undocumented (the Record below does not compile without it). Bodies as webhook-events.ts builds them.
  */
 import type { WebhooksObject } from '@nestjs/swagger';
-import { instant, ref, text, type JsonSchema } from '../openapi/json-schema.js';
+import { instant, ref, type JsonSchema } from '../openapi/json-schema.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.js';
 
 interface MessageMeaning {

@@ -37,8 +37,8 @@ async function startDemoSimulator(config: AppConfig): Promise<XAssistSimulator> 
 
 /**
  * The demo's own database is kept across restarts (a restart to set WEBHOOK_ALLOWED_HOSTS must
- * not lose the webhooks and calls made so far). Calls the previous run left unfinished are
- * unknown to this run's simulated xAssist: its 404s end them as failed (POLL_NOT_FOUND_TO_FAIL).
+ * not lose the webhooks and calls made so far). Calls the previous run left on its xAssist are
+ * unknown to this run's simulator: its 404s end them as failed (POLL_NOT_FOUND_TO_FAIL).
  * DEMO_FRESH_START=true deletes it first, its WAL files too (a stale WAL would be replayed).
  */
 function prepareDemoDatabase(config: AppConfig, logger: Logger): void {

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import {
   ConfigError,
@@ -36,14 +36,23 @@ async function startDemoSimulator(config: AppConfig): Promise<XAssistSimulator> 
 }
 
 /**
- * The demo's database is thrown away at every start: calls left from a previous run would be
- * polled on this run's fresh simulator, which has never heard of them.
+ * The demo's own database is kept across restarts (a restart to set WEBHOOK_ALLOWED_HOSTS must
+ * not lose the webhooks and calls made so far). Calls the previous run left on its xAssist are
+ * unknown to this run's simulator: its 404s end them as failed (POLL_NOT_FOUND_TO_FAIL).
+ * DEMO_FRESH_START=true deletes it first, its WAL files too (a stale WAL would be replayed).
  */
-function removeDemoDatabase(config: AppConfig, logger: Logger): void {
+function prepareDemoDatabase(config: AppConfig, logger: Logger): void {
   if (!config.demoMode || config.databaseUrl !== DEMO_DATABASE_URL) return;
   const file = sqlitePathOf(DEMO_DATABASE_URL)!;
-  for (const path of [file, `${file}-wal`, `${file}-shm`]) rmSync(path, { force: true });
-  logger.info({ file }, 'demo mode: started from an empty demo database');
+  if (config.demoFreshStart) {
+    for (const path of [file, `${file}-wal`, `${file}-shm`]) rmSync(path, { force: true });
+    logger.info({ file }, 'demo mode: started from an empty demo database (DEMO_FRESH_START=true)');
+  } else if (existsSync(file)) {
+    logger.info(
+      { file },
+      'demo mode: kept the demo database of the previous run; start with DEMO_FRESH_START=true for an empty one',
+    );
+  }
 }
 
 /** Printed last, after every start-up log line, so it is what stays on screen. */
@@ -91,7 +100,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel, logDestination());
-  removeDemoDatabase(config, logger);
+  prepareDemoDatabase(config, logger);
   const simulator = config.demoMode ? await startDemoSimulator(config) : undefined;
   if (simulator)
     logger.warn(

@@ -85,8 +85,10 @@ describe('context on a call: description, externalRef, metadata', () => {
       as: 'erp',
       body: { ...ask, technicianId: 'tina', title: `Compressor ${tag} leak` },
     });
-    const found = async (as: string, q: string) =>
-      (await sut.api('GET', `/v1/calls?status=all&q=${encodeURIComponent(q)}`, { as })).body.calls
+    const found = async (as: string, q: string, window = '') =>
+      (
+        await sut.api('GET', `/v1/calls?status=all&q=${encodeURIComponent(q)}${window}`, { as })
+      ).body.calls
         .map((call: any) => call.id)
         .filter((id: string) => [byRef.body.id, byTitle.body.id].includes(id));
     expect(await found('erp', `wo_${tag}`)).toEqual([byRef.body.id]);
@@ -100,6 +102,26 @@ describe('context on a call: description, externalRef, metadata', () => {
     expect(tooLong.body.message).toMatch(/q must be 1 to 100 characters/);
     const blank = await sut.api('GET', '/v1/calls?q=%20%20', { as: 'erp' });
     expect(blank.status).toBe(400);
+
+    // Issue 22: the search is bounded in time; from/to must be instants, in order.
+    const bounds: Array<[string, RegExp]> = [
+      ['q=pump&from=yesterday', /from must be an ISO-8601 date or date-time with a time zone/],
+      ['q=pump&to=2026-12-01T10:00', /to must be an ISO-8601 date or date-time with a time zone/],
+      ['q=pump&from=2026-02-30', /from must be an ISO-8601 date/],
+      ['q=pump&from=2026-12-02&to=2026-12-01', /from must be before to/],
+      ['q=pump&from=2020-01-01&to=2026-01-01', /at most 366 days/],
+    ];
+    for (const [query, message] of bounds) {
+      const refused = await sut.api('GET', `/v1/calls?${query}`, { as: 'erp' });
+      expect([query, refused.status, refused.body.message]).toEqual([
+        query,
+        400,
+        expect.stringMatching(message),
+      ]);
+    }
+    const hourAgo = encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString());
+    expect(await found('erp', `wo_${tag}`, `&from=${hourAgo}`)).toEqual([byRef.body.id]);
+    expect(await found('erp', `wo_${tag}`, `&to=${hourAgo}`)).toEqual([]);
   });
 
   const tooManyKeys = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v']));

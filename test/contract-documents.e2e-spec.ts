@@ -209,6 +209,11 @@ describe('the OpenAPI document describes every real answer', () => {
     const joined = await api('GET', join, `/v1/calls/${id}/join`, { as: 'tom' });
     expect(joined.status).toBe(200);
     expect(joined.body.joinUrl).toContain('https://frontline.example.com/');
+    // Issue 22: only those who join get a join URL; a supervisor sees the call but joins nothing.
+    expect((await api('GET', join, `/v1/calls/${id}/join`, { as: 'erika' })).status).toBe(200);
+    const watcher = await api('GET', join, `/v1/calls/${id}/join`, { as: 'sam' });
+    expect([watcher.status, watcher.body.code]).toEqual([403, 'forbidden']);
+    expect(watcher.body.message).toMatch(/technician and its experts/);
     expect((await api('GET', join, '/v1/calls/bad%20id/join', { as: 'tom' })).status).toBe(400);
     expect((await api('GET', join, `/v1/calls/${id}/join`, { as: 'tina' })).status).toBe(404);
     expect((await api('GET', join, `/v1/calls/${id}/join`)).status).toBe(401);

@@ -1,8 +1,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { BrokerHarness } from './support/broker-harness.js';
+import { BrokerHarness, PEOPLE } from './support/broker-harness.js';
 import { CHROMIUM_ARGS, describeIf, requireChromium } from './support/environment.js';
+import { DEMO_EXPERT } from './support/people.js';
 
 /** Debian's Chromium or another found by the helper; .ci/run installs it when missing. */
 const CHROMIUM = requireChromium('the expert dashboard in a real browser');
@@ -161,6 +162,8 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
     beforeAll(async () => {
       sut = await new BrokerHarness({
         demoMode: true,
+        // Demo mode needs its demo expert among the directory's people (issue 22).
+        people: [...PEOPLE, DEMO_EXPERT],
         simulator: {
           demo: { expertJoinAfterMs: 300, technicianJoinAfterMs: 300, endAfterMs: 600 },
         },

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
 import { DEMO_DIRECTORY } from '../src/directory/demo-directory.js';
+import { waitFor } from './support/broker-harness.js';
 import { BrokerProcess, buildIfStale, REPO } from './support/broker-process.js';
 import { migrateAsANewerBroker, newerDatabaseRefusal } from './support/newer-database.js';
 
@@ -67,7 +68,8 @@ describe('npm start in demo mode, as a real process', () => {
     }
   });
 
-  it('says when shutdown starts, and a restart begins from an empty demo database', async () => {
+  // Issue 22: restarting the demo to set WEBHOOK_ALLOWED_HOSTS wiped its database.
+  it('says when shutdown starts; a restart keeps the demo database, DEMO_FRESH_START=true empties it', async () => {
     const first = BrokerProcess.node(MAIN, cwd, DEMO);
     await first.line(BANNER_END);
     const { url, tokens } = banner(first);
@@ -80,16 +82,54 @@ describe('npm start in demo mode, as a real process', () => {
     const shutdown = first.lines.filter((line) => line.includes('shutdown started'));
     expect(shutdown.map((line) => JSON.parse(line).signal)).toEqual(['SIGTERM']);
 
-    // The first run's call would otherwise be polled on a simulator that never heard of it.
-    const second = BrokerProcess.node(MAIN, cwd, DEMO);
+    const second = BrokerProcess.node(MAIN, cwd, {
+      ...DEMO,
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1:9',
+    });
     try {
       await second.line(BANNER_END);
+      expect(second.output).toMatch(/kept the demo database.*DEMO_FRESH_START=true/);
       const again = banner(second);
-      const calls = await api(again.url, '/v1/calls', again.tokens.sam);
-      expect(calls.body.calls).toEqual([]);
+      // The call is still there; this run's simulated xAssist never heard of it, so it fails.
+      const kept = await waitFor(
+        () => api(again.url, `/v1/calls/${created.body.id}`, again.tokens.sam),
+        (answer) => answer.body.status === 'failed',
+        30_000,
+      );
+      expect(kept.body).toMatchObject({ id: created.body.id, status: 'failed' });
+      expect(kept.body.failureReason).toMatch(/404/);
     } finally {
       await second.stop();
     }
+
+    const fresh = BrokerProcess.node(MAIN, cwd, { ...DEMO, DEMO_FRESH_START: 'true' });
+    try {
+      await fresh.line(BANNER_END);
+      const empty = banner(fresh);
+      const calls = await api(empty.url, '/v1/calls', empty.tokens.sam);
+      expect(calls.body.calls).toEqual([]);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  // Issue 22: a directory of one's own without the demo expert started a demo nobody answered.
+  it('stops with one line when DIRECTORY_FILE has no demo expert', async () => {
+    const file = join(cwd, 'own-people.json');
+    const tom = DEMO_DIRECTORY.people.find((person) => person.id === 'tom');
+    writeFileSync(file, JSON.stringify({ people: [tom] }));
+    const { code, stderr } = await promisify(execFile)(process.execPath, [MAIN], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: cwd, ...DEMO, DIRECTORY_FILE: file },
+      timeout: 60_000, // a broker that starts after all is stopped, and the test fails
+    }).then(
+      ({ stderr }) => ({ code: 0, stderr }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr: `start-up failed: DIRECTORY_FILE ${file}: demo mode needs its demo expert "dana" here (an expert who takes what nobody answered): add them, or unset DIRECTORY_FILE for the demo directory\n`,
+    });
   });
 
   it('writes readable lines, not JSON, at a terminal', async () => {

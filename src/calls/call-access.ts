@@ -36,3 +36,15 @@ export function isQueueWatchable(
   if (call.status === 'queued') return true;
   return call.status === 'unanswered' && call.queueId !== null && call.experts.length === 0;
 }
+
+/**
+ * Who joins the call's xAssist call, and so may have its join URL: its technician (the glasses)
+ * and its experts (invited, or the one who accepted it from a queue). Supervisors, integrations
+ * and experts watching the queue see the call but join nothing (docs/api.md).
+ */
+export function joinsCall(
+  person: Person,
+  call: Pick<CallRecord, 'technician' | 'experts'>,
+): boolean {
+  return call.technician.id === person.id || call.experts.some((expert) => expert.id === person.id);
+}

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { BrokerDatabase } from '../database/schema.js';
-import type { CallSearch } from './call-search.js';
+import type { CallSearch, CreatedWindow } from './call-search.js';
 import type { CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 
@@ -21,6 +21,8 @@ export interface CallListQuery {
   externalRef?: string | null;
   /** Only calls the search finds (call-search.ts); absent or null: any. */
   search?: CallSearch | null;
+  /** Only calls created in this window (createdWindow); absent: any. */
+  created?: CreatedWindow;
   /** Null: every call. Otherwise only calls where this person is the technician or an invited expert. */
   participantId: string | null;
   /** With participantId: also the queues' requests experts may see (isQueueWatchable). */

@@ -14,10 +14,11 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import { ApiErrors, ApiJson } from '../openapi/api-responses.js';
 import type { Response } from 'express';
 import { CurrentPerson } from '../auth/auth.guard.js';
-import { BadRequestError } from '../common/broker-error.js';
+import { BadRequestError, ForbiddenError } from '../common/broker-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Person } from '../directory/person.js';
 import type { CallEventView, CallView } from './call.model.js';
+import { joinsCall } from './call-access.js';
 import { joinUrlOf } from './call-invite.js';
 import { QueuePlacements } from './queue-placements.js';
 import { CallsService } from './calls.service.js';
@@ -102,14 +103,15 @@ export class CallsController {
     @Query() query: ListCallsQuery,
   ): Promise<{ calls: CallView[]; nextCursor: string | null }> {
     const limit = query.limit === undefined ? PAGE_LIMIT.default : Number(query.limit);
-    const page = await this.calls.list(
-      caller,
-      query.status ?? 'active',
+    const page = await this.calls.list(caller, {
+      status: query.status ?? 'active',
       limit,
-      query.cursor,
-      query.externalRef,
-      query.q,
-    );
+      cursor: query.cursor,
+      externalRef: query.externalRef,
+      search: query.q,
+      from: query.from,
+      to: query.to,
+    });
     return {
       calls: page.calls.map((call) => this.placements.view(call)),
       nextCursor: page.nextCursor,
@@ -145,15 +147,20 @@ export class CallsController {
   @ApiOperation({
     operationId: 'getCallJoin',
     summary:
-      "How to join the call's xAssist call in a browser (the expert's console asks after accept)",
+      "How to join the call's xAssist call in a browser (the expert's console asks after accept); only for the call's technician and experts, 403 for others who may see it",
   })
   @ApiJson(200, 'CallJoin', 'The xAssist call and its join URL, each null while unknown')
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async join(
     @CurrentPerson() caller: Person,
     @Param() { id }: CallIdParam,
   ): Promise<{ callId: string; xassistCallId: string | null; joinUrl: string | null }> {
-    const { xassistCallId } = await this.calls.get(caller, id);
+    const call = await this.calls.get(caller, id);
+    if (!joinsCall(caller, call))
+      throw new ForbiddenError(
+        `call ${id} is joined by its technician and its experts only; the others see it without joining`,
+      );
+    const { xassistCallId } = call;
     const template = this.config.glasses.joinUrlTemplate;
     return {
       callId: id,

@@ -156,7 +156,7 @@ describe('CallsService', () => {
       }
     });
     const ids = async (who: string, status: 'active' | 'ended' | 'all' = 'all') =>
-      (await sut.list(person(who), status, 10)).calls.map((call) => call.id);
+      (await sut.list(person(who), { status, limit: 10 })).calls.map((call) => call.id);
 
     it('shows a technician their own calls, an expert theirs and the queued ones, a supervisor all', async () => {
       expect(await ids('tom')).toEqual(['e', 'a']);
@@ -173,11 +173,63 @@ describe('CallsService', () => {
     });
 
     it('pages with a cursor until the last page, which has none', async () => {
-      const first = await sut.list(person('sam'), 'all', 3);
+      const first = await sut.list(person('sam'), { status: 'all', limit: 3 });
       expect(first.calls.map((call) => call.id)).toEqual(['e', 'q', 'b']);
       expect(first.nextCursor).not.toBeNull();
-      const second = await sut.list(person('sam'), 'all', 3, first.nextCursor!);
+      const second = await sut.list(person('sam'), {
+        status: 'all',
+        limit: 3,
+        cursor: first.nextCursor!,
+      });
       expect(second).toEqual({ calls: [expect.objectContaining({ id: 'a' })], nextCursor: null });
+    });
+  });
+
+  // Issue 22: `q` read every call ever made; a search now reaches back CALL_SEARCH_DAYS unless
+  // from/to say otherwise, and at most CALL_SEARCH_MAX_DAYS at once.
+  describe('list: the search is bounded in time', () => {
+    const DAY = 86_400_000;
+    beforeEach(async () => {
+      for (const [id, daysAgo] of [
+        ['old', 40],
+        ['recent', 1],
+      ] as const) {
+        const createdAt = new Date(clock.now() - daysAgo * DAY).toISOString();
+        await calls.insert(aCallRecord({ id, title: `Pump ${id}`, createdAt }), null);
+      }
+    });
+    const found = async (window: { from?: string; to?: string } = {}) =>
+      (
+        await sut.list(person('sam'), { status: 'all', limit: 10, search: 'pump', ...window })
+      ).calls.map((call) => call.id);
+    const daysAgo = (days: number) => new Date(clock.now() - days * DAY).toISOString();
+
+    it('reaches back 30 days by default, further with from, and stops at to', async () => {
+      expect(await found()).toEqual(['recent']);
+      expect(await found({ from: daysAgo(60) })).toEqual(['recent', 'old']);
+      expect(await found({ from: daysAgo(60), to: daysAgo(20) })).toEqual(['old']);
+      // to alone: the 30 days before it.
+      expect(await found({ to: daysAgo(20) })).toEqual(['old']);
+    });
+
+    it('bounds a listing without q only where from/to are given', async () => {
+      const listed = async (window: { from?: string; to?: string }) =>
+        (await sut.list(person('sam'), { status: 'all', limit: 10, ...window })).calls.map(
+          (call) => call.id,
+        );
+      expect(await listed({})).toEqual(['recent', 'old']);
+      expect(await listed({ to: daysAgo(20) })).toEqual(['old']);
+    });
+
+    it('answers 400 for from not before to, and for a search over more than 366 days', async () => {
+      await expect(found({ from: daysAgo(1), to: daysAgo(2) })).rejects.toMatchObject({
+        httpStatus: 400,
+        message: expect.stringMatching(/^from must be before to/),
+      });
+      await expect(found({ from: daysAgo(400) })).rejects.toMatchObject({
+        httpStatus: 400,
+        message: expect.stringMatching(/at most 366 days/),
+      });
     });
   });
 

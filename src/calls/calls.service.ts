@@ -20,7 +20,7 @@ import { CallRepository, StaleCallError } from './call.repository.js';
 import { CallCreationFailedError } from './call.errors.js';
 import { QueueAdmission } from './queue-admission.port.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { CallSearch } from './call-search.js';
+import { createdWindow, type CallSearch } from './call-search.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
 import { assertSameBody, idempotencyClaim } from './idempotency.js';
 
@@ -30,6 +30,19 @@ const RECENT_FAILED_CALLS = 10;
 export interface CallPage {
   calls: CallRecord[];
   nextCursor: string | null;
+}
+
+/** GET /v1/calls's query, validated (ListCallsQuery). */
+export interface ListCallsOptions {
+  status: 'active' | 'ended' | 'all';
+  limit: number;
+  cursor?: string;
+  externalRef?: string;
+  search?: string;
+  /** Created at or after this instant; a search defaults it (createdWindow). */
+  from?: string;
+  /** Created before this instant. */
+  to?: string;
 }
 
 /** Creating, reading and cancelling calls, with the contract's role and visibility rules. */
@@ -105,18 +118,13 @@ export class CallsService {
     return call;
   }
 
-  async list(
-    caller: Person,
-    status: 'active' | 'ended' | 'all',
-    limit: number,
-    cursor?: string,
-    externalRef?: string,
-    search?: string,
-  ): Promise<CallPage> {
+  async list(caller: Person, options: ListCallsOptions): Promise<CallPage> {
+    const { status, limit, cursor, externalRef, search } = options;
     const calls = await this.calls.list({
       statuses: status === 'all' ? null : status === 'active' ? ACTIVE_STATUSES : END_STATUSES,
       externalRef: externalRef ?? null,
       search: search === undefined ? null : this.callSearch(search),
+      created: createdWindow(this.clock.now(), search !== undefined, options),
       participantId: seesEveryCall(caller) ? null : caller.id,
       includeQueued: seesQueuedCalls(caller),
       limit,

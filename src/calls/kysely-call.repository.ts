@@ -146,6 +146,9 @@ export class KyselyCallRepository extends CallRepository {
     if (query.externalRef) select = select.where('external_ref', '=', query.externalRef);
     const search = query.search;
     if (search) select = select.where((eb) => searchCondition(eb, search));
+    // ISO-8601 UTC text orders as time: a range of the (created_at, id) index.
+    if (query.created?.from) select = select.where('created_at', '>=', query.created.from);
+    if (query.created?.to) select = select.where('created_at', '<', query.created.to);
     if (query.technicianId) select = select.where('technician_id', '=', query.technicianId);
     if (query.participantId !== null) {
       const person = query.participantId;

@@ -44,3 +44,30 @@ export function IsWholeNumberText(min: number, max: number): PropertyDecorator {
     },
   });
 }
+
+/** A date (`2026-12-01`, midnight UTC) or a date-time with its zone (`Z` or `+01:00`). */
+const INSTANT_TEXT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * A query parameter that must be an instant. The zone is required: without it JavaScript reads
+ * the time in the server's own zone, so the same request would mean different calls elsewhere.
+ * A day that does not exist (2026-02-30) is refused, not rolled over into March.
+ */
+export function IsInstantText(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isInstantText',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string') return false;
+        const match = INSTANT_TEXT.exec(value);
+        if (!match || Number.isNaN(Date.parse(value))) return false;
+        const [, year, month, day] = match.map(Number);
+        const date = new Date(Date.UTC(year, month - 1, day));
+        return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+      },
+      defaultMessage: (args) =>
+        `${args?.property} must be an ISO-8601 date or date-time with a time zone (2026-12-01 or 2026-12-01T10:00:00Z)`,
+    },
+  });
+}

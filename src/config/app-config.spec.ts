@@ -165,6 +165,18 @@ describe('loadConfig: demo mode is explicit (issue 8, finding 2)', () => {
     },
   );
 
+  it('DEMO_FRESH_START=true empties only the demo database, in demo mode only (issue 22)', () => {
+    expect(loadConfig({}).demoFreshStart).toBe(false);
+    expect(loadConfig({ DEMO_FRESH_START: 'true' }).demoFreshStart).toBe(true);
+    expect(() => loadConfig({ DEMO_FRESH_START: 'yes' })).toThrow(/^DEMO_FRESH_START must be/);
+    expect(() => loadConfig({ ...production, DEMO_FRESH_START: 'true' })).toThrow(
+      /^DEMO_FRESH_START=true is for demo mode only/,
+    );
+    expect(() =>
+      loadConfig({ DEMO_FRESH_START: 'true', DATABASE_URL: 'sqlite:./mine.db' }),
+    ).toThrow(/^DEMO_FRESH_START=true empties only the demo's own database.*mine\.db/);
+  });
+
   it('BROKER_MODE chooses the mode and refuses anything else', () => {
     expect(loadConfig({ BROKER_MODE: 'demo' }).demoMode).toBe(true);
     expect(loadConfig({ ...production, BROKER_MODE: 'production' }).demoMode).toBe(false);

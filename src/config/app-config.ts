@@ -53,6 +53,8 @@ export interface AppConfig {
   http: HttpTimeouts;
   /** BROKER_MODE=demo, or nothing production-like configured: an in-process simulator plays xAssist. */
   demoMode: boolean;
+  /** DEMO_FRESH_START=true: the demo's own database is deleted before this start (main.ts). */
+  demoFreshStart: boolean;
   /** Unset in demo mode until the in-process simulator is listening (see main.ts). */
   xassist: XAssistConfig;
   databaseUrl: string;
@@ -82,8 +84,23 @@ export interface AppConfig {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Demo mode's own throw-away database; main.ts deletes it at every demo start. */
+/** Demo mode's own database: kept across demo restarts; DEMO_FRESH_START=true empties it. */
 export const DEMO_DATABASE_URL = 'sqlite:./data/demo.db';
+
+/**
+ * DEMO_FRESH_START=true: main.ts deletes the demo's own database before it opens it. Only that
+ * one: a fresh start of a database the user named is theirs to do, never a side effect.
+ */
+function demoFreshStart(env: Env, demoMode: boolean, databaseUrlValue: string): boolean {
+  const fresh = oneOf(env, 'DEMO_FRESH_START', ['true', 'false'] as const, 'false') === 'true';
+  if (fresh && !demoMode)
+    throw new ConfigError('DEMO_FRESH_START=true is for demo mode only; unset it');
+  if (fresh && databaseUrlValue !== DEMO_DATABASE_URL)
+    throw new ConfigError(
+      `DEMO_FRESH_START=true empties only the demo's own database (data/demo.db), not DATABASE_URL "${databaseUrlValue}"; unset one of them`,
+    );
+  return fresh;
+}
 
 /** Demo mode keeps its own database, so a later production start never polls demo calls. */
 function databaseUrl(env: Env, demoMode: boolean): string {
@@ -133,6 +150,7 @@ export function loadConfig(env: Env): AppConfig {
   return {
     ...httpConfig(env, demoMode),
     demoMode,
+    demoFreshStart: demoFreshStart(env, demoMode, databaseUrlValue),
     xassist,
     databaseUrl: databaseUrlValue,
     ...clusterConfig(env, databaseUrlValue),

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { DEMO_DIRECTORY } from './demo-directory.js';
+import { DEMO_DIRECTORY, DEMO_EXPERT_IDS } from './demo-directory.js';
 import { DirectoryError, parseDirectory } from './directory-file.js';
 import { DirectoryService } from './directory.service.js';
 import { withChannelIdentities } from './channel-identities-file.js';
@@ -28,8 +28,37 @@ export function directoryFrom(json: unknown): DirectoryService {
   return new DirectoryService(withChannels, queues);
 }
 
-export function loadDirectory(file: string | undefined): DirectoryService {
+/**
+ * Demo mode on a directory of one's own: its demo experts must be experts there, or the demo's
+ * promise (a demo expert takes what nobody answered) silently fails. One line per mistake.
+ */
+function demoExpertMistakes(directory: DirectoryService): string[] {
+  return DEMO_EXPERT_IDS.flatMap((id) => {
+    const person = directory.find(id);
+    if (!person)
+      return [
+        `demo mode needs its demo expert "${id}" here (an expert who takes what nobody answered): add them, or unset DIRECTORY_FILE for the demo directory`,
+      ];
+    if (person.roles.includes('expert')) return [];
+    return [
+      `demo mode's demo expert "${id}" is not an expert here (roles: ${person.roles.join(', ')}): give them the expert role, or unset DIRECTORY_FILE for the demo directory`,
+    ];
+  });
+}
+
+export function loadDirectory(
+  file: string | undefined,
+  mode: { demoMode: boolean } = { demoMode: false },
+): DirectoryService {
   if (file === undefined) return directoryFrom(DEMO_DIRECTORY);
+  const directory = loadDirectoryFile(file);
+  const mistakes = mode.demoMode ? demoExpertMistakes(directory) : [];
+  if (mistakes.length > 0)
+    throw new DirectoryError(mistakes.map((line) => `DIRECTORY_FILE ${file}: ${line}`).join('\n'));
+  return directory;
+}
+
+function loadDirectoryFile(file: string): DirectoryService {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -58,7 +87,7 @@ export function loadDirectory(file: string | undefined): DirectoryService {
   providers: [
     {
       provide: DirectoryService,
-      useFactory: (config: AppConfig) => loadDirectory(config.directoryFile),
+      useFactory: (config: AppConfig) => loadDirectory(config.directoryFile, config),
       inject: [APP_CONFIG],
     },
   ],

@@ -140,7 +140,10 @@ export class CallsGateway implements OnGatewayInit, OnGatewayConnection {
     this.metrics.socketConnected(socket);
     await socket.join(roomsOfPerson(person));
     try {
-      const page = await this.calls.list(person, 'active', this.config.quotas.snapshotMaxCalls);
+      const page = await this.calls.list(person, {
+        status: 'active',
+        limit: this.config.quotas.snapshotMaxCalls,
+      });
       // With an acknowledgement: socket.io keeps no such packet for connection state recovery,
       // so a snapshot per connect does not pile up in memory for minutes.
       socket.emit(

@@ -1,4 +1,10 @@
-import { callsStack, type CallsStack } from '../../test/support/calls-stack.js';
+import {
+  callsStack,
+  peopleDirectory,
+  PUMPS,
+  type CallsStack,
+} from '../../test/support/calls-stack.js';
+import { PEOPLE } from '../../test/support/people.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import { AcceptHistory } from './accept-history.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
@@ -93,5 +99,47 @@ describe('QueuePlacer', () => {
     await presence.set(stack.directory.find('erika')!, 'away');
     await place(requests);
     expect(kinds().slice(3)).toEqual(['call.placed', 'call.nobody_can_take']);
+  });
+});
+
+/**
+ * Issue 22: the estimate divided by every pumps expert available, ed too, though ed had declined
+ * this very request and can never be offered it again: "5 s" where erika alone can take it.
+ */
+describe('QueuePlacer: the estimate counts only who can take the request', () => {
+  let stack: CallsStack;
+  let presence: PresenceService;
+  let routing: KyselyRoutingRepository;
+
+  beforeEach(async () => {
+    const ed = PEOPLE.find((person) => person.id === 'ed')!;
+    stack = await callsStack({ directory: peopleDirectory([PUMPS], { ...ed, skills: ['pumps'] }) });
+    routing = new KyselyRoutingRepository(stack.db);
+    presence = new PresenceService(routing, stack.directory, stack.clock, stack.logger, stack.bus);
+  });
+  afterEach(async () => {
+    presence.onModuleDestroy();
+    await stack.close();
+  });
+
+  it('leaves out an expert who declined it', async () => {
+    const history = new AcceptHistory();
+    history.add('pumps', 10);
+    for (const id of ['erika', 'ed']) await presence.set(stack.directory.find(id)!, 'available');
+    await stack.insertCall({ id: 'c1', experts: [], queueId: 'pumps' }, 'queued');
+    const requests = (await stack.calls.queuedSummaries()).map(queuedRequestOf);
+    const { calls, directory, bus, clock } = stack;
+    const estimate = async () => {
+      const placements = new QueuePlacements();
+      const placer = new QueuePlacer(calls, placements, presence, directory, history, bus, routing);
+      await placer.place(requests, clock.now());
+      return placements.of('c1')?.estimatedWaitSeconds;
+    };
+    expect(await estimate()).toBe(5); // two can take it: 10 s / 2
+    const now = clock.isoNow();
+    const offer = { callId: 'c1', expertId: 'ed', offeredAt: now, expiresAt: now, endedAt: null };
+    await routing.insertOffers([{ ...offer, id: 'o1', status: 'pending' }]);
+    await routing.decline('o1', 'ed', now);
+    expect(await estimate()).toBe(10); // erika alone: 10 s / 1
   });
 });

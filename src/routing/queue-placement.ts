@@ -7,11 +7,11 @@ import { brokerEvent, type BrokerEvent } from '../events/broker-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { AcceptHistory } from './accept-history.js';
 import { PresenceService } from './presence.service.js';
-import { estimatedWaitSeconds, queuePositions } from './queue-order.js';
+import { queuePositions } from './queue-order.js';
 import { queueStatusLine } from './queue-status.js';
 import type { Offer, QueuedRequest } from './routing.model.js';
 import { RoutingRepository } from './routing.repository.js';
-import { eligibleExperts, expertsWhoCanTake } from './routing-rules.js';
+import { requestWait } from './wait-estimate.js';
 import './routing-facts.js';
 
 /**
@@ -39,33 +39,31 @@ export class QueuePlacer {
         ? Promise.resolve([] as Offer[])
         : this.routing.offersOfCalls(requests.map((request) => request.callId)),
     ]);
-    const people = this.directory.all();
-    const available = new Map<string, number>();
-    const fresh = { callId: '', queuedAt: new Date(nowMs).toISOString(), requesters: [] };
-    for (const queue of this.directory.queues())
-      available.set(queue.id, eligibleExperts(queue, people, standing, fresh, [], nowMs).length);
     // Only the people who can be experts are looked at per request (a large directory).
-    const experts = people.filter((person) => person.roles.includes('expert'));
+    const experts = this.directory.all().filter((person) => person.roles.includes('expert'));
     const next = new Map<string, QueuePlacement>();
     for (const request of requests) {
       const queue = this.directory.queue(request.queueId);
       const position = positions.get(request.callId) ?? null;
-      const takers = queue
-        ? expertsWhoCanTake(queue, experts, standing, request, offers, nowMs).length
-        : 0;
-      const estimate =
-        position === null || takers === 0
-          ? null
-          : estimatedWaitSeconds(
-              position,
-              this.history.recent(request.queueId),
-              available.get(request.queueId) ?? 0,
-            );
+      const wait = queue
+        ? requestWait(
+            queue,
+            experts,
+            standing,
+            request,
+            offers,
+            position,
+            this.history.recent(request.queueId),
+            nowMs,
+          )
+        : { takers: 0, estimatedWaitSeconds: null };
       next.set(request.callId, {
         position,
-        estimatedWaitSeconds: estimate,
-        nobodyCanTake: takers === 0,
-        statusLine: queue ? queueStatusLine(queue, Date.parse(request.queuedAt), takers) : null,
+        estimatedWaitSeconds: wait.estimatedWaitSeconds,
+        nobodyCanTake: wait.takers === 0,
+        statusLine: queue
+          ? queueStatusLine(queue, Date.parse(request.queuedAt), wait.takers)
+          : null,
       });
     }
     const before = new Map(

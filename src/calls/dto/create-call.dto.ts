@@ -21,8 +21,8 @@ import { MAX_STORED_INTEGER } from '../../common/limits.js';
 import { QUEUE_ID } from '../../directory/queue.js';
 import { PRIORITIES, type Priority } from '../call.model.js';
 import { IsPlainText, PERSON_ID, PERSON_ID_RULE } from '../../common/text-rules.js';
-import { IsWholeNumberText } from '../../common/validation.js';
-import { CALL_SEARCH_MAX_LENGTH } from '../call-search.js';
+import { IsInstantText, IsWholeNumberText } from '../../common/validation.js';
+import { CALL_SEARCH_DAYS, CALL_SEARCH_MAX_DAYS, CALL_SEARCH_MAX_LENGTH } from '../call-search.js';
 import {
   CALL_CONTEXT_LIMITS,
   IsCallMetadata,
@@ -184,6 +184,24 @@ export class ListCallsQuery {
   })
   @IsPlainText()
   q?: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-11-01T00:00:00Z',
+    description: `Only calls created at or after this instant (ISO-8601 date or date-time with a time zone). With q it defaults to ${CALL_SEARCH_DAYS} days before to, and from..to may span at most ${CALL_SEARCH_MAX_DAYS} days.`,
+  })
+  @IsOptional()
+  @IsInstantText()
+  from?: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-12-01T00:00:00Z',
+    description: 'Only calls created before this instant; with q it defaults to now.',
+  })
+  @IsOptional()
+  @IsInstantText()
+  to?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()

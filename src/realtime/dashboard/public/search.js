@@ -1,5 +1,6 @@
 // Searching recent calls by title, technician or reference (externalRef) with GET /v1/calls?q=:
-// the table holds only the newest calls; a search reaches every call the person may see.
+// the table holds only the newest calls; a search reaches the calls the person may see from the
+// last 30 days (the broker's default window for q: docs/api.md).
 import { $, api, el } from './state.js';
 import { dateTimeText, statusLabel } from './format.js';
 import { showCall, statusBadge } from './calls.js';
@@ -47,8 +48,8 @@ async function search(text) {
     const more = calls.length === LIMIT ? ` (the newest ${LIMIT})` : '';
     summary.textContent =
       calls.length === 0
-        ? `No calls found for “${text}”.`
-        : `${calls.length} call${calls.length === 1 ? '' : 's'} found for “${text}”${more}.`;
+        ? `No calls found for “${text}” in the last 30 days.`
+        : `${calls.length} call${calls.length === 1 ? '' : 's'} found for “${text}” in the last 30 days${more}.`;
     // The summary is a status region: screen readers hear it without an announce() as well.
     $('search-list').replaceChildren(...calls.map(resultItem));
   } catch (error) {

@@ -245,6 +245,11 @@ describe.each(await brokerDatabases('wrap-up and write-back'))(
       expect(json.status).toBe(200);
       expect(json.headers.get('content-type')).toMatch(/^application\/json/);
       expect(json.body).toMatchObject({ title: 'Pump <b>7</b> & "valve"', outcome: 'resolved' });
+      const anything = await sut.api('GET', `/v1/calls/${call.id}/summary`, {
+        as: 'tom',
+        headers: { accept: '*/*' },
+      });
+      expect(anything.headers.get('content-type')).toMatch(/^application\/json/);
 
       for (const asked of [
         { path: '', headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } },

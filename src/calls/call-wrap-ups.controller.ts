@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Headers, Param, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { CurrentPerson } from '../auth/auth.guard.js';
 import type { Person } from '../directory/person.js';
 import { ApiErrors, ApiJson } from '../openapi/api-responses.js';
@@ -10,19 +10,16 @@ import { CallWrapUps } from './call-wrap-ups.service.js';
 import { CallIdParam } from './dto/call-id.param.js';
 import { RatingDto, SummaryQuery, WrapUpDto } from './dto/wrap-up.dto.js';
 
-/** HTML when the query says so, or when the client prefers it to JSON (a browser does). */
-export function wantsHtml(format: 'html' | 'json' | undefined, accept: string | undefined) {
+/**
+ * HTML when the query says so, or when the client prefers it to JSON (a browser does); JSON for
+ * `*\/*`, no Accept, or anything else. Express's `accepts` (negotiator) weighs the q-values.
+ */
+export function wantsHtml(
+  format: 'html' | 'json' | undefined,
+  request: Pick<Request, 'accepts'>,
+): boolean {
   if (format !== undefined) return format === 'html';
-  const preference = (type: string) => {
-    const entry = (accept ?? '')
-      .split(',')
-      .map((part) => part.trim().split(';'))
-      .find(([media]) => media.trim().toLowerCase() === type);
-    if (!entry) return 0;
-    const q = entry.slice(1).find((param) => param.trim().startsWith('q='));
-    return q ? Number(q.trim().slice(2)) || 0 : 1;
-  };
-  return preference('text/html') > preference('application/json');
+  return request.accepts(['application/json', 'text/html']) === 'text/html';
 }
 
 @ApiTags('calls')
@@ -84,12 +81,12 @@ export class CallWrapUpsController {
     @CurrentPerson() caller: Person,
     @Param() { id }: CallIdParam,
     @Query() query: SummaryQuery,
-    @Headers('accept') accept: string | undefined,
+    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<CallSummary | string> {
     const summary = await this.wrapUps.summary(caller, id);
     response.setHeader('vary', 'Accept');
-    if (!wantsHtml(query.format, accept)) return summary;
+    if (!wantsHtml(query.format, request)) return summary;
     response
       .type('text/html; charset=utf-8')
       .setHeader('content-security-policy', SUMMARY_PAGE_CSP);

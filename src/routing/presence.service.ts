@@ -51,6 +51,8 @@ export class PresenceService {
   private readonly graceTimers = new Map<string, TimerHandle>();
   /** When each expert's after-call work runs out, on this instance (the sweep covers the rest). */
   private readonly wrapUpTimers = new Map<string, TimerHandle>();
+  /** Ends of after-call work a timer started and that are still being written (idle() waits). */
+  private readonly endingWrapUps = new Set<Promise<void>>();
   private readonly graceMs: number;
   private readonly withoutGrace: ReadonlySet<string>;
 
@@ -170,6 +172,11 @@ export class PresenceService {
     return this.graceTimers.size;
   }
 
+  /** Resolves once the ends of after-call work that timers started are written (tests). */
+  async wrapUpsIdle(): Promise<void> {
+    while (this.endingWrapUps.size > 0) await Promise.allSettled([...this.endingWrapUps]);
+  }
+
   /** After-call work timers of this instance still waiting; for shutdown and tests. */
   get pendingWrapUps(): number {
     return this.wrapUpTimers.size;
@@ -189,9 +196,11 @@ export class PresenceService {
     const delayMs = Math.max(0, Date.parse(presence.wrapUp.until) - this.clock.now());
     const timer = this.clock.setTimeout(() => {
       this.wrapUpTimers.delete(expertId);
-      this.wrapUpRanOut(expertId).catch((error: unknown) =>
+      const ending = this.wrapUpRanOut(expertId).catch((error: unknown) =>
         this.logger.error({ err: error, expertId }, 'ending after-call work failed'),
       );
+      this.endingWrapUps.add(ending);
+      void ending.finally(() => this.endingWrapUps.delete(ending));
     }, delayMs);
     this.wrapUpTimers.set(expertId, timer);
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ref } from '../openapi/json-schema.js';
 import type { Request, Response } from 'express';
 import { CurrentPerson } from '../auth/auth.guard.js';
 import type { Person } from '../directory/person.js';
@@ -74,8 +75,14 @@ export class CallWrapUpsController {
     description:
       'JSON for machines; a printable HTML page for people when Accept prefers text/html or ?format=html.',
   })
-  @ApiProduces('application/json', 'text/html')
-  @ApiJson(200, 'CallSummary', 'The summary (or, as text/html, the printable page)')
+  @ApiResponse({
+    status: 200,
+    description: 'The summary: JSON, or the printable page as text/html',
+    content: {
+      'application/json': { schema: ref('CallSummary') },
+      'text/html': { schema: { type: 'string', description: 'A printable HTML page' } },
+    },
+  })
   @ApiErrors(400, 404)
   async summary(
     @CurrentPerson() caller: Person,

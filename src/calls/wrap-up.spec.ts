@@ -56,6 +56,12 @@ describe('the wrap-up rules', () => {
     expect(() =>
       assertMayWrapUp(people.ed, { ...call, joinedExpertId: null, acceptedById: 'ed' }),
     ).not.toThrow();
+    // Nobody joined or accepted yet: each invited expert is the call's (and hears 409 meanwhile).
+    const ringing = { ...call, status: 'ringing' as const, joinedExpertId: null };
+    expect(() => assertMayWrapUp(people.ed, ringing)).not.toThrow();
+    expect(() => assertMayWrapUp(people.ed, { ...ringing, experts: [] })).toThrow(
+      expect.objectContaining({ httpStatus: 403 }),
+    );
     expect(() => assertMayRate(people.tom, call)).not.toThrow();
     for (const other of [people.tina, people.erika, people.sam])
       expect(() => assertMayRate(other, call)).toThrow(

@@ -84,10 +84,18 @@ export function assertEditable(
     );
 }
 
-/** The call's expert or a supervisor may record the wrap-up; 403 for anyone else. */
+/**
+ * The call's expert or a supervisor may record the wrap-up; 403 for anyone else. Before anyone
+ * joined or accepted, each invited expert counts as the call's (they then hear 409, not ended).
+ */
 export function assertMayWrapUp(person: Person, call: CallRecord): void {
   if (hasRole(person, 'supervisor')) return;
-  if (hasRole(person, 'expert') && expertOf(call) === person.id) return;
+  const expertId = expertOf(call);
+  const theirs =
+    expertId === null
+      ? call.experts.some((expert) => expert.id === person.id)
+      : expertId === person.id;
+  if (hasRole(person, 'expert') && theirs) return;
   throw new ForbiddenError(
     `only the call's expert or a supervisor may record the wrap-up of call ${call.id}`,
   );

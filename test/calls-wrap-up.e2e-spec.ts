@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { DATABASE } from '../src/database/database.module.js';
 import type { BrokerDatabase } from '../src/database/schema.js';
+import { PresenceService } from '../src/routing/presence.service.js';
 import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { brokerDatabases } from './support/environment.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
@@ -151,6 +152,35 @@ describe.each(await brokerDatabases('wrap-up and write-back'))(
         15_000,
       );
       expect(hooks[1].body.data.wrapUp).toMatchObject({ outcome: 'follow_up', revision: 2 });
+    });
+
+    it('keeps after-call work across a restart, until the wrap-up ends it', async () => {
+      const call = await endedCall('Pump 10 restart');
+      const before = await expertView('erika');
+      expect(before).toMatchObject({ presence: 'wrap_up', busy: true });
+      await sut.stopBroker();
+      await sut.startBroker();
+      expect(await expertView('erika')).toMatchObject({
+        presence: 'wrap_up',
+        busy: true,
+        wrapUpUntil: before.wrapUpUntil,
+      });
+      // The new process times what is left of it (the old one's timer died with it).
+      const presence = sut.app!.get(PresenceService);
+      expect(
+        await waitFor(
+          async () => presence.pendingWrapUps,
+          (n) => n === 1,
+        ),
+      ).toBe(1);
+      const answer = await sut.api('PUT', `/v1/calls/${call.id}/wrap-up`, {
+        as: 'erika',
+        body: WRAP_UP,
+      });
+      expect(answer.status).toBe(200);
+      await sut.settled();
+      expect(await expertView('erika')).toMatchObject({ presence: 'available', busy: false });
+      expect(presence.pendingWrapUps).toBe(0);
     });
 
     it('answers 403 to anyone but the expert or a supervisor, 409 for a call not ended, 400 for bad input', async () => {

@@ -80,8 +80,10 @@ describe('after-call work (wrap_up) on the fake clock', () => {
     await sut.callEnded('erika', ended('call-1'));
     await sut.wrappedUp('erika', 'call-0');
     expect(await standingOf(sut)).toMatchObject({ busy: true });
+    expect(sut.pendingWrapUps).toBe(1);
     await sut.wrappedUp('erika', 'call-1');
     expect(await standingOf(sut)).toMatchObject({ busy: false });
+    expect(sut.pendingWrapUps).toBe(0);
     expect(changes.at(-1)).toMatchObject({ wrapUp: null });
   });
 

@@ -132,7 +132,14 @@ export class PresenceService {
 
   /** They submitted the wrap-up of `callId`: after-call work is over (if it was that call's). */
   async wrappedUp(expertId: string, callId: string): Promise<ExpertPresence> {
-    return this.change(expertId, (current, at) => afterWrapUp(current, Date.parse(at), callId));
+    const after = await this.change(expertId, (current, at) =>
+      afterWrapUp(current, Date.parse(at), callId),
+    );
+    if (after.wrapUp === null) {
+      this.clock.clearTimeout(this.wrapUpTimers.get(expertId));
+      this.wrapUpTimers.delete(expertId);
+    }
+    return after;
   }
 
   /**

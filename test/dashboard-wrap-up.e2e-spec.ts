@@ -50,7 +50,7 @@ describeIf(CHROMIUM)("the dashboard's wrap-up form", () => {
     return page;
   }
 
-  it('opens when her call ends, shows her wrapping up, refuses a bad link with the reason, and saves the outcome', async () => {
+  it('opens when her call ends, shows her wrapping up, refuses a bad link with the reason, saves the outcome; the timeline opens the printable summary', async () => {
     await sut.api('PUT', '/v1/presence/me', { as: 'erika', body: { status: 'available' } });
     const page = await openAs('erika');
     await page.locator('#presence[data-presence="available"]').waitFor();
@@ -100,6 +100,17 @@ describeIf(CHROMIUM)("the dashboard's wrap-up form", () => {
         by: { id: 'erika' },
       },
     });
+
+    // The timeline of the ended call opens its printable summary in a new tab.
+    await page.locator(`#calls tr[data-call-id="${asked.id}"]`).click();
+    const [summaryTab] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.click('#timeline-summary'),
+    ]);
+    await summaryTab.locator('h1', { hasText: 'Call summary: Pump 7 vibration' }).waitFor();
+    const printed = await summaryTab.locator('body').innerText();
+    for (const part of ['SAP-WO-4711', 'follow-up needed', 'Parts ordered.', 'Erika Expert'])
+      expect(printed).toContain(part);
     expect(await page.evaluate(() => (globalThis as any).__violations ?? [])).toEqual([]);
     await page.close();
   });

@@ -1,6 +1,6 @@
 // The wrap-up form: it opens in the expert's console when their call ends, and records the
 // outcome with PUT /v1/calls/:id/wrap-up (docs/api.md, "Wrap-up, rating and summary").
-import { $, announce, api, el } from './state.js';
+import { $, announce, api, el, state } from './state.js';
 
 const OUTCOMES = [
   ['resolved', 'Resolved'],
@@ -103,4 +103,25 @@ export function openWrapUp(call) {
   $('wrap-up-later').addEventListener('click', close);
   announce(`${call.title} ended: record the wrap-up`);
   $('wrap-up-heading').focus();
+}
+
+/**
+ * The call's printable summary (`GET /v1/calls/:id/summary`, HTML) in a new tab: the route takes
+ * the bearer token, which a plain link cannot send, so the page is fetched and shown from memory.
+ * The tab is opened at the click itself, where no popup blocker stops it.
+ */
+export async function openSummary(callId) {
+  const tab = window.open('', '_blank');
+  try {
+    const response = await fetch(`/v1/calls/${encodeURIComponent(callId)}/summary?format=html`, {
+      headers: { authorization: `Bearer ${state.token}` },
+    });
+    if (!response.ok) throw new Error(`the broker answered ${response.status}`);
+    const url = URL.createObjectURL(new Blob([await response.text()], { type: 'text/html' }));
+    if (tab) tab.location.href = url;
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (error) {
+    tab?.close();
+    announce(`The summary could not be opened: ${error.message}`);
+  }
 }

@@ -39,6 +39,7 @@ describe.each(await brokerDatabases('presence and queues over REST'))(
           skills: ['pumps'],
           presence: 'offline',
           busy: false,
+          wrapUpUntil: null,
           presenceSince: null,
           idleSince: null,
           currentCall: null,

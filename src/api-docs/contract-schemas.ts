@@ -6,6 +6,7 @@
  * the broker may add some); the contract test closes them to catch undocumented fields.
  */
 import { CALL_SCHEMAS } from '../calls/call-schemas.js';
+import { CALL_SUMMARY_SCHEMAS } from '../calls/call-summary-schemas.js';
 import { HEALTH_SCHEMAS } from '../health/health-schemas.js';
 import { ERROR_SCHEMAS } from '../openapi/error-schemas.js';
 import type { JsonSchema } from '../openapi/json-schema.js';
@@ -25,6 +26,7 @@ export const CONTRACT_SCHEMAS = {
   CallEvent,
   ...ERROR_SCHEMAS,
   ...callAnswers,
+  ...CALL_SUMMARY_SCHEMAS,
   Session,
   ...HEALTH_SCHEMAS,
   ...socketSchemas,

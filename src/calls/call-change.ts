@@ -1,6 +1,7 @@
 import { assertTransition, STATUS_TIMESTAMP, type CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 import type { FallbackMeeting } from './fallback-meetings.js';
+import type { Rating, WrapUp } from './wrap-up.js';
 import { boundXAssistEvent, seenKeyOf } from './xassist-event-bounds.js';
 
 /** What routing records in a call's log, as `routing.<type>` events. */
@@ -68,6 +69,23 @@ export class CallChange {
   offerFallback(meeting: FallbackMeeting): void {
     this.call.fallbackMeeting = meeting;
     this.append('fallback.offered', null);
+  }
+
+  /**
+   * The expert's wrap-up, first recorded (`wrap_up.submitted`) or edited (`wrap_up.edited`):
+   * every version is an event of the log; the row keeps the latest.
+   */
+  recordWrapUp(wrapUp: WrapUp): void {
+    const first = this.call.wrapUp === null;
+    this.call.wrapUp = wrapUp;
+    this.append(first ? 'wrap_up.submitted' : 'wrap_up.edited', null);
+  }
+
+  /** The technician's rating, given (`rating.given`) or changed (`rating.edited`). */
+  recordRating(rating: Rating): void {
+    const first = this.call.rating === null;
+    this.call.rating = rating;
+    this.append(first ? 'rating.given' : 'rating.edited', null);
   }
 
   /** Records an upstream event, bounded to what the columns hold (see xassist-event-bounds.ts). */

@@ -109,6 +109,8 @@ describe('CallCreation', () => {
       failureReason: reason,
       xassistCallId: null,
       fallbackMeeting: null,
+      wrapUp: null,
+      rating: null,
     });
     expect(await eventTypes(call.id)).toEqual(['status.failed']);
   });

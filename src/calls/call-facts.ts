@@ -2,6 +2,7 @@ import { brokerEvent, type BrokerEvent } from '../events/broker-events.js';
 import { isEnded, type CallStatus } from './call-lifecycle.js';
 import type { CallEventRecord, CallRecord } from './call.model.js';
 import type { FallbackMeeting } from './fallback-meetings.js';
+import type { WrapUp } from './wrap-up.js';
 
 /**
  * What a committed call change means, decided here once, from the change alone: every other
@@ -22,7 +23,9 @@ export type CallFact =
   /** Routing ran an escalation step for the waiting call. */
   | { kind: 'escalated'; event: CallEventRecord }
   /** xAssist was out of reach; a web meeting was offered instead. */
-  | { kind: 'fallback_offered'; event: CallEventRecord; meeting: FallbackMeeting };
+  | { kind: 'fallback_offered'; event: CallEventRecord; meeting: FallbackMeeting }
+  /** The expert's wrap-up was recorded: `first` for the first version, else an edit. */
+  | { kind: 'wrapped_up'; event: CallEventRecord; wrapUp: WrapUp; first: boolean };
 
 /** One committed batch of a call: the call as it now is, its new events and what they mean. */
 export interface CallCommitted {
@@ -48,10 +51,12 @@ declare module '../events/broker-events.js' {
     'call.ended': CallFactEvent<'ended'>;
     'call.escalated': CallFactEvent<'escalated'>;
     'call.fallback_offered': CallFactEvent<'fallback_offered'>;
+    'call.wrapped_up': CallFactEvent<'wrapped_up'>;
   }
 }
 
 const STATUS_PREFIX = 'status.';
+const WRAP_UP_EVENTS = new Set(['wrap_up.submitted', 'wrap_up.edited']);
 
 /** The facts of one batch, in event order. */
 export function factsOf(
@@ -80,6 +85,9 @@ export function factsOf(
       facts.push({ kind: 'escalated', event });
     } else if (event.type === 'fallback.offered' && call.fallbackMeeting) {
       facts.push({ kind: 'fallback_offered', event, meeting: call.fallbackMeeting });
+    } else if (WRAP_UP_EVENTS.has(event.type) && call.wrapUp) {
+      const first = event.type === 'wrap_up.submitted';
+      facts.push({ kind: 'wrapped_up', event, wrapUp: call.wrapUp, first });
     }
   }
   return facts;
@@ -106,6 +114,8 @@ export function committedEvents(
         return [brokerEvent('call.escalated', { call, ...fact })];
       case 'fallback_offered':
         return [brokerEvent('call.fallback_offered', { call, ...fact })];
+      case 'wrapped_up':
+        return [brokerEvent('call.wrapped_up', { call, ...fact })];
       case 'status_changed':
         return [];
     }

@@ -51,6 +51,8 @@ export function buildCallRecord(
     acceptedById: null,
     escalationsDone: [],
     fallbackMeeting: null,
+    wrapUp: null,
+    rating: null,
     createdAt: now,
     ringingAt: null,
     expertJoinedAt: null,

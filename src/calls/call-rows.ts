@@ -39,6 +39,8 @@ export function toRow(call: CallRecord, box: SecretBox): CallsTable {
     escalations_json:
       call.escalationsDone.length === 0 ? null : JSON.stringify(call.escalationsDone),
     ...storedFallback(box, call.id, call.fallbackMeeting),
+    wrap_up_json: call.wrapUp === null ? null : JSON.stringify(call.wrapUp),
+    rating_json: call.rating === null ? null : JSON.stringify(call.rating),
     created_at: call.createdAt,
     ringing_at: call.ringingAt,
     expert_joined_at: call.expertJoinedAt,
@@ -72,6 +74,8 @@ export function fromRow(row: Selectable<CallsTable>, box: SecretBox): CallRecord
     acceptedById: row.accepted_by_id,
     escalationsDone: row.escalations_json === null ? [] : JSON.parse(row.escalations_json),
     fallbackMeeting: fallbackOf(box, row.id, row.fallback_json),
+    wrapUp: row.wrap_up_json ? JSON.parse(row.wrap_up_json) : null,
+    rating: row.rating_json ? JSON.parse(row.rating_json) : null,
     createdAt: row.created_at,
     ringingAt: row.ringing_at,
     expertJoinedAt: row.expert_joined_at,

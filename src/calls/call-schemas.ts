@@ -142,7 +142,7 @@ const CallEvent: JsonSchema = {
     callId: text("The broker's call id."),
     seq: { type: 'integer', minimum: 1 },
     type: text(
-      '`status.<status>`, `xassist.<xAssist event type>`, `routing.<escalated|accept_failed|taken_by_demo_expert>` or `fallback.offered` (xAssist was unreachable; the technician and experts were given a web meeting instead).',
+      '`status.<status>`, `xassist.<xAssist event type>`, `routing.<escalated|accept_failed|taken_by_demo_expert>`, `fallback.offered` (xAssist was unreachable; the technician and experts were given a web meeting instead), `wrap_up.submitted` / `wrap_up.edited` (the wrap-up, recorded or edited) or `rating.given` / `rating.edited` (the technician rated the call).',
       {
         example: 'status.expert_joined',
       },

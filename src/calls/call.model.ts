@@ -2,6 +2,7 @@ import type { CallReason, CallType } from '../xassist-contract/xassist-contract.
 import { personRef, type PersonRef } from '../directory/person.js';
 import type { CallStatus } from './call-lifecycle.js';
 import type { FallbackMeeting } from './fallback-meetings.js';
+import type { Rating, WrapUp } from './wrap-up.js';
 
 /** A person in a call, with the xAssist identity we match events against (never shown to clients). */
 /** How urgently a routed call is wanted: `urgent` is offered first. */
@@ -48,6 +49,10 @@ export interface CallRecord {
    * goes to the technician and the experts only (call.fallback, a chat page), never in the view.
    */
   fallbackMeeting: FallbackMeeting | null;
+  /** What its expert recorded after the call (call-wrap-up.ts); null until then. */
+  wrapUp: WrapUp | null;
+  /** The technician's rating; null until given. */
+  rating: Rating | null;
   createdAt: string;
   ringingAt: string | null;
   expertJoinedAt: string | null;
@@ -59,7 +64,7 @@ export interface CallRecord {
 export interface CallEventRecord {
   callId: string;
   seq: number;
-  /** `status.<status>` or `xassist.<Type>`. */
+  /** `status.<status>`, `xassist.<Type>`, `routing.<what>`, `wrap_up.<what>` or `rating.<what>`. */
   type: string;
   at: string;
   status: CallStatus;
@@ -102,6 +107,9 @@ export type CallView = Omit<
   | 'acceptedById'
   | 'escalationsDone'
   | 'fallbackMeeting'
+  // After-call work has its own routes (the summary): notes are not in every call view.
+  | 'wrapUp'
+  | 'rating'
 > & {
   technician: PersonRef;
   experts: PersonRef[];

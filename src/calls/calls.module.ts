@@ -11,13 +11,15 @@ import { CallMetrics } from './call-metrics.js';
 import { CallRepository } from './call.repository.js';
 import { CallTracker } from './call-tracker.service.js';
 import { CallsController } from './calls.controller.js';
+import { CallWrapUps } from './call-wrap-ups.service.js';
+import { CallWrapUpsController } from './call-wrap-ups.controller.js';
 import { CallsService } from './calls.service.js';
 import { KyselyCallRepository } from './kysely-call.repository.js';
 import { QueuePlacements } from './queue-placements.js';
 
 @Module({
   imports: [XAssistModule, QuotasModule],
-  controllers: [CallsController],
+  controllers: [CallsController, CallWrapUpsController],
   providers: [
     { provide: CallRepository, useClass: KyselyCallRepository },
     CallMetrics,
@@ -30,6 +32,7 @@ import { QueuePlacements } from './queue-placements.js';
     FallbackMeetings,
     CallsService,
     QueuePlacements,
+    CallWrapUps,
   ],
   exports: [
     CallsService,

@@ -163,6 +163,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('calls').dropColumn('fallback_json').execute();
     },
   },
+  '2026-12-06-230-call-wrap-up': {
+    // After the call: the expert's wrap-up and the technician's rating (docs/api.md, "Wrap-up").
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('calls').addColumn('wrap_up_json', 'text').execute();
+      await db.schema.alterTable('calls').addColumn('rating_json', 'text').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('calls').dropColumn('rating_json').execute();
+      await db.schema.alterTable('calls').dropColumn('wrap_up_json').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -8,6 +8,9 @@ export interface ExpertPresenceTable {
   idle_since: string | null;
   consecutive_timeouts: number;
   last_socket_at: string | null;
+  /** After-call work (issue 23): the call wrapped up and until when; null when none. */
+  wrap_up_call_id: string | null;
+  wrap_up_until: string | null;
   /** Bumped by every write, so that two instances changing one expert cannot lose an update. */
   version: number;
 }
@@ -94,6 +97,23 @@ export const routingMigrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropIndex('offers_one_pending_per_expert').execute();
+    },
+  },
+  '2026-12-06-231-presence-wrap-up': {
+    // After-call work is stored with the presence, so that every instance (and a restart) sees it.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('expert_presence')
+        .addColumn('wrap_up_call_id', 'varchar(64)')
+        .execute();
+      await db.schema
+        .alterTable('expert_presence')
+        .addColumn('wrap_up_until', 'varchar(32)')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('expert_presence').dropColumn('wrap_up_until').execute();
+      await db.schema.alterTable('expert_presence').dropColumn('wrap_up_call_id').execute();
     },
   },
 };

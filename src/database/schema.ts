@@ -53,6 +53,10 @@ export interface CallsTable {
   fallback_json: string | null;
   /** When the retention sweep wipes the meeting's password; null when none is kept. */
   fallback_password_until: string | null;
+  /** The expert's wrap-up (latest version) as JSON; null until recorded, and before issue 23. */
+  wrap_up_json: string | null;
+  /** The technician's rating as JSON; null until given. */
+  rating_json: string | null;
   created_at: string;
   ringing_at: string | null;
   expert_joined_at: string | null;

@@ -52,6 +52,8 @@ describe('parseQueues', () => {
           { afterSeconds: 60, addExperts: ['max'], notifySupervisors: false },
           { afterSeconds: 120, addExperts: [], notifySupervisors: true },
         ],
+        wrapUpSeconds: 0,
+        wrapUpEditHours: 24,
       })),
     );
   });
@@ -69,8 +71,15 @@ describe('parseQueues', () => {
         maxQueuedPerTechnician: 3,
         urgentRoles: ['supervisor', 'integration'],
         escalation: [],
+        wrapUpSeconds: 0,
+        wrapUpEditHours: 24,
       },
     ]);
+  });
+
+  it('takes after-call work and the wrap-up edit window', () => {
+    const [queue] = parse([{ id: 'any', wrapUpSeconds: 90, wrapUpEditHours: 48 }]);
+    expect(queue).toMatchObject({ wrapUpSeconds: 90, wrapUpEditHours: 48 });
   });
 
   it("takes a technician's share of the queue and the roles that may ask urgent", () => {
@@ -118,7 +127,19 @@ describe('parseQueues', () => {
     ],
     [
       { ...pumps, strategey: 'serial' },
-      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation)',
+      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours)',
+    ],
+    [
+      { ...pumps, wrapUpSeconds: -1 },
+      'queue "pumps": "wrapUpSeconds" must be a whole number from 0 to 86400',
+    ],
+    [
+      { ...pumps, wrapUpEditHours: 0 },
+      'queue "pumps": "wrapUpEditHours" must be a whole number from 1 to 8808',
+    ],
+    [
+      { ...pumps, wrapUpEditHours: '24' },
+      'queue "pumps": "wrapUpEditHours" must be a whole number from 1 to 8808',
     ],
     [
       { ...pumps, maxQueuedPerTechnician: 0 },

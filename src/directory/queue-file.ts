@@ -21,7 +21,11 @@ const QUEUE_KEYS = new Set([
   'maxQueuedPerTechnician',
   'urgentRoles',
   'escalation',
+  'wrapUpSeconds',
+  'wrapUpEditHours',
 ]);
+/** A year and a day in hours: the longest a wrap-up stays editable. */
+const MAX_EDIT_HOURS = 8_808;
 const STEP_KEYS = new Set(['afterSeconds', 'addExperts', 'notifySupervisors']);
 /** A day in seconds: anything larger is surely a typo (milliseconds for seconds, an extra zero). */
 const MAX_SECONDS = 86_400;
@@ -141,8 +145,10 @@ function parseQueue(
       `"strategy" is ${JSON.stringify(raw.strategy)}; use one of ${ROUTING_STRATEGIES.join(', ')}`,
     );
   }
-  const number = (field: keyof typeof QUEUE_DEFAULTS & string, fallback: number) =>
-    wholeNumber(mistakes, where, raw, field, { min: 1, fallback });
+  const number = (
+    field: 'offerTimeoutSeconds' | 'maxWaitSeconds' | 'maxQueued' | 'maxQueuedPerTechnician',
+    fallback: number,
+  ) => wholeNumber(mistakes, where, raw, field, { min: 1, fallback });
   const offerTimeoutSeconds = number('offerTimeoutSeconds', QUEUE_DEFAULTS.offerTimeoutSeconds);
   const maxWaitSeconds = number('maxWaitSeconds', QUEUE_DEFAULTS.maxWaitSeconds);
   const maxQueued = number('maxQueued', QUEUE_DEFAULTS.maxQueued);
@@ -150,6 +156,11 @@ function parseQueue(
     'maxQueuedPerTechnician',
     QUEUE_DEFAULTS.maxQueuedPerTechnician,
   );
+  const wrapUpSeconds = wholeNumber(mistakes, where, raw, 'wrapUpSeconds', {
+    min: 0,
+    fallback: QUEUE_DEFAULTS.wrapUpSeconds,
+  });
+  const wrapUpEditHours = editHours(mistakes, where, raw.wrapUpEditHours);
   const urgentRoles = roleList(mistakes, where, raw.urgentRoles);
   let escalation: EscalationStep[] = [];
   if (raw.escalation !== undefined && !Array.isArray(raw.escalation)) {
@@ -178,7 +189,18 @@ function parseQueue(
     maxQueuedPerTechnician,
     urgentRoles,
     escalation,
+    wrapUpSeconds,
+    wrapUpEditHours,
   };
+}
+
+function editHours(mistakes: Mistakes, where: string, value: unknown): number {
+  if (value === undefined) return QUEUE_DEFAULTS.wrapUpEditHours;
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_EDIT_HOURS) {
+    mistakes.add(where, `"wrapUpEditHours" must be a whole number from 1 to ${MAX_EDIT_HOURS}`);
+    return QUEUE_DEFAULTS.wrapUpEditHours;
+  }
+  return value as number;
 }
 
 /**

@@ -32,6 +32,10 @@ export interface Queue {
   urgentRoles: Role[];
   /** In the order the file gives them. */
   escalation: EscalationStep[];
+  /** After-call work: the expert is `wrap_up` (busy) this long after a call ends; 0 for none. */
+  wrapUpSeconds: number;
+  /** How long after a call ended its wrap-up and rating may still change. */
+  wrapUpEditHours: number;
 }
 
 /** What the directory file leaves out; chosen here because the contract names only the first. */
@@ -41,6 +45,8 @@ export const QUEUE_DEFAULTS = {
   maxWaitSeconds: 300,
   maxQueued: 100,
   maxQueuedPerTechnician: 3,
+  wrapUpSeconds: 0,
+  wrapUpEditHours: 24,
 } as const satisfies Partial<Queue>;
 
 /**

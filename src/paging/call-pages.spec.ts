@@ -61,6 +61,35 @@ describe('CallPages', () => {
     expect(JSON.parse(written[0].payload).title).toBe('Call ended: t');
   });
 
+  it('writes the summary again with the outcome once the call is wrapped up, not on edits', async () => {
+    wire([{ queue: '*', channel: 'ops', on: ['ended'] }]);
+    const call = await live({}, 'ringing', 'ended');
+    const wrapUp = {
+      outcome: 'follow_up' as const,
+      firstTimeFix: false,
+      notes: '',
+      links: [],
+      by: { id: 'erika', displayName: 'Erika Expert' },
+      submittedAt: clock.isoNow(),
+      updatedAt: clock.isoNow(),
+      revision: 1,
+    };
+    const first = new CallChange(call, clock.isoNow());
+    first.recordWrapUp(wrapUp);
+    await ledger.record(first);
+    const edit = new CallChange(first.call, clock.isoNow());
+    edit.recordWrapUp({ ...wrapUp, outcome: 'resolved', revision: 2 });
+    await ledger.record(edit);
+    const written = await pages();
+    expect(written.map((page) => [page.event_type, page.seq])).toEqual([
+      ['page.ended', 2],
+      ['page.ended', 3],
+    ]);
+    const summary = JSON.parse(written[1].payload);
+    expect(summary.title).toBe('Call wrapped up: t');
+    expect(summary.lines).toContain('Outcome: follow-up needed.');
+  });
+
   it('supersedes the queued page of a request cancelled before it went out, and writes no ended page there', async () => {
     wire([{ queue: '*', channel: 'ops', on: ['queued', 'ended'] }]);
     await live(routed, 'queued', 'cancelled');

@@ -1,4 +1,5 @@
 import type { CallFact } from '../calls/call-facts.js';
+import { OUTCOME_WORDS } from '../calls/call-summary.js';
 import type { CallEventRecord, CallRecord } from '../calls/call.model.js';
 import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
@@ -39,6 +40,9 @@ function pageEventOf(fact: CallFact): PageEvent | undefined {
       return 'escalated';
     case 'ended':
       return fact.status === 'unanswered' || fact.status === 'missed' ? fact.status : 'ended';
+    // The outcome is known once the expert wrapped up: the summary again, with it (not on edits).
+    case 'wrapped_up':
+      return fact.first ? 'ended' : undefined;
     default:
       return undefined;
   }
@@ -148,14 +152,20 @@ function draftOf(
     call.connectedAt && call.endedAt
       ? Math.round((Date.parse(call.endedAt) - Date.parse(call.connectedAt)) / 60000)
       : null;
+  const wrapUp = call.wrapUp;
   return {
     ...base,
-    title: `Call ${call.status}: ${call.title}`,
+    title: `${wrapUp ? 'Call wrapped up' : `Call ${call.status}`}: ${call.title}`,
     lines: [
       `${where}. ${who}.`,
       ...(expert ? [`Expert: ${expert.displayName}.`] : []),
       ...(minutes !== null ? [`Talked for about ${minutes} min.`] : []),
       ...(call.failureReason ? [`Reason: ${call.failureReason}.`] : []),
+      ...(wrapUp
+        ? [
+            `Outcome: ${OUTCOME_WORDS[wrapUp.outcome]}${wrapUp.firstTimeFix ? ' (first-time fix)' : ''}.`,
+          ]
+        : []),
     ],
     mentions: [],
   };

@@ -34,6 +34,8 @@ function pagingWith(queueId: string): PagingService {
       maxQueuedPerTechnician: 3,
       urgentRoles: ['supervisor'],
       escalation: [],
+      wrapUpSeconds: 0,
+      wrapUpEditHours: 24,
     },
   ]);
   return new PagingService(directory, new SystemClock(), config, capturedLogger().logger);

@@ -61,6 +61,8 @@ export class KyselyRoutingRepository extends RoutingRepository {
         idle_since: after.idleSince,
         consecutive_timeouts: after.consecutiveTimeouts,
         last_socket_at: after.lastSocketAt,
+        wrap_up_call_id: after.wrapUp?.callId ?? null,
+        wrap_up_until: after.wrapUp?.until ?? null,
       };
       if (!row) {
         const inserted = await this.db

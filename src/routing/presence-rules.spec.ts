@@ -2,8 +2,12 @@ import {
   afterCallEnded,
   afterConnect,
   afterOfferOutcome,
+  afterWrapUp,
+  isWrappingUp,
   offlineDue,
+  shownPresence,
   withStatus,
+  wrapUpWanted,
 } from './presence-rules.js';
 import { unknownPresence, type ExpertPresence } from './routing.model.js';
 
@@ -82,5 +86,44 @@ describe('offlineDue', () => {
     expect(offlineDue(lastSeen, true, t(60_000), grace)).toBe(false);
     expect(offlineDue({ ...lastSeen, status: 'offline' }, false, t(60_000), grace)).toBe(false);
     expect(offlineDue({ ...lastSeen, lastSocketAt: null }, false, t(60_000), grace)).toBe(false);
+  });
+});
+
+describe('after-call work', () => {
+  const available = withStatus(unknownPresence('erika', T0), 'available', T0);
+  const nowMs = Date.parse(T1);
+
+  it('starts at the end of a call for the seconds asked, and is shown as wrap_up while it runs', () => {
+    const wrapping = afterCallEnded(available, T1, { callId: 'c1', seconds: 30 });
+    expect(wrapping.wrapUp).toEqual({
+      callId: 'c1',
+      until: new Date(nowMs + 30_000).toISOString(),
+    });
+    expect(isWrappingUp(wrapping, nowMs + 29_999)).toBe(true);
+    expect(shownPresence(wrapping, nowMs + 29_999)).toBe('wrap_up');
+    expect(isWrappingUp(wrapping, nowMs + 30_000)).toBe(false);
+    expect(shownPresence(wrapping, nowMs + 30_000)).toBe('available');
+    // Offline is what it is, whatever work is left.
+    expect(shownPresence({ ...wrapping, status: 'offline' }, nowMs)).toBe('offline');
+    expect(afterCallEnded(available, T1, { callId: 'c1', seconds: 0 }).wrapUp).toBeNull();
+  });
+
+  it('ends when that call is wrapped up or the time ran out, and not otherwise', () => {
+    const wrapping = afterCallEnded(available, T1, { callId: 'c1', seconds: 30 });
+    expect(afterWrapUp(wrapping, nowMs, 'c2')).toBe(wrapping);
+    expect(afterWrapUp(wrapping, nowMs + 1_000)).toBe(wrapping);
+    expect(afterWrapUp(wrapping, nowMs, 'c1').wrapUp).toBeNull();
+    expect(afterWrapUp(wrapping, nowMs + 30_000).wrapUp).toBeNull();
+    expect(afterWrapUp(available, nowMs)).toBe(available);
+  });
+
+  it('is wanted for a call that ended talking in a queue with wrapUpSeconds', () => {
+    expect(wrapUpWanted({ id: 'c1', status: 'ended' }, { wrapUpSeconds: 45 })).toEqual({
+      callId: 'c1',
+      seconds: 45,
+    });
+    expect(wrapUpWanted({ id: 'c1', status: 'ended' }, { wrapUpSeconds: 0 })).toBeNull();
+    expect(wrapUpWanted({ id: 'c1', status: 'missed' }, { wrapUpSeconds: 45 })).toBeNull();
+    expect(wrapUpWanted({ id: 'c1', status: 'ended' }, undefined)).toBeNull();
   });
 });

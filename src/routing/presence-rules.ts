@@ -1,3 +1,6 @@
+import type { CallRecord } from '../calls/call.model.js';
+import { WRAPPABLE_STATUS } from '../calls/wrap-up.js';
+import type { Queue } from '../directory/queue.js';
 import type { ExpertPresence, PresenceStatus } from './routing.model.js';
 
 /** Offers timing out this many times in a row set the expert `away`. */
@@ -60,8 +63,59 @@ export function offlineDue(
   return nowMs - Date.parse(presence.lastSocketAt) >= graceMs;
 }
 
-/** Their call ended: idle from now on (if later than when they became available). */
-export function afterCallEnded(presence: ExpertPresence, at: string): ExpertPresence {
-  if (presence.idleSince !== null && presence.idleSince >= at) return presence;
-  return { ...presence, idleSince: at };
+/**
+ * Their call ended: idle from now on (if later than when they became available), and in
+ * after-call work (`wrap_up`) for `wrapUpSeconds` when their queue asks for it.
+ */
+export function afterCallEnded(
+  presence: ExpertPresence,
+  at: string,
+  wrapUp: { callId: string; seconds: number } | null = null,
+): ExpertPresence {
+  const idle =
+    presence.idleSince !== null && presence.idleSince >= at
+      ? presence
+      : { ...presence, idleSince: at };
+  if (wrapUp === null || wrapUp.seconds <= 0) return idle;
+  const until = new Date(Date.parse(at) + wrapUp.seconds * 1000).toISOString();
+  return { ...idle, wrapUp: { callId: wrapUp.callId, until } };
+}
+
+/** The after-call work a call's end asks for: a call that ended talking, in a queue that has it. */
+export function wrapUpWanted(
+  call: Pick<CallRecord, 'id' | 'status'>,
+  queue: Pick<Queue, 'wrapUpSeconds'> | undefined,
+): { callId: string; seconds: number } | null {
+  if (call.status !== WRAPPABLE_STATUS || !queue || queue.wrapUpSeconds <= 0) return null;
+  return { callId: call.id, seconds: queue.wrapUpSeconds };
+}
+
+/** Whether the expert is in after-call work at `nowMs` (busy for routing). */
+export function isWrappingUp(presence: Pick<ExpertPresence, 'wrapUp'>, nowMs: number): boolean {
+  return presence.wrapUp !== null && Date.parse(presence.wrapUp.until) > nowMs;
+}
+
+/**
+ * After-call work is over: the wrap-up of `callId` was submitted, or (`callId` undefined) its
+ * time ran out by `nowMs`. Anything else leaves the presence as it is (the same object).
+ */
+export function afterWrapUp(
+  presence: ExpertPresence,
+  nowMs: number,
+  callId?: string,
+): ExpertPresence {
+  if (presence.wrapUp === null) return presence;
+  const submitted = callId !== undefined && presence.wrapUp.callId === callId;
+  if (!submitted && isWrappingUp(presence, nowMs)) return presence;
+  return { ...presence, wrapUp: null };
+}
+
+/** What routing and people see: `wrap_up` while in after-call work, else the stored status. */
+export function shownPresence(
+  presence: Pick<ExpertPresence, 'status' | 'wrapUp'>,
+  nowMs: number,
+): PresenceStatus | 'wrap_up' {
+  return presence.status !== 'offline' && isWrappingUp(presence, nowMs)
+    ? 'wrap_up'
+    : presence.status;
 }

@@ -67,6 +67,8 @@ export class PresenceUpkeep implements OnApplicationBootstrap, OnApplicationShut
     if (this.role.isLeader())
       this.presence
         .expireStale((personId) => this.sockets.hasSocket(personId))
+        // After-call work whose timer died with an instance ends here, on time or one grace late.
+        .then(() => this.presence.settleWrapUps())
         .catch((error: unknown) =>
           logRoundFailure(this.logger, error, {}, 'the presence sweep failed'),
         );

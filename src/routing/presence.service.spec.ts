@@ -152,6 +152,7 @@ describe('PresenceService', () => {
       skills: ['pumps'],
       presence: 'available',
       busy: false,
+      wrapUpUntil: null,
       presenceSince: clock.isoNow(),
       idleSince: clock.isoNow(),
       currentCall: null,

@@ -4,6 +4,7 @@ import { Clock, type TimerHandle } from '../common/clock.js';
 import { ForbiddenError } from '../common/broker-error.js';
 import { DirectoryService, hasRole } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
+import type { CallRecord } from '../calls/call.model.js';
 import { brokerEvent } from '../events/broker-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
@@ -13,9 +14,12 @@ import {
   afterCallEnded,
   afterConnect,
   afterOfferOutcome,
+  afterWrapUp,
   DEFAULT_OFFLINE_GRACE_MS,
+  isWrappingUp,
   offlineDue,
   withStatus,
+  wrapUpWanted,
   type OfferOutcome,
 } from './presence-rules.js';
 import type { ExpertPresence, ExpertStanding, SettablePresence } from './routing.model.js';
@@ -45,6 +49,10 @@ export type ConnectedCheck = (personId: string) => boolean | Promise<boolean>;
 @Injectable()
 export class PresenceService {
   private readonly graceTimers = new Map<string, TimerHandle>();
+  /** When each expert's after-call work runs out, on this instance (the sweep covers the rest). */
+  private readonly wrapUpTimers = new Map<string, TimerHandle>();
+  /** Ends of after-call work a timer started and that are still being written (idle() waits). */
+  private readonly endingWrapUps = new Set<Promise<void>>();
   private readonly graceMs: number;
   private readonly withoutGrace: ReadonlySet<string>;
 
@@ -107,13 +115,49 @@ export class PresenceService {
     return this.change(expertId, (current, at) => afterOfferOutcome(current, outcome, at));
   }
 
-  /** Their call ended: they are idle from now on (for `longest_idle`). */
-  async callEnded(expertId: string): Promise<ExpertPresence> {
-    return this.change(expertId, (current, at) => afterCallEnded(current, at));
+  /**
+   * Their call ended: they are idle from now on (for `longest_idle`), and `wrap_up` (busy) for
+   * the queue's `wrapUpSeconds` when given, until they submit or a timer says the time ran out.
+   */
+  async callEnded(
+    expertId: string,
+    call?: Pick<CallRecord, 'id' | 'status' | 'queueId'>,
+  ): Promise<ExpertPresence> {
+    const queue = call?.queueId ? this.directory.queue(call.queueId) : undefined;
+    const wrapUp = call ? wrapUpWanted(call, queue) : null;
+    const after = await this.change(expertId, (current, at) => afterCallEnded(current, at, wrapUp));
+    this.timeWrapUp(after);
+    return after;
+  }
+
+  /** They submitted the wrap-up of `callId`: after-call work is over (if it was that call's). */
+  async wrappedUp(expertId: string, callId: string): Promise<ExpertPresence> {
+    const after = await this.change(expertId, (current, at) =>
+      afterWrapUp(current, Date.parse(at), callId),
+    );
+    if (after.wrapUp === null) {
+      this.clock.clearTimeout(this.wrapUpTimers.get(expertId));
+      this.wrapUpTimers.delete(expertId);
+    }
+    return after;
+  }
+
+  /**
+   * Start-up and the leader's sweep: after-call work whose time ran out (its timer died with an
+   * instance, or never ran here) is cleared; the rest gets a timer on this instance.
+   */
+  async settleWrapUps(): Promise<void> {
+    const nowMs = this.clock.now();
+    for (const presence of await this.repository.allPresence()) {
+      if (presence.wrapUp === null) continue;
+      if (isWrappingUp(presence, nowMs)) this.timeWrapUp(presence);
+      else await this.wrapUpRanOut(presence.expertId);
+    }
   }
 
   /** What routing needs of every expert now: presence, busy-ness, idle time. */
   async standing(): Promise<Map<string, ExpertStanding>> {
+    const nowMs = this.clock.now();
     const [stored, busy] = await Promise.all([
       this.repository.allPresence(),
       this.repository.busyExperts(),
@@ -123,7 +167,7 @@ export class PresenceService {
         presence.expertId,
         {
           status: presence.status,
-          busy: busy.has(presence.expertId),
+          busy: busy.has(presence.expertId) || isWrappingUp(presence, nowMs),
           idleSinceMs: presence.idleSince === null ? null : Date.parse(presence.idleSince),
         },
       ]),
@@ -135,9 +179,41 @@ export class PresenceService {
     return this.graceTimers.size;
   }
 
+  /** Resolves once the ends of after-call work that timers started are written (tests). */
+  async wrapUpsIdle(): Promise<void> {
+    while (this.endingWrapUps.size > 0) await Promise.allSettled([...this.endingWrapUps]);
+  }
+
+  /** After-call work timers of this instance still waiting; for shutdown and tests. */
+  get pendingWrapUps(): number {
+    return this.wrapUpTimers.size;
+  }
+
   onModuleDestroy(): void {
-    for (const timer of this.graceTimers.values()) this.clock.clearTimeout(timer);
+    for (const timer of [...this.graceTimers.values(), ...this.wrapUpTimers.values()])
+      this.clock.clearTimeout(timer);
     this.graceTimers.clear();
+    this.wrapUpTimers.clear();
+  }
+
+  private timeWrapUp(presence: ExpertPresence): void {
+    if (presence.wrapUp === null) return;
+    const { expertId } = presence;
+    this.clock.clearTimeout(this.wrapUpTimers.get(expertId));
+    const delayMs = Math.max(0, Date.parse(presence.wrapUp.until) - this.clock.now());
+    const timer = this.clock.setTimeout(() => {
+      this.wrapUpTimers.delete(expertId);
+      const ending = this.wrapUpRanOut(expertId).catch((error: unknown) =>
+        this.logger.error({ err: error, expertId }, 'ending after-call work failed'),
+      );
+      this.endingWrapUps.add(ending);
+      void ending.finally(() => this.endingWrapUps.delete(ending));
+    }, delayMs);
+    this.wrapUpTimers.set(expertId, timer);
+  }
+
+  private async wrapUpRanOut(expertId: string): Promise<void> {
+    await this.change(expertId, (current, at) => afterWrapUp(current, Date.parse(at)));
   }
 
   private async expireIfGone(personId: string, stillConnected: ConnectedCheck): Promise<void> {
@@ -163,7 +239,8 @@ export class PresenceService {
     const { before, after } = await this.repository.updatePresence(expertId, at, (current) =>
       rule(current, at),
     );
-    if (after.status !== before.status)
+    // After-call work starting or ending changes what routing and people see, as a status does.
+    if (after.status !== before.status || after.wrapUp !== before.wrapUp)
       this.bus.afterCommit([brokerEvent('presence.changed', { presence: after })]);
     return after;
   }

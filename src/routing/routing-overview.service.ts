@@ -9,15 +9,19 @@ import type { PresenceStatus } from './routing.model.js';
 import { RoutingRepository } from './routing.repository.js';
 import { eligibleExperts } from './routing-rules.js';
 import { PresenceService } from './presence.service.js';
+import { isWrappingUp, shownPresence } from './presence-rules.js';
 
 /** An expert as `GET /v1/experts` shows them. */
 export interface ExpertView {
   id: string;
   displayName: string;
   skills: string[];
-  presence: PresenceStatus;
-  /** Derived: holding an accepted offer or in an active call. */
+  /** The stored status, or `wrap_up` during after-call work (docs/routing.md, "Presence"). */
+  presence: PresenceStatus | 'wrap_up';
+  /** Derived: holding an accepted offer, in an active call, or in after-call work. */
   busy: boolean;
+  /** When after-call work ends at the latest; null when there is none. */
+  wrapUpUntil: string | null;
   /** When `presence` last changed; null for an expert never seen. */
   presenceSince: string | null;
   idleSince: string | null;
@@ -73,15 +77,18 @@ export class RoutingOverviewService {
       this.repository.busyExperts(),
     ]);
     const byId = new Map(stored.map((presence) => [presence.expertId, presence]));
+    const nowMs = this.clock.now();
     return experts.map((expert) => {
       const presence = byId.get(expert.id);
       const callId = busy.get(expert.id);
+      const wrappingUp = presence !== undefined && isWrappingUp(presence, nowMs);
       return {
         id: expert.id,
         displayName: expert.displayName,
         skills: expert.skills,
-        presence: presence?.status ?? 'offline',
-        busy: callId !== undefined,
+        presence: presence ? shownPresence(presence, nowMs) : 'offline',
+        busy: callId !== undefined || wrappingUp,
+        wrapUpUntil: wrappingUp ? presence.wrapUp!.until : null,
         presenceSince: presence?.since ?? null,
         idleSince: presence?.idleSince ?? null,
         currentCall: callId === undefined ? null : { id: callId },

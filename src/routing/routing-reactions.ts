@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CallFactEvent } from '../calls/call-facts.js';
+import { expertOf } from '../calls/wrap-up.js';
 import { Clock } from '../common/clock.js';
 import { brokerEvent } from '../events/broker-events.js';
 import { EventBus } from '../events/event-bus.js';
@@ -51,9 +52,18 @@ export class RoutingReactions {
       this.metrics.offers.inc({ outcome: 'rescinded' }, rescinded.length);
       this.bus.afterCommit(rescinded.map((offer) => brokerEvent('offer.ended', { offer })));
     }
-    const expertId = call.joinedExpertId ?? call.acceptedById;
-    if (expertId !== null) await this.presence.callEnded(expertId);
+    const expertId = expertOf(call);
+    if (expertId !== null) await this.presence.callEnded(expertId, call);
     this.dispatcher.kick();
+  }
+
+  /** The wrap-up was recorded: the expert's after-call work for this call is over. */
+  @OnEvent('call.wrapped_up', 'after-commit')
+  async onWrappedUp({ call, first }: CallFactEvent<'wrapped_up'>): Promise<void> {
+    const expertId = expertOf(call);
+    if (!first || expertId === null) return;
+    const after = await this.presence.wrappedUp(expertId, call.id);
+    if (after.status === 'available') this.dispatcher.kick();
   }
 
   /** An expert became available: route now rather than at the next tick. */

@@ -12,6 +12,10 @@ export function presenceFromRow(row: Selectable<ExpertPresenceTable>): ExpertPre
     idleSince: row.idle_since,
     consecutiveTimeouts: Number(row.consecutive_timeouts),
     lastSocketAt: row.last_socket_at,
+    wrapUp:
+      row.wrap_up_call_id && row.wrap_up_until
+        ? { callId: row.wrap_up_call_id, until: row.wrap_up_until }
+        : null,
   };
 }
 

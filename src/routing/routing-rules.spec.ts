@@ -44,6 +44,8 @@ const queue = (overrides: Partial<Queue> = {}): Queue => ({
     { afterSeconds: 60, addExperts: ['max'], notifySupervisors: false },
     { afterSeconds: 120, addExperts: [], notifySupervisors: true },
   ],
+  wrapUpSeconds: 0,
+  wrapUpEditHours: 24,
   ...overrides,
 });
 const available = (idleSinceMs: number | null = null): ExpertStanding => ({

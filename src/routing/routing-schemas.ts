@@ -28,6 +28,7 @@ const Expert: JsonSchema = {
     'skills',
     'presence',
     'busy',
+    'wrapUpUntil',
     'presenceSince',
     'idleSince',
     'currentCall',
@@ -36,8 +37,17 @@ const Expert: JsonSchema = {
     id: text('The directory id.'),
     displayName: text('For people to read.'),
     skills: { type: 'array', items: { type: 'string' } },
-    presence,
-    busy: { type: 'boolean', description: 'Holding an accepted offer or in an active call.' },
+    presence: {
+      type: 'string',
+      enum: [...PRESENCE_STATUSES, 'wrap_up'],
+      description:
+        "available or away as the expert set it; offline without a connected socket; wrap_up in after-call work (the queue's wrapUpSeconds after a call ended, until the wrap-up is submitted).",
+    },
+    busy: {
+      type: 'boolean',
+      description: 'Holding an accepted offer, in an active call, or in after-call work (wrap_up).',
+    },
+    wrapUpUntil: orNull(instant('When after-call work ends at the latest; null when none')),
     presenceSince: orNull(instant('When presence last changed; null for an expert never seen')),
     idleSince: orNull(instant('Since the last call ended or since becoming available')),
     currentCall: {

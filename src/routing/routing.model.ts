@@ -18,6 +18,11 @@ export interface ExpertPresence {
   consecutiveTimeouts: number;
   /** The last connect or disconnect of one of their sockets (the offline grace runs from here). */
   lastSocketAt: string | null;
+  /**
+   * After-call work: the call they wrap up and until when they are `wrap_up` (busy for routing);
+   * null when none. Past `until` it no longer counts, whether or not a timer cleared it yet.
+   */
+  wrapUp: { callId: string; until: string } | null;
 }
 
 /** What an expert is told of their own presence (REST and socket `presence.set`). */
@@ -46,6 +51,7 @@ export function unknownPresence(expertId: string, at: string): ExpertPresence {
     idleSince: null,
     consecutiveTimeouts: 0,
     lastSocketAt: null,
+    wrapUp: null,
   };
 }
 
@@ -83,6 +89,7 @@ export interface QueuedRequest {
 /** What routing knows of one expert at one instant. */
 export interface ExpertStanding {
   status: PresenceStatus;
+  /** Holding an accepted offer, in an active call, or in after-call work (wrap_up). */
   busy: boolean;
   /** Milliseconds since the epoch; null when never idle (treated as idle since now). */
   idleSinceMs: number | null;

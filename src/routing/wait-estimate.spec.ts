@@ -36,6 +36,8 @@ const PUMPS: Queue = {
   maxQueuedPerTechnician: 3,
   urgentRoles: [],
   escalation: [{ afterSeconds: 60, addExperts: ['max'], notifySupervisors: false }],
+  wrapUpSeconds: 0,
+  wrapUpEditHours: 24,
 };
 const standing = (busy: string[] = []) =>
   new Map<string, ExpertStanding>(

@@ -13,6 +13,8 @@ interface MessageMeaning {
   summary: string;
   /** call.created has no call event yet: `event` is null. */
   withEvent: boolean;
+  /** What `data` carries besides `call` and `event`. */
+  more?: Record<string, JsonSchema>;
 }
 
 const MEANINGS: Record<WebhookEventType, MessageMeaning> = {
@@ -31,6 +33,19 @@ const MEANINGS: Record<WebhookEventType, MessageMeaning> = {
     summary: 'A status that ends the call, sent after its call.status_changed.',
     withEvent: true,
   },
+  'call.wrapped_up': {
+    operationId: 'onCallWrappedUp',
+    summary:
+      "Each version of the call's wrap-up (event wrap_up.submitted, then wrap_up.edited), with the summary a work order needs.",
+    withEvent: true,
+    more: {
+      wrapUp: { ...ref('WrapUp'), description: 'The wrap-up as this version left it.' },
+      summary: {
+        ...ref('CallSummary'),
+        description: 'Who joined when, wait, talk time, outcome and the externalRef.',
+      },
+    },
+  },
   'offer.accepted': {
     operationId: 'onOfferAccepted',
     summary:
@@ -46,7 +61,7 @@ export function messageSchemaName(type: WebhookEventType): string {
 }
 
 function messageSchema(type: WebhookEventType): JsonSchema {
-  const { summary, withEvent } = MEANINGS[type];
+  const { summary, withEvent, more = {} } = MEANINGS[type];
   return {
     type: 'object',
     description: `The ${type} webhook body: ${summary}`,
@@ -56,8 +71,9 @@ function messageSchema(type: WebhookEventType): JsonSchema {
       timestamp: instant("When it happened: the call's creation, or its event's time"),
       data: {
         type: 'object',
-        required: ['call', 'event'],
+        required: ['call', 'event', ...Object.keys(more)],
         properties: {
+          ...more,
           call: {
             ...ref('Call'),
             description:

@@ -31,6 +31,8 @@ export function aCallRecord(overrides: Partial<CallRecord> = {}): CallRecord {
     acceptedById: null,
     escalationsDone: [],
     fallbackMeeting: null,
+    wrapUp: null,
+    rating: null,
     createdAt: T0,
     ringingAt: T0,
     expertJoinedAt: null,

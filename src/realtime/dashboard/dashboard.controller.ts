@@ -35,6 +35,7 @@ const FILES: Record<string, string> = {
   'join.js': 'text/javascript',
   'search.js': 'text/javascript',
   'supervision.js': 'text/javascript',
+  'wrap-up.js': 'text/javascript',
   'style.css': 'text/css',
   'layout.css': 'text/css',
 };

@@ -12,6 +12,7 @@ import {
 import { showCall, statusBadge } from './calls.js';
 import { alertOffer, askForNotifications, dismissOffer, unlockSound } from './alerts.js';
 import { joinHelp } from './join.js';
+import { openWrapUp } from './wrap-up.js';
 
 /** Pending offers to this expert, by offer id: `{ offer, call }`. */
 const offers = new Map();
@@ -26,8 +27,14 @@ function showPresence(presence, busy) {
   const toggle = $('available');
   toggle.checked = presence === 'available';
   toggle.setAttribute('aria-checked', String(toggle.checked));
-  const words = { available: 'Available', away: 'Away', offline: 'Offline' };
-  $('presence-text').textContent = `${words[presence] ?? presence}${busy ? ', in a call' : ''}`;
+  const words = {
+    available: 'Available',
+    away: 'Away',
+    offline: 'Offline',
+    wrap_up: 'Wrapping up',
+  };
+  const inCall = busy && presence !== 'wrap_up' ? ', in a call' : '';
+  $('presence-text').textContent = `${words[presence] ?? presence}${inCall}`;
   $('presence').dataset.presence = presence;
 }
 
@@ -183,6 +190,8 @@ export function onCall(call, before) {
     call.joinedExpertId === me() ||
     (call.experts.length === 1 && call.experts[0].id === me() && !call.queue);
   if (mine && (ACTIVE.has(call.status) || call.id === myCallId)) showOwnCall(call);
+  // Their call ended talking: after-call work starts, the wrap-up form opens.
+  if (mine && call.status === 'ended' && before && before.status !== 'ended') openWrapUp(call);
   if (mine && before && before.status !== call.status && call.id !== state.selectedId) {
     announce(`${call.title}: ${statusLabel(call.status)}`);
   }

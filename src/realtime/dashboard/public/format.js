@@ -49,6 +49,10 @@ const EVENT_LABELS = {
   'routing.escalated': 'Escalated',
   'routing.accept_failed': 'xAssist failed at accept: back in the queue',
   'routing.taken_by_demo_expert': 'Taken by the demo expert',
+  'wrap_up.submitted': 'Wrap-up recorded',
+  'wrap_up.edited': 'Wrap-up edited',
+  'rating.given': 'Rated by the technician',
+  'rating.edited': 'Rating changed',
 };
 
 /** "Expert joined", "Joined (Erika Expert)": never the internal `status.expert_joined`. */

@@ -63,7 +63,12 @@ export function queuesChanged() {
   }, 1000);
 }
 
-const PRESENCE_WORDS = { available: 'Available', away: 'Away', offline: 'Offline' };
+const PRESENCE_WORDS = {
+  available: 'Available',
+  away: 'Away',
+  offline: 'Offline',
+  wrap_up: 'Wrapping up',
+};
 
 function expertRow(expert) {
   const word = PRESENCE_WORDS[expert.presence] ?? expert.presence;
@@ -72,7 +77,15 @@ function expertRow(expert) {
     'tr',
     { dataset: { expertId: expert.id, presence: expert.presence } },
     el('th', { scope: 'row' }, expert.displayName),
-    el('td', {}, presence, expert.busy ? el('span', { className: 'busy' }, ' in a call') : null),
+    el(
+      'td',
+      {},
+      presence,
+      // After-call work is busy too, and already says so.
+      expert.busy && expert.presence !== 'wrap_up'
+        ? el('span', { className: 'busy' }, ' in a call')
+        : null,
+    ),
     el('td', { className: 'muted' }, expert.skills.join(', ')),
   );
   expertRows.set(expert.id, row);

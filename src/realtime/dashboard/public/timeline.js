@@ -3,6 +3,7 @@
 import { $, announce, el, queueName, state } from './state.js';
 import { eventLabel, statusLabel } from './format.js';
 import { focusRow, markSelected, showCall, statusBadge, whenAsked } from './calls.js';
+import { openSummary } from './wrap-up.js';
 
 /** Highest seq shown in the timeline of the selected call. */
 let lastSeq = 0;
@@ -16,6 +17,8 @@ function showContext(call) {
     ' · ',
     whenAsked(call),
   );
+  // The work order's page: for a call that ended talking (it has an outcome to record).
+  $('timeline-summary').hidden = call.status !== 'ended';
   $('call-description').textContent = call.description ?? '';
   $('call-description').hidden = !call.description;
   const entries = [
@@ -93,6 +96,7 @@ export function closeTimeline() {
 
 export function initTimeline() {
   $('timeline-close').addEventListener('click', closeTimeline);
+  $('timeline-summary').addEventListener('click', () => openSummary(state.selectedId));
   $('timeline').addEventListener('keydown', (event) => {
     if (event.key === 'Escape') closeTimeline();
   });

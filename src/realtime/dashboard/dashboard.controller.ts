@@ -35,6 +35,7 @@ const FILES: Record<string, string> = {
   'join.js': 'text/javascript',
   'search.js': 'text/javascript',
   'supervision.js': 'text/javascript',
+  'sign-in.js': 'text/javascript',
   'style.css': 'text/css',
   'layout.css': 'text/css',
 };

@@ -52,10 +52,10 @@ export function setCookie(name: string, value: string, options: CookieOptions): 
 /** The request's cookies by name; a malformed pair is skipped, the first of a repeated name wins. */
 export function readCookies(header: string | undefined): Map<string, string> {
   const cookies = new Map<string, string>();
-  for (const pair of (header ?? '').split(';')) {
+  for (const pair of (header ?? '').split(';').map((part) => part.trim())) {
     const at = pair.indexOf('=');
     if (at <= 0) continue;
-    const name = pair.slice(0, at).trim();
+    const name = pair.slice(0, at);
     if (!cookies.has(name)) cookies.set(name, pair.slice(at + 1).trim());
   }
   return cookies;

@@ -127,9 +127,21 @@ describeIf(CHROMIUM)('the dashboard signing in at an OpenID provider', () => {
     expect(taken.acceptedBy).toEqual({ id: 'erika', displayName: 'Erika Expert' });
     await sut.api('POST', `/v1/calls/${call.id}/cancel`, { as: 'sam' });
 
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'broker_session')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/auth' });
     await page.click('#sign-out');
     // RP-initiated logout: the provider asks, then sends the browser back to the dashboard.
-    await page.locator('button', { hasText: 'Yes, sign me out' }).click();
+    const confirm = page.locator('button', { hasText: 'Yes, sign me out' });
+    await confirm.waitFor();
+    // Revoked by the broker already (before the provider's own logout): a copy of the cookie
+    // opens nothing.
+    const replayed = await fetch(`${sut.url}/auth/token`, {
+      method: 'POST',
+      headers: { origin: sut.url, cookie: `broker_session=${cookie.value}` },
+    });
+    expect(replayed.status).toBe(401);
+    expect(await replayed.json()).toMatchObject({ signIn: 'ended' });
+    await confirm.click();
     await page
       .locator('#signin-state[data-state="signed-out"]', { hasText: 'You signed out.' })
       .waitFor();

@@ -170,7 +170,10 @@ export class DashboardSignIn {
     }
   }
 
-  /** POST /auth/logout: the cookie goes; the provider's end-session URL, when it has one. */
+  /**
+   * POST /auth/logout: the refresh token revoked (where the provider can), the cookie deleted,
+   * and the provider's end-session URL, when it has one.
+   */
   async logout(
     cookieHeader: string | undefined,
     origin: string | undefined,
@@ -181,6 +184,7 @@ export class DashboardSignIn {
       readCookies(cookieHeader).get(SESSION_COOKIE),
       this.clock.now(),
     );
+    if (session) await client.revoke(session.refreshToken);
     const endSessionUrl = session ? await client.endSessionUrl(session.idToken) : null;
     return { body: { endSessionUrl }, cookies: [this.cookie(SESSION_COOKIE, '', 0)] };
   }

@@ -122,6 +122,21 @@ export class OidcSignIn {
     }
   }
 
+  /**
+   * Revokes the refresh token at the provider (RFC 7009), when it offers revocation, so a copy
+   * of the cookie is worth nothing after sign-out. Best effort: sign-out goes on without it.
+   */
+  async revoke(refreshToken: string): Promise<boolean> {
+    const configuration = await this.configuration().catch(() => undefined);
+    if (!configuration?.serverMetadata().revocation_endpoint) return false;
+    return oidc
+      .tokenRevocation(configuration, refreshToken, { token_type_hint: 'refresh_token' })
+      .then(
+        () => true,
+        () => false,
+      );
+  }
+
   /** The provider's end-session URL, when it has one (RP-initiated logout). */
   async endSessionUrl(idToken: string | undefined): Promise<string | null> {
     const configuration = await this.configuration().catch(() => undefined);

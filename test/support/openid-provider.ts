@@ -77,6 +77,7 @@ export class TestOpenIdProvider {
       features: {
         devInteractions: { enabled: true },
         rpInitiatedLogout: { enabled: true },
+        revocation: { enabled: true },
         resourceIndicators: {
           enabled: true,
           // A resource indicator is a URI; the token's audience is the broker's AUTH_AUDIENCE.

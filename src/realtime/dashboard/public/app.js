@@ -100,8 +100,9 @@ function connect() {
   socket.io.on('reconnect_attempt', () => setConnection('reconnecting', 'reconnecting…'));
   socket.on('connect_error', (error) => {
     if (socket.active) return setConnection('reconnecting', 'reconnecting…');
-    // The server refused the handshake: the token is the problem (a company sign-in renews it).
-    if (state.signedInWithProvider) return void signIn.renewNow();
+    // The server refused the handshake: the token is the problem (a company sign-in renews it;
+    // other refusals, such as too many sockets, would only come back after a renewal).
+    if (state.signedInWithProvider && error.data?.statusCode === 401) return void signIn.renewNow();
     setConnection('offline', 'offline');
     showLogin(`The broker refused this token: ${error.message}`);
   });
@@ -220,8 +221,10 @@ function sessionEnded() {
 async function start() {
   readCallLink();
   await signIn.initSignIn({ onRenewed: reauthenticate, onEnded: sessionEnded });
-  const initial = readToken() ?? (await signIn.resumeSession());
-  if (initial) void open(initial);
-  else showLogin();
+  const pasted = readToken();
+  if (pasted) return void open(pasted);
+  const resumed = await signIn.resumeSession();
+  if (resumed.token) void open(resumed.token);
+  else showLogin(resumed.message);
 }
 void start();

@@ -60,17 +60,23 @@ export async function initSignIn({ onRenewed, onEnded }) {
   }
 }
 
-/** The company-account session's access token, or null when there is none (or it ended). */
+/**
+ * The company-account session: `{ token }`, or `{ message }` saying why there is none (nothing
+ * to say when the page simply was not signed in).
+ */
 export async function resumeSession() {
-  if (!options.provider) return null;
+  if (!options.provider) return {};
   const { status, body } = await post('/auth/token').catch(() => ({ status: 0, body: {} }));
   if (status === 200) {
     state.signedInWithProvider = true;
     schedule(body.expiresAt);
-    return body.accessToken;
+    return { token: body.accessToken };
   }
   if (body.signIn === 'ended') showSignInState('ended');
-  return null;
+  if (status === 401) return {};
+  return {
+    message: `The sign-in cannot be resumed: ${body.message ?? 'the broker did not answer'}`,
+  };
 }
 
 function schedule(expiresAt) {

@@ -70,9 +70,14 @@ export class DashboardSignIn {
     this.secure = this.settings?.publicUrl.startsWith('https:') ?? false;
   }
 
-  /** PUBLIC_URL: the callback's own address as the provider was told it (behind any proxy). */
-  callbackBase(): string {
-    return this.configured().settings.publicUrl;
+  /**
+   * The callback as the provider was told it (the redirect URI, whatever proxy is in front)
+   * with the query the browser brought: openid-client checks the one and reads the other.
+   */
+  callbackUrl(requestUrl: string): URL {
+    const url = new URL(this.configured().client.redirectUri);
+    url.search = new URL(requestUrl, url).search;
+    return url;
   }
 
   options(): SignInOptions {

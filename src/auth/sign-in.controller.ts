@@ -70,8 +70,9 @@ export class SignInController {
   @Public()
   @Get('callback')
   async callback(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const url = new URL(request.originalUrl, this.signIn.callbackBase());
-    await this.page(response, () => this.signIn.callback(url, request.headers.cookie));
+    await this.page(response, () =>
+      this.signIn.callback(this.signIn.callbackUrl(request.originalUrl), request.headers.cookie),
+    );
   }
 
   @Public()

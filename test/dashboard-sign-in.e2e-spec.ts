@@ -163,6 +163,9 @@ describeIf(CHROMIUM)('the dashboard signing in at an OpenID provider', () => {
     expect(await page.locator('#sign-in-reason').innerText()).toContain(
       'Acme SSO answered: access_denied',
     );
+    // The operator reads why, too.
+    const logged = JSON.parse(await sut.log.line((l) => l.includes('did not finish')));
+    expect(logged).toMatchObject({ level: 40, status: 403, title: 'Sign-in was refused' });
     await page.click('#sign-in-again');
     await page.locator('#signin-link').waitFor();
     expect(await page.locator('#board').isVisible()).toBe(false);
@@ -181,6 +184,7 @@ describeIf(CHROMIUM)('the dashboard signing in at an OpenID provider', () => {
     expect(await page.locator('#signin-link').isVisible()).toBe(true);
     expect(await page.locator('#board').isVisible()).toBe(false);
     expect(await page.locator('#connection').getAttribute('data-state')).toBe('offline');
+    await sut.log.line((l) => l.includes('a dashboard sign-in ended'));
   });
 
   it('refuses token and logout requests from another origin, and without a session', async () => {

@@ -1,7 +1,9 @@
-import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { BrokerError } from '../common/broker-error.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
 import { Public } from './auth.guard.js';
 import {
   DashboardSignIn,
@@ -53,7 +55,14 @@ export function failurePage(title: string, message: string): string {
 @ApiExcludeController()
 @Controller('auth')
 export class SignInController {
-  constructor(private readonly signIn: DashboardSignIn) {}
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly signIn: DashboardSignIn,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'dashboard-sign-in' });
+  }
 
   @Public()
   @Get('options')
@@ -108,7 +117,11 @@ export class SignInController {
       response.setHeader('set-cookie', answer.cookies);
       return answer.body;
     } catch (error) {
-      if (error instanceof SignInRequiredError) response.setHeader('set-cookie', error.cookies);
+      if (error instanceof SignInRequiredError) {
+        response.setHeader('set-cookie', error.cookies);
+        if (error.details.signIn === 'ended')
+          this.logger.info({ reason: error.message }, 'a dashboard sign-in ended');
+      }
       throw error;
     }
   }
@@ -120,6 +133,8 @@ export class SignInController {
       response.setHeader('set-cookie', answer.cookies).redirect(302, answer.redirect ?? '/');
     } catch (error) {
       const { status, title, message, cookies } = pageOf(error);
+      // For the operator: why people cannot sign in (the provider's words, never a token).
+      this.logger.warn({ status, title, reason: message }, 'a dashboard sign-in did not finish');
       response
         .status(status)
         .setHeader('set-cookie', cookies)

@@ -202,6 +202,56 @@ describeIf(CHROMIUM)('the dashboard signing in at an OpenID provider', () => {
   });
 });
 
+describeIf(CHROMIUM)('the dashboard as a public client (no client secret)', () => {
+  let browser: Browser;
+  let sut: BrokerHarness;
+  // Public clients get a new refresh token at each refresh (the provider rotates them).
+  const idp = new TestOpenIdProvider({
+    accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS,
+    publicClient: true,
+  });
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    await idp.listen();
+    sut = await new BrokerHarness({
+      publicUrl: true,
+      env: {
+        AUTH_JWT_SECRET: '',
+        AUTH_ISSUER: idp.issuer,
+        AUTH_AUDIENCE: BROKER_AUDIENCE,
+        AUTH_CLIENT_ID: DASHBOARD_CLIENT_ID,
+        AUTH_SESSION_SECRET: 'e2e-session-secret-0123456789abcdef-0123',
+      },
+    }).start();
+    await idp.trust(sut.url);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sut?.stop();
+    await idp.stop();
+  });
+
+  it('signs in with PKCE alone, keeps the rotated refresh tokens, and says nothing of minted tokens', async () => {
+    const context = await browser.newContext();
+    await context.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => route.abort(),
+    );
+    const page = await context.newPage();
+    await page.goto(sut.url);
+    await page.locator('#signin-link', { hasText: 'Sign in with your company account' }).click();
+    expect(await page.locator('#token-help').isVisible()).toBe(false);
+    await signInAtProvider(page, 'sam', sut.url);
+    await page.locator('#connection[data-state="live"]').waitFor();
+    await page.getByText('Sam Supervisor').waitFor();
+    // The second renewal spends the refresh token the first one got: the cookie kept it.
+    await page.locator('body[data-token-renewals="2"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#signin-state').isVisible()).toBe(false);
+    await context.close();
+  });
+});
+
 describeIf(CHROMIUM)('the sign-in page with only the shared secret', () => {
   let browser: Browser;
   let sut: BrokerHarness;

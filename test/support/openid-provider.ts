@@ -11,6 +11,8 @@ export const BROKER_AUDIENCE = 'expert-call-broker';
 export interface OpenIdProviderOptions {
   /** Seconds an access token lives (short, so a test sees the page renew it). */
   accessTokenTtlSeconds: number;
+  /** A public client (PKCE only, no secret) instead of a confidential one. */
+  publicClient?: boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export class TestOpenIdProvider {
     return this;
   }
 
-  /** Registers the broker at `brokerUrl` as the confidential client DASHBOARD_CLIENT_ID. */
+  /** Registers the broker at `brokerUrl` as the client DASHBOARD_CLIENT_ID. */
   async trust(brokerUrl: string): Promise<void> {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const signingKey = {
@@ -56,8 +58,12 @@ export class TestOpenIdProvider {
       clients: [
         {
           client_id: DASHBOARD_CLIENT_ID,
-          client_secret: DASHBOARD_CLIENT_SECRET,
-          token_endpoint_auth_method: 'client_secret_basic',
+          ...(this.options.publicClient
+            ? { token_endpoint_auth_method: 'none' }
+            : {
+                client_secret: DASHBOARD_CLIENT_SECRET,
+                token_endpoint_auth_method: 'client_secret_basic',
+              }),
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
           redirect_uris: [`${brokerUrl}/auth/callback`],

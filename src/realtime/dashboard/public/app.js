@@ -167,6 +167,7 @@ async function open(token) {
     session = await api('GET', '/v1/session');
   } catch (error) {
     sessionStorage.removeItem('broker-token');
+    signIn.stopRenewal();
     return showLogin(`This token does not open the dashboard: ${error.message}`);
   }
   state.session = session;

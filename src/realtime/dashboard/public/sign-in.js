@@ -106,6 +106,12 @@ export async function renewNow() {
   renewalTimer = setTimeout(() => void renewNow(), 3000);
 }
 
+/** The page gave up on this session (the broker would not open the dashboard with it). */
+export function stopRenewal() {
+  clearTimeout(renewalTimer);
+  state.signedInWithProvider = false;
+}
+
 /** Ends the session here (and at the provider, when it has an end-session endpoint). */
 export async function signOut() {
   clearTimeout(renewalTimer);

@@ -25,6 +25,7 @@ import {
 export { ConfigError } from './env-readers.js';
 export { DEMO_JWT_SECRET } from './auth-config.js';
 export type { AuthConfig, OidcConfig } from './auth-config.js';
+export type { DashboardSignInConfig } from './sign-in-config.js';
 export type { PollingConfig } from './polling-config.js';
 export type { DatabaseSettings } from './database-config.js';
 export type { ClusterConfig } from './cluster-config.js';

@@ -1,5 +1,6 @@
 import type { BrokerMode } from './mode-config.js';
 import { ConfigError, type Env, integer, oneOf, required, text, url } from './env-readers.js';
+import { dashboardSignInConfig, type DashboardSignInConfig } from './sign-in-config.js';
 
 /** Demo mode only, so that `npm run token` works against `npm start`; refused in production. */
 export const DEMO_JWT_SECRET = 'demo-mode-only-secret-never-use-in-production';
@@ -20,6 +21,8 @@ export interface OidcConfig {
   /** Keys are kept this long; an unknown `kid` re-fetches them, at most once per cooldown. */
   jwksCacheMaxAgeMs: number;
   jwksCooldownMs: number;
+  /** AUTH_CLIENT_ID set: the dashboard offers "Sign in with <providerName>". */
+  signIn: DashboardSignInConfig | undefined;
 }
 
 export interface AuthConfig {
@@ -40,8 +43,10 @@ function identityUrl(env: Env, name: string): string | undefined {
   return value;
 }
 
-function oidcConfig(env: Env): OidcConfig | undefined {
+function oidcConfig(env: Env, demoMode: boolean): OidcConfig | undefined {
   const issuer = identityUrl(env, 'AUTH_ISSUER');
+  const signIn = dashboardSignInConfig(env, issuer);
+  if (signIn) checkSecretKey('AUTH_SESSION_SECRET', signIn.sessionSecret, demoMode);
   if (issuer === undefined) return undefined;
   return {
     issuer,
@@ -50,6 +55,7 @@ function oidcConfig(env: Env): OidcConfig | undefined {
     personClaim: oneOf(env, 'AUTH_PERSON_CLAIM', PERSON_CLAIMS, 'sub'),
     jwksCacheMaxAgeMs: integer(env, 'AUTH_JWKS_CACHE_MS', 600_000, 1000, 86_400_000),
     jwksCooldownMs: integer(env, 'AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+    signIn,
   };
 }
 
@@ -81,7 +87,7 @@ export function jwtSecretConfig(env: Env, demoMode: boolean): string | undefined
 
 export function authConfig(env: Env, mode: BrokerMode): AuthConfig {
   const jwtSecret = jwtSecretConfig(env, mode.demoMode);
-  const oidc = oidcConfig(env);
+  const oidc = oidcConfig(env, mode.demoMode);
   if (jwtSecret === undefined && oidc === undefined) {
     throw new ConfigError(`AUTH_JWT_SECRET or AUTH_ISSUER is required ${mode.requiredWhy}`);
   }

@@ -9,6 +9,7 @@ import { initAlerts } from './alerts.js';
 import { initSearch } from './search.js';
 import * as expertConsole from './console.js';
 import * as supervision from './supervision.js';
+import * as signIn from './sign-in.js';
 
 /**
  * Links carry the token in the fragment (`/#token=...`), which the browser never sends to the
@@ -63,6 +64,7 @@ function setConnection(kind, text) {
 function showLogin(message) {
   $('login').hidden = false;
   $('board').hidden = true;
+  $('sign-out').hidden = true;
   $('login-error').textContent = message ?? '';
 }
 
@@ -72,8 +74,9 @@ function connect() {
   state.socket?.close();
   // WebSocket only: one connection that stays on the instance it reached, so a round-robin
   // balancer in front of several instances needs no sticky sessions (docs/scaling.md).
+  // A function: every (re)connect sends the newest token, renewed or not.
   const socket = io({
-    auth: { token: state.token },
+    auth: (send) => send({ token: state.token }),
     transports: ['websocket'],
     reconnectionDelayMax: 3000,
   });
@@ -97,11 +100,15 @@ function connect() {
   socket.io.on('reconnect_attempt', () => setConnection('reconnecting', 'reconnecting…'));
   socket.on('connect_error', (error) => {
     if (socket.active) return setConnection('reconnecting', 'reconnecting…');
-    // The server refused the handshake: the token is the problem.
+    // The server refused the handshake: the token is the problem (a company sign-in renews it;
+    // other refusals, such as too many sockets, would only come back after a renewal).
+    if (state.signedInWithProvider && error.data?.statusCode === 401) return void signIn.renewNow();
     setConnection('offline', 'offline');
     showLogin(`The broker refused this token: ${error.message}`);
   });
 
+  // The handshake's token reached its exp before a renewal: renew now (which reconnects).
+  socket.on('session.expired', () => void signIn.renewNow());
   socket.on('calls.snapshot', ({ calls }) => applySnapshot(calls));
   socket.on('call.updated', ({ call, events }) => {
     if (isExpert() && expertConsole.takenByAnother(call)) return removeCall(call.id);
@@ -160,12 +167,14 @@ async function open(token) {
     session = await api('GET', '/v1/session');
   } catch (error) {
     sessionStorage.removeItem('broker-token');
+    signIn.stopRenewal();
     return showLogin(`This token does not open the dashboard: ${error.message}`);
   }
   state.session = session;
   $('who').textContent = `${session.person.displayName} (${session.person.roles.join(', ')})`;
   $('login').hidden = true;
   $('board').hidden = false;
+  $('sign-out').hidden = false;
   document.body.dataset.view = isExpert() ? 'expert' : seesEverything() ? 'supervisor' : 'other';
   demoButton(session);
   connect();
@@ -190,7 +199,33 @@ $('login').addEventListener('submit', (event) => {
   }
 });
 
-readCallLink();
-const initial = readToken();
-if (initial) void open(initial);
-else showLogin();
+$('sign-out').addEventListener('click', () => void signIn.signOut());
+
+/** A renewed token: the socket reconnects with it, so the broker re-authenticates it. */
+function reauthenticate() {
+  const socket = state.socket;
+  if (!socket) return;
+  socket.disconnect();
+  socket.connect();
+}
+
+/** The company sign-in can no longer be renewed: the sign-in panel, never a broken page. */
+function sessionEnded() {
+  state.socket?.close();
+  state.socket = null;
+  state.token = null;
+  state.session = null;
+  setConnection('offline', 'offline');
+  showLogin();
+}
+
+async function start() {
+  readCallLink();
+  await signIn.initSignIn({ onRenewed: reauthenticate, onEnded: sessionEnded });
+  const pasted = readToken();
+  if (pasted) return void open(pasted);
+  const resumed = await signIn.resumeSession();
+  if (resumed.token) void open(resumed.token);
+  else showLogin(resumed.message);
+}
+void start();

@@ -2,6 +2,8 @@
 
 export const state = {
   token: null,
+  /** Signed in with the company account: the token is renewed through POST /auth/token. */
+  signedInWithProvider: false,
   /** The session: `{ person: { id, displayName, roles }, demoMode, demoCall }`. */
   session: null,
   socket: null,

@@ -46,7 +46,7 @@ describe('the OpenAPI document describes every webhook message', () => {
     }
   });
 
-  it('matches every message of a queued call taken by an expert and ended', async () => {
+  it('matches every message of a queued call taken by an expert, talked through and wrapped up', async () => {
     const hook = await sut.api('POST', '/v1/webhooks', {
       as: 'erp',
       body: { url: `${receiver.url}/hooks`, eventTypes: [...WEBHOOK_EVENT_TYPES] },
@@ -69,10 +69,20 @@ describe('the OpenAPI document describes every webhook message', () => {
     expect((await sut.api('POST', `/v1/offers/${offer.id}/accept`, { as: 'erika' })).status).toBe(
       200,
     );
-    expect((await sut.api('POST', `/v1/calls/${call.id}/cancel`, { as: 'tom' })).status).toBe(200);
+    const ringing = await sut.waitForCall(call.id, (c) => c.status === 'ringing');
+    sut.simulator.state.join(ringing.xassistCallId, 'erika');
+    sut.simulator.state.join(ringing.xassistCallId, 'tom');
+    await sut.waitForCall(call.id, (c) => c.status === 'connected');
+    sut.simulator.state.end(ringing.xassistCallId);
+    await sut.waitForCall(call.id, (c) => c.status === 'ended');
+    const wrapUp = await sut.api('PUT', `/v1/calls/${call.id}/wrap-up`, {
+      as: 'erika',
+      body: { outcome: 'resolved', firstTimeFix: true, notes: 'Bearing replaced.' },
+    });
+    expect(wrapUp.status).toBe(200);
     const hooks = await waitFor(
       async () => receiver.ofCall(call.id),
-      (received) => received.some((h) => h.type === 'call.ended'),
+      (received) => received.some((h) => h.type === 'call.wrapped_up'),
     );
 
     const validator = contractValidator(openApi.components.schemas);

@@ -111,6 +111,8 @@ describeIf(CHROMIUM)("the dashboard's wrap-up form", () => {
     const printed = await summaryTab.locator('body').innerText();
     for (const part of ['SAP-WO-4711', 'follow-up needed', 'Parts ordered.', 'Erika Expert'])
       expect(printed).toContain(part);
+    // Shown in the dashboard's origin, it has no handle back on the page holding the token.
+    expect(await summaryTab.evaluate(() => (globalThis as any).opener === null)).toBe(true);
     expect(await page.evaluate(() => (globalThis as any).__violations ?? [])).toEqual([]);
     await page.close();
   });

@@ -16,6 +16,7 @@ import {
   assertMayWrapUp,
   nextWrapUp,
   WRAP_UP_LIMITS,
+  webLinkOf,
 } from './wrap-up.js';
 
 /** What is recorded after a call: the expert's wrap-up, the technician's rating, the summary. */
@@ -34,7 +35,8 @@ export class CallWrapUps {
       outcome: dto.outcome,
       firstTimeFix: dto.firstTimeFix,
       notes: dto.notes ?? '',
-      links: dto.links ?? [],
+      // Validated (IsWebLink): stored in the standard form a work order system gets.
+      links: (dto.links ?? []).map((link) => webLinkOf(link) ?? link),
     };
     return this.change(caller, id, (call, change) => {
       assertMayWrapUp(caller, call);

@@ -9,6 +9,7 @@ import {
   assertMayRate,
   assertMayWrapUp,
   isWebLink,
+  webLinkOf,
   nextWrapUp,
   type WrapUpInput,
 } from './wrap-up.js';
@@ -90,8 +91,19 @@ describe('the wrap-up rules', () => {
     ['data:text/html,<b>', false],
     ['/relative/path', false],
     ['https://', false],
-  ])('takes %s as a link: %s', (url, ok) => {
+    // What new URL() forgives but a work order system would take as typed (review finding 9):
+    [' https://dms.example/a', false],
+    ['https://dms.example/a b', false],
+    ['https://dms.example/a\u0000', false],
+    ['https://dms.example/\u202Egpj.exe', false],
+    ['https://dms.example/x) [click](javascript:alert(1))', false],
+    ['https://user:secret@dms.example/a', false],
+  ])('takes %j as a link: %s', (url, ok) => {
     expect(isWebLink(url)).toBe(ok);
+  });
+
+  it('keeps a link as the URL standard writes it', () => {
+    expect(webLinkOf('HTTPS://DMS.example:443/a/../b?q=ä')).toBe('https://dms.example/b?q=%C3%A4');
   });
 });
 

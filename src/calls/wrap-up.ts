@@ -51,14 +51,33 @@ export function expertOf(call: Pick<CallRecord, 'joinedExpertId' | 'acceptedById
   return call.joinedExpertId ?? call.acceptedById;
 }
 
-/** Whether `url` is an absolute http(s) URL (links point at photos, reports, the DMS). */
-export function isWebLink(url: string): boolean {
+/**
+ * What a link may not hold, though new URL() would forgive it: white space and control or
+ * bidirectional-formatting characters (a link that reads as something else), and brackets or
+ * parentheses that Markdown in a work order system would take as a link of its own.
+ */
+const UNSAFE_IN_LINK = /[\s\p{Cc}\p{Cf}()[\]<>"`]/u;
+
+/**
+ * `url` as the URL standard writes it when it is an absolute http(s) URL without credentials
+ * and without UNSAFE_IN_LINK characters, else undefined. Links point at photos, reports, the DMS;
+ * they go on to work order systems as stored, so they are stored in their one standard form.
+ */
+export function webLinkOf(url: string): string | undefined {
+  if (UNSAFE_IN_LINK.test(url)) return undefined;
   try {
     const parsed = new URL(url);
-    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.host !== '';
+    const web = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+    if (!web || parsed.host === '' || parsed.username !== '' || parsed.password !== '')
+      return undefined;
+    return parsed.href;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+export function isWebLink(url: string): boolean {
+  return webLinkOf(url) !== undefined;
 }
 
 /** Until when the call's wrap-up and rating may be changed. */

@@ -112,6 +112,9 @@ export function openWrapUp(call) {
  */
 export async function openSummary(callId) {
   const tab = window.open('', '_blank');
+  // The summary is shown in the dashboard's origin (a blob: URL): it gets no handle back on the
+  // page that holds the token.
+  if (tab) tab.opener = null;
   try {
     const response = await fetch(`/v1/calls/${encodeURIComponent(callId)}/summary?format=html`, {
       headers: { authorization: `Bearer ${state.token}` },

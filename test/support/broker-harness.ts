@@ -189,6 +189,11 @@ export class BrokerHarness {
     await app.get(OutboxDispatcher).idle();
   }
 
+  /** Waits until no poll the tracker sent is still under way (CallTracker.idle). */
+  async pollsSettled(): Promise<void> {
+    await this.app!.get(CallTracker).idle();
+  }
+
   /** Waits until the simulator has seen `count` more polls of an xAssist call, and the tracker has applied them. */
   async morePolls(xassistCallId: string, count: number, timeoutMs = 5000): Promise<void> {
     const polls = () => this.simulator.stats.pollsByCall[xassistCallId] ?? 0;

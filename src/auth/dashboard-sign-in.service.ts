@@ -4,7 +4,12 @@ import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig, type DashboardSignInConfig } from '../config/app-config.js';
 import { AuthService } from './auth.service.js';
 import { TokenError } from './jwt.js';
-import { OidcSignIn, SessionEndedError, SignInRefusedError } from './oidc-sign-in.js';
+import {
+  OidcSignIn,
+  SessionEndedError,
+  SignInRefusedError,
+  SignInUnavailableError,
+} from './oidc-sign-in.js';
 import {
   FLOW_COOKIE,
   SESSION_COOKIE,
@@ -147,32 +152,52 @@ export class DashboardSignIn {
       this.clock.now(),
     );
     if (!session) throw new SignInRequiredError('not signed in', 'required');
+    let tokens;
     try {
-      const tokens = await client.refresh(session.refreshToken);
+      tokens = await client.refresh(session.refreshToken);
+    } catch (error) {
+      if (error instanceof SessionEndedError) throw this.ended(error);
+      throw error;
+    }
+    // The provider may have rotated the refresh token, and so consumed the old one: from here
+    // on every answer carries the new one, or revokes it when the session ends.
+    const renewed: SignInSession = {
+      ...session,
+      refreshToken: tokens.refreshToken ?? session.refreshToken,
+      idToken: tokens.idToken ?? session.idToken,
+    };
+    const cookies = [this.sessionCookie(renewed)];
+    try {
       const { person, expiresAt } = await this.auth.authenticate(tokens.accessToken);
       if (person.id !== session.personId) throw new SessionEndedError('the account changed');
-      const renewed = {
-        ...session,
-        refreshToken: tokens.refreshToken ?? session.refreshToken,
-        idToken: tokens.idToken ?? session.idToken,
-      };
       const body = {
         accessToken: tokens.accessToken,
         expiresAt: expiresAt.toISOString(),
         personId: person.id,
       };
-      return { body, cookies: [this.sessionCookie(renewed)] };
+      return { body, cookies };
     } catch (error) {
       if (error instanceof SessionEndedError || error instanceof TokenError) {
-        const ended = new SignInRequiredError(
-          `your session ended (${error.message}); sign in again`,
-          'ended',
-        );
-        ended.cookies = [this.cookie(SESSION_COOKIE, '', 0)];
-        throw ended;
+        await client.revoke(renewed.refreshToken);
+        throw this.ended(error);
       }
-      throw error;
+      const unavailable = new SignInUnavailableError(
+        'the broker cannot check the renewed sign-in now; try again shortly',
+        error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      );
+      unavailable.cookies = cookies;
+      throw unavailable;
     }
+  }
+
+  /** A 401 saying the session ended, which deletes the cookie. */
+  private ended(error: Error): SignInRequiredError {
+    const ended = new SignInRequiredError(
+      `your session ended (${error.message}); sign in again`,
+      'ended',
+    );
+    ended.cookies = [this.cookie(SESSION_COOKIE, '', 0)];
+    return ended;
   }
 
   /**

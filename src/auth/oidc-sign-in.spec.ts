@@ -108,7 +108,10 @@ describe('OidcSignIn.refresh: which refusals end the session', () => {
     ['an unauthorized_client', oauthError(400, 'unauthorized_client')],
     ['temporarily_unavailable', oauthError(400, 'temporarily_unavailable')],
     ['a 503 with an error body', oauthError(503, 'temporarily_unavailable')],
-    ['a 502 from a proxy (no JSON)', { status: 502, body: 'Bad Gateway', contentType: 'text/plain' }],
+    [
+      'a 502 from a proxy (no JSON)',
+      { status: 502, body: 'Bad Gateway', contentType: 'text/plain' },
+    ],
   ])('keeps the session on %s: 503, with the reason for the operator', async (_name, answer) => {
     endpoint.answer = answer;
     const error = await refusalOf(client.refresh('old-refresh-token'));
@@ -123,7 +126,10 @@ describe('OidcSignIn.finish: a token endpoint that cannot answer now', () => {
   const callback = () => new URL(`http://127.0.0.1:1/auth/callback?code=c&state=the-state`);
 
   it.each([
-    ['a 502 from a proxy (no JSON)', { status: 502, body: 'Bad Gateway', contentType: 'text/plain' }],
+    [
+      'a 502 from a proxy (no JSON)',
+      { status: 502, body: 'Bad Gateway', contentType: 'text/plain' },
+    ],
     ['a 503 with an error body', oauthError(503, 'temporarily_unavailable')],
     ['a rate limit (429)', oauthError(429, 'slow_down')],
   ])('is "not possible now" (503) on %s, not a refusal', async (_name, answer) => {

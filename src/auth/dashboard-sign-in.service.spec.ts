@@ -1,9 +1,15 @@
 import { jest } from '@jest/globals';
+import { MemoryRateLimiter } from '../cluster/shared-rate-limiter.js';
 import type { AppConfig, DashboardSignInConfig } from '../config/app-config.js';
 import type { Person } from '../directory/person.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import type { AuthService } from './auth.service.js';
-import { DashboardSignIn, SignInRequiredError } from './dashboard-sign-in.service.js';
+import {
+  DashboardSignIn,
+  RENEWAL_BURST,
+  SignInRequiredError,
+  TooManyRenewalsError,
+} from './dashboard-sign-in.service.js';
 import { TokenError } from './jwt.js';
 import { OidcSignIn, SignInUnavailableError, type IssuedTokens } from './oidc-sign-in.js';
 import { SESSION_COOKIE, SignInCookieSealer, readCookies } from './sign-in-cookies.js';
@@ -40,7 +46,12 @@ let revoked: string[];
 beforeEach(() => {
   clock = new FakeClock();
   authenticate = jest.fn<AuthService['authenticate']>();
-  service = new DashboardSignIn(config, { authenticate } as unknown as AuthService, clock);
+  service = new DashboardSignIn(
+    config,
+    { authenticate } as unknown as AuthService,
+    clock,
+    new MemoryRateLimiter(clock),
+  );
   revoked = [];
   jest.spyOn(OidcSignIn.prototype, 'refresh').mockResolvedValue(rotated);
   jest.spyOn(OidcSignIn.prototype, 'revoke').mockImplementation(async (token) => {
@@ -51,11 +62,12 @@ beforeEach(() => {
 
 afterEach(() => jest.restoreAllMocks());
 
-const cookieHeader = () =>
+const cookieHeader = (sessionId = 'session-1') =>
   `${SESSION_COOKIE}=${sealer.sealSession({
     refreshToken: 'old-refresh-token',
     idToken: undefined,
     personId: 'erika',
+    sessionId,
     expiresAt: clock.now() + 3_600_000,
   })}`;
 
@@ -108,5 +120,28 @@ describe('DashboardSignIn.token after the provider rotated the refresh token', (
     const error = await failureOf(service.token(cookieHeader(), PUBLIC_URL));
     expect(error).toBeInstanceOf(SignInRequiredError);
     expect(revoked).toEqual(['rotated-refresh-token']);
+  });
+});
+
+describe('DashboardSignIn.token: renewals per session', () => {
+  it('answers 429 with Retry-After once a session renews too often, without asking the provider', async () => {
+    authenticate.mockResolvedValue({ person: erika, expiresAt: new Date(clock.now() + 60_000) });
+    const refresh = jest.mocked(OidcSignIn.prototype.refresh);
+    for (let i = 0; i < RENEWAL_BURST; i++) await service.token(cookieHeader(), PUBLIC_URL);
+    expect(refresh).toHaveBeenCalledTimes(RENEWAL_BURST);
+
+    const error = await failureOf(service.token(cookieHeader(), PUBLIC_URL));
+    expect(error).toBeInstanceOf(TooManyRenewalsError);
+    expect((error as TooManyRenewalsError).httpStatus).toBe(429);
+    const retryAfterSeconds = (error as TooManyRenewalsError).details.retryAfterSeconds as number;
+    expect(retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(refresh).toHaveBeenCalledTimes(RENEWAL_BURST);
+
+    // Another session of the same person is not held back by this one.
+    await service.token(cookieHeader('session-2'), PUBLIC_URL);
+    // Once Retry-After has passed, the first one renews again.
+    await clock.advance(retryAfterSeconds * 1000);
+    await service.token(cookieHeader(), PUBLIC_URL);
+    expect(refresh).toHaveBeenCalledTimes(RENEWAL_BURST + 2);
   });
 });

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ForbiddenError, NotFoundError } from '../common/broker-error.js';
+import { RateLimiter } from '../cluster/shared-rate-limiter.js';
+import { BrokerError, ForbiddenError, NotFoundError } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig, type DashboardSignInConfig } from '../config/app-config.js';
 import { AuthService } from './auth.service.js';
@@ -52,6 +54,14 @@ export interface SignInFailure {
 const FLOW_PATH = '/auth';
 
 /**
+ * POST /auth/token per session: a page renews once per access token's life per tab, again on a
+ * reload or a reconnect; these let a few tabs and reloads through at once, then one every 6 s,
+ * so a page gone wild (or a stolen cookie in a loop) cannot hammer the provider's token endpoint.
+ */
+export const RENEWAL_BURST = 10;
+const RENEWALS_PER_SECOND = 1 / 6;
+
+/**
  * The dashboard's sign-in as a backend for the page (docs/security.md › Dashboard sign-in): the
  * refresh token stays in a sealed HttpOnly cookie, the page only ever gets short-lived access
  * tokens, which the broker verifies like any other before handing them out.
@@ -67,6 +77,7 @@ export class DashboardSignIn {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly auth: AuthService,
     private readonly clock: Clock,
+    private readonly limiter: RateLimiter,
   ) {
     const oidc = config.auth.oidc;
     this.settings = oidc?.signIn;
@@ -124,6 +135,7 @@ export class DashboardSignIn {
         refreshToken: tokens.refreshToken!,
         idToken: tokens.idToken,
         personId: person.id,
+        sessionId: randomUUID(),
         expiresAt: this.clock.now() + settings.sessionMaxAgeMs,
       };
       return { redirect: '/', cookies: [...cleared, this.sessionCookie(session)] };
@@ -152,6 +164,9 @@ export class DashboardSignIn {
       this.clock.now(),
     );
     if (!session) throw new SignInRequiredError('not signed in', 'required');
+    const key = `signin:renewals:${session.sessionId ?? session.personId}`;
+    const { waitMs } = await this.limiter.tryTake(key, RENEWALS_PER_SECOND, RENEWAL_BURST);
+    if (waitMs > 0) throw new TooManyRenewalsError(waitMs / 1000);
     let tokens;
     try {
       tokens = await client.refresh(session.refreshToken);
@@ -251,6 +266,20 @@ export class SignInRequiredError extends TokenError {
   constructor(message: string, signIn: 'required' | 'ended') {
     super(message);
     this.details.signIn = signIn;
+  }
+}
+
+/**
+ * 429 from /auth/token: this session asked too often; Retry-After says when it may again. The
+ * code is the quotas' own (docs/api.md › Errors): a per-session quota is what it is.
+ */
+export class TooManyRenewalsError extends BrokerError {
+  override name = 'TooManyRenewalsError';
+  readonly httpStatus = 429;
+  override readonly code = 'quota_exceeded';
+  constructor(retryAfterSeconds: number) {
+    super('this sign-in renews too often; try again after Retry-After');
+    this.details.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
 

@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ForbiddenError, NotFoundError } from '../common/broker-error.js';
+import { RateLimiter } from '../cluster/shared-rate-limiter.js';
+import { BrokerError, ForbiddenError, NotFoundError } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig, type DashboardSignInConfig } from '../config/app-config.js';
 import { AuthService } from './auth.service.js';
 import { TokenError } from './jwt.js';
-import { OidcSignIn, SessionEndedError, SignInRefusedError } from './oidc-sign-in.js';
+import {
+  OidcSignIn,
+  SessionEndedError,
+  SignInRefusedError,
+  SignInUnavailableError,
+} from './oidc-sign-in.js';
 import {
   FLOW_COOKIE,
   SESSION_COOKIE,
@@ -47,6 +54,14 @@ export interface SignInFailure {
 const FLOW_PATH = '/auth';
 
 /**
+ * POST /auth/token per session: a page renews once per access token's life per tab, again on a
+ * reload or a reconnect; these let a few tabs and reloads through at once, then one every 6 s,
+ * so a page gone wild (or a stolen cookie in a loop) cannot hammer the provider's token endpoint.
+ */
+export const RENEWAL_BURST = 10;
+const RENEWALS_PER_SECOND = 1 / 6;
+
+/**
  * The dashboard's sign-in as a backend for the page (docs/security.md › Dashboard sign-in): the
  * refresh token stays in a sealed HttpOnly cookie, the page only ever gets short-lived access
  * tokens, which the broker verifies like any other before handing them out.
@@ -62,6 +77,7 @@ export class DashboardSignIn {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly auth: AuthService,
     private readonly clock: Clock,
+    private readonly limiter: RateLimiter,
   ) {
     const oidc = config.auth.oidc;
     this.settings = oidc?.signIn;
@@ -119,6 +135,7 @@ export class DashboardSignIn {
         refreshToken: tokens.refreshToken!,
         idToken: tokens.idToken,
         personId: person.id,
+        sessionId: randomUUID(),
         expiresAt: this.clock.now() + settings.sessionMaxAgeMs,
       };
       return { redirect: '/', cookies: [...cleared, this.sessionCookie(session)] };
@@ -147,32 +164,55 @@ export class DashboardSignIn {
       this.clock.now(),
     );
     if (!session) throw new SignInRequiredError('not signed in', 'required');
+    const key = `signin:renewals:${session.sessionId ?? session.personId}`;
+    const { waitMs } = await this.limiter.tryTake(key, RENEWALS_PER_SECOND, RENEWAL_BURST);
+    if (waitMs > 0) throw new TooManyRenewalsError(waitMs / 1000);
+    let tokens;
     try {
-      const tokens = await client.refresh(session.refreshToken);
+      tokens = await client.refresh(session.refreshToken);
+    } catch (error) {
+      if (error instanceof SessionEndedError) throw this.ended(error);
+      throw error;
+    }
+    // The provider may have rotated the refresh token, and so consumed the old one: from here
+    // on every answer carries the new one, or revokes it when the session ends.
+    const renewed: SignInSession = {
+      ...session,
+      refreshToken: tokens.refreshToken ?? session.refreshToken,
+      idToken: tokens.idToken ?? session.idToken,
+    };
+    const cookies = [this.sessionCookie(renewed)];
+    try {
       const { person, expiresAt } = await this.auth.authenticate(tokens.accessToken);
       if (person.id !== session.personId) throw new SessionEndedError('the account changed');
-      const renewed = {
-        ...session,
-        refreshToken: tokens.refreshToken ?? session.refreshToken,
-        idToken: tokens.idToken ?? session.idToken,
-      };
       const body = {
         accessToken: tokens.accessToken,
         expiresAt: expiresAt.toISOString(),
         personId: person.id,
       };
-      return { body, cookies: [this.sessionCookie(renewed)] };
+      return { body, cookies };
     } catch (error) {
       if (error instanceof SessionEndedError || error instanceof TokenError) {
-        const ended = new SignInRequiredError(
-          `your session ended (${error.message}); sign in again`,
-          'ended',
-        );
-        ended.cookies = [this.cookie(SESSION_COOKIE, '', 0)];
-        throw ended;
+        await client.revoke(renewed.refreshToken);
+        throw this.ended(error);
       }
-      throw error;
+      const unavailable = new SignInUnavailableError(
+        'the broker cannot check the renewed sign-in now; try again shortly',
+        error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      );
+      unavailable.cookies = cookies;
+      throw unavailable;
     }
+  }
+
+  /** A 401 saying the session ended, which deletes the cookie. */
+  private ended(error: Error): SignInRequiredError {
+    const ended = new SignInRequiredError(
+      `your session ended (${error.message}); sign in again`,
+      'ended',
+    );
+    ended.cookies = [this.cookie(SESSION_COOKIE, '', 0)];
+    return ended;
   }
 
   /**
@@ -226,6 +266,20 @@ export class SignInRequiredError extends TokenError {
   constructor(message: string, signIn: 'required' | 'ended') {
     super(message);
     this.details.signIn = signIn;
+  }
+}
+
+/**
+ * 429 from /auth/token: this session asked too often; Retry-After says when it may again. The
+ * code is the quotas' own (docs/api.md › Errors): a per-session quota is what it is.
+ */
+export class TooManyRenewalsError extends BrokerError {
+  override name = 'TooManyRenewalsError';
+  readonly httpStatus = 429;
+  override readonly code = 'quota_exceeded';
+  constructor(retryAfterSeconds: number) {
+    super('this sign-in renews too often; try again after Retry-After');
+    this.details.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
 

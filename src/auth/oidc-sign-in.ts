@@ -15,10 +15,21 @@ export class SignInRefusedError extends Error {
   }
 }
 
-/** The identity provider cannot be reached or answered nonsense: try again later (503). */
+/**
+ * The identity provider cannot be reached, refuses for now or answered nonsense: try again later
+ * (503). `reason` is for the operator's log only (the provider's words, never a token).
+ */
 export class SignInUnavailableError extends BrokerError {
   override name = 'SignInUnavailableError';
   readonly httpStatus = 503;
+  /** Set-Cookie values the answer still carries (a renewed session cookie). */
+  cookies: string[] = [];
+  constructor(
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The provider refused the refresh token: the sign-in is over, the person must sign in again. */
@@ -115,10 +126,16 @@ export class OidcSignIn {
         idToken: tokens.id_token,
       };
     } catch (error) {
-      if (error instanceof oidc.ResponseBodyError && error.status < 500) {
+      // Only invalid_grant says the refresh token itself is dead. Anything else (a rate limit,
+      // invalid_client after a secret mix-up, temporarily_unavailable) is the provider's or the
+      // operator's to fix: deleting the cookie would sign everyone out for it.
+      if (error instanceof oidc.ResponseBodyError && error.error === 'invalid_grant') {
         throw new SessionEndedError(error.error_description ?? error.error);
       }
-      throw new SignInUnavailableError('the identity provider cannot renew the sign-in now');
+      throw new SignInUnavailableError(
+        'the identity provider cannot renew the sign-in now',
+        reasonOf(error),
+      );
     }
   }
 
@@ -171,24 +188,59 @@ export class OidcSignIn {
           ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
         },
       );
-    } catch {
-      throw new SignInUnavailableError('the identity provider cannot be reached for sign-in');
+    } catch (error) {
+      throw new SignInUnavailableError(
+        'the identity provider cannot be reached for sign-in',
+        reasonOf(error),
+      );
     }
   }
 }
 
-/** The callback's failures: the provider's own refusals, or an answer that does not check out. */
-function signInErrorFrom(error: unknown): Error {
+/** Token endpoint answers that say "not now" rather than "no": a timeout, a 5xx, a rate limit. */
+const NOT_NOW_CODES = new Set([
+  'OAUTH_TIMEOUT',
+  'OAUTH_ABORT',
+  'OAUTH_RESPONSE_IS_NOT_CONFORM', // an unexpected status without an OAuth error body (a 502)
+  'OAUTH_RESPONSE_IS_NOT_JSON', // a proxy's HTML page
+]);
+const NOT_NOW_ERRORS = new Set(['temporarily_unavailable', 'server_error', 'slow_down']);
+
+/**
+ * The callback's failures: the provider's own refusals, an answer that does not check out, or
+ * a provider that cannot answer now (503, "try again").
+ */
+export function signInErrorFrom(error: unknown): Error {
   if (error instanceof SignInRefusedError || error instanceof SignInUnavailableError) return error;
   if (error instanceof oidc.AuthorizationResponseError) {
     const detail = error.error_description ? `: ${error.error_description}` : '';
     return new SignInRefusedError('refused', `${error.error}${detail}`);
   }
+  const notNow =
+    error instanceof oidc.ResponseBodyError
+      ? error.status >= 500 || error.status === 429 || NOT_NOW_ERRORS.has(error.error)
+      : error instanceof oidc.ClientError && NOT_NOW_CODES.has(error.code ?? '');
+  if (notNow || !(error instanceof oidc.ResponseBodyError || error instanceof oidc.ClientError)) {
+    return new SignInUnavailableError(
+      'the identity provider cannot complete the sign-in now; try again shortly',
+      reasonOf(error),
+    );
+  }
   if (error instanceof oidc.ResponseBodyError) {
     return new SignInRefusedError('failed', `the code was refused (${error.error})`);
   }
-  if (error instanceof oidc.ClientError) {
-    return new SignInRefusedError('failed', `the identity provider's answer does not check out`);
+  return new SignInRefusedError('failed', `the identity provider's answer does not check out`);
+}
+
+/** What the operator's log says about a failed exchange with the provider. */
+function reasonOf(error: unknown): string {
+  if (error instanceof oidc.ResponseBodyError) {
+    const detail = error.error_description ? `: ${error.error_description}` : '';
+    return `the provider answered ${error.status} ${error.error}${detail}`;
   }
-  return new SignInUnavailableError('the identity provider cannot be reached for sign-in');
+  if (error instanceof oidc.WWWAuthenticateChallengeError) {
+    return `the provider answered ${error.status} with a WWW-Authenticate challenge (client authentication: AUTH_CLIENT_ID, AUTH_CLIENT_SECRET?)`;
+  }
+  if (error instanceof oidc.ClientError) return `${error.code ?? 'OAUTH_ERROR'}: ${error.message}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

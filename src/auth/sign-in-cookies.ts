@@ -16,6 +16,11 @@ export interface SignInSession {
   /** For RP-initiated logout's `id_token_hint`; dropped when the cookie would grow too large. */
   idToken: string | undefined;
   personId: string;
+  /**
+   * Random, made at sign-in and kept through renewals: what POST /auth/token is limited by.
+   * Unset in cookies sealed before it existed (the person's id stands in for it).
+   */
+  sessionId?: string;
   /** Epoch ms: the end of this sign-in (AUTH_SESSION_MAX_AGE_SECONDS after it began). */
   expiresAt: number;
 }

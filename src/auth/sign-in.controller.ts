@@ -13,6 +13,7 @@ import {
   type SignInAnswer,
   type SignInOptions,
 } from './dashboard-sign-in.service.js';
+import { SignInUnavailableError } from './oidc-sign-in.js';
 
 /** The failure page: its stylesheet and one link, nothing else. */
 const PAGE_CSP =
@@ -122,6 +123,15 @@ export class SignInController {
         if (error.details.signIn === 'ended')
           this.logger.info({ reason: error.message }, 'a dashboard sign-in ended');
       }
+      if (error instanceof SignInUnavailableError) {
+        // A renewed session cookie goes out even so: the provider may have rotated the token.
+        response.setHeader('set-cookie', error.cookies);
+        // For the operator: a rate limit or a client secret mix-up is theirs to fix.
+        this.logger.warn(
+          { reason: error.reason ?? error.message },
+          'a dashboard sign-in cannot be renewed now',
+        );
+      }
       throw error;
     }
   }
@@ -132,9 +142,14 @@ export class SignInController {
       const answer = await run();
       response.setHeader('set-cookie', answer.cookies).redirect(302, answer.redirect ?? '/');
     } catch (error) {
-      const { status, title, message, cookies } = pageOf(error);
+      const { status, title, message, cookies, reason } = pageOf(error);
       // For the operator: why people cannot sign in (the provider's words, never a token).
-      this.logger.warn({ status, title, reason: message }, 'a dashboard sign-in did not finish');
+      const log = { status, title, reason: reason ?? message };
+      if (status >= 500 && !(error instanceof BrokerError)) {
+        this.logger.error({ ...log, err: error }, 'a dashboard sign-in failed unexpectedly');
+      } else {
+        this.logger.warn(log, 'a dashboard sign-in did not finish');
+      }
       response
         .status(status)
         .setHeader('set-cookie', cookies)
@@ -150,6 +165,7 @@ function pageOf(error: unknown): {
   title: string;
   message: string;
   cookies: string[];
+  reason?: string;
 } {
   if (error instanceof SignInFailureError) return { status: 403, ...error.failure };
   if (error instanceof BrokerError) {
@@ -158,7 +174,15 @@ function pageOf(error: unknown): {
       title: 'Sign-in is not possible now',
       message: error.message,
       cookies: [],
+      reason: error instanceof SignInUnavailableError ? error.reason : undefined,
     };
   }
-  throw error;
+  // A fault of the broker's own: the person hears that much, the operator's log has the rest.
+  return {
+    status: 500,
+    title: 'Sign-in failed',
+    message:
+      'The broker could not finish the sign-in. Try again; if it keeps failing, tell an administrator.',
+    cookies: [],
+  };
 }

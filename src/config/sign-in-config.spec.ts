@@ -92,7 +92,27 @@ describe('loadConfig: the dashboard sign-in (AUTH_CLIENT_ID)', () => {
       { AUTH_SESSION_MAX_AGE_SECONDS: '5' },
       'AUTH_SESSION_MAX_AGE_SECONDS must be a whole number from 60 to 2592000, got "5"',
     ],
+    [
+      'a plain-http PUBLIC_URL on another host (the cookie would go without Secure)',
+      { PUBLIC_URL: 'http://broker.acme.example' },
+      'PUBLIC_URL must use https: with AUTH_CLIENT_ID (the sign-in cookie is sent only over https; http: only on 127.0.0.0/8, [::1] or localhost), got "http://broker.acme.example"',
+    ],
+    [
+      'a plain-http PUBLIC_URL on an address that only looks local',
+      { PUBLIC_URL: 'http://127.0.0.1.nip.example:3000' },
+      'PUBLIC_URL must use https: with AUTH_CLIENT_ID (the sign-in cookie is sent only over https; http: only on 127.0.0.0/8, [::1] or localhost), got "http://127.0.0.1.nip.example:3000"',
+    ],
   ])('refuses %s, in one line', (_what, change, message) => {
     expect(refusal({ ...withSignIn, ...change })).toBe(message);
+  });
+
+  it.each([
+    'http://127.0.0.1:3000',
+    'http://127.0.5.9:3000/',
+    'http://[::1]:3000',
+    'http://localhost:3000',
+  ])('takes a plain-http PUBLIC_URL on this machine (%s)', (publicUrl) => {
+    const signIn = loadConfig({ ...withSignIn, PUBLIC_URL: publicUrl }).auth.oidc?.signIn;
+    expect(signIn?.publicUrl).toBe(publicUrl.replace(/\/+$/, ''));
   });
 });

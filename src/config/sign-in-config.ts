@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { ConfigError, type Env, integer, required, text, url } from './env-readers.js';
 
 /**
@@ -24,6 +25,16 @@ export interface DashboardSignInConfig {
 const DEFAULT_SCOPES = 'openid profile email offline_access';
 
 /**
+ * This machine only: there the refresh-token cookie may go without Secure (tests, a local
+ * proxy), as AUTH_ISSUER may be plain http (auth-config.ts). The URL parser has already
+ * normalised the host (`http://2130706433` reads as 127.0.0.1).
+ */
+function isLoopback(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true;
+  return isIPv4(hostname) && hostname.startsWith('127.');
+}
+
+/**
  * Undefined without AUTH_CLIENT_ID; `issuer`: AUTH_ISSUER as read (sign-in needs it). The caller
  * holds AUTH_SESSION_SECRET to the rules of every HMAC key (checkSecretKey).
  */
@@ -40,6 +51,11 @@ export function dashboardSignInConfig(
   if (publicUrl === undefined) {
     throw new ConfigError(
       'PUBLIC_URL is required with AUTH_CLIENT_ID: the sign-in redirect URI is <PUBLIC_URL>/auth/callback (https://broker.acme.example)',
+    );
+  }
+  if (publicUrl.startsWith('http:') && !isLoopback(new URL(publicUrl).hostname)) {
+    throw new ConfigError(
+      `PUBLIC_URL must use https: with AUTH_CLIENT_ID (the sign-in cookie is sent only over https; http: only on 127.0.0.0/8, [::1] or localhost), got "${publicUrl}"`,
     );
   }
   const scopes = text(env, 'AUTH_SCOPES') ?? DEFAULT_SCOPES;

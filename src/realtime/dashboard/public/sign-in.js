@@ -6,6 +6,8 @@ import { $, state } from './state.js';
 
 let options = { provider: null, sharedSecretTokens: true };
 let renewalTimer = null;
+/** Renewals failed in a row: each retry waits twice as long as the one before, up to a minute. */
+let failedRenewals = 0;
 let renewed = () => {};
 let ended = () => {};
 
@@ -14,6 +16,20 @@ const renewalDelay = (expiresAt) => {
   const left = Date.parse(expiresAt) - Date.now();
   return Math.max(0, left - Math.min(60_000, left / 3));
 };
+
+const FIRST_RETRY_MS = 3000;
+const LONGEST_RETRY_MS = 60_000;
+
+/**
+ * After the `failures`-th failed renewal in a row: 3 s, 6 s, 12 s … a minute at most, so a
+ * provider that is down (or rate-limits) is not asked every 3 s by every open tab; never sooner
+ * than the broker's Retry-After (seconds).
+ */
+const retryDelay = (failures, retryAfter) =>
+  Math.max(
+    Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1)),
+    Number(retryAfter) * 1000 || 0,
+  );
 
 const STATES = {
   'signed-out': 'You signed out.',
@@ -31,7 +47,7 @@ export function showSignInState(kind, detail) {
 async function post(path) {
   const response = await fetch(path, { method: 'POST', credentials: 'same-origin' });
   const body = await response.json().catch(() => ({}));
-  return { status: response.status, body };
+  return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
 }
 
 /**
@@ -88,8 +104,10 @@ function schedule(expiresAt) {
 export async function renewNow() {
   if (!state.signedInWithProvider) return;
   clearTimeout(renewalTimer);
-  const { status, body } = await post('/auth/token').catch(() => ({ status: 0, body: {} }));
+  const answer = await post('/auth/token').catch(() => ({ status: 0, body: {} }));
+  const { status, body } = answer;
   if (status === 200) {
+    failedRenewals = 0;
     state.token = body.accessToken;
     document.body.dataset.tokenRenewals = String(
       Number(document.body.dataset.tokenRenewals ?? 0) + 1,
@@ -98,17 +116,20 @@ export async function renewNow() {
     return renewed(body.accessToken);
   }
   if (status === 401 || status === 403) {
+    failedRenewals = 0;
     state.signedInWithProvider = false;
     showSignInState('ended');
     return ended(body.message);
   }
-  // The broker or the provider cannot answer now: try again shortly, the page stays as it is.
-  renewalTimer = setTimeout(() => void renewNow(), 3000);
+  // The broker or the provider cannot answer now: try again later, the page stays as it is.
+  failedRenewals += 1;
+  renewalTimer = setTimeout(() => void renewNow(), retryDelay(failedRenewals, answer.retryAfter));
 }
 
 /** The page gave up on this session (the broker would not open the dashboard with it). */
 export function stopRenewal() {
   clearTimeout(renewalTimer);
+  failedRenewals = 0;
   state.signedInWithProvider = false;
 }
 

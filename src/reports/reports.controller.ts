@@ -8,7 +8,7 @@ import { ref } from '../openapi/json-schema.js';
 import { writeReportCsv } from './report-csv.js';
 import type { ReportSubject } from './report-query.js';
 import { ReportQueryDto } from './report-query.dto.js';
-import { ReportsService, type Report } from './reports.service.js';
+import { ReportsService } from './reports.service.js';
 
 /** CSV when the query says so or the client prefers it to JSON; JSON otherwise. */
 export function wantsCsv(format: 'json' | 'csv' | undefined, request: Pick<Request, 'accepts'>) {
@@ -50,8 +50,8 @@ export class ReportsController {
     @CurrentPerson() caller: Person,
     @Query() query: ReportQueryDto,
     @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<Report | undefined> {
+    @Res() response: Response,
+  ): Promise<void> {
     return this.answer('queue', caller, query, request, response);
   }
 
@@ -66,8 +66,8 @@ export class ReportsController {
     @CurrentPerson() caller: Person,
     @Query() query: ReportQueryDto,
     @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<Report | undefined> {
+    @Res() response: Response,
+  ): Promise<void> {
     return this.answer('expert', caller, query, request, response);
   }
 
@@ -77,10 +77,14 @@ export class ReportsController {
     query: ReportQueryDto,
     request: Request,
     response: Response,
-  ): Promise<Report | undefined> {
+  ): Promise<void> {
     const report = await this.reports.report(caller, subject, query);
     response.setHeader('vary', 'Accept');
-    if (!wantsCsv(query.format, request)) return report;
+    // The response is written here (not returned): a CSV is streamed, and Nest must not answer again.
+    if (!wantsCsv(query.format, request)) {
+      response.json(report);
+      return;
+    }
     response
       .type('text/csv; charset=utf-8')
       .setHeader(
@@ -88,6 +92,5 @@ export class ReportsController {
         `attachment; filename="${subject}-report-${report.from.slice(0, 10)}.csv"`,
       );
     await writeReportCsv(report, response);
-    return undefined;
   }
 }

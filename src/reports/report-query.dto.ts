@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { REPORT_BUCKETS } from './report-range.js';
 
@@ -6,9 +6,10 @@ export const REPORT_FORMATS = ['json', 'csv'] as const;
 
 /** `GET /v1/reports/*`: the range is checked by reportRange (luxon), the shapes here. */
 export class ReportQueryDto {
-  @ApiPropertyOptional({
+  // Required, but checked by reportRange so that its absence is said in the report's own words.
+  @ApiProperty({
     description:
-      'Start: an ISO 8601 date (that day from 00:00 in timeZone) or a date-time with offset. Required.',
+      'Start: an ISO 8601 date (that day from 00:00 in timeZone) or a date-time with offset.',
     example: '2026-10-01',
   })
   @IsOptional()
@@ -16,9 +17,9 @@ export class ReportQueryDto {
   @MaxLength(40)
   from?: string;
 
-  @ApiPropertyOptional({
+  @ApiProperty({
     description:
-      'End: an ISO 8601 date (inclusive: that whole day in timeZone) or a date-time with offset (exclusive). Required.',
+      'End: an ISO 8601 date (inclusive: that whole day in timeZone) or a date-time with offset (exclusive).',
     example: '2026-10-31',
   })
   @IsOptional()

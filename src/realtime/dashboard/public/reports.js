@@ -11,7 +11,7 @@ function readToken() {
   const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
   if (fromUrl) {
     sessionStorage.setItem('broker-token', fromUrl);
-    history.replaceState(null, '', location.pathname);
+    history.replaceState(null, '', location.pathname + location.search);
   }
   return fromUrl ?? sessionStorage.getItem('broker-token');
 }

@@ -97,6 +97,15 @@ describe.each(databases)('EventRetention (RETENTION_DAYS) on $name', ({ open }) 
     expect(kept).toEqual([{ id: call.id, wrap_up_json: expect.stringContaining('firstTimeFix') }]);
   });
 
+  it('lets other work run between batches (SQLite answers synchronously: no batch loop may hold the process)', async () => {
+    await addEvents(1, 3 * PRUNE_BATCH, clock.now() - 31 * DAY);
+    const order: string[] = [];
+    const pruning = sut.prune().then(() => order.push('pruned'));
+    setImmediate(() => order.push('other work'));
+    await pruning;
+    expect(order).toEqual(['other work', 'pruned']);
+  });
+
   it('runs on the leader at start and every interval on the clock; a follower prunes nothing until it leads', async () => {
     role = new SettableClusterRole(false);
     sut = new EventRetention(

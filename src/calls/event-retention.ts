@@ -118,6 +118,9 @@ export class EventRetention implements OnApplicationBootstrap, OnApplicationShut
       const deleted = Number((await run()).numDeletedRows);
       total += deleted;
       if (deleted < PRUNE_BATCH || this.stopped || !this.role.isLeader()) return total;
+      // SQLite's driver is synchronous: without a turn of the event loop between batches, the
+      // whole prune would hold the process (and every other write) until it ends.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

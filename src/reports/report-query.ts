@@ -43,6 +43,8 @@ interface Dialect {
   /** When the wrap-up was first submitted (ISO text), null without one. */
   wrapUpSubmittedAt: RawBuilder<string>;
   rating: RawBuilder<number>;
+  /** Set for the report's transaction, before the query. */
+  settings: RawBuilder<unknown>[];
 }
 
 const SQLITE: Dialect = {
@@ -51,6 +53,7 @@ const SQLITE: Dialect = {
   firstTimeFix: sql<number>`json_extract(c.wrap_up_json, '$.firstTimeFix')`,
   wrapUpSubmittedAt: sql<string>`json_extract(c.wrap_up_json, '$.submittedAt')`,
   rating: sql<number>`json_extract(c.rating_json, '$.rating')`,
+  settings: [],
 };
 
 const POSTGRES: Dialect = {
@@ -59,6 +62,9 @@ const POSTGRES: Dialect = {
   firstTimeFix: sql<number>`case cast(c.wrap_up_json as jsonb) ->> 'firstTimeFix' when 'true' then 1 when 'false' then 0 end`,
   wrapUpSubmittedAt: sql<string>`cast(c.wrap_up_json as jsonb) ->> 'submittedAt'`,
   rating: sql<number>`cast(cast(c.rating_json as jsonb) ->> 'rating' as numeric)`,
+  // The planner cannot estimate the join on bucket ranges and guesses a million rows, so it JIT-
+  // compiles the query: seconds of compiling for a query that runs in a fraction of one.
+  settings: [sql`set local jit = off`, sql`set local work_mem = '64MB'`],
 };
 
 const dialectOf = (db: Kysely<BrokerDatabase>): Dialect =>
@@ -109,7 +115,7 @@ export async function reportAggregates(
   const toWrapUp = dialect.secondsBetween(sql`c.ended_at`, dialect.wrapUpSubmittedAt);
   const from = buckets[0]!.startsAt;
   const to = buckets[buckets.length - 1]!.endsAt;
-  const result = await sql<Record<string, unknown>>`
+  const query = sql<Record<string, unknown>>`
     with buckets as (${bucketsTable(buckets)}),
     queue_settings as (${queuesTable(queues)}),
     facts as (
@@ -164,7 +170,14 @@ export async function reportAggregates(
       count(rating) as ratings
     from ranked
     group by idx, subject
-  `.execute(db);
+  `;
+  const result =
+    dialect.settings.length === 0
+      ? await query.execute(db)
+      : await db.transaction().execute(async (trx) => {
+          for (const setting of dialect.settings) await setting.execute(trx);
+          return query.execute(trx);
+        });
   return result.rows.map((row) => ({
     bucketIndex: Number(row.idx),
     subject: String(row.subject),

@@ -1,7 +1,7 @@
 // The layering of src/ (docs/architecture.md › Layers), checked by `npm run lint`.
 // Bottom to top; a folder may import folders of any lower layer, and in the foundation and
 // infrastructure layers the folders listed before it in its own layer; never a higher one. The
-// delivery folders (paging, webhooks, realtime) do not import each other; the app layer's parts
+// delivery folders (paging, webhooks, realtime, reports) do not import each other; the app layer's parts
 // may import each other; no folders import each other in a circle.
 // `npm run lint:layers` prints every violation with its rule; `npm run lint:layers:count` counts.
 /** @type {{ name: string, folders: string[], ordered?: boolean, rootFiles?: string[] }[]} */
@@ -29,7 +29,7 @@ const LAYERS = [
   },
   { name: 'calls', folders: ['calls'] },
   { name: 'routing', folders: ['routing'] },
-  { name: 'delivery', folders: ['paging', 'webhooks', 'realtime'] },
+  { name: 'delivery', folders: ['paging', 'webhooks', 'realtime', 'reports'] },
   {
     name: 'app',
     folders: ['edge', 'health', 'api-docs', 'simulator'],

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { runBudgetBench } from './budget-scenarios.mjs';
+import { runReportBench } from './report-scenarios.mjs';
 import { runClusterBench } from './cluster-scenarios.mjs';
 import { routing } from './routing-scenarios.mjs';
 import { fanOut, inviteLatency, naiveConnector } from './scenarios.mjs';
@@ -32,6 +33,12 @@ if (process.argv.includes('--only') && process.argv.includes('cluster')) {
 // `--only budget`: invite latency and requests per second under a request budget, own section.
 if (process.argv.includes('--only') && process.argv.includes('budget')) {
   await runBudgetBench({ quick, log });
+  process.exit(0);
+}
+
+// `--only reports`: the queue report and the pruning of call events, on both databases, own section.
+if (process.argv.includes('--only') && process.argv.includes('reports')) {
+  await runReportBench({ quick, log });
   process.exit(0);
 }
 

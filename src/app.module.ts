@@ -15,6 +15,7 @@ import { ROOT_LOGGER } from './logging/logger.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PagingModule } from './paging/paging.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 import { RoutingModule } from './routing/routing.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -53,6 +54,7 @@ export class AppModule {
         RoutingModule,
         WebhooksModule,
         PagingModule,
+        ReportsModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

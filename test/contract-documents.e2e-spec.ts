@@ -384,6 +384,22 @@ describe('the OpenAPI document describes every real answer', () => {
     await sut.api('POST', `/v1/calls/${ringing.id}/cancel`, { as: 'sam' });
   });
 
+  it('matches the report answers, JSON and CSV, their errors included', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    for (const template of ['/v1/reports/queues', '/v1/reports/experts']) {
+      const range = `${template}?from=${today}&to=${today}&timeZone=Europe/Berlin`;
+      const json = await api('GET', template, range, { as: 'sam' });
+      expect(json.status).toBe(200);
+      const csv = await api('GET', template, `${range}&format=csv`, { as: 'erp' });
+      expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+      expect((await api('GET', template, `${template}?from=${today}`, { as: 'sam' })).status).toBe(
+        400,
+      );
+      expect((await api('GET', template, range)).status).toBe(401);
+      expect((await api('GET', template, range, { as: 'tom' })).status).toBe(403);
+    }
+  });
+
   it('matches the session, health and metrics answers', async () => {
     expect((await api('GET', '/v1/session', '/v1/session', { as: 'sam' })).status).toBe(200);
     expect((await api('GET', '/v1/session', '/v1/session')).status).toBe(401);

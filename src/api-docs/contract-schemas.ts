@@ -11,6 +11,7 @@ import { HEALTH_SCHEMAS } from '../health/health-schemas.js';
 import { ERROR_SCHEMAS } from '../openapi/error-schemas.js';
 import type { JsonSchema } from '../openapi/json-schema.js';
 import { REALTIME_SCHEMAS } from '../realtime/realtime-schemas.js';
+import { REPORT_SCHEMAS } from '../reports/report-schemas.js';
 import { ROUTING_SCHEMAS } from '../routing/routing-schemas.js';
 import { WEBHOOK_SCHEMAS } from '../webhooks/webhook-schemas.js';
 
@@ -32,6 +33,7 @@ export const CONTRACT_SCHEMAS = {
   ...socketSchemas,
   ...ROUTING_SCHEMAS,
   ...WEBHOOK_SCHEMAS,
+  ...REPORT_SCHEMAS,
 } satisfies Record<string, JsonSchema>;
 
 export type ContractSchemaName = keyof typeof CONTRACT_SCHEMAS;

@@ -3,6 +3,7 @@ import { QuotasModule } from '../quotas/quotas.module.js';
 import { XAssistModule } from '../xassist/xassist.module.js';
 import { CallCreation } from './call-creation.js';
 import { CreationReconciler } from './creation-reconciler.js';
+import { EventRetention } from './event-retention.js';
 import { FallbackMeetings } from './fallback-meetings.js';
 import { CallLedger } from './call-ledger.service.js';
 import { CallLeases } from './call-leases.js';
@@ -33,6 +34,7 @@ import { QueuePlacements } from './queue-placements.js';
     CallsService,
     QueuePlacements,
     CallWrapUps,
+    EventRetention,
   ],
   exports: [
     CallsService,

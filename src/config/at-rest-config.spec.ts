@@ -14,11 +14,12 @@ const K1 = randomBytes(32).toString('base64');
 const K2 = randomBytes(32).toString('base64');
 
 describe('at rest (issue 18 item 8): DATA_ENCRYPTION_KEYS and the retention settings', () => {
-  it('demo mode encrypts with the public demo key; retention defaults to 7 days and 1 day', () => {
+  it('demo mode encrypts with the public demo key; retention defaults to 7 days, 1 day and 400 days', () => {
     expect(loadConfig({}).atRest).toEqual({
       keys: [DEMO_DATA_KEY],
       outboxRetentionMs: 168 * 3_600_000,
       acceptLinkRetentionMs: 24 * 3_600_000,
+      retentionDays: 400,
     });
   });
 
@@ -41,6 +42,7 @@ describe('at rest (issue 18 item 8): DATA_ENCRYPTION_KEYS and the retention sett
     expect([atRest.outboxRetentionMs, atRest.acceptLinkRetentionMs]).toEqual([
       7_200_000, 10_800_000,
     ]);
+    expect(loadConfig({ RETENTION_DAYS: '30' }).atRest.retentionDays).toBe(30);
   });
 
   it('production without keys keeps none (creating a webhook is then refused)', () => {
@@ -77,6 +79,7 @@ describe('at rest (issue 18 item 8): DATA_ENCRYPTION_KEYS and the retention sett
     ],
     [{ OUTBOX_RETENTION_HOURS: '0' }, /^OUTBOX_RETENTION_HOURS must be a whole number from 1/],
     [{ ACCEPT_LINK_RETENTION_HOURS: 'x' }, /^ACCEPT_LINK_RETENTION_HOURS must be a whole number/],
+    [{ RETENTION_DAYS: '0' }, /^RETENTION_DAYS must be a whole number from 1/],
   ])('stops start-up on %j with one line', (env, message) => {
     const load = () => loadConfig({ ...production, ...env });
     expect(load).toThrow(ConfigError);

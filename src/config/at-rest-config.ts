@@ -15,6 +15,11 @@ export interface AtRestConfig {
   outboxRetentionMs: number;
   /** A used accept link's row is deleted this long after its use. */
   acceptLinkRetentionMs: number;
+  /**
+   * RETENTION_DAYS: call events and settled outbox rows older than this are pruned (the calls
+   * themselves, with their wrap-ups and ratings, stay: the reports count them).
+   */
+  retentionDays: number;
 }
 
 /**
@@ -75,6 +80,7 @@ export function atRestConfig(env: Env, mode: BrokerMode): { atRest: AtRestConfig
       keys: given.length > 0 ? given : mode.demoMode ? [DEMO_DATA_KEY] : [],
       outboxRetentionMs: integer(env, 'OUTBOX_RETENTION_HOURS', 168, 1, 87_600) * HOUR_MS,
       acceptLinkRetentionMs: integer(env, 'ACCEPT_LINK_RETENTION_HOURS', 24, 1, 87_600) * HOUR_MS,
+      retentionDays: integer(env, 'RETENTION_DAYS', 400, 1, 36_500),
     },
   };
 }

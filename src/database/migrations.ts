@@ -174,6 +174,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('calls').dropColumn('wrap_up_json').execute();
     },
   },
+  '2026-12-07-010-report-indexes': {
+    // Reports read calls by creation time (docs/api.md, "Reports"); the retention sweep deletes
+    // call events by their time (docs/security.md, "At rest").
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('calls_created_at').on('calls').column('created_at').execute();
+      await db.schema.createIndex('call_events_at').on('call_events').column('at').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('call_events_at').execute();
+      await db.schema.dropIndex('calls_created_at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -95,7 +95,7 @@ describe('RetentionSweeper (issue 18 item 8): prunes and wipes on the clock', ()
     sut = new RetentionSweeper(
       db,
       clock,
-      { keys: [], outboxRetentionMs: 2 * HOUR, acceptLinkRetentionMs: HOUR },
+      { keys: [], outboxRetentionMs: 2 * HOUR, acceptLinkRetentionMs: HOUR, retentionDays: 400 },
       capturedLogger('silent').logger,
     );
   });

@@ -54,6 +54,7 @@ describe('parseQueues', () => {
         ],
         wrapUpSeconds: 0,
         wrapUpEditHours: 24,
+        serviceLevelSeconds: 30,
       })),
     );
   });
@@ -73,8 +74,15 @@ describe('parseQueues', () => {
         escalation: [],
         wrapUpSeconds: 0,
         wrapUpEditHours: 24,
+        serviceLevelSeconds: 30,
       },
     ]);
+  });
+
+  it('takes the service-level window of the reports', () => {
+    expect(parse([{ id: 'any', serviceLevelSeconds: 20 }])[0]).toMatchObject({
+      serviceLevelSeconds: 20,
+    });
   });
 
   it('takes after-call work and the wrap-up edit window', () => {
@@ -127,7 +135,7 @@ describe('parseQueues', () => {
     ],
     [
       { ...pumps, strategey: 'serial' },
-      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours)',
+      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours, serviceLevelSeconds)',
     ],
     [
       { ...pumps, wrapUpSeconds: -1 },

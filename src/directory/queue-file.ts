@@ -23,6 +23,7 @@ const QUEUE_KEYS = new Set([
   'escalation',
   'wrapUpSeconds',
   'wrapUpEditHours',
+  'serviceLevelSeconds',
 ]);
 /** A year and a day in hours: the longest a wrap-up stays editable. */
 const MAX_EDIT_HOURS = 8_808;
@@ -146,7 +147,12 @@ function parseQueue(
     );
   }
   const number = (
-    field: 'offerTimeoutSeconds' | 'maxWaitSeconds' | 'maxQueued' | 'maxQueuedPerTechnician',
+    field:
+      | 'offerTimeoutSeconds'
+      | 'maxWaitSeconds'
+      | 'maxQueued'
+      | 'maxQueuedPerTechnician'
+      | 'serviceLevelSeconds',
     fallback: number,
   ) => wholeNumber(mistakes, where, raw, field, { min: 1, fallback });
   const offerTimeoutSeconds = number('offerTimeoutSeconds', QUEUE_DEFAULTS.offerTimeoutSeconds);
@@ -161,6 +167,7 @@ function parseQueue(
     fallback: QUEUE_DEFAULTS.wrapUpSeconds,
   });
   const wrapUpEditHours = editHours(mistakes, where, raw.wrapUpEditHours);
+  const serviceLevelSeconds = number('serviceLevelSeconds', QUEUE_DEFAULTS.serviceLevelSeconds);
   const urgentRoles = roleList(mistakes, where, raw.urgentRoles);
   let escalation: EscalationStep[] = [];
   if (raw.escalation !== undefined && !Array.isArray(raw.escalation)) {
@@ -191,6 +198,7 @@ function parseQueue(
     escalation,
     wrapUpSeconds,
     wrapUpEditHours,
+    serviceLevelSeconds,
   };
 }
 

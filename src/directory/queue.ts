@@ -36,6 +36,8 @@ export interface Queue {
   wrapUpSeconds: number;
   /** How long after a call ended its wrap-up and rating may still change. */
   wrapUpEditHours: number;
+  /** Reports: a request answered within this many seconds counts toward the service level. */
+  serviceLevelSeconds: number;
 }
 
 /** What the directory file leaves out; chosen here because the contract names only the first. */
@@ -47,6 +49,7 @@ export const QUEUE_DEFAULTS = {
   maxQueuedPerTechnician: 3,
   wrapUpSeconds: 0,
   wrapUpEditHours: 24,
+  serviceLevelSeconds: 30,
 } as const satisfies Partial<Queue>;
 
 /**

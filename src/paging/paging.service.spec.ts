@@ -36,6 +36,7 @@ function pagingWith(queueId: string): PagingService {
       escalation: [],
       wrapUpSeconds: 0,
       wrapUpEditHours: 24,
+      serviceLevelSeconds: 30,
     },
   ]);
   return new PagingService(directory, new SystemClock(), config, capturedLogger().logger);

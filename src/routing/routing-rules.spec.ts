@@ -46,6 +46,7 @@ const queue = (overrides: Partial<Queue> = {}): Queue => ({
   ],
   wrapUpSeconds: 0,
   wrapUpEditHours: 24,
+  serviceLevelSeconds: 30,
   ...overrides,
 });
 const available = (idleSinceMs: number | null = null): ExpertStanding => ({

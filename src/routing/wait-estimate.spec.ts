@@ -38,6 +38,7 @@ const PUMPS: Queue = {
   escalation: [{ afterSeconds: 60, addExperts: ['max'], notifySupervisors: false }],
   wrapUpSeconds: 0,
   wrapUpEditHours: 24,
+  serviceLevelSeconds: 30,
 };
 const standing = (busy: string[] = []) =>
   new Map<string, ExpertStanding>(

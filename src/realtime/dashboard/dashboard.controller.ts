@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestj
 import { ApiErrors, ApiJson } from '../../openapi/api-responses.js';
 import type { Response } from 'express';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CurrentPerson, Public } from '../../auth/auth.guard.js';
@@ -36,10 +37,18 @@ const FILES: Record<string, string> = {
   'search.js': 'text/javascript',
   'supervision.js': 'text/javascript',
   'wrap-up.js': 'text/javascript',
+  'reports.js': 'text/javascript',
   'sign-in.js': 'text/javascript',
   'style.css': 'text/css',
   'layout.css': 'text/css',
+  'reports.css': 'text/css',
 };
+
+/** Chart.js's own browser build, from its package: the reports page's charts, no CDN. */
+const CHART_JS = join(
+  dirname(createRequire(import.meta.url).resolve('chart.js')),
+  'chart.umd.min.js',
+);
 
 /** The tab's icon: a headset-blue disc with a plus, as SVG (browsers take SVG at this path). */
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
@@ -75,6 +84,25 @@ export class DashboardController {
     response.sendFile(join(this.folder, 'index.html'), {
       headers: { 'cache-control': 'no-cache', 'content-security-policy': DASHBOARD_CSP },
     });
+  }
+
+  /** The supervisors' reports page (src/realtime/dashboard/public/reports.js). */
+  @Public()
+  @Get('reports')
+  @ApiExcludeEndpoint()
+  reports(@Res() response: Response): void {
+    response.sendFile(join(this.folder, 'reports.html'), {
+      headers: { 'cache-control': 'no-cache', 'content-security-policy': DASHBOARD_CSP },
+    });
+  }
+
+  @Public()
+  @Get('dashboard/chart.umd.min.js')
+  @ApiExcludeEndpoint()
+  chartJs(@Res() response: Response): void {
+    response
+      .type('text/javascript')
+      .sendFile(CHART_JS, { headers: { 'cache-control': 'public, max-age=86400' } });
   }
 
   @Public()

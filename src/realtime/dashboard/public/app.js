@@ -177,6 +177,7 @@ async function open(token) {
   $('sign-out').hidden = false;
   document.body.dataset.view = isExpert() ? 'expert' : seesEverything() ? 'supervisor' : 'other';
   demoButton(session);
+  $('reports-link').hidden = !seesEverything();
   connect();
   openLinkedCall();
   if (isExpert()) {

@@ -1,0 +1,211 @@
+// The supervisors' reports page: service level and speed of answer per queue as charts
+// (Chart.js, served by the broker), the figures per expert as a table, CSV downloads.
+// Figures and their definitions: GET /v1/reports/queues and /experts, docs/api.md "Reports".
+/* global Chart */
+
+const $ = (id) => document.getElementById(id);
+const COLORS = ['#1f5bc4', '#c4501f', '#2e8540', '#8a3ab9', '#b38600', '#00838f'];
+
+/** The dashboard's token: from a `#token=` link, else the tab's sign-in (sessionStorage). */
+function readToken() {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem('broker-token', fromUrl);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return fromUrl ?? sessionStorage.getItem('broker-token');
+}
+const token = readToken();
+
+async function get(path) {
+  const response = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error(body.message ?? `HTTP ${response.status}`);
+  }
+  return response;
+}
+
+function showError(message) {
+  $('report-error').textContent = message;
+  $('report-error').hidden = false;
+}
+
+/** A bucket's label for people: its local start, as short as the bucket allows. */
+function periodOf(bucket, size) {
+  const [date, time] = bucket.split('T');
+  if (size === 'hour') return `${date} ${time.slice(0, 5)}`;
+  return size === 'week' ? `week of ${date}` : date;
+}
+const seconds = (value) => (value === null ? '–' : `${value} s`);
+const percent = (value) => (value === null ? '–' : `${value} %`);
+
+function query() {
+  const params = new URLSearchParams({
+    from: $('report-from').value,
+    to: $('report-to').value,
+    bucket: $('report-bucket').value,
+    timeZone: $('report-zone').value.trim() || 'UTC',
+  });
+  return params.toString();
+}
+
+const charts = {};
+function drawChart(id, labels, datasets, yTitle) {
+  charts[id]?.destroy();
+  charts[id] = new Chart($(id), {
+    type: 'line',
+    data: { labels, datasets },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      spanGaps: true,
+      scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } } },
+      plugins: { legend: { position: 'bottom' } },
+    },
+  });
+}
+
+function drawQueues(report) {
+  const labels = [...new Set(report.rows.map((row) => periodOf(row.bucket, report.bucket)))];
+  const queues = [...new Map(report.rows.map((row) => [row.id, row.name])).entries()];
+  const series = (id, field) => report.rows.filter((row) => row.id === id).map((row) => row[field]);
+  drawChart(
+    'chart-service-level',
+    labels,
+    queues.map(([id, name], index) => ({
+      label: name,
+      data: series(id, 'serviceLevelPercent'),
+      borderColor: COLORS[index % COLORS.length],
+      backgroundColor: COLORS[index % COLORS.length],
+    })),
+    '%',
+  );
+  drawChart(
+    'chart-speed',
+    labels,
+    queues.flatMap(([id, name], index) => [
+      {
+        label: `${name} average`,
+        data: series(id, 'averageSpeedOfAnswerSeconds'),
+        borderColor: COLORS[index % COLORS.length],
+        backgroundColor: COLORS[index % COLORS.length],
+      },
+      {
+        label: `${name} p90`,
+        data: series(id, 'p90SpeedOfAnswerSeconds'),
+        borderColor: COLORS[index % COLORS.length],
+        backgroundColor: COLORS[index % COLORS.length],
+        borderDash: [6, 4],
+      },
+    ]),
+    's',
+  );
+}
+
+function cell(text) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  return td;
+}
+
+/** One row per expert and period in which they took calls (empty periods are left out). */
+function drawExperts(report) {
+  const rows = report.rows.filter((row) => row.requests > 0);
+  $('expert-report-empty').hidden = rows.length > 0;
+  $('expert-report').tBodies[0].replaceChildren(
+    ...rows.map((row) => {
+      const tr = document.createElement('tr');
+      tr.dataset.expertId = row.id;
+      const name = document.createElement('th');
+      name.scope = 'row';
+      name.textContent = row.name;
+      tr.append(
+        name,
+        cell(periodOf(row.bucket, report.bucket)),
+        cell(String(row.requests)),
+        cell(String(row.answered)),
+        cell(String(row.missed)),
+        cell(seconds(row.averageSpeedOfAnswerSeconds)),
+        cell(percent(row.serviceLevelPercent)),
+        cell(seconds(row.averageTalkSeconds)),
+        cell(seconds(row.averageAfterCallWorkSeconds)),
+        cell(percent(row.firstTimeFixPercent)),
+        cell(row.averageRating === null ? '–' : `${row.averageRating} (${row.ratings})`),
+      );
+      return tr;
+    }),
+  );
+}
+
+async function show() {
+  $('report-error').hidden = true;
+  $('report-status').textContent = 'Loading…';
+  try {
+    const [queues, experts] = await Promise.all([
+      get(`/v1/reports/queues?${query()}`).then((response) => response.json()),
+      get(`/v1/reports/experts?${query()}`).then((response) => response.json()),
+    ]);
+    drawQueues(queues);
+    drawExperts(experts);
+    $('report-status').textContent =
+      `${queues.timeZone}, per ${queues.bucket}, ${queues.from} to ${queues.to} (UTC)`;
+    document.body.dataset.report = 'shown';
+  } catch (error) {
+    $('report-status').textContent = '';
+    showError(error.message);
+  }
+}
+
+/** The CSV needs the token, so it is fetched and handed to the browser as a download. */
+async function download(subject) {
+  try {
+    const response = await get(`/v1/reports/${subject}?${query()}&format=csv`);
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = `${subject}-${$('report-from').value}-${$('report-to').value}.csv`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+function localDate(date) {
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+}
+
+async function start() {
+  if (!token) return showError('Sign in on the dashboard first, then open Reports from there.');
+  try {
+    const session = await (await get('/v1/session')).json();
+    $('who').textContent = session.person.displayName;
+    if (!['supervisor', 'integration'].some((role) => session.person.roles.includes(role)))
+      return showError('Reports are for supervisors.');
+  } catch (error) {
+    return showError(`This token does not open the reports: ${error.message}`);
+  }
+  const params = new URLSearchParams(location.search);
+  const today = new Date();
+  $('report-to').value = params.get('to') ?? localDate(today);
+  $('report-from').value =
+    params.get('from') ?? localDate(new Date(today.getTime() - 6 * 86_400_000));
+  $('report-bucket').value = params.get('bucket') ?? 'day';
+  $('report-zone').value =
+    params.get('timeZone') ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  $('report-zones').replaceChildren(
+    ...Intl.supportedValuesOf('timeZone').map((zone) =>
+      Object.assign(document.createElement('option'), { value: zone }),
+    ),
+  );
+  $('reports').hidden = false;
+  $('report-range').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void show();
+  });
+  $('csv-queues').addEventListener('click', () => void download('queues'));
+  $('csv-experts').addEventListener('click', () => void download('experts'));
+  await show();
+}
+
+void start();

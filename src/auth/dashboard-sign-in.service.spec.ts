@@ -27,7 +27,7 @@ const signIn: DashboardSignInConfig = {
   sessionMaxAgeMs: 3_600_000,
 };
 const config = {
-  auth: { jwtSecret: undefined, oidc: { issuer: 'https://login.acme.example', signIn } },
+  auth: { jwtSecret: undefined, oidc: { issuer: 'http://127.0.0.1:9/realms/acme', signIn } },
 } as unknown as AppConfig;
 
 const sealer = new SignInCookieSealer(SESSION_SECRET);

@@ -85,7 +85,7 @@ describe('the wrap-up rules', () => {
 
   it.each([
     ['https://dms.example/a?b=c', true],
-    ['http://10.0.0.1:8080/x', true],
+    ['http://127.0.0.1:8080/x', true], // an intranet DMS on http with a port
     ['javascript:alert(1)', false],
     ['ftp://dms.example/a', false],
     ['data:text/html,<b>', false],

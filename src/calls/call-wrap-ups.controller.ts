@@ -4,6 +4,7 @@ import { ref } from '../openapi/json-schema.js';
 import type { Request, Response } from 'express';
 import { CurrentPerson } from '../auth/auth.guard.js';
 import type { Person } from '../directory/person.js';
+import { wantsOtherFormat } from '../common/answer-format.js';
 import { ApiErrors, ApiJson } from '../openapi/api-responses.js';
 import { callSummaryPage, SUMMARY_PAGE_CSP } from './call-summary-page.js';
 import type { CallSummary } from './call-summary.js';
@@ -11,17 +12,7 @@ import { CallWrapUps } from './call-wrap-ups.service.js';
 import { CallIdParam } from './dto/call-id.param.js';
 import { RatingDto, SummaryQuery, WrapUpDto } from './dto/wrap-up.dto.js';
 
-/**
- * HTML when the query says so, or when the client prefers it to JSON (a browser does); JSON for
- * `*\/*`, no Accept, or anything else. Express's `accepts` (negotiator) weighs the q-values.
- */
-export function wantsHtml(
-  format: 'html' | 'json' | undefined,
-  request: Pick<Request, 'accepts'>,
-): boolean {
-  if (format !== undefined) return format === 'html';
-  return request.accepts(['application/json', 'text/html']) === 'text/html';
-}
+const HTML = { format: 'html', mediaType: 'text/html' };
 
 @ApiTags('calls')
 @ApiBearerAuth()
@@ -93,7 +84,7 @@ export class CallWrapUpsController {
   ): Promise<CallSummary | string> {
     const summary = await this.wrapUps.summary(caller, id);
     response.setHeader('vary', 'Accept');
-    if (!wantsHtml(query.format, request)) return summary;
+    if (!wantsOtherFormat(HTML, query.format, request)) return summary;
     response
       .type('text/html; charset=utf-8')
       .setHeader('content-security-policy', SUMMARY_PAGE_CSP);

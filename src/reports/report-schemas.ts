@@ -1,5 +1,6 @@
 /** The report answers (docs/api.md, "Reports"). */
 import { instant, orNull, type JsonSchema } from '../openapi/json-schema.js';
+import { REPORT_CSV_COLUMNS } from './report-csv.js';
 import { REPORT_BUCKETS } from './report-range.js';
 
 const count = (description: string): JsonSchema => ({ type: 'integer', minimum: 0, description });
@@ -9,26 +10,8 @@ const ReportRow: JsonSchema = {
   type: 'object',
   description:
     'The figures of one bucket for one queue (or expert); null where nothing was measured.',
-  required: [
-    'bucket',
-    'bucketStart',
-    'bucketEnd',
-    'id',
-    'name',
-    'requests',
-    'answered',
-    'abandoned',
-    'unanswered',
-    'missed',
-    'averageSpeedOfAnswerSeconds',
-    'p90SpeedOfAnswerSeconds',
-    'serviceLevelPercent',
-    'averageTalkSeconds',
-    'averageAfterCallWorkSeconds',
-    'firstTimeFixPercent',
-    'averageRating',
-    'ratings',
-  ],
+  // Every field, named once: the CSV's columns are the row's fields in order.
+  required: [...REPORT_CSV_COLUMNS],
   properties: {
     bucket: {
       type: 'string',

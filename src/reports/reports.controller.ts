@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import type { Request, Response } from 'express';
 import { CurrentPerson } from '../auth/auth.guard.js';
 import type { Person } from '../directory/person.js';
+import { wantsOtherFormat } from '../common/answer-format.js';
 import { ApiErrors } from '../openapi/api-responses.js';
 import { ref } from '../openapi/json-schema.js';
 import { writeReportCsv } from './report-csv.js';
@@ -10,11 +11,7 @@ import type { ReportSubject } from './report-query.js';
 import { ReportQueryDto } from './report-query.dto.js';
 import { ReportsService } from './reports.service.js';
 
-/** CSV when the query says so or the client prefers it to JSON; JSON otherwise. */
-export function wantsCsv(format: 'json' | 'csv' | undefined, request: Pick<Request, 'accepts'>) {
-  if (format !== undefined) return format === 'csv';
-  return request.accepts(['application/json', 'text/csv']) === 'text/csv';
-}
+const CSV = { format: 'csv', mediaType: 'text/csv' };
 
 const DESCRIPTION =
   'Supervisors and integrations (403 for anyone else). from/to are ISO 8601 dates or date-times with offset, ' +
@@ -81,7 +78,7 @@ export class ReportsController {
     const report = await this.reports.report(caller, subject, query);
     response.setHeader('vary', 'Accept');
     // The response is written here (not returned): a CSV is streamed, and Nest must not answer again.
-    if (!wantsCsv(query.format, request)) {
+    if (!wantsOtherFormat(CSV, query.format, request)) {
       response.json(report);
       return;
     }

@@ -34,7 +34,7 @@ const EXPERTS = ['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7'];
 const EVENTS_PER_CALL = 10;
 
 /** A deterministic random sequence, so every run (and both databases) gets the same calls. */
-function random(seed) {
+export function random(seed) {
   let state = seed;
   return () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
@@ -42,7 +42,7 @@ function random(seed) {
 const iso = (ms) => new Date(ms).toISOString();
 
 /** One call row with a random outcome, created at `createdMs`. */
-function callRow(index, createdMs, next) {
+export function callRow(index, createdMs, next) {
   const roll = next();
   const queue = QUEUES[index % QUEUES.length];
   const expert = EXPERTS[Math.floor(next() * EXPERTS.length)];
@@ -110,7 +110,7 @@ function callRow(index, createdMs, next) {
   };
 }
 
-async function fill(db, { calls, days, nowMs }) {
+export async function fill(db, { calls, days, nowMs }) {
   const next = random(42);
   const startMs = nowMs - days * DAY_MS;
   const rows = [];

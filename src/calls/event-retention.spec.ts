@@ -3,7 +3,6 @@ import { SettableClusterRole } from '../../test/support/cluster-role.js';
 import { requirePostgres, type TestDatabase } from '../../test/support/environment.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { capturedLogger } from '../../test/support/log-capture.js';
-import { outboxRow } from '../../test/support/outbox-rows.js';
 import { insertReportCalls, REPORT_DAY } from '../../test/support/report-calls.js';
 import { loadConfig } from '../config/app-config.js';
 import { migrateToLatest, openDatabase } from '../database/database.js';
@@ -45,8 +44,6 @@ describe.each(databases)('EventRetention (RETENTION_DAYS) on $name', ({ open }) 
     (await db.selectFrom('call_events').select(['seq', 'type']).orderBy('seq').execute()).map(
       (row) => `${row.seq} ${row.type}`,
     );
-  const outboxIds = async () =>
-    (await db.selectFrom('outbox').select('id').orderBy('id').execute()).map((row) => row.id);
 
   beforeEach(async () => {
     database = await open();
@@ -69,30 +66,20 @@ describe.each(databases)('EventRetention (RETENTION_DAYS) on $name', ({ open }) 
     await database.drop();
   });
 
-  it('prunes events and settled outbox rows past the retention in batches; keeps wrap-ups, the call and what is recent or due', async () => {
+  it('prunes events past the retention in batches; keeps wrap-ups, the call and what is recent', async () => {
     const now = clock.now();
     const old = now - 31 * DAY;
     await addEvents(1, 2 * PRUNE_BATCH + 5, old);
     await addEvents(5000, 1, old, 'wrap_up.submitted');
     await addEvents(5001, 1, old, 'rating.given');
     await addEvents(6000, 1, now - 29 * DAY);
-    await db
-      .insertInto('outbox')
-      .values([
-        outboxRow('a-old-delivered', 'delivered', iso(old), iso(old)),
-        outboxRow('b-old-failed', 'failed', iso(old)),
-        outboxRow('c-old-pending', 'pending', iso(old)),
-        outboxRow('d-recent-failed', 'failed', iso(now - DAY)),
-      ])
-      .execute();
 
-    expect(await sut.prune()).toEqual({ callEvents: 2 * PRUNE_BATCH + 5, outboxRows: 2 });
+    expect(await sut.prune()).toEqual({ callEvents: 2 * PRUNE_BATCH + 5 });
     expect(await eventTypes()).toEqual([
       '5000 wrap_up.submitted',
       '5001 rating.given',
       '6000 status.ringing',
     ]);
-    expect(await outboxIds()).toEqual(['c-old-pending', 'd-recent-failed']);
     const kept = await db.selectFrom('calls').select(['id', 'wrap_up_json']).execute();
     expect(kept).toEqual([{ id: call.id, wrap_up_json: expect.stringContaining('firstTimeFix') }]);
   });

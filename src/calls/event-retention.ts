@@ -24,12 +24,11 @@ const KEPT_EVENT_TYPES = ['wrap_up.%', 'rating.%'];
 
 export interface PruneResult {
   callEvents: number;
-  outboxRows: number;
 }
 
 /**
- * Data lifecycle (RETENTION_DAYS, docs/security.md "At rest"): call events and settled outbox rows
- * older than the retention are deleted in batches of PRUNE_BATCH, each its own short statement,
+ * Data lifecycle (RETENTION_DAYS, docs/security.md "At rest"): call events older than the
+ * retention are deleted in batches of PRUNE_BATCH, each its own short statement,
  * so no write waits long. The call rows stay: with their times, status, wrap-up and rating they
  * are everything the reports count; so do the wrap-up and rating events. Leader-only (one
  * instance prunes for the cluster), on the Clock.
@@ -93,23 +92,7 @@ export class EventRetention implements OnApplicationBootstrap, OnApplicationShut
         )
         .executeTakeFirst(),
     );
-    // A pending row is still due (its own expiry ends it); everything else is settled.
-    const outboxRows = await this.inBatches(() =>
-      this.db
-        .deleteFrom('outbox')
-        .where(
-          'id',
-          'in',
-          this.db
-            .selectFrom('outbox')
-            .select('id')
-            .where('created_at', '<', cutoff)
-            .where('status', '!=', 'pending')
-            .limit(PRUNE_BATCH),
-        )
-        .executeTakeFirst(),
-    );
-    return { callEvents, outboxRows };
+    return { callEvents };
   }
 
   private async inBatches(run: () => Promise<{ numDeletedRows: bigint }>): Promise<number> {
@@ -131,7 +114,7 @@ export class EventRetention implements OnApplicationBootstrap, OnApplicationShut
       if (this.stopped || !this.role.isLeader()) return;
       this.running = this.prune()
         .then((result) => {
-          if (result.callEvents + result.outboxRows > 0)
+          if (result.callEvents > 0)
             this.logger.info(result, 'pruned past the retention (RETENTION_DAYS)');
         })
         .catch((error: unknown) => this.logger.warn({ err: error }, 'pruning failed'))

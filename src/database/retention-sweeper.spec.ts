@@ -8,6 +8,7 @@ import type { BrokerDatabase } from './schema.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 describe('RetentionSweeper (issue 18 item 8): prunes and wipes on the clock', () => {
   let db: Kysely<BrokerDatabase>;
@@ -135,6 +136,45 @@ describe('RetentionSweeper (issue 18 item 8): prunes and wipes on the clock', ()
     expect(await outboxIds()).toEqual(['b-pending', 'c-failed']);
     const [call] = await db.selectFrom('calls').select('fallback_json').execute();
     expect(JSON.parse(call.fallback_json!)).toMatchObject({ url: 'https://cam.example/m/1' });
+  });
+
+  it('is the one pruner of outbox rows: a settled row past RETENTION_DAYS goes (a dead delivery kept for a retry by hand), a pending one never', async () => {
+    sut = new RetentionSweeper(
+      db,
+      clock,
+      { keys: [], outboxRetentionMs: 2 * HOUR, acceptLinkRetentionMs: HOUR, retentionDays: 30 },
+      capturedLogger('silent').logger,
+    );
+    const old = iso(clock.now() - 31 * DAY);
+    const recent = iso(clock.now() - DAY);
+    await db
+      .insertInto('outbox')
+      .values([
+        outboxRow('a-old-failed', 'failed', old),
+        outboxRow('b-old-pending', 'pending', old),
+        outboxRow('c-recent-failed', 'failed', recent),
+      ])
+      .execute();
+    expect(await sut.sweep()).toMatchObject({ outboxRowsPruned: 1 });
+    expect(await outboxIds()).toEqual(['b-old-pending', 'c-recent-failed']);
+  });
+
+  it('lets other work run between batches (SQLite answers synchronously: no batch loop may hold the process)', async () => {
+    const old = iso(clock.now() - 3 * HOUR);
+    const rows = Array.from({ length: 2_500 }, (_, index) =>
+      outboxRow(`row-${index}`, 'delivered', old, old),
+    );
+    for (let start = 0; start < rows.length; start += 500)
+      await db
+        .insertInto('outbox')
+        .values(rows.slice(start, start + 500))
+        .execute();
+    const order: string[] = [];
+    const sweeping = sut.sweep().then(() => order.push('swept'));
+    setImmediate(() => order.push('other work'));
+    await sweeping;
+    expect(order).toEqual(['other work', 'swept']);
+    expect(await outboxIds()).toEqual([]);
   });
 
   it('keeps sweeping after a failed run, and stops with the module', async () => {

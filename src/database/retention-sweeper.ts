@@ -17,6 +17,7 @@ export function wipedFallback(json: string): string {
 export const SWEEP_INTERVAL_MS = 10 * 60_000;
 /** Rows deleted per statement, so a long backlog never holds the database for long. */
 const BATCH = 1_000;
+const DAY_MS = 86_400_000;
 
 export interface SweepResult {
   outboxRowsPruned: number;
@@ -27,13 +28,15 @@ export interface SweepResult {
 /**
  * Keeps the database from holding what the broker no longer needs (docs/security.md, "At
  * rest"): delivered (and superseded) outbox rows and used accept links past their retention are
- * deleted, and a fallback meeting's password once the meeting expired. Runs on the injected Clock (built by
+ * deleted, every other settled outbox row past RETENTION_DAYS (the one place outbox rows are
+ * pruned; calls/event-retention.ts prunes the call events), and a fallback meeting's password once
+ * the meeting expired. Runs on the injected Clock (built by
  * DatabaseModule, which owns the database it sweeps).
  */
 export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: TimerHandle;
   private running?: Promise<unknown>;
-  private stopped = true;
+  private stopped = false;
 
   constructor(
     private readonly db: Kysely<BrokerDatabase>,
@@ -80,6 +83,13 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
                 eb.and([
                   eb('status', '=', 'superseded'),
                   eb('created_at', '<', before(this.settings.outboxRetentionMs)),
+                ]),
+                // Anything else settled (a dead delivery, kept for a retry by hand) goes with
+                // the data lifecycle (RETENTION_DAYS). A pending row is still due: its own
+                // expiry settles it.
+                eb.and([
+                  eb('status', '!=', 'pending'),
+                  eb('created_at', '<', before(this.settings.retentionDays * DAY_MS)),
                 ]),
               ]),
             )
@@ -135,6 +145,9 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
       const deleted = Number((await run(this.db)).numDeletedRows);
       total += deleted;
       if (deleted < BATCH || this.stopped) return total;
+      // SQLite's driver is synchronous: without a turn of the event loop between batches, the
+      // whole sweep would hold the process (and every other write) until it ends.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

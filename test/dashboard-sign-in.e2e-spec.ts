@@ -153,6 +153,22 @@ describeIf(CHROMIUM)('the dashboard signing in at an OpenID provider', () => {
     expect(await page.locator('#board').isVisible()).toBe(false);
   });
 
+  it('opens the reports with the company account, and renews its token there too', async () => {
+    const page = await freshPage();
+    await signIn(page, 'sam');
+    await page.goto(`${sut.url}/reports`);
+    await page.locator('body[data-report="shown"]').waitFor();
+    expect(await page.locator('#who').innerText()).toBe('Sam Supervisor');
+    // Past the first access token's exp, the page still reads the reports: it renewed.
+    await page.locator('body[data-token-renewals="1"]').waitFor({ timeout: 15_000 });
+    await page.evaluate(() => {
+      (globalThis as any).document.body.dataset.report = '';
+    });
+    await page.locator('#report-range button[type="submit"]').click();
+    await page.locator('body[data-report="shown"]').waitFor();
+    expect(await page.locator('#report-error').isVisible()).toBe(false);
+  });
+
   it('shows a clear page when the sign-in is refused at the provider', async () => {
     const page = await freshPage();
     await page.goto(sut.url);

@@ -6,7 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const COLORS = ['#1f5bc4', '#c4501f', '#2e8540', '#8a3ab9', '#b38600', '#00838f'];
 
-/** The dashboard's token: from a `#token=` link, else the tab's sign-in (sessionStorage). */
+/** The dashboard's token: from a `#token=` link, else the tab's pasted token (sessionStorage). */
 function readToken() {
   const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
   if (fromUrl) {
@@ -15,7 +15,34 @@ function readToken() {
   }
   return fromUrl ?? sessionStorage.getItem('broker-token');
 }
-const token = readToken();
+let token = readToken();
+
+/**
+ * With the company account the tab holds no token: the broker's session cookie (Path=/auth)
+ * gets a short-lived one from POST /auth/token, renewed a minute (at most a third of its life)
+ * before it expires, as the dashboard does; null without such a session.
+ */
+let renewal = null;
+async function companyToken() {
+  clearTimeout(renewal);
+  const response = await fetch('/auth/token', { method: 'POST', credentials: 'same-origin' })
+    .then((answer) => (answer.ok ? answer.json() : null))
+    .catch(() => null);
+  if (!response) return null;
+  const left = Date.parse(response.expiresAt) - Date.now();
+  renewal = setTimeout(
+    async () => {
+      const renewed = await companyToken();
+      if (!renewed) return;
+      token = renewed;
+      document.body.dataset.tokenRenewals = String(
+        Number(document.body.dataset.tokenRenewals ?? 0) + 1,
+      );
+    },
+    Math.max(0, left - Math.min(60_000, left / 3)),
+  );
+  return response.accessToken;
+}
 
 async function get(path) {
   const response = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
@@ -176,6 +203,7 @@ function localDate(date) {
 }
 
 async function start() {
+  token ??= await companyToken();
   if (!token) return showError('Sign in on the dashboard first, then open Reports from there.');
   try {
     const session = await (await get('/v1/session')).json();

@@ -5,7 +5,7 @@ import {
   shift,
   weekdays,
 } from '../../test/support/opening-hours.js';
-import { isOpen, nextOpening, onCallExpert } from './opening-hours.js';
+import { hoursAnswer, isOpen, nextOpening, onCallExpert } from './opening-hours.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const berlinOffice = {
@@ -137,5 +137,40 @@ describe('opening hours', () => {
     };
     expect(onCallExpert(queue, at('2026-12-05T12:00:00Z'))).toBe('max'); // Saturday
     expect(onCallExpert(queue, at('2026-12-06T12:00:00Z'))).toBeUndefined(); // Sunday
+  });
+});
+
+describe('hoursAnswer: what a new request gets', () => {
+  const onCallQueue = (rota: ReturnType<typeof shift>[]) => ({
+    openingHours: openingHours({
+      timeZone: 'Europe/Berlin',
+      weekly: weekdays(range('08:00', '17:00')),
+      outsideHours: 'on_call',
+      onCall: { rota, overrides: [] },
+    }),
+  });
+
+  it('open: queued as always; no hours is always open', () => {
+    expect(hoursAnswer(berlinOffice, at('2026-12-07T10:00:00Z'))).toEqual({ kind: 'open' });
+    expect(hoursAnswer({}, at('2026-12-06T03:00:00Z'))).toEqual({ kind: 'open' });
+  });
+
+  it('closed outside hours, with the next opening', () => {
+    expect(hoursAnswer(berlinOffice, at('2026-12-06T03:00:00Z'))).toEqual({
+      kind: 'closed',
+      nextOpensAt: '2026-12-07T08:00:00.000+01:00',
+    });
+  });
+
+  it('on_call: the expert on call now; nobody on call answers like closed', () => {
+    const queue = onCallQueue([shift('max', 'sat 00:00', 'mon 00:00')]);
+    expect(hoursAnswer(queue, at('2026-12-06T03:00:00Z'))).toEqual({
+      kind: 'on_call',
+      expertId: 'max',
+    });
+    expect(hoursAnswer(queue, at('2026-12-07T20:00:00Z'))).toEqual({
+      kind: 'closed',
+      nextOpensAt: '2026-12-08T08:00:00.000+01:00',
+    });
   });
 });

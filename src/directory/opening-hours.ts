@@ -156,3 +156,22 @@ export function shiftsOverlap(a: RotaShift, b: RotaShift): boolean {
 function isoIn(timeZone: string, instantMs: number): string {
   return DateTime.fromMillis(instantMs, { zone: timeZone }).toISO()!;
 }
+
+/** What a new request to the queue gets at this instant (docs/routing.md, "Business hours"). */
+export type HoursAnswer =
+  | { kind: 'open' }
+  | { kind: 'on_call'; expertId: string }
+  | { kind: 'closed'; nextOpensAt: string | null };
+
+/**
+ * Open: queued as always. Outside hours: `on_call` queues offer it to whoever is on call now;
+ * `closed` queues, and `on_call` ones with nobody on call, close it with the next opening.
+ */
+export function hoursAnswer(queue: HasHours, instantMs: number): HoursAnswer {
+  if (isOpen(queue, instantMs)) return { kind: 'open' };
+  if (queue.openingHours?.outsideHours === 'on_call') {
+    const expertId = onCallExpert(queue, instantMs);
+    if (expertId !== undefined) return { kind: 'on_call', expertId };
+  }
+  return { kind: 'closed', nextOpensAt: nextOpening(queue, instantMs) };
+}

@@ -140,7 +140,9 @@ export async function reportAggregates(
       from calls c
       join buckets b on c.created_at >= b.starts_at and c.created_at < b.ends_at
       left join queue_settings q on q.queue_id = c.queue_id
+      -- A request to a queue outside its business hours (closed) was never waited on.
       where c.created_at >= ${from} and c.created_at < ${to} and ${subjectColumn} is not null
+        and c.status <> 'closed'
     ),
     ranked as (
       select f.*,

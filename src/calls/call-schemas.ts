@@ -119,7 +119,7 @@ const Call: JsonSchema = {
     queuedAt: orNull(instant('When the call entered its queue')),
     nextOpensAt: orNull(
       text(
-        'Status closed (a request to a queue outside its business hours): when the queue opens next, ISO 8601 with the queue\'s own offset, e.g. 2026-12-08T08:00:00.000+01:00. null otherwise, and when nothing opens within 400 days.',
+        "Status closed (a request to a queue outside its business hours): when the queue opens next, ISO 8601 with the queue's own offset, e.g. 2026-12-08T08:00:00.000+01:00. null otherwise, and when nothing opens within 400 days.",
         { format: 'date-time' },
       ),
     ),

@@ -74,8 +74,14 @@ describe.each(await brokerDatabases('business hours'))(
         (await sut.api('PUT', '/v1/presence/me', { as: 'ed', body: { status: 'available' } }))
           .status,
       ).toBe(200);
+      const tom = await RecordingClient.connect(sut.url, sut.token('tom'));
+      clients.push(tom);
       const asked = await ask('night', 'Pump 3 at night');
       expect(asked.status).toBe(201);
+      // Told like any status change: the technician's socket hears it.
+      const told = await tom.next('call.updated', (u) => u.call.id === asked.body.id);
+      expect(told.call).toMatchObject({ status: 'closed', nextOpensAt: NEXT_OPENING });
+      expect(told.events.map((e: any) => e.type)).toEqual(['status.closed']);
       expect(asked.body).toMatchObject({
         status: 'closed',
         nextOpensAt: NEXT_OPENING,

@@ -122,6 +122,14 @@ describe.each(await brokerDatabases('business hours'))(
         null,
       ]);
 
+      // The glasses say who is paged.
+      const placed = await tom.next(
+        'call.updated',
+        (u) => u.call.id === asked.body.id && u.call.queue?.statusLine !== null,
+      );
+      expect(placed.call.queue?.statusLine).toContain(
+        'The queue "Pumps" is closed now: Erika Expert, on call, is paged.',
+      );
       const [message] = await waitFor(
         async () => messagesAbout('Pump 8 at night'),
         (m) => m.length >= 1,

@@ -102,7 +102,18 @@ describe.each(await brokerDatabases('business hours'))(
         [],
       );
       const queues = await sut.api('GET', '/v1/queues', { as: 'tom' });
-      expect(queues.body.queues.find((q: any) => q.id === 'night')).toMatchObject({ waiting: 0 });
+      expect(queues.body.queues.find((q: any) => q.id === 'night')).toMatchObject({
+        waiting: 0,
+        open: false,
+        nextOpensAt: NEXT_OPENING,
+        onCall: null,
+      });
+      // The on_call queue names whom a request now would be paged to.
+      expect(queues.body.queues.find((q: any) => q.id === 'pumps')).toMatchObject({
+        open: false,
+        nextOpensAt: NEXT_OPENING,
+        onCall: { id: 'erika', displayName: 'Erika Expert' },
+      });
       expect(messagesAbout('Pump 3 at night')).toEqual([]);
       await sut.api('PUT', '/v1/presence/me', { as: 'ed', body: { status: 'away' } });
     });

@@ -115,6 +115,8 @@ describe.each(await brokerDatabases('business hours'))(
         onCall: { id: 'erika', displayName: 'Erika Expert' },
       });
       expect(messagesAbout('Pump 3 at night')).toEqual([]);
+      const metrics = (await sut.api('GET', '/metrics')).body as string;
+      expect(metrics).toMatch(/broker_routing_closed_total\{queue="night"\} 1\b/);
       await sut.api('PUT', '/v1/presence/me', { as: 'ed', body: { status: 'away' } });
     });
 

@@ -13,6 +13,7 @@ import { DirectoryService, hasRole } from '../directory/directory.service.js';
 import { hoursAnswer, type HoursAnswer } from '../directory/opening-hours.js';
 import type { Person } from '../directory/person.js';
 import type { Writer } from '../events/broker-events.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { lockPerson } from '../quotas/person-lock.js';
 
 /**
@@ -26,6 +27,7 @@ export class RoutingQueueAdmission extends QueueAdmission {
     private readonly calls: CallRepository,
     private readonly ledger: CallLedger,
     private readonly directory: DirectoryService,
+    private readonly metrics: MetricsService,
   ) {
     super();
   }
@@ -70,6 +72,7 @@ export class RoutingQueueAdmission extends QueueAdmission {
     if (answer.kind === 'closed') change.transition('closed', { nextOpensAt: answer.nextOpensAt });
     else change.transition('queued', { queuedAt: call.createdAt });
     await this.ledger.record(change);
+    if (answer.kind === 'closed') this.metrics.closedRequests.inc({ queue: call.queueId! });
     return change.call;
   }
 }

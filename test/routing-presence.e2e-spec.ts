@@ -126,6 +126,10 @@ describe.each(await brokerDatabases('presence and queues over REST'))(
           waiting: 0,
           longestWaitSeconds: null,
           availableExperts: 1,
+          // No business hours: always open.
+          open: true,
+          nextOpensAt: null,
+          onCall: null,
         },
         {
           id: 'anyone',
@@ -135,6 +139,10 @@ describe.each(await brokerDatabases('presence and queues over REST'))(
           waiting: 0,
           longestWaitSeconds: null,
           availableExperts: 2,
+          // No business hours: always open.
+          open: true,
+          nextOpensAt: null,
+          onCall: null,
         },
       ]);
     });

@@ -40,6 +40,7 @@ export class CallChange {
         | 'experts'
         | 'acceptedById'
         | 'queuedAt'
+        | 'nextOpensAt'
       >
     > = {},
   ): void {

@@ -2,6 +2,7 @@
  * The call lifecycle: every status and every allowed transition, in one place.
  * `queued` waits in a routing queue for an expert to accept (no xAssist call exists yet).
  * `creating` is internal: the moment between our row (or an accept) and xAssist's answer.
+ * `closed` ends a request to a queue outside its business hours at once (nothing is rung).
  */
 export const CALL_STATUSES = [
   'queued',
@@ -14,6 +15,7 @@ export const CALL_STATUSES = [
   'unanswered',
   'missed',
   'cancelled',
+  'closed',
 ] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
@@ -21,7 +23,8 @@ const TRANSITIONS: Record<CallStatus, readonly CallStatus[]> = {
   // An accept creates the xAssist call; nobody accepting in time ends it unanswered.
   queued: ['creating', 'unanswered', 'cancelled'],
   // Back to `queued` when xAssist failed for an accepted routed call: it is re-offered.
-  creating: ['ringing', 'failed', 'cancelled', 'queued'],
+  // `closed` right at creation: a request to a queue outside its hours (docs/routing.md).
+  creating: ['ringing', 'failed', 'cancelled', 'queued', 'closed'],
   // `failed` while followed: xAssist no longer knows the call.
   ringing: ['expert_joined', 'ended', 'unanswered', 'cancelled', 'failed'],
   expert_joined: ['connected', 'ended', 'missed', 'cancelled', 'failed'],
@@ -31,6 +34,7 @@ const TRANSITIONS: Record<CallStatus, readonly CallStatus[]> = {
   unanswered: [],
   missed: [],
   cancelled: [],
+  closed: [],
 };
 
 export const END_STATUSES: readonly CallStatus[] = CALL_STATUSES.filter(
@@ -80,4 +84,5 @@ export const STATUS_TIMESTAMP: Partial<
   unanswered: 'endedAt',
   missed: 'endedAt',
   cancelled: 'endedAt',
+  closed: 'endedAt',
 };

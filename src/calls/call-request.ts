@@ -48,6 +48,7 @@ export function buildCallRecord(
     queueId: route.kind === 'queue' ? route.queue.id : null,
     priority: dto.priority ?? 'normal',
     queuedAt: null,
+    nextOpensAt: null,
     acceptedById: null,
     escalationsDone: [],
     fallbackMeeting: null,

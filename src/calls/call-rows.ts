@@ -36,6 +36,7 @@ export function toRow(call: CallRecord, box: SecretBox): CallsTable {
     priority: call.priority,
     queued_at: call.queuedAt,
     accepted_by_id: call.acceptedById,
+    next_opens_at: call.nextOpensAt,
     escalations_json:
       call.escalationsDone.length === 0 ? null : JSON.stringify(call.escalationsDone),
     ...storedFallback(box, call.id, call.fallbackMeeting),
@@ -72,6 +73,7 @@ export function fromRow(row: Selectable<CallsTable>, box: SecretBox): CallRecord
     priority: (row.priority ?? 'normal') as Priority,
     queuedAt: row.queued_at,
     acceptedById: row.accepted_by_id,
+    nextOpensAt: row.next_opens_at ?? null,
     escalationsDone: row.escalations_json === null ? [] : JSON.parse(row.escalations_json),
     fallbackMeeting: fallbackOf(box, row.id, row.fallback_json),
     wrapUp: row.wrap_up_json ? JSON.parse(row.wrap_up_json) : null,

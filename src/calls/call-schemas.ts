@@ -36,6 +36,7 @@ const Call: JsonSchema = {
     'queue',
     'priority',
     'queuedAt',
+    'nextOpensAt',
     'acceptedBy',
     'seq',
     'createdAt',
@@ -52,7 +53,7 @@ const Call: JsonSchema = {
       type: 'string',
       enum: [...CALL_STATUSES],
       description:
-        '(queued ->) creating -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled.',
+        '(queued ->) creating -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled; or closed at once (a queue outside its business hours).',
     },
     title: text('Shown on xAssist.', { minLength: 1, maxLength: 200 }),
     reason: { type: 'string', enum: [...CALL_REASONS] },
@@ -116,6 +117,12 @@ const Call: JsonSchema = {
     },
     priority: { type: 'string', enum: [...PRIORITIES], description: 'urgent is offered first.' },
     queuedAt: orNull(instant('When the call entered its queue')),
+    nextOpensAt: orNull(
+      text(
+        "Status closed (a request to a queue outside its business hours): when the queue opens next, ISO 8601 with the queue's own offset, e.g. 2026-12-08T08:00:00.000+01:00. null otherwise, and when nothing opens within 400 days.",
+        { format: 'date-time' },
+      ),
+    ),
     acceptedBy: {
       oneOf: [ref('PersonRef'), { type: 'null' }],
       description: 'The expert whose accept created the xAssist call; null until then.',

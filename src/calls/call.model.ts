@@ -42,6 +42,11 @@ export interface CallRecord {
   queuedAt: string | null;
   /** The expert whose accept created the xAssist call (then its only expert); null until then. */
   acceptedById: string | null;
+  /**
+   * A request to a queue outside its business hours (status `closed`): when the queue opens next,
+   * ISO 8601 with the queue's own offset; null otherwise, and when nothing opens within 400 days.
+   */
+  nextOpensAt: string | null;
   /** Indexes of the queue's escalation steps already run (each runs once). */
   escalationsDone: number[];
   /**
@@ -144,6 +149,7 @@ export function toCallView(call: CallRecord, placement: QueuePlacement = NOT_PLA
         : { id: call.queueId, ...(call.status === 'queued' ? placement : NOT_PLACED) },
     priority: call.priority,
     queuedAt: call.queuedAt,
+    nextOpensAt: call.nextOpensAt,
     acceptedBy: acceptedBy ? personRef(acceptedBy) : null,
     seq: call.seq,
     createdAt: call.createdAt,

@@ -186,6 +186,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('calls_created_at').execute();
     },
   },
+  '2026-12-07-030-call-next-opens-at': {
+    // A request to a queue outside its business hours ends `closed` and says when the queue
+    // opens next (docs/routing.md, "Business hours").
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('calls').addColumn('next_opens_at', 'varchar(40)').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('calls').dropColumn('next_opens_at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -47,6 +47,8 @@ export interface CallsTable {
   priority: string | null;
   queued_at: string | null;
   accepted_by_id: string | null;
+  /** A `closed` request: when its queue opens next (ISO with the queue's offset); else null. */
+  next_opens_at: string | null;
   /** A JSON array of the escalation step indexes already run; null for none. */
   escalations_json: string | null;
   /** The fallback meeting; its password sealed with DATA_ENCRYPTION_KEYS, null once wiped. */

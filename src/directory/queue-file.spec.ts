@@ -55,6 +55,7 @@ describe('parseQueues', () => {
         wrapUpSeconds: 0,
         wrapUpEditHours: 24,
         serviceLevelSeconds: 30,
+        openingHours: null,
       })),
     );
   });
@@ -75,6 +76,7 @@ describe('parseQueues', () => {
         wrapUpSeconds: 0,
         wrapUpEditHours: 24,
         serviceLevelSeconds: 30,
+        openingHours: null,
       },
     ]);
   });
@@ -135,7 +137,7 @@ describe('parseQueues', () => {
     ],
     [
       { ...pumps, strategey: 'serial' },
-      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours, serviceLevelSeconds)',
+      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours, serviceLevelSeconds, timeZone, hours, holidays, outsideHours, onCall)',
     ],
     [
       { ...pumps, wrapUpSeconds: -1 },

@@ -1,4 +1,5 @@
 import { DirectoryError, isObject } from './directory-file.js';
+import { HOURS_KEYS, parseOpeningHours } from './opening-hours-file.js';
 import { ROLES, type Person, type Role } from './person.js';
 import {
   DEFAULT_URGENT_ROLES,
@@ -24,6 +25,7 @@ const QUEUE_KEYS = new Set([
   'wrapUpSeconds',
   'wrapUpEditHours',
   'serviceLevelSeconds',
+  ...HOURS_KEYS,
 ]);
 /** A year and a day in hours: the longest a wrap-up stays editable. */
 const MAX_EDIT_HOURS = 8_808;
@@ -169,6 +171,12 @@ function parseQueue(
   const wrapUpEditHours = editHours(mistakes, where, raw.wrapUpEditHours);
   const serviceLevelSeconds = number('serviceLevelSeconds', QUEUE_DEFAULTS.serviceLevelSeconds);
   const urgentRoles = roleList(mistakes, where, raw.urgentRoles);
+  const openingHours = parseOpeningHours(
+    (at, message) => mistakes.add(at, message),
+    where,
+    raw,
+    experts,
+  );
   let escalation: EscalationStep[] = [];
   if (raw.escalation !== undefined && !Array.isArray(raw.escalation)) {
     mistakes.add(where, '"escalation" must be an array of steps');
@@ -199,6 +207,7 @@ function parseQueue(
     wrapUpSeconds,
     wrapUpEditHours,
     serviceLevelSeconds,
+    openingHours,
   };
 }
 

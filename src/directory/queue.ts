@@ -1,3 +1,4 @@
+import type { OpeningHours } from './opening-hours.js';
 import type { Role } from './person.js';
 
 /** What a queue id may be (the directory file and `POST /v1/calls` check it alike). */
@@ -38,6 +39,11 @@ export interface Queue {
   wrapUpEditHours: number;
   /** Reports: a request answered within this many seconds counts toward the service level. */
   serviceLevelSeconds: number;
+  /**
+   * Business hours, holidays and the on-call rota (opening-hours.ts); null or left out when the
+   * directory gives no `hours`: always open, as before hours existed.
+   */
+  openingHours?: OpeningHours | null;
 }
 
 /** What the directory file leaves out; chosen here because the contract names only the first. */

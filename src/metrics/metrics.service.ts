@@ -85,6 +85,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly closedRequests = new Counter({
+    name: 'broker_routing_closed_total',
+    help: 'Requests to a queue outside its business hours answered closed at once, per queue',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
   /** Counts a socket until it disconnects. */
   socketConnected(socket: Disconnectable): void {
     this.connectedSockets.inc();

@@ -39,6 +39,8 @@ function pageEventOf(fact: CallFact): PageEvent | undefined {
     case 'escalated':
       return 'escalated';
     case 'ended':
+      // A request to a closed queue was never waited on: nobody to tell (docs/routing.md).
+      if (fact.status === 'closed') return undefined;
       return fact.status === 'unanswered' || fact.status === 'missed' ? fact.status : 'ended';
     // The outcome is known once the expert wrapped up: the summary again, with it (not on edits).
     case 'wrapped_up':

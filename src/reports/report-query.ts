@@ -184,7 +184,9 @@ export async function reportAggregates(
       from calls c
       ${bucket.join}
       left join queue_settings q on q.queue_id = c.queue_id
+      -- A request to a queue outside its business hours (closed) was never waited on.
       where c.created_at >= ${from} and c.created_at < ${to} and ${subjectColumn} is not null
+        and c.status <> 'closed'
     ),
     ranked as (${dialect.ranked})
     select

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { people } from '../../test/support/people.js';
 import {
+  CLOSED_DAY_CALLS,
   DST_CALLS,
   insertReportCalls,
   REPORT_DAY,
@@ -40,7 +41,7 @@ describe.each(databases)('ReportsService on $name: figures counted in SQL', ({ u
     database = await url();
     db = openDatabase(database.url).db;
     await migrateToLatest(db);
-    await insertReportCalls(db, [...REPORT_DAY, ...DST_CALLS]);
+    await insertReportCalls(db, [...REPORT_DAY, ...DST_CALLS, ...CLOSED_DAY_CALLS]);
     sut = new ReportsService(db, directory);
   });
   afterAll(async () => {
@@ -84,6 +85,16 @@ describe.each(databases)('ReportsService on $name: figures counted in SQL', ({ u
       ['2026-10-25T00:00:00+02:00', '2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z', 2],
       ['2026-10-26T00:00:00+01:00', '2026-10-25T23:00:00.000Z', '2026-10-26T23:00:00.000Z', 1],
     ]);
+  });
+
+  it('leaves out requests to a closed queue (outside its business hours): they were never waited on', async () => {
+    const report = await sut.report(people.sam, 'queue', { from: '2026-11-12', to: '2026-11-12' });
+    expect(rowOf(report, '2026-11-12T00:00:00Z', 'pumps')).toMatchObject({
+      requests: 1,
+      answered: 1,
+      unanswered: 0,
+      serviceLevelPercent: 100,
+    });
   });
 
   it('refuses technicians and experts', async () => {

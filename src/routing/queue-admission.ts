@@ -10,17 +10,24 @@ import {
 } from '../calls/call.errors.js';
 import { QueueAdmission } from '../calls/queue-admission.port.js';
 import { DirectoryService, hasRole } from '../directory/directory.service.js';
+import { hoursAnswer, type HoursAnswer } from '../directory/opening-hours.js';
 import type { Person } from '../directory/person.js';
 import type { Writer } from '../events/broker-events.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { lockPerson } from '../quotas/person-lock.js';
 
-/** Routing's side of a new routed request: the queue's limits, then the `queued` change. */
+/**
+ * Routing's side of a new routed request: the queue's limits, then the `queued` change; or,
+ * outside the queue's business hours, the on-call expert (queued, offered to them alone) or
+ * `closed` at once. Both steps judge the hours at the call's `createdAt`, so they agree.
+ */
 @Injectable()
 export class RoutingQueueAdmission extends QueueAdmission {
   constructor(
     private readonly calls: CallRepository,
     private readonly ledger: CallLedger,
     private readonly directory: DirectoryService,
+    private readonly metrics: MetricsService,
   ) {
     super();
   }
@@ -41,6 +48,8 @@ export class RoutingQueueAdmission extends QueueAdmission {
   async admit(trx: Writer, call: CallRecord): Promise<void> {
     const queue = call.queueId === null ? undefined : this.directory.queue(call.queueId);
     if (!queue) return;
+    // A closed request waits nowhere: it takes no room in the queue.
+    if (hoursAnswer(queue, Date.parse(call.createdAt)).kind === 'closed') return;
     await lockPerson(trx, 'queue', queue.id);
     const waiting = await this.calls.countQueued(queue.id, queue.maxQueued + 1, trx);
     if (waiting > queue.maxQueued) throw new QueueFullError(queue);
@@ -49,11 +58,21 @@ export class RoutingQueueAdmission extends QueueAdmission {
     if (theirs > share) throw new QueueShareFullError(queue, call.technician.id);
   }
 
-  /** The routed call waits in its queue; the dispatcher hears of it from `call.queued`. */
+  /**
+   * The routed call waits in its queue; the dispatcher hears of it from `call.queued` (and offers
+   * it to the on-call expert alone while the queue is closed: routing-rules.ts). Outside hours
+   * with nobody to page it ends `closed`, saying when the queue opens next.
+   */
   async enqueue(call: CallRecord): Promise<CallRecord> {
+    const queue = call.queueId === null ? undefined : this.directory.queue(call.queueId);
+    const answer: HoursAnswer = queue
+      ? hoursAnswer(queue, Date.parse(call.createdAt))
+      : { kind: 'open' };
     const change = new CallChange(call, call.createdAt);
-    change.transition('queued', { queuedAt: call.createdAt });
+    if (answer.kind === 'closed') change.transition('closed', { nextOpensAt: answer.nextOpensAt });
+    else change.transition('queued', { queuedAt: call.createdAt });
     await this.ledger.record(change);
+    if (answer.kind === 'closed') this.metrics.closedRequests.inc({ queue: call.queueId! });
     return change.call;
   }
 }

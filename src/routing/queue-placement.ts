@@ -3,10 +3,13 @@ import type { QueuePlacement } from '../calls/call.model.js';
 import { CallRepository } from '../calls/call.repository.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import { DirectoryService } from '../directory/directory.service.js';
+import { onCallExpert } from '../directory/opening-hours.js';
+import type { Queue } from '../directory/queue.js';
 import { brokerEvent, type BrokerEvent } from '../events/broker-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { AcceptHistory } from './accept-history.js';
 import { PresenceService } from './presence.service.js';
+import { routedOnCall } from './on-call-rules.js';
 import { queuePositions } from './queue-order.js';
 import { queueStatusLine } from './queue-status.js';
 import type { Offer, QueuedRequest } from './routing.model.js';
@@ -62,7 +65,12 @@ export class QueuePlacer {
         estimatedWaitSeconds: wait.estimatedWaitSeconds,
         nobodyCanTake: wait.takers === 0,
         statusLine: queue
-          ? queueStatusLine(queue, Date.parse(request.queuedAt), wait.takers)
+          ? queueStatusLine(
+              queue,
+              Date.parse(request.queuedAt),
+              wait.takers,
+              this.onCallName(queue, nowMs),
+            )
           : null,
       });
     }
@@ -82,5 +90,12 @@ export class QueuePlacer {
         events.push(brokerEvent('call.nobody_can_take', { call: view, technicianId }));
     }
     this.bus.afterCommit(events);
+  }
+
+  /** Outside an `on_call` queue's hours: the name of the expert on call now, to say who is paged. */
+  private onCallName(queue: Queue, nowMs: number): string | undefined {
+    if (!routedOnCall(queue, nowMs)) return undefined;
+    const expertId = onCallExpert(queue, nowMs);
+    return expertId === undefined ? undefined : this.directory.find(expertId)?.displayName;
   }
 }

@@ -3,10 +3,12 @@ import { CallRepository } from '../calls/call.repository.js';
 import { Clock } from '../common/clock.js';
 import { ForbiddenError } from '../common/broker-error.js';
 import { DirectoryService, hasRole } from '../directory/directory.service.js';
-import type { Person } from '../directory/person.js';
+import { isOpen, nextOpening, onCallExpert } from '../directory/opening-hours.js';
+import { personRef, type Person, type PersonRef } from '../directory/person.js';
 import type { RoutingStrategy } from '../directory/queue.js';
 import type { PresenceStatus } from './routing.model.js';
 import { RoutingRepository } from './routing.repository.js';
+import { routedOnCall } from './on-call-rules.js';
 import { eligibleExperts } from './routing-rules.js';
 import { PresenceService } from './presence.service.js';
 import { isWrappingUp, shownPresence } from './presence-rules.js';
@@ -39,6 +41,12 @@ export interface QueueView {
   longestWaitSeconds: number | null;
   /** Experts who could be offered a request of this queue right now. */
   availableExperts: number;
+  /** Inside its business hours (always, for a queue without `hours`). */
+  open: boolean;
+  /** While closed: when it opens next (ISO with the queue's offset); null while open. */
+  nextOpensAt: string | null;
+  /** While an `on_call` queue is closed: whom a request now is paged to; null otherwise. */
+  onCall: PersonRef | null;
 }
 
 /** Whole seconds the oldest waiting request has waited; null when none waits. */
@@ -109,14 +117,22 @@ export class RoutingOverviewService {
         .map((call) => Date.parse(call.queuedAt ?? call.createdAt));
     // A request queued now: escalation steps not reached, nobody refused yet.
     const fresh = { callId: '', queuedAt: new Date(nowMs).toISOString(), requesters: [] };
-    return this.directory.queues().map((queue) => ({
-      id: queue.id,
-      name: queue.name,
-      skills: queue.skills,
-      strategy: queue.strategy,
-      waiting: waitingSince(queue.id).length,
-      longestWaitSeconds: longestWait(waitingSince(queue.id), nowMs),
-      availableExperts: eligibleExperts(queue, people, standing, fresh, [], nowMs).length,
-    }));
+    return this.directory.queues().map((queue) => {
+      const open = isOpen(queue, nowMs);
+      const onCallId = !open && routedOnCall(queue, nowMs) ? onCallExpert(queue, nowMs) : undefined;
+      const onCall = onCallId === undefined ? undefined : this.directory.find(onCallId);
+      return {
+        id: queue.id,
+        name: queue.name,
+        skills: queue.skills,
+        strategy: queue.strategy,
+        waiting: waitingSince(queue.id).length,
+        longestWaitSeconds: longestWait(waitingSince(queue.id), nowMs),
+        availableExperts: eligibleExperts(queue, people, standing, fresh, [], nowMs).length,
+        open,
+        nextOpensAt: open ? null : nextOpening(queue, nowMs),
+        onCall: onCall ? personRef(onCall) : null,
+      };
+    });
   }
 }

@@ -299,4 +299,10 @@ describe('queueStatusLine', () => {
         `has taken it by ${at(300)}, it ends unanswered.`,
     );
   });
+  it('outside hours, names the on-call expert being paged', () => {
+    const q = { name: 'Pumps', maxWaitSeconds: 300 };
+    expect(queueStatusLine(q, T0, 1, 'Max Expert')).toBe(
+      `The queue "Pumps" is closed now: Max Expert, on call, is paged. If nobody has taken it by ${at(300)}, it ends unanswered.`,
+    );
+  });
 });

@@ -1,6 +1,7 @@
 import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import type { ExpertStanding, Offer, QueuedRequest } from './routing.model.js';
+import { onCallOfferExpiry, onCallTaker, routedOnCall } from './on-call-rules.js';
 import { orderRequests } from './queue-order.js';
 
 /**
@@ -97,7 +98,8 @@ export function eligibleExperts(
  * Experts who can take this call without anyone's presence changing: allowed it and available.
  * A busy one counts (one call at a time: they are offered it once their call ends); an `away` or
  * `offline` one does not (nothing offers them anything until they say they take calls). Nobody
- * here: the technician is told at once, and no wait is estimated (docs/routing.md).
+ * here: the technician is told at once, and no wait is estimated (docs/routing.md). While an
+ * `on_call` queue is closed, only its on-call expert can, whatever their presence.
  */
 export function expertsWhoCanTake(
   queue: Queue,
@@ -107,6 +109,10 @@ export function expertsWhoCanTake(
   offers: readonly Offer[],
   nowMs: number,
 ): Person[] {
+  if (routedOnCall(queue, nowMs)) {
+    const taker = onCallTaker(queue, people, request, offers, nowMs);
+    return taker ? [taker] : [];
+  }
   return qualifiedExperts(queue, people, request, offers, nowMs).filter(
     (person) => standing.get(person.id)?.status === 'available',
   );
@@ -182,11 +188,28 @@ export function planOffers(
   });
   let free = candidates.filter((person) => !reserved.has(person.id)).length;
   const planned: PlannedOffer[] = [];
+  const onCallNow = new Map<string, boolean>();
   for (const request of orderRequests(snapshot.requests)) {
-    if (free === 0) break;
     const queue = queueOf(request.queueId);
     if (!queue || maxWaitReached(queue, ms(request.queuedAt), snapshot.nowMs)) continue;
     const offersOfCall = offersByCall.get(request.callId) ?? [];
+    if (!onCallNow.has(queue.id)) onCallNow.set(queue.id, routedOnCall(queue, snapshot.nowMs));
+    if (onCallNow.get(queue.id)) {
+      // Closed, on call: the on-call expert alone, whatever their presence (they are paged).
+      const taker = onCallTaker(queue, snapshot.people, request, offersOfCall, snapshot.nowMs);
+      const held = offersOfCall.some(
+        (offer) =>
+          offer.status === 'accepted' ||
+          (offer.status === 'pending' && offer.expertId === taker?.id),
+      );
+      if (!taker || held || reserved.has(taker.id)) continue;
+      reserved.add(taker.id);
+      if (candidates.includes(taker)) free -= 1;
+      const expiresAtMs = onCallOfferExpiry(queue, request, snapshot.nowMs);
+      planned.push({ callId: request.callId, expertId: taker.id, expiresAtMs });
+      continue;
+    }
+    if (free === 0) continue;
     const eligible = eligibleExperts(
       queue,
       candidates,

@@ -68,6 +68,9 @@ const Queue: JsonSchema = {
     'waiting',
     'longestWaitSeconds',
     'availableExperts',
+    'open',
+    'nextOpensAt',
+    'onCall',
   ],
   properties: {
     id: text('The queue id from the directory file.'),
@@ -77,6 +80,22 @@ const Queue: JsonSchema = {
     waiting: { type: 'integer', minimum: 0 },
     longestWaitSeconds: { type: ['integer', 'null'], minimum: 0 },
     availableExperts: { type: 'integer', minimum: 0 },
+    open: {
+      type: 'boolean',
+      description:
+        'Inside its business hours (docs/routing.md); always true for a queue without hours.',
+    },
+    nextOpensAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description:
+        "While closed: when the queue opens next, ISO 8601 with the queue's own offset; null while open.",
+    },
+    onCall: {
+      oneOf: [ref('PersonRef'), { type: 'null' }],
+      description:
+        'While an on_call queue is closed: the expert a request now is offered and paged to; null otherwise.',
+    },
   },
 };
 

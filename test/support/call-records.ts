@@ -29,6 +29,7 @@ export function aCallRecord(overrides: Partial<CallRecord> = {}): CallRecord {
     priority: 'normal',
     queuedAt: null,
     acceptedById: null,
+    nextOpensAt: null,
     escalationsDone: [],
     fallbackMeeting: null,
     wrapUp: null,

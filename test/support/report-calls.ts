@@ -130,6 +130,26 @@ export const DST_CALLS: CallRecord[] = [
 ];
 
 /** Writes the calls' rows as the broker stores them (no events: reports read only the rows). */
+/**
+ * 2026-11-12: one request answered, and two to the queue while it was closed (business hours):
+ * those are not requests, and count in no figure.
+ */
+export const CLOSED_DAY_CALLS: CallRecord[] = [
+  aReportCall({
+    id: 'k-answered',
+    createdAt: '2026-11-12T10:00:00.000Z',
+    status: 'ended',
+    expert: 'erika',
+    answerSeconds: 10,
+    talkSeconds: 60,
+  }),
+  ...['k-closed-1', 'k-closed-2'].map((id, i) => ({
+    ...aReportCall({ id, createdAt: `2026-11-12T0${i + 2}:00:00.000Z`, status: 'closed' }),
+    queuedAt: null,
+    nextOpensAt: '2026-11-12T08:00:00.000Z',
+  })),
+];
+
 export async function insertReportCalls(
   db: Kysely<BrokerDatabase>,
   calls: CallRecord[],

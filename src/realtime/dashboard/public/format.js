@@ -15,6 +15,7 @@ const STATUS_LABELS = {
   unanswered: 'Unanswered',
   missed: 'Missed',
   cancelled: 'Cancelled',
+  closed: 'Closed',
 };
 
 /** `some_thing` or `SomeThing` as "Some thing". */
@@ -39,6 +40,7 @@ const EVENT_LABELS = {
   'status.unanswered': 'Nobody answered',
   'status.missed': 'Technician missed the call',
   'status.cancelled': 'Cancelled',
+  'status.closed': 'Queue closed: outside its business hours',
   'xassist.Created': 'Created on xAssist',
   'xassist.Planned': 'Planned on xAssist',
   'xassist.Started': 'Started on xAssist',

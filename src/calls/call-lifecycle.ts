@@ -2,9 +2,12 @@
  * The call lifecycle: every status and every allowed transition, in one place.
  * `queued` waits in a routing queue for an expert to accept (no xAssist call exists yet).
  * `creating` is internal: the moment between our row (or an accept) and xAssist's answer.
+ * `callback_pending` is a request its queue could not answer, kept for an expert to call the
+ * technician back (queues with `callbackOnUnanswered`, docs/routing.md "Callbacks").
  */
 export const CALL_STATUSES = [
   'queued',
+  'callback_pending',
   'creating',
   'ringing',
   'expert_joined',
@@ -19,9 +22,14 @@ export type CallStatus = (typeof CALL_STATUSES)[number];
 
 const TRANSITIONS: Record<CallStatus, readonly CallStatus[]> = {
   // An accept creates the xAssist call; nobody accepting in time ends it unanswered.
-  queued: ['creating', 'unanswered', 'cancelled'],
-  // Back to `queued` when xAssist failed for an accepted routed call: it is re-offered.
-  creating: ['ringing', 'failed', 'cancelled', 'queued'],
+  // A callback queue keeps the request nobody took in time instead (routing/callbacks.ts).
+  queued: ['creating', 'unanswered', 'cancelled', 'callback_pending'],
+  // An expert takes the callback (creating), the technician withdraws it, or it expires.
+  callback_pending: ['creating', 'unanswered', 'cancelled'],
+  // Back to `queued` when xAssist failed for an accepted routed call: it is re-offered; back to
+  // `callback_pending` for a taken callback. `callback_pending` straight from the new row: a
+  // request its queue cannot take now (the seam callbackOr in routing/callbacks.ts).
+  creating: ['ringing', 'failed', 'cancelled', 'queued', 'callback_pending'],
   // `failed` while followed: xAssist no longer knows the call.
   ringing: ['expert_joined', 'ended', 'unanswered', 'cancelled', 'failed'],
   expert_joined: ['connected', 'ended', 'missed', 'cancelled', 'failed'],

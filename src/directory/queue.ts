@@ -38,6 +38,10 @@ export interface Queue {
   wrapUpEditHours: number;
   /** Reports: a request answered within this many seconds counts toward the service level. */
   serviceLevelSeconds: number;
+  /** A request nobody took within maxWaitSeconds becomes a callback instead of unanswered. */
+  callbackOnUnanswered: boolean;
+  /** How long a callback waits for an expert (from when it was asked) before it ends unanswered. */
+  callbackHours: number;
 }
 
 /** What the directory file leaves out; chosen here because the contract names only the first. */
@@ -50,6 +54,8 @@ export const QUEUE_DEFAULTS = {
   wrapUpSeconds: 0,
   wrapUpEditHours: 24,
   serviceLevelSeconds: 30,
+  callbackOnUnanswered: false,
+  callbackHours: 24,
 } as const satisfies Partial<Queue>;
 
 /**

@@ -47,6 +47,8 @@ const queue = (overrides: Partial<Queue> = {}): Queue => ({
   wrapUpSeconds: 0,
   wrapUpEditHours: 24,
   serviceLevelSeconds: 30,
+  callbackOnUnanswered: false,
+  callbackHours: 24,
   ...overrides,
 });
 const available = (idleSinceMs: number | null = null): ExpertStanding => ({

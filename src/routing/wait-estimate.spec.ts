@@ -39,6 +39,8 @@ const PUMPS: Queue = {
   wrapUpSeconds: 0,
   wrapUpEditHours: 24,
   serviceLevelSeconds: 30,
+  callbackOnUnanswered: false,
+  callbackHours: 24,
 };
 const standing = (busy: string[] = []) =>
   new Map<string, ExpertStanding>(

@@ -7,7 +7,7 @@ import type { CallRecord, CallView, Participant } from '../calls/call.model.js';
 import { CallRepository, StaleCallError } from '../calls/call.repository.js';
 import { QueuePlacements } from '../calls/queue-placements.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/broker-error.js';
-import { DirectoryService } from '../directory/directory.service.js';
+import { DirectoryService, hasRole } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import { callbackExpired, callbackRefusal } from './callback-rules.js';
 import { OwnRequestError } from './offer.service.js';
@@ -61,17 +61,21 @@ export class Callbacks {
    */
   async take(caller: Person, callId: string): Promise<CallView> {
     const call = await this.calls.find(callId);
-    if (!call || !canSeeCall(caller, call)) throw new NotFoundError(`call ${callId} not found`);
+    // An expert saw the routed request in the queue: once another took it (or it was withdrawn)
+    // they hear 409, not a 404 that says it never was; the status stays theirs to see alone.
+    const watched = call?.queueId != null && hasRole(caller, 'expert');
+    if (!call || !(watched || canSeeCall(caller, call)))
+      throw new NotFoundError(`call ${callId} not found`);
     const queue = call.queueId === null ? undefined : this.directory.queue(call.queueId);
     if (call.status !== 'callback_pending' || !queue)
-      throw new ConflictError(`call ${callId} is ${call.status}, not waiting for a callback`);
+      throw new ConflictError(`call ${callId} is no longer waiting for a callback`);
     const refusal = callbackRefusal(caller, queue);
     if (refusal) throw new ForbiddenError(refusal);
     if (requestersOf(call).includes(caller.id)) throw new OwnRequestError();
     // In this process a second taker would share the first's creation: refuse it instead (the
     // seq guard settles takers on other instances).
     if (this.creation.isInFlight(call.id))
-      throw new ConflictError('another expert is calling this technician back');
+      throw new ConflictError(`call ${callId} is no longer waiting for a callback`);
     const expert: Participant = {
       id: caller.id,
       displayName: caller.displayName,

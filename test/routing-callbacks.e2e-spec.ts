@@ -72,6 +72,11 @@ describe.each(await brokerDatabases('callbacks'))('callbacks on $name', ({ creat
     const listed = await sut.api('GET', '/v1/calls?status=active', { as: 'erika' });
     expect(listed.body.calls.map((c: { id: string }) => c.id)).toContain(call.id);
     expect(sut.simulator.state.listCalls()).toHaveLength(0);
+    const queues = await sut.api('GET', '/v1/queues', { as: 'erika' });
+    expect(queues.body.queues.find((q: { id: string }) => q.id === 'pumps')).toMatchObject({
+      waiting: 0,
+      callbacks: 1,
+    });
 
     // ed lacks the queue's skill; tom cannot call himself back; sam joins no calls.
     const refused = await callBack(call.id, 'ed');

@@ -125,6 +125,7 @@ describe.each(await brokerDatabases('presence and queues over REST'))(
           strategy: 'longest_idle',
           waiting: 0,
           longestWaitSeconds: null,
+          callbacks: 0,
           availableExperts: 1,
         },
         {
@@ -134,6 +135,7 @@ describe.each(await brokerDatabases('presence and queues over REST'))(
           strategy: 'serial',
           waiting: 0,
           longestWaitSeconds: null,
+          callbacks: 0,
           availableExperts: 2,
         },
       ]);

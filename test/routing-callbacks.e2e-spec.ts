@@ -157,4 +157,18 @@ describe.each(await brokerDatabases('callbacks'))('callbacks on $name', ({ creat
       (u) => u.call.id === plain.body.id && u.call.status === 'unanswered',
     );
   });
+
+  it('a callback survives a restart of the broker: still pending, listed in its queue, then taken', async () => {
+    const tom = await connect('tom');
+    const call = await pendingCallback(tom, 'pumps');
+    for (const client of clients.splice(0)) client.close();
+    await sut.stopBroker();
+    await sut.startBroker();
+    const after = await sut.api('GET', `/v1/calls/${call.id}`, { as: 'tom' });
+    expect(after.body.status).toBe('callback_pending');
+    const queues = await sut.api('GET', '/v1/queues', { as: 'erika' });
+    expect(queues.body.queues.find((q: { id: string }) => q.id === 'pumps').callbacks).toBe(1);
+    const taken = await callBack(call.id, 'erika');
+    expect([taken.status, taken.body.status]).toEqual([200, 'ringing']);
+  });
 });

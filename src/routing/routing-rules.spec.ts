@@ -301,4 +301,11 @@ describe('queueStatusLine', () => {
         `has taken it by ${at(300)}, it ends unanswered.`,
     );
   });
+
+  it('in a queue with callbacks, says that an expert will call back instead', () => {
+    const q = { name: 'Pumps', maxWaitSeconds: 300, callbackOnUnanswered: true };
+    expect(queueStatusLine(q, T0, 0)).toMatch(
+      new RegExp(`if nobody has taken it by ${at(300)}, an expert will call you back\\.$`),
+    );
+  });
 });

@@ -52,7 +52,7 @@ const Call: JsonSchema = {
       type: 'string',
       enum: [...CALL_STATUSES],
       description:
-        '(queued ->) creating -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled.',
+        '(queued ->) creating -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled. callback_pending: a queued request nobody took, kept for an expert to call back (then creating, or unanswered, cancelled).',
     },
     title: text('Shown on xAssist.', { minLength: 1, maxLength: 200 }),
     reason: { type: 'string', enum: [...CALL_REASONS] },

@@ -63,7 +63,10 @@ describe('the OpenAPI document describes every real answer', () => {
   beforeAll(async () => {
     receiver = await new WebhookReceiver().start();
     sut = await new BrokerHarness({
-      queues: [{ id: 'anyone', strategy: 'ring_all', offerTimeoutSeconds: 600 }],
+      queues: [
+        { id: 'anyone', strategy: 'ring_all', offerTimeoutSeconds: 600 },
+        { id: 'later', maxWaitSeconds: 1, offerTimeoutSeconds: 600, callbackOnUnanswered: true },
+      ],
       // One xAssist failure opens the circuit until the end of the test, so /readyz says 503.
       env: {
         ROUTING_TICK_MS: '50',
@@ -331,6 +334,37 @@ describe('the OpenAPI document describes every real answer', () => {
     } finally {
       for (const client of [erika, ed, sam]) client.close();
     }
+  });
+
+  it('matches taking a callback: the call, its errors, and xAssist refusing it', async () => {
+    const take = '/v1/calls/{id}/callback';
+    const callback = async () => {
+      const { body } = await sut.api('POST', '/v1/calls', {
+        as: 'tom',
+        body: { ...ask, expertIds: undefined, queueId: 'later' },
+      });
+      return sut.waitForCall(body.id, (c) => c.status === 'callback_pending');
+    };
+    const first = await callback();
+    const path = take.replace('{id}', first.id);
+    expect((await api('POST', take, take.replace('{id}', '%00'), { as: 'erika' })).status).toBe(
+      400,
+    );
+    expect((await api('POST', take, path)).status).toBe(401);
+    expect((await api('POST', take, path, { as: 'tom' })).status).toBe(403);
+    expect(
+      (await api('POST', take, take.replace('{id}', 'no-such-call'), { as: 'erika' })).status,
+    ).toBe(404);
+    expect((await api('POST', take, path, { as: 'erika' })).status).toBe(200);
+    expect((await api('POST', take, path, { as: 'ed' })).status).toBe(409);
+    const second = await callback();
+    sut.simulator.injectFault({ kind: 'status', status: 400, count: 1, path: 'rtc/createCall' });
+    expect((await api('POST', take, take.replace('{id}', second.id), { as: 'ed' })).status).toBe(
+      502,
+    );
+    expect((await sut.api('GET', `/v1/calls/${second.id}`, { as: 'sam' })).body.status).toBe(
+      'callback_pending',
+    );
   });
 
   it('matches the wrap-up, rating and summary answers, their errors included', async () => {

@@ -125,6 +125,7 @@ describe.each(await brokerDatabases('presence and queues over REST'))(
           strategy: 'longest_idle',
           waiting: 0,
           longestWaitSeconds: null,
+          callbacks: 0,
           availableExperts: 1,
           // No business hours: always open.
           open: true,
@@ -138,6 +139,7 @@ describe.each(await brokerDatabases('presence and queues over REST'))(
           strategy: 'serial',
           waiting: 0,
           longestWaitSeconds: null,
+          callbacks: 0,
           availableExperts: 2,
           // No business hours: always open.
           open: true,

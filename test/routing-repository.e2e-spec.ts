@@ -198,9 +198,17 @@ describe.each(backends)('KyselyRoutingRepository on $name', (backend) => {
       .set({ status: 'ringing' })
       .where('id', '=', 'b-accepted')
       .execute();
+    // A callback an expert took (no offer): theirs from the take, rung or not.
+    await insertCall(db, 'b-callback', 'ringing');
+    await db
+      .updateTable('calls')
+      .set({ accepted_by_id: 'cora', queue_id: 'pumps' })
+      .where('id', '=', 'b-callback')
+      .execute();
     const busy = await sut.busyExperts();
     expect(busy.get('erika')).toBe('b-joined');
     expect(busy.get('sven')).toBe('b-accepted');
+    expect(busy.get('cora')).toBe('b-callback');
     expect(busy.has('max')).toBe(false);
   });
 

@@ -27,13 +27,13 @@ export function canSeeCall(
 }
 
 /**
- * What the experts watching the queues see: requests waiting, and those nobody took (unanswered
- * with no expert), so that one of them can call the technician back.
+ * What the experts watching the queues see: requests waiting, callbacks waiting for an expert,
+ * and those nobody took (unanswered with no expert), so that one of them can call back.
  */
 export function isQueueWatchable(
   call: Pick<CallRecord, 'status' | 'queueId' | 'experts'>,
 ): boolean {
-  if (call.status === 'queued') return true;
+  if (call.status === 'queued' || call.status === 'callback_pending') return true;
   return call.status === 'unanswered' && call.queueId !== null && call.experts.length === 0;
 }
 

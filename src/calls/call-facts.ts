@@ -16,6 +16,8 @@ export type CallFact =
   | { kind: 'queued'; event: CallEventRecord }
   /** An expert took the call from its queue (queued → creating). */
   | { kind: 'accepted'; event: CallEventRecord; queueId: string; waitedSeconds: number }
+  /** The request stopped waiting in its queue and waits for a callback (callback_pending). */
+  | { kind: 'callback_pending'; event: CallEventRecord }
   /** The expert joined and the call still waits for the glasses: the invite is due. */
   | { kind: 'expert_joined'; event: CallEventRecord }
   /** The call reached an end status. */
@@ -47,6 +49,7 @@ declare module '../events/broker-events.js' {
     'call.committed': CallCommitted;
     'call.queued': CallFactEvent<'queued'>;
     'call.accepted': CallFactEvent<'accepted'>;
+    'call.callback_pending': CallFactEvent<'callback_pending'>;
     'call.expert_joined': CallFactEvent<'expert_joined'>;
     'call.ended': CallFactEvent<'ended'>;
     'call.escalated': CallFactEvent<'escalated'>;
@@ -76,6 +79,7 @@ export function factsOf(
         const waitedSeconds = (Date.parse(event.at) - Date.parse(queuedAt)) / 1000;
         facts.push({ kind: 'accepted', event, queueId: call.queueId, waitedSeconds });
       }
+      if (to === 'callback_pending') facts.push({ kind: 'callback_pending', event });
       // Ring the glasses once, when the Join arrives; not when the technician is already in.
       if (to === 'expert_joined' && call.status === 'expert_joined')
         facts.push({ kind: 'expert_joined', event });
@@ -106,6 +110,8 @@ export function committedEvents(
         return [brokerEvent('call.queued', { call, ...fact })];
       case 'accepted':
         return [brokerEvent('call.accepted', { call, ...fact })];
+      case 'callback_pending':
+        return [brokerEvent('call.callback_pending', { call, ...fact })];
       case 'expert_joined':
         return [brokerEvent('call.expert_joined', { call, ...fact })];
       case 'ended':

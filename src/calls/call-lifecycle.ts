@@ -3,9 +3,12 @@
  * `queued` waits in a routing queue for an expert to accept (no xAssist call exists yet).
  * `creating` is internal: the moment between our row (or an accept) and xAssist's answer.
  * `closed` ends a request to a queue outside its business hours at once (nothing is rung).
+ * `callback_pending` is a request its queue could not answer, kept for an expert to call the
+ * technician back (queues with `callbackOnUnanswered`, docs/routing.md "Callbacks").
  */
 export const CALL_STATUSES = [
   'queued',
+  'callback_pending',
   'creating',
   'ringing',
   'expert_joined',
@@ -21,10 +24,15 @@ export type CallStatus = (typeof CALL_STATUSES)[number];
 
 const TRANSITIONS: Record<CallStatus, readonly CallStatus[]> = {
   // An accept creates the xAssist call; nobody accepting in time ends it unanswered.
-  queued: ['creating', 'unanswered', 'cancelled'],
-  // Back to `queued` when xAssist failed for an accepted routed call: it is re-offered.
-  // `closed` right at creation: a request to a queue outside its hours (docs/routing.md).
-  creating: ['ringing', 'failed', 'cancelled', 'queued', 'closed'],
+  // A callback queue keeps the request nobody took in time instead (routing/callbacks.ts).
+  queued: ['creating', 'unanswered', 'cancelled', 'callback_pending'],
+  // An expert takes the callback (creating), the technician withdraws it, or it expires.
+  callback_pending: ['creating', 'unanswered', 'cancelled'],
+  // Back to `queued` when xAssist failed for an accepted routed call: it is re-offered; back to
+  // `callback_pending` for a taken callback. Straight from the new row: `closed`, a request to a
+  // queue outside its hours (docs/routing.md), or `callback_pending` when that queue takes
+  // callbacks (callbackOr in routing/callback-rules.ts).
+  creating: ['ringing', 'failed', 'cancelled', 'queued', 'callback_pending', 'closed'],
   // `failed` while followed: xAssist no longer knows the call.
   ringing: ['expert_joined', 'ended', 'unanswered', 'cancelled', 'failed'],
   expert_joined: ['connected', 'ended', 'missed', 'cancelled', 'failed'],

@@ -53,7 +53,7 @@ const Call: JsonSchema = {
       type: 'string',
       enum: [...CALL_STATUSES],
       description:
-        '(queued ->) creating -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled; or closed at once (a queue outside its business hours).',
+        '(queued ->) creating -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled; or closed at once (a queue outside its business hours). callback_pending: a request nobody took (or a closed queue could not), kept for an expert to call back (then creating, or unanswered, cancelled).',
     },
     title: text('Shown on xAssist.', { minLength: 1, maxLength: 200 }),
     reason: { type: 'string', enum: [...CALL_REASONS] },

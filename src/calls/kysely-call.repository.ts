@@ -164,7 +164,7 @@ export class KyselyCallRepository extends CallRepository {
           // isQueueWatchable in SQL: waiting, or routed and unanswered with nobody accepting.
           ...(includeQueued
             ? [
-                eb('status', '=', 'queued'),
+                eb('status', 'in', ['queued', 'callback_pending']),
                 eb.and([
                   eb('status', '=', 'unanswered'),
                   eb('queue_id', 'is not', null),

@@ -55,6 +55,8 @@ describe('parseQueues', () => {
         wrapUpSeconds: 0,
         wrapUpEditHours: 24,
         serviceLevelSeconds: 30,
+        callbackOnUnanswered: false,
+        callbackHours: 24,
         openingHours: null,
       })),
     );
@@ -76,6 +78,8 @@ describe('parseQueues', () => {
         wrapUpSeconds: 0,
         wrapUpEditHours: 24,
         serviceLevelSeconds: 30,
+        callbackOnUnanswered: false,
+        callbackHours: 24,
         openingHours: null,
       },
     ]);
@@ -90,6 +94,11 @@ describe('parseQueues', () => {
   it('takes after-call work and the wrap-up edit window', () => {
     const [queue] = parse([{ id: 'any', wrapUpSeconds: 90, wrapUpEditHours: 48 }]);
     expect(queue).toMatchObject({ wrapUpSeconds: 90, wrapUpEditHours: 48 });
+  });
+
+  it('takes callbacks instead of unanswered requests, and how long they wait', () => {
+    const [queue] = parse([{ id: 'any', callbackOnUnanswered: true, callbackHours: 8 }]);
+    expect(queue).toMatchObject({ callbackOnUnanswered: true, callbackHours: 8 });
   });
 
   it("takes a technician's share of the queue and the roles that may ask urgent", () => {
@@ -137,7 +146,7 @@ describe('parseQueues', () => {
     ],
     [
       { ...pumps, strategey: 'serial' },
-      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours, serviceLevelSeconds, timeZone, hours, holidays, outsideHours, onCall)',
+      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours, serviceLevelSeconds, callbackOnUnanswered, callbackHours, timeZone, hours, holidays, outsideHours, onCall)',
     ],
     [
       { ...pumps, wrapUpSeconds: -1 },
@@ -150,6 +159,18 @@ describe('parseQueues', () => {
     [
       { ...pumps, wrapUpEditHours: '24' },
       'queue "pumps": "wrapUpEditHours" must be a whole number from 1 to 8808',
+    ],
+    [
+      { ...pumps, callbackOnUnanswered: 'yes' },
+      'queue "pumps": "callbackOnUnanswered" must be true or false',
+    ],
+    [
+      { ...pumps, callbackHours: 0 },
+      'queue "pumps": "callbackHours" must be a whole number from 1 to 672',
+    ],
+    [
+      { ...pumps, callbackHours: 1.5 },
+      'queue "pumps": "callbackHours" must be a whole number from 1 to 672',
     ],
     [
       { ...pumps, maxQueuedPerTechnician: 0 },

@@ -25,10 +25,14 @@ const QUEUE_KEYS = new Set([
   'wrapUpSeconds',
   'wrapUpEditHours',
   'serviceLevelSeconds',
+  'callbackOnUnanswered',
+  'callbackHours',
   ...HOURS_KEYS,
 ]);
 /** A year and a day in hours: the longest a wrap-up stays editable. */
 const MAX_EDIT_HOURS = 8_808;
+/** Four weeks: a callback older than that helps nobody (and is surely a typo). */
+const MAX_CALLBACK_HOURS = 672;
 const STEP_KEYS = new Set(['afterSeconds', 'addExperts', 'notifySupervisors']);
 /** A day in seconds: anything larger is surely a typo (milliseconds for seconds, an extra zero). */
 const MAX_SECONDS = 86_400;
@@ -171,6 +175,9 @@ function parseQueue(
   const wrapUpEditHours = editHours(mistakes, where, raw.wrapUpEditHours);
   const serviceLevelSeconds = number('serviceLevelSeconds', QUEUE_DEFAULTS.serviceLevelSeconds);
   const urgentRoles = roleList(mistakes, where, raw.urgentRoles);
+  if (raw.callbackOnUnanswered !== undefined && typeof raw.callbackOnUnanswered !== 'boolean')
+    mistakes.add(where, '"callbackOnUnanswered" must be true or false');
+  const callbackHours = hoursUpTo(mistakes, where, raw, 'callbackHours', MAX_CALLBACK_HOURS);
   const openingHours = parseOpeningHours(
     (at, message) => mistakes.add(at, message),
     where,
@@ -207,15 +214,28 @@ function parseQueue(
     wrapUpSeconds,
     wrapUpEditHours,
     serviceLevelSeconds,
+    callbackOnUnanswered: raw.callbackOnUnanswered === true,
+    callbackHours,
     openingHours,
   };
 }
 
 function editHours(mistakes: Mistakes, where: string, value: unknown): number {
-  if (value === undefined) return QUEUE_DEFAULTS.wrapUpEditHours;
-  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_EDIT_HOURS) {
-    mistakes.add(where, `"wrapUpEditHours" must be a whole number from 1 to ${MAX_EDIT_HOURS}`);
-    return QUEUE_DEFAULTS.wrapUpEditHours;
+  return hoursUpTo(mistakes, where, { wrapUpEditHours: value }, 'wrapUpEditHours', MAX_EDIT_HOURS);
+}
+
+function hoursUpTo(
+  mistakes: Mistakes,
+  where: string,
+  raw: Record<string, unknown>,
+  field: 'wrapUpEditHours' | 'callbackHours',
+  max: number,
+): number {
+  const value = raw[field];
+  if (value === undefined) return QUEUE_DEFAULTS[field];
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
+    mistakes.add(where, `"${field}" must be a whole number from 1 to ${max}`);
+    return QUEUE_DEFAULTS[field];
   }
   return value as number;
 }

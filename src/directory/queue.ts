@@ -39,6 +39,10 @@ export interface Queue {
   wrapUpEditHours: number;
   /** Reports: a request answered within this many seconds counts toward the service level. */
   serviceLevelSeconds: number;
+  /** A request nobody took within maxWaitSeconds becomes a callback instead of unanswered. */
+  callbackOnUnanswered: boolean;
+  /** How long a callback waits for an expert (from when it was asked) before it ends unanswered. */
+  callbackHours: number;
   /**
    * Business hours, holidays and the on-call rota (opening-hours.ts); null or left out when the
    * directory gives no `hours`: always open, as before hours existed.
@@ -56,6 +60,8 @@ export const QUEUE_DEFAULTS = {
   wrapUpSeconds: 0,
   wrapUpEditHours: 24,
   serviceLevelSeconds: 30,
+  callbackOnUnanswered: false,
+  callbackHours: 24,
 } as const satisfies Partial<Queue>;
 
 /**

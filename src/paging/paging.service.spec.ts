@@ -37,6 +37,8 @@ function pagingWith(queueId: string): PagingService {
       wrapUpSeconds: 0,
       wrapUpEditHours: 24,
       serviceLevelSeconds: 30,
+      callbackOnUnanswered: false,
+      callbackHours: 24,
     },
   ]);
   return new PagingService(directory, new SystemClock(), config, capturedLogger().logger);

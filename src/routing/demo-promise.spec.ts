@@ -5,6 +5,7 @@ import { QueuePlacements } from '../calls/queue-placements.js';
 import { DEMO_DIRECTORY } from '../directory/demo-directory.js';
 import { directoryFrom } from '../directory/directory.module.js';
 import { AcceptHistory } from './accept-history.js';
+import { Callbacks } from './callbacks.service.js';
 import { DEMO_ACCEPT_AFTER_MS, DemoExperts, demoExpertIds } from './demo-experts.js';
 import { Escalations } from './escalations.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
@@ -54,6 +55,7 @@ describe('the demo, every dashboard closed', () => {
         directory,
         new MaxWait(calls, ledger, metrics),
         new Escalations(calls, ledger, placements, bus),
+        new Callbacks(calls, stack.creation, ledger, placements, directory),
       ),
       new OfferRound(offers, calls, placements, bus, metrics, new OfferLookaheads()),
       new QueuePlacer(calls, placements, presence, directory, history, bus, repository),

@@ -99,7 +99,17 @@ export class KyselyRoutingRepository extends RoutingRepository {
       .where('offers.status', '=', 'accepted')
       .where('calls.status', 'in', active)
       .execute();
-    return new Map([...holding, ...inCall].map((row) => [row.expertId as string, row.callId]));
+    // A callback an expert took has no offer: the call's acceptedBy makes them busy from the take.
+    const calledBack = await this.db
+      .selectFrom('calls')
+      .select(['accepted_by_id as expertId', 'id as callId'])
+      .where('status', 'in', active)
+      .where('accepted_by_id', 'is not', null)
+      .where('joined_expert_id', 'is', null)
+      .execute();
+    return new Map(
+      [...calledBack, ...holding, ...inCall].map((row) => [row.expertId as string, row.callId]),
+    );
   }
 
   async insertOffers(offers: Offer[], alongside?: OffersAlongside): Promise<Offer[]> {

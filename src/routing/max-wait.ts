@@ -4,9 +4,13 @@ import { CallLedger } from '../calls/call-ledger.service.js';
 import { CallRepository, StaleCallError, type QueuedSummary } from '../calls/call.repository.js';
 import type { Queue } from '../directory/queue.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { callbackOr } from './callback-rules.js';
 import { maxWaitReached } from './routing-rules.js';
 
-/** A request that waited `maxWaitSeconds` (or whose queue is gone) ends `unanswered`. */
+/**
+ * A request that waited `maxWaitSeconds` (or whose queue is gone) ends `unanswered`, or becomes
+ * a callback where its queue sets `callbackOnUnanswered`.
+ */
 @Injectable()
 export class MaxWait {
   constructor(
@@ -25,14 +29,15 @@ export class MaxWait {
     const call = await this.calls.find(summary.id);
     if (call?.status !== 'queued') return true;
     const change = new CallChange(call, new Date(nowMs).toISOString());
-    change.transition('unanswered');
+    const outcome = callbackOr(queue, 'unanswered');
+    change.transition(outcome);
     try {
       await this.ledger.record(change);
     } catch (error) {
       if (error instanceof StaleCallError) return true; // the next tick looks again
       throw error;
     }
-    this.metrics.queuedUnanswered.inc({ queue: summary.queueId });
+    if (outcome === 'unanswered') this.metrics.queuedUnanswered.inc({ queue: summary.queueId });
     return true;
   }
 }

@@ -1,3 +1,4 @@
+import { aQueue } from '../../test/support/queues.js';
 import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import { openingHours, range, shift, weekdays } from '../../test/support/opening-hours.js';
@@ -20,28 +21,17 @@ const PEOPLE = [
   person('ida', ['expert'], ['pumps']),
   person('max', ['expert'], ['valves']),
 ];
-const queue = (holidays: string[]): Queue => ({
-  id: 'pumps',
-  name: 'Pumps',
-  skills: ['pumps'],
-  strategy: 'ring_all',
-  offerTimeoutSeconds: 20,
-  maxWaitSeconds: 600,
-  maxQueued: 100,
-  maxQueuedPerTechnician: 3,
-  urgentRoles: ['supervisor'],
-  escalation: [],
-  wrapUpSeconds: 0,
-  wrapUpEditHours: 24,
-  serviceLevelSeconds: 30,
-  openingHours: openingHours({
-    weekly: weekdays(range('08:00', '17:00')),
-    holidays,
-    outsideHours: 'on_call',
-    // max has no pumps skill: on call, skills do not matter.
-    onCall: { rota: [shift('max', 'mon 00:00', 'sun 24:00')], overrides: [] },
-  }),
-});
+const queue = (holidays: string[]): Queue =>
+  aQueue({
+    maxWaitSeconds: 600,
+    openingHours: openingHours({
+      weekly: weekdays(range('08:00', '17:00')),
+      holidays,
+      outsideHours: 'on_call',
+      // max has no pumps skill: on call, skills do not matter.
+      onCall: { rota: [shift('max', 'mon 00:00', 'sun 24:00')], overrides: [] },
+    }),
+  });
 const CLOSED = queue(['2026-11-23']);
 const OPEN = queue([]);
 const standing = new Map<string, ExpertStanding>([

@@ -20,6 +20,7 @@ const everyone = Object.values(people);
 const hours = { timeZone: 'Europe/Berlin', hours: weekdays, maxQueued: 1 };
 const QUEUES = [
   { id: 'closes', ...hours },
+  { id: 'calls-back', ...hours, callbackOnUnanswered: true },
   {
     id: 'pages',
     ...hours,
@@ -71,6 +72,21 @@ describe('RoutingQueueAdmission and business hours', () => {
     });
     expect(recorded.flatMap((change) => change.events.map((e) => e.type))).toEqual([
       'status.closed',
+    ]);
+  });
+
+  it('a closed queue that takes callbacks keeps the request as a callback, saying when it opens', async () => {
+    const { sut, recorded } = admission(5);
+    const call = request('calls-back', SUNDAY);
+    await expect(sut.admit(trx, call)).resolves.toBeUndefined();
+    expect(await sut.enqueue(call)).toMatchObject({
+      status: 'callback_pending',
+      nextOpensAt: '2026-11-23T08:00:00.000+01:00',
+      queuedAt: null,
+      endedAt: null,
+    });
+    expect(recorded.flatMap((change) => change.events.map((e) => e.type))).toEqual([
+      'status.callback_pending',
     ]);
   });
 

@@ -8,6 +8,7 @@ import {
   QueueShareFullError,
   UrgentNotAllowedError,
 } from '../calls/call.errors.js';
+import { callbackOr } from './callback-rules.js';
 import { QueueAdmission } from '../calls/queue-admission.port.js';
 import { DirectoryService, hasRole } from '../directory/directory.service.js';
 import { hoursAnswer, type HoursAnswer } from '../directory/opening-hours.js';
@@ -61,7 +62,8 @@ export class RoutingQueueAdmission extends QueueAdmission {
   /**
    * The routed call waits in its queue; the dispatcher hears of it from `call.queued` (and offers
    * it to the on-call expert alone while the queue is closed: routing-rules.ts). Outside hours
-   * with nobody to page it ends `closed`, saying when the queue opens next.
+   * with nobody to page it ends `closed`, saying when the queue opens next, or waits as a callback
+   * where the queue takes them (callback-rules.ts).
    */
   async enqueue(call: CallRecord): Promise<CallRecord> {
     const queue = call.queueId === null ? undefined : this.directory.queue(call.queueId);
@@ -69,10 +71,12 @@ export class RoutingQueueAdmission extends QueueAdmission {
       ? hoursAnswer(queue, Date.parse(call.createdAt))
       : { kind: 'open' };
     const change = new CallChange(call, call.createdAt);
-    if (answer.kind === 'closed') change.transition('closed', { nextOpensAt: answer.nextOpensAt });
+    // Closed: a queue that takes callbacks keeps the request for an expert to call back.
+    const outcome = answer.kind === 'closed' ? callbackOr(queue, 'closed') : 'queued';
+    if (answer.kind === 'closed') change.transition(outcome, { nextOpensAt: answer.nextOpensAt });
     else change.transition('queued', { queuedAt: call.createdAt });
     await this.ledger.record(change);
-    if (answer.kind === 'closed') this.metrics.closedRequests.inc({ queue: call.queueId! });
+    if (outcome === 'closed') this.metrics.closedRequests.inc({ queue: call.queueId! });
     return change.call;
   }
 }

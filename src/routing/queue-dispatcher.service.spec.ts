@@ -4,6 +4,7 @@ import { RecordedSignals, SettableClusterRole } from '../../test/support/cluster
 import { QueuePlacements } from '../calls/queue-placements.js';
 import type { AppConfig } from '../config/app-config.js';
 import { AcceptHistory } from './accept-history.js';
+import { Callbacks } from './callbacks.service.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
 import { OfferService } from './offer.service.js';
 import { PresenceService } from './presence.service.js';
@@ -27,7 +28,16 @@ const directory = peopleDirectory([
     maxWaitSeconds: 120,
     escalation: [{ afterSeconds: 60, notifySupervisors: true }],
   },
+  {
+    id: 'callbacks',
+    skills: ['pumps'],
+    maxWaitSeconds: 60,
+    offerTimeoutSeconds: 120,
+    callbackOnUnanswered: true,
+    callbackHours: 2,
+  },
 ]);
+const HOUR_MS = 3_600_000;
 
 /** The dispatcher on an in-memory database and a fake clock: every timer is the test's to move. */
 describe('QueueDispatcher', () => {
@@ -63,6 +73,7 @@ describe('QueueDispatcher', () => {
         directory,
         new MaxWait(calls, ledger, metrics),
         new Escalations(calls, ledger, placements, bus),
+        new Callbacks(calls, stack.creation, ledger, placements, directory),
       ),
       new OfferRound(offers, calls, placements, bus, metrics, new OfferLookaheads()),
       new QueuePlacer(calls, placements, presence, directory, history, bus, repository),
@@ -84,6 +95,7 @@ describe('QueueDispatcher', () => {
     );
     bus.on('call.queued', 'after-commit', (fact) => reactions.onQueued(fact));
     bus.on('call.ended', 'after-commit', (fact) => reactions.onEnded(fact));
+    bus.on('call.callback_pending', 'after-commit', (fact) => reactions.onCallbackPending(fact));
     bus.on('presence.changed', 'after-commit', (changed) => reactions.onPresence(changed));
     sut.onApplicationBootstrap();
   });
@@ -132,6 +144,53 @@ describe('QueueDispatcher', () => {
     expect(ended?.status).toBe('unanswered');
     const events = (await calls.events('c2', 0, 100)).map((event) => event.type);
     expect(events).toEqual(['status.queued', 'routing.escalated', 'status.unanswered']);
+  });
+
+  describe('callbacks', () => {
+    const statusOfCall = async (id: string) => (await calls.find(id))?.status;
+
+    it('keeps a request nobody took as a callback, and ends it unanswered once callbackHours passed', async () => {
+      await presence.set(directory.find('erika')!, 'available');
+      await stack.insertCall({ id: 'b1', experts: [], queueId: 'callbacks' }, 'queued');
+      await clock.advance(0);
+      await sut.settled();
+      expect(kinds()).toEqual(['offer.created:pending']);
+      await clock.advance(60_000);
+      await sut.settled();
+      await stack.bus.idle();
+      expect(await statusOfCall('b1')).toBe('callback_pending');
+      // Its offer went with it: a callback is taken, never offered.
+      expect(kinds()).toContain('offer.ended:rescinded');
+      clock.stepWallClock(2 * HOUR_MS - 62_000);
+      await clock.advance(1_000);
+      await sut.settled();
+      expect(await statusOfCall('b1')).toBe('callback_pending');
+      await clock.advance(60_000);
+      await sut.settled();
+      expect(await statusOfCall('b1')).toBe('unanswered');
+      const events = (await calls.events('b1', 0, 100)).map((event) => event.type);
+      expect(events).toEqual(['status.queued', 'status.callback_pending', 'status.unanswered']);
+    });
+
+    it('a request to a queue without callbacks still ends unanswered', async () => {
+      await queued('b2');
+      await clock.advance(120_000);
+      await sut.settled();
+      expect(await statusOfCall('b2')).toBe('unanswered');
+    });
+
+    it('only the leader ends callbacks, and a new leader ends those past their time at once', async () => {
+      role.setLeader(false);
+      // Made a callback at creation (the seam a closed queue uses), three hours ago.
+      await stack.insertCall({ id: 'b3', experts: [], queueId: 'callbacks' }, 'callback_pending');
+      clock.stepWallClock(3 * HOUR_MS);
+      await clock.advance(5_000);
+      await sut.settled();
+      expect(await statusOfCall('b3')).toBe('callback_pending');
+      role.setLeader(true);
+      await sut.settled();
+      expect(await statusOfCall('b3')).toBe('unanswered');
+    });
   });
 
   describe('with several instances', () => {

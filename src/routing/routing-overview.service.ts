@@ -39,6 +39,8 @@ export interface QueueView {
   /** Requests waiting now. */
   waiting: number;
   longestWaitSeconds: number | null;
+  /** Callbacks waiting for an expert to call back (docs/routing.md, "Callbacks"). */
+  callbacks: number;
   /** Experts who could be offered a request of this queue right now. */
   availableExperts: number;
   /** Inside its business hours (always, for a queue without `hours`). */
@@ -106,10 +108,14 @@ export class RoutingOverviewService {
 
   async queues(): Promise<QueueView[]> {
     const nowMs = this.clock.now();
-    const [standing, queued] = await Promise.all([
+    const [standing, waitingCalls] = await Promise.all([
       this.presence.standing(),
-      this.calls.withStatus(['queued']),
+      this.calls.withStatus(['queued', 'callback_pending']),
     ]);
+    const queued = waitingCalls.filter((call) => call.status === 'queued');
+    const callbacks = (queueId: string) =>
+      waitingCalls.filter((call) => call.status === 'callback_pending' && call.queueId === queueId)
+        .length;
     const people = this.directory.all();
     const waitingSince = (queueId: string) =>
       queued
@@ -128,6 +134,7 @@ export class RoutingOverviewService {
         strategy: queue.strategy,
         waiting: waitingSince(queue.id).length,
         longestWaitSeconds: longestWait(waitingSince(queue.id), nowMs),
+        callbacks: callbacks(queue.id),
         availableExperts: eligibleExperts(queue, people, standing, fresh, [], nowMs).length,
         open,
         nextOpensAt: open ? null : nextOpening(queue, nowMs),

@@ -37,6 +37,14 @@ export class RoutingReactions {
     }
   }
 
+  /** The request became a callback: it is no longer offered; its pending offers go. */
+  @OnEvent('call.callback_pending', 'after-commit')
+  async onCallbackPending({ call }: CallFactEvent<'callback_pending'>): Promise<void> {
+    const rescinded = await this.offers.rescindAll(call.id);
+    this.metrics.offers.inc({ outcome: 'rescinded' }, rescinded.length);
+    this.bus.afterCommit(rescinded.map((offer) => brokerEvent('offer.ended', { offer })));
+  }
+
   /** An expert took a queued call: how long it waited feeds the queue's estimates. */
   @OnEvent('call.accepted', 'after-commit')
   onAccepted({ queueId, waitedSeconds }: CallFactEvent<'accepted'>): void {

@@ -1,3 +1,4 @@
+import { aQueue } from '../../test/support/queues.js';
 import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import type { ExpertStanding, Offer, QueuedRequest } from './routing.model.js';
@@ -30,25 +31,15 @@ const PEOPLE = [
   person('sam', ['supervisor'], ['pumps']),
   person('ida', ['expert'], ['pumps']),
 ];
-const queue = (overrides: Partial<Queue> = {}): Queue => ({
-  id: 'pumps',
-  name: 'Pumps',
-  skills: ['pumps'],
-  strategy: 'ring_all',
-  offerTimeoutSeconds: 20,
-  maxWaitSeconds: 300,
-  maxQueued: 50,
-  maxQueuedPerTechnician: 3,
-  urgentRoles: ['supervisor'],
-  escalation: [
-    { afterSeconds: 60, addExperts: ['max'], notifySupervisors: false },
-    { afterSeconds: 120, addExperts: [], notifySupervisors: true },
-  ],
-  wrapUpSeconds: 0,
-  wrapUpEditHours: 24,
-  serviceLevelSeconds: 30,
-  ...overrides,
-});
+const queue = (overrides: Partial<Queue> = {}): Queue =>
+  aQueue({
+    maxQueued: 50,
+    escalation: [
+      { afterSeconds: 60, addExperts: ['max'], notifySupervisors: false },
+      { afterSeconds: 120, addExperts: [], notifySupervisors: true },
+    ],
+    ...overrides,
+  });
 const available = (idleSinceMs: number | null = null): ExpertStanding => ({
   status: 'available',
   busy: false,
@@ -303,6 +294,13 @@ describe('queueStatusLine', () => {
     const q = { name: 'Pumps', maxWaitSeconds: 300 };
     expect(queueStatusLine(q, T0, 1, 'Max Expert')).toBe(
       `The queue "Pumps" is closed now: Max Expert, on call, is paged. If nobody has taken it by ${at(300)}, it ends unanswered.`,
+    );
+  });
+
+  it('in a queue with callbacks, says that an expert will call back instead', () => {
+    const q = { name: 'Pumps', maxWaitSeconds: 300, callbackOnUnanswered: true };
+    expect(queueStatusLine(q, T0, 0)).toMatch(
+      new RegExp(`if nobody has taken it by ${at(300)}, an expert will call you back\\.$`),
     );
   });
 });

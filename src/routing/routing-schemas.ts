@@ -67,6 +67,7 @@ const Queue: JsonSchema = {
     'strategy',
     'waiting',
     'longestWaitSeconds',
+    'callbacks',
     'availableExperts',
     'open',
     'nextOpensAt',
@@ -79,6 +80,11 @@ const Queue: JsonSchema = {
     strategy: { type: 'string', enum: [...ROUTING_STRATEGIES] },
     waiting: { type: 'integer', minimum: 0 },
     longestWaitSeconds: { type: ['integer', 'null'], minimum: 0 },
+    callbacks: {
+      type: 'integer',
+      minimum: 0,
+      description: 'Requests nobody took in time, waiting as callback_pending for an expert.',
+    },
     availableExperts: { type: 'integer', minimum: 0 },
     open: {
       type: 'boolean',

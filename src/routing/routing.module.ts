@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { QueueAdmission } from '../calls/queue-admission.port.js';
 import { CallsModule } from '../calls/calls.module.js';
 import { AcceptHistory } from './accept-history.js';
+import { CallbacksController } from './callbacks.controller.js';
+import { Callbacks } from './callbacks.service.js';
 import { DemoExperts, demoExpertIds } from './demo-experts.js';
 import { OffersController } from './offers.controller.js';
 import { QueueDispatcher } from './queue-dispatcher.service.js';
@@ -32,7 +34,7 @@ import { RoutingOverviewService } from './routing-overview.service.js';
 @Global()
 @Module({
   imports: [CallsModule],
-  controllers: [RoutingController, OffersController],
+  controllers: [RoutingController, OffersController, CallbacksController],
   providers: [
     { provide: RoutingRepository, useClass: KyselyRoutingRepository },
     {
@@ -53,6 +55,7 @@ import { RoutingOverviewService } from './routing-overview.service.js';
     MaxWait,
     Escalations,
     WaitingRequests,
+    Callbacks,
     OfferRound,
     OfferLookaheads,
     QueuePlacer,

@@ -39,7 +39,10 @@ export abstract class RoutingRepository {
     at: string,
     change: (current: ExpertPresence) => ExpertPresence,
   ): Promise<{ before: ExpertPresence; after: ExpertPresence }>;
-  /** Experts in an active call or holding an accepted offer of one, with that call's id. */
+  /**
+   * Experts in an active call, holding an accepted offer of one, or who took a callback still
+   * active, with that call's id.
+   */
   abstract busyExperts(): Promise<Map<string, string>>;
 
   /**

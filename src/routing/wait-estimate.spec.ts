@@ -1,3 +1,4 @@
+import { aQueue } from '../../test/support/queues.js';
 import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import type { ExpertStanding, Offer, QueuedRequest } from './routing.model.js';
@@ -25,21 +26,11 @@ const PEOPLE = [
   person('bo', ['expert'], ['pumps']),
   person('max', ['expert'], ['valves']),
 ];
-const PUMPS: Queue = {
-  id: 'pumps',
-  name: 'Pumps',
-  skills: ['pumps'],
-  strategy: 'ring_all',
-  offerTimeoutSeconds: 20,
-  maxWaitSeconds: 300,
+const PUMPS: Queue = aQueue({
   maxQueued: 50,
-  maxQueuedPerTechnician: 3,
   urgentRoles: [],
   escalation: [{ afterSeconds: 60, addExperts: ['max'], notifySupervisors: false }],
-  wrapUpSeconds: 0,
-  wrapUpEditHours: 24,
-  serviceLevelSeconds: 30,
-};
+});
 const standing = (busy: string[] = []) =>
   new Map<string, ExpertStanding>(
     PEOPLE.map((p) => [p.id, { status: 'available', busy: busy.includes(p.id), idleSinceMs: 0 }]),

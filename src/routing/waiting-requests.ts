@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CallRepository, type QueuedSummary } from '../calls/call.repository.js';
 import { DirectoryService } from '../directory/directory.service.js';
+import { Callbacks } from './callbacks.service.js';
 import { Escalations } from './escalations.js';
 import { MaxWait } from './max-wait.js';
 import type { QueuedRequest } from './routing.model.js';
@@ -18,7 +19,8 @@ export function queuedRequestOf(call: QueuedSummary): QueuedRequest {
 
 /**
  * What the passing of time does to the waiting requests: past maxWaitSeconds one ends
- * unanswered; due escalation steps run (once each). Reads a few columns of every waiting call,
+ * unanswered (or becomes a callback); due escalation steps run (once each); callbacks past their
+ * queue's callbackHours end unanswered. Reads a few columns of every waiting call,
  * whole records only of the calls something happens to.
  */
 @Injectable()
@@ -28,10 +30,12 @@ export class WaitingRequests {
     private readonly directory: DirectoryService,
     private readonly maxWait: MaxWait,
     private readonly escalations: Escalations,
+    private readonly callbacks: Callbacks,
   ) {}
 
   /** The requests still waiting (as far as this tick knows: the next one looks again). */
   async advance(nowMs: number): Promise<QueuedRequest[]> {
+    await this.callbacks.expireDue(nowMs);
     const waiting: QueuedRequest[] = [];
     for (const summary of await this.calls.queuedSummaries()) {
       const queue = this.directory.queue(summary.queueId);

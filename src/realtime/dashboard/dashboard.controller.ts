@@ -33,6 +33,7 @@ const FILES: Record<string, string> = {
   'timeline.js': 'text/javascript',
   'alerts.js': 'text/javascript',
   'console.js': 'text/javascript',
+  'callbacks.js': 'text/javascript',
   'join.js': 'text/javascript',
   'search.js': 'text/javascript',
   'supervision.js': 'text/javascript',

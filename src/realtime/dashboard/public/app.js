@@ -8,6 +8,7 @@ import { initTimeline, onCallUpdated, openTimeline, resync } from './timeline.js
 import { initAlerts } from './alerts.js';
 import { initSearch } from './search.js';
 import * as expertConsole from './console.js';
+import { initCallbacks, renderCallbacks } from './callbacks.js';
 import * as supervision from './supervision.js';
 import * as signIn from './sign-in.js';
 
@@ -109,12 +110,21 @@ function connect() {
 
   // The handshake's token reached its exp before a renewal: renew now (which reconnects).
   socket.on('session.expired', () => void signIn.renewNow());
-  socket.on('calls.snapshot', ({ calls }) => applySnapshot(calls));
+  socket.on('calls.snapshot', ({ calls }) => {
+    applySnapshot(calls);
+    if (isExpert()) renderCallbacks();
+  });
   socket.on('call.updated', ({ call, events }) => {
-    if (isExpert() && expertConsole.takenByAnother(call)) return removeCall(call.id);
+    if (isExpert() && expertConsole.takenByAnother(call)) {
+      removeCall(call.id);
+      return renderCallbacks();
+    }
     const before = showCall(call);
     onCallUpdated(call, events, before);
-    if (isExpert()) expertConsole.onCall(call, before);
+    if (isExpert()) {
+      expertConsole.onCall(call, before);
+      renderCallbacks();
+    }
     if (call.queue || before?.queue) supervision.queuesChanged();
   });
   // Sent to supervisors too: the row says so at once, and the queues' counts are fetched again.
@@ -182,6 +192,7 @@ async function open(token) {
   openLinkedCall();
   if (isExpert()) {
     expertConsole.initConsole({ open: openTimeline }).catch(report('opening the console'));
+    initCallbacks({ open: openTimeline });
   }
 }
 

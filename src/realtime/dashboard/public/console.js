@@ -66,7 +66,8 @@ export async function ensureAvailable() {
 
 /** A routed call someone else took: no longer this expert's to see (the broker stops telling). */
 export function takenByAnother(call) {
-  if (!call.queue || ['queued', 'unanswered', 'cancelled'].includes(call.status)) return false;
+  const waiting = ['queued', 'callback_pending', 'unanswered', 'cancelled'];
+  if (!call.queue || waiting.includes(call.status)) return false;
   return !call.experts.some((expert) => expert.id === me());
 }
 

@@ -2,11 +2,19 @@
 import { queueName } from './state.js';
 
 /** Statuses in which a call may still change (the socket snapshot carries only these). */
-export const ACTIVE = new Set(['creating', 'queued', 'ringing', 'expert_joined', 'connected']);
+export const ACTIVE = new Set([
+  'creating',
+  'queued',
+  'callback_pending',
+  'ringing',
+  'expert_joined',
+  'connected',
+]);
 
 const STATUS_LABELS = {
   creating: 'Creating',
   queued: 'Queued',
+  callback_pending: 'Callback',
   ringing: 'Ringing',
   expert_joined: 'Expert joined',
   connected: 'Connected',
@@ -32,6 +40,7 @@ export const statusLabel = (status) => STATUS_LABELS[status] ?? humanize(status)
 const EVENT_LABELS = {
   'status.creating': 'Request received',
   'status.queued': 'Waiting in the queue',
+  'status.callback_pending': 'Nobody took it in time: waiting for a callback',
   'status.ringing': 'Ringing the expert',
   'status.expert_joined': 'Expert joined',
   'status.connected': 'Technician joined: connected',

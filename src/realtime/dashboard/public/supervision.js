@@ -19,6 +19,7 @@ function renderQueues() {
         el('th', { scope: 'row' }, queue.name),
         el('td', { className: 'queue-waiting' }, String(queue.waiting)),
         el('td', { className: 'queue-longest' }, ''),
+        el('td', { className: 'queue-callbacks' }, String(queue.callbacks ?? 0)),
         el('td', { className: 'queue-available' }, String(queue.availableExperts)),
       ),
     ),

@@ -1,0 +1,56 @@
+import type { CallStatus } from '../calls/call-lifecycle.js';
+import type { CallRecord } from '../calls/call.model.js';
+import { hasRole } from '../directory/directory.service.js';
+import type { Person } from '../directory/person.js';
+import type { Queue } from '../directory/queue.js';
+
+/**
+ * Callbacks (docs/routing.md, "Callbacks"): pure rules over plain data (callback-rules.spec.ts).
+ * A request its queue could not answer waits as `callback_pending` for an expert to call back.
+ */
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * What a request its queue could not answer becomes: a callback where the queue sets
+ * `callbackOnUnanswered`, else `otherwise`. The one seam for every such outcome: max-wait passes
+ * `unanswered`; a request made outside the queue's hours passes `closed` (from `creating`).
+ */
+export function callbackOr<S extends CallStatus>(
+  queue: Pick<Queue, 'callbackOnUnanswered'> | undefined,
+  otherwise: S,
+): S | 'callback_pending' {
+  return queue?.callbackOnUnanswered === true ? 'callback_pending' : otherwise;
+}
+
+/**
+ * When a callback ends unanswered: `callbackHours` after the technician asked (queuedAt, or the
+ * row's creation for a request that never queued), so that it needs no column of its own and
+ * survives restarts as it is.
+ */
+export function callbackExpiresAtMs(
+  queue: Pick<Queue, 'callbackHours'>,
+  call: Pick<CallRecord, 'queuedAt' | 'createdAt'>,
+): number {
+  return Date.parse(call.queuedAt ?? call.createdAt) + queue.callbackHours * HOUR_MS;
+}
+
+/** Whether the callback is past its time; one whose queue left the directory is at once. */
+export function callbackExpired(
+  queue: Pick<Queue, 'callbackHours'> | undefined,
+  call: Pick<CallRecord, 'queuedAt' | 'createdAt'>,
+  nowMs: number,
+): boolean {
+  return !queue || nowMs >= callbackExpiresAtMs(queue, call);
+}
+
+/** Why this person may not take a callback of this queue; null when they may. */
+export function callbackRefusal(person: Person, queue: Pick<Queue, 'skills'>): string | null {
+  if (!hasRole(person, 'expert') || !person.xassist) return 'only experts call technicians back';
+  // A supervisor who is an expert too may step in for any of the floor's queues.
+  if (hasRole(person, 'supervisor')) return null;
+  const missing = queue.skills.filter((skill) => !person.skills.includes(skill));
+  return missing.length === 0
+    ? null
+    : `this callback needs the skills ${missing.join(', ')}, which you do not have`;
+}

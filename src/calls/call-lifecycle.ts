@@ -2,10 +2,13 @@
  * The call lifecycle: every status and every allowed transition, in one place.
  * `queued` waits in a routing queue for an expert to accept (no xAssist call exists yet).
  * `creating` is internal: the moment between our row (or an accept) and xAssist's answer.
+ * `planned` is a booked session's call (src/appointments): created on xAssist with its
+ * plannedDateTime, followed cheaply until its start, then `ringing` like any call.
  */
 export const CALL_STATUSES = [
   'queued',
   'creating',
+  'planned',
   'ringing',
   'expert_joined',
   'connected',
@@ -21,7 +24,9 @@ const TRANSITIONS: Record<CallStatus, readonly CallStatus[]> = {
   // An accept creates the xAssist call; nobody accepting in time ends it unanswered.
   queued: ['creating', 'unanswered', 'cancelled'],
   // Back to `queued` when xAssist failed for an accepted routed call: it is re-offered.
-  creating: ['ringing', 'failed', 'cancelled', 'queued'],
+  creating: ['ringing', 'planned', 'failed', 'cancelled', 'queued'],
+  // Its start (or its expert joining early) rings it; xAssist may end or forget it before.
+  planned: ['ringing', 'cancelled', 'ended', 'failed'],
   // `failed` while followed: xAssist no longer knows the call.
   ringing: ['expert_joined', 'ended', 'unanswered', 'cancelled', 'failed'],
   expert_joined: ['connected', 'ended', 'missed', 'cancelled', 'failed'],
@@ -40,7 +45,12 @@ export const ACTIVE_STATUSES: readonly CallStatus[] = CALL_STATUSES.filter(
   (status) => TRANSITIONS[status].length > 0,
 );
 /** Statuses in which the broker follows the call on xAssist. */
-export const FOLLOWED_STATUSES: readonly CallStatus[] = ['ringing', 'expert_joined', 'connected'];
+export const FOLLOWED_STATUSES: readonly CallStatus[] = [
+  'planned',
+  'ringing',
+  'expert_joined',
+  'connected',
+];
 
 export class IllegalTransitionError extends Error {
   override name = 'IllegalTransitionError';

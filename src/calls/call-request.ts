@@ -53,6 +53,7 @@ export function buildCallRecord(
     fallbackMeeting: null,
     wrapUp: null,
     rating: null,
+    plannedFor: null,
     createdAt: now,
     ringingAt: null,
     expertJoinedAt: null,

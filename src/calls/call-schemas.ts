@@ -38,6 +38,7 @@ const Call: JsonSchema = {
     'queuedAt',
     'acceptedBy',
     'seq',
+    'plannedFor',
     'createdAt',
     'ringingAt',
     'expertJoinedAt',
@@ -52,7 +53,7 @@ const Call: JsonSchema = {
       type: 'string',
       enum: [...CALL_STATUSES],
       description:
-        '(queued ->) creating -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled.',
+        '(queued ->) creating (-> planned) -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled. planned: a booked session waiting for its start.',
     },
     title: text('Shown on xAssist.', { minLength: 1, maxLength: 200 }),
     reason: { type: 'string', enum: [...CALL_REASONS] },
@@ -125,6 +126,11 @@ const Call: JsonSchema = {
       minimum: 0,
       description: "The highest event seq so far: seed a client's lastSeq with it.",
     },
+    plannedFor: orNull(
+      instant(
+        "A booked session's call (GET /v1/appointments): when it starts; null for a call wanted now",
+      ),
+    ),
     createdAt: instant('When the broker was asked'),
     ringingAt: orNull(instant('When xAssist created the call')),
     expertJoinedAt: orNull(instant('When an expert joined')),

@@ -74,8 +74,7 @@ export function applyCallLog(change: CallChange, log: CallLog, seen: ReadonlySet
   if (isEnded(call.status)) return;
   const everyoneGone = anyoneJoined && present.size === 0;
   const waiting = call.status === 'ringing' || call.status === 'planned';
-  if (log.callStatus === 'Ended' || (everyoneGone && !waiting))
-    change.transition('ended');
+  if (log.callStatus === 'Ended' || (everyoneGone && !waiting)) change.transition('ended');
 }
 
 /**

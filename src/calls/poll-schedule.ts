@@ -174,13 +174,16 @@ export class PollSchedule {
     this.clock.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
     if (this.stopped || at === null) return;
-    this.deadlineTimer = this.clock.setTimeout(() => {
-      this.deadlineTimer = undefined;
-      if (this.stopped || this.deadline === null) return;
-      // A timer may fire a little before the clock reads its time: the commit would find no deadline.
-      if (this.clock.now() < this.deadline) this.armDeadlineTimer(this.deadline);
-      else this.hooks.deadlineDue();
-    }, Math.min(at - this.clock.now(), MAX_TIMER_MS));
+    this.deadlineTimer = this.clock.setTimeout(
+      () => {
+        this.deadlineTimer = undefined;
+        if (this.stopped || this.deadline === null) return;
+        // A timer may fire a little before the clock reads its time: the commit would find no deadline.
+        if (this.clock.now() < this.deadline) this.armDeadlineTimer(this.deadline);
+        else this.hooks.deadlineDue();
+      },
+      Math.min(at - this.clock.now(), MAX_TIMER_MS),
+    );
   }
 
   private armPoll(): void {

@@ -69,7 +69,11 @@ export const appointmentMigrations: Record<string, Migration> = {
         .on('appointments')
         .columns(['technician_id', 'starts_at'])
         .execute();
-      await db.schema.createIndex('appointments_starts').on('appointments').column('starts_at').execute();
+      await db.schema
+        .createIndex('appointments_starts')
+        .on('appointments')
+        .column('starts_at')
+        .execute();
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('appointments').execute();

@@ -185,7 +185,8 @@ export class AppointmentsService {
   async cancel(caller: Person, id: string): Promise<AppointmentRecord> {
     const before = await this.get(caller, id);
     const call = await this.calls.find(before.callId);
-    if (before.status === 'cancelled') return before;
+    if (before.status === 'cancelled')
+      throw new ConflictError(`appointment ${id} is already cancelled`);
     if (isEnded(call.status) && call.status !== 'cancelled' && call.status !== 'failed')
       throw new ConflictError(`appointment ${id} is over (its call is ${call.status})`);
     const after = await this.markCancelled(before, `cancelled by ${caller.id}`);
@@ -222,7 +223,8 @@ export class AppointmentsService {
   private assertNotStarted(appointment: AppointmentRecord, callStatus: string): void {
     if (appointment.status === 'cancelled')
       throw new ConflictError(`appointment ${appointment.id} is cancelled`);
-    if (callStatus !== 'planned' && callStatus !== 'creating')
+    // A failed call (xAssist refused the last move) may be moved again: a new call is made.
+    if (!['planned', 'creating', 'failed'].includes(callStatus))
       throw new ConflictError(
         `appointment ${appointment.id} has started or is over (its call is ${callStatus}); it can no longer be moved`,
       );

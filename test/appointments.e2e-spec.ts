@@ -1,8 +1,11 @@
-import { BrokerHarness } from './support/broker-harness.js';
+import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { brokerDatabases } from './support/environment.js';
 import { RecordingClient } from './support/socket-client.js';
 
-const QUEUES = [{ id: 'pumps', skills: ['pumps'] }];
+const QUEUES = [
+  { id: 'pumps', skills: ['pumps'] },
+  { id: 'pumps-ahead', skills: ['pumps'], bookingGuardMinutes: 60 },
+];
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 describe.each(await brokerDatabases('booked sessions'))(
@@ -15,7 +18,7 @@ describe.each(await brokerDatabases('booked sessions'))(
       sut = await new BrokerHarness({
         queues: QUEUES,
         database: create,
-        env: { TECHNICIAN_JOIN_TIMEOUT_MS: '600000' },
+        env: { TECHNICIAN_JOIN_TIMEOUT_MS: '600000', ROUTING_TICK_MS: '50' },
       }).start();
     });
     afterAll(async () => {
@@ -83,7 +86,37 @@ describe.each(await brokerDatabases('booked sessions'))(
       await sut.settled();
       await tom.flush();
       expect(tom.all('call.invite').filter((i) => i.call.id === call.id)).toHaveLength(1);
+      sut.simulator.state.end(call.xassistCallId);
+      await sut.waitForCall(call.id, (c) => c.status === 'ended');
     }, 30_000);
+
+    it("offers a queued call to nobody whose session starts within the queue's bookingGuardMinutes (60 there)", async () => {
+      await sut.api('PUT', '/v1/presence/me', { as: 'erika', body: { status: 'available' } });
+      const booked = await sut.api('POST', '/v1/appointments', {
+        as: 'tom',
+        body: { expertIds: ['erika'], title: 'Soon', startsAt: inMs(45 * 60_000), timeZone: 'UTC' },
+      });
+      expect(booked.status).toBe(201);
+      const asked = await sut.api('POST', '/v1/calls', {
+        as: 'tina',
+        body: { queueId: 'pumps-ahead', title: 'Pump 9 leaking' },
+      });
+      expect(asked.body.status).toBe('queued');
+      await sut.settled();
+      const offersOfErika = async () =>
+        (await sut.api('GET', '/v1/offers', { as: 'erika' })).body.offers as {
+          call: { id: string };
+        }[];
+      expect(await offersOfErika()).toEqual([]);
+
+      // Once the session is cancelled the guard is gone: the call is offered to her.
+      expect(
+        (await sut.api('DELETE', `/v1/appointments/${booked.body.id}`, { as: 'tom' })).status,
+      ).toBe(200);
+      const offered = await waitFor(offersOfErika, (offers) => offers.length > 0);
+      expect(offered.map((offer) => offer.call.id)).toEqual([asked.body.id]);
+      await sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'tina' });
+    });
 
     it('moves a session to a new xAssist call (the old one cancelled), then cancels it', async () => {
       const first = await sut.api('POST', '/v1/appointments', {

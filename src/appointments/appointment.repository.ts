@@ -138,6 +138,26 @@ export class AppointmentRepository {
     }));
   }
 
+  /** Booked sessions overlapping [fromMs, toMs), with their call's status (routing's presence). */
+  async sessionsWithCalls(
+    fromMs: number,
+    toMs: number,
+  ): Promise<{ expertId: string; startsAt: string; endsAt: string; callStatus: string | null }[]> {
+    return this.db
+      .selectFrom('appointments')
+      .leftJoin('calls', 'calls.id', 'appointments.call_id')
+      .select([
+        'appointments.expert_id as expertId',
+        'appointments.starts_at as startsAt',
+        'appointments.ends_at as endsAt',
+        'calls.status as callStatus',
+      ])
+      .where('appointments.status', '=', 'booked')
+      .where('appointments.starts_at', '<', new Date(toMs).toISOString())
+      .where('appointments.ends_at', '>', new Date(fromMs).toISOString())
+      .execute();
+  }
+
   async list(query: AppointmentQuery): Promise<AppointmentRecord[]> {
     const { audience } = query;
     let select = this.db.selectFrom('appointments').selectAll();

@@ -55,6 +55,7 @@ describe('parseQueues', () => {
         wrapUpSeconds: 0,
         wrapUpEditHours: 24,
         serviceLevelSeconds: 30,
+        bookingGuardMinutes: 10,
       })),
     );
   });
@@ -75,6 +76,7 @@ describe('parseQueues', () => {
         wrapUpSeconds: 0,
         wrapUpEditHours: 24,
         serviceLevelSeconds: 30,
+        bookingGuardMinutes: 10,
       },
     ]);
   });
@@ -83,6 +85,11 @@ describe('parseQueues', () => {
     expect(parse([{ id: 'any', serviceLevelSeconds: 20 }])[0]).toMatchObject({
       serviceLevelSeconds: 20,
     });
+  });
+
+  it('takes the booking guard of booked sessions, 0 turning it off', () => {
+    expect(parse([{ id: 'any', bookingGuardMinutes: 30 }])[0].bookingGuardMinutes).toBe(30);
+    expect(parse([{ id: 'any', bookingGuardMinutes: 0 }])[0].bookingGuardMinutes).toBe(0);
   });
 
   it('takes after-call work and the wrap-up edit window', () => {
@@ -135,7 +142,15 @@ describe('parseQueues', () => {
     ],
     [
       { ...pumps, strategey: 'serial' },
-      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours, serviceLevelSeconds)',
+      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours, serviceLevelSeconds, bookingGuardMinutes)',
+    ],
+    [
+      { ...pumps, bookingGuardMinutes: -1 },
+      'queue "pumps": "bookingGuardMinutes" must be a whole number from 0 to 1440',
+    ],
+    [
+      { ...pumps, bookingGuardMinutes: 1441 },
+      'queue "pumps": "bookingGuardMinutes" must be a whole number from 0 to 1440',
     ],
     [
       { ...pumps, wrapUpSeconds: -1 },

@@ -24,7 +24,10 @@ const QUEUE_KEYS = new Set([
   'wrapUpSeconds',
   'wrapUpEditHours',
   'serviceLevelSeconds',
+  'bookingGuardMinutes',
 ]);
+/** A day in minutes: the longest booking guard (routing's MAX_BOOKING_GUARD_MINUTES). */
+const MAX_GUARD_MINUTES = 1440;
 /** A year and a day in hours: the longest a wrap-up stays editable. */
 const MAX_EDIT_HOURS = 8_808;
 const STEP_KEYS = new Set(['afterSeconds', 'addExperts', 'notifySupervisors']);
@@ -168,6 +171,7 @@ function parseQueue(
   });
   const wrapUpEditHours = editHours(mistakes, where, raw.wrapUpEditHours);
   const serviceLevelSeconds = number('serviceLevelSeconds', QUEUE_DEFAULTS.serviceLevelSeconds);
+  const bookingGuardMinutes = guardMinutes(mistakes, where, raw.bookingGuardMinutes);
   const urgentRoles = roleList(mistakes, where, raw.urgentRoles);
   let escalation: EscalationStep[] = [];
   if (raw.escalation !== undefined && !Array.isArray(raw.escalation)) {
@@ -199,7 +203,20 @@ function parseQueue(
     wrapUpSeconds,
     wrapUpEditHours,
     serviceLevelSeconds,
+    bookingGuardMinutes,
   };
+}
+
+function guardMinutes(mistakes: Mistakes, where: string, value: unknown): number {
+  if (value === undefined) return QUEUE_DEFAULTS.bookingGuardMinutes;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_GUARD_MINUTES) {
+    mistakes.add(
+      where,
+      `"bookingGuardMinutes" must be a whole number from 0 to ${MAX_GUARD_MINUTES}`,
+    );
+    return QUEUE_DEFAULTS.bookingGuardMinutes;
+  }
+  return value as number;
 }
 
 function editHours(mistakes: Mistakes, where: string, value: unknown): number {

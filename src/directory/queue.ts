@@ -38,6 +38,11 @@ export interface Queue {
   wrapUpEditHours: number;
   /** Reports: a request answered within this many seconds counts toward the service level. */
   serviceLevelSeconds: number;
+  /**
+   * Booked sessions: an expert whose session starts within this many minutes is offered none of
+   * the queue's calls (it would run into the session); 0 turns it off.
+   */
+  bookingGuardMinutes: number;
 }
 
 /** What the directory file leaves out; chosen here because the contract names only the first. */
@@ -50,6 +55,7 @@ export const QUEUE_DEFAULTS = {
   wrapUpSeconds: 0,
   wrapUpEditHours: 24,
   serviceLevelSeconds: 30,
+  bookingGuardMinutes: 10,
 } as const satisfies Partial<Queue>;
 
 /**

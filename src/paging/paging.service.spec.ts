@@ -37,6 +37,7 @@ function pagingWith(queueId: string): PagingService {
       wrapUpSeconds: 0,
       wrapUpEditHours: 24,
       serviceLevelSeconds: 30,
+      bookingGuardMinutes: 10,
     },
   ]);
   return new PagingService(directory, new SystemClock(), config, capturedLogger().logger);

@@ -39,6 +39,7 @@ const PUMPS: Queue = {
   wrapUpSeconds: 0,
   wrapUpEditHours: 24,
   serviceLevelSeconds: 30,
+  bookingGuardMinutes: 10,
 };
 const standing = (busy: string[] = []) =>
   new Map<string, ExpertStanding>(

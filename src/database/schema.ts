@@ -96,7 +96,8 @@ export interface XAssistEventsSeenTable {
 }
 
 export interface BrokerDatabase
-  extends RoutingTables,
+  extends
+    RoutingTables,
     QuotaTables,
     WebhookTables,
     OutboxTables,

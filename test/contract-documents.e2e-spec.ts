@@ -615,6 +615,23 @@ describe('the OpenAPI document describes every real answer', () => {
     }
     expect(answer?.status).toBe(429);
     expect(Number(answer?.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A booking creates a call too: it counts toward the creates a minute, as POST /v1/calls.
+    let booked: ApiAnswer | undefined;
+    for (let hour = 1; hour <= 80 && booked?.status !== 429; hour++) {
+      const startsAt = new Date(Date.now() + (24 + hour) * 3_600_000).toISOString();
+      booked = await api('POST', '/v1/appointments', '/v1/appointments', {
+        as: 'sam',
+        body: {
+          technicianId: 'tina',
+          expertIds: ['erika'],
+          title: 'Quota',
+          startsAt,
+          timeZone: 'UTC',
+        },
+      });
+    }
+    expect(booked?.status).toBe(429);
+    expect(Number(booked?.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('matches the xAssist failures: 502 and 503 with the failed call, then /readyz 503', async () => {

@@ -96,6 +96,18 @@ export class AppointmentRepository {
     await trx.updateTable('appointments').set(fields).where('id', '=', id).execute();
   }
 
+  /** Writes the record if it still has `sequence` (nobody moved or cancelled it since); false if not. */
+  async updateIf(record: AppointmentRecord, sequence: number): Promise<boolean> {
+    const { id, ...fields } = toRow(record);
+    const updated = await this.db
+      .updateTable('appointments')
+      .set(fields)
+      .where('id', '=', id)
+      .where('sequence', '=', sequence)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
   async find(id: string, trx: Db = this.db): Promise<AppointmentRecord | undefined> {
     const row = await trx
       .selectFrom('appointments')

@@ -40,6 +40,17 @@ export class AppointmentsController {
   @ApiJson(201, 'Appointment', 'The session, booked; expert says whom')
   @ApiErrors(400, 403, 413, 415, 422)
   @ApiJson(409, 'AppointmentConflict', 'The expert is booked then, or nobody of the queue is free')
+  @ApiJson(
+    429,
+    'Error',
+    'The caller created too many calls this minute (a booking creates one, as POST /v1/calls does)',
+    {
+      'Retry-After': {
+        description: 'Seconds to wait before asking again (also retryAfterSeconds in the body).',
+        schema: { type: 'string', pattern: '^[0-9]+$' },
+      },
+    },
+  )
   @ApiJson(502, 'CallCreationError', 'xAssist refused the call; the booking is cancelled')
   @ApiJson(503, 'CallCreationError', 'xAssist could not be reached; the booking is cancelled')
   async book(

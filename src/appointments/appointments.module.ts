@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module.js';
+import { QuotasModule } from '../quotas/quotas.module.js';
 import { BookedSessions } from '../routing/booked-sessions.port.js';
 import { AppointmentCalls } from './appointment-calls.js';
 import { AppointmentRepository } from './appointment.repository.js';
@@ -13,7 +14,7 @@ import { AppointmentsService } from './appointments.service.js';
  */
 @Global()
 @Module({
-  imports: [CallsModule],
+  imports: [CallsModule, QuotasModule],
   controllers: [AppointmentsController],
   providers: [
     AppointmentRepository,

@@ -13,7 +13,8 @@ import { DirectoryService } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import { CallCreationFailedError } from '../calls/call.errors.js';
-import { isEnded } from '../calls/call-lifecycle.js';
+import { isCancellable, isEnded } from '../calls/call-lifecycle.js';
+import { QuotasService } from '../quotas/quotas.service.js';
 import type { CreateCallDto } from '../calls/dto/create-call.dto.js';
 import { audienceOf, canSeeAppointment, mayBook } from './appointment-access.js';
 import { AppointmentCalls } from './appointment-calls.js';
@@ -61,6 +62,7 @@ export class AppointmentsService {
     private readonly calls: AppointmentCalls,
     private readonly directory: DirectoryService,
     private readonly clock: Clock,
+    private readonly quotas: QuotasService,
   ) {}
 
   async book(caller: Person, dto: CreateAppointmentDto): Promise<AppointmentRecord> {
@@ -77,6 +79,8 @@ export class AppointmentsService {
       dto.durationMinutes ?? DURATION_MINUTES.default,
       this.clock.now(),
     );
+    // Each booking creates an xAssist call: it counts as a create of the caller's, as POST /v1/calls.
+    await this.quotas.admitCreate(caller);
     const technicianId = dto.technicianId ?? caller.id;
     for (let pick = 1; ; pick++) {
       const expertId = dto.expertIds?.[0] ?? (await this.pickFromQueue(queue!, technicianId, time));
@@ -155,6 +159,7 @@ export class AppointmentsService {
       dto.durationMinutes ?? before.durationMinutes,
       this.clock.now(),
     );
+    await this.quotas.admitCreate(caller);
     const call = this.calls.movedCall(oldCall, time.startsAtMs);
     const after: AppointmentRecord = {
       ...before,
@@ -189,6 +194,8 @@ export class AppointmentsService {
       throw new ConflictError(`appointment ${id} is already cancelled`);
     if (isEnded(call.status) && call.status !== 'cancelled' && call.status !== 'failed')
       throw new ConflictError(`appointment ${id} is over (its call is ${call.status})`);
+    if (!isEnded(call.status) && !isCancellable(call.status))
+      throw new ConflictError(`appointment ${id} is under way (its call is ${call.status})`);
     const after = await this.markCancelled(before, `cancelled by ${caller.id}`);
     await this.calls.cancel(before.callId, `appointment ${id} was cancelled`);
     return after;
@@ -205,7 +212,9 @@ export class AppointmentsService {
       sequence: before.sequence + 1,
       updatedAt: this.clock.isoNow(),
     };
-    await this.appointments.update(this.appointments.db, after);
+    // Guarded by the sequence it was read at: a move or cancel meanwhile is not overwritten.
+    if (!(await this.appointments.updateIf(after, before.sequence)))
+      throw new ConflictError(`appointment ${before.id} changed meanwhile; ask for it again`);
     return after;
   }
 

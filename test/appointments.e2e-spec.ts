@@ -118,6 +118,27 @@ describe.each(await brokerDatabases('booked sessions'))(
       await sut.api('POST', `/v1/calls/${asked.body.id}/cancel`, { as: 'tina' });
     });
 
+    it('books an expert once when parallel requests ask for overlapping times', async () => {
+      const startsAt = inMs(5 * 3_600_000);
+      const ask = (technicianId: string, minutes: number) =>
+        sut.api('POST', '/v1/appointments', {
+          as: 'sam',
+          body: {
+            technicianId,
+            expertIds: ['ed'],
+            title: `Parallel ${minutes}`,
+            startsAt: new Date(Date.parse(startsAt) + minutes * 60_000).toISOString(),
+            timeZone: 'Europe/Berlin',
+          },
+        });
+      const answers = await Promise.all([ask('tom', 0), ask('tina', 10), ask('tom', 20)]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409]);
+      const winner = answers.find((answer) => answer.status === 201)!.body;
+      for (const loser of answers.filter((answer) => answer.status === 409))
+        expect(loser.body).toMatchObject({ code: 'appointment_clash', clash: { id: winner.id } });
+      await sut.api('DELETE', `/v1/appointments/${winner.id}`, { as: 'sam' });
+    });
+
     it('moves a session to a new xAssist call (the old one cancelled), then cancels it', async () => {
       const first = await sut.api('POST', '/v1/appointments', {
         as: 'erp',

@@ -178,11 +178,15 @@ export class AppointmentsService {
       await this.assertFree(trx, before.expertId, time, id);
       await this.appointments.update(trx, after);
     });
-    await this.calls.cancel(
-      before.callId,
-      `rescheduled: appointment ${id} moved to ${after.startsAt}, call ${call.id}`,
-    );
-    await this.calls.create(call);
+    try {
+      await this.calls.cancel(
+        before.callId,
+        `rescheduled: appointment ${id} moved to ${after.startsAt}, call ${call.id}`,
+      );
+    } finally {
+      // The session points at the new call now: it is created on xAssist whatever the old one did.
+      await this.calls.create(call);
+    }
     return after;
   }
 

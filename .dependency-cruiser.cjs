@@ -29,6 +29,7 @@ const LAYERS = [
   },
   { name: 'calls', folders: ['calls'] },
   { name: 'routing', folders: ['routing'] },
+  { name: 'appointments', folders: ['appointments'] },
   { name: 'delivery', folders: ['paging', 'webhooks', 'realtime', 'reports'] },
   {
     name: 'app',

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
+import { AppointmentsModule } from './appointments/appointments.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CallsModule } from './calls/calls.module.js';
 import { ClusterModule } from './cluster/cluster.module.js';
@@ -52,6 +53,7 @@ export class AppModule {
         CallsModule,
         RealtimeModule,
         RoutingModule,
+        AppointmentsModule,
         WebhooksModule,
         PagingModule,
         ReportsModule,

@@ -554,6 +554,92 @@ describe('the OpenAPI document describes every real answer', () => {
     await sut.api('POST', `/v1/calls/${call.id}/cancel`, { as: 'erp' });
   });
 
+  /** A booked session the xAssist failures below try to move (502, then 503). */
+  let movable: string;
+
+  it('matches the booked sessions: book, list, read, move, cancel, their errors included', async () => {
+    const book = '/v1/appointments';
+    const one = '/v1/appointments/{id}';
+    const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const session = {
+      technicianId: 'tom',
+      expertIds: ['ed'],
+      title: 'Gearbox',
+      startsAt: inMs(3_600_000),
+      timeZone: 'Europe/Berlin',
+      durationMinutes: 45,
+    };
+    const booked = await api('POST', book, book, { as: 'erp', body: session });
+    expect(booked.status).toBe(201);
+    const id = booked.body.id;
+    const errors: Array<[string, Parameters<BrokerHarness['api']>[2], number]> = [
+      ['bad body', { as: 'erp', body: { ...session, durationMinutes: 'long' } }, 400],
+      ['no token', { body: session }, 401],
+      ['an expert booking', { as: 'erika', body: session }, 403],
+      ['the expert is booked then', { as: 'sam', body: session }, 409],
+      ['too big', { as: 'erp', body: { ...session, title: 'x'.repeat(70_000) } }, 413],
+      [
+        'not UTF-8',
+        {
+          as: 'erp',
+          raw: JSON.stringify(session),
+          headers: { 'content-type': 'application/json; charset=latin1' },
+        },
+        415,
+      ],
+      ['no such zone', { as: 'erp', body: { ...session, timeZone: 'Mars/Olympus' } }, 422],
+    ];
+    for (const [what, options, status] of errors)
+      expect([what, (await api('POST', book, book, options)).status]).toEqual([what, status]);
+
+    expect((await api('GET', book, `${book}?from=${inMs(0)}`, { as: 'ed' })).status).toBe(200);
+    expect((await api('GET', book, `${book}?from=yesterday`, { as: 'ed' })).status).toBe(400);
+    expect((await api('GET', book, book)).status).toBe(401);
+
+    const path = `${book}/${id}`;
+    expect((await api('GET', one, path, { as: 'tom' })).status).toBe(200);
+    expect((await api('GET', one, `${book}/bad%20id`, { as: 'tom' })).status).toBe(400);
+    expect((await api('GET', one, path, { as: 'tina' })).status).toBe(404);
+    expect((await api('GET', one, path)).status).toBe(401);
+
+    const later = { startsAt: inMs(7_200_000) };
+    const moved = await api('PATCH', one, path, { as: 'tom', body: later });
+    expect([moved.status, moved.body.sequence]).toEqual([200, 1]);
+    const other = await api('POST', book, book, {
+      as: 'erp',
+      body: { ...session, startsAt: inMs(10_800_000) },
+    });
+    movable = other.body.id;
+    const moves: Array<[string, Parameters<BrokerHarness['api']>[2], number]> = [
+      ['bad body', { as: 'tom', body: { durationMinutes: 'long' } }, 400],
+      ['no token', { body: later }, 401],
+      ['somebody else', { as: 'tina', body: later }, 404],
+      ['onto another session', { as: 'tom', body: { startsAt: other.body.startsAt } }, 409],
+      ['too big', { as: 'tom', body: { startsAt: 'x'.repeat(70_000) } }, 413],
+      [
+        'not UTF-8',
+        {
+          as: 'tom',
+          raw: JSON.stringify(later),
+          headers: { 'content-type': 'application/json; charset=latin1' },
+        },
+        415,
+      ],
+      ['into the past', { as: 'tom', body: { startsAt: inMs(-60_000) } }, 422],
+    ];
+    for (const [what, options, status] of moves)
+      expect([what, (await api('PATCH', one, path, options)).status]).toEqual([what, status]);
+    expect((await api('PATCH', one, `${book}/bad%20id`, { as: 'tom', body: later })).status).toBe(
+      400,
+    );
+
+    expect((await api('DELETE', one, path, { as: 'tina' })).status).toBe(404);
+    expect((await api('DELETE', one, `${book}/bad%20id`, { as: 'tom' })).status).toBe(400);
+    expect((await api('DELETE', one, path)).status).toBe(401);
+    expect((await api('DELETE', one, path, { as: 'tom' })).status).toBe(200);
+    expect((await api('DELETE', one, path, { as: 'tom' })).status).toBe(409);
+  });
+
   // Before the xAssist failures below: they open the circuit, and a failed call is not active.
   it('matches a used-up quota: 429 with Retry-After', async () => {
     const own = { expertIds: ['erika'], title: 'Quota probe' };
@@ -563,15 +649,51 @@ describe('the OpenAPI document describes every real answer', () => {
     }
     expect(answer?.status).toBe(429);
     expect(Number(answer?.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A booking creates a call too: it counts toward the creates a minute, as POST /v1/calls.
+    let booked: ApiAnswer | undefined;
+    for (let hour = 1; hour <= 80 && booked?.status !== 429; hour++) {
+      const startsAt = new Date(Date.now() + (24 + hour) * 3_600_000).toISOString();
+      booked = await api('POST', '/v1/appointments', '/v1/appointments', {
+        as: 'sam',
+        body: {
+          technicianId: 'tina',
+          expertIds: ['erika'],
+          title: 'Quota',
+          startsAt,
+          timeZone: 'UTC',
+        },
+      });
+    }
+    expect(booked?.status).toBe(429);
+    expect(Number(booked?.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('matches the xAssist failures: 502 and 503 with the failed call, then /readyz 503', async () => {
+    const book = '/v1/appointments';
+    const one = '/v1/appointments/{id}';
+    const session = {
+      expertIds: ['erika'],
+      title: 'Refused',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      timeZone: 'UTC',
+    };
+    sut.simulator.injectFault({ kind: 'status', status: 400, count: 1, path: 'rtc/createCall' });
+    expect((await api('POST', book, book, { as: 'tom', body: session })).status).toBe(502);
+    sut.simulator.injectFault({ kind: 'status', status: 400, count: 1, path: 'rtc/createCall' });
+    const later = { durationMinutes: 50 };
+    expect((await api('PATCH', one, `${book}/${movable}`, { as: 'tom', body: later })).status).toBe(
+      502,
+    );
     sut.simulator.injectFault({ kind: 'status', status: 400, count: 1, path: 'rtc/createCall' });
     expect((await api('POST', '/v1/calls', '/v1/calls', { as: 'erp', body: ask })).status).toBe(
       502,
     );
     sut.simulator.injectFault({ kind: 'status', status: 503, count: 5, path: 'rtc/createCall' });
     expect((await api('POST', '/v1/calls', '/v1/calls', { as: 'erp', body: ask })).status).toBe(
+      503,
+    );
+    expect((await api('POST', book, book, { as: 'tom', body: session })).status).toBe(503);
+    expect((await api('PATCH', one, `${book}/${movable}`, { as: 'tom', body: later })).status).toBe(
       503,
     );
     expect((await api('GET', '/readyz', '/readyz')).status).toBe(503);

@@ -5,6 +5,7 @@
  * is `type: [..., 'null']`. Objects stay open (clients must ignore fields they do not know, so
  * the broker may add some); the contract test closes them to catch undocumented fields.
  */
+import { APPOINTMENT_SCHEMAS } from '../appointments/appointment-schemas.js';
 import { CALL_SCHEMAS } from '../calls/call-schemas.js';
 import { CALL_SUMMARY_SCHEMAS } from '../calls/call-summary-schemas.js';
 import { HEALTH_SCHEMAS } from '../health/health-schemas.js';
@@ -34,6 +35,7 @@ export const CONTRACT_SCHEMAS = {
   ...ROUTING_SCHEMAS,
   ...WEBHOOK_SCHEMAS,
   ...REPORT_SCHEMAS,
+  ...APPOINTMENT_SCHEMAS,
 } satisfies Record<string, JsonSchema>;
 
 export type ContractSchemaName = keyof typeof CONTRACT_SCHEMAS;

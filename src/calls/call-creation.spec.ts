@@ -89,6 +89,17 @@ describe('CallCreation', () => {
     expect(sut.isInFlight(call.id)).toBe(false);
   });
 
+  it("creates a booked session's call at once with its plannedDateTime (ISO-8601 UTC, ms): planned, not ringing", async () => {
+    const call = await creating({ plannedFor: '2027-03-29T07:00:00.000Z' });
+    const planned = await sut.create(call);
+    expect(planned).toMatchObject({ status: 'planned', xassistCallId: 'x-1', ringingAt: null });
+    expect(xassist.created[0].plannedDateTime).toBe('2027-03-29T07:00:00.000Z');
+    expect(await eventTypes(call.id)).toEqual(['status.planned', 'xassist.Created']);
+    // A call wanted now keeps plannedDateTime null, as before.
+    await sut.create(await creating({ id: 'now' }));
+    expect(xassist.created[1].plannedDateTime).toBeNull();
+  });
+
   it.each([
     ['refused', new XAssistRejectedError(400, 'bad title'), 502, FAILURE_REASON.rejected],
     ['unreachable', new XAssistUnavailableError('503', true, 503), 503, FAILURE_REASON.unavailable],

@@ -121,7 +121,9 @@ export class CallCreation {
     return this.commitWithReload(call, (current) => {
       const change = new CallChange(current, this.clock.isoNow());
       if (current.status === 'creating') {
-        change.transition('ringing', { xassistCallId: log.callId });
+        // A booked session's call waits for its start (the tracker's timer rings it then).
+        const next = current.plannedFor === null ? 'ringing' : 'planned';
+        change.transition(next, { xassistCallId: log.callId });
       } else if (current.xassistCallId === null) {
         change.linkXAssistCall(log.callId);
         this.logger.warn(

@@ -5,11 +5,14 @@
  * `closed` ends a request to a queue outside its business hours at once (nothing is rung).
  * `callback_pending` is a request its queue could not answer, kept for an expert to call the
  * technician back (queues with `callbackOnUnanswered`, docs/routing.md "Callbacks").
+ * `planned` is a booked session's call (src/appointments): created on xAssist with its
+ * plannedDateTime, followed cheaply until its start, then `ringing` like any call.
  */
 export const CALL_STATUSES = [
   'queued',
   'callback_pending',
   'creating',
+  'planned',
   'ringing',
   'expert_joined',
   'connected',
@@ -32,7 +35,9 @@ const TRANSITIONS: Record<CallStatus, readonly CallStatus[]> = {
   // `callback_pending` for a taken callback. Straight from the new row: `closed`, a request to a
   // queue outside its hours (docs/routing.md), or `callback_pending` when that queue takes
   // callbacks (callbackOr in routing/callback-rules.ts).
-  creating: ['ringing', 'failed', 'cancelled', 'queued', 'callback_pending', 'closed'],
+  creating: ['ringing', 'planned', 'failed', 'cancelled', 'queued', 'callback_pending', 'closed'],
+  // Its start (or its expert joining early) rings it; xAssist may end or forget it before.
+  planned: ['ringing', 'cancelled', 'ended', 'failed'],
   // `failed` while followed: xAssist no longer knows the call.
   ringing: ['expert_joined', 'ended', 'unanswered', 'cancelled', 'failed'],
   expert_joined: ['connected', 'ended', 'missed', 'cancelled', 'failed'],
@@ -52,7 +57,12 @@ export const ACTIVE_STATUSES: readonly CallStatus[] = CALL_STATUSES.filter(
   (status) => TRANSITIONS[status].length > 0,
 );
 /** Statuses in which the broker follows the call on xAssist. */
-export const FOLLOWED_STATUSES: readonly CallStatus[] = ['ringing', 'expert_joined', 'connected'];
+export const FOLLOWED_STATUSES: readonly CallStatus[] = [
+  'planned',
+  'ringing',
+  'expert_joined',
+  'connected',
+];
 
 export class IllegalTransitionError extends Error {
   override name = 'IllegalTransitionError';

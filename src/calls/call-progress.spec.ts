@@ -97,6 +97,25 @@ describe('applyCallLog', () => {
   });
 });
 
+describe('applyCallLog on a planned call', () => {
+  const planned = () =>
+    aCallRecord({ status: 'planned', ringingAt: null, plannedFor: '2026-11-22T11:00:00.000Z' });
+
+  it('stays planned while xAssist only knows it (Planned, no one in)', () => {
+    const change = apply(planned(), [created], ['1'], 'Planned');
+    expect(change.isEmpty).toBe(true);
+  });
+
+  it('starts early when its expert joins before the start: ringing, then expert_joined', () => {
+    const change = apply(planned(), [created, join(2, 8)], ['1'], 'Started');
+    expect(change.events.map((e) => e.type)).toEqual([
+      'xassist.Join',
+      'status.ringing',
+      'status.expert_joined',
+    ]);
+  });
+});
+
 describe('applyDeadline', () => {
   const at = (ms: number) => Date.parse(T0) + ms;
 
@@ -113,6 +132,18 @@ describe('applyDeadline', () => {
     const change = new CallChange(aCallRecord({ status: 'expert_joined', expertJoinedAt: T0 }), T0);
     applyDeadline(change, at(30_000), timeouts);
     expect(change.events.map((e) => e.type)).toEqual(['status.missed']);
+  });
+
+  it("rings a booked session's planned call at its start, not a millisecond before", () => {
+    const start = new Date(at(3_600_000)).toISOString();
+    const planned = aCallRecord({ status: 'planned', ringingAt: null, plannedFor: start });
+    const early = new CallChange(planned, T0);
+    applyDeadline(early, at(3_599_999), timeouts);
+    expect(early.isEmpty).toBe(true);
+    const due = new CallChange(planned, start);
+    applyDeadline(due, at(3_600_000), timeouts);
+    expect(due.events.map((e) => e.type)).toEqual(['status.ringing']);
+    expect(due.call.ringingAt).toBe(start);
   });
 
   it('refuses transitions the lifecycle does not allow', () => {

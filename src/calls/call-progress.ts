@@ -63,6 +63,8 @@ export function applyCallLog(change: CallChange, log: CallLog, seen: ReadonlySet
 
     change.recordXAssistEvent(event as CallEvent & Record<string, unknown>);
     if (event.type !== 'Join' || isEnded(call.status)) continue;
+    // A booked session's expert who comes early starts it: the glasses ring once they joined.
+    if (who.role === 'expert' && call.status === 'planned') change.transition('ringing');
     if (who.role === 'expert' && call.status === 'ringing') {
       change.transition('expert_joined', { joinedExpertId: who.expert.id });
     }
@@ -71,12 +73,16 @@ export function applyCallLog(change: CallChange, log: CallLog, seen: ReadonlySet
 
   if (isEnded(call.status)) return;
   const everyoneGone = anyoneJoined && present.size === 0;
-  if (log.callStatus === 'Ended' || (everyoneGone && call.status !== 'ringing'))
-    change.transition('ended');
+  const waiting = call.status === 'ringing' || call.status === 'planned';
+  if (log.callStatus === 'Ended' || (everyoneGone && !waiting)) change.transition('ended');
 }
 
-/** When the call's current wait runs out, or null when nothing is waited for. */
+/**
+ * When the call's current wait runs out, or null when nothing is waited for. A booked session's
+ * call waits for its start.
+ */
 export function deadlineOf(call: CallRecord, timeouts: LifecycleTimeouts): number | null {
+  if (call.status === 'planned' && call.plannedFor) return Date.parse(call.plannedFor);
   if (call.status === 'ringing' && call.ringingAt)
     return Date.parse(call.ringingAt) + timeouts.expertAnswerMs;
   if (call.status === 'expert_joined' && call.expertJoinedAt) {
@@ -85,10 +91,14 @@ export function deadlineOf(call: CallRecord, timeouts: LifecycleTimeouts): numbe
   return null;
 }
 
-/** No expert in time: `unanswered`; an expert but no technician in time: `missed`. */
+/**
+ * No expert in time: `unanswered`; an expert but no technician in time: `missed`; a booked
+ * session's start: `ringing` (from then on it is followed and timed like any ringing call).
+ */
 export function applyDeadline(change: CallChange, now: number, timeouts: LifecycleTimeouts): void {
   const deadline = deadlineOf(change.call, timeouts);
   if (deadline === null || now < deadline) return;
+  if (change.call.status === 'planned') return change.transition('ringing');
   change.transition(change.call.status === 'ringing' ? 'unanswered' : 'missed');
 }
 

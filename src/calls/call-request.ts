@@ -54,6 +54,7 @@ export function buildCallRecord(
     fallbackMeeting: null,
     wrapUp: null,
     rating: null,
+    plannedFor: null,
     createdAt: now,
     ringingAt: null,
     expertJoinedAt: null,

@@ -39,6 +39,7 @@ const Call: JsonSchema = {
     'nextOpensAt',
     'acceptedBy',
     'seq',
+    'plannedFor',
     'createdAt',
     'ringingAt',
     'expertJoinedAt',
@@ -53,7 +54,7 @@ const Call: JsonSchema = {
       type: 'string',
       enum: [...CALL_STATUSES],
       description:
-        '(queued ->) creating -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled; or closed at once (a queue outside its business hours). callback_pending: a request nobody took (or a closed queue could not), kept for an expert to call back (then creating, or unanswered, cancelled).',
+        '(queued ->) creating (-> planned) -> ringing -> expert_joined -> connected -> ended; or failed, unanswered, missed, cancelled; or closed at once (a queue outside its business hours). callback_pending: a request nobody took (or a closed queue could not), kept for an expert to call back (then creating, or unanswered, cancelled). planned: a booked session waiting for its start.',
     },
     title: text('Shown on xAssist.', { minLength: 1, maxLength: 200 }),
     reason: { type: 'string', enum: [...CALL_REASONS] },
@@ -132,6 +133,11 @@ const Call: JsonSchema = {
       minimum: 0,
       description: "The highest event seq so far: seed a client's lastSeq with it.",
     },
+    plannedFor: orNull(
+      instant(
+        "A booked session's call (GET /v1/appointments): when it starts; null for a call wanted now",
+      ),
+    ),
     createdAt: instant('When the broker was asked'),
     ringingAt: orNull(instant('When xAssist created the call')),
     expertJoinedAt: orNull(instant('When an expert joined')),

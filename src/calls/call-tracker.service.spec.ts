@@ -43,6 +43,27 @@ describe('CallTracker on a fake clock', () => {
     expect(t.xassist.pollsOf(call.xassistCallId!)).toBe(4);
   });
 
+  it("rings a booked session's planned call exactly at its start, polling it every 15 minutes until then", async () => {
+    const hour = 3_600_000;
+    const call = await t.plannedCall(hour);
+    await t.advance(0);
+    expect(t.xassist.pollsOf(call.xassistCallId!)).toBe(1);
+    await t.advance(hour - 1);
+    expect(await t.statusOf(call)).toBe('planned');
+    expect(t.xassist.pollsOf(call.xassistCallId!)).toBe(4); // at 0, 15, 30 and 45 minutes
+    await t.advance(1);
+    expect(await t.calls.find(call.id)).toMatchObject({
+      status: 'ringing',
+      ringingAt: new Date(Date.parse(call.plannedFor!)).toISOString(),
+    });
+    // From then on it is followed like any ringing call: polled at once, then every MIN_MS.
+    expect(t.xassist.pollsOf(call.xassistCallId!)).toBe(5);
+    await t.advance(MIN_MS);
+    expect(t.xassist.pollsOf(call.xassistCallId!)).toBe(6);
+    await t.advance(EXPERT_ANSWER_MS);
+    expect(await t.statusOf(call)).toBe('unanswered');
+  });
+
   it('ends a call unanswered exactly at its deadline and stops polling it', async () => {
     const call = await t.ringingCall();
     await t.advance(EXPERT_ANSWER_MS - 1);

@@ -58,6 +58,11 @@ export interface CallRecord {
   wrapUp: WrapUp | null;
   /** The technician's rating; null until given. */
   rating: Rating | null;
+  /**
+   * A booked session's call (src/appointments): when it starts, sent to xAssist as its
+   * plannedDateTime; `planned` until then. Null for a call wanted now.
+   */
+  plannedFor: string | null;
   createdAt: string;
   ringingAt: string | null;
   expertJoinedAt: string | null;
@@ -152,6 +157,7 @@ export function toCallView(call: CallRecord, placement: QueuePlacement = NOT_PLA
     nextOpensAt: call.nextOpensAt,
     acceptedBy: acceptedBy ? personRef(acceptedBy) : null,
     seq: call.seq,
+    plannedFor: call.plannedFor,
     createdAt: call.createdAt,
     ringingAt: call.ringingAt,
     expertJoinedAt: call.expertJoinedAt,

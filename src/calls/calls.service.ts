@@ -24,6 +24,9 @@ import { createdWindow, type CallSearch } from './call-search.js';
 import type { CreateCallDto } from './dto/create-call.dto.js';
 import { assertSameBody, idempotencyClaim } from './idempotency.js';
 
+/** Calls a technician holds open for the active-calls cap: a booked session counts from its start. */
+const HELD_STATUSES = ACTIVE_STATUSES.filter((status) => status !== 'planned');
+
 /** How many of a technician's latest failed calls a connect looks at for open web meetings. */
 const RECENT_FAILED_CALLS = 10;
 
@@ -151,7 +154,7 @@ export class CallsService {
     trx: Transaction<BrokerDatabase>,
   ): Promise<number> {
     const calls = await this.calls.list(
-      { statuses: ACTIVE_STATUSES, participantId: null, technicianId, limit, before: null },
+      { statuses: HELD_STATUSES, participantId: null, technicianId, limit, before: null },
       trx,
     );
     return calls.length;

@@ -1,7 +1,7 @@
 import { aCallRecord, T0 } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import type { CallRecord } from './call.model.js';
-import { pollClaimOf, PollSchedule } from './poll-schedule.js';
+import { PLANNED_POLL_MS, pollClaimOf, PollSchedule } from './poll-schedule.js';
 
 const polling = { minMs: 250, ringingMs: 1000, connectedMs: 5000, connectedMaxMs: 15_000 };
 const timeouts = { expertAnswerMs: 10_000, technicianJoinMs: 20_000 };
@@ -20,6 +20,52 @@ describe('pollClaimOf', () => {
         since: 7,
         slowestMs: 15_000,
       });
+  });
+});
+
+describe('pollClaimOf for a planned call', () => {
+  it('claims the lowest priority, overdue only after two of its 15-minute periods', () => {
+    expect(pollClaimOf('planned', 7, polling, true)).toEqual({
+      priority: 'background',
+      since: 7,
+      slowestMs: 2 * PLANNED_POLL_MS,
+    });
+  });
+});
+
+describe('PollSchedule of a planned call on a fake clock', () => {
+  it('polls every 15 minutes and fires its deadline at the start, even days ahead', async () => {
+    const clock = new FakeClock(t0);
+    const startsInMs = 3 * 24 * 3_600_000;
+    let call = aCallRecord({
+      status: 'planned',
+      ringingAt: null,
+      plannedFor: new Date(t0 + startsInMs).toISOString(),
+    });
+    const happened: number[] = [];
+    const deadlines: number[] = [];
+    const sut = new PollSchedule(clock, { polling, timeouts }, () => call, {
+      pollDue: () => {
+        happened.push(clock.now() - t0);
+        sut.begin();
+        sut.started();
+        sut.ended();
+      },
+      pollSkipped: () => undefined,
+      deadlineDue: () => deadlines.push(clock.now() - t0),
+    });
+    sut.begin();
+    sut.started();
+    sut.ended();
+    await clock.advance(PLANNED_POLL_MS * 2);
+    expect(happened).toEqual([PLANNED_POLL_MS, 2 * PLANNED_POLL_MS]);
+    await clock.advance(startsInMs - 2 * PLANNED_POLL_MS - 1);
+    expect(deadlines).toEqual([]);
+    await clock.advance(1);
+    expect(deadlines).toEqual([startsInMs]);
+    call = { ...call, status: 'ringing', ringingAt: new Date(t0 + startsInMs).toISOString() };
+    sut.callChanged();
+    sut.stop();
   });
 });
 

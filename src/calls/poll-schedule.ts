@@ -17,6 +17,18 @@ export type PollCadence = Pick<
  */
 export const RINGING_STATUSES: readonly CallStatus[] = ['ringing'];
 
+/**
+ * A booked session's call before its start (`planned`): xAssist only keeps it, so one look every
+ * 15 minutes (a vanished or ended call is noticed) is enough; 4 requests an hour per booking.
+ */
+export const PLANNED_POLL_MS = 15 * 60_000;
+
+/**
+ * The longest a timer is set for at once: Node fires a longer one (over 2^31 ms, about 24.8 days,
+ * a booking weeks ahead) at once. A deadline further off is re-armed when this one fires.
+ */
+export const MAX_TIMER_MS = 24 * 60 * 60_000;
+
 export function pollsAsRinging(status: CallStatus): boolean {
   return RINGING_STATUSES.includes(status);
 }
@@ -27,6 +39,7 @@ export function pollsAsRinging(status: CallStatus): boolean {
  * POLL_INTERVAL_CONNECTED_MS.
  */
 export function pollIntervalOf(status: CallStatus, cadence: PollCadence): number {
+  if (status === 'planned') return PLANNED_POLL_MS;
   return pollsAsRinging(status) ? cadence.minMs : cadence.connectedMs;
 }
 
@@ -41,6 +54,9 @@ export function pollClaimOf(
   cadence: PollCadence,
   firstPoll = false,
 ): RequestClaim {
+  // A planned call is the least urgent request there is: it waits behind every other one.
+  if (status === 'planned')
+    return { priority: 'background', since: lastPolledAt, slowestMs: 2 * PLANNED_POLL_MS };
   const claim: RequestClaim = pollsAsRinging(status)
     ? { priority: 'ringing', since: lastPolledAt, slowestMs: cadence.ringingMs }
     : { priority: 'connected', since: lastPolledAt, slowestMs: cadence.connectedMaxMs };
@@ -158,13 +174,16 @@ export class PollSchedule {
     this.clock.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
     if (this.stopped || at === null) return;
-    this.deadlineTimer = this.clock.setTimeout(() => {
-      this.deadlineTimer = undefined;
-      if (this.stopped || this.deadline === null) return;
-      // A timer may fire a little before the clock reads its time: the commit would find no deadline.
-      if (this.clock.now() < this.deadline) this.armDeadlineTimer(this.deadline);
-      else this.hooks.deadlineDue();
-    }, at - this.clock.now());
+    this.deadlineTimer = this.clock.setTimeout(
+      () => {
+        this.deadlineTimer = undefined;
+        if (this.stopped || this.deadline === null) return;
+        // A timer may fire a little before the clock reads its time: the commit would find no deadline.
+        if (this.clock.now() < this.deadline) this.armDeadlineTimer(this.deadline);
+        else this.hooks.deadlineDue();
+      },
+      Math.min(at - this.clock.now(), MAX_TIMER_MS),
+    );
   }
 
   private armPoll(): void {

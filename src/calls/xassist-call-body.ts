@@ -29,6 +29,17 @@ export function xassistCallBody(
     joinAnonymousAllowed: call.anonymousJoinAllowed,
     informOthersDirectly: true,
     creatorUser: call.technician.xassistUserDbId,
-    plannedDateTime: null,
+    plannedDateTime: plannedDateTimeOf(call),
   };
+}
+
+/**
+ * A booked session's start as xAssist's plannedDateTime: ISO-8601 in UTC with milliseconds
+ * (`2027-03-29T07:00:00.000Z`), exactly as the broker stores every instant. xAssist documents no
+ * format beyond "a date-time"; an instant with `Z` is what a Java backend parses without a zone
+ * table and cannot misread across a daylight-saving change (the booking's own zone is the
+ * broker's to show, docs/api.md). Null for a call wanted now, as before.
+ */
+export function plannedDateTimeOf(call: Pick<CallRecord, 'plannedFor'>): string | null {
+  return call.plannedFor === null ? null : new Date(call.plannedFor).toISOString();
 }

@@ -157,6 +157,15 @@ export const ROUTING_ERROR_CODE = {
 export const WEBHOOK_ERROR_CODE = { limitReached: 'webhook_limit_reached' } as const;
 
 /**
+ * The codes of a booking's 409s: the named expert has a session then (AppointmentClashError, the
+ * body's `clash` names it); no expert of the queue is free then (NoExpertFreeError).
+ */
+export const APPOINTMENT_ERROR_CODE = {
+  clash: 'appointment_clash',
+  noExpertFree: 'no_expert_free',
+} as const;
+
+/**
  * Every code an answer may carry: each status's own and every named one above. It is the Error
  * schema's `code` enum (src/openapi/error-schemas.ts), so a new named code goes in here too;
  * test/docs-match-code.e2e-spec.ts fails for a code the source names that is not listed.
@@ -168,5 +177,6 @@ export const ERROR_CODES: readonly string[] = [
     ...Object.values(SERVICE_ERROR_CODE),
     ...Object.values(ROUTING_ERROR_CODE),
     ...Object.values(WEBHOOK_ERROR_CODE),
+    ...Object.values(APPOINTMENT_ERROR_CODE),
   ]),
 ];

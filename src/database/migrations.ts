@@ -7,6 +7,7 @@ import { webhookMigrations } from './webhook.schema.js';
 import { clusterMigrations } from './cluster.schema.js';
 import { atRestMigrations } from './at-rest-migrations.js';
 import { writeProbeMigrations } from './write-probe.js';
+import { appointmentMigrations } from './appointment.schema.js';
 
 /**
  * Migrations live in code (not files found at run time) so the compiled broker carries them.
@@ -209,5 +210,6 @@ export const migrationProvider: MigrationProvider = {
     ...writeProbeMigrations,
     ...atRestMigrations,
     ...clusterMigrations,
+    ...appointmentMigrations,
   }),
 };

@@ -1,3 +1,4 @@
+import type { AppointmentTables } from './appointment.schema.js';
 import type { ClusterTables } from './cluster.schema.js';
 import type { OutboxTables } from './outbox.schema.js';
 import type { PagingTables } from './paging.schema.js';
@@ -59,6 +60,8 @@ export interface CallsTable {
   wrap_up_json: string | null;
   /** The technician's rating as JSON; null until given. */
   rating_json: string | null;
+  /** A booked session's start (ISO-8601 UTC); null for a call wanted now, and before issue 24. */
+  planned_for: string | null;
   created_at: string;
   ringing_at: string | null;
   expert_joined_at: string | null;
@@ -95,7 +98,14 @@ export interface XAssistEventsSeenTable {
 }
 
 export interface BrokerDatabase
-  extends RoutingTables, QuotaTables, WebhookTables, OutboxTables, PagingTables, ClusterTables {
+  extends
+    RoutingTables,
+    QuotaTables,
+    WebhookTables,
+    OutboxTables,
+    PagingTables,
+    ClusterTables,
+    AppointmentTables {
   calls: CallsTable;
   call_experts: CallExpertsTable;
   call_events: CallEventsTable;

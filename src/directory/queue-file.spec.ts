@@ -58,6 +58,7 @@ describe('parseQueues', () => {
         callbackOnUnanswered: false,
         callbackHours: 24,
         openingHours: null,
+        bookingGuardMinutes: 10,
       })),
     );
   });
@@ -81,6 +82,7 @@ describe('parseQueues', () => {
         callbackOnUnanswered: false,
         callbackHours: 24,
         openingHours: null,
+        bookingGuardMinutes: 10,
       },
     ]);
   });
@@ -89,6 +91,11 @@ describe('parseQueues', () => {
     expect(parse([{ id: 'any', serviceLevelSeconds: 20 }])[0]).toMatchObject({
       serviceLevelSeconds: 20,
     });
+  });
+
+  it('takes the booking guard of booked sessions, 0 turning it off', () => {
+    expect(parse([{ id: 'any', bookingGuardMinutes: 30 }])[0].bookingGuardMinutes).toBe(30);
+    expect(parse([{ id: 'any', bookingGuardMinutes: 0 }])[0].bookingGuardMinutes).toBe(0);
   });
 
   it('takes after-call work and the wrap-up edit window', () => {
@@ -146,7 +153,15 @@ describe('parseQueues', () => {
     ],
     [
       { ...pumps, strategey: 'serial' },
-      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours, serviceLevelSeconds, callbackOnUnanswered, callbackHours, timeZone, hours, holidays, outsideHours, onCall)',
+      'queue "pumps": unknown field "strategey" (known: id, name, skills, strategy, offerTimeoutSeconds, maxWaitSeconds, maxQueued, maxQueuedPerTechnician, urgentRoles, escalation, wrapUpSeconds, wrapUpEditHours, serviceLevelSeconds, callbackOnUnanswered, callbackHours, timeZone, hours, holidays, outsideHours, onCall, bookingGuardMinutes)',
+    ],
+    [
+      { ...pumps, bookingGuardMinutes: -1 },
+      'queue "pumps": "bookingGuardMinutes" must be a whole number from 0 to 1440',
+    ],
+    [
+      { ...pumps, bookingGuardMinutes: 1441 },
+      'queue "pumps": "bookingGuardMinutes" must be a whole number from 0 to 1440',
     ],
     [
       { ...pumps, wrapUpSeconds: -1 },

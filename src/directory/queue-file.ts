@@ -28,7 +28,10 @@ const QUEUE_KEYS = new Set([
   'callbackOnUnanswered',
   'callbackHours',
   ...HOURS_KEYS,
+  'bookingGuardMinutes',
 ]);
+/** A day in minutes: the longest booking guard (routing's MAX_BOOKING_GUARD_MINUTES). */
+const MAX_GUARD_MINUTES = 1440;
 /** A year and a day in hours: the longest a wrap-up stays editable. */
 const MAX_EDIT_HOURS = 8_808;
 /** Four weeks: a callback older than that helps nobody (and is surely a typo). */
@@ -174,6 +177,7 @@ function parseQueue(
   });
   const wrapUpEditHours = editHours(mistakes, where, raw.wrapUpEditHours);
   const serviceLevelSeconds = number('serviceLevelSeconds', QUEUE_DEFAULTS.serviceLevelSeconds);
+  const bookingGuardMinutes = guardMinutes(mistakes, where, raw.bookingGuardMinutes);
   const urgentRoles = roleList(mistakes, where, raw.urgentRoles);
   if (raw.callbackOnUnanswered !== undefined && typeof raw.callbackOnUnanswered !== 'boolean')
     mistakes.add(where, '"callbackOnUnanswered" must be true or false');
@@ -217,7 +221,20 @@ function parseQueue(
     callbackOnUnanswered: raw.callbackOnUnanswered === true,
     callbackHours,
     openingHours,
+    bookingGuardMinutes,
   };
+}
+
+function guardMinutes(mistakes: Mistakes, where: string, value: unknown): number {
+  if (value === undefined) return QUEUE_DEFAULTS.bookingGuardMinutes;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_GUARD_MINUTES) {
+    mistakes.add(
+      where,
+      `"bookingGuardMinutes" must be a whole number from 0 to ${MAX_GUARD_MINUTES}`,
+    );
+    return QUEUE_DEFAULTS.bookingGuardMinutes;
+  }
+  return value as number;
 }
 
 function editHours(mistakes: Mistakes, where: string, value: unknown): number {

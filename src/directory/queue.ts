@@ -48,6 +48,11 @@ export interface Queue {
    * directory gives no `hours`: always open, as before hours existed.
    */
   openingHours?: OpeningHours | null;
+  /**
+   * Booked sessions: an expert whose session starts within this many minutes is offered none of
+   * the queue's calls (it would run into the session); 0 turns it off.
+   */
+  bookingGuardMinutes: number;
 }
 
 /** What the directory file leaves out; chosen here because the contract names only the first. */
@@ -62,6 +67,7 @@ export const QUEUE_DEFAULTS = {
   serviceLevelSeconds: 30,
   callbackOnUnanswered: false,
   callbackHours: 24,
+  bookingGuardMinutes: 10,
 } as const satisfies Partial<Queue>;
 
 /**

@@ -39,6 +39,7 @@ function pagingWith(queueId: string): PagingService {
       serviceLevelSeconds: 30,
       callbackOnUnanswered: false,
       callbackHours: 24,
+      bookingGuardMinutes: 10,
     },
   ]);
   return new PagingService(directory, new SystemClock(), config, capturedLogger().logger);

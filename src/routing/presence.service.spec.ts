@@ -9,6 +9,7 @@ import { directoryFrom } from '../directory/directory.module.js';
 import { KyselyCallRepository } from '../calls/kysely-call.repository.js';
 import { KyselyRoutingRepository } from './kysely-routing.repository.js';
 import { PresenceService } from './presence.service.js';
+import type { BookedSessions } from './booked-sessions.port.js';
 import { RoutingOverviewService } from './routing-overview.service.js';
 import type { ExpertPresence } from './routing.model.js';
 
@@ -127,7 +128,43 @@ describe('PresenceService', () => {
       status: 'available',
       busy: false,
       idleSinceMs: clock.now(),
+      nextSessionAtMs: null,
     });
+  });
+
+  it("standing makes an expert busy from their booked session's start and gives the next start", async () => {
+    const logger = capturedLogger().logger;
+    const startsAtMs = clock.now() + 10 * 60_000;
+    const session = { expertId: 'erika', startsAtMs, endsAtMs: startsAtMs + 30 * 60_000 };
+    let callEnded = false;
+    const sessions: BookedSessions = {
+      near: async (nowMs: number, aheadMs: number) =>
+        [{ ...session, callEnded }].filter(
+          (s) => s.endsAtMs > nowMs && s.startsAtMs < nowMs + aheadMs,
+        ),
+    };
+    const withSessions = new PresenceService(
+      new KyselyRoutingRepository(db),
+      directory,
+      clock,
+      logger,
+      new EventBus(logger),
+      { offlineGraceMs: GRACE_MS },
+      sessions,
+    );
+    await withSessions.set(directory.find('erika')!, 'available');
+    expect((await withSessions.standing()).get('erika')).toMatchObject({
+      busy: false,
+      nextSessionAtMs: startsAtMs,
+    });
+    await clock.advance(10 * 60_000);
+    expect((await withSessions.standing()).get('erika')).toMatchObject({
+      busy: true,
+      nextSessionAtMs: null,
+    });
+    callEnded = true; // the session's call ended early: free again
+    expect((await withSessions.standing()).get('erika')?.busy).toBe(false);
+    withSessions.onModuleDestroy();
   });
 
   it('ignores sockets of people who are not experts', async () => {

@@ -23,6 +23,12 @@ import {
   type OfferOutcome,
 } from './presence-rules.js';
 import type { ExpertPresence, ExpertStanding, SettablePresence } from './routing.model.js';
+import { BookedSessions } from './booked-sessions.port.js';
+import {
+  inBookedSession,
+  MAX_BOOKING_GUARD_MINUTES,
+  nextSessionStart,
+} from './booked-session-rules.js';
 import { RoutingRepository } from './routing.repository.js';
 
 export interface PresenceOptions {
@@ -63,6 +69,8 @@ export class PresenceService {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly bus: EventBus,
     @Optional() @Inject(PRESENCE_OPTIONS) options?: PresenceOptions,
+    // src/appointments provides it globally; a broker (or a spec) without it has no sessions.
+    @Optional() private readonly sessions?: BookedSessions,
   ) {
     this.graceMs = options?.offlineGraceMs ?? DEFAULT_OFFLINE_GRACE_MS;
     this.withoutGrace = new Set(options?.withoutGrace);
@@ -155,20 +163,28 @@ export class PresenceService {
     }
   }
 
-  /** What routing needs of every expert now: presence, busy-ness, idle time. */
+  /**
+   * What routing needs of every expert now: presence, busy-ness (a booked session that has
+   * started counts), idle time, and when their next booked session starts (the queues' guard).
+   */
   async standing(): Promise<Map<string, ExpertStanding>> {
     const nowMs = this.clock.now();
-    const [stored, busy] = await Promise.all([
+    const [stored, busy, sessions] = await Promise.all([
       this.repository.allPresence(),
       this.repository.busyExperts(),
+      this.sessions?.near(nowMs, MAX_BOOKING_GUARD_MINUTES * 60_000) ?? [],
     ]);
     return new Map(
       stored.map((presence) => [
         presence.expertId,
         {
           status: presence.status,
-          busy: busy.has(presence.expertId) || isWrappingUp(presence, nowMs),
+          busy:
+            busy.has(presence.expertId) ||
+            isWrappingUp(presence, nowMs) ||
+            inBookedSession(sessions, presence.expertId, nowMs),
           idleSinceMs: presence.idleSince === null ? null : Date.parse(presence.idleSince),
+          nextSessionAtMs: nextSessionStart(sessions, presence.expertId, nowMs),
         },
       ]),
     );

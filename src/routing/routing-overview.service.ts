@@ -82,9 +82,10 @@ export class RoutingOverviewService {
   }
 
   private async expertViews(experts: Person[]): Promise<ExpertView[]> {
-    const [stored, busy] = await Promise.all([
+    const [stored, busy, standing] = await Promise.all([
       this.repository.allPresence(),
       this.repository.busyExperts(),
+      this.presence.standing(),
     ]);
     const byId = new Map(stored.map((presence) => [presence.expertId, presence]));
     const nowMs = this.clock.now();
@@ -97,7 +98,8 @@ export class RoutingOverviewService {
         displayName: expert.displayName,
         skills: expert.skills,
         presence: presence ? shownPresence(presence, nowMs) : 'offline',
-        busy: callId !== undefined || wrappingUp,
+        // standing's busy adds a booked session that has started.
+        busy: callId !== undefined || wrappingUp || standing.get(expert.id)?.busy === true,
         wrapUpUntil: wrappingUp ? presence.wrapUp!.until : null,
         presenceSince: presence?.since ?? null,
         idleSince: presence?.idleSince ?? null,

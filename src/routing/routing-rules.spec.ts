@@ -213,6 +213,21 @@ describe('planOffers', () => {
     expect(plan([request('c2')], [offer('c1', 'erika', 'pending')])).toEqual(['c2:ed', 'c2:ida']);
   });
 
+  it("offers nobody whose booked session starts within the queue's bookingGuardMinutes", () => {
+    const standing = allAvailable();
+    // erika's session starts in 10 minutes, ed's in 11; ida has none.
+    standing.set('erika', { ...available(), nextSessionAtMs: T0 + 10 * 60_000 });
+    standing.set('ed', { ...available(), nextSessionAtMs: T0 + 11 * 60_000 });
+    const planFor = (q: Queue) =>
+      planOffers(
+        { nowMs: T0, people: PEOPLE, standing, requests: [request('c1')], offers: [] },
+        () => q,
+      ).map(({ expertId }) => expertId);
+    expect(planFor(queue())).toEqual(['ed', 'ida']);
+    expect(planFor(queue({ bookingGuardMinutes: 15 }))).toEqual(['ida']);
+    expect(planFor(queue({ bookingGuardMinutes: 0 }))).toEqual(['erika', 'ed', 'ida']);
+  });
+
   it('sets the expiry from the queue, skips unknown queues and requests past their wait', () => {
     const [planned] = planOffers(
       {

@@ -3,6 +3,7 @@ import type { Queue } from '../directory/queue.js';
 import type { ExpertStanding, Offer, QueuedRequest } from './routing.model.js';
 import { onCallOfferExpiry, onCallTaker, routedOnCall } from './on-call-rules.js';
 import { orderRequests } from './queue-order.js';
+import { guardedBySession } from './booked-session-rules.js';
 
 /**
  * Who is offered which queued call: pure functions of plain data and a `nowMs` passed in, so that
@@ -79,7 +80,8 @@ function qualifiedExperts(
 
 /**
  * Experts who may be offered this call now, in directory order: allowed it (qualifiedExperts),
- * available and not busy.
+ * available, not busy, and with no booked session starting within the queue's
+ * bookingGuardMinutes (the call would run into it).
  */
 export function eligibleExperts(
   queue: Queue,
@@ -90,7 +92,9 @@ export function eligibleExperts(
   nowMs: number,
 ): Person[] {
   return expertsWhoCanTake(queue, people, standing, request, offers, nowMs).filter(
-    (person) => !standing.get(person.id)?.busy,
+    (person) =>
+      !standing.get(person.id)?.busy &&
+      !guardedBySession(standing.get(person.id), queue.bookingGuardMinutes, nowMs),
   );
 }
 

@@ -89,8 +89,10 @@ export interface QueuedRequest {
 /** What routing knows of one expert at one instant. */
 export interface ExpertStanding {
   status: PresenceStatus;
-  /** Holding an accepted offer, in an active call, or in after-call work (wrap_up). */
+  /** Holding an accepted offer, in an active call, in after-call work (wrap_up), or in a booked session. */
   busy: boolean;
   /** Milliseconds since the epoch; null when never idle (treated as idle since now). */
   idleSinceMs: number | null;
+  /** When their next booked session starts (the queues' bookingGuardMinutes); null or unset: none near. */
+  nextSessionAtMs?: number | null;
 }

@@ -73,6 +73,8 @@ export class SimulatorState {
       callType: request.callType,
       callReason: request.callReason,
       title: request.callTitle,
+      // Kept as sent; the call reads Planned until someone joins, as xAssist's does.
+      plannedDateTime: request.plannedDateTime ?? null,
       callStart: null,
       callEnd: null,
       creatorContact: creator,
@@ -223,6 +225,12 @@ export function validateCreateCall(body: unknown): CreateCallRequest {
   if (typeof body.informOthersDirectly !== 'boolean')
     fail('informOthersDirectly must be a boolean');
   if (!Array.isArray(body.invitedTeams)) fail('invitedTeams must be an array');
+  if (
+    body.plannedDateTime !== undefined &&
+    body.plannedDateTime !== null &&
+    (typeof body.plannedDateTime !== 'string' || Number.isNaN(Date.parse(body.plannedDateTime)))
+  )
+    fail('plannedDateTime must be null or an ISO-8601 date-time');
   if (!Array.isArray(body.invitedContacts) || body.invitedContacts.length === 0) {
     fail('invitedContacts must be a non-empty array');
   }

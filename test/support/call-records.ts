@@ -34,6 +34,7 @@ export function aCallRecord(overrides: Partial<CallRecord> = {}): CallRecord {
     fallbackMeeting: null,
     wrapUp: null,
     rating: null,
+    plannedFor: null,
     createdAt: T0,
     ringingAt: T0,
     expertJoinedAt: null,

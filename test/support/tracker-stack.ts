@@ -26,6 +26,8 @@ export interface TrackerStack extends Omit<CallsStack, 'xassist'> {
   sut: CallTracker;
   /** A call ringing on xAssist and in the database, as creation leaves it (the tracker follows it). */
   ringingCall(): Promise<CallRecord>;
+  /** A booked session's call, created on xAssist and `planned` to start `startsInMs` from now. */
+  plannedCall(startsInMs: number): Promise<CallRecord>;
   /** Moves the clock and waits until no poll or commit is under way. */
   advance(ms: number): Promise<void>;
   statusOf(call: CallRecord): Promise<CallStatus>;
@@ -71,6 +73,20 @@ export async function trackerStack({
     return change.call;
   }
 
+  async function plannedCall(startsInMs: number): Promise<CallRecord> {
+    const xassistLog = ringErika(xassist);
+    const call = aCreatingCall(clock.isoNow(), {
+      id: `call-${xassistLog.callId}`,
+      experts: [participant(people.erika)],
+      plannedFor: new Date(clock.now() + startsInMs).toISOString(),
+    });
+    await ledger.insert(call, null, async () => undefined);
+    const change = new CallChange(call, call.createdAt);
+    change.transition('planned', { xassistCallId: xassistLog.callId });
+    await ledger.record(change);
+    return change.call;
+  }
+
   async function advance(ms: number): Promise<void> {
     await clock.advance(ms);
     await sut.idle();
@@ -84,5 +100,5 @@ export async function trackerStack({
   }
 
   const statusOf = async (call: CallRecord) => (await calls.find(call.id))!.status;
-  return { ...stack, xassist, sut, ringingCall, advance, statusOf, stop };
+  return { ...stack, xassist, sut, ringingCall, plannedCall, advance, statusOf, stop };
 }

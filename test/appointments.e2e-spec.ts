@@ -190,11 +190,42 @@ describe.each(await brokerDatabases('booked sessions'))(
       });
       expect(listed.body.appointments.map((a: { id: string }) => a.id)).toContain(booked.body.id);
 
+      // The calendar event follows: same UID, one more SEQUENCE, the new start; then CANCELLED.
+      const calendar = async (as: string) => {
+        const answer = await sut.api('GET', `/v1/appointments/${booked.body.id}.ics`, { as });
+        expect(answer.status).toBe(200);
+        expect(answer.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+        const text = String(answer.body).replace(/\r\n[ \t]/g, '');
+        const event = text.slice(text.indexOf('BEGIN:VEVENT'), text.indexOf('END:VEVENT'));
+        const value = (name: string) => event.match(new RegExp(`^${name}[:;](.*)$`, 'm'))?.[1];
+        return {
+          uid: value('UID'),
+          sequence: value('SEQUENCE'),
+          start: value('DTSTART'),
+          status: value('STATUS'),
+        };
+      };
+      const utc = (iso: string) => `${iso.slice(0, 19).replace(/[-:]/g, '')}Z`;
+      expect(await calendar('ed')).toEqual({
+        uid: booked.body.id,
+        sequence: '1',
+        start: utc(later),
+        status: 'CONFIRMED',
+      });
+      expect(
+        (await sut.api('GET', `/v1/appointments/${booked.body.id}.ics`, { as: 'erika' })).status,
+      ).toBe(404);
+
       const cancelled = await sut.api('DELETE', `/v1/appointments/${booked.body.id}`, {
         as: 'tina',
       });
       expect(cancelled.status).toBe(200);
       expect(cancelled.body).toMatchObject({ status: 'cancelled', sequence: 2 });
+      expect(await calendar('tina')).toMatchObject({
+        uid: booked.body.id,
+        sequence: '2',
+        status: 'CANCELLED',
+      });
       const afterCancel = (await sut.api('GET', `/v1/calls/${moved.body.callId}`, { as: 'sam' }))
         .body;
       expect(afterCancel.status).toBe('cancelled');

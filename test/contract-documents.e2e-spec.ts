@@ -601,6 +601,11 @@ describe('the OpenAPI document describes every real answer', () => {
     expect((await api('GET', one, `${book}/bad%20id`, { as: 'tom' })).status).toBe(400);
     expect((await api('GET', one, path, { as: 'tina' })).status).toBe(404);
     expect((await api('GET', one, path)).status).toBe(401);
+    const ics = '/v1/appointments/{id}.ics';
+    expect((await api('GET', ics, `${path}.ics`, { as: 'tom' })).status).toBe(200);
+    expect((await api('GET', ics, `${book}/bad%20id.ics`, { as: 'tom' })).status).toBe(400);
+    expect((await api('GET', ics, `${path}.ics`, { as: 'tina' })).status).toBe(404);
+    expect((await api('GET', ics, `${path}.ics`)).status).toBe(401);
 
     const later = { startsAt: inMs(7_200_000) };
     const moved = await api('PATCH', one, path, { as: 'tom', body: later });

@@ -1,5 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CurrentPerson } from '../auth/auth.guard.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { personRef, type Person, type PersonRef } from '../directory/person.js';
@@ -9,6 +24,7 @@ import {
   type AppointmentRecord,
   type AppointmentView,
 } from './appointment.model.js';
+import { appointmentCalendar } from './appointment-calendar.js';
 import { AppointmentIdParam } from './appointment-id.param.js';
 import { AppointmentsService } from './appointments.service.js';
 import {
@@ -26,6 +42,7 @@ export class AppointmentsController {
   constructor(
     private readonly appointments: AppointmentsService,
     private readonly directory: DirectoryService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post()
@@ -75,6 +92,33 @@ export class AppointmentsController {
     const limit = query.limit === undefined ? APPOINTMENT_PAGE_LIMIT.default : Number(query.limit);
     const found = await this.appointments.list(caller, { from: query.from, to: query.to, limit });
     return { appointments: found.map((appointment) => this.view(appointment)) };
+  }
+
+  // Before `:id`, which would take `<id>.ics` for an id (and refuse it).
+  @Get(':id.ics')
+  @Header('Content-Type', 'text/calendar; charset=utf-8')
+  @ApiOperation({
+    operationId: 'getAppointmentCalendar',
+    summary: "The session as an iCalendar event (RFC 5545), for the participants' calendars",
+    description:
+      'One VEVENT: UID is the appointment id for its whole life, SEQUENCE its sequence (one more per move and for the cancel), ' +
+      'DTSTART/DTEND in the booking time zone with its VTIMEZONE, STATUS CONFIRMED or CANCELLED. Importing it again updates the event.',
+  })
+  @ApiProduces('text/calendar')
+  @ApiResponse({
+    status: 200,
+    description: 'The iCalendar text',
+    content: { 'text/calendar': { schema: { type: 'string' } } },
+  })
+  @ApiErrors(400, 404)
+  async calendar(
+    @CurrentPerson() caller: Person,
+    @Param() { id }: AppointmentIdParam,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string> {
+    const appointment = this.view(await this.appointments.get(caller, id));
+    response.setHeader('Content-Disposition', `inline; filename="session-${appointment.id}.ics"`);
+    return appointmentCalendar(appointment, this.config.paging.publicUrl);
   }
 
   @Get(':id')

@@ -8,6 +8,7 @@ import { initTimeline, onCallUpdated, openTimeline, resync } from './timeline.js
 import { initAlerts } from './alerts.js';
 import { initSearch } from './search.js';
 import * as expertConsole from './console.js';
+import * as sessions from './sessions.js';
 import * as supervision from './supervision.js';
 import * as signIn from './sign-in.js';
 
@@ -91,6 +92,7 @@ function connect() {
     void supervision.loadQueues();
     supervision.loadExperts().catch(report('loading experts'));
     if (isExpert()) expertConsole.refreshConsole().catch(report('loading offers'));
+    if (isExpert()) void sessions.refreshSessions();
   });
   socket.on('disconnect', (reason) => {
     setConnection('reconnecting', 'reconnecting…');
@@ -115,6 +117,7 @@ function connect() {
     const before = showCall(call);
     onCallUpdated(call, events, before);
     if (isExpert()) expertConsole.onCall(call, before);
+    if (isExpert()) sessions.onCall(call);
     if (call.queue || before?.queue) supervision.queuesChanged();
   });
   // Sent to supervisors too: the row says so at once, and the queues' counts are fetched again.
@@ -182,6 +185,7 @@ async function open(token) {
   openLinkedCall();
   if (isExpert()) {
     expertConsole.initConsole({ open: openTimeline }).catch(report('opening the console'));
+    void sessions.initSessions({ open: openTimeline });
   }
 }
 

@@ -32,7 +32,7 @@ describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
     await dashboard.stop();
   });
 
-  async function openAs(person: string, viewport = DESKTOP): Promise<Page> {
+  async function openAs(person: string, viewport = DESKTOP, fakeClock = false): Promise<Page> {
     const context = await dashboard.browser.newContext({
       viewport,
       timezoneId: VIEWER_ZONE,
@@ -40,6 +40,8 @@ describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
     });
     contexts.push(context);
     const page = await context.newPage();
+    // The page's own clock, moved on by the test; it flows as usual in between.
+    if (fakeClock) await page.clock.install();
     await page.addInitScript(() =>
       (globalThis as any).document.addEventListener(
         'securitypolicyviolation',
@@ -54,10 +56,16 @@ describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
     return page;
   }
 
-  async function book(title: string, startsAt: string, timeZone: string): Promise<any> {
+  async function book(
+    title: string,
+    startsAt: string,
+    timeZone: string,
+    expert = 'erika',
+    durationMinutes = 45,
+  ): Promise<any> {
     const booked = await dashboard.sut.api('POST', '/v1/appointments', {
       as: 'tom',
-      body: { expertIds: ['erika'], title, startsAt, timeZone, durationMinutes: 45 },
+      body: { expertIds: [expert], title, startsAt, timeZone, durationMinutes },
     });
     expect(booked.status).toBe(201);
     return booked.body;
@@ -176,5 +184,28 @@ describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
         ? 'docs/dashboard-sessions-phone.png'
         : join(tmpdir(), 'dashboard-sessions-phone.png'),
     });
+  });
+
+  it("opens Join 5 minutes before the start by the page's clock, and drops the session once it has ended", async () => {
+    const session = await book('Seal swap', minutesAhead(20), 'UTC', 'ed', 15);
+    const page = await openAs('ed', DESKTOP, true);
+    const join = item(page, session.id).locator('button.join');
+    await join.waitFor();
+    expect(await join.isDisabled()).toBe(true);
+    const opensAt = Date.parse(session.startsAt) - 5 * MINUTE;
+    const pageNow = () => page.evaluate(() => Date.now());
+
+    // A second before it opens, still closed; a second after, open (the tick runs as time jumps).
+    await page.clock.fastForward(opensAt - (await pageNow()) - 1_000);
+    expect(await join.isDisabled()).toBe(true);
+    expect(await join.innerText()).toContain(hhmm(new Date(opensAt).toISOString(), VIEWER_ZONE));
+    await page.clock.fastForward(2_000);
+    await item(page, session.id).locator('button.join:not([disabled])').waitFor();
+    expect(await join.getAttribute('aria-label')).toBe('Join Seal swap with Tom Technician');
+
+    // Past its end (start + 15 min) it leaves the list; nothing else is booked with ed.
+    await page.clock.fastForward(Date.parse(session.endsAt) - (await pageNow()) + 1_000);
+    await item(page, session.id).waitFor({ state: 'detached' });
+    await page.locator('#sessions-empty:not([hidden])').waitFor();
   });
 });

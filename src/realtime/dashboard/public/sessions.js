@@ -149,6 +149,10 @@ function tick() {
         `Join ${session.title} with ${session.technician.displayName}`,
       );
       joinHint(hint, session);
+    } else if (joinable === 'over') {
+      button.textContent = 'Ended';
+      button.setAttribute('aria-label', `${session.title} has ended`);
+      hint.textContent = '';
     } else {
       const opens = when(new Date(opensAt(session)).toISOString());
       button.textContent = `Join from ${opens}`;

@@ -111,7 +111,10 @@ function askJoinUrl(callId) {
 
 /** While Join is open: what happens at the start, and the web client's link once known. */
 function joinHint(hint, session) {
-  const url = joinUrls.get(session.callId);
+  const url = joinUrls.get(session.callId) ?? '';
+  // Rewritten only when it changes: the tick must not pull the link from under a screen reader.
+  if (hint.dataset.shown === `open ${url}`) return;
+  hint.dataset.shown = `open ${url}`;
   hint.replaceChildren(
     'xAssist rings your Frontline client at the start: accept it there.',
     ...(url
@@ -152,12 +155,12 @@ function tick() {
     } else if (joinable === 'over') {
       button.textContent = 'Ended';
       button.setAttribute('aria-label', `${session.title} has ended`);
-      hint.textContent = '';
+      hint.textContent = hint.dataset.shown = '';
     } else {
       const opens = when(new Date(opensAt(session)).toISOString());
       button.textContent = `Join from ${opens}`;
       button.setAttribute('aria-label', `Join ${session.title}: opens ${opens}`);
-      hint.textContent = '';
+      hint.textContent = hint.dataset.shown = '';
     }
   }
   // A session that ended leaves the list with the next fetch.

@@ -120,6 +120,11 @@ describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
     expect(await farJoin.innerText()).toContain(hhmm(farOpens, VIEWER_ZONE));
     expect(await farJoin.getAttribute('aria-label')).toContain('Valve retrofit: opens');
 
+    // In the calls table a session's call waits for its start, not for an expert: it says when.
+    const farRow = dashboard.rowOf(page, far.callId);
+    await farRow.waitFor();
+    expect(await farRow.locator('.waiting').innerText()).toMatch(/^starts /);
+
     await page.screenshot({
       path: process.env.UPDATE_SCREENSHOT
         ? 'docs/dashboard-sessions.png'

@@ -38,6 +38,7 @@ const FILES: Record<string, string> = {
   'search.js': 'text/javascript',
   'supervision.js': 'text/javascript',
   'wrap-up.js': 'text/javascript',
+  'sessions.js': 'text/javascript',
   'reports.js': 'text/javascript',
   'sign-in.js': 'text/javascript',
   'style.css': 'text/css',

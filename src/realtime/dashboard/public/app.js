@@ -9,6 +9,7 @@ import { initAlerts } from './alerts.js';
 import { initSearch } from './search.js';
 import * as expertConsole from './console.js';
 import { initCallbacks, renderCallbacks } from './callbacks.js';
+import * as sessions from './sessions.js';
 import * as supervision from './supervision.js';
 import * as signIn from './sign-in.js';
 
@@ -92,6 +93,7 @@ function connect() {
     void supervision.loadQueues();
     supervision.loadExperts().catch(report('loading experts'));
     if (isExpert()) expertConsole.refreshConsole().catch(report('loading offers'));
+    if (isExpert()) void sessions.refreshSessions();
   });
   socket.on('disconnect', (reason) => {
     setConnection('reconnecting', 'reconnecting…');
@@ -124,6 +126,7 @@ function connect() {
     if (isExpert()) {
       expertConsole.onCall(call, before);
       renderCallbacks();
+      sessions.onCall(call);
     }
     if (call.queue || before?.queue) supervision.queuesChanged();
   });
@@ -193,6 +196,7 @@ async function open(token) {
   if (isExpert()) {
     expertConsole.initConsole({ open: openTimeline }).catch(report('opening the console'));
     initCallbacks({ open: openTimeline });
+    void sessions.initSessions({ open: openTimeline });
   }
 }
 

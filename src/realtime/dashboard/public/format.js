@@ -101,8 +101,8 @@ export function secondsLeft(offer, now = Date.now()) {
 }
 const between = (from, to) => (ms(to) - ms(from)) / 1000;
 
-/** When the technician started waiting: queued, else asked. */
-export const waitingSince = (call) => call.queuedAt ?? call.createdAt;
+/** When the technician started waiting: queued, else a booked session's start, else asked. */
+export const waitingSince = (call) => call.queuedAt ?? call.plannedFor ?? call.createdAt;
 
 /** An expert picked up: joined on xAssist (or, routed, accepted). */
 const answeredAt = (call) => call.expertJoinedAt ?? call.connectedAt;
@@ -112,8 +112,12 @@ const answeredAt = (call) => call.expertJoinedAt ?? call.connectedAt;
  * ended unanswered, how long the technician waited. `live` says whether it still ticks.
  */
 export function waitText(call, now = Date.now()) {
+  // A booked session's call waits for its start, not for an expert: it says when that is.
+  if (call.plannedFor && !call.ringingAt)
+    return { text: call.status === 'planned' ? `starts ${dateTimeText(call.plannedFor)}` : '–' };
   const answered = answeredAt(call);
-  if (answered) return { text: `answered in ${duration(between(call.createdAt, answered))}` };
+  const asked = call.plannedFor ?? call.createdAt;
+  if (answered) return { text: `answered in ${duration(between(asked, answered))}` };
   if (call.endedAt)
     return { text: `waited ${duration(between(waitingSince(call), call.endedAt))}` };
   return { text: duration((now - ms(waitingSince(call))) / 1000), live: true };

@@ -140,7 +140,8 @@ function reminderMinutesOf(
 ): number | undefined {
   const reminds = events.includes('reminder');
   if (value === undefined) {
-    if (reminds) mistake('"on" names "reminder"; give "reminderMinutes" (minutes before the start)');
+    if (reminds)
+      mistake('"on" names "reminder"; give "reminderMinutes" (minutes before the start)');
     return undefined;
   }
   if (!reminds) {

@@ -5,6 +5,9 @@ import {
   movedSession,
 } from '../../test/support/appointment-records.js';
 import { pagingSetUp } from '../../test/support/paging-setup.js';
+import { peopleDirectory } from '../../test/support/calls-stack.js';
+import { capturedLogger } from '../../test/support/log-capture.js';
+import { OutboxBench, ScriptedSender } from '../../test/support/outbox-bench.js';
 import type { AppointmentRecord } from '../appointments/appointment.model.js';
 import type { PagingRule } from '../notifications/channels-document.js';
 import type { OutboxStore } from '../outbox/kysely-outbox.store.js';
@@ -196,5 +199,57 @@ describe('AppointmentPages', () => {
     wire([REMIND]);
     sut.wake();
     expect(woken).toBe(1);
+  });
+});
+
+/** The reminder's row as the real dispatcher sees it when the broker comes back. */
+describe('AppointmentPages with the outbox dispatcher, after the broker was down', () => {
+  let bench: OutboxBench;
+  let sender: ScriptedSender;
+  let sut: AppointmentPages;
+
+  beforeEach(async () => {
+    bench = await OutboxBench.open();
+    sender = new ScriptedSender();
+    await bench.build({ chat: sender });
+    const { logger } = capturedLogger('silent');
+    const base = { ...bench, directory: peopleDirectory(), logger };
+    const { paging, outbox, config } = pagingSetUp(base, [REMIND]);
+    const dispatcher = { wake: () => undefined } as unknown as OutboxDispatcher;
+    sut = new AppointmentPages(paging, outbox, base.directory, bench.clock, config, dispatcher);
+  });
+  afterEach(() => bench.close());
+
+  const bookStartingIn = (minutes: number) => {
+    const appointment = aBookedSession({
+      startsAt: new Date(bench.clock.now() + minutes * MINUTE).toISOString(),
+    });
+    return bench.db.transaction().execute((trx) => sut.booked({ appointment }, trx));
+  };
+  const reminders = () => sender.sent.filter((id) => /\.r\d+$/.test(id));
+
+  it('sends a reminder that fell due meanwhile once at start-up, the session not started yet', async () => {
+    await bookStartingIn(60);
+    await bench.clock.advance(50 * MINUTE); // down from booking until 10 minutes before the start
+    bench.sut.start();
+    await bench.clock.advance(100);
+    expect(reminders()).toHaveLength(1);
+    await bench.clock.advance(20 * MINUTE);
+    expect(reminders()).toHaveLength(1);
+  });
+
+  it('never sends it once the session has started: the row dies expired', async () => {
+    await bookStartingIn(60);
+    await bench.clock.advance(61 * MINUTE); // down past the start
+    bench.sut.start();
+    await bench.clock.advance(100);
+    expect(reminders()).toEqual([]);
+    const row = await bench.db
+      .selectFrom('outbox')
+      .select(['status', 'last_error'])
+      .where('event_type', '=', 'page.reminder')
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('failed');
+    expect(row.last_error).toMatch(/^expired: its deadline/);
   });
 });

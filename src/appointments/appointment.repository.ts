@@ -97,9 +97,9 @@ export class AppointmentRepository {
   }
 
   /** Writes the record if it still has `sequence` (nobody moved or cancelled it since); false if not. */
-  async updateIf(record: AppointmentRecord, sequence: number): Promise<boolean> {
+  async updateIf(record: AppointmentRecord, sequence: number, trx: Db = this.db): Promise<boolean> {
     const { id, ...fields } = toRow(record);
-    const updated = await this.db
+    const updated = await trx
       .updateTable('appointments')
       .set(fields)
       .where('id', '=', id)

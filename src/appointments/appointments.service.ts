@@ -9,6 +9,8 @@ import {
 } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
 import type { BrokerDatabase } from '../database/schema.js';
+import { brokerEvent } from '../events/broker-events.js';
+import { EventBus } from '../events/event-bus.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
@@ -18,6 +20,7 @@ import { QuotasService } from '../quotas/quotas.service.js';
 import type { CreateCallDto } from '../calls/dto/create-call.dto.js';
 import { audienceOf, canSeeAppointment, mayBook } from './appointment-access.js';
 import { AppointmentCalls } from './appointment-calls.js';
+import './appointment-facts.js';
 import { AppointmentClashError, NoExpertFreeError } from './appointment.errors.js';
 import type { AppointmentRecord } from './appointment.model.js';
 import { AppointmentRepository } from './appointment.repository.js';
@@ -63,6 +66,7 @@ export class AppointmentsService {
     private readonly directory: DirectoryService,
     private readonly clock: Clock,
     private readonly quotas: QuotasService,
+    private readonly events: EventBus,
   ) {}
 
   async book(caller: Person, dto: CreateAppointmentDto): Promise<AppointmentRecord> {
@@ -108,6 +112,9 @@ export class AppointmentsService {
         await this.calls.insert(call, async (trx) => {
           await this.assertFree(trx, expertId, time);
           await this.appointments.insert(trx, appointment);
+          await this.events.inTransaction(trx, [
+            brokerEvent('appointment.booked', { appointment }),
+          ]);
         });
       } catch (error) {
         if (!(error instanceof AppointmentClashError) || !queue) throw error;
@@ -115,6 +122,7 @@ export class AppointmentsService {
         if (pick < QUEUE_PICKS) continue;
         throw new NoExpertFreeError(queue.id, appointment.startsAt, appointment.endsAt);
       }
+      this.events.afterCommit([brokerEvent('appointment.booked', { appointment })]);
       await this.createOrRelease(appointment, call.id);
       return appointment;
     }
@@ -171,13 +179,16 @@ export class AppointmentsService {
       sequence: before.sequence + 1,
       updatedAt: this.clock.isoNow(),
     };
+    const moved = brokerEvent('appointment.moved', { appointment: after, before });
     await this.calls.insert(call, async (trx) => {
       const current = await this.appointments.find(id, trx);
       if (current?.callId !== before.callId || current.status !== 'booked')
         throw new ConflictError(`appointment ${id} changed meanwhile; ask for it again`);
       await this.assertFree(trx, before.expertId, time, id);
       await this.appointments.update(trx, after);
+      await this.events.inTransaction(trx, [moved]);
     });
+    this.events.afterCommit([moved]);
     try {
       await this.calls.cancel(
         before.callId,
@@ -216,9 +227,16 @@ export class AppointmentsService {
       sequence: before.sequence + 1,
       updatedAt: this.clock.isoNow(),
     };
+    const cancelled = brokerEvent('appointment.cancelled', { appointment: after });
     // Guarded by the sequence it was read at: a move or cancel meanwhile is not overwritten.
-    if (!(await this.appointments.updateIf(after, before.sequence)))
+    const updated = await this.appointments.db.transaction().execute(async (trx) => {
+      if (!(await this.appointments.updateIf(after, before.sequence, trx))) return false;
+      await this.events.inTransaction(trx, [cancelled]);
+      return true;
+    });
+    if (!updated)
       throw new ConflictError(`appointment ${before.id} changed meanwhile; ask for it again`);
+    this.events.afterCommit([cancelled]);
     return after;
   }
 

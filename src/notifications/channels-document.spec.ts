@@ -42,14 +42,44 @@ describe('paging rules in the channels file', () => {
       'channel "x": "type" is "fax"; use one of dingtalk, chatMessenger, ringcentral, teams',
       'paging: unknown field "when" (known: rules)',
       'paging.rules[0]: "channel" is "nope", which is no channel above',
-      'paging.rules[1]: unknown field "extra" (known: queue, channel, on)',
+      'paging.rules[1]: unknown field "extra" (known: queue, channel, on, reminderMinutes)',
       'paging.rules[1]: "queue" must be a queue id or "*" (any call)',
-      'paging.rules[1]: "on" names "rang"; use queued, escalated, offered, unanswered, missed, ended',
-      'paging.rules[2]: "on" must be a non-empty array of queued, escalated, offered, unanswered, missed, ended',
+      'paging.rules[1]: "on" names "rang"; use queued, escalated, offered, unanswered, missed, ended, booked, reminder, cancelled',
+      'paging.rules[2]: "on" must be a non-empty array of queued, escalated, offered, unanswered, missed, ended, booked, reminder, cancelled',
       'paging.rules[3]: must be an object',
     ]);
     expect(linesOf({ channels: [teams], paging: [] })).toEqual([
       '"paging" must be an object with a "rules" array',
+    ]);
+  });
+
+  it('reads booked-session rules: "reminder" with its reminderMinutes, one line per mistake', () => {
+    const rules = [
+      { queue: '*', channel: 'hook', on: ['booked', 'reminder', 'cancelled'], reminderMinutes: 15 },
+      { queue: 'pumps', channel: 'hook', on: ['booked', 'cancelled'] },
+    ];
+    expect(parseChannelsDocument({ channels: [teams], paging: { rules } }, {}).rules).toEqual(
+      rules,
+    );
+    expect(
+      linesOf({
+        channels: [teams],
+        paging: {
+          rules: [
+            { queue: '*', channel: 'hook', on: ['reminder'] },
+            { queue: '*', channel: 'hook', on: ['booked'], reminderMinutes: 15 },
+            { queue: '*', channel: 'hook', on: ['reminder'], reminderMinutes: 1.5 },
+            { queue: '*', channel: 'hook', on: ['reminder'], reminderMinutes: 0 },
+            { queue: '*', channel: 'hook', on: ['reminder'], reminderMinutes: '15' },
+          ],
+        },
+      }),
+    ).toEqual([
+      'paging.rules[0]: "on" names "reminder"; give "reminderMinutes" (minutes before the start)',
+      'paging.rules[1]: "reminderMinutes" is only for a rule whose "on" names "reminder"',
+      'paging.rules[2]: "reminderMinutes" must be a whole number of minutes from 1 to 10080',
+      'paging.rules[3]: "reminderMinutes" must be a whole number of minutes from 1 to 10080',
+      'paging.rules[4]: "reminderMinutes" must be a whole number of minutes from 1 to 10080',
     ]);
   });
 

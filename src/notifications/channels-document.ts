@@ -13,15 +13,27 @@ export const PAGE_EVENTS = [
   'unanswered',
   'missed',
   'ended',
+  // A booked session's pages, to its expert (paging/appointment-pages.ts).
+  'booked',
+  'reminder',
+  'cancelled',
 ] as const;
 export type PageEvent = (typeof PAGE_EVENTS)[number];
 
-/** One paging rule: calls of `queue` (`*`: any call, queued or direct) page `channel` on `on`. */
+/**
+ * One paging rule: calls of `queue` (`*`: any call, queued or direct) page `channel` on `on`.
+ * Booked sessions likewise: those booked through `queue`, and (`*`) any session.
+ */
 export interface PagingRule {
   queue: string;
   channel: string;
   on: PageEvent[];
+  /** With `reminder` (and only then): whole minutes before a session's start it is paged. */
+  reminderMinutes?: number;
 }
+
+/** A reminder is paged from one minute to a week before the start. */
+export const REMINDER_MINUTES = { min: 1, max: 10_080 } as const;
 
 /** The `fallback` part: which CAM channel makes web meetings when xAssist is out of reach. */
 export interface FallbackSettings {
@@ -41,7 +53,7 @@ type Env = Record<string, string | undefined>;
 type Raw = Record<string, unknown>;
 const isObject = (value: unknown): value is Raw =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-const RULE_KEYS = ['queue', 'channel', 'on'];
+const RULE_KEYS = ['queue', 'channel', 'on', 'reminderMinutes'];
 const QUEUE = /^([A-Za-z0-9._-]{1,64}|\*)$/;
 
 /**
@@ -106,12 +118,42 @@ export function parsePagingRules(
     const why = typeof channel === 'string' ? indirect.get(channel) : undefined;
     if (events.includes('offered') && why)
       mistake(`"on" names "offered", a page to one expert, but "${String(channel)}" is ${why}`);
+    const reminderMinutes = reminderMinutesOf(raw.reminderMinutes, events, mistake);
     return [
-      { queue: String(queue), channel: String(channel), on: [...new Set(events)] as PageEvent[] },
+      {
+        queue: String(queue),
+        channel: String(channel),
+        on: [...new Set(events)] as PageEvent[],
+        ...(reminderMinutes === undefined ? {} : { reminderMinutes }),
+      },
     ];
   });
   if (lines.length > 0) throw new ChannelsFileError(lines.join('\n'));
   return rules;
+}
+
+/** `reminderMinutes`: required with `reminder` in `on`, refused without. */
+function reminderMinutesOf(
+  value: unknown,
+  events: unknown[],
+  mistake: (message: string) => void,
+): number | undefined {
+  const reminds = events.includes('reminder');
+  if (value === undefined) {
+    if (reminds)
+      mistake('"on" names "reminder"; give "reminderMinutes" (minutes before the start)');
+    return undefined;
+  }
+  if (!reminds) {
+    mistake('"reminderMinutes" is only for a rule whose "on" names "reminder"');
+    return undefined;
+  }
+  const { min, max } = REMINDER_MINUTES;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    mistake(`"reminderMinutes" must be a whole number of minutes from ${min} to ${max}`);
+    return undefined;
+  }
+  return value;
 }
 
 const FALLBACK_KEYS = ['channel', 'meetingMinutes'];

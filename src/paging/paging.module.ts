@@ -6,6 +6,7 @@ import { OfferLookaheads } from '../routing/offer-lookahead.js';
 import { RoutingModule } from '../routing/routing.module.js';
 import { AcceptController } from './accept.controller.js';
 import { AcceptLinks } from './accept-links.service.js';
+import { AppointmentPages } from './appointment-pages.js';
 import { CallPages } from './call-pages.js';
 import { ChatSender } from './chat-sender.js';
 import { OfferPager } from './offer-pager.js';
@@ -27,6 +28,7 @@ import { PagingService } from './paging.service.js';
     ChatSender,
     AcceptLinks,
     CallPages,
+    AppointmentPages,
     OfferPager,
     PageFairness,
   ],

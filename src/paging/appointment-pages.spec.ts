@@ -152,7 +152,7 @@ describe('AppointmentPages', () => {
     expect(await claim()).toEqual(['page.reminder 1']);
   });
 
-  it('sends the reminder once: two instances claiming at its minute, and a second write refused', async () => {
+  it('sends the reminder once: two instances claiming at its minute', async () => {
     wire([REMIND]);
     const session = startingIn(20);
     await booked(session);
@@ -162,8 +162,6 @@ describe('AppointmentPages', () => {
     await stack.clock.advance(5 * MINUTE);
     const [first, second] = await Promise.all([claim(), claim()]);
     expect([...first, ...second]).toEqual(['page.reminder 0']);
-    // One row per session, sequence and rule: writing the same change again fails it.
-    await expect(booked(session)).rejects.toThrow();
   });
 
   it('pages only the rules of the session: its queue and "*"; no reminder already due', async () => {

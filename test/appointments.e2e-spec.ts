@@ -139,6 +139,84 @@ describe.each(await brokerDatabases('booked sessions'))(
       await sut.api('DELETE', `/v1/appointments/${winner.id}`, { as: 'sam' });
     });
 
+    it('two moves at once, or a move and a cancel, never leave a call planned that the session does not hold', async () => {
+      // A day ahead: clear of the other tests' sessions of ed.
+      const startsAt = inMs(30 * 3_600_000);
+      const book = () =>
+        sut.api('POST', '/v1/appointments', {
+          as: 'erp',
+          body: {
+            technicianId: 'tina',
+            expertIds: ['ed'],
+            title: 'Race',
+            startsAt,
+            timeZone: 'UTC',
+          },
+        });
+      const plannedOfTina = async () =>
+        (await sut.api('GET', '/v1/calls?status=active', { as: 'sam' })).body.calls.filter(
+          (call: { status: string; technician: { id: string } }) =>
+            call.status === 'planned' && call.technician.id === 'tina',
+        );
+      const move = (id: string, minutes: number) =>
+        sut.api('PATCH', `/v1/appointments/${id}`, {
+          as: 'tina',
+          body: { startsAt: inMs(minutes * 60_000) },
+        });
+
+      const first = (await book()).body;
+      const moves = await Promise.all([move(first.id, 31 * 60), move(first.id, 32 * 60)]);
+      // Each is 200 or, read before the other committed, 409; never two writes of one sequence.
+      const won = moves.filter((answer) => answer.status === 200);
+      expect(moves.every((answer) => [200, 409].includes(answer.status))).toBe(true);
+      expect(won.length).toBeGreaterThan(0);
+      const session = (await sut.api('GET', `/v1/appointments/${first.id}`, { as: 'tina' })).body;
+      expect(session.sequence).toBe(won.length);
+      expect(won.map((answer) => answer.body.callId)).toContain(session.callId);
+      expect((await plannedOfTina()).map((call: { id: string }) => call.id)).toEqual([
+        session.callId,
+      ]);
+
+      const [moved, cancelled] = await Promise.all([
+        move(first.id, 33 * 60),
+        sut.api('DELETE', `/v1/appointments/${first.id}`, { as: 'tina' }),
+      ]);
+      const after = (await sut.api('GET', `/v1/appointments/${first.id}`, { as: 'tina' })).body;
+      // The cancel may come after the move (both 200) or lose to it (409); never a lost update.
+      if (cancelled.status === 200) expect(after.status).toBe('cancelled');
+      else expect([cancelled.status, moved.status, after.status]).toEqual([409, 200, 'booked']);
+      // Cancelled means nothing of it rings; booked means exactly its own call is planned.
+      expect((await plannedOfTina()).map((call: { id: string }) => call.id)).toEqual(
+        after.status === 'cancelled' ? [] : [after.callId],
+      );
+    });
+
+    it('a session whose call ended before its start frees its slot and may still be moved or cancelled', async () => {
+      const startsAt = inMs(3 * 3_600_000);
+      const session = {
+        technicianId: 'tina',
+        expertIds: ['ed'],
+        title: 'Ended early',
+        startsAt,
+        timeZone: 'UTC',
+      };
+      const booked = (await sut.api('POST', '/v1/appointments', { as: 'erp', body: session })).body;
+      // Its call ends before the start (cancelled by hand here; missed after an early join too).
+      const ended = await sut.api('POST', `/v1/calls/${booked.callId}/cancel`, { as: 'tina' });
+      expect(ended.status).toBe(200);
+      const again = await sut.api('POST', '/v1/appointments', { as: 'erp', body: session });
+      expect(again.status).toBe(201);
+      const moved = await sut.api('PATCH', `/v1/appointments/${booked.id}`, {
+        as: 'tina',
+        body: { startsAt: inMs(5 * 3_600_000) },
+      });
+      expect([moved.status, moved.body.sequence]).toEqual([200, 1]);
+      expect(moved.body.callId).not.toBe(booked.callId);
+      await sut.api('POST', `/v1/calls/${moved.body.callId}/cancel`, { as: 'tina' });
+      const cancelled = await sut.api('DELETE', `/v1/appointments/${booked.id}`, { as: 'tina' });
+      expect([cancelled.status, cancelled.body.status]).toEqual([200, 'cancelled']);
+    });
+
     it('moves a session to a new xAssist call (the old one cancelled), then cancels it', async () => {
       const first = await sut.api('POST', '/v1/appointments', {
         as: 'erp',

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PostgresAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AppointmentsTable } from '../database/appointment.schema.js';
 import { DATABASE } from '../database/database.module.js';
+import { END_STATUSES } from '../calls/call-lifecycle.js';
+import { DURATION_MINUTES } from './booking-rules.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import type { AppointmentRecord, AppointmentStatus } from './appointment.model.js';
 import type { BookedSlot } from './booking-rules.js';
@@ -91,11 +93,6 @@ export class AppointmentRepository {
     await trx.insertInto('appointments').values(toRow(record)).execute();
   }
 
-  async update(trx: Db, record: AppointmentRecord): Promise<void> {
-    const { id, ...fields } = toRow(record);
-    await trx.updateTable('appointments').set(fields).where('id', '=', id).execute();
-  }
-
   /** Writes the record if it still has `sequence` (nobody moved or cancelled it since); false if not. */
   async updateIf(record: AppointmentRecord, sequence: number, trx: Db = this.db): Promise<boolean> {
     const { id, ...fields } = toRow(record);
@@ -134,13 +131,22 @@ export class AppointmentRepository {
     toMs: number,
   ): Promise<BookedSlot[]> {
     if (expertIds.length === 0) return [];
+    // A session whose call already ended (missed before its start, cancelled by hand) holds no
+    // time any more: it is over, and may be moved or cancelled.
     const rows = await trx
       .selectFrom('appointments')
-      .select(['id', 'expert_id', 'starts_at', 'ends_at'])
-      .where('status', '=', 'booked')
-      .where('expert_id', 'in', [...expertIds])
-      .where('starts_at', '<', new Date(toMs).toISOString())
-      .where('ends_at', '>', new Date(fromMs).toISOString())
+      .innerJoin('calls', 'calls.id', 'appointments.call_id')
+      .select([
+        'appointments.id as id',
+        'appointments.expert_id as expert_id',
+        'appointments.starts_at as starts_at',
+        'appointments.ends_at as ends_at',
+      ])
+      .where('appointments.status', '=', 'booked')
+      .where('calls.status', 'not in', [...END_STATUSES])
+      .where('appointments.expert_id', 'in', [...expertIds])
+      .where('appointments.starts_at', '<', new Date(toMs).toISOString())
+      .where('appointments.ends_at', '>', new Date(fromMs).toISOString())
       .execute();
     return rows.map((row) => ({
       id: row.id,
@@ -155,19 +161,28 @@ export class AppointmentRepository {
     fromMs: number,
     toMs: number,
   ): Promise<{ expertId: string; startsAt: string; endsAt: string; callStatus: string | null }[]> {
-    return this.db
-      .selectFrom('appointments')
-      .leftJoin('calls', 'calls.id', 'appointments.call_id')
-      .select([
-        'appointments.expert_id as expertId',
-        'appointments.starts_at as startsAt',
-        'appointments.ends_at as endsAt',
-        'calls.status as callStatus',
-      ])
-      .where('appointments.status', '=', 'booked')
-      .where('appointments.starts_at', '<', new Date(toMs).toISOString())
-      .where('appointments.ends_at', '>', new Date(fromMs).toISOString())
-      .execute();
+    return (
+      this.db
+        .selectFrom('appointments')
+        .leftJoin('calls', 'calls.id', 'appointments.call_id')
+        .select([
+          'appointments.expert_id as expertId',
+          'appointments.starts_at as startsAt',
+          'appointments.ends_at as endsAt',
+          'calls.status as callStatus',
+        ])
+        .where('appointments.status', '=', 'booked')
+        .where('appointments.starts_at', '<', new Date(toMs).toISOString())
+        // No session is longer than DURATION_MINUTES.max: a lower bound the starts index can use,
+        // so routing's tick never reads every past session.
+        .where(
+          'appointments.starts_at',
+          '>',
+          new Date(fromMs - DURATION_MINUTES.max * 60_000).toISOString(),
+        )
+        .where('appointments.ends_at', '>', new Date(fromMs).toISOString())
+        .execute()
+    );
   }
 
   async list(query: AppointmentQuery): Promise<AppointmentRecord[]> {
@@ -183,8 +198,11 @@ export class AppointmentRepository {
         return whose.length === 0 ? eb('id', 'is', null) : eb.or(whose);
       });
     }
-    if (query.from) select = select.where('ends_at', '>', query.from);
-    if (query.to) select = select.where('starts_at', '<', query.to);
+    // Stored as UTC text with milliseconds: the bounds are written the same way before they are
+    // compared as text ("09:00+02:00" is 07:00Z, and would compare wrong as given).
+    const utc = (instant: string) => new Date(Date.parse(instant)).toISOString();
+    if (query.from) select = select.where('ends_at', '>', utc(query.from));
+    if (query.to) select = select.where('starts_at', '<', utc(query.to));
     const rows = await select.orderBy('starts_at').orderBy('id').limit(query.limit).execute();
     return rows.map(fromRow);
   }

@@ -15,7 +15,7 @@ import { DirectoryService } from '../directory/directory.service.js';
 import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import { CallCreationFailedError } from '../calls/call.errors.js';
-import { isCancellable, isEnded } from '../calls/call-lifecycle.js';
+import { isCancellable, isEnded, type CallStatus } from '../calls/call-lifecycle.js';
 import { QuotasService } from '../quotas/quotas.service.js';
 import type { CreateCallDto } from '../calls/dto/create-call.dto.js';
 import { audienceOf, canSeeAppointment, mayBook } from './appointment-access.js';
@@ -181,11 +181,12 @@ export class AppointmentsService {
     };
     const moved = brokerEvent('appointment.moved', { appointment: after, before });
     await this.calls.insert(call, async (trx) => {
-      const current = await this.appointments.find(id, trx);
-      if (current?.callId !== before.callId || current.status !== 'booked')
-        throw new ConflictError(`appointment ${id} changed meanwhile; ask for it again`);
       await this.assertFree(trx, before.expertId, time, id);
-      await this.appointments.update(trx, after);
+      // Guarded by the sequence it was read at, as a cancel is: of two moves (or a move and a
+      // cancel) at once, the later write matches no row and rolls back with its new call,
+      // rather than overwriting the first and leaving its call to ring unbooked.
+      if (!(await this.appointments.updateIf(after, before.sequence, trx)))
+        throw new ConflictError(`appointment ${id} changed meanwhile; ask for it again`);
       await this.events.inTransaction(trx, [moved]);
     });
     this.events.afterCommit([moved]);
@@ -207,7 +208,15 @@ export class AppointmentsService {
     const call = await this.calls.find(before.callId);
     if (before.status === 'cancelled')
       throw new ConflictError(`appointment ${id} is already cancelled`);
-    if (isEnded(call.status) && call.status !== 'cancelled' && call.status !== 'failed')
+    // A call that ended before the session's start (missed after an early join, cancelled by
+    // hand) leaves the session to cancel or move; one that ended after it is the session's end.
+    const endedEarly = isEnded(call.status) && this.clock.now() < Date.parse(before.startsAt);
+    if (
+      isEnded(call.status) &&
+      !endedEarly &&
+      call.status !== 'cancelled' &&
+      call.status !== 'failed'
+    )
       throw new ConflictError(`appointment ${id} is over (its call is ${call.status})`);
     if (!isEnded(call.status) && !isCancellable(call.status))
       throw new ConflictError(`appointment ${id} is under way (its call is ${call.status})`);
@@ -251,11 +260,13 @@ export class AppointmentsService {
     }
   }
 
-  private assertNotStarted(appointment: AppointmentRecord, callStatus: string): void {
+  private assertNotStarted(appointment: AppointmentRecord, callStatus: CallStatus): void {
     if (appointment.status === 'cancelled')
       throw new ConflictError(`appointment ${appointment.id} is cancelled`);
-    // A failed call (xAssist refused the last move) may be moved again: a new call is made.
-    if (!['planned', 'creating', 'failed'].includes(callStatus))
+    // A failed call (xAssist refused the last move), or one that ended before the start, may be
+    // moved: a new call is made.
+    const endedEarly = isEnded(callStatus) && this.clock.now() < Date.parse(appointment.startsAt);
+    if (!endedEarly && !['planned', 'creating', 'failed'].includes(callStatus))
       throw new ConflictError(
         `appointment ${appointment.id} has started or is over (its call is ${callStatus}); it can no longer be moved`,
       );

@@ -35,6 +35,16 @@ describe('sessionTimeOf', () => {
     );
   });
 
+  it('keeps the zone by its canonical name, as calendars know it', () => {
+    const inSummer = (zone: string) =>
+      sessionTimeOf('2027-03-29T09:00:00+02:00', zone, 30, FRIDAY_BEFORE_THE_CHANGE).timeZone;
+    expect(inSummer('europe/berlin')).toBe('Europe/Berlin');
+    expect(
+      sessionTimeOf('2027-03-29T09:00:00-07:00', 'US/Pacific', 30, FRIDAY_BEFORE_THE_CHANGE)
+        .timeZone,
+    ).toBe('America/Los_Angeles');
+  });
+
   it("refuses the winter offset after the change, naming the offset meant; UTC's Z is always fine", () => {
     expect(() =>
       sessionTimeOf('2027-03-29T09:00:00+01:00', 'Europe/Berlin', 30, FRIDAY_BEFORE_THE_CHANGE),

@@ -73,7 +73,10 @@ export function sessionTimeOf(
   if (startsAtMs <= nowMs) throw new BookingTimeError('startsAt must be in the future');
   if (startsAtMs > nowMs + MAX_DAYS_AHEAD * 86_400_000)
     throw new BookingTimeError(`startsAt may be at most ${MAX_DAYS_AHEAD} days ahead`);
-  return { startsAtMs, endsAtMs: startsAtMs + durationMinutes * 60_000, timeZone };
+  // Kept by its canonical name ("US/Pacific" is America/Los_Angeles, "europe/berlin"
+  // Europe/Berlin): calendars and the .ics's VTIMEZONE know the zone by that name.
+  const canonical = new Intl.DateTimeFormat('en', { timeZone }).resolvedOptions().timeZone;
+  return { startsAtMs, endsAtMs: startsAtMs + durationMinutes * 60_000, timeZone: canonical };
 }
 
 /** The instant as local time in `zone` with its offset: `2027-03-29T09:00:00+02:00`. */

@@ -1,3 +1,4 @@
+import { compareUrgency } from '../xassist/budget-order.js';
 import { aCallRecord, T0 } from '../../test/support/call-records.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import type { CallRecord } from './call.model.js';
@@ -24,12 +25,19 @@ describe('pollClaimOf', () => {
 });
 
 describe('pollClaimOf for a planned call', () => {
-  it('claims the lowest priority, overdue only after two of its 15-minute periods', () => {
-    expect(pollClaimOf('planned', 7, polling, true)).toEqual({
-      priority: 'background',
-      since: 7,
-      slowestMs: 2 * PLANNED_POLL_MS,
-    });
+  it('claims the lowest priority and is never overdue, however long it waited', () => {
+    const claim = pollClaimOf('planned', 7, polling, true);
+    expect(claim).toEqual({ priority: 'background', since: 7 });
+    // Overdue would rank it above every ringing call: a backlog of planned polls would take
+    // the slots of calls that really ring.
+    const ringing = {
+      priority: 'ringing' as const,
+      since: 10 * PLANNED_POLL_MS,
+      slowestMs: 1_000,
+      order: 1,
+    };
+    const planned = { ...claim, since: 7, order: 0 };
+    expect(compareUrgency(planned, ringing, 10 * PLANNED_POLL_MS + 500)).toBeGreaterThan(0);
   });
 });
 

@@ -54,9 +54,10 @@ export function pollClaimOf(
   cadence: PollCadence,
   firstPoll = false,
 ): RequestClaim {
-  // A planned call is the least urgent request there is: it waits behind every other one.
-  if (status === 'planned')
-    return { priority: 'background', since: lastPolledAt, slowestMs: 2 * PLANNED_POLL_MS };
+  // A planned call is the least urgent request there is: it waits behind every other one, and
+  // is never overdue (an overdue request outranks ringing calls: a backlog of planned polls would
+  // then take the slots of calls that really ring).
+  if (status === 'planned') return { priority: 'background', since: lastPolledAt };
   const claim: RequestClaim = pollsAsRinging(status)
     ? { priority: 'ringing', since: lastPolledAt, slowestMs: cadence.ringingMs }
     : { priority: 'connected', since: lastPolledAt, slowestMs: cadence.connectedMaxMs };

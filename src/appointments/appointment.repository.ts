@@ -123,12 +123,16 @@ export class AppointmentRepository {
     return row && fromRow(row);
   }
 
-  /** Booked (not cancelled) sessions of these experts that overlap [fromMs, toMs). */
+  /**
+   * Booked (not cancelled) sessions of these experts (or, `of: 'technician'`, of these
+   * technicians) that overlap [fromMs, toMs).
+   */
   async bookedSlots(
     trx: Db,
     expertIds: readonly string[],
     fromMs: number,
     toMs: number,
+    of: 'expert' | 'technician' = 'expert',
   ): Promise<BookedSlot[]> {
     if (expertIds.length === 0) return [];
     // A session whose call already ended (missed before its start, cancelled by hand) holds no
@@ -144,7 +148,9 @@ export class AppointmentRepository {
       ])
       .where('appointments.status', '=', 'booked')
       .where('calls.status', 'not in', [...END_STATUSES])
-      .where('appointments.expert_id', 'in', [...expertIds])
+      .where(of === 'expert' ? 'appointments.expert_id' : 'appointments.technician_id', 'in', [
+        ...expertIds,
+      ])
       .where('appointments.starts_at', '<', new Date(toMs).toISOString())
       .where('appointments.ends_at', '>', new Date(fromMs).toISOString())
       .execute();
@@ -154,6 +160,20 @@ export class AppointmentRepository {
       startsAtMs: Date.parse(row.starts_at),
       endsAtMs: Date.parse(row.ends_at),
     }));
+  }
+
+  /** How many sessions the technician has booked that have not started (nor ended early). */
+  async upcomingCount(trx: Db, technicianId: string, nowMs: number): Promise<number> {
+    const row = await trx
+      .selectFrom('appointments')
+      .innerJoin('calls', 'calls.id', 'appointments.call_id')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('appointments.status', '=', 'booked')
+      .where('calls.status', 'not in', [...END_STATUSES])
+      .where('appointments.technician_id', '=', technicianId)
+      .where('appointments.starts_at', '>', new Date(nowMs).toISOString())
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
   }
 
   /** Booked sessions overlapping [fromMs, toMs), with their call's status (routing's presence). */

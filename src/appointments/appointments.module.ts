@@ -7,6 +7,7 @@ import { AppointmentRepository } from './appointment.repository.js';
 import { AppointmentSessions } from './appointment-sessions.js';
 import { AppointmentsController } from './appointments.controller.js';
 import { AppointmentsService } from './appointments.service.js';
+import { SessionSlots } from './session-slots.js';
 
 /**
  * Booked sessions. Global for one port: routing's presence reads the sessions through
@@ -20,6 +21,7 @@ import { AppointmentsService } from './appointments.service.js';
     AppointmentRepository,
     AppointmentCalls,
     AppointmentsService,
+    SessionSlots,
     { provide: BookedSessions, useClass: AppointmentSessions },
   ],
   exports: [BookedSessions],

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Transaction } from 'kysely';
 import {
   ConflictError,
   ForbiddenError,
@@ -8,7 +7,6 @@ import {
   UnprocessableError,
 } from '../common/broker-error.js';
 import { Clock } from '../common/clock.js';
-import type { BrokerDatabase } from '../database/schema.js';
 import { brokerEvent } from '../events/broker-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { DirectoryService } from '../directory/directory.service.js';
@@ -24,13 +22,8 @@ import './appointment-facts.js';
 import { AppointmentClashError, NoExpertFreeError } from './appointment.errors.js';
 import type { AppointmentRecord } from './appointment.model.js';
 import { AppointmentRepository } from './appointment.repository.js';
-import {
-  DURATION_MINUTES,
-  firstClash,
-  pickQueueExpert,
-  sessionTimeOf,
-  type SessionTime,
-} from './booking-rules.js';
+import { SessionSlots } from './session-slots.js';
+import { DURATION_MINUTES, sessionTimeOf } from './booking-rules.js';
 import type { CreateAppointmentDto, RescheduleAppointmentDto } from './dto/appointment.dto.js';
 
 /** A queue booking whose pick was taken meanwhile by a parallel one picks again, this often. */
@@ -67,6 +60,7 @@ export class AppointmentsService {
     private readonly clock: Clock,
     private readonly quotas: QuotasService,
     private readonly events: EventBus,
+    private readonly slots: SessionSlots,
   ) {}
 
   async book(caller: Person, dto: CreateAppointmentDto): Promise<AppointmentRecord> {
@@ -87,7 +81,8 @@ export class AppointmentsService {
     await this.quotas.admitCreate(caller);
     const technicianId = dto.technicianId ?? caller.id;
     for (let pick = 1; ; pick++) {
-      const expertId = dto.expertIds?.[0] ?? (await this.pickFromQueue(queue!, technicianId, time));
+      const expertId =
+        dto.expertIds?.[0] ?? (await this.slots.pickFromQueue(queue!, technicianId, time));
       const call = this.calls.newCall(caller, callRequestOf(dto, expertId), time.startsAtMs);
       const now = this.clock.isoNow();
       const appointment: AppointmentRecord = {
@@ -110,7 +105,7 @@ export class AppointmentsService {
       };
       try {
         await this.calls.insert(call, async (trx) => {
-          await this.assertFree(trx, expertId, time);
+          await this.slots.assertFree(trx, { expertId, technicianId: call.technician.id }, time);
           await this.appointments.insert(trx, appointment);
           await this.events.inTransaction(trx, [
             brokerEvent('appointment.booked', { appointment }),
@@ -181,7 +176,12 @@ export class AppointmentsService {
     };
     const moved = brokerEvent('appointment.moved', { appointment: after, before });
     await this.calls.insert(call, async (trx) => {
-      await this.assertFree(trx, before.expertId, time, id);
+      await this.slots.assertFree(
+        trx,
+        { expertId: before.expertId, technicianId: before.technicianId },
+        time,
+        id,
+      );
       // Guarded by the sequence it was read at, as a cancel is: of two moves (or a move and a
       // cancel) at once, the later write matches no row and rolls back with its new call,
       // rather than overwriting the first and leaving its call to ring unbooked.
@@ -276,52 +276,5 @@ export class AppointmentsService {
     const queue = this.directory.queue(id);
     if (!queue) throw new UnprocessableError(`queueId: "${id}" is not a queue`);
     return queue;
-  }
-
-  /** The queue's expert to book: free then, fewest sessions that day, then id (pickQueueExpert). */
-  private async pickFromQueue(
-    queue: Queue,
-    technicianId: string,
-    time: SessionTime,
-  ): Promise<string> {
-    const candidates = this.directory
-      .withRole('expert')
-      .filter((person) => person.xassist && person.id !== technicianId)
-      .filter((person) => queue.skills.every((skill) => person.skills.includes(skill)))
-      .map((person) => person.id);
-    const day = 86_400_000;
-    const booked = await this.appointments.bookedSlots(
-      this.appointments.db,
-      candidates,
-      time.startsAtMs - day,
-      time.endsAtMs + day,
-    );
-    const chosen = pickQueueExpert(candidates, time, booked);
-    if (chosen === null)
-      throw new NoExpertFreeError(queue.id, iso(time.startsAtMs), iso(time.endsAtMs));
-    return chosen;
-  }
-
-  /** In the booking's transaction, under the bookings' lock: the expert has no session then. */
-  private async assertFree(
-    trx: Transaction<BrokerDatabase>,
-    expertId: string,
-    time: SessionTime,
-    exceptId?: string,
-  ): Promise<void> {
-    await this.appointments.lockBookings(trx);
-    const booked = await this.appointments.bookedSlots(
-      trx,
-      [expertId],
-      time.startsAtMs,
-      time.endsAtMs,
-    );
-    const clash = firstClash(expertId, time, booked, exceptId);
-    if (clash)
-      throw new AppointmentClashError(expertId, {
-        id: clash.id,
-        startsAt: iso(clash.startsAtMs),
-        endsAt: iso(clash.endsAtMs),
-      });
   }
 }

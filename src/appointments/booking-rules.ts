@@ -111,9 +111,21 @@ export function firstClash(
   booked: readonly BookedSlot[],
   exceptId?: string,
 ): BookedSlot | null {
-  const clashes = booked
-    .filter((other) => other.expertId === expertId && other.id !== exceptId)
-    .filter((other) => overlaps(slot, other))
+  return firstOverlap(
+    slot,
+    booked.filter((other) => other.expertId === expertId),
+    exceptId,
+  );
+}
+
+/** The earliest of `sessions` (one person's) that overlaps `slot`, but `exceptId` itself. */
+export function firstOverlap(
+  slot: Pick<BookedSlot, 'startsAtMs' | 'endsAtMs'>,
+  sessions: readonly BookedSlot[],
+  exceptId?: string,
+): BookedSlot | null {
+  const clashes = sessions
+    .filter((other) => other.id !== exceptId && overlaps(slot, other))
     .sort((a, b) => a.startsAtMs - b.startsAtMs);
   return clashes[0] ?? null;
 }

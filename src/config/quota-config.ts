@@ -15,6 +15,12 @@ export interface QuotaConfig {
   socketMessagesPerSecond: number;
   /** The most calls one calls.snapshot carries; the rest are paged over REST. */
   snapshotMaxCalls: number;
+  /**
+   * Booked sessions one technician may have ahead: each holds a planned call followed until its
+   * start (4 polls an hour inside the xAssist budget), so bookings without a bound would let one
+   * client spend the budget of the calls that ring now.
+   */
+  upcomingSessionsPerTechnician: number;
 }
 
 export function quotaConfig(env: Env): { quotas: QuotaConfig } {
@@ -25,6 +31,13 @@ export function quotaConfig(env: Env): { quotas: QuotaConfig } {
       socketsPerPerson: integer(env, 'QUOTA_SOCKETS_PER_PERSON', 20, 1, 1_000_000),
       socketMessagesPerSecond: integer(env, 'QUOTA_SOCKET_MESSAGES_PER_SECOND', 100, 1, 1_000_000),
       snapshotMaxCalls: integer(env, 'SOCKET_SNAPSHOT_MAX_CALLS', 200, 1, 10_000),
+      upcomingSessionsPerTechnician: integer(
+        env,
+        'QUOTA_UPCOMING_SESSIONS_PER_TECHNICIAN',
+        50,
+        1,
+        10_000,
+      ),
     },
   };
 }

@@ -9,7 +9,7 @@ import { CallCreation } from '../calls/call-creation.js';
 import { CallLedger } from '../calls/call-ledger.service.js';
 import { isCancellable } from '../calls/call-lifecycle.js';
 import type { CallRecord } from '../calls/call.model.js';
-import { buildCallRecord } from '../calls/call-request.js';
+import { buildCallRecord, newCallState } from '../calls/call-request.js';
 import { CallRepository, StaleCallError } from '../calls/call.repository.js';
 import type { CreateCallDto } from '../calls/dto/create-call.dto.js';
 import type { WriteAlongside } from '../calls/call.repository.js';
@@ -37,28 +37,11 @@ export class AppointmentCalls {
 
   /** The call of a moved session: the old call's people and context, a new start, nothing else. */
   movedCall(old: CallRecord, startsAtMs: number): CallRecord {
-    const now = this.clock.isoNow();
     return {
       ...old,
+      ...newCallState(this.clock.isoNow()),
       id: randomUUID(),
-      xassistCallId: null,
-      status: 'creating',
-      joinedExpertId: null,
-      failureReason: null,
-      seq: 0,
-      queuedAt: null,
-      acceptedById: null,
-      escalationsDone: [],
-      fallbackMeeting: null,
-      wrapUp: null,
-      rating: null,
       plannedFor: new Date(startsAtMs).toISOString(),
-      createdAt: now,
-      ringingAt: null,
-      expertJoinedAt: null,
-      connectedAt: null,
-      endedAt: null,
-      updatedAt: now,
     };
   }
 

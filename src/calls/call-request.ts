@@ -30,16 +30,11 @@ export function buildCallRecord(
   }
   return {
     id: randomUUID(),
-    xassistCallId: null,
-    status: 'creating',
     title: dto.title.trim() || dto.title,
     reason: dto.reason ?? 'STANDARD',
     callType,
     technician,
     experts,
-    joinedExpertId: null,
-    failureReason: null,
-    seq: 0,
     createdBy: caller.id,
     anonymousJoinAllowed: dto.anonymousJoinAllowed ?? false,
     description: dto.description?.trim() || null,
@@ -47,6 +42,21 @@ export function buildCallRecord(
     metadata: { ...dto.metadata },
     queueId: route.kind === 'queue' ? route.queue.id : null,
     priority: dto.priority ?? 'normal',
+    ...newCallState(now),
+  };
+}
+
+/**
+ * What every new call starts with, whoever makes it (a request, a booked session's move): no
+ * xAssist call yet, `creating`, nothing that happened to a call.
+ */
+export function newCallState(now: string) {
+  return {
+    xassistCallId: null,
+    status: 'creating',
+    joinedExpertId: null,
+    failureReason: null,
+    seq: 0,
     queuedAt: null,
     nextOpensAt: null,
     acceptedById: null,
@@ -61,7 +71,7 @@ export function buildCallRecord(
     connectedAt: null,
     endedAt: null,
     updatedAt: now,
-  };
+  } satisfies Partial<CallRecord>;
 }
 
 type Route = { kind: 'experts'; experts: Participant[] } | { kind: 'queue'; queue: Queue };

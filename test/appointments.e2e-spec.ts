@@ -267,6 +267,17 @@ describe.each(await brokerDatabases('booked sessions'))(
         as: 'ed',
       });
       expect(listed.body.appointments.map((a: { id: string }) => a.id)).toContain(booked.body.id);
+      // A supervisor sees every session; expertId keeps one expert's (the dashboard's own list).
+      const ofExpert = async (expertId: string) =>
+        (
+          await sut.api('GET', `/v1/appointments?expertId=${expertId}`, { as: 'sam' })
+        ).body.appointments.map((a: { id: string; expert: { id: string } }) => [a.id, a.expert.id]);
+      expect(await ofExpert('ed')).toContainEqual([booked.body.id, 'ed']);
+      expect((await ofExpert('ed')).every(([, expert]: string[]) => expert === 'ed')).toBe(true);
+      expect((await ofExpert('erika')).map(([id]: string[]) => id)).not.toContain(booked.body.id);
+      expect(
+        (await sut.api('GET', '/v1/appointments?expertId=not%20an%20id', { as: 'sam' })).status,
+      ).toBe(400);
 
       // The calendar event follows: same UID, one more SEQUENCE, the new start; then CANCELLED.
       const calendar = async (as: string) => {

@@ -25,6 +25,8 @@ export interface AppointmentQuery {
   from?: string;
   /** Sessions starting before this instant. */
   to?: string;
+  /** Only this expert's sessions. */
+  expertId?: string;
   limit: number;
 }
 
@@ -223,6 +225,7 @@ export class AppointmentRepository {
     const utc = (instant: string) => new Date(Date.parse(instant)).toISOString();
     if (query.from) select = select.where('ends_at', '>', utc(query.from));
     if (query.to) select = select.where('starts_at', '<', utc(query.to));
+    if (query.expertId) select = select.where('expert_id', '=', query.expertId);
     const rows = await select.orderBy('starts_at').orderBy('id').limit(query.limit).execute();
     return rows.map(fromRow);
   }

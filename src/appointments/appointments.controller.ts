@@ -90,7 +90,12 @@ export class AppointmentsController {
     @Query() query: ListAppointmentsQuery,
   ): Promise<{ appointments: AppointmentView[] }> {
     const limit = query.limit === undefined ? APPOINTMENT_PAGE_LIMIT.default : Number(query.limit);
-    const found = await this.appointments.list(caller, { from: query.from, to: query.to, limit });
+    const found = await this.appointments.list(caller, {
+      from: query.from,
+      to: query.to,
+      expertId: query.expertId,
+      limit,
+    });
     return { appointments: found.map((appointment) => this.view(appointment)) };
   }
 

@@ -132,7 +132,7 @@ export class AppointmentsService {
 
   list(
     caller: Person,
-    query: { from?: string; to?: string; limit: number },
+    query: { from?: string; to?: string; expertId?: string; limit: number },
   ): Promise<AppointmentRecord[]> {
     return this.appointments.list({ audience: audienceOf(caller), ...query });
   }

@@ -120,4 +120,14 @@ export class ListAppointmentsQuery {
   @IsOptional()
   @IsWholeNumberText(1, APPOINTMENT_PAGE_LIMIT.max)
   limit?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Only this expert's sessions (among those the caller may see): a supervisor who is also an expert lists their own.",
+    pattern: PERSON_ID.source,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(PERSON_ID, { message: `$property ${PERSON_ID_RULE}` })
+  expertId?: string;
 }

@@ -6,7 +6,7 @@
 // (a cancel or a move cancels that call; the start rings it), when a new planned call of hers
 // appears, when the page regains focus, and once every few minutes in case a message was missed.
 // Between fetches a tick only re-evaluates the Join buttons against the clock.
-import { $, announce, api, el } from './state.js';
+import { $, announce, api, el, state } from './state.js';
 
 /** Join opens this many minutes before the start (docs/realtime.md), and stays open until the end. */
 export const JOIN_OPENS_MINUTES = 5;
@@ -206,7 +206,12 @@ export function refreshSessions() {
       do {
         loadAgain = false;
         const from = encodeURIComponent(new Date().toISOString());
-        const { appointments } = await api('GET', `/v1/appointments?from=${from}&limit=100`);
+        // Only the viewer's own: a supervisor who is also an expert would get everyone's.
+        const mine = encodeURIComponent(state.session.person.id);
+        const { appointments } = await api(
+          'GET',
+          `/v1/appointments?from=${from}&expertId=${mine}&limit=100`,
+        );
         show(appointments);
         $('sessions-error').textContent = '';
       } while (loadAgain);

@@ -55,4 +55,20 @@ describe('callback rules', () => {
       'only experts call technicians back',
     );
   });
+
+  it('also lets the experts the queue names itself take them: its escalation steps and on-call rota', () => {
+    const valvesOnly = person(['expert'], ['valves']);
+    const step = { afterSeconds: 60, addExperts: ['p'], notifySupervisors: false };
+    expect(callbackRefusal(valvesOnly, { skills: ['pumps'], escalation: [step] })).toBeNull();
+    const rota = {
+      weekly: [],
+      holidays: [],
+      outsideHours: 'on_call' as const,
+      onCall: { rota: [{ expertId: 'p', from: 0, to: 60 }], overrides: [] },
+    };
+    expect(
+      callbackRefusal(valvesOnly, { skills: ['pumps'], openingHours: rota as never }),
+    ).toBeNull();
+    expect(callbackRefusal(valvesOnly, { skills: ['pumps'], escalation: [] })).not.toBeNull();
+  });
 });

@@ -44,11 +44,25 @@ export function callbackExpired(
   return !queue || nowMs >= callbackExpiresAtMs(queue, call);
 }
 
-/** Why this person may not take a callback of this queue; null when they may. */
-export function callbackRefusal(person: Person, queue: Pick<Queue, 'skills'>): string | null {
+/**
+ * Why this person may not take a callback of this queue; null when they may: an expert with its
+ * skills, one the queue names itself (an escalation step's `addExperts`, its on-call rota or an
+ * override: they took its requests whatever their skills), or a supervisor who is an expert.
+ */
+export function callbackRefusal(
+  person: Person,
+  queue: Pick<Queue, 'skills'> & Partial<Pick<Queue, 'escalation' | 'openingHours'>>,
+): string | null {
   if (!hasRole(person, 'expert') || !person.xassist) return 'only experts call technicians back';
   // A supervisor who is an expert too may step in for any of the floor's queues.
   if (hasRole(person, 'supervisor')) return null;
+  const onCall = queue.openingHours?.onCall;
+  const named = [
+    ...(queue.escalation ?? []).flatMap((step) => step.addExperts),
+    ...(onCall?.rota ?? []).map((shift) => shift.expertId),
+    ...(onCall?.overrides ?? []).map((override) => override.expertId),
+  ];
+  if (named.includes(person.id)) return null;
   const missing = queue.skills.filter((skill) => !person.skills.includes(skill));
   return missing.length === 0
     ? null

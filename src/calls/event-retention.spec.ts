@@ -7,7 +7,8 @@ import { insertReportCalls, REPORT_DAY } from '../../test/support/report-calls.j
 import { loadConfig } from '../config/app-config.js';
 import { migrateToLatest, openDatabase } from '../database/database.js';
 import type { BrokerDatabase } from '../database/schema.js';
-import { EventRetention, PRUNE_BATCH, PRUNE_INTERVAL_MS } from './event-retention.js';
+import { DELETE_BATCH as PRUNE_BATCH } from '../database/batched-delete.js';
+import { EventRetention, PRUNE_INTERVAL_MS } from './event-retention.js';
 
 const DAY = 86_400_000;
 const postgres = await requirePostgres('event retention on PostgreSQL');

@@ -9,14 +9,13 @@ import type { Logger } from 'pino';
 import { ClusterRole } from '../cluster/cluster-role.js';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { DELETE_BATCH, deleteInBatches } from '../database/batched-delete.js';
 import { DATABASE } from '../database/database.module.js';
 import type { BrokerDatabase } from '../database/schema.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 
 /** How often the leader prunes; it also prunes once when it becomes leader. */
 export const PRUNE_INTERVAL_MS = 60 * 60_000;
-/** Rows per DELETE: each statement is short, so writers wait at most one batch. */
-export const PRUNE_BATCH = 1_000;
 const DAY_MS = 86_400_000;
 
 /** The edit history of a wrap-up and a rating: kept as long as the call (docs/security.md). */
@@ -28,7 +27,7 @@ export interface PruneResult {
 
 /**
  * Data lifecycle (RETENTION_DAYS, docs/security.md "At rest"): call events older than the
- * retention are deleted in batches of PRUNE_BATCH, each its own short statement,
+ * retention are deleted in batches of DELETE_BATCH (database/batched-delete.ts), each its own short statement,
  * so no write waits long. The call rows stay: with their times, status, wrap-up and rating they
  * are everything the reports count; so do the wrap-up and rating events. Leader-only (one
  * instance prunes for the cluster), on the Clock.
@@ -72,39 +71,29 @@ export class EventRetention implements OnApplicationBootstrap, OnApplicationShut
   /** Prunes everything older than RETENTION_DAYS before `nowMs`. */
   async prune(nowMs = this.clock.now()): Promise<PruneResult> {
     const cutoff = new Date(nowMs - this.config.atRest.retentionDays * DAY_MS).toISOString();
-    const callEvents = await this.inBatches(() =>
-      this.db
-        .deleteFrom('call_events')
-        .where((eb) =>
-          eb(
-            eb.refTuple('call_id', 'seq'),
-            'in',
-            eb
-              .selectFrom('call_events')
-              .select(['call_id', 'seq'])
-              .where('at', '<', cutoff)
-              .where((kept) =>
-                kept.and(KEPT_EVENT_TYPES.map((type) => kept('type', 'not like', type))),
-              )
-              .limit(PRUNE_BATCH)
-              .$asTuple('call_id', 'seq'),
-          ),
-        )
-        .executeTakeFirst(),
+    const callEvents = await deleteInBatches(
+      () =>
+        this.db
+          .deleteFrom('call_events')
+          .where((eb) =>
+            eb(
+              eb.refTuple('call_id', 'seq'),
+              'in',
+              eb
+                .selectFrom('call_events')
+                .select(['call_id', 'seq'])
+                .where('at', '<', cutoff)
+                .where((kept) =>
+                  kept.and(KEPT_EVENT_TYPES.map((type) => kept('type', 'not like', type))),
+                )
+                .limit(DELETE_BATCH)
+                .$asTuple('call_id', 'seq'),
+            ),
+          )
+          .executeTakeFirst(),
+      () => this.stopped || !this.role.isLeader(),
     );
     return { callEvents };
-  }
-
-  private async inBatches(run: () => Promise<{ numDeletedRows: bigint }>): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = Number((await run()).numDeletedRows);
-      total += deleted;
-      if (deleted < PRUNE_BATCH || this.stopped || !this.role.isLeader()) return total;
-      // SQLite's driver is synchronous: without a turn of the event loop between batches, the
-      // whole prune would hold the process (and every other write) until it ends.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
   }
 
   private schedule(delayMs: number): void {

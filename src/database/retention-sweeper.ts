@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Clock, type TimerHandle } from '../common/clock.js';
 import type { AtRestConfig } from '../config/at-rest-config.js';
+import { DELETE_BATCH, deleteInBatches } from './batched-delete.js';
 import type { BrokerDatabase } from './schema.js';
 
 /**
@@ -15,8 +16,6 @@ export function wipedFallback(json: string): string {
 
 /** How often the sweep runs; each run also runs once at start-up. */
 export const SWEEP_INTERVAL_MS = 10 * 60_000;
-/** Rows deleted per statement, so a long backlog never holds the database for long. */
-const BATCH = 1_000;
 const DAY_MS = 86_400_000;
 
 export interface SweepResult {
@@ -93,7 +92,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
                 ]),
               ]),
             )
-            .limit(BATCH),
+            .limit(DELETE_BATCH),
         )
         .executeTakeFirst(),
     );
@@ -107,7 +106,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
             .selectFrom('accept_link_use')
             .select('link_id')
             .where('used_at', '<', before(this.settings.acceptLinkRetentionMs))
-            .limit(BATCH),
+            .limit(DELETE_BATCH),
         )
         .executeTakeFirst(),
     );
@@ -137,18 +136,13 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
     return expired.length;
   }
 
-  private async inBatches(
+  private inBatches(
     run: (db: Kysely<BrokerDatabase>) => Promise<{ numDeletedRows: bigint }>,
   ): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = Number((await run(this.db)).numDeletedRows);
-      total += deleted;
-      if (deleted < BATCH || this.stopped) return total;
-      // SQLite's driver is synchronous: without a turn of the event loop between batches, the
-      // whole sweep would hold the process (and every other write) until it ends.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    return deleteInBatches(
+      () => run(this.db),
+      () => this.stopped,
+    );
   }
 
   private schedule(delayMs: number): void {

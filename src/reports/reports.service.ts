@@ -48,23 +48,25 @@ const round1 = (value: number | null) => (value === null ? null : Math.round(val
 const percent = (part: number, whole: number) =>
   whole === 0 ? null : Math.round((part / whole) * 1000) / 10;
 
+/** No calls: every figure zero or null (what a bucket without requests shows). */
+export const NO_FIGURES: Readonly<ReportFigures> = {
+  requests: 0,
+  answered: 0,
+  abandoned: 0,
+  unanswered: 0,
+  missed: 0,
+  averageSpeedOfAnswerSeconds: null,
+  p90SpeedOfAnswerSeconds: null,
+  serviceLevelPercent: null,
+  averageTalkSeconds: null,
+  averageAfterCallWorkSeconds: null,
+  firstTimeFixPercent: null,
+  averageRating: null,
+  ratings: 0,
+};
+
 function figuresOf(aggregate: ReportAggregate | undefined): ReportFigures {
-  if (!aggregate)
-    return {
-      requests: 0,
-      answered: 0,
-      abandoned: 0,
-      unanswered: 0,
-      missed: 0,
-      averageSpeedOfAnswerSeconds: null,
-      p90SpeedOfAnswerSeconds: null,
-      serviceLevelPercent: null,
-      averageTalkSeconds: null,
-      averageAfterCallWorkSeconds: null,
-      firstTimeFixPercent: null,
-      averageRating: null,
-      ratings: 0,
-    };
+  if (!aggregate) return { ...NO_FIGURES };
   return {
     requests: aggregate.requests,
     answered: aggregate.answered,

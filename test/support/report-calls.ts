@@ -3,6 +3,7 @@ import type { CallRecord } from '../../src/calls/call.model.js';
 import { toRow } from '../../src/calls/call-rows.js';
 import { SecretBox } from '../../src/common/secret-box.js';
 import type { BrokerDatabase } from '../../src/database/schema.js';
+import { NO_FIGURES } from '../../src/reports/reports.service.js';
 import { aCallRecord } from './call-records.js';
 
 /** The queue of the report scenario: answered within 30 s counts, after-call work up to 120 s. */
@@ -160,23 +161,6 @@ export async function insertReportCalls(
     .values(calls.map((call) => toRow(call, box)))
     .execute();
 }
-
-/** No calls: every figure zero or null (what a bucket without requests shows). */
-export const NO_FIGURES = {
-  requests: 0,
-  answered: 0,
-  abandoned: 0,
-  unanswered: 0,
-  missed: 0,
-  averageSpeedOfAnswerSeconds: null,
-  p90SpeedOfAnswerSeconds: null,
-  serviceLevelPercent: null,
-  averageTalkSeconds: null,
-  averageAfterCallWorkSeconds: null,
-  firstTimeFixPercent: null,
-  averageRating: null,
-  ratings: 0,
-};
 
 /**
  * What REPORT_DAY makes, worked out by hand from docs/api.md "Reports": answered in 10, 50 and

@@ -1,14 +1,25 @@
 import { ConflictError } from '../common/broker-error.js';
 import { APPOINTMENT_ERROR_CODE } from '../common/error-answer.js';
 
-/** The named expert has a session that overlaps: 409, the body's `clash` says which. */
+/**
+ * The expert, or the technician, has a session that overlaps: 409, the body's `clash` says
+ * which, and the message what to do (another expert helps only with the expert's clash).
+ */
 export class AppointmentClashError extends ConflictError {
   override name = 'AppointmentClashError';
   override readonly code = APPOINTMENT_ERROR_CODE.clash;
 
-  constructor(expertId: string, clash: { id: string; startsAt: string; endsAt: string }) {
+  constructor(
+    personId: string,
+    clash: { id: string; startsAt: string; endsAt: string },
+    as: 'expert' | 'technician' = 'expert',
+  ) {
+    const remedy =
+      as === 'expert'
+        ? 'choose another time or expert'
+        : 'choose another time, or move or cancel that session';
     super(
-      `${expertId} already has session ${clash.id} from ${clash.startsAt} to ${clash.endsAt}; choose another time or expert`,
+      `${personId} already has session ${clash.id} from ${clash.startsAt} to ${clash.endsAt}; ${remedy}`,
     );
     this.details.clash = clash;
   }

@@ -126,17 +126,17 @@ export class AppointmentRepository {
   }
 
   /**
-   * Booked (not cancelled) sessions of these experts (or, `of: 'technician'`, of these
-   * technicians) that overlap [fromMs, toMs).
+   * Booked (not cancelled) sessions of these people, as their expert (or, `of: 'technician'`, as
+   * their technician), that overlap [fromMs, toMs).
    */
   async bookedSlots(
     trx: Db,
-    expertIds: readonly string[],
+    personIds: readonly string[],
     fromMs: number,
     toMs: number,
     of: 'expert' | 'technician' = 'expert',
   ): Promise<BookedSlot[]> {
-    if (expertIds.length === 0) return [];
+    if (personIds.length === 0) return [];
     // A session whose call already ended (missed before its start, cancelled by hand) holds no
     // time any more: it is over, and may be moved or cancelled.
     const rows = await trx
@@ -151,7 +151,7 @@ export class AppointmentRepository {
       .where('appointments.status', '=', 'booked')
       .where('calls.status', 'not in', [...END_STATUSES])
       .where(of === 'expert' ? 'appointments.expert_id' : 'appointments.technician_id', 'in', [
-        ...expertIds,
+        ...personIds,
       ])
       .where('appointments.starts_at', '<', new Date(toMs).toISOString())
       .where('appointments.ends_at', '>', new Date(fromMs).toISOString())

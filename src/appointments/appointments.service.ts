@@ -208,12 +208,9 @@ export class AppointmentsService {
     const call = await this.calls.find(before.callId);
     if (before.status === 'cancelled')
       throw new ConflictError(`appointment ${id} is already cancelled`);
-    // A call that ended before the session's start (missed after an early join, cancelled by
-    // hand) leaves the session to cancel or move; one that ended after it is the session's end.
-    const endedEarly = isEnded(call.status) && this.clock.now() < Date.parse(before.startsAt);
     if (
       isEnded(call.status) &&
-      !endedEarly &&
+      !this.endedBeforeStart(before, call.status) &&
       call.status !== 'cancelled' &&
       call.status !== 'failed'
     )
@@ -260,13 +257,24 @@ export class AppointmentsService {
     }
   }
 
+  /**
+   * Its call ended before the session's start (missed after an early join, cancelled by hand):
+   * the session may still be moved or cancelled. One that ended after the start is the session's
+   * end.
+   */
+  private endedBeforeStart(appointment: AppointmentRecord, callStatus: CallStatus): boolean {
+    return isEnded(callStatus) && this.clock.now() < Date.parse(appointment.startsAt);
+  }
+
   private assertNotStarted(appointment: AppointmentRecord, callStatus: CallStatus): void {
     if (appointment.status === 'cancelled')
       throw new ConflictError(`appointment ${appointment.id} is cancelled`);
     // A failed call (xAssist refused the last move), or one that ended before the start, may be
     // moved: a new call is made.
-    const endedEarly = isEnded(callStatus) && this.clock.now() < Date.parse(appointment.startsAt);
-    if (!endedEarly && !['planned', 'creating', 'failed'].includes(callStatus))
+    if (
+      !this.endedBeforeStart(appointment, callStatus) &&
+      !['planned', 'creating', 'failed'].includes(callStatus)
+    )
       throw new ConflictError(
         `appointment ${appointment.id} has started or is over (its call is ${callStatus}); it can no longer be moved`,
       );

@@ -65,11 +65,11 @@ export class SessionSlots {
       );
       const clash = firstOverlap(time, theirs, exceptId);
       if (clash)
-        throw new AppointmentClashError(id, {
-          id: clash.id,
-          startsAt: iso(clash.startsAtMs),
-          endsAt: iso(clash.endsAtMs),
-        });
+        throw new AppointmentClashError(
+          id,
+          { id: clash.id, startsAt: iso(clash.startsAtMs), endsAt: iso(clash.endsAtMs) },
+          of,
+        );
     }
     if (exceptId !== undefined) return;
     const upcoming = await this.appointments.upcomingCount(

@@ -1,7 +1,7 @@
 // The expert dashboard: plain JavaScript modules on the socket.io client bundle the broker
 // serves. Event names and payloads: src/realtime/realtime-events.ts and docs/realtime.md.
 /* global io */
-import { $, api, announce, isExpert, seesEverything, state } from './state.js';
+import { $, api, announce, isExpert, readToken, seesEverything, state } from './state.js';
 import { statusLabel } from './format.js';
 import { applySnapshot, initCalls, loadHistory, removeCall, showCall } from './calls.js';
 import { initTimeline, onCallUpdated, openTimeline, resync } from './timeline.js';
@@ -12,24 +12,6 @@ import { initCallbacks, renderCallbacks } from './callbacks.js';
 import * as sessions from './sessions.js';
 import * as supervision from './supervision.js';
 import * as signIn from './sign-in.js';
-
-/**
- * Links carry the token in the fragment (`/#token=...`), which the browser never sends to the
- * server; `/?token=...` from older links still works (the broker's log redacts it). Either is
- * moved to sessionStorage and wiped from the address bar and history.
- */
-function readToken() {
-  const url = new URL(location.href);
-  const fromUrl =
-    new URLSearchParams(url.hash.slice(1)).get('token') ?? url.searchParams.get('token');
-  if (fromUrl) {
-    sessionStorage.setItem('broker-token', fromUrl);
-    url.searchParams.delete('token');
-    url.hash = '';
-    history.replaceState(null, '', url);
-  }
-  return fromUrl ?? sessionStorage.getItem('broker-token');
-}
 
 /**
  * A group page's console link, `/#call=<id>`, opens that request once signed in (the person's

@@ -2,19 +2,11 @@
 // (Chart.js, served by the broker), the figures per expert as a table, CSV downloads.
 // Figures and their definitions: GET /v1/reports/queues and /experts, docs/api.md "Reports".
 /* global Chart */
+import { renewalDelay } from './sign-in.js';
+import { $, readToken } from './state.js';
 
-const $ = (id) => document.getElementById(id);
 const COLORS = ['#1f5bc4', '#c4501f', '#2e8540', '#8a3ab9', '#b38600', '#00838f'];
 
-/** The dashboard's token: from a `#token=` link, else the tab's pasted token (sessionStorage). */
-function readToken() {
-  const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromUrl) {
-    sessionStorage.setItem('broker-token', fromUrl);
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return fromUrl ?? sessionStorage.getItem('broker-token');
-}
 let token = readToken();
 
 /**
@@ -29,18 +21,14 @@ async function companyToken() {
     .then((answer) => (answer.ok ? answer.json() : null))
     .catch(() => null);
   if (!response) return null;
-  const left = Date.parse(response.expiresAt) - Date.now();
-  renewal = setTimeout(
-    async () => {
-      const renewed = await companyToken();
-      if (!renewed) return;
-      token = renewed;
-      document.body.dataset.tokenRenewals = String(
-        Number(document.body.dataset.tokenRenewals ?? 0) + 1,
-      );
-    },
-    Math.max(0, left - Math.min(60_000, left / 3)),
-  );
+  renewal = setTimeout(async () => {
+    const renewed = await companyToken();
+    if (!renewed) return;
+    token = renewed;
+    document.body.dataset.tokenRenewals = String(
+      Number(document.body.dataset.tokenRenewals ?? 0) + 1,
+    );
+  }, renewalDelay(response.expiresAt));
   return response.accessToken;
 }
 

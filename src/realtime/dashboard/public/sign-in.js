@@ -12,7 +12,7 @@ let renewed = () => {};
 let ended = () => {};
 
 /** Renew this long before `exp` at most (a minute), and at least a third of what is left. */
-const renewalDelay = (expiresAt) => {
+export const renewalDelay = (expiresAt) => {
   const left = Date.parse(expiresAt) - Date.now();
   return Math.max(0, left - Math.min(60_000, left / 3));
 };

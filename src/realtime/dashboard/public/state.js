@@ -74,3 +74,21 @@ export function announce(text) {
   region.append(el('p', {}, text));
   while (region.childElementCount > 3) region.firstElementChild.remove();
 }
+
+/**
+ * Links carry the token in the fragment (`/#token=...`), which the browser never sends to the
+ * server; `/?token=...` from older links still works (the broker's log redacts it). Either is
+ * moved to sessionStorage and wiped from the address bar and history.
+ */
+export function readToken() {
+  const url = new URL(location.href);
+  const fromUrl =
+    new URLSearchParams(url.hash.slice(1)).get('token') ?? url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem('broker-token', fromUrl);
+    url.searchParams.delete('token');
+    url.hash = '';
+    history.replaceState(null, '', url);
+  }
+  return fromUrl ?? sessionStorage.getItem('broker-token');
+}

@@ -1,5 +1,5 @@
+import { aPerson } from '../../test/support/people.js';
 import { aQueue } from '../../test/support/queues.js';
-import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import { openingHours, range, shift, weekdays } from '../../test/support/opening-hours.js';
 import type { ExpertStanding, Offer, QueuedRequest } from './routing.model.js';
@@ -8,13 +8,7 @@ import { expertsWhoCanTake, planOffers } from './routing-rules.js';
 // Monday 2026-11-23, 12:00 UTC: inside 08:00-17:00, unless it is a holiday.
 const T0 = Date.parse('2026-11-23T12:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
-const person = (id: string, roles: Person['roles'], skills: string[] = []): Person => ({
-  id,
-  displayName: id,
-  email: '',
-  roles,
-  skills,
-});
+const person = aPerson;
 const PEOPLE = [
   person('tom', ['technician']),
   person('erika', ['expert'], ['pumps']),

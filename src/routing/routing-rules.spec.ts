@@ -1,3 +1,4 @@
+import { aPerson } from '../../test/support/people.js';
 import { aQueue } from '../../test/support/queues.js';
 import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
@@ -16,13 +17,7 @@ import { queueStatusLine } from './queue-status.js';
 const T0 = Date.parse('2026-11-23T12:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 
-const person = (id: string, roles: Person['roles'], skills: string[] = []): Person => ({
-  id,
-  displayName: id,
-  email: '',
-  roles,
-  skills,
-});
+const person = aPerson;
 const PEOPLE = [
   person('tom', ['technician']),
   person('erika', ['expert'], ['pumps']),

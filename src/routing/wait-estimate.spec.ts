@@ -1,5 +1,5 @@
+import { aPerson } from '../../test/support/people.js';
 import { aQueue } from '../../test/support/queues.js';
-import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import type { ExpertStanding, Offer, QueuedRequest } from './routing.model.js';
 import { requestWait } from './wait-estimate.js';
@@ -11,13 +11,7 @@ import { requestWait } from './wait-estimate.js';
  */
 const T0 = Date.parse('2026-11-23T12:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
-const person = (id: string, roles: Person['roles'], skills: string[]): Person => ({
-  id,
-  displayName: id,
-  email: '',
-  roles,
-  skills,
-});
+const person = aPerson;
 const PEOPLE = [
   person('erika', ['expert'], ['pumps']),
   person('ed', ['expert'], ['valves']),

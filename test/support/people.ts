@@ -99,3 +99,8 @@ export function participant(person: Person): Participant {
     xassistUserDbId: person.xassist!.userDbId,
   };
 }
+
+/** A person for the routing rules' specs: id as display name, no xAssist user. */
+export function aPerson(id: string, roles: Person['roles'], skills: string[] = []): Person {
+  return { id, displayName: id, email: '', roles, skills };
+}

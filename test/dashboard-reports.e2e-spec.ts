@@ -6,7 +6,13 @@ import type { Page } from 'playwright-core';
 import { DATABASE } from '../src/database/database.module.js';
 import type { BrokerDatabase } from '../src/database/schema.js';
 import { REPORT_CSV_COLUMNS } from '../src/reports/report-csv.js';
-import { DashboardBrowser, DESKTOP, PHONE } from './support/dashboard-browser.js';
+import {
+  DashboardBrowser,
+  DESKTOP,
+  PHONE,
+  recordCspViolations,
+  cspViolations,
+} from './support/dashboard-browser.js';
 import { describeIf, requireChromium } from './support/environment.js';
 import {
   aReportCall,
@@ -47,20 +53,11 @@ describeIf(CHROMIUM)("the supervisors' reports page", () => {
 
   async function openReports(person: string, viewport = DESKTOP): Promise<Page> {
     const page = await dashboard.browser.newPage({ viewport, acceptDownloads: true });
-    // The browser reports every blocked script, style or connection as this event.
-    await page.addInitScript(() =>
-      (globalThis as any).document.addEventListener(
-        'securitypolicyviolation',
-        (event: { violatedDirective: string; blockedURI: string }) =>
-          ((globalThis as any).__violations ??= []).push(
-            `${event.violatedDirective} ${event.blockedURI}`,
-          ),
-      ),
-    );
+    await recordCspViolations(page);
     await page.goto(`${dashboard.sut.url}/reports?${RANGE}#token=${dashboard.sut.token(person)}`);
     return page;
   }
-  const violations = (page: Page) => page.evaluate(() => (globalThis as any).__violations ?? []);
+  const violations = cspViolations;
   const screenshot = (name: string) =>
     process.env.UPDATE_SCREENSHOT ? `docs/${name}` : join(tmpdir(), name);
 

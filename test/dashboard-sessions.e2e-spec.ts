@@ -2,7 +2,13 @@ import { DateTime } from 'luxon';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { DashboardBrowser, DESKTOP, PHONE } from './support/dashboard-browser.js';
+import {
+  DashboardBrowser,
+  DESKTOP,
+  PHONE,
+  recordCspViolations,
+  cspViolations,
+} from './support/dashboard-browser.js';
 import { requireChromium, describeIf } from './support/environment.js';
 
 /** The expert's upcoming booked sessions: listed soonest first, Join at the time, kept current. */
@@ -42,15 +48,7 @@ describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
     const page = await context.newPage();
     // The page's own clock, moved on by the test; it flows as usual in between.
     if (fakeClock) await page.clock.install();
-    await page.addInitScript(() =>
-      (globalThis as any).document.addEventListener(
-        'securitypolicyviolation',
-        (event: { violatedDirective: string; blockedURI: string }) =>
-          ((globalThis as any).__violations ??= []).push(
-            `${event.violatedDirective} ${event.blockedURI}`,
-          ),
-      ),
-    );
+    await recordCspViolations(page);
     await page.goto(`${dashboard.sut.url}/#token=${dashboard.sut.token(person)}`);
     await page.locator('#connection[data-state="live"]').waitFor();
     return page;
@@ -172,7 +170,7 @@ describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
       .locator('#announcer', { hasText: 'Pump 7 overhaul left your upcoming sessions' })
       .waitFor();
     expect(await page.locator('#sessions li').count()).toBe(1);
-    expect(await page.evaluate(() => (globalThis as any).__violations ?? [])).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
   });
 
   it('fits a 390 px phone without sideways scrolling', async () => {

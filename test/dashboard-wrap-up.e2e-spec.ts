@@ -1,3 +1,4 @@
+import { cspViolations, recordCspViolations } from './support/dashboard-browser.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { BrokerHarness } from './support/broker-harness.js';
 import { CHROMIUM_ARGS, describeIf, requireChromium } from './support/environment.js';
@@ -35,16 +36,7 @@ describeIf(CHROMIUM)("the dashboard's wrap-up form", () => {
 
   async function openAs(person: string): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    // The browser reports every blocked script, style or connection as this event.
-    await page.addInitScript(() =>
-      (globalThis as any).document.addEventListener(
-        'securitypolicyviolation',
-        (event: { violatedDirective: string; blockedURI: string }) =>
-          ((globalThis as any).__violations ??= []).push(
-            `${event.violatedDirective} ${event.blockedURI}`,
-          ),
-      ),
-    );
+    await recordCspViolations(page);
     await page.goto(`${sut.url}/#token=${sut.token(person)}`);
     await page.locator('#connection[data-state="live"]').waitFor();
     return page;
@@ -113,7 +105,7 @@ describeIf(CHROMIUM)("the dashboard's wrap-up form", () => {
       expect(printed).toContain(part);
     // Shown in the dashboard's origin, it has no handle back on the page holding the token.
     expect(await summaryTab.evaluate(() => (globalThis as any).opener === null)).toBe(true);
-    expect(await page.evaluate(() => (globalThis as any).__violations ?? [])).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
     await page.close();
   });
 });

@@ -1,3 +1,4 @@
+import { cspViolations, recordCspViolations } from './support/dashboard-browser.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -118,16 +119,7 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
 
     it('opens from a #token= link under its strict CSP and wipes the token from the address bar', async () => {
       const fresh = await browser.newPage();
-      // The browser reports every blocked script, style or connection as this event.
-      await fresh.addInitScript(() =>
-        (globalThis as any).document.addEventListener(
-          'securitypolicyviolation',
-          (event: { violatedDirective: string; blockedURI: string }) =>
-            ((globalThis as any).__violations ??= []).push(
-              `${event.violatedDirective} ${event.blockedURI}`,
-            ),
-        ),
-      );
+      await recordCspViolations(fresh);
       const token = sut.token('sam');
       await fresh.goto(`${sut.url}/#token=${token}`);
       await fresh.locator('#connection[data-state="live"]').waitFor();
@@ -137,7 +129,7 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
         body: { expertIds: ['erika'], title: 'Gearbox noise' },
       });
       await statusOf(fresh, call.id).waitFor();
-      expect(await fresh.evaluate(() => (globalThis as any).__violations ?? [])).toEqual([]);
+      expect(await cspViolations(fresh)).toEqual([]);
       expect(sut.log.lines.filter((line) => line.includes(token))).toEqual([]);
       await fresh.close();
     });

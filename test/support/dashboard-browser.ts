@@ -6,6 +6,27 @@ export const DESKTOP = { width: 1280, height: 720 };
 export const PHONE = { width: 390, height: 844 };
 
 /**
+ * Records every script, style or connection the page's CSP blocks (the browser reports each as
+ * a `securitypolicyviolation` event); `cspViolations` reads them back. Call before the page loads.
+ */
+export async function recordCspViolations(page: Page): Promise<void> {
+  await page.addInitScript(() =>
+    (globalThis as any).document.addEventListener(
+      'securitypolicyviolation',
+      (event: { violatedDirective: string; blockedURI: string }) =>
+        ((globalThis as any).__violations ??= []).push(
+          `${event.violatedDirective} ${event.blockedURI}`,
+        ),
+    ),
+  );
+}
+
+/** What recordCspViolations recorded: "<directive> <blocked URI>" each. */
+export function cspViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => (globalThis as any).__violations ?? []);
+}
+
+/**
  * A broker and a Chromium to meet its dashboard with, for the dashboard suites that share them:
  * pages signed in as a person, calls asked for by tom, a call's row in the calls table.
  */

@@ -66,7 +66,7 @@ export function toRow(
     payload,
     status: 'pending',
     attempts: 0,
-    next_attempt_at: now,
+    next_attempt_at: message.dueAt ?? now,
     lease_until: null,
     claim_token: null,
     last_error: null,

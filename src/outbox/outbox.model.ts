@@ -18,6 +18,8 @@ export interface OutboxMessage {
   eventType: string;
   /** The body to send, as its sender reads it (JSON for both kinds today). */
   payload: string;
+  /** ISO time before which it is not sent (a session's reminder); unset: at once. */
+  dueAt?: string | null;
   /**
    * ISO time after which the row is worth nothing (an `offered` page: its offer's expiry): it is
    * then settled dead (`expired`) instead of sent or retried. Unset: only its kind's time to live.

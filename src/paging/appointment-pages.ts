@@ -67,18 +67,12 @@ export class AppointmentPages {
       nowMs,
     });
     if (pages.length === 0) return;
+    // A reminder's row is written due at its minute (message.dueAt): the outbox sends it then.
     await this.outbox.add(
       trx,
       pages.map((page) => page.message),
       new Date(nowMs).toISOString(),
     );
-    for (const { message, dueAt } of pages)
-      if (dueAt)
-        await trx
-          .updateTable('outbox')
-          .set({ next_attempt_at: dueAt })
-          .where('id', '=', message.id)
-          .execute();
   }
 
   /** The session's reminders not yet sent (nor being sent) will never be. */

@@ -141,12 +141,14 @@ export function sessionPages(change: SessionChange, context: SessionPageContext)
       appointment,
       context,
     );
+    const dueAt = new Date(dueAtMs).toISOString();
     pages.push({
       message: {
         ...rowOf(appointment, 'reminder', rule.channel, index, payload),
+        dueAt,
         expiresAt: appointment.startsAt,
       },
-      dueAt: new Date(dueAtMs).toISOString(),
+      dueAt,
     });
   }
   return pages;

@@ -15,12 +15,22 @@ const QUEUES = [
     maxWaitSeconds: 1,
     callbackOnUnanswered: true,
   },
+  { id: 'anyone', name: 'Anything else', maxWaitSeconds: 1, callbackOnUnanswered: true },
 ];
 
 describeIf(CHROMIUM)("the console's callbacks", () => {
   const dashboard = new DashboardBrowser({ queues: QUEUES, env: { ROUTING_TICK_MS: '50' } });
   const screenshot = (name: string) =>
     process.env.UPDATE_SCREENSHOT ? `docs/${name}` : join(tmpdir(), name);
+
+  /** A request to `queueId` that waited out its second and became a callback. */
+  const askForCallback = async (title: string, queueId: string) => {
+    const { body } = await dashboard.sut.api('POST', '/v1/calls', {
+      as: 'tom',
+      body: { queueId, title, description: 'Nobody was free at night.' },
+    });
+    return dashboard.sut.waitForCall(body.id, (call) => call.status === 'callback_pending');
+  };
 
   beforeAll(async () => {
     await dashboard.start(CHROMIUM!);
@@ -31,13 +41,7 @@ describeIf(CHROMIUM)("the console's callbacks", () => {
 
   it('lists callbacks oldest first above the requests; Call back rings the expert and the list empties', async () => {
     const { sut } = dashboard;
-    const ask = async (title: string) => {
-      const { body } = await sut.api('POST', '/v1/calls', {
-        as: 'tom',
-        body: { queueId: 'pumps', title, description: 'Nobody was free at night.' },
-      });
-      return sut.waitForCall(body.id, (call) => call.status === 'callback_pending');
-    };
+    const ask = (title: string) => askForCallback(title, 'pumps');
     const first = await ask('Pump 7 vibration');
     const second = await ask('Valve 3 leaking');
     const page = await dashboard.openAs('erika');
@@ -78,6 +82,17 @@ describeIf(CHROMIUM)("the console's callbacks", () => {
     // Withdrawn by the technician: it leaves the list.
     await sut.api('POST', `/v1/calls/${second.id}/cancel`, { as: 'tom' });
     await page.locator(`#callbacks li[data-call-id="${second.id}"]`).waitFor({ state: 'detached' });
+    await page.close();
+  });
+
+  it("lists only the callbacks this expert may take: another queue's skills are not theirs", async () => {
+    const pumps = await askForCallback('Pump 9 noise', 'pumps');
+    const other = await askForCallback('Forklift 1 warning light', 'anyone');
+    // ed has no skills: the pumps queue's callbacks would answer him 403, so they are not shown.
+    const page = await dashboard.openAs('ed');
+    await page.locator(`#callbacks li[data-call-id="${other.id}"]`).waitFor();
+    // The list is drawn in one pass once the queues are known: the card above shows it ran.
+    expect(await page.locator(`#callbacks li[data-call-id="${pumps.id}"]`).count()).toBe(0);
     await page.close();
   });
 });

@@ -76,7 +76,14 @@ describe.each(await brokerDatabases('callbacks'))('callbacks on $name', ({ creat
     expect(queues.body.queues.find((q: { id: string }) => q.id === 'pumps')).toMatchObject({
       waiting: 0,
       callbacks: 1,
+      mayCallBack: true,
     });
+    // What the console shows each expert: ed lacks the skill, so pumps' callbacks are not his.
+    const edsQueues = await sut.api('GET', '/v1/queues', { as: 'ed' });
+    const mayCallBack = Object.fromEntries(
+      edsQueues.body.queues.map((q: { id: string; mayCallBack: boolean }) => [q.id, q.mayCallBack]),
+    );
+    expect(mayCallBack).toMatchObject({ pumps: false, anyone: true });
 
     // ed lacks the queue's skill; tom cannot call himself back; sam joins no calls.
     const refused = await callBack(call.id, 'ed');

@@ -8,6 +8,7 @@ import { personRef, type Person, type PersonRef } from '../directory/person.js';
 import type { RoutingStrategy } from '../directory/queue.js';
 import type { PresenceStatus } from './routing.model.js';
 import { RoutingRepository } from './routing.repository.js';
+import { callbackRefusal } from './callback-rules.js';
 import { routedOnCall } from './on-call-rules.js';
 import { eligibleExperts } from './routing-rules.js';
 import { PresenceService } from './presence.service.js';
@@ -49,6 +50,8 @@ export interface QueueView {
   nextOpensAt: string | null;
   /** While an `on_call` queue is closed: whom a request now is paged to; null otherwise. */
   onCall: PersonRef | null;
+  /** Whether the caller may take this queue's callbacks (callback-rules.ts, the one rule). */
+  mayCallBack: boolean;
 }
 
 /** Whole seconds the oldest waiting request has waited; null when none waits. */
@@ -108,7 +111,8 @@ export class RoutingOverviewService {
     });
   }
 
-  async queues(): Promise<QueueView[]> {
+  /** Each queue as `caller` sees it: the figures are everyone's, `mayCallBack` is theirs. */
+  async queues(caller: Person): Promise<QueueView[]> {
     const nowMs = this.clock.now();
     const [standing, waitingCalls] = await Promise.all([
       this.presence.standing(),
@@ -141,6 +145,7 @@ export class RoutingOverviewService {
         open,
         nextOpensAt: open ? null : nextOpening(queue, nowMs),
         onCall: onCall ? personRef(onCall) : null,
+        mayCallBack: callbackRefusal(caller, queue) === null,
       };
     });
   }

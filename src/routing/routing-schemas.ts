@@ -72,6 +72,7 @@ const Queue: JsonSchema = {
     'open',
     'nextOpensAt',
     'onCall',
+    'mayCallBack',
   ],
   properties: {
     id: text('The queue id from the directory file.'),
@@ -101,6 +102,11 @@ const Queue: JsonSchema = {
       oneOf: [ref('PersonRef'), { type: 'null' }],
       description:
         'While an on_call queue is closed: the expert a request now is offered and paged to; null otherwise.',
+    },
+    mayCallBack: {
+      type: 'boolean',
+      description:
+        "Whether the caller may take this queue's callbacks: an expert with its skills, one the queue names, or a supervisor who is an expert.",
     },
   },
 };

@@ -53,7 +53,7 @@ export class RoutingController {
     summary: 'Each queue with its waiting count, longest wait and available experts',
   })
   @ApiJson(200, 'QueueList', 'Every queue in the directory')
-  async queues(): Promise<{ queues: QueueView[] }> {
-    return { queues: await this.overview.queues() };
+  async queues(@CurrentPerson() caller: Person): Promise<{ queues: QueueView[] }> {
+    return { queues: await this.overview.queues(caller) };
   }
 }

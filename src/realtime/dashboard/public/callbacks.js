@@ -1,6 +1,8 @@
 // The console's callbacks: requests nobody took in time, kept by their queue for an expert to
 // call the technician back (docs/routing.md, "Callbacks"). Shown above the offers, oldest first;
 // "Call back" takes one (POST /v1/calls/:id/callback), which rings this expert like an accept.
+// Only the queues whose callbacks this expert may take (GET /v1/queues, `mayCallBack`) are listed:
+// the others are for experts with skills they lack, and would only answer 403.
 import { $, announce, api, el, queueName, state } from './state.js';
 import { dateTimeText, waitingSince } from './format.js';
 import { showCall } from './calls.js';
@@ -54,8 +56,9 @@ function callbackCard(call) {
  * every card (the queues' names arrived).
  */
 export function renderCallbacks(fresh = false) {
+  const mine = (call) => state.queues.get(call.queue?.id)?.mayCallBack === true;
   const pending = [...state.calls.values()]
-    .filter((call) => call.status === 'callback_pending')
+    .filter((call) => call.status === 'callback_pending' && mine(call))
     .sort(oldestFirst);
   const list = $('callbacks');
   const shown = new Map(fresh ? [] : [...list.children].map((item) => [item.dataset.callId, item]));

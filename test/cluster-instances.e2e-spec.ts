@@ -146,8 +146,9 @@ describeIf(postgres)('several broker instances with REDIS_URL on PostgreSQL', ()
     const now = await waitFor(leader, (lease) => lease?.owner === b, 3 * LEASE_TTL_MS);
     const tookMs = Date.now() - killedAt;
     expect(now).toEqual({ owner: b, epoch: 2 });
-    // The lease lapses LEASE_TTL_MS after a's last renewal; b tries every third of that.
-    expect(tookMs).toBeLessThan(LEASE_TTL_MS + LEASE_TTL_MS / 3 + 1_000);
+    // The lease lapses LEASE_TTL_MS after a's last renewal; b tries every third of that (and 2 s
+    // of slack for a busy machine: the point is a takeover within the lease's time, not "never").
+    expect(tookMs).toBeLessThan(LEASE_TTL_MS + LEASE_TTL_MS / 3 + 2_000);
   });
 
   it('hands the leadership back and leaves broker_instances on SIGTERM', async () => {

@@ -138,8 +138,10 @@ describeIf(postgres && PrivateRedis.binary)(
       const polls = after.reduce((sum, n, i) => sum + n - before[i], 0);
       const perCallMinute = polls / CALLS / ((Date.now() - startedAt) / 60_000);
       const oneInstance = 60_000 / RINGING_MS;
-      expect(perCallMinute).toBeGreaterThan(oneInstance * 0.9);
-      expect(perCallMinute).toBeLessThan(oneInstance * 1.1);
+      // Wide bounds: a busy machine slows the child processes' polls and this loop's sampling,
+      // and either way the figure stays far from two or three instances' worth.
+      expect(perCallMinute).toBeGreaterThan(oneInstance * 0.6);
+      expect(perCallMinute).toBeLessThan(oneInstance * 1.4);
 
       // kill -9 the instance holding the most leases: the others follow its calls again.
       const [victim, owned] = [...holders.entries()].sort((a, b) => b[1].length - a[1].length)[0];
@@ -153,7 +155,8 @@ describeIf(postgres && PrivateRedis.binary)(
         30_000,
       );
       const takeoverMs = Date.now() - killedAt;
-      expect(takeoverMs).toBeLessThanOrEqual(LEASE_TTL_MS + RINGING_MS + HEARTBEAT_MS);
+      // Within the lease's time and a poll, not "eventually"; 2 s of slack for a busy machine.
+      expect(takeoverMs).toBeLessThanOrEqual(LEASE_TTL_MS + RINGING_MS + HEARTBEAT_MS + 2_000);
       const survivors = await waitFor(
         () => cluster.leaseHolders(),
         (now) => new Set([...now.values()].flat()).size === CALLS && now.size === 2,

@@ -169,19 +169,30 @@ describeIf(CHROMIUM)('the expert dashboard in a real browser', () => {
       const page = await browser.newPage();
       await page.goto(`${sut.url}/?token=${sut.token('sam')}`);
       await page.locator('#connection[data-state="live"]').waitFor();
+      // Every status the row shows, as the page sets it: a status can last less than any
+      // sampling interval under load, a mutation record cannot be missed.
+      await page.evaluate(`{
+        const seen = (window.statusesSeen = []);
+        new MutationObserver((records) => {
+          for (const record of records) {
+            if (record.type === 'attributes') seen.push(record.oldValue);
+            for (const node of record.type === 'childList' ? record.addedNodes : [])
+              if (node.dataset?.status) seen.push(node.dataset.status);
+          }
+        }).observe(document.querySelector('#calls tbody'), {
+          subtree: true,
+          childList: true,
+          attributeFilter: ['data-status'],
+          attributeOldValue: true,
+        });
+      }`);
       await page.click('#demo-call');
-      const seen = new Set<string>();
-      const row = page.locator('#calls tbody tr').first();
-      await row.waitFor();
-      const until = Date.now() + 10_000;
-      while (!seen.has('ended') && Date.now() < until) {
-        const status = await row.getAttribute('data-status');
-        if (status) seen.add(status);
-        await page.waitForTimeout(20);
-      }
-      // A status can last less than one sample under load: the sampled row shows the start and
-      // the end, and the call's log on the page every step in between.
-      expect([...seen]).toEqual(expect.arrayContaining(['ringing', 'ended']));
+      await page.locator('#calls tbody tr[data-status="ended"]').first().waitFor();
+      const seen = (await page.evaluate('window.statusesSeen')) as string[];
+      // Each step once and in order (the row may be drawn again with the same status).
+      const steps = ['ringing', 'expert_joined', 'connected'];
+      const shown = seen.filter((status, i) => steps.includes(status) && status !== seen[i - 1]);
+      expect(shown).toEqual(steps);
       for (const step of ['Expert joined', 'Technician joined: connected', 'Call ended'])
         await page.locator('#events li', { hasText: step }).first().waitFor();
       await page.close();

@@ -139,9 +139,8 @@ describe.each(await brokerDatabases('offers, strategies and presence'))(
     it('an escalation step adds experts without the skill, once it is reached', async () => {
       const ed = await connect('ed', 'available');
       const call = await ask('widen');
-      await sut.settled(); // the routing round the new call asked for has run
-      await ed.flush();
-      expect(ed.all('offer.created').filter((o) => o.call.id === call.id)).toEqual([]);
+      // Not offered to ed at once: his offer comes only when the step is reached, a second after
+      // the call queued (the offer's own time says so, however late this test looks).
       const offered = await ed.next('offer.created', (o) => o.call.id === call.id, 5000);
       const waited = Date.parse(offered.offer.offeredAt) - Date.parse(call.queuedAt);
       expect(waited).toBeGreaterThanOrEqual(1000);

@@ -13,7 +13,8 @@ const QUEUES = [
     maxWaitSeconds: 60,
     maxQueued: 3,
   },
-  { id: 'brief', skills: ['pumps'], strategy: 'serial', offerTimeoutSeconds: 1, maxWaitSeconds: 2 },
+  // The offer times out well before the wait ends, even when it is made late on a busy machine.
+  { id: 'brief', skills: ['pumps'], strategy: 'serial', offerTimeoutSeconds: 1, maxWaitSeconds: 4 },
   {
     id: 'anyone',
     strategy: 'serial',
@@ -212,7 +213,7 @@ describe.each(await brokerDatabases('routing a call through a queue'))(
         'offer.ended',
         (e) => e.offer.id === first.offer.id && e.offer.status === 'timed_out',
       );
-      const ended = await sut.waitForCall(asked.body.id, (c) => c.status === 'unanswered', 5000);
+      const ended = await sut.waitForCall(asked.body.id, (c) => c.status === 'unanswered', 10_000);
       expect(ended.status).toBe('unanswered');
       expect(erika.all('offer.created').filter((o) => o.call.id === asked.body.id)).toHaveLength(1);
       const metrics = (await sut.api('GET', '/metrics')).body as string;

@@ -95,7 +95,13 @@ describe('the xAssist request budget', () => {
       // that saw it and the one after the invites.
       expect(rate.count).toBeGreaterThanOrEqual(1 + RINGING * 4);
       for (const client of glasses) expect(client.all('call.invite')).toHaveLength(1);
-      expect(rate.maxInWindow).toBeLessThanOrEqual(BUDGET);
+      // The simulator runs in this jest process: a pause of the whole process (a collection of
+      // its several-GB heap while two CI runs share two cores) stamps one arrival late while the
+      // next slot is already due, which no pacing can prevent. One request of slack covers such a
+      // pause of up to a slot (52 ms); without the budget, 60 calls would send about 60 a
+      // second. The benchmark (`npm run bench -- --only budget`, separate processes) measures
+      // the strict bound.
+      expect(rate.maxInWindow).toBeLessThanOrEqual(BUDGET + 1);
     },
     4 * STEP_MS,
   );

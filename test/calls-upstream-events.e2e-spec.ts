@@ -1,38 +1,10 @@
-import { sql } from 'kysely';
-import { openDatabase } from '../src/database/database.js';
 import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { brokerDatabases } from './support/environment.js';
+import { poisonEventTypes } from './support/poisoned-events.js';
 
 const databases = await brokerDatabases('upstream events');
 
 const ask = { expertIds: ['erika'], title: 'Pump 7 vibration' };
-
-/** Makes the database itself refuse one event type, as it would for a cause nobody foresaw. */
-async function poisonEventType(databaseUrl: string, type: string): Promise<void> {
-  const { db } = openDatabase(databaseUrl);
-  try {
-    if (databaseUrl.startsWith('sqlite:')) {
-      await sql
-        .raw(
-          `CREATE TRIGGER poison BEFORE INSERT ON call_events WHEN NEW.type = '${type}'
-           BEGIN SELECT RAISE(ABORT, 'poisoned event refused'); END`,
-        )
-        .execute(db);
-    } else {
-      await sql
-        .raw(
-          `CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-             IF NEW.type = '${type}' THEN RAISE EXCEPTION 'poisoned event refused'; END IF;
-             RETURN NEW; END $$;
-           CREATE TRIGGER poison BEFORE INSERT ON call_events
-             FOR EACH ROW EXECUTE FUNCTION poison();`,
-        )
-        .execute(db);
-    }
-  } finally {
-    await db.destroy();
-  }
-}
 
 describe.each(databases)('upstream events on $name', ({ create }) => {
   let sut: BrokerHarness;
@@ -99,7 +71,7 @@ describe.each(databases)('upstream events on $name', ({ create }) => {
       database: create,
       env: { EXPERT_ANSWER_TIMEOUT_MS: '1500' },
     }).start();
-    await poisonEventType(sut.config.databaseUrl, 'xassist.Poison');
+    await poisonEventTypes(sut.config.databaseUrl, ['xassist.Poison']);
     const { body: call } = await sut.api('POST', '/v1/calls', { as: 'tom', body: ask });
     await sut.waitForCall(call.id, (c) => c.seq >= 2); // xassist.Created is in
     sut.simulator.state.addEvent(call.xassistCallId, { type: 'Poison' });

@@ -1,9 +1,11 @@
 import { DateTime } from 'luxon';
 import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messenger.stand-in.js';
+import { XASSIST_PATHS } from '../src/xassist-contract/xassist-contract.js';
 import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { brokerDatabases } from './support/environment.js';
 import { camChannel, ChannelsFile } from './support/channels-file.js';
 import { offerPagingEnv, offersPagedThrough, peopleOnCam } from './support/people-on-cam.js';
+import { curePoison, poisonEventTypes } from './support/poisoned-events.js';
 import { RecordingClient } from './support/socket-client.js';
 
 /**
@@ -24,6 +26,7 @@ const EVERY_DAY = Object.fromEntries(
 const hours = { timeZone: ZONE, hours: EVERY_DAY, holidays: HOLIDAYS };
 const QUEUES = [
   { id: 'night', name: 'Night shift', skills: ['pumps'], ...hours },
+  { id: 'evening', name: 'Evening', skills: ['pumps'], ...hours, callbackOnUnanswered: true },
   {
     id: 'pumps',
     name: 'Pumps',
@@ -56,7 +59,12 @@ describe.each(await brokerDatabases('business hours'))(
         people: peopleOnCam('erika', 'ed'),
         queues: QUEUES,
         database: create,
-        env: offerPagingEnv(file, 50),
+        // A creation can take 2 x (500 + 1500) ms: older `creating` calls are interrupted ones.
+        env: {
+          ...offerPagingEnv(file, 50),
+          XASSIST_CONNECT_TIMEOUT_MS: '500',
+          XASSIST_REQUEST_TIMEOUT_MS: '1500',
+        },
       }).start();
     });
     afterEach(() => {
@@ -167,5 +175,57 @@ describe.each(await brokerDatabases('business hours'))(
       expect(invite.call).toMatchObject({ status: 'expert_joined', joinedExpertId: 'erika' });
       await sut.api('PUT', '/v1/presence/me', { as: 'ed', body: { status: 'away' } });
     });
+
+    it('a request whose admission failed after its row was written ends, after a restart, as it would have: closed with the next opening, or a callback; xAssist is not asked', async () => {
+      const url = sut.config.databaseUrl;
+      const xassistRequests = () =>
+        [XASSIST_PATHS.createCall, XASSIST_PATHS.getFilteredCallLogsV2].map((path) =>
+          sut.simulator.requestCount(path),
+        );
+      const before = xassistRequests();
+      const askOnce = (queueId: string, title: string) =>
+        sut.api('POST', '/v1/calls', {
+          as: 'tom',
+          body: { title, queueId },
+          headers: { 'idempotency-key': `interrupted-${queueId}` },
+        });
+      // The rows commit, then the database refuses the admission's commit: both stay `creating`.
+      await poisonEventTypes(url, ['status.closed', 'status.callback_pending']);
+      const failed = [
+        await askOnce('night', 'Pump 5 at night'),
+        await askOnce('evening', 'Pump 6'),
+      ];
+      expect(failed.map((answer) => answer.status)).toEqual([500, 500]);
+      const active = (await sut.api('GET', '/v1/calls?status=active', { as: 'sam' })).body.calls;
+      const idOf = (title: string) => active.find((call: any) => call.title === title)?.id;
+      const [closedId, callbackId] = [idOf('Pump 5 at night'), idOf('Pump 6')];
+      expect(
+        [closedId, callbackId].map((id) => active.find((c: any) => c.id === id)?.status),
+      ).toEqual(['creating', 'creating']);
+
+      const port = sut.port;
+      await sut.stopBroker();
+      await curePoison(url);
+      await sut.startBroker(port);
+      // The leader finishes it once no admission can still be under way (the creation deadline).
+      const closed = await sut.waitForCall(closedId, (call) => call.status !== 'creating', 15_000);
+      expect(closed).toMatchObject({ status: 'closed', nextOpensAt: NEXT_OPENING, experts: [] });
+      // The technician's app retries with its key: the queue takes callbacks, so it waits as one.
+      const retried = await askOnce('evening', 'Pump 6');
+      expect([retried.status, retried.headers.get('idempotent-replayed')]).toEqual([201, 'true']);
+      expect(retried.body).toMatchObject({
+        id: callbackId,
+        status: 'callback_pending',
+        nextOpensAt: NEXT_OPENING,
+      });
+      const typesOf = async (id: string) =>
+        (await sut.api('GET', `/v1/calls/${id}/events`, { as: 'sam' })).body.events.map(
+          (event: any) => event.type,
+        );
+      expect(await typesOf(closedId)).toEqual(['status.closed']);
+      expect(await typesOf(callbackId)).toEqual(['status.callback_pending']);
+      // Neither created nor looked for on xAssist: a request outside hours never reaches it.
+      expect(xassistRequests()).toEqual(before);
+    }, 60_000);
   },
 );

@@ -143,6 +143,20 @@ export class CallCreation {
     });
   }
 
+  /**
+   * Commits what `build` makes of the call while it is still `creating` (the reconciler failing an
+   * orphan, or putting an accept back in its queue); one that moved on meanwhile (a cancel) is
+   * answered as it now is.
+   */
+  commitWhileCreating(call: CallRecord, build: (change: CallChange) => void): Promise<CallRecord> {
+    return this.commitWithReload(call, (current) => {
+      if (current.status !== 'creating') return null;
+      const change = new CallChange(current, this.clock.isoNow());
+      build(change);
+      return change;
+    });
+  }
+
   /** Only xAssist's own errors fail a call, and only one still `creating`. */
   private async recordFailure(
     call: CallRecord,

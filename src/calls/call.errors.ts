@@ -18,6 +18,8 @@ export const FAILURE_REASON = {
     'the broker stopped while creating the call and xAssist holds no such call: it was not created',
   ambiguous:
     'the broker stopped while creating the call and xAssist holds several calls that could be it: none was adopted',
+  notAdmitted:
+    'the broker stopped while admitting the request to its queue and routes no queues now: it was not queued',
 } as const;
 
 /**

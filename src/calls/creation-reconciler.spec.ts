@@ -5,8 +5,11 @@ import { participant, people } from '../../test/support/people.js';
 import { CONNECTOR } from '../../test/support/scripted-xassist.js';
 import { XAssistUnavailableError } from '../xassist/xassist.errors.js';
 import { CallChange } from './call-change.js';
+import type { CallLedger } from './call-ledger.service.js';
 import { FAILURE_REASON } from './call.errors.js';
 import type { CallRecord } from './call.model.js';
+import { CreationInterruptedError } from './creation-reconciler.js';
+import { QueueAdmission } from './queue-admission.port.js';
 import { xassistCallBody } from './xassist-call-body.js';
 
 const ERIKA = participant(people.erika);
@@ -14,6 +17,32 @@ const ERIKA = participant(people.erika);
 const DEADLINE_MS = 26_000;
 /** How long the reconciler waits before asking xAssist again. */
 const RETRY_MS = 5_000;
+const NEXT_OPENING = '2026-11-24T08:00:00.000+01:00';
+
+/** Routing's admission, faked: a request to `night` ends closed, any other waits queued. */
+class RecordingAdmission extends QueueAdmission {
+  /** The calls enqueue was asked for, in order. */
+  readonly enqueued: string[] = [];
+  /** Runs once, in the next enqueue before it commits: another instance getting there first. */
+  rival?: () => Promise<unknown>;
+
+  constructor(private readonly ledger: () => CallLedger) {
+    super();
+  }
+  assertMayAsk(): void {}
+  async admit(): Promise<void> {}
+  async enqueue(call: CallRecord): Promise<CallRecord> {
+    this.enqueued.push(call.id);
+    const rival = this.rival;
+    this.rival = undefined;
+    await rival?.();
+    const change = new CallChange(call, call.createdAt);
+    if (call.queueId === 'night') change.transition('closed', { nextOpensAt: NEXT_OPENING });
+    else change.transition('queued', { queuedAt: call.createdAt });
+    await this.ledger().record(change);
+    return change.call;
+  }
+}
 
 /** The reconciler on SQLite, a fake clock and a scripted xAssist whose listing the test sets. */
 describe('CreationReconciler', () => {
@@ -144,6 +173,81 @@ describe('CreationReconciler', () => {
     });
     const events = (await calls.events('routed', 0, 10)).map((event) => event.type);
     expect(events).toEqual(['routing.accept_failed', 'status.queued']);
+  });
+
+  it('fails an interrupted admission when no routing is there to finish it, without asking xAssist', async () => {
+    const call = await leftCreating('unrouted', DEADLINE_MS, { queueId: 'pumps', experts: [] });
+    const failed = await sut.reconcile(call);
+    expect(failed).toMatchObject({ status: 'failed', failureReason: FAILURE_REASON.notAdmitted });
+    expect(CreationInterruptedError.isInterrupted(failed)).toBe(true);
+    expect(xassist.searches).toBe(0);
+  });
+
+  /**
+   * A routed request whose row was written but never queued (the broker stopped, or the enqueue
+   * failed, between the two): routing finishes it as it would have, xAssist is not asked.
+   */
+  describe('an interrupted admission', () => {
+    let admission: RecordingAdmission;
+    const eventsOf = async (id: string) =>
+      (await calls.events(id, 0, 10)).map((event) => event.type);
+    const leftUnqueued = (id: string, queueId: string, agoMs: number) =>
+      leftCreating(id, agoMs, { queueId, experts: [], queuedAt: null, acceptedById: null });
+
+    beforeEach(async () => {
+      await stack.close();
+      admission = new RecordingAdmission(() => ledger);
+      stack = await callsStack({ admission });
+      ({ clock, calls, ledger, xassist, reconciler: sut } = stack);
+    });
+
+    it('is handed to the queue admission at the creation deadline: closed or queued as asked, never searched on xAssist', async () => {
+      const night = await leftUnqueued('night-call', 'night', 0);
+      const day = await leftUnqueued('day-call', 'pumps', 0);
+      await sut.onApplicationBootstrap();
+      await clock.advance(DEADLINE_MS - 1);
+      expect(admission.enqueued).toEqual([]);
+
+      await clock.advance(1);
+      await sut.reconcile(night); // the timers' reconciliations, shared: waits for them
+      await sut.reconcile(day);
+      expect(admission.enqueued.sort()).toEqual(['day-call', 'night-call']);
+      expect(await stored('night-call')).toMatchObject({
+        status: 'closed',
+        nextOpensAt: NEXT_OPENING,
+        endedAt: night.createdAt,
+      });
+      expect(await stored('day-call')).toMatchObject({
+        status: 'queued',
+        queuedAt: day.createdAt,
+      });
+      expect(await eventsOf('night-call')).toEqual(['status.closed']);
+      expect(await eventsOf('day-call')).toEqual(['status.queued']);
+      expect(xassist.searches).toBe(0);
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    it('answers a retry with the same Idempotency-Key as the admission decides', async () => {
+      await leftUnqueued('retried', 'night', DEADLINE_MS);
+      expect(await sut.settled('retried')).toMatchObject({
+        status: 'closed',
+        nextOpensAt: NEXT_OPENING,
+      });
+      expect(admission.enqueued).toEqual(['retried']);
+      expect(xassist.searches).toBe(0);
+    });
+
+    it('loses a race with another instance enqueueing it at the same moment, and answers the call as that one left it', async () => {
+      const call = await leftUnqueued('raced', 'night', DEADLINE_MS);
+      admission.rival = () => admission.enqueue(call);
+      expect(await sut.reconcile(call)).toMatchObject({
+        status: 'closed',
+        nextOpensAt: NEXT_OPENING,
+      });
+      expect(admission.enqueued).toEqual(['raced', 'raced']);
+      expect(await eventsOf('raced')).toEqual(['status.closed']);
+      expect(xassist.searches).toBe(0);
+    });
   });
 
   /** Several instances: the reconciler is a once-per-cluster job, the leader's. */

@@ -12,12 +12,11 @@ import { ClusterRole } from '../cluster/cluster-role.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { XAssistClient } from '../xassist/xassist-client.port.js';
-import { CallChange } from './call-change.js';
 import { CallCreation } from './call-creation.js';
-import { CallLedger } from './call-ledger.service.js';
 import { toCallView, type CallRecord } from './call.model.js';
 import { CallRepository, StaleCallError } from './call.repository.js';
 import { FAILURE_REASON } from './call.errors.js';
+import { QueueAdmission } from './queue-admission.port.js';
 import { RepeatedFailureLog } from './repeated-failure-log.js';
 import { fingerprintOf, isCandidate, matchCreatedCall } from './xassist-call-match.js';
 
@@ -28,7 +27,9 @@ const RETRY_MS = 5_000;
  * Settles calls left in `creating` by a broker that stopped (kill -9, a crash) between our row
  * and xAssist's answer: looks the call up on xAssist (getFilteredCallLogsV2, see
  * xassist-call-match.ts for the rule) and adopts the one match, so that it rings and is followed;
- * without a match, or with several, the call is failed with a reason that says which.
+ * without a match, or with several, the call is failed with a reason that says which. A routed
+ * request stopped between its row and its admission (isInterruptedAdmission) never reached
+ * xAssist: routing's QueueAdmission finishes it instead, as it would have ended then.
  * Runs when the request is retried with its Idempotency-Key, and on the leader (a
  * once-per-cluster job): at start-up or on becoming the leader, then, with several instances,
  * every creationTimeoutMs (another instance may stop mid-creation while we lead). Only calls
@@ -44,15 +45,19 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
   private stopped = false;
   private rescan?: TimerHandle;
 
+  // Its commits (fail, requeue) go through CallCreation.commitWhileCreating, the one reload-on-race
+  // commit of a `creating` call: no CallLedger and no copy of that loop here, which leaves room
+  // for routing's admission within eight dependencies.
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
     private readonly calls: CallRepository,
-    private readonly ledger: CallLedger,
     private readonly creation: CallCreation,
     private readonly xassist: XAssistClient,
     private readonly clock: Clock,
     private readonly role: ClusterRole,
+    // Routing provides it globally; unit specs may leave it out (then no admission is finished).
+    private readonly admission?: QueueAdmission,
   ) {
     this.logger = logger.child({ component: 'creation-reconciler' });
     this.failures = new RepeatedFailureLog(this.logger, 'warn', 'reconciling a creation failed');
@@ -128,7 +133,7 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
     return waited.status === 'creating' ? this.reconcile(waited) : waited;
   }
 
-  /** Adopts or fails one orphaned `creating` call; one reconciliation per call at a time. */
+  /** Adopts, admits or fails one orphaned `creating` call; one reconciliation per call at a time. */
   reconcile(call: CallRecord): Promise<CallRecord> {
     const running = this.running.get(call.id);
     if (running) return running;
@@ -160,6 +165,7 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
     const current = (await this.calls.find(call.id)) ?? call;
     if (current.status !== 'creating' || this.creation.isInFlight(current.id)) return current;
     if (this.dueIn(current) > 0) return current;
+    if (isInterruptedAdmission(current)) return this.admit(current);
     const connector = await this.xassist.connectorContact();
     const fingerprint = fingerprintOf(current, connector.userDbId, this.creationTimeoutMs);
     const search = await this.xassist.searchCallLogs();
@@ -186,9 +192,37 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
     return this.fail(current, reason);
   }
 
+  /**
+   * Finishes the admission the stopped broker never got to: routing judges the queue's hours at
+   * the call's createdAt, so it ends `closed` (nextOpensAt) or `callback_pending`, or waits
+   * `queued`, as the request would have. Not before the creation deadline, as every orphan: the
+   * request's own enqueue is one commit, long done by then. Of two instances finishing it at once
+   * the seq guard lets one commit; the other answers the call as that one left it.
+   */
+  private async admit(call: CallRecord): Promise<CallRecord> {
+    if (!this.admission) {
+      this.logger.warn(
+        { callId: call.id },
+        'an interrupted admission found no routing to finish it',
+      );
+      return this.fail(call, FAILURE_REASON.notAdmitted);
+    }
+    try {
+      const admitted = await this.admission.enqueue(call);
+      this.logger.info(
+        { callId: call.id, queueId: call.queueId, status: admitted.status },
+        'finished an admission a stopped broker interrupted',
+      );
+      return admitted;
+    } catch (error) {
+      if (!(error instanceof StaleCallError)) throw error;
+      return (await this.calls.find(call.id)) ?? call;
+    }
+  }
+
   /** A routed call xAssist never made waits in its queue again, to be offered anew. */
   private async requeue(call: CallRecord): Promise<CallRecord> {
-    return this.commitWhileCreating(call, (change) => {
+    return this.creation.commitWhileCreating(call, (change) => {
       change.noteRouting('accept_failed');
       change.transition('queued', {
         experts: [],
@@ -200,29 +234,24 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
 
   /** `failed` if still `creating`; a call moved on meanwhile (a cancel) is answered as it is. */
   private async fail(call: CallRecord, reason: string): Promise<CallRecord> {
-    return this.commitWhileCreating(call, (change) =>
+    return this.creation.commitWhileCreating(call, (change) =>
       change.transition('failed', { failureReason: reason }),
     );
   }
+}
 
-  private async commitWhileCreating(
-    call: CallRecord,
-    build: (change: CallChange) => void,
-  ): Promise<CallRecord> {
-    let current = call;
-    for (let attempt = 0; attempt < 5 && current.status === 'creating'; attempt++) {
-      const change = new CallChange(current, this.clock.isoNow());
-      build(change);
-      try {
-        await this.ledger.record(change);
-        return change.call;
-      } catch (error) {
-        if (!(error instanceof StaleCallError)) throw error;
-        current = (await this.calls.find(call.id)) ?? current;
-      }
-    }
-    return current;
-  }
+/**
+ * A routed request whose row was written but never admitted: nobody queued it and nobody accepted
+ * it (an accept or a taken callback sets acceptedById with its `creating`; a request that waited
+ * in its queue has its queuedAt), so no xAssist call can have been made for it.
+ */
+function isInterruptedAdmission(call: CallRecord): boolean {
+  return (
+    call.status === 'creating' &&
+    call.queueId !== null &&
+    call.queuedAt === null &&
+    call.acceptedById === null
+  );
 }
 
 /** Reasons of a creation a broker crash interrupted. */
@@ -230,6 +259,7 @@ const INTERRUPTED_REASONS: readonly string[] = [
   FAILURE_REASON.interrupted,
   FAILURE_REASON.notCreated,
   FAILURE_REASON.ambiguous,
+  FAILURE_REASON.notAdmitted,
 ];
 
 /**

@@ -11,6 +11,7 @@ import type { CallRecord } from '../../src/calls/call.model.js';
 import { CreationReconciler } from '../../src/calls/creation-reconciler.js';
 import { FallbackMeetings, type FallbackMeetingMaker } from '../../src/calls/fallback-meetings.js';
 import { KyselyCallRepository } from '../../src/calls/kysely-call.repository.js';
+import type { QueueAdmission } from '../../src/calls/queue-admission.port.js';
 import { NoOtherInstances, type ClusterSignals } from '../../src/cluster/cluster-signals.js';
 import { ClusterRole } from '../../src/cluster/cluster-role.js';
 import { SoleInstance } from './cluster-role.js';
@@ -66,6 +67,8 @@ export interface CallsStackOptions<R extends KyselyCallRepository> {
   config?: AppConfig;
   /** The other instances as the call leases reach them: NoOtherInstances unless given. */
   signals?: ClusterSignals;
+  /** Routing's admission as the reconciler finishes interrupted ones with it: none unless given. */
+  admission?: QueueAdmission;
 }
 
 /** What the calls layer is made of in a unit spec, wired as CallsModule wires it. */
@@ -136,11 +139,11 @@ export async function callsStack<R extends KyselyCallRepository = KyselyCallRepo
     config,
     logger,
     calls,
-    ledger,
     creation,
     xassist,
     clock,
     options.role ?? new SoleInstance('spec-instance'),
+    options.admission,
   );
 
   async function insertCall(fields: Partial<CallRecord> = {}, ...statuses: CallStatus[]) {

@@ -99,6 +99,24 @@ describe('CallsService', () => {
       expect((await calls.find(call.id))?.status).toBe('queued');
     });
 
+    it('answers a request whose admission another finished first as that left it, not with an error', async () => {
+      // A request slower than the creation deadline: the reconciler (another writer) queued it
+      // before the request's own enqueue committed.
+      calls.race = async () => {
+        calls.race = undefined;
+        const [row] = await everyCall();
+        const change = new CallChange(row, row.createdAt);
+        change.transition('queued', { queuedAt: row.createdAt });
+        await ledger.record(change);
+      };
+      const { call } = await sut.create(
+        person('tom'),
+        body({ expertIds: undefined, queueId: 'pumps' }),
+      );
+      expect(calls.races).toBe(1);
+      expect(call).toMatchObject({ status: 'queued', queueId: 'pumps' });
+    });
+
     it('writes nothing when the admission refuses the request', async () => {
       const urgent = body({ expertIds: undefined, queueId: 'pumps', priority: 'urgent' });
       await expect(sut.create(person('tom'), urgent)).rejects.toMatchObject({ httpStatus: 403 });

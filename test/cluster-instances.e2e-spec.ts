@@ -106,6 +106,8 @@ describeIf(postgres)('several broker instances with REDIS_URL on PostgreSQL', ()
       env: {
         DATABASE_URL: database.url,
         REDIS_URL: 'redis://127.0.0.1:6379',
+        // This run's own keys and channels: two CI runs share the machine's Redis.
+        REDIS_KEY_PREFIX: `test-${tag}:`,
         LEASE_TTL_MS: String(LEASE_TTL_MS),
       },
     });

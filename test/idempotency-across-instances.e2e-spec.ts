@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { BrokerHarness, waitFor } from './support/broker-harness.js';
 import { describeIf, requirePostgres, type TestDatabase } from './support/environment.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+/** Keys and channels of this run alone: two CI runs share the machine's Redis. */
+const REDIS_KEY_PREFIX = `test-${randomUUID().slice(0, 8)}:`;
 const ask = { technicianId: 'tom', expertIds: ['erika'], title: 'Pump 7 vibration' };
 
 const postgres = await requirePostgres('Idempotency-Key across instances');
@@ -18,13 +21,14 @@ describeIf(postgres)('Idempotency-Key across instances', () => {
   beforeAll(async () => {
     database = await postgres!.createDatabase();
     const first = await new BrokerHarness({
-      env: { DATABASE_URL: database.url, REDIS_URL, INSTANCE_ID: 'idem-1' },
+      env: { DATABASE_URL: database.url, REDIS_URL, REDIS_KEY_PREFIX, INSTANCE_ID: 'idem-1' },
     }).start();
     // The second instance talks to the same xAssist (the first one's simulator).
     const second = await new BrokerHarness({
       env: {
         DATABASE_URL: database.url,
         REDIS_URL,
+        REDIS_KEY_PREFIX,
         INSTANCE_ID: 'idem-2',
         XASSIST_BASE_URL: first.config.xassist.baseUrl,
       },

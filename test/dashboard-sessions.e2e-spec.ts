@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -25,6 +26,20 @@ function minutesAhead(minutes: number): string {
   return new Date(Math.ceil(Date.now() / MINUTE) * MINUTE + minutes * MINUTE).toISOString();
 }
 const hhmm = (iso: string, zone: string) => DateTime.fromISO(iso, { zone }).toFormat('HH:mm');
+
+/** The one VEVENT of an .ics file: its properties by name (folded lines unfolded). */
+function calendarEvent(ics: string): Record<string, string | undefined> {
+  const text = ics.replace(/\r\n[ \t]/g, '');
+  const event = text.slice(text.indexOf('BEGIN:VEVENT'), text.indexOf('END:VEVENT'));
+  const value = (name: string) => event.match(new RegExp(`^${name}([:;].*)$`, 'm'))?.[1];
+  return {
+    uid: value('UID'),
+    summary: value('SUMMARY'),
+    sequence: value('SEQUENCE'),
+    start: value('DTSTART'),
+    status: value('STATUS'),
+  };
+}
 
 describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
   const dashboard = new DashboardBrowser({
@@ -173,6 +188,72 @@ describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
     expect(await cspViolations(page)).toEqual([]);
   });
 
+  it("downloads a session's calendar event with her token, named after it; after a move the same event with a higher SEQUENCE; a failure is announced", async () => {
+    // Four days ahead: clear of tom's other sessions in this suite.
+    const session = await book('Compressor 4/B: seals', minutesAhead(4 * 24 * 60), 'Europe/Berlin');
+    const page = await openAs('erika');
+    const add = item(page, session.id).getByRole('button', {
+      name: 'Add Compressor 4/B: seals to calendar',
+    });
+    await add.waitFor();
+
+    const download = async () => {
+      const [file] = await Promise.all([page.waitForEvent('download'), add.click()]);
+      return {
+        name: file.suggestedFilename(),
+        event: calendarEvent(await readFile((await file.path())!, 'utf8')),
+      };
+    };
+    const berlin = (iso: string) =>
+      `;TZID=Europe/Berlin:${DateTime.fromISO(iso, { zone: 'Europe/Berlin' }).toFormat("yyyyMMdd'T'HHmmss")}`;
+
+    const first = await download();
+    // The title's slash and colon cannot be in a file name.
+    expect(first.name).toBe('Compressor 4_B_ seals.ics');
+    expect(first.event).toEqual({
+      uid: `:${session.id}`,
+      summary: ':Compressor 4/B: seals',
+      sequence: ':0',
+      start: berlin(session.startsAt),
+      status: ':CONFIRMED',
+    });
+
+    // Moved: the list shows the new time; the file is the same event, one SEQUENCE more.
+    const movedTo = minutesAhead(5 * 24 * 60 + 30);
+    const moved = await dashboard.sut.api('PATCH', `/v1/appointments/${session.id}`, {
+      as: 'tom',
+      body: { startsAt: movedTo },
+    });
+    expect(moved.status).toBe(200);
+    await item(page, session.id)
+      .locator('.session-local', { hasText: hhmm(movedTo, 'Europe/Berlin') })
+      .waitFor();
+    const second = await download();
+    expect(second.event).toEqual({
+      ...first.event,
+      sequence: `:${moved.body.sequence}`,
+      start: berlin(movedTo),
+    });
+    expect(moved.body.sequence).toBeGreaterThan(0);
+
+    // The broker refusing is said in the live region, not swallowed.
+    await page.route(`**/v1/appointments/${session.id}.ics`, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ statusCode: 503, message: 'The database is unavailable' }),
+      }),
+    );
+    await add.click();
+    await page
+      .locator('#announcer', {
+        hasText:
+          'Compressor 4/B: seals could not be added to your calendar: The database is unavailable',
+      })
+      .waitFor();
+    expect(await cspViolations(page)).toEqual([]);
+  });
+
   it('fits a 390 px phone without sideways scrolling', async () => {
     const soon = await book('Gearbox check', minutesAhead(3), 'Europe/Berlin');
     const page = await openAs('erika', PHONE);
@@ -181,6 +262,8 @@ describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
     expect(
       await page.evaluate(() => (globalThis as any).document.scrollingElement.scrollWidth),
     ).toBeLessThanOrEqual(390);
+    const add = await item(page, soon.id).locator('button.add-calendar').boundingBox();
+    expect(add!.x + add!.width).toBeLessThanOrEqual(390);
     await page.screenshot({
       fullPage: true,
       path: process.env.UPDATE_SCREENSHOT

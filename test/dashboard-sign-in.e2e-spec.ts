@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -174,6 +175,27 @@ describeIf(CHROMIUM)('the dashboard signing in at an OpenID provider', () => {
     await page.locator('body[data-report="shown"]').waitFor();
     expect(await page.locator('#report-error').isVisible()).toBe(false);
   }, 60_000);
+
+  it("downloads a session's calendar file with the renewed company token", async () => {
+    const startsAt = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 86_400_000).toISOString();
+    const { status, body: session } = await sut.api('POST', '/v1/appointments', {
+      as: 'tom',
+      body: { expertIds: ['erika'], title: 'Impeller swap', startsAt, timeZone: 'UTC' },
+    });
+    expect(status).toBe(201);
+    const page = await freshPage();
+    await signIn(page, 'erika');
+    // The second renewal comes after the first token's exp: only the current token opens the file.
+    await page.locator('body[data-token-renewals="2"]').waitFor({ timeout: 15_000 });
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Add Impeller swap to calendar' }).click(),
+    ]);
+    expect(file.suggestedFilename()).toBe('Impeller swap.ics');
+    const ics = await readFile((await file.path())!, 'utf8');
+    expect(ics).toMatch(new RegExp(`^UID:${session.id}\r$`, 'm'));
+    expect(ics).toContain('SUMMARY:Impeller swap');
+  });
 
   it('shows a clear page when the sign-in is refused at the provider', async () => {
     const page = await freshPage();

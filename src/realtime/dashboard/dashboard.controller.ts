@@ -39,6 +39,7 @@ const FILES: Record<string, string> = {
   'supervision.js': 'text/javascript',
   'wrap-up.js': 'text/javascript',
   'sessions.js': 'text/javascript',
+  'session-calendar.js': 'text/javascript',
   'reports.js': 'text/javascript',
   'sign-in.js': 'text/javascript',
   'style.css': 'text/css',

@@ -1,11 +1,13 @@
 // The expert's upcoming booked sessions (GET /v1/appointments from now on, soonest first): title,
 // technician, the start in the session's time zone and in the viewer's, the duration, and a Join
-// button from JOIN_OPENS_MINUTES before the start until the session ends.
+// button from JOIN_OPENS_MINUTES before the start until the session ends, and "Add to calendar"
+// (session-calendar.js).
 //
 // Kept cheap: the list is fetched again when one of its sessions' calls changes on the socket
 // (a cancel or a move cancels that call; the start rings it), when a new planned call of hers
 // appears, when the page regains focus, and once every few minutes in case a message was missed.
 // Between fetches a tick only re-evaluates the Join buttons against the clock.
+import { calendarButton } from './session-calendar.js';
 import { $, announce, api, el, state } from './state.js';
 
 /** Join opens this many minutes before the start (docs/realtime.md), and stays open until the end. */
@@ -85,6 +87,7 @@ function sessionItem(session) {
       'div',
       { className: 'session-actions' },
       join,
+      calendarButton(session),
       el('span', { className: 'session-hint muted' }, ''),
     ),
   );
@@ -187,12 +190,14 @@ function show(found) {
   if (loaded) announceChanges(sessions, next);
   sessions = next;
   loaded = true;
-  // A few items: redrawn whole, the focus kept on the Join button it was on.
-  const focused = document.activeElement?.closest?.('#sessions li')?.dataset.appointmentId;
+  // A few items: redrawn whole, the focus kept on the button it was on.
+  const active = document.activeElement;
+  const focused = active?.closest?.('#sessions li')?.dataset.appointmentId;
+  const control = active?.classList?.contains('add-calendar') ? '.add-calendar' : '.join';
   $('sessions').replaceChildren(...sessions.map(sessionItem));
   $('sessions-empty').hidden = sessions.length > 0;
   tick();
-  if (focused) itemOf(focused)?.querySelector('.join')?.focus();
+  if (focused) itemOf(focused)?.querySelector(control)?.focus();
 }
 
 /** Fetches the list again; calls meanwhile make one more fetch, not one each. */

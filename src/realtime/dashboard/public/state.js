@@ -42,7 +42,11 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+/**
+ * The broker's answer to a request with the page's token (a pasted one, or the company sign-in's,
+ * which `state.token` holds as it is renewed); an error answer becomes an ApiError with its message.
+ */
+export async function request(method, path, body) {
   const response = await fetch(path, {
     method,
     headers: {
@@ -51,9 +55,13 @@ export async function api(method, path, body) {
     },
     body: body ? JSON.stringify(body) : undefined,
   });
-  const json = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, json);
-  return json;
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => ({})));
+  return response;
+}
+
+export async function api(method, path, body) {
+  const response = await request(method, path, body);
+  return response.json().catch(() => ({}));
 }
 
 /**

@@ -186,7 +186,7 @@ describeIf(CHROMIUM)('the dashboard signing in at an OpenID provider', () => {
     const page = await freshPage();
     await signIn(page, 'erika');
     // The second renewal comes after the first token's exp: only the current token opens the file.
-    await page.locator('body[data-token-renewals="2"]').waitFor({ timeout: 15_000 });
+    await page.locator('body[data-token-renewals="2"]').waitFor({ timeout: RENEWALS_MS });
     const [file] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Add Impeller swap to calendar' }).click(),
@@ -195,7 +195,7 @@ describeIf(CHROMIUM)('the dashboard signing in at an OpenID provider', () => {
     const ics = await readFile((await file.path())!, 'utf8');
     expect(ics).toMatch(new RegExp(`^UID:${session.id}\r$`, 'm'));
     expect(ics).toContain('SUMMARY:Impeller swap');
-  });
+  }, 60_000);
 
   it('shows a clear page when the sign-in is refused at the provider', async () => {
     const page = await freshPage();

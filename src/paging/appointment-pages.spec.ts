@@ -103,7 +103,7 @@ describe('AppointmentPages', () => {
         'Tom Technician booked you for Mon 23 Nov 2026, 14:00 Europe/Berlin (UTC+01:00), 30 min.',
       ],
       mentions: [{ id: 'erika' }],
-      links: [{ label: 'Open your dashboard', path: '/' }],
+      links: [{ label: 'Open the session', path: `/#call=${session.callId}` }],
     });
 
     await stack.clock.advance(45 * MINUTE - 1);

@@ -68,7 +68,11 @@ function payloadOf(
     title,
     lines,
     mentions: [mentionOf(appointment.expertId, context.person(appointment.expertId))],
-    links: context.linked ? [{ label: 'Open your dashboard', path: '/' }] : [],
+    // The session's call in the dashboard (its timeline: planned, the start, who), as a queue
+    // page links its request; the upcoming-sessions panel beside it has Join and the calendar.
+    links: context.linked
+      ? [{ label: 'Open the session', path: `/#call=${encodeURIComponent(appointment.callId)}` }]
+      : [],
   };
   return JSON.stringify(payload);
 }

@@ -18,6 +18,7 @@ describe('paging rules in the channels file', () => {
     const rules = [
       { queue: 'pumps', channel: 'hook', on: ['queued', 'escalated'] },
       { queue: '*', channel: 'hook', on: ['unanswered', 'missed', 'ended'] },
+      { queue: 'pumps', channel: 'hook', on: ['callback', 'ended'] },
     ];
     expect(parseChannelsDocument({ channels: [teams], paging: { rules } }, {}).rules).toEqual(
       rules,
@@ -44,8 +45,8 @@ describe('paging rules in the channels file', () => {
       'paging.rules[0]: "channel" is "nope", which is no channel above',
       'paging.rules[1]: unknown field "extra" (known: queue, channel, on, reminderMinutes)',
       'paging.rules[1]: "queue" must be a queue id or "*" (any call)',
-      'paging.rules[1]: "on" names "rang"; use queued, escalated, offered, unanswered, missed, ended, booked, reminder, cancelled',
-      'paging.rules[2]: "on" must be a non-empty array of queued, escalated, offered, unanswered, missed, ended, booked, reminder, cancelled',
+      'paging.rules[1]: "on" names "rang"; use queued, escalated, offered, callback, unanswered, missed, ended, booked, reminder, cancelled',
+      'paging.rules[2]: "on" must be a non-empty array of queued, escalated, offered, callback, unanswered, missed, ended, booked, reminder, cancelled',
       'paging.rules[3]: must be an object',
     ]);
     expect(linesOf({ channels: [teams], paging: [] })).toEqual([

@@ -10,6 +10,8 @@ export const PAGE_EVENTS = [
   'queued',
   'escalated',
   'offered',
+  // A routed request became a callback (paging/paging-pages.ts).
+  'callback',
   'unanswered',
   'missed',
   'ended',

@@ -98,6 +98,58 @@ describe('CallPages', () => {
     ]);
   });
 
+  it('writes the callback page of a request nobody took in time: when and why, its experts, the console', async () => {
+    wire([{ queue: 'pumps', channel: 'ops', on: ['callback'] }]);
+    const call = await live(routed, 'queued', 'callback_pending');
+    const written = await pages();
+    expect(written.map((page) => [page.event_type, page.status, page.seq])).toEqual([
+      ['page.callback', 'pending', 2],
+    ]);
+    expect(JSON.parse(written[0].payload)).toEqual({
+      title: 'Callback waiting: t',
+      lines: [
+        'Queue Pumps. Asked by Tom Technician.',
+        'Asked at 2026-11-23 12:00 UTC; nobody took it in time.',
+        'An expert calls them back from the console; it ends unanswered at 2026-11-24 12:00 UTC.',
+      ],
+      // Those who may take it (the queue's skills), never the link of one of them.
+      mentions: [expect.objectContaining({ id: 'erika' })],
+      links: [{ label: 'Open the request in the console', path: `/#call=${call.id}` }],
+    });
+  });
+
+  it('writes the callback page of a request to a closed queue: the queue was closed', async () => {
+    wire([{ queue: '*', channel: 'ops', on: ['queued', 'callback', 'ended'] }]);
+    await live(routed, 'callback_pending');
+    const written = await pages();
+    expect(written.map((page) => page.event_type)).toEqual(['page.callback']);
+    expect(JSON.parse(written[0].payload).lines[1]).toBe(
+      'Asked at 2026-11-23 12:00 UTC; the queue was closed.',
+    );
+  });
+
+  it('the callback page supersedes the unsent queued one; a callback withdrawn before its page went out pages nothing more', async () => {
+    wire([{ queue: '*', channel: 'ops', on: ['queued', 'callback', 'ended'] }]);
+    await live(routed, 'queued', 'callback_pending', 'cancelled');
+    expect((await pages()).map((page) => [page.event_type, page.status])).toEqual([
+      ['page.queued', 'superseded'],
+      ['page.callback', 'superseded'],
+    ]);
+  });
+
+  it('a callback whose page went out is followed by the ended page when it ends', async () => {
+    wire([{ queue: '*', channel: 'ops', on: ['callback', 'ended'] }]);
+    const call = await live(routed, 'queued', 'callback_pending');
+    await db.updateTable('outbox').set({ status: 'delivered' }).execute();
+    const change = new CallChange(call, clock.isoNow());
+    change.transition('cancelled');
+    await ledger.record(change);
+    expect((await pages()).map((page) => [page.event_type, page.status])).toEqual([
+      ['page.callback', 'delivered'],
+      ['page.ended', 'pending'],
+    ]);
+  });
+
   it('writes nothing for events no rule names, nor for another queue’s rule', async () => {
     wire([
       { queue: '*', channel: 'ops', on: ['unanswered'] },

@@ -9,7 +9,7 @@ import { lockPerson } from '../quotas/person-lock.js';
 import { pageSlots, type PageBudget } from './page-slots.js';
 
 /** Pages that announce a waiting request: pointless, their links dead, once it stopped waiting. */
-const ANNOUNCEMENTS = ['page.queued', 'page.escalated', 'page.offered'];
+const ANNOUNCEMENTS = ['page.queued', 'page.escalated', 'page.offered', 'page.callback'];
 
 /**
  * So that one caller cannot spend a channel's budget (DingTalk's 20 a minute per robot) and

@@ -5,6 +5,8 @@ import type { Person } from '../directory/person.js';
 import type { Queue } from '../directory/queue.js';
 import type { PageEvent, PagingRule } from '../notifications/channels-document.js';
 import type { MentionedPerson } from '../notifications/notification.js';
+import { CONSOLE_LINK } from './page-addressing.js';
+import { callbackExpiresAtMs, callbackRefusal } from '../routing/callback-rules.js';
 import { eligibleExperts, requestersOf } from '../routing/routing-rules.js';
 import type { ExpertStanding } from '../routing/routing.model.js';
 
@@ -38,6 +40,9 @@ function pageEventOf(fact: CallFact): PageEvent | undefined {
       return 'queued';
     case 'escalated':
       return 'escalated';
+    // Again after a failed call back, as `queued` is after a failed accept: it waits once more.
+    case 'callback_pending':
+      return 'callback';
     case 'ended':
       // A request to a closed queue was never waited on: nobody to tell (docs/routing.md).
       if (fact.status === 'closed') return undefined;
@@ -49,6 +54,14 @@ function pageEventOf(fact: CallFact): PageEvent | undefined {
       return undefined;
   }
 }
+
+/** The pages' opening words: where the request was asked, and whether it is urgent. */
+const placeOf = (queue: Queue | undefined): string =>
+  queue ? `Queue ${queue.name}` : 'Direct call';
+const urgency = (call: { priority: string }): string =>
+  call.priority === 'urgent' ? 'Urgent: ' : '';
+const utcMinute = (ms: number): string =>
+  `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 const mention = (person: Person): MentionedPerson => ({
   id: person.id,
@@ -113,9 +126,10 @@ function draftOf(
   queue: Queue | undefined,
   people: readonly Person[],
 ): Omit<PageDraft, 'channel'> | undefined {
-  const where = queue ? `Queue ${queue.name}` : 'Direct call';
+  const where = placeOf(queue);
   const who = `Asked by ${call.technician.displayName}`;
   const base = { event: kind, seq: event.seq, links: [] as PageLink[] };
+  if (kind === 'callback') return { ...base, ...callbackPageOf(call, queue, people) };
   if (kind === 'queued' || kind === 'escalated') {
     if (!queue) return undefined;
     const nowMs = Date.parse(event.at);
@@ -125,7 +139,7 @@ function draftOf(
       kind === 'escalated' ? ` (still waiting, step ${call.escalationsDone.length})` : '';
     return {
       ...base,
-      title: `${call.priority === 'urgent' ? 'Urgent: ' : ''}Help wanted: ${call.title}${step}`,
+      title: `${urgency(call)}Help wanted: ${call.title}${step}`,
       lines: [`${where}. ${who}.`, 'The first to accept takes the call.'],
       mentions: experts.map(mention),
       links: experts.map((expert) => ({
@@ -174,6 +188,37 @@ function draftOf(
 }
 
 /**
+ * The `callback` page: the request waits for an expert to call back (docs/routing.md,
+ * "Callbacks"), which they do from the console, so its link is the console's; it mentions those
+ * who may take it (callbackRefusal) and says why it is a callback: a request that never queued
+ * was made while the queue was closed.
+ */
+function callbackPageOf(
+  call: CallRecord,
+  queue: Queue | undefined,
+  people: readonly Person[],
+): Pick<PageDraft, 'title' | 'lines' | 'mentions' | 'links'> {
+  const asked = requestersOf(call);
+  const takers = queue
+    ? people.filter((p) => !asked.includes(p.id) && callbackRefusal(p, queue) === null)
+    : [];
+  const why = call.queuedAt === null ? 'the queue was closed' : 'nobody took it in time';
+  const until = queue
+    ? `; it ends unanswered at ${utcMinute(callbackExpiresAtMs(queue, call))}`
+    : '';
+  return {
+    title: `${urgency(call)}Callback waiting: ${call.title}`,
+    lines: [
+      `${placeOf(queue)}. Asked by ${call.technician.displayName}.`,
+      `Asked at ${utcMinute(Date.parse(call.createdAt))}; ${why}.`,
+      `An expert calls them back from the console${until}.`,
+    ],
+    mentions: takers.map(mention),
+    links: [CONSOLE_LINK],
+  };
+}
+
+/**
  * The `offered` page: one expert was offered a call and has no dashboard open, so the offer
  * reaches them in chat, naming them, with their accept link until the offer expires.
  */
@@ -184,12 +229,12 @@ export function offerPageOf(
   offer: { expiresAt: string },
   seq: number,
 ): Omit<PageDraft, 'channel'> {
-  const where = queue ? `Queue ${queue.name}` : 'Direct call';
+  const where = placeOf(queue);
   const until = new Date(offer.expiresAt).toISOString().slice(11, 19);
   return {
     event: 'offered',
     seq,
-    title: `${call.priority === 'urgent' ? 'Urgent: ' : ''}Offered to you: ${call.title}`,
+    title: `${urgency(call)}Offered to you: ${call.title}`,
     lines: [
       `${where}. Asked by ${call.technician.displayName}.`,
       `${expert.displayName}, this request is offered to you until ${until} UTC; accept it below.`,

@@ -131,6 +131,8 @@ describe.each(await brokerDatabases('presence and queues over REST'))(
           open: true,
           nextOpensAt: null,
           onCall: null,
+          // tom is a technician: nobody's callbacks are his to take.
+          mayCallBack: false,
         },
         {
           id: 'anyone',
@@ -145,6 +147,8 @@ describe.each(await brokerDatabases('presence and queues over REST'))(
           open: true,
           nextOpensAt: null,
           onCall: null,
+          // tom is a technician: nobody's callbacks are his to take.
+          mayCallBack: false,
         },
       ]);
     });

@@ -192,7 +192,10 @@ describeIf(redisServer)(SUITE, () => {
       ),
     );
     expect(sent).toHaveLength(80);
-    expect(busiestWindow(sent, 1_000)).toBeLessThanOrEqual(20);
+    // Stamped in this jest process after each grant: a pause of the whole process (a collection of
+    // its large heap) delays one stamp while the next slot is already due. One of slack covers
+    // a pause of up to a slot; without sharing, the two would send 40 a second.
+    expect(busiestWindow(sent, 1_000)).toBeLessThanOrEqual(20 + 1);
     for (const budget of budgets) budget.close();
   }, 20_000);
 

@@ -1,16 +1,13 @@
 import type { Kysely } from 'kysely';
 import { DATABASE } from '../src/database/database.module.js';
 import type { BrokerDatabase } from '../src/database/schema.js';
-import { DingTalkStandIn } from '../src/notifications/stand-ins/dingtalk.stand-in.js';
 import { OutboxStore } from '../src/outbox/kysely-outbox.store.js';
 import type { Delivery, OutboxMessage } from '../src/outbox/outbox.model.js';
 import { PageFairness } from '../src/paging/page-fairness.js';
-import { BrokerHarness, waitFor } from './support/broker-harness.js';
+import { PEOPLE, waitFor } from './support/broker-harness.js';
 import { brokerDatabases, type TestDatabase } from './support/environment.js';
-import { ChannelsFile, dingTalkChannel } from './support/channels-file.js';
+import { robotPagedBroker, robotText } from './support/robot-paging.js';
 
-const LINK_SECRET = 'accept-link-secret-for-e2e-0123456789';
-const ROBOT_SECRET = 'SEC0123456789abcdef';
 const BURST = 12;
 const QUEUES = [
   { id: 'pumps', name: 'Pumps', skills: ['pumps'], maxWaitSeconds: 600 },
@@ -30,49 +27,20 @@ const QUEUES = [
  */
 /** The broker paging `queued` and `ended` of pumps to one robot on the DingTalk stand-in. */
 function pagingBroker(create: (() => Promise<TestDatabase>) | undefined, env = {}) {
-  const context = {
-    sut: undefined as unknown as BrokerHarness,
-    robot: undefined as unknown as DingTalkStandIn,
-  };
-  const channelsFile = new ChannelsFile();
-  beforeAll(async () => {
-    context.robot = await new DingTalkStandIn({
-      accessToken: 'robot',
-      secret: ROBOT_SECRET,
-    }).start();
-    const file = channelsFile.write({
-      channels: [dingTalkChannel('pumps-robot', context.robot, ROBOT_SECRET)],
-      paging: {
-        rules: [
-          { queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'ended'] },
-          { queue: 'steps', channel: 'pumps-robot', on: ['queued', 'escalated', 'ended'] },
-        ],
-      },
-    });
-    context.sut = await new BrokerHarness({
-      queues: QUEUES,
-      database: create,
-      publicUrl: true,
-      env: {
-        CHANNELS_FILE: file,
-        ACCEPT_LINK_SECRET: LINK_SECRET,
-        ROUTING_TICK_MS: '50',
-        OUTBOX_POLL_INTERVAL_MS: '50',
-        QUOTA_CREATES_PER_MINUTE: '100',
-        ...env,
-      },
-    }).start();
-  });
-  afterAll(async () => {
-    expect(context.sut.secretsInLogs()).toEqual([]);
-    await context.sut.stop();
-    await context.robot.close();
-    channelsFile.remove();
+  const context = robotPagedBroker({
+    database: create,
+    queues: QUEUES,
+    people: PEOPLE,
+    channel: 'pumps-robot',
+    rules: [
+      { queue: 'pumps', channel: 'pumps-robot', on: ['queued', 'ended'] },
+      { queue: 'steps', channel: 'pumps-robot', on: ['queued', 'escalated', 'ended'] },
+    ],
+    env: { QUOTA_CREATES_PER_MINUTE: '100', ...env },
   });
   const rows = async (): Promise<Delivery[]> =>
     context.sut.app!.get(OutboxStore).list({ status: null, ownerId: null, limit: 500 });
-  const robotTexts = () =>
-    context.robot.messages.map((m) => (m.text as { content: string }).content);
+  const robotTexts = () => context.robot.messages.map(robotText);
   return { context, rows, robotTexts };
 }
 

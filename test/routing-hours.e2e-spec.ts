@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { ChatMessengerStandIn } from '../src/notifications/stand-ins/chat-messenger.stand-in.js';
 import { XASSIST_PATHS } from '../src/xassist-contract/xassist-contract.js';
 import { BrokerHarness, waitFor } from './support/broker-harness.js';
@@ -6,6 +5,7 @@ import { brokerDatabases } from './support/environment.js';
 import { camChannel, ChannelsFile } from './support/channels-file.js';
 import { offerPagingEnv, offersPagedThrough, peopleOnCam } from './support/people-on-cam.js';
 import { curePoison, poisonEventTypes } from './support/poisoned-events.js';
+import { closedAroundToday } from './support/queues.js';
 import { RecordingClient } from './support/socket-client.js';
 
 /**
@@ -13,17 +13,7 @@ import { RecordingClient } from './support/socket-client.js';
  * yesterday and tomorrow (Berlin dates, worked out at start) are holidays, so "now" is outside
  * hours whatever the wall clock says, and the queues open next the day after tomorrow at 08:00.
  */
-const ZONE = 'Europe/Berlin';
-const today = DateTime.now().setZone(ZONE).startOf('day');
-const HOLIDAYS = [-1, 0, 1].map((days) => today.plus({ days }).toISODate()!);
-const NEXT_OPENING = DateTime.fromObject(
-  { ...today.plus({ days: 2 }).toObject(), hour: 8, minute: 0, second: 0, millisecond: 0 },
-  { zone: ZONE },
-).toISO()!;
-const EVERY_DAY = Object.fromEntries(
-  ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => [day, [['08:00', '17:00']]]),
-);
-const hours = { timeZone: ZONE, hours: EVERY_DAY, holidays: HOLIDAYS };
+const { hours, nextOpening: NEXT_OPENING } = closedAroundToday('Europe/Berlin');
 const QUEUES = [
   { id: 'night', name: 'Night shift', skills: ['pumps'], ...hours },
   { id: 'evening', name: 'Evening', skills: ['pumps'], ...hours, callbackOnUnanswered: true },

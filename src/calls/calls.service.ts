@@ -111,21 +111,8 @@ export class CallsService {
       if (earlier.status === 'failed') throw new CallCreationFailedError(earlier);
       return { call: earlier, replayed: true };
     }
-    if (call.queueId !== null) return { call: await this.enqueued(call), replayed: false };
+    if (call.queueId !== null) return { call: await this.queues().enqueue(call), replayed: false };
     return { call: await this.creation.create(call), replayed: false };
-  }
-
-  /**
-   * Routing's enqueue. A request slower than the creation deadline may find its admission already
-   * finished by the reconciler (the seq guard refuses the second commit): answered as it is.
-   */
-  private async enqueued(call: CallRecord): Promise<CallRecord> {
-    try {
-      return await this.queues().enqueue(call);
-    } catch (error) {
-      if (!(error instanceof StaleCallError)) throw error;
-      return (await this.calls.find(call.id)) ?? call;
-    }
   }
 
   async get(caller: Person, id: string): Promise<CallRecord> {

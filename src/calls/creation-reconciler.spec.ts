@@ -8,6 +8,7 @@ import { CallChange } from './call-change.js';
 import type { CallLedger } from './call-ledger.service.js';
 import { FAILURE_REASON } from './call.errors.js';
 import type { CallRecord } from './call.model.js';
+import { StaleCallError, type CallRepository } from './call.repository.js';
 import { CreationInterruptedError } from './creation-reconciler.js';
 import { QueueAdmission } from './queue-admission.port.js';
 import { xassistCallBody } from './xassist-call-body.js';
@@ -26,7 +27,10 @@ class RecordingAdmission extends QueueAdmission {
   /** Runs once, in the next enqueue before it commits: another instance getting there first. */
   rival?: () => Promise<unknown>;
 
-  constructor(private readonly ledger: () => CallLedger) {
+  constructor(
+    private readonly ledger: () => CallLedger,
+    private readonly calls: () => CallRepository,
+  ) {
     super();
   }
   assertMayAsk(): void {}
@@ -39,7 +43,13 @@ class RecordingAdmission extends QueueAdmission {
     const change = new CallChange(call, call.createdAt);
     if (call.queueId === 'night') change.transition('closed', { nextOpensAt: NEXT_OPENING });
     else change.transition('queued', { queuedAt: call.createdAt });
-    await this.ledger().record(change);
+    try {
+      await this.ledger().record(change);
+    } catch (error) {
+      // The port's promise, as routing keeps it: another writer finished the admission first.
+      if (!(error instanceof StaleCallError)) throw error;
+      return (await this.calls().find(call.id)) ?? call;
+    }
     return change.call;
   }
 }
@@ -196,7 +206,10 @@ describe('CreationReconciler', () => {
 
     beforeEach(async () => {
       await stack.close();
-      admission = new RecordingAdmission(() => ledger);
+      admission = new RecordingAdmission(
+        () => ledger,
+        () => calls,
+      );
       stack = await callsStack({ admission });
       ({ clock, calls, ledger, xassist, reconciler: sut } = stack);
     });

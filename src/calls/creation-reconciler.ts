@@ -14,7 +14,7 @@ import { ROOT_LOGGER } from '../logging/logger.js';
 import { XAssistClient } from '../xassist/xassist-client.port.js';
 import { CallCreation } from './call-creation.js';
 import { toCallView, type CallRecord } from './call.model.js';
-import { CallRepository, StaleCallError } from './call.repository.js';
+import { CallRepository } from './call.repository.js';
 import { FAILURE_REASON } from './call.errors.js';
 import { QueueAdmission } from './queue-admission.port.js';
 import { RepeatedFailureLog } from './repeated-failure-log.js';
@@ -207,17 +207,12 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
       );
       return this.fail(call, FAILURE_REASON.notAdmitted);
     }
-    try {
-      const admitted = await this.admission.enqueue(call);
-      this.logger.info(
-        { callId: call.id, queueId: call.queueId, status: admitted.status },
-        'finished an admission a stopped broker interrupted',
-      );
-      return admitted;
-    } catch (error) {
-      if (!(error instanceof StaleCallError)) throw error;
-      return (await this.calls.find(call.id)) ?? call;
-    }
+    const admitted = await this.admission.enqueue(call);
+    this.logger.info(
+      { callId: call.id, queueId: call.queueId, status: admitted.status },
+      'finished an admission a stopped broker interrupted',
+    );
+    return admitted;
   }
 
   /** A routed call xAssist never made waits in its queue again, to be offered anew. */

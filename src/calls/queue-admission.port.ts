@@ -12,6 +12,9 @@ export abstract class QueueAdmission {
   abstract assertMayAsk(caller: Person, call: CallRecord): void;
   /** In the insert's transaction, so that parallel requests cannot all see room (503, 429). */
   abstract admit(trx: Writer, call: CallRecord): Promise<void>;
-  /** After the insert committed: the call waits in its queue (no xAssist call yet). */
+  /**
+   * After the insert committed: the call waits in its queue (no xAssist call yet). Returns the
+   * call as it now is, also when another writer finished its admission first.
+   */
   abstract enqueue(call: CallRecord): Promise<CallRecord>;
 }

@@ -2,7 +2,7 @@ import { aCallRecord } from '../../test/support/call-records.js';
 import { people } from '../../test/support/people.js';
 import type { CallChange } from '../calls/call-change.js';
 import type { CallLedger } from '../calls/call-ledger.service.js';
-import type { CallRepository } from '../calls/call.repository.js';
+import { StaleCallError, type CallRepository } from '../calls/call.repository.js';
 import { QueueFullError } from '../calls/call.errors.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { parseQueues } from '../directory/queue-file.js';
@@ -116,5 +116,18 @@ describe('RoutingQueueAdmission and business hours', () => {
     await expect(admission(1).sut.admit(trx, request('closes', MONDAY))).rejects.toThrow(
       QueueFullError,
     );
+  });
+
+  it('answers the call as another writer left it when that one finished the admission first', async () => {
+    const call = request('closes', MONDAY);
+    const theirs = { ...call, status: 'queued' as const, queuedAt: MONDAY, seq: call.seq + 1 };
+    const calls = { find: async () => theirs } as unknown as CallRepository;
+    const ledger = {
+      record: async () => {
+        throw new StaleCallError(`call ${call.id} changed meanwhile`);
+      },
+    } as unknown as CallLedger;
+    const sut = new RoutingQueueAdmission(calls, ledger, directory, new MetricsService());
+    await expect(sut.enqueue(call)).resolves.toBe(theirs);
   });
 });

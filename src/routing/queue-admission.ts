@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CallChange } from '../calls/call-change.js';
 import { CallLedger } from '../calls/call-ledger.service.js';
 import type { CallRecord } from '../calls/call.model.js';
-import { CallRepository } from '../calls/call.repository.js';
+import { CallRepository, StaleCallError } from '../calls/call.repository.js';
 import {
   QueueFullError,
   QueueShareFullError,
@@ -75,7 +75,14 @@ export class RoutingQueueAdmission extends QueueAdmission {
     const outcome = answer.kind === 'closed' ? callbackOr(queue, 'closed') : 'queued';
     if (answer.kind === 'closed') change.transition(outcome, { nextOpensAt: answer.nextOpensAt });
     else change.transition('queued', { queuedAt: call.createdAt });
-    await this.ledger.record(change);
+    try {
+      await this.ledger.record(change);
+    } catch (error) {
+      // Another writer finished this admission first (the reconciler, for a request slower than
+      // the creation deadline, or another instance's): the call is answered as it now is.
+      if (!(error instanceof StaleCallError)) throw error;
+      return (await this.calls.find(call.id)) ?? call;
+    }
     if (outcome === 'closed') this.metrics.closedRequests.inc({ queue: call.queueId! });
     return change.call;
   }

@@ -119,9 +119,10 @@ export class RoutingOverviewService {
       this.calls.withStatus(['queued', 'callback_pending']),
     ]);
     const queued = waitingCalls.filter((call) => call.status === 'queued');
-    const callbacks = (queueId: string) =>
-      waitingCalls.filter((call) => call.status === 'callback_pending' && call.queueId === queueId)
-        .length;
+    const callbacks = new Map<string | null, number>();
+    for (const call of waitingCalls)
+      if (call.status === 'callback_pending')
+        callbacks.set(call.queueId, (callbacks.get(call.queueId) ?? 0) + 1);
     const people = this.directory.all();
     const waitingSince = (queueId: string) =>
       queued
@@ -140,7 +141,7 @@ export class RoutingOverviewService {
         strategy: queue.strategy,
         waiting: waitingSince(queue.id).length,
         longestWaitSeconds: longestWait(waitingSince(queue.id), nowMs),
-        callbacks: callbacks(queue.id),
+        callbacks: callbacks.get(queue.id) ?? 0,
         availableExperts: eligibleExperts(queue, people, standing, fresh, [], nowMs).length,
         open,
         nextOpensAt: open ? null : nextOpening(queue, nowMs),

@@ -8,15 +8,11 @@ import type { Writer } from '../events/broker-events.js';
 import { OnEvent } from '../events/on-event.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.service.js';
-import type { PageEvent } from '../notifications/channels-document.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
 import { addressPage, pagePayload } from './page-addressing.js';
-import { PageFairness } from './page-fairness.js';
+import { ANNOUNCING_EVENTS, PageFairness } from './page-fairness.js';
 import { fallbackPageOf, pagesOf, type PageDraft } from './paging-pages.js';
 import { PagingService } from './paging.service.js';
-
-/** The rules' events that announce a waiting request (page-fairness.ts supersedes their pages). */
-const ANNOUNCING = new Set<PageEvent>(['queued', 'escalated', 'offered', 'callback']);
 
 /**
  * The pages a committed call change calls for (CHANNELS_FILE's rules, and the fallback meeting),
@@ -49,7 +45,7 @@ export class CallPages {
     const nowMs = this.clock.now();
     const now = new Date(nowMs).toISOString();
     // Where the request may have been announced: those pages are dropped once it stops waiting.
-    const announcing = rules.filter((rule) => rule.on.some((on) => ANNOUNCING.has(on)));
+    const announcing = rules.filter((rule) => rule.on.some((on) => ANNOUNCING_EVENTS.includes(on)));
     const channels = [...new Set(announcing.map((rule) => rule.channel))];
     const unheard = await this.fairness.supersede(trx, committed, channels, now);
     const people = this.directory.all();

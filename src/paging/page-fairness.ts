@@ -6,10 +6,17 @@ import type { BrokerDatabase } from '../database/schema.js';
 import { OutboxStore } from '../outbox/kysely-outbox.store.js';
 import type { OutboxMessage } from '../outbox/outbox.model.js';
 import { lockPerson } from '../quotas/person-lock.js';
+import type { PageEvent } from '../notifications/channels-document.js';
 import { pageSlots, type PageBudget } from './page-slots.js';
 
 /** Pages that announce a waiting request: pointless, their links dead, once it stopped waiting. */
-const ANNOUNCEMENTS = ['page.queued', 'page.escalated', 'page.offered', 'page.callback'];
+export const ANNOUNCING_EVENTS: readonly PageEvent[] = [
+  'queued',
+  'escalated',
+  'offered',
+  'callback',
+];
+const ANNOUNCEMENTS = ANNOUNCING_EVENTS.map((event) => `page.${event}`);
 
 /**
  * So that one caller cannot spend a channel's budget (DingTalk's 20 a minute per robot) and

@@ -86,11 +86,15 @@ export class KyselyRoutingRepository extends RoutingRepository {
 
   async busyExperts(): Promise<Map<string, string>> {
     const active = [...ACTIVE_STATUSES];
-    const inCall = await this.db
+    // One read of the active calls with an expert: the one who joined, or, before anyone joined,
+    // the one who took it (a callback taken has no offer: acceptedBy makes them busy from then).
+    const calls = await this.db
       .selectFrom('calls')
-      .select(['joined_expert_id as expertId', 'id as callId'])
+      .select(['id as callId', 'joined_expert_id as joined', 'accepted_by_id as accepted'])
       .where('status', 'in', active)
-      .where('joined_expert_id', 'is not', null)
+      .where((eb) =>
+        eb.or([eb('joined_expert_id', 'is not', null), eb('accepted_by_id', 'is not', null)]),
+      )
       .execute();
     const holding = await this.db
       .selectFrom('offers')
@@ -99,17 +103,14 @@ export class KyselyRoutingRepository extends RoutingRepository {
       .where('offers.status', '=', 'accepted')
       .where('calls.status', 'in', active)
       .execute();
-    // A callback an expert took has no offer: the call's acceptedBy makes them busy from the take.
-    const calledBack = await this.db
-      .selectFrom('calls')
-      .select(['accepted_by_id as expertId', 'id as callId'])
-      .where('status', 'in', active)
-      .where('accepted_by_id', 'is not', null)
-      .where('joined_expert_id', 'is', null)
-      .execute();
-    return new Map(
-      [...calledBack, ...holding, ...inCall].map((row) => [row.expertId as string, row.callId]),
-    );
+    const calledBack = calls.filter((call) => call.joined === null);
+    const inCall = calls.filter((call) => call.joined !== null);
+    // Later entries win: a joined call over an accepted offer over a taken callback.
+    return new Map([
+      ...calledBack.map((call) => [call.accepted as string, call.callId] as const),
+      ...holding.map((row) => [row.expertId, row.callId] as const),
+      ...inCall.map((call) => [call.joined as string, call.callId] as const),
+    ]);
   }
 
   async insertOffers(offers: Offer[], alongside?: OffersAlongside): Promise<Offer[]> {

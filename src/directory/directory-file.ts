@@ -8,6 +8,16 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Where a directory entry went wrong and how: one line per mistake. */
+export type Report = (where: string, message: string) => void;
+
+/** Each field of `raw` not among `known` is a mistake, naming the fields that are. */
+export function unknownKeys(report: Report, where: string, raw: object, known: Set<string>): void {
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key)) report(where, `unknown field "${key}" (known: ${[...known].join(', ')})`);
+  }
+}
+
 /**
  * Validates the DIRECTORY_FILE contents; every message names the person and the field. Every
  * mistake is reported, one line each, in one DirectoryError: a start-up per mistake is slow.

@@ -1,5 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
-import { isObject } from './directory-file.js';
+import { isObject, unknownKeys, type Report } from './directory-file.js';
 import {
   MINUTES_PER_DAY,
   MINUTES_PER_WEEK,
@@ -18,8 +18,6 @@ import type { Person } from './person.js';
 
 /** The directory file's queue fields about hours (docs/routing.md, "Business hours"). */
 export const HOURS_KEYS = ['timeZone', 'hours', 'holidays', 'outsideHours', 'onCall'] as const;
-
-type Report = (where: string, message: string) => void;
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -228,12 +226,6 @@ function parseOverrides(
     }
   }
   return overrides;
-}
-
-function unknownKeys(report: Report, where: string, raw: object, known: Set<string>): void {
-  for (const key of Object.keys(raw)) {
-    if (!known.has(key)) report(where, `unknown field "${key}" (known: ${[...known].join(', ')})`);
-  }
 }
 
 /**

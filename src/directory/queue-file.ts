@@ -1,4 +1,4 @@
-import { DirectoryError, isObject } from './directory-file.js';
+import { DirectoryError, isObject, unknownKeys } from './directory-file.js';
 import { HOURS_KEYS, parseOpeningHours } from './opening-hours-file.js';
 import { ROLES, type Person, type Role } from './person.js';
 import {
@@ -46,6 +46,8 @@ class Mistakes {
   add(where: string, message: string): void {
     this.lines.push(`${where}: ${message}`);
   }
+  /** `add`, bound: for the shared checks that take a Report. */
+  readonly report = (where: string, message: string): void => this.add(where, message);
 }
 
 function wholeNumber(
@@ -82,13 +84,6 @@ function roleList(mistakes: Mistakes, where: string, value: unknown): Role[] {
   return roles as Role[];
 }
 
-function unknownKeys(mistakes: Mistakes, where: string, raw: object, known: Set<string>): void {
-  for (const key of Object.keys(raw)) {
-    if (!known.has(key))
-      mistakes.add(where, `unknown field "${key}" (known: ${[...known].join(', ')})`);
-  }
-}
-
 function parseStep(
   mistakes: Mistakes,
   where: string,
@@ -100,7 +95,7 @@ function parseStep(
     return undefined;
   }
   const before = mistakes.lines.length;
-  unknownKeys(mistakes, where, raw, STEP_KEYS);
+  unknownKeys(mistakes.report, where, raw, STEP_KEYS);
   const afterSeconds = wholeNumber(mistakes, where, raw, 'afterSeconds', { min: 0 });
   const addExperts =
     raw.addExperts === undefined ? [] : stringList(mistakes, where, raw.addExperts, 'addExperts');
@@ -130,7 +125,7 @@ function parseQueue(
     mistakes.add(where, 'must be an object');
     return undefined;
   }
-  unknownKeys(mistakes, where, raw, QUEUE_KEYS);
+  unknownKeys(mistakes.report, where, raw, QUEUE_KEYS);
   const id = raw.id;
   if (typeof id !== 'string' || !QUEUE_ID.test(id)) {
     mistakes.add(where, '"id" must be 1 to 64 letters, digits or ._-');
@@ -182,12 +177,7 @@ function parseQueue(
   if (raw.callbackOnUnanswered !== undefined && typeof raw.callbackOnUnanswered !== 'boolean')
     mistakes.add(where, '"callbackOnUnanswered" must be true or false');
   const callbackHours = hoursUpTo(mistakes, where, raw, 'callbackHours', MAX_CALLBACK_HOURS);
-  const openingHours = parseOpeningHours(
-    (at, message) => mistakes.add(at, message),
-    where,
-    raw,
-    experts,
-  );
+  const openingHours = parseOpeningHours(mistakes.report, where, raw, experts);
   let escalation: EscalationStep[] = [];
   if (raw.escalation !== undefined && !Array.isArray(raw.escalation)) {
     mistakes.add(where, '"escalation" must be an array of steps');

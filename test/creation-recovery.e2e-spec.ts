@@ -21,8 +21,10 @@ describe('kill -9 while xAssist creates the call (issue 9, finding 3)', () => {
   beforeAll(() =>
     brokers.setUp({
       env: {
-        // A creation can take 2 x (1500 + 500) ms: older `creating` calls are orphans.
-        XASSIST_REQUEST_TIMEOUT_MS: '1500',
+        // A creation can take 2 x (5000 + 500) ms: older `creating` calls are orphans. The kill
+        // must land before the broker's own createCall times out and it answers 503 itself, so
+        // the timeout leaves a paused CI machine seconds, not 1.5 s (a CI run once lost that race).
+        XASSIST_REQUEST_TIMEOUT_MS: '5000',
         XASSIST_CONNECT_TIMEOUT_MS: '500',
         POLL_INTERVAL_RINGING_MS: '100',
       },

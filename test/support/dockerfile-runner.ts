@@ -71,6 +71,19 @@ function jsonArray(args: string, what: string): string[] {
   return parsed as string[];
 }
 
+/**
+ * How this machine reaches the npm registry (its extra CA certificates, a proxy), which a
+ * `docker build` has from its own daemon. Without the certificates npm's cache revalidations
+ * fail one by one and fall back to the cache: `npm ci` took 155 s instead of 20 s on Node 24.
+ */
+function machineNetwork(): Record<string, string> {
+  const names = ['NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+  const found = names.flatMap((name) =>
+    [name, name.toLowerCase()].filter((key) => process.env[key] !== undefined),
+  );
+  return Object.fromEntries(found.map((key) => [key, process.env[key]!]));
+}
+
 export class DockerfileRunner {
   readonly stages: Stage[] = [];
   private readonly ignored: (path: string) => boolean;
@@ -179,6 +192,7 @@ export class DockerfileRunner {
       // A build starts from the image's environment, not the test's (jest sets NODE_ENV=test).
       env: {
         HOME: process.env.HOME ?? '/root',
+        ...machineNetwork(),
         ...stage.env,
         ...this.runEnv,
         PATH: `${node}:${process.env.PATH ?? '/usr/bin:/bin'}`,

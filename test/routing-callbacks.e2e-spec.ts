@@ -89,7 +89,7 @@ describe.each(await brokerDatabases('callbacks'))('callbacks on $name', ({ creat
     const refused = await callBack(call.id, 'ed');
     expect([refused.status, refused.body.message]).toEqual([
       403,
-      'this callback needs the skills pumps, which you do not have',
+      'this callback needs the skills pumps, which you do not have; leave it to an expert who has them, or ask a supervisor',
     ]);
     expect((await callBack(call.id, 'tom')).status).toBe(403);
     expect((await callBack(call.id, 'sam')).status).toBe(403);
@@ -131,7 +131,9 @@ describe.each(await brokerDatabases('callbacks'))('callbacks on $name', ({ creat
     const winner = answers.find((a) => a.status === 200)!.body;
     expect(winner.status).toBe('ringing');
     const loser = answers.find((a) => a.status === 409)!.body;
-    expect(loser.message).toBe(`call ${call.id} is no longer waiting for a callback`);
+    expect(loser.message).toBe(
+      `call ${call.id} is no longer waiting for a callback: another expert took it, the technician withdrew it, or it expired; the callbacks list shows what still waits`,
+    );
     const xassistCalls = sut.simulator.state.listCalls();
     expect(xassistCalls.filter((c) => c.callId === winner.xassistCallId)).toHaveLength(1);
     expect(new Set(xassistCalls.map((c) => c.callId)).size).toBe(xassistCalls.length);
@@ -146,7 +148,7 @@ describe.each(await brokerDatabases('callbacks'))('callbacks on $name', ({ creat
     const late = await callBack(call.id, 'erika');
     expect([late.status, late.body.message]).toEqual([
       409,
-      `call ${call.id} is no longer waiting for a callback`,
+      `call ${call.id} is no longer waiting for a callback: another expert took it, the technician withdrew it, or it expired; the callbacks list shows what still waits`,
     ]);
   });
 

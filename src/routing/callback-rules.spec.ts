@@ -42,17 +42,17 @@ describe('callback rules', () => {
     const queue = { skills: ['pumps'] };
     expect(callbackRefusal(person(['expert'], ['pumps', 'valves']), queue)).toBeNull();
     expect(callbackRefusal(person(['expert'], ['valves']), queue)).toBe(
-      'this callback needs the skills pumps, which you do not have',
+      'this callback needs the skills pumps, which you do not have; leave it to an expert who has them, or ask a supervisor',
     );
     expect(callbackRefusal(person(['expert', 'supervisor']), queue)).toBeNull();
     expect(callbackRefusal(person(['supervisor']), queue)).toBe(
-      'only experts call technicians back',
+      'only experts call technicians back; leave it to an expert of this queue',
     );
     expect(callbackRefusal(person(['technician']), queue)).toBe(
-      'only experts call technicians back',
+      'only experts call technicians back; leave it to an expert of this queue',
     );
     expect(callbackRefusal(person(['expert'], ['pumps'], false), queue)).toBe(
-      'only experts call technicians back',
+      'you have no xAssist user in the directory, so you cannot call back; ask an administrator to add one',
     );
   });
 

@@ -53,7 +53,10 @@ export function callbackRefusal(
   person: Person,
   queue: Pick<Queue, 'skills'> & Partial<Pick<Queue, 'escalation' | 'openingHours'>>,
 ): string | null {
-  if (!hasRole(person, 'expert') || !person.xassist) return 'only experts call technicians back';
+  if (!hasRole(person, 'expert'))
+    return 'only experts call technicians back; leave it to an expert of this queue';
+  if (!person.xassist)
+    return 'you have no xAssist user in the directory, so you cannot call back; ask an administrator to add one';
   // A supervisor who is an expert too may step in for any of the floor's queues.
   if (hasRole(person, 'supervisor')) return null;
   const onCall = queue.openingHours?.onCall;
@@ -66,5 +69,5 @@ export function callbackRefusal(
   const missing = queue.skills.filter((skill) => !person.skills.includes(skill));
   return missing.length === 0
     ? null
-    : `this callback needs the skills ${missing.join(', ')}, which you do not have`;
+    : `this callback needs the skills ${missing.join(', ')}, which you do not have; leave it to an expert who has them, or ask a supervisor`;
 }

@@ -17,6 +17,11 @@ import { requestersOf } from './routing-rules.js';
 export const CALLBACK_SWEEP_MS = 60_000;
 
 /** The callback becomes the expert's call, as an accepted offer does; only one still pending. */
+/** The 409 of a taker who came too late: what happened, and what to do about it. */
+function noLongerWaiting(callId: string): string {
+  return `call ${callId} is no longer waiting for a callback: another expert took it, the technician withdrew it, or it expired; the callbacks list shows what still waits`;
+}
+
 function takeCallback(current: CallRecord, at: string, expert: Participant): CallChange {
   if (current.status !== 'callback_pending')
     throw new ConflictError(
@@ -68,14 +73,13 @@ export class Callbacks {
       throw new NotFoundError(`call ${callId} not found`);
     const queue = call.queueId === null ? undefined : this.directory.queue(call.queueId);
     if (call.status !== 'callback_pending' || !queue)
-      throw new ConflictError(`call ${callId} is no longer waiting for a callback`);
+      throw new ConflictError(noLongerWaiting(callId));
     const refusal = callbackRefusal(caller, queue);
     if (refusal) throw new ForbiddenError(refusal);
     if (requestersOf(call).includes(caller.id)) throw new OwnRequestError();
     // In this process a second taker would share the first's creation: refuse it instead (the
     // seq guard settles takers on other instances).
-    if (this.creation.isInFlight(call.id))
-      throw new ConflictError(`call ${callId} is no longer waiting for a callback`);
+    if (this.creation.isInFlight(call.id)) throw new ConflictError(noLongerWaiting(callId));
     const expert: Participant = {
       id: caller.id,
       displayName: caller.displayName,

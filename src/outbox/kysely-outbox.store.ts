@@ -188,6 +188,35 @@ export class OutboxStore {
       .execute();
   }
 
+  /**
+   * In `trx`: the pending rows of one call (or session) with these event types, that nobody is
+   * sending now (no live lease), will never go: `superseded`, with why. `destinationIds` narrows
+   * them to some destinations. Returns the destinations whose rows it superseded.
+   */
+  async supersedePending(
+    trx: Transaction<BrokerDatabase>,
+    which: {
+      callId: string;
+      eventTypes: readonly string[];
+      destinationIds?: readonly string[];
+      why: string;
+    },
+    now: string,
+  ): Promise<string[]> {
+    const { callId, eventTypes, destinationIds, why } = which;
+    if (eventTypes.length === 0 || destinationIds?.length === 0) return [];
+    let update = trx
+      .updateTable('outbox')
+      .set({ status: 'superseded', last_error: why, lease_until: null, claim_token: null })
+      .where('call_id', '=', callId)
+      .where('event_type', 'in', [...eventTypes])
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]));
+    if (destinationIds) update = update.where('destination_id', 'in', [...destinationIds]);
+    const rows = await update.returning('destination_id').execute();
+    return rows.map((row) => row.destination_id);
+  }
+
   /** Every pending row of a destination ends as failed (a webhook deleted or gone). */
   async failPendingOf(destinationId: string, reason: string): Promise<void> {
     await this.db

@@ -77,19 +77,14 @@ export class AppointmentPages {
 
   /** The session's reminders not yet sent (nor being sent) will never be. */
   private async supersedeReminders(trx: Writer, appointmentId: string, why: string) {
-    const now = this.clock.isoNow();
-    await trx
-      .updateTable('outbox')
-      .set({
-        status: 'superseded',
-        last_error: `superseded: the session was ${why} before this reminder went out`,
-        lease_until: null,
-        claim_token: null,
-      })
-      .where('call_id', '=', appointmentId)
-      .where('event_type', '=', REMINDER_PAGE)
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .execute();
+    await this.outbox.supersedePending(
+      trx,
+      {
+        callId: appointmentId,
+        eventTypes: [REMINDER_PAGE],
+        why: `superseded: the session was ${why} before this reminder went out`,
+      },
+      this.clock.isoNow(),
+    );
   }
 }

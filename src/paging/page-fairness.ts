@@ -74,23 +74,18 @@ export class PageFairness {
     const left = facts.some((fact) => fact.kind === 'status_changed');
     if (call.queueId === null || call.status === 'queued' || !left || channels.length === 0)
       return new Set();
-    const rows = await trx
-      .updateTable('outbox')
-      .set({
-        status: 'superseded',
-        last_error: `superseded: the request stopped waiting (${call.status}) before this page went out`,
-        lease_until: null,
-        claim_token: null,
-      })
-      .where('call_id', '=', call.id)
-      .where('destination_id', 'in', [...channels])
-      .where('destination_kind', '=', 'chat')
-      .where('status', '=', 'pending')
-      .where('event_type', 'in', ANNOUNCEMENTS)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .returning('destination_id')
-      .execute();
-    const superseded = new Set(rows.map((row) => row.destination_id));
+    const superseded = new Set(
+      await this.outbox.supersedePending(
+        trx,
+        {
+          callId: call.id,
+          eventTypes: ANNOUNCEMENTS,
+          destinationIds: channels,
+          why: `superseded: the request stopped waiting (${call.status}) before this page went out`,
+        },
+        now,
+      ),
+    );
     if (superseded.size === 0) return superseded;
     // A channel that got (or is getting) another announcement of the request did hear of it.
     const heard = await trx

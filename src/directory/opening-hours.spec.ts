@@ -138,6 +138,22 @@ describe('opening hours', () => {
     expect(onCallExpert(queue, at('2026-12-05T12:00:00Z'))).toBe('max'); // Saturday
     expect(onCallExpert(queue, at('2026-12-06T12:00:00Z'))).toBeUndefined(); // Sunday
   });
+
+  it("reads an override in its queue's own zone, even when two queues share the object", () => {
+    const holidayCover = override('erika', '2026-12-24T17:00', '2026-12-24T18:00');
+    const inZone = (timeZone: string) => ({
+      openingHours: openingHours({ timeZone, onCall: { rota: [], overrides: [holidayCover] } }),
+    });
+    const berlin = inZone('Europe/Berlin');
+    const newYork = inZone('America/New_York');
+    // 17:30 in Berlin is 16:30Z; 17:30 in New York is 22:30Z. Asked in turn, each zone is its own.
+    for (let round = 0; round < 2; round++) {
+      expect(onCallExpert(berlin, at('2026-12-24T16:30:00Z'))).toBe('erika');
+      expect(onCallExpert(newYork, at('2026-12-24T16:30:00Z'))).toBeUndefined();
+      expect(onCallExpert(newYork, at('2026-12-24T22:30:00Z'))).toBe('erika');
+      expect(onCallExpert(berlin, at('2026-12-24T22:30:00Z'))).toBeUndefined();
+    }
+  });
 });
 
 describe('hoursAnswer: what a new request gets', () => {

@@ -128,12 +128,22 @@ export function onCallExpert(queue: HasHours, instantMs: number): string | undef
   return hours.onCall.rota.find((shift) => shiftCovers(shift, minute))?.expertId;
 }
 
+/**
+ * Each override's instants, parsed once per time zone: routing asks who is on call on every
+ * tick, and a directory reload makes new override objects.
+ */
+const spans = new WeakMap<OnCallOverride, { timeZone: string; span: [number, number] }>();
+
 /** The instants an override runs over, [from, to). */
 export function overrideSpan(timeZone: string, override: OnCallOverride): [number, number] {
-  return [
+  const known = spans.get(override);
+  if (known?.timeZone === timeZone) return known.span;
+  const span: [number, number] = [
     DateTime.fromISO(override.from, { zone: timeZone }).toMillis(),
     DateTime.fromISO(override.to, { zone: timeZone }).toMillis(),
   ];
+  spans.set(override, { timeZone, span });
+  return span;
 }
 
 /** How many minutes a shift lasts (1 to a whole week). */

@@ -10,6 +10,7 @@ import {
   recordCspViolations,
   cspViolations,
 } from './support/dashboard-browser.js';
+import { waitFor } from './support/broker-harness.js';
 import { requireChromium, describeIf } from './support/environment.js';
 
 /** The expert's upcoming booked sessions: listed soonest first, Join at the time, kept current. */
@@ -262,7 +263,13 @@ describeIf(CHROMIUM)("the dashboard's upcoming sessions", () => {
     expect(
       await page.evaluate(() => (globalThis as any).document.scrollingElement.scrollWidth),
     ).toBeLessThanOrEqual(390);
-    const add = await item(page, soon.id).locator('button.add-calendar').boundingBox();
+    // The list is redrawn whole when it refreshes: a box asked of an item just replaced is null,
+    // so it is asked again until the button stays put long enough to be measured.
+    const add = await waitFor(
+      () => item(page, soon.id).locator('button.add-calendar').boundingBox(),
+      (box) => box !== null,
+    );
+    expect(add).not.toBeNull();
     expect(add!.x + add!.width).toBeLessThanOrEqual(390);
     await page.screenshot({
       fullPage: true,

@@ -162,14 +162,20 @@ describeIf(redisServer)(SUITE, () => {
         ),
       ),
     );
-    // While both had work (the first 40 grants), neither took more than 3 slots in a row.
+    // While both had work (the first 40 grants), each got about half, never many slots in a row.
+    // Both instances run in this jest process: a pause of it can make one miss a turn or two (a
+    // CI run saw 5 in a row), so the bounds allow that and still catch one keeping the slots.
     let run = 0;
     let longest = 0;
-    sent.slice(0, 40).forEach((who, i) => {
+    const firstForty = sent.slice(0, 40);
+    firstForty.forEach((who, i) => {
       run = i > 0 && sent[i - 1] === who ? run + 1 : 1;
       longest = Math.max(longest, run);
     });
-    expect(longest).toBeLessThanOrEqual(3);
+    expect(longest).toBeLessThanOrEqual(8);
+    const zeroShare = firstForty.filter((who) => who === 0).length;
+    expect(zeroShare).toBeGreaterThanOrEqual(14);
+    expect(zeroShare).toBeLessThanOrEqual(26);
     for (const budget of budgets) budget.close();
   }, 20_000);
 

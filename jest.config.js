@@ -1,8 +1,9 @@
 // Nest 12 ships ES modules only, so jest runs in its native ESM mode (see package.json "test").
-const tsJest = [
-  'ts-jest',
-  { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } },
-];
+// tsconfig.json sets isolatedModules, so ts-jest transpiles each file on its own and type-checks
+// nothing: `npm run typecheck` (part of `npm run lint`, which CI runs first) checks src and test
+// once. Type-checking in ts-jest cost each cold run minutes of CPU (the unit project alone: 138 s
+// against 74 s), and a one-spec run 20 s instead of 2.
+const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

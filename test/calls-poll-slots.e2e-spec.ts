@@ -49,17 +49,18 @@ describe('polling while some calls hang on xAssist', () => {
       20_000,
     );
 
-    // The healthy call keeps its own 50 ms pace beside them: ten polls of it take far less than
+    // The healthy call keeps its own 50 ms pace beside them: twenty polls of it take far less than
     // the second each hung attempt holds its slot. With a slot held across a hung poll's retries
-    // it got about one poll per six hung attempts, sixty for ten. Counted against each other, not
-    // against a clock, so a loaded machine slowing both does not change the verdict.
+    // it got about one poll per six hung attempts, 120 for twenty. Counted against each other, not
+    // against a clock, so a loaded machine slowing both does not change the verdict; a CI run
+    // starved of CPU still saw 2.2 hung attempts per healthy poll, so the bound is 3 (60).
     const start = { hung: hungAttempts(), healthy: polls(healthy.xassistCallId) };
     await waitFor(
       async () => polls(healthy.xassistCallId),
-      (count) => count >= start.healthy + 10,
+      (count) => count >= start.healthy + 20,
       20_000,
     );
-    expect(hungAttempts() - start.hung).toBeLessThan(20);
+    expect(hungAttempts() - start.hung).toBeLessThan(60);
 
     sut.simulator.state.join(healthy.xassistCallId, 'erika');
     const joined = await sut.waitForCall(healthy.id, (c) => c.status === 'expert_joined');

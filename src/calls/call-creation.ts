@@ -20,6 +20,25 @@ import { xassistCallBody } from './xassist-call-body.js';
 /** What a call whose creation failed becomes instead of failed (routing: back in its queue). */
 export type FailedCreation = (current: CallRecord, at: string) => CallChange;
 
+/** Where a routed request waits for an expert: in its queue, or as a callback. */
+export type WaitingStatus = 'queued' | 'callback_pending';
+
+/**
+ * An accept or a taken callback that made no xAssist call: the request waits again where it
+ * waited before, for another expert, and its log says why (`routing.accept_failed`). The one
+ * answer for routing's live failures and for the reconciler's interrupted ones.
+ */
+export function backToWaiting(current: CallRecord, at: string, waiting: WaitingStatus): CallChange {
+  const change = new CallChange(current, at);
+  change.noteRouting('accept_failed');
+  change.transition(waiting, {
+    experts: [],
+    acceptedById: null,
+    ...(waiting === 'queued' ? { queuedAt: current.queuedAt ?? current.createdAt } : {}),
+  });
+  return change;
+}
+
 /** A commit that keeps meeting newer writes gives up after this many reloads. */
 const COMMIT_ATTEMPTS = 5;
 
@@ -144,17 +163,14 @@ export class CallCreation {
   }
 
   /**
-   * Commits what `build` makes of the call while it is still `creating` (the reconciler failing an
-   * orphan, or putting an accept back in its queue); one that moved on meanwhile (a cancel) is
+   * Commits what `make` makes of the call while it is still `creating` (the reconciler failing an
+   * orphan, or putting an accept back where it waited); one that moved on meanwhile (a cancel) is
    * answered as it now is.
    */
-  commitWhileCreating(call: CallRecord, build: (change: CallChange) => void): Promise<CallRecord> {
-    return this.commitWithReload(call, (current) => {
-      if (current.status !== 'creating') return null;
-      const change = new CallChange(current, this.clock.isoNow());
-      build(change);
-      return change;
-    });
+  commitWhileCreating(call: CallRecord, make: FailedCreation): Promise<CallRecord> {
+    return this.commitWithReload(call, (current) =>
+      current.status === 'creating' ? make(current, this.clock.isoNow()) : null,
+    );
   }
 
   /** Only xAssist's own errors fail a call, and only one still `creating`. */

@@ -97,6 +97,8 @@ export abstract class CallRepository {
   /** Read in `trx` when given: a check inside another write's transaction. */
   abstract list(query: CallListQuery, trx?: Transaction<BrokerDatabase>): Promise<CallRecord[]>;
   abstract events(callId: string, afterSeq: number, limit: number): Promise<CallEventRecord[]>;
+  /** The status the call had before it last entered `status` (from its events); undefined if none. */
+  abstract statusBefore(callId: string, status: CallStatus): Promise<CallStatus | undefined>;
   /**
    * Calls waiting in this queue now, and routed calls just inserted that are about to (still
    * `creating`, nobody accepted), counting up to `limit`; read in `trx` when given; only this

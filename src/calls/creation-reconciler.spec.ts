@@ -185,6 +185,61 @@ describe('CreationReconciler', () => {
     expect(events).toEqual(['routing.accept_failed', 'status.queued']);
   });
 
+  /**
+   * An accept (or a taken callback) starts its creation when it commits `creating`, maybe long after
+   * the request was made: its deadline and its xAssist call's time count from that commit.
+   */
+  describe('a creation that starts long after the request', () => {
+    const LONG_AGO = 10 * 60_000;
+    /** A request made LONG_AGO and queued then, accepted by erika `acceptedAgoMs` before now. */
+    const acceptedLate = (id: string, acceptedAgoMs: number) =>
+      leftCreating(id, LONG_AGO, {
+        queueId: 'pumps',
+        acceptedById: 'erika',
+        queuedAt: new Date(clock.now() - LONG_AGO).toISOString(),
+        updatedAt: new Date(clock.now() - acceptedAgoMs).toISOString(),
+      });
+
+    it('adopts the xAssist call an interrupted accept made, minutes after the request', async () => {
+      const call = await acceptedLate('late', DEADLINE_MS);
+      const made = madeOnXAssist(call, LONG_AGO - DEADLINE_MS + 1_000);
+      xassist.listed = [made];
+      expect(await sut.reconcile(call)).toMatchObject({
+        status: 'ringing',
+        xassistCallId: made.callId,
+      });
+    });
+
+    it('leaves an accept still under way (another instance making it) alone until its own deadline', async () => {
+      const call = await acceptedLate('fresh', 1_000);
+      expect(await sut.reconcile(call)).toMatchObject({ status: 'creating' });
+      expect(xassist.searches).toBe(0);
+      await clock.advance(DEADLINE_MS - 1_000);
+      expect(await sut.reconcile(call)).toMatchObject({ status: 'queued' });
+      expect(xassist.searches).toBe(1);
+    });
+
+    it('puts an interrupted taken callback xAssist never made back among the callbacks, not in the queue', async () => {
+      const asked = new Date(clock.now() - LONG_AGO).toISOString();
+      const call = await leftCreating('callback', LONG_AGO, { queueId: 'pumps', experts: [] });
+      const closed = new CallChange(call, asked);
+      closed.transition('callback_pending');
+      await ledger.record(closed);
+      const taken = new CallChange(closed.call, new Date(clock.now() - DEADLINE_MS).toISOString());
+      taken.transition('creating', { experts: [ERIKA], acceptedById: 'erika' });
+      await ledger.record(taken);
+
+      expect(await sut.reconcile(taken.call)).toMatchObject({
+        status: 'callback_pending',
+        experts: [],
+        acceptedById: null,
+        queuedAt: null,
+      });
+      const events = (await calls.events('callback', 0, 10)).map((event) => event.type);
+      expect(events.slice(-2)).toEqual(['routing.accept_failed', 'status.callback_pending']);
+    });
+  });
+
   it('fails an interrupted admission when no routing is there to finish it, without asking xAssist', async () => {
     const call = await leftCreating('unrouted', DEADLINE_MS, { queueId: 'pumps', experts: [] });
     const failed = await sut.reconcile(call);

@@ -12,13 +12,19 @@ import { ClusterRole } from '../cluster/cluster-role.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { XAssistClient } from '../xassist/xassist-client.port.js';
-import { CallCreation } from './call-creation.js';
+import { backToWaiting, CallCreation } from './call-creation.js';
+import { CallChange } from './call-change.js';
 import { toCallView, type CallRecord } from './call.model.js';
 import { CallRepository } from './call.repository.js';
 import { FAILURE_REASON } from './call.errors.js';
 import { QueueAdmission } from './queue-admission.port.js';
 import { RepeatedFailureLog } from './repeated-failure-log.js';
-import { fingerprintOf, isCandidate, matchCreatedCall } from './xassist-call-match.js';
+import {
+  creationStartedAt,
+  fingerprintOf,
+  isCandidate,
+  matchCreatedCall,
+} from './xassist-call-match.js';
 
 /** A reconciliation xAssist could not answer is tried again this much later. */
 const RETRY_MS = 5_000;
@@ -74,7 +80,7 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
 
   /** Milliseconds until nobody can still be creating the call (0: it is orphaned if `creating`). */
   dueIn(call: CallRecord): number {
-    return Math.max(0, Date.parse(call.createdAt) + this.creationTimeoutMs - this.clock.now());
+    return Math.max(0, creationStartedAt(call) + this.creationTimeoutMs - this.clock.now());
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -215,23 +221,25 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
     return admitted;
   }
 
-  /** A routed call xAssist never made waits in its queue again, to be offered anew. */
+  /**
+   * A routed call xAssist never made waits again where it waited before the accept: in its queue
+   * to be offered anew, or among the callbacks when an expert had taken it as one.
+   */
   private async requeue(call: CallRecord): Promise<CallRecord> {
-    return this.creation.commitWhileCreating(call, (change) => {
-      change.noteRouting('accept_failed');
-      change.transition('queued', {
-        experts: [],
-        acceptedById: null,
-        queuedAt: call.queuedAt ?? call.createdAt,
-      });
-    });
+    const before = await this.calls.statusBefore(call.id, 'creating');
+    const waiting = before === 'callback_pending' ? 'callback_pending' : 'queued';
+    return this.creation.commitWhileCreating(call, (current, at) =>
+      backToWaiting(current, at, waiting),
+    );
   }
 
   /** `failed` if still `creating`; a call moved on meanwhile (a cancel) is answered as it is. */
   private async fail(call: CallRecord, reason: string): Promise<CallRecord> {
-    return this.creation.commitWhileCreating(call, (change) =>
-      change.transition('failed', { failureReason: reason }),
-    );
+    return this.creation.commitWhileCreating(call, (current, at) => {
+      const change = new CallChange(current, at);
+      change.transition('failed', { failureReason: reason });
+      return change;
+    });
   }
 }
 

@@ -202,6 +202,18 @@ export class KyselyCallRepository extends CallRepository {
     return rows.map(eventFromRow);
   }
 
+  async statusBefore(callId: string, status: CallStatus): Promise<CallStatus | undefined> {
+    const row = await this.db
+      .selectFrom('call_events')
+      .select('status')
+      .where('call_id', '=', callId)
+      .where('status', '!=', status)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.status as CallStatus | undefined;
+  }
+
   async countQueued(
     queueId: string,
     limit: number,

@@ -85,12 +85,19 @@ describe('matchCreatedCall', () => {
 });
 
 describe('fingerprintOf', () => {
-  it('invites the experts and the connector, in a window around createdAt', () => {
+  it('invites the experts and the connector, in a window around when the creation started', () => {
     const call = aCallRecord({
       title: 'Pump 7 vibration',
       createdAt: new Date(CREATED).toISOString(),
+      updatedAt: new Date(CREATED).toISOString(),
       experts: [participant(people.erika)],
     });
     expect(fingerprintOf(call, 1, 4000, 1000)).toEqual(FINGERPRINT);
+    // An accept ten minutes after the request: the window is the accept's.
+    const accepted = { ...call, updatedAt: new Date(CREATED + 600_000).toISOString() };
+    expect(fingerprintOf(accepted, 1, 4000, 1000)).toMatchObject({
+      since: FINGERPRINT.since + 600_000,
+      until: FINGERPRINT.until + 600_000,
+    });
   });
 });

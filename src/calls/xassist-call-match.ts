@@ -3,7 +3,7 @@ import type { CallRecord } from './call.model.js';
 
 /**
  * How far xAssist's clock may be from ours: a call it created for us may carry a time this much
- * before our row's createdAt, or this much after the creation's deadline.
+ * before its creation started, or this much after the creation's deadline.
  */
 export const CLOCK_SKEW_MS = 120_000;
 
@@ -23,20 +23,30 @@ export interface CreationFingerprint {
 export type CreationMatch =
   { kind: 'one'; log: CallLog } | { kind: 'none' } | { kind: 'several'; xassistCallIds: string[] };
 
+/**
+ * When a call in `creating` began its creation: its last commit, the one that put it there (the
+ * row's insert, or an accept of a queued request or a taken callback, which can come minutes or
+ * hours after the request's createdAt). A commit while creating only moves it later: the deadline
+ * is then waited out longer, never cut short.
+ */
+export function creationStartedAt(call: Pick<CallRecord, 'updatedAt'>): number {
+  return Date.parse(call.updatedAt);
+}
+
 /** The fingerprint of a call stuck in `creating`, created by `connectorUserDbId`'s broker. */
 export function fingerprintOf(
-  call: Pick<CallRecord, 'title' | 'technician' | 'experts' | 'createdAt'>,
+  call: Pick<CallRecord, 'title' | 'technician' | 'experts' | 'updatedAt'>,
   connectorUserDbId: number,
   creationTimeoutMs: number,
   skewMs = CLOCK_SKEW_MS,
 ): CreationFingerprint {
-  const createdAt = Date.parse(call.createdAt);
+  const startedAt = creationStartedAt(call);
   return {
     creatorUserDbId: call.technician.xassistUserDbId,
     title: call.title,
     invitedUserDbIds: [...call.experts.map((expert) => expert.xassistUserDbId), connectorUserDbId],
-    since: createdAt - skewMs,
-    until: createdAt + creationTimeoutMs + skewMs,
+    since: startedAt - skewMs,
+    until: startedAt + creationTimeoutMs + skewMs,
   };
 }
 

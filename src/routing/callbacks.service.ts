@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { canSeeCall } from '../calls/call-access.js';
 import { CallChange } from '../calls/call-change.js';
-import { CallCreation } from '../calls/call-creation.js';
+import { backToWaiting, CallCreation, type FailedCreation } from '../calls/call-creation.js';
 import { CallLedger } from '../calls/call-ledger.service.js';
 import type { CallRecord, CallView, Participant } from '../calls/call.model.js';
 import { CallRepository, StaleCallError } from '../calls/call.repository.js';
@@ -16,12 +16,12 @@ import { requestersOf } from './routing-rules.js';
 /** How often the leader looks for callbacks past their time: they are counted in hours. */
 export const CALLBACK_SWEEP_MS = 60_000;
 
-/** The callback becomes the expert's call, as an accepted offer does; only one still pending. */
 /** The 409 of a taker who came too late: what happened, and what to do about it. */
 function noLongerWaiting(callId: string): string {
   return `call ${callId} is no longer waiting for a callback: another expert took it, the technician withdrew it, or it expired; the callbacks list shows what still waits`;
 }
 
+/** The callback becomes the expert's call, as an accepted offer does; only one still pending. */
 function takeCallback(current: CallRecord, at: string, expert: Participant): CallChange {
   if (current.status !== 'callback_pending')
     throw new ConflictError(
@@ -33,12 +33,8 @@ function takeCallback(current: CallRecord, at: string, expert: Participant): Cal
 }
 
 /** xAssist failed for the taken callback: it waits for an expert again (said in its log). */
-function backToCallbacks(current: CallRecord, at: string): CallChange {
-  const change = new CallChange(current, at);
-  change.noteRouting('accept_failed');
-  change.transition('callback_pending', { experts: [], acceptedById: null });
-  return change;
-}
+const backToCallbacks: FailedCreation = (current, at) =>
+  backToWaiting(current, at, 'callback_pending');
 
 /**
  * Callbacks (docs/routing.md, "Callbacks"): an expert takes one, which creates the xAssist call

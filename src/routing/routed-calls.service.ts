@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CallCreation } from '../calls/call-creation.js';
+import { backToWaiting, CallCreation, type FailedCreation } from '../calls/call-creation.js';
 import { CallChange } from '../calls/call-change.js';
 import type { CallRecord, CallView, Participant } from '../calls/call.model.js';
 import { participantOf } from '../calls/call-request.js';
@@ -42,12 +42,7 @@ export interface AcceptOptions {
 }
 
 /** A routed call is not lost with xAssist: back to its queue, to be offered again. */
-function backToQueue(current: CallRecord, at: string): CallChange {
-  const change = new CallChange(current, at);
-  change.noteRouting('accept_failed');
-  change.transition('queued', { experts: [], acceptedById: null });
-  return change;
-}
+const backToQueue: FailedCreation = (current, at) => backToWaiting(current, at, 'queued');
 
 /** An offer with the call it is for, as REST answers and socket acknowledgements carry them. */
 export interface OfferWithCall {

@@ -2,7 +2,7 @@
 // (Chart.js, served by the broker), the figures per expert as a table, CSV downloads.
 // Figures and their definitions: GET /v1/reports/queues and /experts, docs/api.md "Reports".
 /* global Chart */
-import { renewalDelay } from './sign-in.js';
+import { renewalDelay, retryDelay } from './sign-in.js';
 import { $, readToken } from './state.js';
 
 const COLORS = ['#1f5bc4', '#c4501f', '#2e8540', '#8a3ab9', '#b38600', '#00838f'];
@@ -12,24 +12,44 @@ let token = readToken();
 /**
  * With the company account the tab holds no token: the broker's session cookie (Path=/auth)
  * gets a short-lived one from POST /auth/token, renewed a minute (at most a third of its life)
- * before it expires, as the dashboard does; null without such a session.
+ * before it expires, as the dashboard does. A renewal the broker or the provider cannot answer
+ * now is tried again with the dashboard's back-off (3 s, 6 s … a minute); a 401 or 403 means
+ * there is no session (null), and nothing is tried again.
  */
 let renewal = null;
+let failedRenewals = 0;
+/** The first token could not be had for now: the page starts once a retry brings one. */
+let waitingToStart = false;
 async function companyToken() {
   clearTimeout(renewal);
-  const response = await fetch('/auth/token', { method: 'POST', credentials: 'same-origin' })
-    .then((answer) => (answer.ok ? answer.json() : null))
-    .catch(() => null);
-  if (!response) return null;
-  renewal = setTimeout(async () => {
-    const renewed = await companyToken();
-    if (!renewed) return;
-    token = renewed;
-    document.body.dataset.tokenRenewals = String(
-      Number(document.body.dataset.tokenRenewals ?? 0) + 1,
-    );
-  }, renewalDelay(response.expiresAt));
-  return response.accessToken;
+  const answer = await fetch('/auth/token', { method: 'POST', credentials: 'same-origin' }).catch(
+    () => null,
+  );
+  if (answer?.ok) {
+    const body = await answer.json();
+    failedRenewals = 0;
+    renewal = setTimeout(() => void renewToken(), renewalDelay(body.expiresAt));
+    return body.accessToken;
+  }
+  if (answer?.status === 401 || answer?.status === 403) return null;
+  failedRenewals += 1;
+  const wait = retryDelay(failedRenewals, answer?.headers.get('retry-after'));
+  renewal = setTimeout(() => void renewToken(), wait);
+  return null;
+}
+
+async function renewToken() {
+  const renewed = await companyToken();
+  if (!renewed) return;
+  token = renewed;
+  document.body.dataset.tokenRenewals = String(
+    Number(document.body.dataset.tokenRenewals ?? 0) + 1,
+  );
+  if (waitingToStart) {
+    waitingToStart = false;
+    $('report-error').hidden = true;
+    void start();
+  }
 }
 
 async function get(path) {
@@ -192,6 +212,10 @@ function localDate(date) {
 
 async function start() {
   token ??= await companyToken();
+  if (!token && failedRenewals > 0) {
+    waitingToStart = true;
+    return showError('The broker cannot give this page a token just now; trying again…');
+  }
   if (!token) return showError('Sign in on the dashboard first, then open Reports from there.');
   try {
     const session = await (await get('/v1/session')).json();

@@ -25,7 +25,7 @@ const LONGEST_RETRY_MS = 60_000;
  * provider that is down (or rate-limits) is not asked every 3 s by every open tab; never sooner
  * than the broker's Retry-After (seconds).
  */
-const retryDelay = (failures, retryAfter) =>
+export const retryDelay = (failures, retryAfter) =>
   Math.max(
     Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1)),
     Number(retryAfter) * 1000 || 0,

@@ -163,13 +163,16 @@ export class CallCreation {
   }
 
   /**
-   * Commits what `make` makes of the call while it is still `creating` (the reconciler failing an
-   * orphan, or putting an accept back where it waited); one that moved on meanwhile (a cancel) is
-   * answered as it now is.
+   * Commits what `make` makes of the call while it is still in the same creation (`creating`
+   * since the same commit: the reconciler failing an orphan, or putting an accept back where it
+   * waited); one that moved on meanwhile (a cancel, or put back and accepted anew) is answered as
+   * it now is.
    */
   commitWhileCreating(call: CallRecord, make: FailedCreation): Promise<CallRecord> {
     return this.commitWithReload(call, (current) =>
-      current.status === 'creating' ? make(current, this.clock.isoNow()) : null,
+      current.status === 'creating' && current.updatedAt === call.updatedAt
+        ? make(current, this.clock.isoNow())
+        : null,
     );
   }
 

@@ -4,6 +4,7 @@ import { SettableClusterRole } from '../../test/support/cluster-role.js';
 import { participant, people } from '../../test/support/people.js';
 import { CONNECTOR } from '../../test/support/scripted-xassist.js';
 import { XAssistUnavailableError } from '../xassist/xassist.errors.js';
+import { backToWaiting } from './call-creation.js';
 import { CallChange } from './call-change.js';
 import type { CallLedger } from './call-ledger.service.js';
 import { FAILURE_REASON } from './call.errors.js';
@@ -238,6 +239,40 @@ describe('CreationReconciler', () => {
       const events = (await calls.events('callback', 0, 10)).map((event) => event.type);
       expect(events.slice(-2)).toEqual(['routing.accept_failed', 'status.callback_pending']);
     });
+  });
+
+  it('puts a taken callback back among the callbacks when its events were pruned: it never queued', async () => {
+    const call = await leftCreating('pruned', DEADLINE_MS, {
+      queueId: 'pumps',
+      acceptedById: 'erika',
+      queuedAt: null,
+    });
+    expect(await calls.events('pruned', 0, 10)).toEqual([]);
+    expect(await sut.reconcile(call)).toMatchObject({
+      status: 'callback_pending',
+      acceptedById: null,
+    });
+  });
+
+  it('leaves a newer creation alone: the accept it reconciles was put back and accepted anew meanwhile', async () => {
+    const call = await leftCreating('again', DEADLINE_MS, {
+      queueId: 'pumps',
+      acceptedById: 'erika',
+      queuedAt: new Date(clock.now() - DEADLINE_MS).toISOString(),
+    });
+    let anew: CallRecord | undefined;
+    xassist.duringSearch = async () => {
+      const back = backToWaiting(call, clock.isoNow(), 'queued');
+      await ledger.record(back);
+      await clock.advance(1_000);
+      const accepted = new CallChange(back.call, clock.isoNow());
+      accepted.transition('creating', { experts: [ERIKA], acceptedById: 'erika' });
+      await ledger.record(accepted);
+      anew = accepted.call;
+    };
+    expect(await sut.reconcile(call)).toMatchObject({ status: 'creating', seq: anew!.seq });
+    const types = (await calls.events('again', 0, 10)).map((event) => event.type);
+    expect(types).toEqual(['routing.accept_failed', 'status.queued', 'status.creating']);
   });
 
   it('fails an interrupted admission when no routing is there to finish it, without asking xAssist', async () => {

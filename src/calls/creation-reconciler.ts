@@ -51,7 +51,7 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
   private stopped = false;
   private rescan?: TimerHandle;
 
-  // Its commits (fail, requeue) go through CallCreation.commitWhileCreating, the one reload-on-race
+  // Its commits (fail, putBack) go through CallCreation.commitWhileCreating, the one reload-on-race
   // commit of a `creating` call: no CallLedger and no copy of that loop here, which leaves room
   // for routing's admission within eight dependencies.
   constructor(
@@ -186,10 +186,7 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
       );
       return this.creation.recordRinging(current, match.log);
     }
-    if (match.kind === 'none' && current.queueId !== null) {
-      this.logger.warn(context, 'an interrupted accept made no xAssist call; back to its queue');
-      return this.requeue(current);
-    }
+    if (match.kind === 'none' && current.queueId !== null) return this.putBack(current, context);
     const reason = match.kind === 'several' ? FAILURE_REASON.ambiguous : FAILURE_REASON.notCreated;
     this.logger.warn(
       { ...context, ...(match.kind === 'several' ? { xassistCallIds: match.xassistCallIds } : {}) },
@@ -223,11 +220,20 @@ export class CreationReconciler implements OnApplicationBootstrap, OnApplication
 
   /**
    * A routed call xAssist never made waits again where it waited before the accept: in its queue
-   * to be offered anew, or among the callbacks when an expert had taken it as one.
+   * to be offered anew, or among the callbacks when an expert had taken it as one. The status
+   * before comes from the call's events; with those pruned (a callback kept longer than
+   * RETENTION_DAYS), one that never queued was a callback, and one that did goes back queued, past
+   * its max-wait, which routing's next tick turns into a callback again.
    */
-  private async requeue(call: CallRecord): Promise<CallRecord> {
+  private async putBack(call: CallRecord, context: object): Promise<CallRecord> {
     const before = await this.calls.statusBefore(call.id, 'creating');
-    const waiting = before === 'callback_pending' ? 'callback_pending' : 'queued';
+    const wasCallback =
+      before === 'callback_pending' || (before === undefined && call.queuedAt === null);
+    const waiting = wasCallback ? 'callback_pending' : 'queued';
+    this.logger.warn(
+      { ...context, status: waiting },
+      'an interrupted accept made no xAssist call; it waits again where it waited',
+    );
     return this.creation.commitWhileCreating(call, (current, at) =>
       backToWaiting(current, at, waiting),
     );

@@ -31,6 +31,8 @@ export class ScriptedXAssist extends XAssistClient {
   readonly searchFailures: Error[] = [];
   /** How often the domain's calls were searched. */
   searches = 0;
+  /** Runs once, inside the next search: another instance acting while the reconciler asks. */
+  duringSearch?: () => Promise<unknown>;
   private held?: { until: Promise<void>; release: () => void };
   private nextId = 1;
 
@@ -80,6 +82,9 @@ export class ScriptedXAssist extends XAssistClient {
   }
   async searchCallLogs() {
     this.searches++;
+    const during = this.duringSearch;
+    this.duringSearch = undefined;
+    await during?.();
     const failure = this.searchFailures.shift();
     if (failure) throw failure;
     return { logs: structuredClone(this.listed), complete: true };

@@ -128,6 +128,20 @@ describeIf(CHROMIUM)("the supervisors' reports page", () => {
     await technician.locator('#report-error', { hasText: 'Reports are for supervisors' }).waitFor();
     expect(await technician.locator('#reports').isVisible()).toBe(false);
     await technician.close();
+
+    // No token, and this broker has no company sign-in (POST /auth/token answers 404): the page
+    // says where to sign in at once, rather than asking for a token again and again.
+    const stranger = await dashboard.browser.newPage({ viewport: DESKTOP });
+    const asked: number[] = [];
+    stranger.on('request', (request) => {
+      if (request.url().endsWith('/auth/token')) asked.push(Date.now());
+    });
+    await stranger.goto(`${dashboard.sut.url}/reports`);
+    await stranger
+      .locator('#report-error', { hasText: 'Sign in on the dashboard first' })
+      .waitFor();
+    expect(asked).toHaveLength(1);
+    await stranger.close();
   });
 
   it('is linked from the dashboard for supervisors only', async () => {

@@ -12,26 +12,31 @@ let token = readToken();
 /**
  * With the company account the tab holds no token: the broker's session cookie (Path=/auth)
  * gets a short-lived one from POST /auth/token, renewed a minute (at most a third of its life)
- * before it expires, as the dashboard does. A renewal the broker or the provider cannot answer
- * now is tried again with the dashboard's back-off (3 s, 6 s … a minute); a 401 or 403 means
- * there is no session (null), and nothing is tried again.
+ * before it expires, as the dashboard does. An answer that may change (the network, a 5xx, 408
+ * or 429) is asked again with the dashboard's back-off (3 s, 6 s … a minute); any other means
+ * there is no session (401, 403; 404 without company sign-in): null, and nothing more is asked.
  */
+const SIGN_IN_FIRST = 'Sign in on the dashboard first, then open Reports from there.';
 let renewal = null;
 let failedRenewals = 0;
 /** The first token could not be had for now: the page starts once a retry brings one. */
 let waitingToStart = false;
+const mayChange = (status) => status >= 500 || status === 408 || status === 429;
 async function companyToken() {
   clearTimeout(renewal);
   const answer = await fetch('/auth/token', { method: 'POST', credentials: 'same-origin' }).catch(
     () => null,
   );
-  if (answer?.ok) {
-    const body = await answer.json();
+  const body = answer?.ok ? await answer.json().catch(() => null) : null;
+  if (body?.accessToken) {
     failedRenewals = 0;
     renewal = setTimeout(() => void renewToken(), renewalDelay(body.expiresAt));
     return body.accessToken;
   }
-  if (answer?.status === 401 || answer?.status === 403) return null;
+  if (answer && !answer.ok && !mayChange(answer.status)) {
+    failedRenewals = 0;
+    return null;
+  }
   failedRenewals += 1;
   const wait = retryDelay(failedRenewals, answer?.headers.get('retry-after'));
   renewal = setTimeout(() => void renewToken(), wait);
@@ -40,7 +45,14 @@ async function companyToken() {
 
 async function renewToken() {
   const renewed = await companyToken();
-  if (!renewed) return;
+  if (!renewed) {
+    // Asked again it said there is no session: the page cannot start, and says why.
+    if (waitingToStart && failedRenewals === 0) {
+      waitingToStart = false;
+      showError(SIGN_IN_FIRST);
+    }
+    return;
+  }
   token = renewed;
   document.body.dataset.tokenRenewals = String(
     Number(document.body.dataset.tokenRenewals ?? 0) + 1,
@@ -216,7 +228,7 @@ async function start() {
     waitingToStart = true;
     return showError('The broker cannot give this page a token just now; trying again…');
   }
-  if (!token) return showError('Sign in on the dashboard first, then open Reports from there.');
+  if (!token) return showError(SIGN_IN_FIRST);
   try {
     const session = await (await get('/v1/session')).json();
     $('who').textContent = session.person.displayName;

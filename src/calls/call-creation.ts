@@ -17,7 +17,10 @@ import { CallCreationFailedError, FAILURE_REASON } from './call.errors.js';
 import { fallbackApplies, FallbackMeetings } from './fallback-meetings.js';
 import { xassistCallBody } from './xassist-call-body.js';
 
-/** What a call whose creation failed becomes instead of failed (routing: back in its queue). */
+/**
+ * What a call whose creation failed becomes (routing: back where it waited, not `failed`), read
+ * fresh at each attempt of a seq-guarded commit; the reconciler's commits take the same shape.
+ */
 export type FailedCreation = (current: CallRecord, at: string) => CallChange;
 
 /** Where a routed request waits for an expert: in its queue, or as a callback. */

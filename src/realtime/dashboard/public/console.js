@@ -5,7 +5,7 @@ import {
   ACTIVE,
   duration,
   durationText,
-  secondsLeft,
+  offerLeftText,
   statusLabel,
   waitingSince,
 } from './format.js';
@@ -237,10 +237,7 @@ function tickOffers() {
     if (!card) continue;
     const since = Date.parse(waitingSince(call));
     card.querySelector('.offer-waiting').textContent = duration((now - since) / 1000);
-    // Rounded up: an offer that can still be accepted never reads "0s left".
-    card.querySelector('.offer-left-time').textContent = duration(
-      Math.ceil(secondsLeft(offer, now)),
-    );
+    card.querySelector('.offer-left-time').textContent = offerLeftText(offer, now);
   }
 }
 

@@ -99,6 +99,15 @@ export function secondsLeft(offer, now = Date.now()) {
   const whole = (ms(offer.expiresAt) - ms(offer.offeredAt)) / 1000;
   return Math.max(0, Math.min(whole, (ms(offer.expiresAt) - now) / 1000));
 }
+
+/**
+ * The countdown of an offer: rounded up, so an offer that can still be accepted never reads "0s",
+ * and in seconds alone up to a minute, so a 60 s offer starts at "60s", not "1m 00s" then "59s".
+ */
+export function offerLeftText(offer, now = Date.now()) {
+  const left = Math.ceil(secondsLeft(offer, now));
+  return left <= 60 ? `${left}s` : duration(left);
+}
 const between = (from, to) => (ms(to) - ms(from)) / 1000;
 
 /** When the technician started waiting: queued, else a booked session's start, else asked. */
